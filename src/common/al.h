@@ -1,0 +1,79 @@
+/* Common utilities shared by every module: checked allocation, error reports,
+ * logging and clocks. Prefix: al_. */
+#ifndef AL_COMMON_AL_H
+#define AL_COMMON_AL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Allocation -------------------------------------------------------------------
+ * The al_x* functions never return NULL: on exhaustion they log and abort, because no
+ * caller can do anything useful without memory. The caller owns what they return and
+ * releases it with free(). */
+void *al_xmalloc(size_t n);
+void *al_xcalloc(size_t count, size_t n);
+void *al_xrealloc(void *p, size_t n);
+char *al_xstrdup(const char *s);
+char *al_xstrndup(const char *s, size_t n);
+/* printf into a fresh heap string; caller frees. */
+char *al_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- Errors -----------------------------------------------------------------------
+ * A fixed-size error report filled by functions that can fail. The message names what
+ * failed (file, line, key, field, frame) so it can be printed to a user as it is. */
+#define AL_ERR_MSG_MAX 1024
+typedef struct al_err {
+  int code;                   /* 0 = no error; otherwise module-specific */
+  char msg[AL_ERR_MSG_MAX];   /* NUL-terminated, human readable */
+} al_err;
+
+void al_err_clear(al_err *e);
+/* Sets code and message. Safe with e == NULL. Always returns -1 so that callers can
+ * write `return al_err_set(e, ...)`. */
+int al_err_set(al_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prepends "prefix: " to an existing message (for adding context while unwinding). */
+void al_err_prefix(al_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- Logging ----------------------------------------------------------------------
+ * Logs go to stderr as "<UTC ISO time> <LEVEL> <message>"; results go to stdout. */
+typedef enum { AL_LOG_DEBUG = 0, AL_LOG_INFO, AL_LOG_WARN, AL_LOG_ERROR, AL_LOG_NONE } al_log_level;
+void al_log_set_level(al_log_level lvl);
+al_log_level al_log_get_level(void);
+void al_log(al_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void al_logv(al_log_level lvl, const char *fmt, va_list ap);
+#define al_debug(...) al_log(AL_LOG_DEBUG, __VA_ARGS__)
+#define al_info(...) al_log(AL_LOG_INFO, __VA_ARGS__)
+#define al_warn(...) al_log(AL_LOG_WARN, __VA_ARGS__)
+#define al_error(...) al_log(AL_LOG_ERROR, __VA_ARGS__)
+
+/* ---- Time -------------------------------------------------------------------------- */
+uint64_t al_mono_ns(void);   /* monotonic clock */
+double al_mono_s(void);      /* monotonic clock in seconds */
+double al_wall_s(void);      /* seconds since the epoch */
+/* The original's timestamp format: local naive time "YYYY-MM-DDTHH:MM:SS.ffffff"
+ * (fraction omitted when microseconds are 0), as Python's datetime.isoformat().
+ * Writes into buf (at least 32 bytes) and returns it. */
+char *al_iso_now(char *buf, size_t cap);
+char *al_iso_from_wall(double wall_s, char *buf, size_t cap);
+
+/* ---- Strings ----------------------------------------------------------------------- */
+/* A growable byte buffer. Zero-initialise it ({0}); free with al_buf_free. */
+typedef struct al_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} al_buf;
+void al_buf_reserve(al_buf *b, size_t extra);
+void al_buf_append(al_buf *b, const void *p, size_t n);
+void al_buf_puts(al_buf *b, const char *s);
+void al_buf_printf(al_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void al_buf_free(al_buf *b);
+/* Returns the data NUL-terminated (the terminator is not counted in len). */
+const char *al_buf_cstr(al_buf *b);
+
+#define AL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define AL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define AL_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#endif
