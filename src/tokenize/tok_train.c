@@ -366,7 +366,8 @@ static int save(trainer *t, const tok_train_opts *o, const ivec *merges, const c
   al_buf_printf(&b,
                 "{\n  \"vocab_size\": %lld,\n  \"min_frequency\": %lld,\n  \"max_merge_depth\": %lld,\n"
                 "  \"lowercase\": %s,\n  \"special_tokens\": {",
-                (long long)o->vocab_size, (long long)o->min_frequency, (long long)o->max_merge_depth,
+                (long long)o->vocab_size, (long long)o->min_frequency,
+                (long long)(o->max_merge_depth < 0 ? (int64_t)(merges->len / 2) : o->max_merge_depth),
                 o->lowercase ? "true" : "false");
   for (int i = 0; i < 16; i++) al_buf_printf(&b, "%s\n    \"%s\": %d", i ? "," : "", SPECIALS[i], i);
   al_buf_puts(&b, "\n  },\n  \"word_end_marker\": \"</w>\"\n}");
