@@ -437,7 +437,10 @@ static void test_edge_lengths(void) {
   w = shard_writer_open(d3, 3, 8, &err);
   CHECK_EQ_INT(shard_writer_add_raw(w, ids, NULL, 5, "long", &err), 0);
   CHECK_EQ_INT(shard_writer_add_raw(w, ids, NULL, 1, "one", &err), 0);
+  uint8_t nomask[1] = {0};
+  CHECK_EQ_INT(shard_writer_add_raw(w, NULL, nomask, 0, "empty", &err), 0);
   CHECK_EQ_INT(shard_writer_finish(w, &err), 0);
+  CHECK_EQ_INT(shard_writer_info(w, 0)->samples, 3);
   shard_st_file f;
   CHECK_EQ_INT(shard_st_load(shard_writer_info(w, 0)->path, &f, &err), 0);
   CHECK_EQ_INT(shard_st_check_schema(&f, NULL, NULL, &err), 0);
