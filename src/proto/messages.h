@@ -50,13 +50,13 @@ typedef struct proto_shard {      /* one shard a task wrote (for the job manifes
   uint64_t tokens;
   uint64_t bytes;
   const char *sha256;             /* required, lowercase hex */
-  const char **sources;           /* input files that contributed */
+  const char *const *sources;           /* input files that contributed */
   size_t n_sources;
 } proto_shard;
 
 typedef struct proto_task_spec {  /* one task of a submit_tasks batch */
   uint64_t index;                 /* task index within the job, from 0 */
-  const char **files;
+  const char *const *files;
   size_t n_files;
 } proto_task_spec;
 
@@ -74,7 +74,7 @@ typedef struct proto_job_summary { /* job_info reply, progress event, jobs[] ent
   uint64_t tokens;
   uint64_t bytes;
   bool sealed;                     /* every task has been submitted */
-  const char **errors;             /* last errors of failed tasks */
+  const char *const *errors;             /* last errors of failed tasks */
   size_t n_errors;
 } proto_job_summary;
 
@@ -131,7 +131,7 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
   const char *task_id;             /* required */
   const char *job_id;              /* required */
   uint32_t attempt;                /* lease number, from 1 */
-  const char **files;
+  const char *const *files;
   size_t n_files;
   const char *tokenizers_dir;      /* required */
   const char *output_dir;          /* required */

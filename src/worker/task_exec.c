@@ -121,7 +121,7 @@ static int sample_for_file(tok_encoder *enc, tok_modality m, const char *path, u
     if (exact || window >= READ_WINDOW_MAX) {
       *bytes_read += use;
       if (st == TOK_SAMPLE_ERROR) {
-        snprintf(reason, reason_cap, "tokenizer error: %s", err.msg);
+        snprintf(reason, reason_cap, "tokenizer error: %.400s", err.msg);
         return -1;
       }
       return (int)st;
@@ -179,7 +179,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, r);
       continue;
     }
-    char reason[512];
+    char reason[1100];
     int st = sample_for_file(enc, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
