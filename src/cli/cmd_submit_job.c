@@ -133,6 +133,12 @@ int cmd_submit_job(int argc, char **argv) {
   status = 1;
   if (cli_load_config(&CMD, cli_get(&v, "config"), &cfg) != 0) goto done;
   have_cfg = 1;
+  /* Flags override the file; keys the file sets fill in flags that were not given. */
+  if (!cli_given(&v, "max-seq-len") && cfg_is_set(&cfg, "job.max_seq_len")) max_seq_len = cfg.job.max_seq_len;
+  if (!cli_given(&v, "shard-size") && cfg_is_set(&cfg, "job.shard_size")) shard_size = cfg.job.shard_size;
+  if (!cli_given(&v, "files-per-task") && cfg_is_set(&cfg, "job.files_per_task")) fpt = cfg.job.files_per_task;
+  if (!cli_given(&v, "num-workers") && cfg_is_set(&cfg, "job.num_workers")) nworkers = cfg.job.num_workers;
+  const char *job_name = cli_given(&v, "job-name") || !cfg_is_set(&cfg, "job.name") ? cli_get(&v, "job-name") : cfg.job.name;
   timeout = cfg.job.timeout;
   if (cli_given(&v, "timeout") && !cli_get_double(&v, "timeout", 0.001, 1e9, &timeout)) {
     status = 2;
@@ -142,7 +148,7 @@ int cmd_submit_job(int argc, char **argv) {
   const char *in = cli_get(&v, "input-dir"), *out = cli_get(&v, "output-dir"), *tok = cli_get(&v, "tokenizers-dir");
 
   cli_title("Submitting Distributed Job");
-  printf("Job Name:     %s\nInput:        %s\nOutput:       %s\nTokenizers:   %s\n", cli_get(&v, "job-name"), in, out,
+  printf("Job Name:     %s\nInput:        %s\nOutput:       %s\nTokenizers:   %s\n", job_name, in, out,
          tok);
   printf("Max seq len:  %lld\nShard size:   %lld\nFiles/task:   %lld\nMode:         %s\n", (long long)max_seq_len,
          (long long)shard_size, (long long)fpt, embedded ? "embedded" : "external");
@@ -160,7 +166,7 @@ int cmd_submit_job(int argc, char **argv) {
   }
   app_free_files(files, nfiles);
 
-  app_job_request req = {.name = cli_get(&v, "job-name"), .input_dir = in, .output_dir = out, .tokenizers_dir = tok,
+  app_job_request req = {.name = job_name, .input_dir = in, .output_dir = out, .tokenizers_dir = tok,
                          .max_seq_len = (uint32_t)max_seq_len, .shard_size = (uint64_t)shard_size,
                          .files_per_task = (uint32_t)fpt, .timeout_s = timeout,
                          .auth_token = cfg.coordinator.auth_token, .detach = !embedded && cli_flag(&v, "detach")};
