@@ -309,6 +309,11 @@ static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, 
   return -1;
 }
 
+/* Wire key (k, kn; may hold NUL bytes) equals the NUL-terminated schema key. */
+static bool key_matches(const char *key, const char *k, uint32_t kn) {
+  return strncmp(key, k, kn) == 0 && strlen(key) == kn;
+}
+
 static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_schema *s, void *obj,
                          const path_node *up, int depth, bool top) {
   uint64_t seen = 0;
@@ -323,11 +328,11 @@ static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_sch
                         where[0] ? ": " : "", proto_mpr_peek_name(r));
     }
     int fi = -1;
-    if (next < s->n_fields && strncmp(s->fields[next].key, k, kn) == 0 && s->fields[next].key[kn] == '\0') {
+    if (next < s->n_fields && key_matches(s->fields[next].key, k, kn)) {
       fi = (int)next;
     } else {
       for (unsigned j = 0; j < s->n_fields; j++) {
-        if (strncmp(s->fields[j].key, k, kn) == 0 && s->fields[j].key[kn] == '\0') {
+        if (key_matches(s->fields[j].key, k, kn)) {
           fi = (int)j;
           break;
         }
