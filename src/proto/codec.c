@@ -67,8 +67,12 @@ const char *proto_role_name(proto_role r) {
 }
 
 /* ---- Encoding ---------------------------------------------------------------------------- */
+/* msgpack-c calls this for every item, so it stays small: no NUL terminator upkeep. */
 static int buf_write(void *data, const char *p, size_t n) {
-  al_buf_append((al_buf *)data, p, n);
+  al_buf *b = data;
+  if (b->cap - b->len <= n) al_buf_reserve(b, n);
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
   return 0;
 }
 
@@ -77,7 +81,7 @@ static void pack_str(msgpack_packer *pk, const char *s) {
   msgpack_pack_str_with_body(pk, s ? s : "", n);
 }
 
-static void pack_key(msgpack_packer *pk, const char *k) { msgpack_pack_str_with_body(pk, k, strlen(k)); }
+static void pack_key(msgpack_packer *pk, const proto_field *f) { msgpack_pack_str_with_body(pk, f->key, f->key_len); }
 
 static size_t get_count(const void *obj, const proto_field *f) {
   return *(const size_t *)((const char *)obj + f->count_off);
@@ -94,7 +98,7 @@ static void pack_fields(msgpack_packer *pk, const proto_schema *s, const void *o
     const proto_field *f = &s->fields[i];
     const char *at = (const char *)obj + f->off;
     if (f->kind == PF_STR && !f->required && get_ptr(obj, f) == NULL) continue;
-    pack_key(pk, f->key);
+    pack_key(pk, f);
     switch ((proto_fkind)f->kind) {
       case PF_STR: pack_str(pk, get_ptr(obj, f)); break;
       case PF_U64: msgpack_pack_uint64(pk, *(const uint64_t *)at); break;
@@ -148,10 +152,10 @@ size_t proto_msg_encode(const proto_msg *m, al_buf *out) {
   msgpack_packer_init(&pk, out, buf_write);
   const void *body = &m->u;
   msgpack_pack_map(&pk, 1 + (m->request_id ? 1 : 0) + count_keys(info->schema, body));
-  pack_key(&pk, "t");
-  pack_key(&pk, info->name);
+  msgpack_pack_str_with_body(&pk, "t", 1);
+  msgpack_pack_str_with_body(&pk, info->name, strlen(info->name));
   if (m->request_id) {
-    pack_key(&pk, "rid");
+    msgpack_pack_str_with_body(&pk, "rid", 3);
     msgpack_pack_uint64(&pk, m->request_id);
   }
   pack_fields(&pk, info->schema, body);
@@ -309,9 +313,9 @@ static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, 
   return -1;
 }
 
-/* Wire key (k, kn; may hold NUL bytes) equals the NUL-terminated schema key. */
-static bool key_matches(const char *key, const char *k, uint32_t kn) {
-  return strncmp(key, k, kn) == 0 && strlen(key) == kn;
+/* Wire key (k, kn; may hold NUL bytes) equals the schema key. */
+static bool key_matches(const proto_field *f, const char *k, uint32_t kn) {
+  return f->key_len == kn && memcmp(f->key, k, kn) == 0;
 }
 
 static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_schema *s, void *obj,
@@ -328,11 +332,11 @@ static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_sch
                         where[0] ? ": " : "", proto_mpr_peek_name(r));
     }
     int fi = -1;
-    if (next < s->n_fields && key_matches(s->fields[next].key, k, kn)) {
+    if (next < s->n_fields && key_matches(&s->fields[next], k, kn)) {
       fi = (int)next;
     } else {
       for (unsigned j = 0; j < s->n_fields; j++) {
-        if (key_matches(s->fields[j].key, k, kn)) {
+        if (key_matches(&s->fields[j], k, kn)) {
           fi = (int)j;
           break;
         }
