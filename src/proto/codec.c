@@ -246,6 +246,15 @@ static int read_string(dctx *c, proto_mpr *r, const path_node *p, const char **o
 static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_schema *s, void *obj,
                          const path_node *up, int depth, bool top);
 
+/* Fewest bytes a valid element of schema s can take: map header + each required key
+ * (string header + name) with a one-byte value. */
+static uint64_t min_encoded_size(const proto_schema *s) {
+  uint64_t n = 1;
+  for (unsigned i = 0; i < s->n_fields; i++)
+    if (s->fields[i].required) n += 1u + s->fields[i].key_len + 1u;
+  return n;
+}
+
 static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, const path_node *p, int depth) {
   char *at = (char *)obj + f->off;
   switch ((proto_fkind)f->kind) {
@@ -296,7 +305,22 @@ static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, 
       uint32_t n;
       if (proto_mpr_array(r, &n) != 0) return type_error(c, p, r, "an array of maps");
       if (depth >= PROTO_MAX_DEPTH) return field_error(c, p, "is nested too deeply%s%s", "", "");
+      /* The array is allocated before its elements are read, so the declared count is
+       * checked against what the required keys of n elements need: this bounds the
+       * decoded size to a small multiple of the frame, whatever count a peer claims. */
       size_t sz = f->sub->size;
+      if ((uint64_t)n * min_encoded_size(f->sub) > proto_mpr_left(r)) {
+        /* Certainly invalid; decode into one scratch element to name the first fault. */
+        char *one = arena_alloc(c->m, sz, 16, c->hint);
+        for (uint32_t k = 0; k < n; k++) {
+          path_node e = {p->up, p->name, (long)k};
+          uint32_t keys;
+          memset(one, 0, sz);
+          if (proto_mpr_map(r, &keys) != 0) return type_error(c, &e, r, "a map");
+          if (decode_struct(c, r, keys, f->sub, one, &e, depth + 1, false) != 0) return -1;
+        }
+        return field_error(c, p, "declares more elements than the frame holds%s%s", "", "");
+      }
       char *v = n ? arena_alloc(c->m, (size_t)n * sz, 16, c->hint) : NULL;
       if (v) memset(v, 0, (size_t)n * sz);
       for (uint32_t k = 0; k < n; k++) {
