@@ -12,7 +12,7 @@
  * changes results, only speed, and its memory is fixed at creation. */
 #define CACHE_KEY 22
 #define CACHE_IDS 9
-#define CACHE_DEFAULT 16384 /* lines: 1 MiB */
+#define CACHE_DEFAULT 65536 /* lines: 4 MiB */
 
 typedef struct cache_line {
   uint32_t tag;  /* 0 = empty */
