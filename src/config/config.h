@@ -1,0 +1,185 @@
+/* Configuration: the original's YAML schema (sections coordinator, workers, job) plus
+ * the keys our design adds, loaded with libyaml and validated strictly. Every key, its
+ * type, default and meaning is documented in docs/CONFIGURATION.md. Prefix: cfg_.
+ *
+ *   cfg_config cfg;
+ *   al_err err;
+ *   if (cfg_load("configs/distributed.yaml", &cfg, &err) != 0) {
+ *     fprintf(stderr, "%s\n", err.msg);      // "FILE:LINE:COL: key 'x.y': expected ..."
+ *     return 1;                               // nothing starts
+ *   }
+ *   if (cfg_set(&cfg, "coordinator.port", "9000", &err) != 0) ...   // CLI flags
+ *   ... use cfg.coordinator.port ...
+ *   cfg_free(&cfg);
+ *
+ * Precedence: command-line flags (cfg_set) > environment (AURALITH_AUTH_TOKEN) > file >
+ * defaults. */
+#ifndef AL_CONFIG_CONFIG_H
+#define AL_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/al.h"
+
+/* al_err codes set by this module. */
+enum {
+  CFG_ERR_NOT_FOUND = 1, /* the file does not exist */
+  CFG_ERR_IO = 2,        /* the file exists but cannot be read (or is too large) */
+  CFG_ERR_SYNTAX = 3,    /* not well-formed YAML, or YAML features we reject */
+  CFG_ERR_SCHEMA = 4,    /* unknown or duplicate key, wrong type, value out of range */
+};
+
+/* Largest config file accepted; configs are a few KiB, this only bounds memory. */
+#define CFG_MAX_FILE_BYTES (4u * 1024u * 1024u)
+/* Deepest nesting of mappings/sequences accepted (the schema needs 4). */
+#define CFG_MAX_DEPTH 64
+/* Value of a nullable integer key (workers[].cpu_cores, memory_gb) that is null. */
+#define CFG_INT_NULL ((int64_t)-1)
+/* Environment variable that overrides coordinator.auth_token when set and non-empty. */
+#define CFG_ENV_AUTH_TOKEN "AURALITH_AUTH_TOKEN"
+
+typedef enum { CFG_STORE_REDIS = 0, CFG_STORE_MEMORY = 1 } cfg_store_type;
+typedef enum {
+  CFG_STRATEGY_ROUND_ROBIN = 0,
+  CFG_STRATEGY_LEAST_BUSY = 1,
+  CFG_STRATEGY_DYNAMIC = 2,
+} cfg_strategy;
+
+/* Durations are seconds as doubles: the original's files use integers, tests and
+ * operators may use fractions (heartbeat_timeout: 0.5). Sizes are bytes. Strings are
+ * NUL-terminated UTF-8 owned by the cfg_config; NULL means YAML null where allowed. */
+typedef struct cfg_coordinator {
+  /* ---- the original's CoordinatorConfig ---- */
+  char *host;                     /* listen address */
+  int64_t port;                   /* listen port 1-65535 */
+  cfg_store_type state_store_type;
+  char *state_store_host;
+  int64_t state_store_port;
+  int64_t state_store_db;
+  char *state_store_password;     /* NULL = no AUTH */
+  double heartbeat_interval;
+  double heartbeat_timeout;       /* > heartbeat_interval */
+  int64_t max_retries;            /* effective; job.max_task_retries is its alias */
+  double retry_backoff;
+  double task_timeout;
+  bool enable_checkpointing;
+  double checkpoint_interval;
+  char *checkpoint_dir;
+  int64_t keep_last_n_checkpoints;
+  /* ---- keys our design adds ---- */
+  cfg_strategy strategy;
+  char *auth_token;               /* NULL = no token; AURALITH_AUTH_TOKEN overrides */
+  double retry_backoff_multiplier;/* effective; job.retry_backoff_multiplier alias */
+  double max_retry_backoff;       /* effective; job.max_retry_backoff alias */
+  int64_t prefetch;               /* tasks per worker beyond its slots */
+  int64_t max_frame_bytes;
+  int64_t output_buffer_soft_limit; /* <= hard limit */
+  int64_t output_buffer_hard_limit; /* >= max_frame_bytes */
+  char *state_store_key_prefix;   /* "" = the original's bare key names */
+  double state_store_connect_timeout;
+  double state_store_command_timeout;
+  double retention;               /* seconds finished jobs are kept; 0 = forever */
+  int64_t redis_buffer_limit;     /* bytes buffered while Redis is unreachable */
+  char *worker_output_root;       /* NULL = workers may write anywhere */
+} cfg_coordinator;
+
+typedef struct cfg_pool {
+  char *name;                     /* required, unique among pools */
+  char **worker_ids;              /* nworker_ids strings; unique across all pools */
+  size_t nworker_ids;
+  int64_t batch_size;
+  int64_t num_processes;
+  int64_t cpu_cores;              /* CFG_INT_NULL = null */
+  int64_t memory_gb;              /* CFG_INT_NULL = null */
+  int64_t gpu_count;
+  char *cache_dir;
+  int64_t max_cache_size_gb;
+  bool cleanup_on_exit;
+} cfg_pool;
+
+typedef struct cfg_job {
+  /* ---- the original's JobConfig ---- */
+  char *name;
+  char *coordinator_host;
+  int64_t coordinator_port;
+  int64_t num_workers;
+  double timeout;
+  bool enable_monitoring;
+  int64_t monitoring_port;
+  int64_t max_task_retries;         /* mirror of coordinator.max_retries */
+  double retry_backoff_multiplier;  /* mirror of coordinator.retry_backoff_multiplier */
+  double max_retry_backoff;         /* mirror of coordinator.max_retry_backoff */
+  char *output_dir;
+  bool checkpoint_enabled;
+  /* ---- keys our design adds ---- */
+  int64_t files_per_task;
+  int64_t max_seq_len;
+  int64_t shard_size;
+  char *input_dir;                  /* NULL = must come from the command line */
+  char *tokenizers_dir;             /* NULL = must come from the command line */
+} cfg_job;
+
+typedef struct cfg_config {
+  cfg_coordinator coordinator;
+  cfg_pool *workers;                /* nworkers pools */
+  size_t nworkers;
+  cfg_job job;
+  uint64_t set_mask_[2];            /* private: which section keys were given */
+} cfg_config;
+
+/* Fills *cfg with the defaults (no environment). *cfg is treated as uninitialised; the
+ * result owns heap strings and must be released with cfg_free. */
+void cfg_defaults(cfg_config *cfg);
+
+/* Releases everything *cfg owns and zeroes it. Safe on a zeroed struct and twice. */
+void cfg_free(cfg_config *cfg);
+
+/* Deep copy; *dst is treated as uninitialised and must be released with cfg_free. */
+void cfg_copy(cfg_config *dst, const cfg_config *src);
+
+/* Loads path. *out is treated as uninitialised. On success returns 0 and *out holds
+ * the file's values over the defaults, then AURALITH_AUTH_TOKEN (cfg_apply_env).
+ * On failure returns -1, err names the path (and line, column, key, expectation)
+ * and *out holds the defaults. Either way the caller releases *out with cfg_free.
+ * An empty file (or one holding only comments or null) gives the defaults. */
+int cfg_load(const char *path, cfg_config *out, al_err *err);
+
+/* Same as cfg_load on an in-memory document; name stands for the file in messages.
+ * data need not be NUL-terminated. */
+int cfg_load_string(const char *name, const void *data, size_t len, cfg_config *out,
+                    al_err *err);
+
+/* Applies the environment: AURALITH_AUTH_TOKEN (when set and non-empty) replaces
+ * coordinator.auth_token. cfg_load calls it; callers without a file call it after
+ * cfg_defaults. */
+void cfg_apply_env(cfg_config *cfg);
+
+/* Sets one key from command-line text, with the same validation and messages as the
+ * file (without the FILE:LINE:COLUMN part): "key 'coordinator.port': expected an
+ * integer 1-65535, got '-1'". key is a dotted path: "coordinator.port", "job.timeout",
+ * "workers[0].num_processes" (the pool must exist). Non-string values are read as YAML
+ * plain scalars (true/yes/on, null/~, 10, 0.5, 16MiB); string keys take value as it
+ * is. value NULL sets a nullable key to null. A list key (worker_ids) takes a
+ * comma-separated list. On failure returns -1 and *cfg is unchanged. */
+int cfg_set(cfg_config *cfg, const char *key, const char *value, al_err *err);
+
+/* True when the key (dotted path of a coordinator.* or job.* key) was given by the
+ * file, the environment or cfg_set rather than left at its default. */
+bool cfg_is_set(const cfg_config *cfg, const char *key);
+
+/* Writes the effective configuration as YAML that cfg_load accepts again and that
+ * loads to the same values. Secrets (state_store_password, auth_token) are written as
+ * they are unless redact_secrets, which writes "<redacted>" instead. */
+void cfg_print_yaml(const cfg_config *cfg, FILE *out);
+void cfg_print_yaml_opts(const cfg_config *cfg, FILE *out, bool redact_secrets);
+
+/* Names used in YAML for the enums (static strings). */
+const char *cfg_store_type_name(cfg_store_type t);
+const char *cfg_strategy_name(cfg_strategy s);
+/* Parses "round_robin" | "least_busy" | "dynamic"; returns -1 when unknown. */
+int cfg_strategy_parse(const char *s);
+
+#endif

@@ -1,0 +1,837 @@
+/* Job manager core: dispatch on capacity, leases, retries with backoff, dead-worker
+ * reclamation, work stealing, task and job timeouts, cancellation and completion.
+ * Single-threaded; see coord_jm.h for the contract and the task state machine. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/al.h"
+#include "coord/coord_heap.h"
+#include "coord/coord_jm.h"
+#include "coord/coord_map.h"
+#include "coord/coord_strategy.h"
+
+enum { TK_WORKER = 1, TK_TASK, TK_JOB };
+
+#define CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+struct coord_jm {
+  coord_jm_params p;
+  coord_jm_hooks h;
+  store *st;
+  coord_heap heap;
+  double reported_deadline;
+  coord_map jobs_by_id;
+  coord_job **jobs;
+  size_t n_jobs, cap_jobs;
+  coord_worker **workers; /* in join order (round robin order) */
+  size_t n_workers, cap_workers;
+  coord_worker **cand;    /* scratch for dispatch */
+  size_t cap_cand;
+  coord_task_list pending;
+  size_t n_backoff;
+  size_t rr_index;
+  uint64_t stale;
+  int dispatching;
+  al_buf scratch;
+};
+
+/* ---------------------------------------------------------------- small helpers */
+
+static double jm_now(coord_jm *jm) { return jm->h.now ? jm->h.now(jm->h.ud) : al_mono_s(); }
+static double jm_wall(coord_jm *jm) { return jm->h.wall ? jm->h.wall(jm->h.ud) : al_wall_s(); }
+
+static void list_push_tail(coord_task_list *l, coord_task *t) {
+  t->next = NULL;
+  t->prev = l->tail;
+  if (l->tail) l->tail->next = t;
+  else l->head = t;
+  l->tail = t;
+  l->n++;
+}
+
+static void list_push_head(coord_task_list *l, coord_task *t) {
+  t->prev = NULL;
+  t->next = l->head;
+  if (l->head) l->head->prev = t;
+  else l->tail = t;
+  l->head = t;
+  l->n++;
+}
+
+static void list_remove(coord_task_list *l, coord_task *t) {
+  if (t->prev) t->prev->next = t->next;
+  else l->head = t->next;
+  if (t->next) t->next->prev = t->prev;
+  else l->tail = t->prev;
+  t->prev = t->next = NULL;
+  l->n--;
+}
+
+static void report_deadline(coord_jm *jm) {
+  double d = coord_jm_next_deadline(jm);
+  if (d == jm->reported_deadline) return;
+  jm->reported_deadline = d;
+  if (jm->h.timer) jm->h.timer(jm->h.ud, d);
+}
+
+static void set_str(char **dst, const char *src) {
+  free(*dst);
+  *dst = src ? al_xstrdup(src) : NULL;
+}
+
+/* ---------------------------------------------------------------- persistence */
+
+static void persist_task(coord_jm *jm, coord_task *t) {
+  if (!jm->st) return;
+  al_buf *b = &jm->scratch;
+  b->len = 0;
+  coord_task_to_json(t, b);
+  char key[512];
+  snprintf(key, sizeof key, "task:%s", t->id);
+  store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+}
+
+static void persist_job(coord_jm *jm, coord_job *j) {
+  if (!jm->st) return;
+  al_buf *b = &jm->scratch;
+  b->len = 0;
+  coord_job_to_json(j, b);
+  char key[512];
+  snprintf(key, sizeof key, "job:%s", j->id);
+  store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+}
+
+/* A task enters a store list (pending_tasks or tasks:<wid>): the exact JSON pushed is
+ * kept so that it can be removed again with LREM when the task leaves. */
+static void queue_enter(coord_jm *jm, coord_task *t, const char *key) {
+  if (!jm->st) return;
+  al_buf b = {0};
+  coord_task_to_json(t, &b);
+  free(t->queue_item);
+  t->queue_item = b.data;
+  store_rpush(jm->st, key, b.data, b.len, NULL, NULL);
+}
+
+static void queue_leave(coord_jm *jm, coord_task *t, const char *key) {
+  if (!jm->st || !t->queue_item) return;
+  store_lrem(jm->st, key, t->queue_item, strlen(t->queue_item), NULL, NULL);
+  free(t->queue_item);
+  t->queue_item = NULL;
+}
+
+static void worker_queue_key(const coord_worker *w, char *key, size_t cap) {
+  snprintf(key, cap, "tasks:%s", w->id);
+}
+
+/* ---------------------------------------------------------------- parameters */
+
+void coord_jm_params_default(coord_jm_params *p) {
+  memset(p, 0, sizeof *p);
+  p->heartbeat_interval = 10;
+  p->heartbeat_timeout = 30;
+  p->max_retries = 3;
+  p->retry_backoff = 5;
+  p->retry_backoff_multiplier = 2;
+  p->max_retry_backoff = 300;
+  p->task_timeout = 3600;
+  p->prefetch = 2;
+  p->strategy = COORD_STRATEGY_ROUND_ROBIN;
+  p->work_stealing = 1;
+}
+
+coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store *st) {
+  coord_jm *jm = al_xcalloc(1, sizeof *jm);
+  jm->p = *p;
+  if (jm->p.prefetch < 0) jm->p.prefetch = 0;
+  if (h) jm->h = *h;
+  jm->st = st;
+  jm->reported_deadline = -1;
+  coord_map_init(&jm->jobs_by_id);
+  return jm;
+}
+
+const coord_jm_params *coord_jm_params_get(const coord_jm *jm) { return &jm->p; }
+void coord_jm_set_strategy(coord_jm *jm, coord_strategy_kind k) {
+  if (jm->p.strategy != k)
+    al_info("coordinator: strategy %s -> %s", coord_strategy_name(jm->p.strategy),
+            coord_strategy_name(k));
+  jm->p.strategy = k;
+}
+coord_strategy_kind coord_jm_strategy(const coord_jm *jm) { return jm->p.strategy; }
+size_t coord_jm_pending_count(const coord_jm *jm) { return jm->pending.n; }
+size_t coord_jm_backoff_count(const coord_jm *jm) { return jm->n_backoff; }
+uint64_t coord_jm_stale_count(const coord_jm *jm) { return jm->stale; }
+size_t coord_jm_worker_count(const coord_jm *jm) { return jm->n_workers; }
+coord_worker *coord_jm_worker_at(const coord_jm *jm, size_t i) {
+  return i < jm->n_workers ? jm->workers[i] : NULL;
+}
+size_t coord_jm_job_count(const coord_jm *jm) { return jm->n_jobs; }
+coord_job *coord_jm_job_at(const coord_jm *jm, size_t i) { return i < jm->n_jobs ? jm->jobs[i] : NULL; }
+
+double coord_jm_next_deadline(const coord_jm *jm) {
+  coord_timer *t = coord_heap_top(&jm->heap);
+  return t ? t->deadline : -1;
+}
+
+/* ---------------------------------------------------------------- task placement */
+
+static void task_free(coord_task *t) {
+  free(t->id);
+  for (size_t i = 0; i < t->n_files; i++) free(t->files[i]);
+  free(t->files);
+  free(t->output_dir);
+  free(t->last_worker_id);
+  coord_task_result_free(&t->result);
+  free(t->error);
+  free(t->queue_item);
+  free(t);
+}
+
+/* Removes t from wherever it sits (queue, worker list, backoff, timers). */
+static void task_detach(coord_jm *jm, coord_task *t) {
+  char key[512];
+  switch (t->place) {
+  case COORD_IN_PENDING:
+    list_remove(&jm->pending, t);
+    queue_leave(jm, t, "pending_tasks");
+    break;
+  case COORD_IN_BACKOFF:
+    coord_heap_cancel(&jm->heap, &t->timer);
+    jm->n_backoff--;
+    break;
+  case COORD_IN_QUEUED:
+    list_remove(&t->worker->queued, t);
+    worker_queue_key(t->worker, key, sizeof key);
+    queue_leave(jm, t, key);
+    break;
+  case COORD_IN_RUNNING:
+    list_remove(&t->worker->running, t);
+    coord_heap_cancel(&jm->heap, &t->timer);
+    break;
+  case COORD_IN_NONE:
+    break;
+  }
+  t->place = COORD_IN_NONE;
+  t->worker = NULL;
+}
+
+static void to_pending(coord_jm *jm, coord_task *t, int at_head) {
+  t->status = COORD_TASK_PENDING;
+  t->place = COORD_IN_PENDING;
+  t->worker = NULL;
+  if (at_head) list_push_head(&jm->pending, t);
+  else list_push_tail(&jm->pending, t);
+  persist_task(jm, t);
+  queue_enter(jm, t, "pending_tasks");
+}
+
+static double backoff_for(const coord_jm *jm, int retries) {
+  double d = jm->p.retry_backoff * pow(jm->p.retry_backoff_multiplier > 0 ? jm->p.retry_backoff_multiplier : 1,
+                                       retries - 1);
+  if (jm->p.max_retry_backoff > 0 && d > jm->p.max_retry_backoff) d = jm->p.max_retry_backoff;
+  return d < 0 ? 0 : d;
+}
+
+static void job_check_done(coord_jm *jm, coord_job *j);
+
+static double task_timeout_of(const coord_jm *jm, const coord_task *t) {
+  return t->job->config.task_timeout_s > 0 ? t->job->config.task_timeout_s : jm->p.task_timeout;
+}
+
+/* A failed attempt (worker error, timeout, dead worker): retry after backoff, or fail
+ * the task for good past max_retries. t must already be detached. */
+static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_id, const char *error) {
+  coord_job *j = t->job;
+  set_str(&t->error, error);
+  set_str(&t->last_worker_id, worker_id);
+  t->retries++;
+  if (t->retries > jm->p.max_retries) {
+    t->status = COORD_TASK_FAILED;
+    t->place = COORD_IN_NONE;
+    t->failed_at = jm_wall(jm);
+    j->failed_tasks++;
+    al_warn("coordinator: task %s failed after %d retries: %s", t->id, t->retries - 1, error);
+    persist_task(jm, t);
+    persist_job(jm, j);
+    if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
+    job_check_done(jm, j);
+    return;
+  }
+  j->retried_tasks++;
+  double delay = backoff_for(jm, t->retries);
+  al_info("coordinator: task %s attempt %u failed (%s); retry %d in %.3gs", t->id, t->attempt,
+          error, t->retries, delay);
+  if (delay <= 0) {
+    to_pending(jm, t, 0);
+    return;
+  }
+  t->status = COORD_TASK_PENDING;
+  t->place = COORD_IN_BACKOFF;
+  jm->n_backoff++;
+  coord_heap_arm(&jm->heap, &t->timer, jm_now(jm) + delay);
+  persist_task(jm, t);
+}
+
+static void task_assign(coord_jm *jm, coord_task *t, coord_worker *w) {
+  char key[512];
+  task_detach(jm, t);
+  t->attempt++;
+  t->worker = w;
+  t->status = COORD_TASK_ASSIGNED;
+  t->place = COORD_IN_QUEUED;
+  t->assigned_at = jm_wall(jm);
+  t->started_at = 0;
+  list_push_tail(&w->queued, t);
+  persist_task(jm, t);
+  worker_queue_key(w, key, sizeof key);
+  queue_enter(jm, t, key);
+  if (jm->h.assign) jm->h.assign(jm->h.ud, w, t);
+}
+
+/* Takes t back from its worker without counting a failure (stealing, draining). */
+static void task_revoke_requeue(coord_jm *jm, coord_task *t, const char *why, int at_head) {
+  coord_worker *w = t->worker;
+  uint32_t attempt = t->attempt;
+  task_detach(jm, t);
+  if (w && jm->h.revoke) jm->h.revoke(jm->h.ud, w, t, attempt, why);
+  to_pending(jm, t, at_head);
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static int worker_has_capacity(const coord_jm *jm, const coord_worker *w) {
+  return w->connected && !w->draining &&
+         coord_worker_load(w) < (size_t)w->slots + (size_t)jm->p.prefetch;
+}
+
+static size_t collect_candidates(coord_jm *jm) {
+  if (jm->cap_cand < jm->n_workers) {
+    jm->cap_cand = jm->n_workers * 2;
+    jm->cand = al_xrealloc(jm->cand, jm->cap_cand * sizeof *jm->cand);
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < jm->n_workers; i++)
+    if (worker_has_capacity(jm, jm->workers[i])) jm->cand[n++] = jm->workers[i];
+  return n;
+}
+
+/* A thief with an idle slot takes one not-started task from the most loaded worker
+ * whose queue holds tasks that cannot start yet. Returns 1 when a task moved. */
+static int steal_one(coord_jm *jm) {
+  for (size_t i = 0; i < jm->n_workers; i++) {
+    coord_worker *thief = jm->workers[i];
+    if (!thief->connected || thief->draining || thief->queued.n > 0 ||
+        thief->running.n >= (size_t)thief->slots)
+      continue;
+    coord_worker *victim = NULL;
+    for (size_t k = 0; k < jm->n_workers; k++) {
+      coord_worker *v = jm->workers[k];
+      if (v == thief || v->queued.n == 0 || coord_worker_load(v) <= (size_t)v->slots) continue;
+      if (!victim || coord_worker_load(v) > coord_worker_load(victim)) victim = v;
+    }
+    if (!victim) return 0;
+    coord_task *t = victim->queued.tail;
+    al_info("coordinator: worker %s steals task %s from %s", thief->id, t->id, victim->id);
+    task_revoke_requeue(jm, t, "stolen by an idle worker", 1);
+    task_assign(jm, t, thief);
+    return 1;
+  }
+  return 0;
+}
+
+static void dispatch(coord_jm *jm) {
+  if (jm->dispatching) return; /* re-entered from a completion inside dispatch */
+  jm->dispatching = 1;
+  while (jm->pending.n > 0) {
+    size_t n = collect_candidates(jm);
+    if (n == 0) break;
+    coord_task *t = jm->pending.head;
+    if (t->last_worker_id && n > 1) {
+      /* a retry prefers another worker than the one it failed on */
+      size_t k = 0;
+      for (size_t i = 0; i < n; i++)
+        if (strcmp(jm->cand[i]->id, t->last_worker_id) != 0) jm->cand[k++] = jm->cand[i];
+      if (k > 0) n = k;
+    }
+    size_t pick = coord_strategy_pick(jm->p.strategy, jm->cand, n, &jm->rr_index);
+    task_assign(jm, t, jm->cand[pick]);
+  }
+  if (jm->p.work_stealing && jm->pending.n == 0)
+    while (steal_one(jm)) {
+    }
+  jm->dispatching = 0;
+  report_deadline(jm);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+coord_worker *coord_jm_worker_find(coord_jm *jm, const char *id) {
+  for (size_t i = 0; i < jm->n_workers; i++)
+    if (strcmp(jm->workers[i]->id, id) == 0) return jm->workers[i];
+  return NULL;
+}
+
+static void worker_arm_liveness(coord_jm *jm, coord_worker *w) {
+  coord_heap_arm(&jm->heap, &w->timer, w->last_seen + jm->p.heartbeat_timeout);
+}
+
+coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn) {
+  coord_worker *w = coord_jm_worker_find(jm, id);
+  if (slots < 1) slots = 1;
+  if (w) {
+    al_info("coordinator: worker %s rejoined with %zu queued, %zu running", id, w->queued.n,
+            w->running.n);
+  } else {
+    w = al_xcalloc(1, sizeof *w);
+    w->id = al_xstrdup(id);
+    w->cpu = w->mem = -1;
+    coord_timer_init(&w->timer, TK_WORKER);
+    if (jm->n_workers == jm->cap_workers) {
+      jm->cap_workers = jm->cap_workers ? jm->cap_workers * 2 : 16;
+      jm->workers = al_xrealloc(jm->workers, jm->cap_workers * sizeof *jm->workers);
+    }
+    jm->workers[jm->n_workers++] = w;
+    al_info("coordinator: worker %s joined with %d slots", id, slots);
+  }
+  w->slots = slots;
+  w->connected = 1;
+  w->draining = 0;
+  w->conn = conn;
+  w->last_seen = jm_now(jm);
+  worker_arm_liveness(jm, w);
+  dispatch(jm);
+  return w;
+}
+
+void coord_jm_worker_seen(coord_jm *jm, coord_worker *w) { w->last_seen = jm_now(jm); }
+
+void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double mem,
+                             uint64_t tasks_completed, uint64_t tasks_failed, uint64_t samples) {
+  w->last_seen = jm_now(jm);
+  w->cpu = cpu;
+  w->mem = mem;
+  (void)tasks_completed;
+  (void)tasks_failed;
+  if (samples > w->samples_processed) w->samples_processed = samples;
+  if (jm->st) {
+    char key[512];
+    al_buf *b = &jm->scratch;
+    char ts[48];
+    b->len = 0;
+    al_buf_printf(b,
+                  "{\"worker_id\": \"%s\", \"timestamp\": \"%s\", \"status\": \"alive\", "
+                  "\"tasks_completed\": %llu, \"tasks_failed\": %llu, \"samples_processed\": %llu}",
+                  w->id, al_iso_from_wall(jm_wall(jm), ts, sizeof ts),
+                  (unsigned long long)w->tasks_completed, (unsigned long long)w->tasks_failed,
+                  (unsigned long long)w->samples_processed);
+    snprintf(key, sizeof key, "heartbeat:%s", w->id);
+    store_set(jm->st, key, b->data, b->len, jm->p.heartbeat_timeout, NULL, NULL);
+    b->len = 0;
+    al_buf_printf(b,
+                  "{\"cpu_usage\": %.1f, \"memory_usage\": %.1f, \"tasks_completed\": %llu, "
+                  "\"samples_processed\": %llu}",
+                  cpu < 0 ? 0.0 : cpu, mem < 0 ? 0.0 : mem, (unsigned long long)w->tasks_completed,
+                  (unsigned long long)w->samples_processed);
+    snprintf(key, sizeof key, "metrics:%s", w->id);
+    store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+  }
+}
+
+void coord_jm_worker_disconnected(coord_jm *jm, coord_worker *w) {
+  w->connected = 0;
+  w->conn = NULL;
+  w->last_seen = jm_now(jm); /* the grace period runs from the disconnect */
+  worker_arm_liveness(jm, w);
+  al_info("coordinator: worker %s disconnected; dead unless back within %gs", w->id,
+          jm->p.heartbeat_timeout);
+  report_deadline(jm);
+}
+
+void coord_jm_worker_drain(coord_jm *jm, coord_worker *w) {
+  w->draining = 1;
+  while (w->queued.n > 0) task_revoke_requeue(jm, w->queued.tail, "worker draining", 1);
+  dispatch(jm);
+}
+
+void coord_jm_worker_dead(coord_jm *jm, coord_worker *w, const char *why) {
+  char err[512];
+  snprintf(err, sizeof err, "worker %s lost: %s", w->id, why);
+  al_warn("coordinator: %s; requeueing %zu queued and %zu running tasks", err, w->queued.n,
+          w->running.n);
+  size_t i;
+  for (i = 0; i < jm->n_workers && jm->workers[i] != w; i++) {
+  }
+  if (i < jm->n_workers) {
+    memmove(&jm->workers[i], &jm->workers[i + 1], (jm->n_workers - i - 1) * sizeof *jm->workers);
+    jm->n_workers--;
+  }
+  coord_heap_cancel(&jm->heap, &w->timer);
+  /* requeue oldest first so they keep their order */
+  coord_task_list *lists[2] = {&w->running, &w->queued};
+  for (int l = 0; l < 2; l++)
+    while (lists[l]->n > 0) {
+      coord_task *t = lists[l]->head;
+      task_detach(jm, t);
+      task_attempt_failed(jm, t, w->id, err);
+    }
+  if (jm->st) {
+    char key[512];
+    snprintf(key, sizeof key, "heartbeat:%s", w->id);
+    store_del(jm->st, key, NULL, NULL);
+  }
+  if (jm->h.worker_gone) jm->h.worker_gone(jm->h.ud, w);
+  free(w->id);
+  free(w);
+  dispatch(jm);
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void job_free(coord_job *j) {
+  for (size_t i = 0; i < j->total_tasks; i++) task_free(j->tasks[i]);
+  free(j->tasks);
+  free(j->id);
+  free(j->config.input_dir);
+  free(j->config.output_dir);
+  free(j->config.tokenizers_dir);
+  free(j->config.name);
+  free(j->final_error);
+  free(j);
+}
+
+static void make_uuid4(char out[37]) {
+  unsigned char r[16];
+  FILE *f = fopen("/dev/urandom", "rb");
+  size_t got = f ? fread(r, 1, sizeof r, f) : 0;
+  if (f) fclose(f);
+  for (size_t i = got; i < sizeof r; i++) r[i] = (unsigned char)(rand() ^ (int)(al_mono_ns() >> (i % 8)));
+  r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
+  r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
+  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+           r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+           r[15]);
+}
+
+coord_job *coord_jm_job_find(coord_jm *jm, const char *id) {
+  return coord_map_get(&jm->jobs_by_id, id, strlen(id));
+}
+
+coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_config *cfg, char *err,
+                               size_t errcap) {
+  char fresh[37];
+  if (!id || !*id) {
+    make_uuid4(fresh);
+    id = fresh;
+  }
+  if (strlen(id) > 200 || strchr(id, ' ')) {
+    snprintf(err, errcap, "job id '%.64s' is invalid (at most 200 characters, no spaces)", id);
+    return NULL;
+  }
+  if (coord_jm_job_find(jm, id)) {
+    snprintf(err, errcap, "job '%s' already exists", id);
+    return NULL;
+  }
+  coord_job *j = al_xcalloc(1, sizeof *j);
+  j->id = al_xstrdup(id);
+  j->status = COORD_JOB_PENDING;
+  j->created_at = jm_wall(jm);
+  j->config.input_dir = al_xstrdup(cfg->input_dir ? cfg->input_dir : "");
+  j->config.output_dir = al_xstrdup(cfg->output_dir ? cfg->output_dir : "");
+  j->config.tokenizers_dir = al_xstrdup(cfg->tokenizers_dir ? cfg->tokenizers_dir : "");
+  j->config.max_seq_len = cfg->max_seq_len > 0 ? cfg->max_seq_len : 4096;
+  j->config.shard_size = cfg->shard_size > 0 ? cfg->shard_size : 10000;
+  j->config.timeout_s = cfg->timeout_s;
+  j->config.task_timeout_s = cfg->task_timeout_s;
+  j->config.name = cfg->name ? al_xstrdup(cfg->name) : NULL;
+  coord_timer_init(&j->timer, TK_JOB);
+  if (cfg->timeout_s > 0) coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + cfg->timeout_s);
+  coord_map_put(&jm->jobs_by_id, j->id, j);
+  if (jm->n_jobs == jm->cap_jobs) {
+    jm->cap_jobs = jm->cap_jobs ? jm->cap_jobs * 2 : 16;
+    jm->jobs = al_xrealloc(jm->jobs, jm->cap_jobs * sizeof *jm->jobs);
+  }
+  jm->jobs[jm->n_jobs++] = j;
+  persist_job(jm, j);
+  report_deadline(jm);
+  return j;
+}
+
+coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const *files,
+                                  size_t n_files, char *err, size_t errcap) {
+  if (coord_job_status_is_final(j->status)) {
+    snprintf(err, errcap, "job '%s' is %s; no tasks can be added", j->id,
+             coord_job_status_name(j->status));
+    return NULL;
+  }
+  if (j->sealed) {
+    snprintf(err, errcap, "job '%s' is sealed; no tasks can be added", j->id);
+    return NULL;
+  }
+  if (j->total_tasks >= 999999) {
+    snprintf(err, errcap, "job '%s' has the maximum of 999999 tasks", j->id);
+    return NULL;
+  }
+  coord_task *t = al_xcalloc(1, sizeof *t);
+  t->job = j;
+  t->index = j->total_tasks;
+  t->id = al_xasprintf("%s-%06zu", j->id, t->index);
+  const char *od = j->config.output_dir;
+  size_t odl = strlen(od);
+  t->output_dir = al_xasprintf("%s%stask_%s", od, odl && od[odl - 1] == '/' ? "" : odl ? "/" : "",
+                               t->id);
+  t->files = al_xcalloc(n_files ? n_files : 1, sizeof *t->files);
+  for (size_t i = 0; i < n_files; i++) t->files[i] = al_xstrdup(files[i]);
+  t->n_files = n_files;
+  coord_timer_init(&t->timer, TK_TASK);
+  if (j->total_tasks == j->cap_tasks) {
+    j->cap_tasks = j->cap_tasks ? j->cap_tasks * 2 : 64;
+    j->tasks = al_xrealloc(j->tasks, j->cap_tasks * sizeof *j->tasks);
+  }
+  j->tasks[j->total_tasks++] = t;
+  if (j->status == COORD_JOB_PENDING) j->status = COORD_JOB_RUNNING;
+  to_pending(jm, t, 0);
+  persist_job(jm, j);
+  dispatch(jm);
+  return t;
+}
+
+static coord_job_status final_status(const coord_job *j) {
+  if (j->failed_tasks == 0) return COORD_JOB_COMPLETED;
+  if (j->completed_tasks == 0) return COORD_JOB_FAILED;
+  return COORD_JOB_COMPLETED_WITH_ERRORS;
+}
+
+static void job_finish(coord_jm *jm, coord_job *j, coord_job_status st) {
+  j->status = st;
+  j->completed_at = jm_wall(jm);
+  coord_heap_cancel(&jm->heap, &j->timer);
+  al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)", j->id,
+          coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks);
+  persist_job(jm, j);
+  if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
+  if (jm->h.job_finished) jm->h.job_finished(jm->h.ud, j);
+}
+
+static void job_check_done(coord_jm *jm, coord_job *j) {
+  if (coord_job_status_is_final(j->status) || !j->sealed) return;
+  if (j->completed_tasks + j->failed_tasks < j->total_tasks) return;
+  job_finish(jm, j, final_status(j));
+}
+
+int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap) {
+  if (coord_job_status_is_final(j->status)) {
+    snprintf(err, errcap, "job '%s' is already %s", j->id, coord_job_status_name(j->status));
+    return -1;
+  }
+  j->sealed = 1;
+  job_check_done(jm, j);
+  report_deadline(jm);
+  return 0;
+}
+
+/* Ends a job early (cancel or timeout): every unfinished task is withdrawn, revoked on
+ * its worker, and marked failed with why (not counted as a task failure). */
+static void job_abort(coord_jm *jm, coord_job *j, coord_job_status st, const char *why) {
+  for (size_t i = 0; i < j->total_tasks; i++) {
+    coord_task *t = j->tasks[i];
+    if (t->status == COORD_TASK_COMPLETED || t->status == COORD_TASK_FAILED) continue;
+    coord_worker *w = t->worker;
+    uint32_t attempt = t->attempt;
+    task_detach(jm, t);
+    if (w && jm->h.revoke) jm->h.revoke(jm->h.ud, w, t, attempt, why);
+    t->status = COORD_TASK_FAILED;
+    t->failed_at = jm_wall(jm);
+    set_str(&t->error, why);
+    persist_task(jm, t);
+  }
+  set_str(&j->final_error, why);
+  job_finish(jm, j, st);
+  dispatch(jm);
+}
+
+int coord_jm_job_cancel(coord_jm *jm, coord_job *j, const char *why) {
+  if (coord_job_status_is_final(j->status)) return -1;
+  job_abort(jm, j, COORD_JOB_CANCELLED, why ? why : "job cancelled");
+  return 0;
+}
+
+coord_task *coord_jm_task_find(coord_jm *jm, const char *task_id) {
+  const char *dash = strrchr(task_id, '-');
+  if (!dash || dash == task_id || !dash[1]) return NULL;
+  char *end;
+  unsigned long idx = strtoul(dash + 1, &end, 10);
+  if (*end) return NULL;
+  coord_job *j = coord_map_get(&jm->jobs_by_id, task_id, (size_t)(dash - task_id));
+  if (!j || idx >= j->total_tasks) return NULL;
+  coord_task *t = j->tasks[idx];
+  return strcmp(t->id, task_id) == 0 ? t : NULL;
+}
+
+/* ---------------------------------------------------------------- task lifecycle */
+
+/* Validates a worker's claim on (task_id, attempt): the task must exist, be held by w
+ * under that lease, and be in flight. */
+static coord_task *lease_check(coord_jm *jm, coord_worker *w, const char *what, const char *task_id,
+                               uint32_t attempt, int *rc) {
+  coord_task *t = coord_jm_task_find(jm, task_id);
+  if (!t) {
+    *rc = COORD_UNKNOWN;
+    jm->stale++;
+    al_warn("coordinator: %s from worker %s for unknown task %s rejected", what, w->id, task_id);
+    return NULL;
+  }
+  if (t->worker != w || t->attempt != attempt ||
+      (t->place != COORD_IN_QUEUED && t->place != COORD_IN_RUNNING)) {
+    *rc = COORD_STALE;
+    jm->stale++;
+    al_warn("coordinator: stale %s from worker %s for task %s attempt %u rejected (current attempt "
+            "%u on %s, %s)",
+            what, w->id, task_id, attempt, t->attempt, t->worker ? t->worker->id : "no worker",
+            coord_task_status_name(t->status));
+    return NULL;
+  }
+  *rc = COORD_OK;
+  return t;
+}
+
+int coord_jm_task_started(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt) {
+  int rc;
+  w->last_seen = jm_now(jm);
+  coord_task *t = lease_check(jm, w, "task_started", task_id, attempt, &rc);
+  if (!t) return rc;
+  if (t->place == COORD_IN_RUNNING) return COORD_OK; /* duplicate */
+  char key[512];
+  list_remove(&w->queued, t);
+  worker_queue_key(w, key, sizeof key);
+  queue_leave(jm, t, key);
+  list_push_tail(&w->running, t);
+  t->place = COORD_IN_RUNNING;
+  t->status = COORD_TASK_RUNNING;
+  t->started_at = jm_wall(jm);
+  double tt = task_timeout_of(jm, t);
+  if (tt > 0) coord_heap_arm(&jm->heap, &t->timer, jm_now(jm) + tt);
+  persist_task(jm, t);
+  report_deadline(jm);
+  return COORD_OK;
+}
+
+int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt) {
+  int rc;
+  coord_task *t = lease_check(jm, w, "claim", task_id, attempt, &rc);
+  return t ? COORD_OK : rc;
+}
+
+static void accumulate(coord_job *j, const coord_task_result *r) {
+  j->samples += r->samples_processed;
+  j->tokens += r->tokens;
+  j->shards_written += r->shards_written;
+  j->skipped += r->skipped;
+}
+
+int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt,
+                         int ok, coord_task_result *res, const char *error) {
+  int rc;
+  w->last_seen = jm_now(jm);
+  coord_task *t = lease_check(jm, w, ok ? "task_result" : "task_failure", task_id, attempt, &rc);
+  if (!t) return rc;
+  coord_job *j = t->job;
+  task_detach(jm, t);
+  if (ok) {
+    t->status = COORD_TASK_COMPLETED;
+    t->completed_at = jm_wall(jm);
+    t->worker = NULL;
+    coord_task_result_free(&t->result);
+    if (res) coord_task_result_move(&t->result, res);
+    t->has_result = 1;
+    w->tasks_completed++;
+    w->samples_processed += (uint64_t)(t->result.samples_processed > 0 ? t->result.samples_processed : 0);
+    j->completed_tasks++;
+    accumulate(j, &t->result);
+    persist_task(jm, t);
+    persist_job(jm, j);
+    if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
+    job_check_done(jm, j);
+  } else {
+    w->tasks_failed++;
+    task_attempt_failed(jm, t, w->id, error && *error ? error : "task failed on worker");
+  }
+  dispatch(jm);
+  return COORD_OK;
+}
+
+/* ---------------------------------------------------------------- time */
+
+static void on_worker_deadline(coord_jm *jm, coord_worker *w, double now) {
+  double expiry = w->last_seen + jm->p.heartbeat_timeout;
+  if (now < expiry) {
+    coord_heap_arm(&jm->heap, &w->timer, expiry); /* heard from it since: look again later */
+    return;
+  }
+  char why[128];
+  snprintf(why, sizeof why, w->connected ? "silent for %.3gs" : "disconnected and not back within %.3gs",
+           now - w->last_seen);
+  coord_jm_worker_dead(jm, w, why);
+}
+
+static void on_task_deadline(coord_jm *jm, coord_task *t) {
+  if (t->place == COORD_IN_BACKOFF) {
+    jm->n_backoff--;
+    t->place = COORD_IN_NONE;
+    to_pending(jm, t, 0);
+    return;
+  }
+  if (t->place != COORD_IN_RUNNING) return;
+  coord_worker *w = t->worker;
+  uint32_t attempt = t->attempt;
+  char err[512];
+  snprintf(err, sizeof err, "task timed out after %gs on worker %s", task_timeout_of(jm, t), w->id);
+  task_detach(jm, t);
+  if (jm->h.revoke) jm->h.revoke(jm->h.ud, w, t, attempt, "task_timeout");
+  task_attempt_failed(jm, t, w->id, err);
+}
+
+void coord_jm_on_timer(coord_jm *jm) {
+  double now = jm_now(jm);
+  jm->dispatching++; /* one dispatch pass after all expiries */
+  for (;;) {
+    coord_timer *tm = coord_heap_top(&jm->heap);
+    if (!tm || tm->deadline > now) break;
+    coord_heap_cancel(&jm->heap, tm);
+    switch (tm->kind) {
+    case TK_WORKER:
+      on_worker_deadline(jm, CONTAINER(tm, coord_worker, timer), now);
+      break;
+    case TK_TASK:
+      on_task_deadline(jm, CONTAINER(tm, coord_task, timer));
+      break;
+    case TK_JOB: {
+      coord_job *j = CONTAINER(tm, coord_job, timer);
+      char why[128];
+      snprintf(why, sizeof why, "job timed out after %gs", j->config.timeout_s);
+      if (!coord_job_status_is_final(j->status)) job_abort(jm, j, COORD_JOB_TIMEOUT, why);
+      break;
+    }
+    }
+  }
+  jm->dispatching--;
+  dispatch(jm);
+  report_deadline(jm);
+}
+
+void coord_jm_free(coord_jm *jm) {
+  if (!jm) return;
+  coord_heap_free(&jm->heap);
+  for (size_t i = 0; i < jm->n_workers; i++) {
+    free(jm->workers[i]->id);
+    free(jm->workers[i]);
+  }
+  free(jm->workers);
+  for (size_t i = 0; i < jm->n_jobs; i++) job_free(jm->jobs[i]);
+  free(jm->jobs);
+  coord_map_free(&jm->jobs_by_id);
+  free(jm->cand);
+  al_buf_free(&jm->scratch);
+  free(jm);
+}

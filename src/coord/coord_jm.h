@@ -1,0 +1,287 @@
+/* The job manager: all coordinator scheduling state (workers, jobs, tasks, queues,
+ * leases, deadlines) as pure single-threaded data. No I/O: time is read through an
+ * injectable clock, deadlines are reported through a hook (the server arms one timer),
+ * and everything that must reach a worker or a subscriber leaves through hooks. The
+ * server (coord_server.c) calls in on every message; unit tests drive it directly.
+ *
+ * Ownership: the job manager owns every coord_job, coord_task and coord_worker; the
+ * pointers it hands out stay valid until the object is freed, which happens only
+ * inside coord_jm_* calls: a worker is freed when it is declared dead (after the
+ * worker_gone hook), jobs and their tasks when the manager is destroyed. Strings
+ * passed in are copied.
+ *
+ * Task state machine (see docs/ARCHITECTURE-coord.md):
+ *   pending --assign--> assigned --started--> running --result ok--> completed
+ *   assigned/running --worker failure, timeout, dead worker, stolen--> pending
+ *     (retries+1 and backoff for failures; stolen/drained tasks keep retries)
+ *   retries > max_retries --> failed (with the last error)
+ * Every assignment increments the task's attempt number (its lease); started/result
+ * messages carrying another attempt, or from a worker that no longer holds the task,
+ * are stale: rejected and logged. */
+#ifndef AL_COORD_JM_H
+#define AL_COORD_JM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef enum {
+  COORD_TASK_PENDING = 0,
+  COORD_TASK_ASSIGNED,
+  COORD_TASK_RUNNING,
+  COORD_TASK_COMPLETED,
+  COORD_TASK_FAILED
+} coord_task_status;
+
+typedef enum {
+  COORD_JOB_PENDING = 0,
+  COORD_JOB_RUNNING,
+  COORD_JOB_COMPLETED,
+  COORD_JOB_COMPLETED_WITH_ERRORS,
+  COORD_JOB_FAILED,
+  COORD_JOB_CANCELLED,
+  COORD_JOB_TIMEOUT
+} coord_job_status;
+
+typedef enum {
+  COORD_STRATEGY_ROUND_ROBIN = 0,
+  COORD_STRATEGY_LEAST_BUSY,
+  COORD_STRATEGY_DYNAMIC
+} coord_strategy_kind;
+
+const char *coord_task_status_name(coord_task_status s);
+const char *coord_job_status_name(coord_job_status s);
+const char *coord_strategy_name(coord_strategy_kind k);
+/* Parses "round_robin", "least_busy", "dynamic"; -1 for anything else. */
+int coord_strategy_parse(const char *name);
+int coord_job_status_is_final(coord_job_status s);
+
+/* One armed deadline, embedded in the object it belongs to (intrusive min-heap). */
+typedef struct coord_timer {
+  double deadline; /* monotonic seconds */
+  size_t idx;      /* position in the heap; SIZE_MAX when not armed */
+  int kind;        /* which owner type (private to the manager) */
+} coord_timer;
+
+/* A shard written by a task, as reported in its result (for the job's index.json). */
+typedef struct coord_shard_info {
+  char *path;      /* relative to the job's output_dir or absolute, as reported */
+  int64_t samples, tokens, bytes;
+  char *sha256;    /* hex, may be NULL */
+  char **files;    /* source files of the samples in this shard */
+  size_t n_files;
+} coord_shard_info;
+
+typedef struct coord_skip_info {
+  char *path;
+  char *reason;
+} coord_skip_info;
+
+/* A task result as reported by a worker. Fields mirror the original's result object
+ * {samples_processed, shards_written, skipped, status} plus the manifest data. */
+typedef struct coord_task_result {
+  char *status; /* "success" or "no_samples" */
+  int64_t samples_processed, shards_written, skipped, tokens;
+  coord_shard_info *shards;
+  size_t n_shards;
+  coord_skip_info *skips;
+  size_t n_skips;
+} coord_task_result;
+
+/* Deep copy / release helpers for results built by the server's decoder. */
+void coord_task_result_free(coord_task_result *r);
+void coord_task_result_move(coord_task_result *dst, coord_task_result *src);
+
+typedef struct coord_job coord_job;
+typedef struct coord_worker coord_worker;
+
+/* Where a task currently sits. */
+typedef enum {
+  COORD_IN_NONE = 0, /* terminal */
+  COORD_IN_PENDING,  /* in the pending queue, waiting for capacity */
+  COORD_IN_BACKOFF,  /* waiting out its retry backoff (timer armed) */
+  COORD_IN_QUEUED,   /* assigned to a worker, not started */
+  COORD_IN_RUNNING   /* started on a worker (task_timeout armed) */
+} coord_task_place;
+
+typedef struct coord_task {
+  char *id;       /* "<job_id>-%06zu" */
+  coord_job *job;
+  size_t index;
+  coord_task_status status;
+  coord_task_place place;
+  int retries;
+  uint32_t attempt;     /* lease number of the current/last assignment; 0 = never */
+  char **files;
+  size_t n_files;
+  char *output_dir;     /* <job output_dir>/task_<id> */
+  coord_worker *worker; /* holder while assigned/running */
+  char *last_worker_id; /* worker of the last failed attempt (retry prefers another) */
+  double assigned_at, started_at, completed_at, failed_at; /* wall seconds; 0 = unset */
+  coord_task_result result;
+  int has_result;
+  char *error;          /* last error, NULL if none */
+  char *queue_item;     /* the JSON pushed to pending_tasks / tasks:<wid>, while there */
+  coord_timer timer;    /* backoff release or task_timeout */
+  struct coord_task *prev, *next; /* links in the pending queue or a worker list */
+} coord_task;
+
+/* Intrusive FIFO of tasks. */
+typedef struct coord_task_list {
+  coord_task *head, *tail;
+  size_t n;
+} coord_task_list;
+
+typedef struct coord_job_config {
+  char *input_dir, *output_dir, *tokenizers_dir;
+  int64_t max_seq_len, shard_size;
+  double timeout_s;      /* job timeout; <= 0 means none */
+  double task_timeout_s; /* per-task timeout for this job; <= 0: the manager's */
+  char *name;            /* optional job name, NULL when none */
+} coord_job_config;
+
+struct coord_job {
+  char *id;
+  coord_job_status status;
+  double created_at, completed_at; /* wall seconds */
+  coord_job_config config;
+  coord_task **tasks; /* by index */
+  size_t total_tasks, cap_tasks;
+  size_t completed_tasks, failed_tasks, retried_tasks;
+  int sealed;          /* no more tasks will be added */
+  /* accumulated results of successful tasks */
+  int64_t samples, tokens, shards_written, skipped;
+  coord_timer timer;   /* job timeout */
+  char *final_error;   /* for failed/timeout/cancelled: why */
+};
+
+struct coord_worker {
+  char *id;
+  int slots;
+  int connected;
+  int draining;
+  double last_seen;      /* monotonic */
+  double cpu, mem;       /* percentages; < 0 = unknown (counts as 50) */
+  coord_task_list queued, running;
+  uint64_t tasks_completed, tasks_failed, samples_processed;
+  coord_timer timer;     /* liveness deadline (lazy: re-armed when it fires early) */
+  void *conn;            /* the server's connection for this worker, or NULL */
+};
+
+typedef struct coord_jm_params {
+  double heartbeat_interval; /* s, informative (liveness check granularity) */
+  double heartbeat_timeout;  /* s */
+  int max_retries;
+  double retry_backoff, retry_backoff_multiplier, max_retry_backoff; /* s, x, s */
+  double task_timeout;       /* s; <= 0 disables */
+  int prefetch;              /* extra assigned tasks beyond slots per worker */
+  coord_strategy_kind strategy;
+  int work_stealing;         /* 1 = enabled */
+} coord_jm_params;
+
+/* Defaults: the original's values (10, 30, 3, 5, x2, 300, 3600), prefetch 2,
+ * round_robin, stealing on. */
+void coord_jm_params_default(coord_jm_params *p);
+
+/* Everything the manager asks of its environment. Any hook may be NULL. Hooks must not
+ * call back into the manager (they queue outgoing messages). */
+typedef struct coord_jm_hooks {
+  void *ud;
+  double (*now)(void *ud);  /* monotonic seconds; NULL = al_mono_s */
+  double (*wall)(void *ud); /* epoch seconds; NULL = al_wall_s */
+  /* Send a task assignment (task->attempt is the lease) to w. */
+  void (*assign)(void *ud, coord_worker *w, coord_task *t);
+  /* Tell w to abandon task t (attempt given: the lease being revoked). */
+  void (*revoke)(void *ud, coord_worker *w, coord_task *t, uint32_t attempt, const char *why);
+  /* A job's counters or status changed (progress events). */
+  void (*job_changed)(void *ud, coord_job *j);
+  /* A job reached a final status. */
+  void (*job_finished)(void *ud, coord_job *j);
+  /* A worker was declared dead and is about to be freed: the server must drop its
+   * pointer (and close the connection if one is still open). */
+  void (*worker_gone)(void *ud, coord_worker *w);
+  /* The earliest deadline changed; arm a timer for it (< 0: nothing armed). When it
+   * expires call coord_jm_on_timer. */
+  void (*timer)(void *ud, double deadline);
+} coord_jm_hooks;
+
+typedef struct coord_jm coord_jm;
+
+/* st may be NULL (no persistence). The manager does not own st. */
+coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store *st);
+void coord_jm_free(coord_jm *jm);
+const coord_jm_params *coord_jm_params_get(const coord_jm *jm);
+
+void coord_jm_set_strategy(coord_jm *jm, coord_strategy_kind k);
+coord_strategy_kind coord_jm_strategy(const coord_jm *jm);
+
+/* ---- workers ---- */
+/* A worker says hello. A known id (reconnecting within heartbeat_timeout) gets its
+ * record back with its tasks; the previous connection, if any, is detached (conn set
+ * to the new one). Returns the worker (owned by the manager). slots >= 1. */
+coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn);
+/* Any message from w: refreshes liveness. */
+void coord_jm_worker_seen(coord_jm *jm, coord_worker *w);
+/* Heartbeat metrics (cpu/mem percentages; negative = unknown). */
+void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double mem,
+                             uint64_t tasks_completed, uint64_t tasks_failed, uint64_t samples);
+/* Connection lost: w keeps its tasks until heartbeat_timeout passes without a rejoin. */
+void coord_jm_worker_disconnected(coord_jm *jm, coord_worker *w);
+/* The worker stops taking new tasks; its queued tasks go back to pending. */
+void coord_jm_worker_drain(coord_jm *jm, coord_worker *w);
+/* Declares w dead now: its tasks are requeued, worker_gone fires, w is freed. */
+void coord_jm_worker_dead(coord_jm *jm, coord_worker *w, const char *why);
+coord_worker *coord_jm_worker_find(coord_jm *jm, const char *id);
+size_t coord_jm_worker_count(const coord_jm *jm);
+coord_worker *coord_jm_worker_at(const coord_jm *jm, size_t i);
+
+/* ---- jobs ---- */
+/* Creates a job in status pending. id NULL = a fresh uuid4. Fails (NULL, err set)
+ * when the id exists. The config strings are copied. */
+coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_config *cfg,
+                               char *err, size_t errcap);
+/* Adds one task with the given files (copied). Job becomes running. Fails when the job
+ * is sealed or final. Returns the task. */
+coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const *files,
+                                  size_t n_files, char *err, size_t errcap);
+/* No more tasks; the job can now complete. */
+int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap);
+/* Cancels: stops dispatch, revokes its tasks on workers; final status cancelled. */
+int coord_jm_job_cancel(coord_jm *jm, coord_job *j, const char *why);
+coord_job *coord_jm_job_find(coord_jm *jm, const char *id);
+size_t coord_jm_job_count(const coord_jm *jm);
+coord_job *coord_jm_job_at(const coord_jm *jm, size_t i);
+/* Finds a task by id ("<job_id>-NNNNNN"). */
+coord_task *coord_jm_task_find(coord_jm *jm, const char *task_id);
+
+/* ---- task lifecycle reported by workers ---- */
+enum { COORD_OK = 0, COORD_STALE = 1, COORD_UNKNOWN = 2 };
+/* task_started from w for (task_id, attempt). Returns COORD_OK or COORD_STALE/UNKNOWN
+ * (logged; the server tells the worker to abandon it). */
+int coord_jm_task_started(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt);
+/* task_result. ok: result is moved out of *res (res may be NULL). !ok: error text. */
+int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt,
+                         int ok, coord_task_result *res, const char *error);
+/* A reconnecting worker claims it holds (task_id, attempt). COORD_OK when that lease
+ * is current and held by w; otherwise the worker must abandon it. */
+int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt);
+
+/* ---- time ---- */
+/* Processes every expired deadline (dead workers, backoff releases, task and job
+ * timeouts) and re-reports the next deadline. */
+void coord_jm_on_timer(coord_jm *jm);
+double coord_jm_next_deadline(const coord_jm *jm);
+
+/* ---- counters for status and tests ---- */
+size_t coord_jm_pending_count(const coord_jm *jm);
+size_t coord_jm_backoff_count(const coord_jm *jm);
+uint64_t coord_jm_stale_count(const coord_jm *jm);
+
+/* Serialises records as the original's JSON (field names of §3.1/§3.2). Appends to
+ * out (caller owns the buffer). */
+struct al_buf;
+void coord_job_to_json(const coord_job *j, struct al_buf *out);
+void coord_task_to_json(const coord_task *t, struct al_buf *out);
+
+#endif

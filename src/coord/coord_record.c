@@ -1,0 +1,226 @@
+/* Status names and the JSON form of job and task records, written the way the
+ * original's json.dumps wrote them (separators ", " and ": ", ensure_ascii, fields in
+ * the original's order, unset timestamps left out) so existing monitoring scripts that
+ * read job:<id> / task:<id> keep working. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/al.h"
+#include "coord/coord_jm.h"
+
+static const char *const task_names[] = {"pending", "assigned", "running", "completed", "failed"};
+static const char *const job_names[] = {"pending", "running", "completed", "completed_with_errors",
+                                        "failed", "cancelled", "timeout"};
+static const char *const strategy_names[] = {"round_robin", "least_busy", "dynamic"};
+
+const char *coord_task_status_name(coord_task_status s) { return task_names[s]; }
+const char *coord_job_status_name(coord_job_status s) { return job_names[s]; }
+const char *coord_strategy_name(coord_strategy_kind k) { return strategy_names[k]; }
+
+int coord_strategy_parse(const char *name) {
+  for (size_t i = 0; name && i < AL_ARRAY_LEN(strategy_names); i++)
+    if (strcmp(name, strategy_names[i]) == 0) return (int)i;
+  return -1;
+}
+
+int coord_job_status_is_final(coord_job_status s) {
+  return s != COORD_JOB_PENDING && s != COORD_JOB_RUNNING;
+}
+
+/* Decodes one UTF-8 sequence; returns its length, or 1 with *cp = U+FFFD if invalid. */
+static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp) {
+  unsigned c = s[0];
+  size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (len == 0 || len > n || c >= 0xF8) {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  unsigned v = c & (0x7F >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80) {
+      *cp = 0xFFFD;
+      return 1;
+    }
+    v = (v << 6) | (s[i] & 0x3F);
+  }
+  *cp = v;
+  return len;
+}
+
+static void json_str(al_buf *b, const char *s) {
+  if (!s) {
+    al_buf_puts(b, "null");
+    return;
+  }
+  const unsigned char *p = (const unsigned char *)s;
+  size_t n = strlen(s);
+  al_buf_reserve(b, n + 2);
+  al_buf_append(b, "\"", 1);
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      al_buf_append(b, e, 2);
+      i++;
+    } else if (c >= 0x20 && c < 0x7F) {
+      size_t j = i;
+      while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\') j++;
+      al_buf_append(b, s + i, j - i);
+      i = j;
+    } else if (c < 0x80) {
+      const char *named = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                        : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+      if (named) al_buf_puts(b, named);
+      else al_buf_printf(b, "\\u%04x", c);
+      i++;
+    } else {
+      unsigned cp;
+      i += utf8_next(p + i, n - i, &cp);
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        al_buf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+      } else {
+        al_buf_printf(b, "\\u%04x", cp);
+      }
+    }
+  }
+  al_buf_append(b, "\"", 1);
+}
+
+static void json_key(al_buf *b, int *first, const char *k) {
+  if (!*first) al_buf_append(b, ", ", 2);
+  *first = 0;
+  json_str(b, k);
+  al_buf_append(b, ": ", 2);
+}
+
+static void json_time(al_buf *b, int *first, const char *k, double wall) {
+  if (wall <= 0) return;
+  char ts[48];
+  json_key(b, first, k);
+  json_str(b, al_iso_from_wall(wall, ts, sizeof ts));
+}
+
+void coord_job_to_json(const coord_job *j, al_buf *b) {
+  int f = 1;
+  al_buf_append(b, "{", 1);
+  json_key(b, &f, "id");
+  json_str(b, j->id);
+  json_key(b, &f, "status");
+  json_str(b, coord_job_status_name(j->status));
+  json_time(b, &f, "created_at", j->created_at);
+  json_key(b, &f, "config");
+  int g = 1;
+  al_buf_append(b, "{", 1);
+  json_key(b, &g, "input_dir");
+  json_str(b, j->config.input_dir);
+  json_key(b, &g, "output_dir");
+  json_str(b, j->config.output_dir);
+  json_key(b, &g, "tokenizers_dir");
+  json_str(b, j->config.tokenizers_dir);
+  json_key(b, &g, "max_seq_len");
+  al_buf_printf(b, "%lld", (long long)j->config.max_seq_len);
+  json_key(b, &g, "shard_size");
+  al_buf_printf(b, "%lld", (long long)j->config.shard_size);
+  al_buf_append(b, "}", 1);
+  json_key(b, &f, "tasks");
+  al_buf_puts(b, "[]");
+  json_key(b, &f, "total_tasks");
+  al_buf_printf(b, "%zu", j->total_tasks);
+  json_key(b, &f, "completed_tasks");
+  al_buf_printf(b, "%zu", j->completed_tasks);
+  json_key(b, &f, "failed_tasks");
+  al_buf_printf(b, "%zu", j->failed_tasks);
+  json_key(b, &f, "retried_tasks");
+  al_buf_printf(b, "%zu", j->retried_tasks);
+  json_time(b, &f, "completed_at", j->completed_at);
+  json_key(b, &f, "samples_processed");
+  al_buf_printf(b, "%lld", (long long)j->samples);
+  json_key(b, &f, "tokens");
+  al_buf_printf(b, "%lld", (long long)j->tokens);
+  if (j->final_error) {
+    json_key(b, &f, "error");
+    json_str(b, j->final_error);
+  }
+  al_buf_append(b, "}", 1);
+}
+
+void coord_task_to_json(const coord_task *t, al_buf *b) {
+  const coord_job *j = t->job;
+  int f = 1;
+  al_buf_append(b, "{", 1);
+  json_key(b, &f, "id");
+  json_str(b, t->id);
+  json_key(b, &f, "job_id");
+  json_str(b, j->id);
+  json_key(b, &f, "status");
+  json_str(b, coord_task_status_name(t->status));
+  json_key(b, &f, "retries");
+  al_buf_printf(b, "%d", t->retries);
+  json_key(b, &f, "attempt");
+  al_buf_printf(b, "%u", t->attempt);
+  json_key(b, &f, "files");
+  al_buf_append(b, "[", 1);
+  for (size_t i = 0; i < t->n_files; i++) {
+    if (i) al_buf_append(b, ", ", 2);
+    json_str(b, t->files[i]);
+  }
+  al_buf_append(b, "]", 1);
+  json_key(b, &f, "tokenizers_dir");
+  json_str(b, j->config.tokenizers_dir);
+  json_key(b, &f, "output_dir");
+  json_str(b, t->output_dir);
+  json_key(b, &f, "max_seq_len");
+  al_buf_printf(b, "%lld", (long long)j->config.max_seq_len);
+  json_key(b, &f, "shard_size");
+  al_buf_printf(b, "%lld", (long long)j->config.shard_size);
+  json_key(b, &f, "worker_id");
+  json_str(b, t->worker ? t->worker->id : NULL);
+  json_time(b, &f, "assigned_at", t->assigned_at);
+  json_time(b, &f, "started_at", t->started_at);
+  json_time(b, &f, "completed_at", t->completed_at);
+  if (t->has_result) {
+    json_key(b, &f, "result");
+    int g = 1;
+    al_buf_append(b, "{", 1);
+    json_key(b, &g, "samples_processed");
+    al_buf_printf(b, "%lld", (long long)t->result.samples_processed);
+    json_key(b, &g, "shards_written");
+    al_buf_printf(b, "%lld", (long long)t->result.shards_written);
+    json_key(b, &g, "skipped");
+    al_buf_printf(b, "%lld", (long long)t->result.skipped);
+    json_key(b, &g, "status");
+    json_str(b, t->result.status ? t->result.status : "success");
+    al_buf_append(b, "}", 1);
+  }
+  if (t->error) {
+    json_key(b, &f, "error");
+    json_str(b, t->error);
+  }
+  json_time(b, &f, "failed_at", t->failed_at);
+  al_buf_append(b, "}", 1);
+}
+
+void coord_task_result_free(coord_task_result *r) {
+  free(r->status);
+  for (size_t i = 0; i < r->n_shards; i++) {
+    coord_shard_info *s = &r->shards[i];
+    free(s->path);
+    free(s->sha256);
+    for (size_t k = 0; k < s->n_files; k++) free(s->files[k]);
+    free(s->files);
+  }
+  free(r->shards);
+  for (size_t i = 0; i < r->n_skips; i++) {
+    free(r->skips[i].path);
+    free(r->skips[i].reason);
+  }
+  free(r->skips);
+  memset(r, 0, sizeof *r);
+}
+
+void coord_task_result_move(coord_task_result *dst, coord_task_result *src) {
+  *dst = *src;
+  memset(src, 0, sizeof *src);
+}

@@ -1,0 +1,180 @@
+/* Frame decoder: length-prefixed msgpack frames out of an arbitrarily split stream. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/mpread.h"
+#include "proto/proto.h"
+
+/* Reads are offered at least this much room, so small frames batch into one read. */
+#define PROTO_READ_CHUNK ((size_t)64 << 10)
+
+const char *proto_errcode_name(uint32_t code) {
+  switch (code) {
+#define PROTO_ERRCODE_NAME_(name, num, str) \
+  case num: return str;
+    PROTO_ERRCODES(PROTO_ERRCODE_NAME_)
+#undef PROTO_ERRCODE_NAME_
+    default: return "UNKNOWN";
+  }
+}
+
+void proto_decoder_init(proto_decoder *d, size_t max_frame) {
+  memset(d, 0, sizeof *d);
+  if (max_frame == 0) max_frame = PROTO_DEFAULT_MAX_FRAME;
+  if (max_frame > PROTO_MAX_FRAME_LIMIT) max_frame = PROTO_MAX_FRAME_LIMIT;
+  d->max_frame = max_frame;
+  al_err_clear(&d->err);
+}
+
+void proto_decoder_free(proto_decoder *d) {
+  free(d->buf);
+  d->buf = NULL;
+  d->cap = d->start = d->scan = d->end = 0;
+}
+
+void proto_decoder_reset(proto_decoder *d) {
+  d->start = d->scan = d->end = 0;
+  d->frames = 0;
+  al_err_clear(&d->err);
+}
+
+static uint32_t read_be32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static size_t limit(const proto_decoder *d) { return d->max_frame + PROTO_HEADER_SIZE; }
+
+/* Marks the stream broken and drops everything buffered. */
+static void fail_stream(proto_decoder *d) { d->start = d->scan = d->end = 0; }
+
+/* Checks the length prefixes of frames completed since the last call. Returns -1 (and
+ * sets the sticky error) on a zero or oversized length. */
+static int scan_headers(proto_decoder *d) {
+  while (d->end - d->scan >= PROTO_HEADER_SIZE) {
+    uint32_t len = read_be32(d->buf + d->scan);
+    if (len == 0 || len > d->max_frame) {
+      /* Number the frame for the report: frames pulled + checked but not pulled + 1. */
+      uint64_t n = d->frames + 1;
+      for (size_t at = d->start; at < d->scan; at += PROTO_HEADER_SIZE + read_be32(d->buf + at)) n++;
+      if (len == 0)
+        al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: zero-length frame", (unsigned long long)n);
+      else
+        al_err_set(&d->err, PROTO_E_FRAME_TOO_LARGE,
+                   "frame %llu: length %lu exceeds the maximum frame size %zu",
+                   (unsigned long long)n, (unsigned long)len, d->max_frame);
+      fail_stream(d);
+      return -1;
+    }
+    if (d->end - d->scan < PROTO_HEADER_SIZE + (size_t)len) break;
+    d->scan += PROTO_HEADER_SIZE + len;
+  }
+  return 0;
+}
+
+/* Bytes the frame at d->scan still needs (header first, then payload). */
+static size_t frame_need(const proto_decoder *d) {
+  size_t have = d->end - d->scan;
+  if (have < PROTO_HEADER_SIZE) return PROTO_HEADER_SIZE - have;
+  return PROTO_HEADER_SIZE + (size_t)read_be32(d->buf + d->scan) - have;
+}
+
+/* Makes at least `want` bytes of room at the end if the bound allows (less otherwise):
+ * first by moving unconsumed bytes to the front, then by growing up to the limit. */
+static void make_room(proto_decoder *d, size_t want) {
+  if (d->cap - d->end >= want) return;
+  if (d->start > 0) {
+    size_t n = d->end - d->start;
+    if (n) memmove(d->buf, d->buf + d->start, n);
+    d->scan -= d->start;
+    d->end = n;
+    d->start = 0;
+    if (d->cap - d->end >= want) return;
+  }
+  if (d->cap >= limit(d)) return;
+  size_t need = d->end + want;
+  size_t cap = d->cap ? d->cap : 4096;
+  while (cap < need) cap *= 2;
+  if (cap > limit(d)) cap = limit(d);
+  d->buf = al_xrealloc(d->buf, cap);
+  d->cap = cap;
+}
+
+size_t proto_decoder_feed(proto_decoder *d, const void *data, size_t n) {
+  const uint8_t *src = data;
+  size_t taken = 0;
+  if (d->err.code) return n;
+  while (taken < n) {
+    /* Copy no further than the end of the current frame's header or payload, so an
+     * oversized length is seen before any of its payload is stored. */
+    size_t piece = AL_MIN(n - taken, frame_need(d));
+    make_room(d, piece);
+    piece = AL_MIN(piece, d->cap - d->end);
+    if (piece == 0) break;
+    memcpy(d->buf + d->end, src + taken, piece);
+    d->end += piece;
+    taken += piece;
+    if (scan_headers(d) != 0) return n;
+  }
+  return taken;
+}
+
+void proto_decoder_prepare(proto_decoder *d, char **ptr, size_t *room) {
+  if (d->err.code) d->start = d->scan = d->end = 0;
+  size_t want = PROTO_READ_CHUNK;
+  if (d->end - d->scan >= PROTO_HEADER_SIZE) want = AL_MAX(want, frame_need(d));
+  make_room(d, AL_MIN(want, limit(d)));
+  *ptr = (char *)d->buf + d->end;
+  *room = d->cap - d->end;
+}
+
+void proto_decoder_commit(proto_decoder *d, size_t n) {
+  if (d->err.code) return;
+  if (n > d->cap - d->end) n = d->cap - d->end;
+  d->end += n;
+  scan_headers(d);
+}
+
+proto_status proto_decoder_next(proto_decoder *d, const uint8_t **payload, size_t *len) {
+  if (d->err.code) return PROTO_ERROR;
+  if (d->scan == d->start) return PROTO_NEED_MORE;  /* no complete, checked frame */
+  uint32_t n = read_be32(d->buf + d->start);
+  const uint8_t *p = d->buf + d->start + PROTO_HEADER_SIZE;
+  al_err e;
+  al_err_clear(&e);
+  if (proto_msgpack_check(p, n, &e) != 0) {
+    al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: %s", (unsigned long long)(d->frames + 1), e.msg);
+    fail_stream(d);
+    return PROTO_ERROR;
+  }
+  d->frames++;
+  d->start += PROTO_HEADER_SIZE + n;
+  if (d->start == d->end) d->start = d->scan = d->end = 0;  /* cheap rewind, no copy */
+  *payload = p;
+  *len = n;
+  return PROTO_FRAME;
+}
+
+size_t proto_decoder_buffered(const proto_decoder *d) { return d->end - d->start; }
+
+const al_err *proto_decoder_error(const proto_decoder *d) { return &d->err; }
+
+int proto_frame_append(al_buf *out, const void *payload, size_t len) {
+  if (len == 0 || len > PROTO_MAX_FRAME_LIMIT) return -1;
+  uint8_t h[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+  al_buf_reserve(out, len + 4);
+  al_buf_append(out, h, 4);
+  al_buf_append(out, payload, len);
+  return 0;
+}
+
+int proto_msgpack_check(const uint8_t *data, size_t len, al_err *err) {
+  proto_mpr r;
+  proto_mpr_init(&r, data, len);
+  if (len == 0) return al_err_set(err, PROTO_E_BAD_FRAME, "empty payload");
+  if (proto_mpr_skip(&r, PROTO_MAX_DEPTH) != 0)
+    return al_err_set(err, PROTO_E_BAD_FRAME, "invalid msgpack at payload offset %zu: %s", r.at, r.why);
+  if (r.p != r.end)
+    return al_err_set(err, PROTO_E_BAD_FRAME, "%zu trailing bytes after the msgpack object (payload offset %zu)",
+                      (size_t)(r.end - r.p), (size_t)(r.p - r.base));
+  return 0;
+}

@@ -1,0 +1,253 @@
+/* Job manifest (index.json): per-task entries kept by task id, serialised sorted by
+ * path so the manifest does not depend on the order tasks finished in. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "shard/index.h"
+
+typedef struct idx_skip {
+  char *path;
+  char *reason;
+} idx_skip;
+
+typedef struct idx_task {
+  char *task_id;
+  shard_info *shards; /* copies, path relative to the root when under it */
+  size_t nshards;
+  idx_skip *skips;
+  size_t nskips;
+} idx_task;
+
+struct shard_index {
+  char *root;
+  char *job_id;
+  char *job_name;
+  uint32_t max_seq_len, shard_size;
+  int have_params;
+  idx_task *tasks;
+  size_t ntasks, cap;
+};
+
+shard_index *shard_index_new(const char *output_root, const char *job_id, const char *job_name) {
+  shard_index *x = al_xcalloc(1, sizeof *x);
+  x->root = al_xstrdup(output_root ? output_root : ".");
+  size_t n = strlen(x->root);
+  while (n > 1 && x->root[n - 1] == '/') x->root[--n] = '\0';
+  x->job_id = job_id ? al_xstrdup(job_id) : NULL;
+  x->job_name = job_name ? al_xstrdup(job_name) : NULL;
+  return x;
+}
+
+void shard_index_set_params(shard_index *x, uint32_t max_seq_len, uint32_t shard_size) {
+  x->max_seq_len = max_seq_len;
+  x->shard_size = shard_size;
+  x->have_params = 1;
+}
+
+static void task_clear(idx_task *t) {
+  free(t->task_id);
+  for (size_t i = 0; i < t->nshards; i++) shard_info_clear(&t->shards[i]);
+  free(t->shards);
+  for (size_t i = 0; i < t->nskips; i++) {
+    free(t->skips[i].path);
+    free(t->skips[i].reason);
+  }
+  free(t->skips);
+  memset(t, 0, sizeof *t);
+}
+
+void shard_index_drop_task(shard_index *x, const char *task_id) {
+  for (size_t i = 0; i < x->ntasks; i++) {
+    if (strcmp(x->tasks[i].task_id, task_id) != 0) continue;
+    task_clear(&x->tasks[i]);
+    x->tasks[i] = x->tasks[--x->ntasks];
+    return;
+  }
+}
+
+/* path relative to root when it lies under root, else a copy of path. */
+static char *relative(const shard_index *x, const char *path) {
+  size_t n = strlen(x->root);
+  if (strncmp(path, x->root, n) == 0 && path[n] == '/') {
+    const char *p = path + n;
+    while (*p == '/') p++;
+    return al_xstrdup(p);
+  }
+  if (strncmp(path, "./", 2) == 0 && strcmp(x->root, ".") == 0) return al_xstrdup(path + 2);
+  return al_xstrdup(path);
+}
+
+void shard_index_put_task(shard_index *x, const char *task_id, const shard_info *shards,
+                          size_t nshards, const shard_skip *skips, size_t nskips) {
+  shard_index_drop_task(x, task_id);
+  if (x->ntasks == x->cap) {
+    x->cap = x->cap ? 2 * x->cap : 16;
+    x->tasks = al_xrealloc(x->tasks, x->cap * sizeof *x->tasks);
+  }
+  idx_task *t = &x->tasks[x->ntasks++];
+  memset(t, 0, sizeof *t);
+  t->task_id = al_xstrdup(task_id);
+  t->shards = al_xcalloc(nshards ? nshards : 1, sizeof *t->shards);
+  for (size_t i = 0; i < nshards; i++) {
+    shard_info_copy(&t->shards[i], &shards[i]);
+    free(t->shards[i].path);
+    t->shards[i].path = relative(x, shards[i].path);
+  }
+  t->nshards = nshards;
+  t->skips = al_xcalloc(nskips ? nskips : 1, sizeof *t->skips);
+  for (size_t i = 0; i < nskips; i++) {
+    t->skips[i].path = al_xstrdup(skips[i].path ? skips[i].path : "");
+    t->skips[i].reason = al_xstrdup(skips[i].reason ? skips[i].reason : "");
+  }
+  t->nskips = nskips;
+}
+
+uint64_t shard_index_total_samples(const shard_index *x) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < x->ntasks; i++)
+    for (size_t k = 0; k < x->tasks[i].nshards; k++) n += x->tasks[i].shards[k].samples;
+  return n;
+}
+
+size_t shard_index_nshards(const shard_index *x) {
+  size_t n = 0;
+  for (size_t i = 0; i < x->ntasks; i++) n += x->tasks[i].nshards;
+  return n;
+}
+
+uint64_t shard_index_nskipped(const shard_index *x) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < x->ntasks; i++) n += x->tasks[i].nskips;
+  return n;
+}
+
+static int cmp_shard(const void *a, const void *b) {
+  const shard_info *const *x = a, *const *y = b;
+  return strcmp((*x)->path, (*y)->path);
+}
+
+static int cmp_skip(const void *a, const void *b) {
+  const idx_skip *const *x = a, *const *y = b;
+  int c = strcmp((*x)->path, (*y)->path);
+  return c ? c : strcmp((*x)->reason, (*y)->reason);
+}
+
+/* File names are bytes, JSON strings are UTF-8: invalid sequences become U+FFFD so
+ * that an odd file name never drops an entry from the manifest. */
+static json_t *jstr(const char *s) {
+  json_t *j = json_string(s);
+  if (j) return j;
+  al_buf b = {0};
+  const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+  utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(s);
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n < 1) {
+      al_buf_puts(&b, "\xEF\xBF\xBD");
+      n = 1;
+    } else {
+      al_buf_append(&b, p, (size_t)n);
+    }
+    p += n;
+    left -= n;
+  }
+  j = json_string(al_buf_cstr(&b));
+  al_buf_free(&b);
+  return j ? j : json_string("");
+}
+
+static json_t *str_or_null(const char *s) { return s ? jstr(s) : json_null(); }
+
+char *shard_index_to_json(const shard_index *x, const char *status) {
+  size_t ns = shard_index_nshards(x), nk = (size_t)shard_index_nskipped(x);
+  const shard_info **shards = al_xcalloc(ns + 1, sizeof *shards);
+  const idx_skip **skips = al_xcalloc(nk + 1, sizeof *skips);
+  size_t a = 0, b = 0;
+  for (size_t i = 0; i < x->ntasks; i++) {
+    for (size_t k = 0; k < x->tasks[i].nshards; k++) shards[a++] = &x->tasks[i].shards[k];
+    for (size_t k = 0; k < x->tasks[i].nskips; k++) skips[b++] = &x->tasks[i].skips[k];
+  }
+  qsort(shards, ns, sizeof *shards, cmp_shard);
+  qsort(skips, nk, sizeof *skips, cmp_skip);
+
+  uint64_t samples = 0, tokens = 0, bytes = 0;
+  json_t *jshards = json_array();
+  for (size_t i = 0; i < ns; i++) {
+    const shard_info *s = shards[i];
+    samples += s->samples;
+    tokens += s->tokens;
+    bytes += s->bytes;
+    json_t *src = json_array();
+    for (size_t k = 0; k < s->nsources; k++) json_array_append_new(src, jstr(s->sources[k]));
+    json_array_append_new(jshards, json_pack("{s:o, s:I, s:I, s:I, s:s, s:o}", "path", jstr(s->path),
+                                             "samples", (json_int_t)s->samples, "tokens",
+                                             (json_int_t)s->tokens, "bytes", (json_int_t)s->bytes,
+                                             "sha256", s->sha256, "sources", src));
+  }
+  json_t *jskips = json_array();
+  json_t *reasons = json_object();
+  for (size_t i = 0; i < nk; i++) {
+    json_array_append_new(jskips, json_pack("{s:o, s:o}", "path", jstr(skips[i]->path), "reason",
+                                            jstr(skips[i]->reason)));
+    json_t *r = jstr(skips[i]->reason);
+    json_t *c = json_object_get(reasons, json_string_value(r));
+    json_object_set_new(reasons, json_string_value(r), json_integer(c ? json_integer_value(c) + 1 : 1));
+    json_decref(r);
+  }
+  char now[40];
+  al_iso_now(now, sizeof now);
+  json_t *root = json_object();
+  json_object_set_new(root, "format", json_string("auralith-index"));
+  json_object_set_new(root, "version", json_integer(1));
+  json_object_set_new(root, "job_id", str_or_null(x->job_id));
+  json_object_set_new(root, "job_name", str_or_null(x->job_name));
+  json_object_set_new(root, "status", str_or_null(status));
+  json_object_set_new(root, "created_at", json_string(now));
+  if (x->have_params) {
+    json_object_set_new(root, "max_seq_len", json_integer(x->max_seq_len));
+    json_object_set_new(root, "shard_size", json_integer(x->shard_size));
+  }
+  json_object_set_new(root, "totals",
+                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shards", (json_int_t)ns,
+                                "samples", (json_int_t)samples, "tokens", (json_int_t)tokens,
+                                "bytes", (json_int_t)bytes, "files", (json_int_t)(samples + nk),
+                                "skipped", (json_int_t)nk));
+  json_object_set_new(root, "skip_reasons", reasons);
+  json_object_set_new(root, "shards", jshards);
+  json_object_set_new(root, "skipped", jskips);
+  char *text = json_dumps(root, JSON_INDENT(2));
+  json_decref(root);
+  free(shards);
+  free(skips);
+  if (!text) return NULL;
+  char *out = al_xasprintf("%s\n", text);
+  free(text);
+  return out;
+}
+
+int shard_index_write(const shard_index *x, const char *status, al_err *err) {
+  char *text = shard_index_to_json(x, status);
+  if (!text) return al_err_set(err, SHARD_EIO, "%s: cannot serialise index", x->root);
+  if (shard_mkdirs(x->root, err) != 0) {
+    free(text);
+    return -1;
+  }
+  char *path = al_xasprintf("%s/%s", x->root, SHARD_INDEX_NAME);
+  int rc = shard_write_file_atomic(path, text, strlen(text), err);
+  free(path);
+  free(text);
+  return rc;
+}
+
+void shard_index_free(shard_index *x) {
+  if (!x) return;
+  for (size_t i = 0; i < x->ntasks; i++) task_clear(&x->tasks[i]);
+  free(x->tasks);
+  free(x->root);
+  free(x->job_id);
+  free(x->job_name);
+  free(x);
+}

@@ -1,0 +1,61 @@
+/* The job manifest <output_root>/index.json, written once at the end of a job.
+ *
+ * The coordinator creates one shard_index per job, feeds it every successful task's
+ * shards and skipped files as results arrive (in any order, shard_index_put_task), and
+ * writes it atomically when the job ends (shard_index_write). The file lists shards sorted by path and skipped files sorted by
+ * path, so the same output gives the same manifest whatever order tasks finished in:
+ *
+ *   {"format":"auralith-index","version":1,"job_id":..,"job_name":..,"status":..,
+ *    "created_at":"<iso>","max_seq_len":L,"shard_size":S,
+ *    "totals":{"shards","samples","tokens","bytes","files","skipped"},
+ *    "skip_reasons":{"<reason>":count,...},
+ *    "shards":[{"path":"task_x/shard_000000.safetensors","samples","tokens","bytes",
+ *               "sha256","sources":[...]}],
+ *    "skipped":[{"path","reason"}]}
+ *
+ * "files" counts the input files the job covered: those that gave a sample plus the
+ * skipped ones. */
+#ifndef AL_SHARD_INDEX_H
+#define AL_SHARD_INDEX_H
+
+#include <stdint.h>
+
+#include "common/al.h"
+#include "shard/shard.h"
+
+#define SHARD_INDEX_NAME "index.json"
+
+typedef struct shard_index shard_index;
+
+/* output_root: the job's output directory (shard paths are stored relative to it).
+ * job_id / job_name may be NULL. Strings are copied. Free with shard_index_free. */
+shard_index *shard_index_new(const char *output_root, const char *job_id, const char *job_name);
+void shard_index_set_params(shard_index *x, uint32_t max_seq_len, uint32_t shard_size);
+/* One input file a task could not use, and why ("unclassified", "no tokenizer",
+ * "blank text", "unreadable: ..." - the worker's words). */
+typedef struct shard_skip {
+  const char *path;
+  const char *reason;
+} shard_skip;
+
+/* Records (a copy of) one finished task's shards and skipped files. Putting the same
+ * task_id again replaces its earlier entry, so a result delivered twice, or a task
+ * re-run after its result was recorded, is counted once. Shard paths are made relative
+ * to output_root when they lie under it; otherwise they are kept as given. */
+void shard_index_put_task(shard_index *x, const char *task_id, const shard_info *shards,
+                          size_t nshards, const shard_skip *skips, size_t nskips);
+/* Forgets a task (e.g. cancelled after its result was recorded). */
+void shard_index_drop_task(shard_index *x, const char *task_id);
+
+uint64_t shard_index_total_samples(const shard_index *x);
+size_t shard_index_nshards(const shard_index *x);
+uint64_t shard_index_nskipped(const shard_index *x);
+
+/* Serialises to JSON text (indent 2, trailing newline); caller frees. status is the
+ * job status string ("completed", ...). */
+char *shard_index_to_json(const shard_index *x, const char *status);
+/* Writes <output_root>/index.json atomically (temporary file, fsync, rename, fsync). */
+int shard_index_write(const shard_index *x, const char *status, al_err *err);
+void shard_index_free(shard_index *x);
+
+#endif

@@ -1,0 +1,133 @@
+/* State store interface: the coordinator's durable record of jobs, tasks, queues and
+ * worker liveness, with the key model of the original (DESIGN §5):
+ *
+ *   job:<job_id>          string  JSON job record (original field names)
+ *   task:<task_id>        string  JSON task record
+ *   heartbeat:<worker_id> string  JSON, with a TTL
+ *   metrics:<worker_id>   string  JSON
+ *   tasks:<worker_id>     list    JSON task records assigned to that worker, not started
+ *   pending_tasks         list    JSON task records waiting for capacity
+ *
+ * Every operation is asynchronous: it takes a completion callback (may be NULL for
+ * fire-and-forget writes) that is fired exactly once, on the loop thread that owns
+ * the store, with the operation's outcome. Operations complete in the order they were
+ * issued (the Redis implementation pipelines them on one connection; the memory store
+ * is FIFO by construction). store_sync() is a barrier: its callback fires once every
+ * operation issued before it has been confirmed, which is how a caller acknowledges
+ * a job submission only after the store holds it.
+ *
+ * Implementations:
+ *   memory (store_memory_new): completes every operation synchronously, i.e. the
+ *     callback runs before the call returns. Callers must therefore not hold state
+ *     that the callback may invalidate across the call. TTLs are honoured lazily
+ *     (an expired key reads as missing).
+ *   redis (another module): completes on a later loop iteration.
+ *
+ * Prefix: store_. Keys and values are byte strings; the store copies what it is given,
+ * the caller keeps ownership of its arguments. Values passed to callbacks are owned by
+ * the store and valid only during the callback. */
+#ifndef AL_STORE_STORE_H
+#define AL_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Outcome codes passed to callbacks. */
+enum {
+  STORE_OK = 0,
+  STORE_NOT_FOUND = 1, /* get/lpop on a missing key or empty list */
+  STORE_ERROR = -1     /* connection lost, wrong type, ...; msg says what */
+};
+
+typedef struct store_reply {
+  int status;          /* STORE_OK, STORE_NOT_FOUND, STORE_ERROR */
+  const char *value;   /* get/lpop: the value; NULL otherwise; store-owned */
+  size_t len;          /* length of value */
+  int64_t integer;     /* llen/lrem/exists/del: the count */
+  const char *msg;     /* STORE_ERROR: a description; store-owned */
+} store_reply;
+
+/* Fired exactly once per operation on the loop thread. */
+typedef void (*store_cb)(void *ud, const store_reply *r);
+
+typedef struct store store;
+
+typedef struct store_ops {
+  const char *name; /* "memory", "redis" */
+  /* ttl_s <= 0: no expiry. */
+  void (*set)(store *s, const char *key, const char *val, size_t len, double ttl_s,
+              store_cb cb, void *ud);
+  void (*get)(store *s, const char *key, store_cb cb, void *ud);
+  void (*del)(store *s, const char *key, store_cb cb, void *ud);
+  void (*exists)(store *s, const char *key, store_cb cb, void *ud);
+  void (*rpush)(store *s, const char *key, const char *val, size_t len, store_cb cb, void *ud);
+  void (*lpop)(store *s, const char *key, store_cb cb, void *ud);
+  /* Removes the first occurrence of exactly val from the list (LREM key 1 val). */
+  void (*lrem)(store *s, const char *key, const char *val, size_t len, store_cb cb, void *ud);
+  void (*llen)(store *s, const char *key, store_cb cb, void *ud);
+  /* Barrier: cb fires after every earlier operation has completed. */
+  void (*sync)(store *s, store_cb cb, void *ud);
+  /* Frees the store. Callbacks of operations still in flight are fired with
+   * STORE_ERROR before this returns (each exactly once). */
+  void (*destroy)(store *s);
+} store_ops;
+
+/* Every implementation embeds this as its first member. */
+struct store {
+  const store_ops *ops;
+  uint64_t ops_issued; /* count of operations issued, for tests and stats */
+};
+
+static inline void store_set(store *s, const char *key, const char *val, size_t len,
+                             double ttl_s, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->set(s, key, val, len, ttl_s, cb, ud);
+}
+static inline void store_get(store *s, const char *key, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->get(s, key, cb, ud);
+}
+static inline void store_del(store *s, const char *key, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->del(s, key, cb, ud);
+}
+static inline void store_exists(store *s, const char *key, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->exists(s, key, cb, ud);
+}
+static inline void store_rpush(store *s, const char *key, const char *val, size_t len,
+                               store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->rpush(s, key, val, len, cb, ud);
+}
+static inline void store_lpop(store *s, const char *key, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->lpop(s, key, cb, ud);
+}
+static inline void store_lrem(store *s, const char *key, const char *val, size_t len,
+                              store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->lrem(s, key, val, len, cb, ud);
+}
+static inline void store_llen(store *s, const char *key, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->llen(s, key, cb, ud);
+}
+static inline void store_sync(store *s, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->sync(s, cb, ud);
+}
+static inline void store_destroy(store *s) {
+  if (s) s->ops->destroy(s);
+}
+
+/* The memory store. clock returns the current monotonic time in seconds (used for
+ * TTLs); NULL means al_mono_s. Caller owns the result; free with store_destroy. */
+store *store_memory_new(double (*clock)(void *ud), void *clock_ud);
+
+/* Memory-store introspection for tests and the embedded status command: number of
+ * live keys, and the length of a list (0 when missing). */
+size_t store_memory_key_count(store *s);
+size_t store_memory_list_len(store *s, const char *key);
+
+#endif

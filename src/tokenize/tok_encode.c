@@ -1,0 +1,430 @@
+/* Encoding: NFC, Python \s / \w word split, optional lowercasing, BPE merges up to
+ * max_merge_depth, vocabulary lookup with character then byte fallback. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenize/tok_internal.h"
+#include "tokenize/tok_unicode.h"
+
+#define CACHE_MAX_KEY 64      /* longer words are not cached */
+#define CACHE_DEFAULT 65536
+
+typedef struct cache_slot {
+  uint64_t hash;     /* 0 = empty */
+  uint32_t key_off;
+  uint32_t ids_off;
+  uint16_t klen;
+  uint16_t nids;
+} cache_slot;
+
+typedef struct heap_ent {
+  int32_t rank;
+  int32_t pos;
+} heap_ent;
+
+struct tok_encoder {
+  const struct tok_bpe *t;
+  al_buf nfc;          /* NFC of the input */
+  al_buf lower;        /* one lowercased segment (lowercase tokenizers) */
+  al_buf valid;        /* input after U+FFFD replacement, when it was not valid UTF-8 */
+  uint32_t *cps;       /* code points of one segment */
+  size_t cps_cap;
+  /* BPE work arrays for one word */
+  int32_t *sym, *prev, *next;
+  uint32_t *off, *len;
+  size_t work_cap;
+  heap_ent *heap;
+  size_t heap_len, heap_cap;
+  /* word cache */
+  cache_slot *slots;
+  size_t cache_cap, cache_max, cache_count;
+  char *keys;
+  size_t keys_len, keys_cap;
+  int32_t *ids;
+  size_t ids_len, ids_cap;
+};
+
+void tok_ids_free(tok_ids *ids) {
+  free(ids->v);
+  ids->v = NULL;
+  ids->len = ids->cap = 0;
+}
+
+static void ids_reserve(tok_ids *ids, size_t extra) {
+  if (ids->len + extra <= ids->cap) return;
+  size_t c = ids->cap ? ids->cap : 64;
+  while (c < ids->len + extra) c *= 2;
+  ids->v = al_xrealloc(ids->v, c * sizeof *ids->v);
+  ids->cap = c;
+}
+
+void tok_ids_push(tok_ids *ids, int32_t id) {
+  if (ids->len == ids->cap) ids_reserve(ids, 1);
+  ids->v[ids->len++] = id;
+}
+
+tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
+  tok_encoder *e = al_xcalloc(1, sizeof *e);
+  e->t = t;
+  e->cache_max = cache_entries ? cache_entries : CACHE_DEFAULT;
+  e->cache_cap = 16;
+  while (e->cache_cap < e->cache_max * 2) e->cache_cap <<= 1;
+  e->slots = al_xcalloc(e->cache_cap, sizeof *e->slots);
+  e->keys_cap = e->cache_max * 16;
+  e->keys = al_xmalloc(e->keys_cap);
+  e->ids_cap = e->cache_max * 4;
+  e->ids = al_xmalloc(e->ids_cap * sizeof *e->ids);
+  return e;
+}
+
+void tok_encoder_free(tok_encoder *e) {
+  if (!e) return;
+  al_buf_free(&e->nfc);
+  al_buf_free(&e->lower);
+  al_buf_free(&e->valid);
+  free(e->cps);
+  free(e->sym);
+  free(e->prev);
+  free(e->next);
+  free(e->off);
+  free(e->len);
+  free(e->heap);
+  free(e->slots);
+  free(e->keys);
+  free(e->ids);
+  free(e);
+}
+
+static void cache_clear(tok_encoder *e) {
+  memset(e->slots, 0, e->cache_cap * sizeof *e->slots);
+  e->cache_count = 0;
+  e->keys_len = 0;
+  e->ids_len = 0;
+}
+
+static const cache_slot *cache_get(const tok_encoder *e, const char *w, size_t n, uint64_t h) {
+  size_t mask = e->cache_cap - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    const cache_slot *s = &e->slots[i];
+    if (!s->hash) return NULL;
+    if (s->hash == h && s->klen == n && memcmp(e->keys + s->key_off, w, n) == 0) return s;
+  }
+}
+
+static void cache_put(tok_encoder *e, const char *w, size_t n, uint64_t h, const int32_t *ids,
+                      size_t nids) {
+  if (nids > 0xffff) return;
+  /* Bounded: when any part is full, start over (the cache never changes results). */
+  if (e->cache_count >= e->cache_max || e->keys_len + n > e->keys_cap ||
+      e->ids_len + nids > e->ids_cap)
+    cache_clear(e);
+  if (e->keys_len + n > e->keys_cap || e->ids_len + nids > e->ids_cap) return;
+  size_t mask = e->cache_cap - 1;
+  size_t i = (size_t)h & mask;
+  while (e->slots[i].hash) i = (i + 1) & mask;
+  cache_slot *s = &e->slots[i];
+  s->hash = h;
+  s->key_off = (uint32_t)e->keys_len;
+  s->klen = (uint16_t)n;
+  s->ids_off = (uint32_t)e->ids_len;
+  s->nids = (uint16_t)nids;
+  memcpy(e->keys + e->keys_len, w, n);
+  e->keys_len += n;
+  memcpy(e->ids + e->ids_len, ids, nids * sizeof *ids);
+  e->ids_len += nids;
+  e->cache_count++;
+}
+
+static void work_reserve(tok_encoder *e, size_t n) {
+  if (n <= e->work_cap) return;
+  size_t c = e->work_cap ? e->work_cap : 64;
+  while (c < n) c *= 2;
+  e->sym = al_xrealloc(e->sym, c * sizeof *e->sym);
+  e->prev = al_xrealloc(e->prev, c * sizeof *e->prev);
+  e->next = al_xrealloc(e->next, c * sizeof *e->next);
+  e->off = al_xrealloc(e->off, c * sizeof *e->off);
+  e->len = al_xrealloc(e->len, c * sizeof *e->len);
+  e->work_cap = c;
+}
+
+static inline bool heap_less(heap_ent a, heap_ent b) {
+  return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos);
+}
+
+static void heap_push(tok_encoder *e, int32_t rank, int32_t pos) {
+  if (e->heap_len == e->heap_cap) {
+    e->heap_cap = e->heap_cap ? e->heap_cap * 2 : 64;
+    e->heap = al_xrealloc(e->heap, e->heap_cap * sizeof *e->heap);
+  }
+  size_t i = e->heap_len++;
+  heap_ent x = {rank, pos};
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (!heap_less(x, e->heap[p])) break;
+    e->heap[i] = e->heap[p];
+    i = p;
+  }
+  e->heap[i] = x;
+}
+
+static heap_ent heap_pop(tok_encoder *e) {
+  heap_ent top = e->heap[0];
+  heap_ent x = e->heap[--e->heap_len];
+  size_t i = 0, n = e->heap_len;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && heap_less(e->heap[c + 1], e->heap[c])) c++;
+    if (!heap_less(e->heap[c], x)) break;
+    e->heap[i] = e->heap[c];
+    i = c;
+  }
+  if (n) e->heap[i] = x;
+  return top;
+}
+
+static inline void push_pair(tok_encoder *e, int32_t pos) {
+  int32_t nx = e->next[pos];
+  if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
+  const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
+  if (p) heap_push(e, p->rank, pos);
+}
+
+static inline void merge_at(tok_encoder *e, int32_t pos, int32_t result) {
+  int32_t nx = e->next[pos];
+  e->sym[pos] = result;
+  e->len[pos] += e->len[nx];
+  e->next[pos] = e->next[nx];
+  if (e->next[nx] >= 0) e->prev[e->next[nx]] = pos;
+  e->next[nx] = -2; /* dead */
+}
+
+/* Lowest rank first, leftmost first among equal ranks: equal to rule-by-rule
+ * application when the merge list passed check_rank_order. O(n log n). */
+static void merge_ranked(tok_encoder *e, size_t n) {
+  e->heap_len = 0;
+  for (size_t i = 0; i + 1 < n; i++) push_pair(e, (int32_t)i);
+  while (e->heap_len) {
+    heap_ent h = heap_pop(e);
+    int32_t pos = h.pos;
+    int32_t nx = e->next[pos];
+    if (nx < 0) continue; /* dead or last */
+    if (e->sym[pos] < 0 || e->sym[nx] < 0) continue;
+    const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
+    if (!p || p->rank != h.rank) continue; /* stale */
+    merge_at(e, pos, p->result);
+    if (e->prev[pos] >= 0) push_pair(e, e->prev[pos]);
+    push_pair(e, pos);
+  }
+}
+
+/* The original's literal algorithm: rule 1 across the word, then rule 2, ... */
+static void merge_sequential(tok_encoder *e) {
+  const struct tok_bpe *t = e->t;
+  for (size_t k = 0; k < t->depth; k++) {
+    const tok_merge *m = &t->merges[k];
+    for (int32_t i = 0; i >= 0 && e->next[i] >= 0;) {
+      int32_t nx = e->next[i];
+      if (e->sym[i] == m->left && e->sym[nx] == m->right) {
+        merge_at(e, i, m->result);
+        i = e->next[i];
+      } else {
+        i = nx;
+      }
+    }
+  }
+}
+
+static void emit_chars(const struct tok_bpe *t, const char *s, size_t n, tok_ids *out) {
+  size_t i = 0;
+  while (i < n) {
+    uint32_t cp;
+    size_t l = tok_utf8_next((const unsigned char *)s + i, &cp);
+    const int32_t *v = tok_strmap_get(&t->vocab, s + i, l);
+    if (v) {
+      tok_ids_push(out, *v);
+    } else {
+      for (size_t k = 0; k < l; k++) tok_ids_push(out, TOK_BYTE_OFFSET + (unsigned char)s[i + k]);
+    }
+    i += l;
+  }
+}
+
+/* BPE of one word w[0..n) (already normalised); appends ids to out. */
+static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+  const struct tok_bpe *t = e->t;
+  work_reserve(e, n + 1);
+  size_t m = 0, i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)w[i];
+    size_t l;
+    int32_t s;
+    if (c < 0x80) {
+      l = 1;
+      s = t->ascii_sym[c];
+    } else {
+      uint32_t cp;
+      l = tok_utf8_next((const unsigned char *)w + i, &cp);
+      const int32_t *v = tok_strmap_get(&t->syms, w + i, l);
+      s = v ? *v : -1;
+    }
+    e->sym[m] = s;
+    e->off[m] = (uint32_t)i;
+    e->len[m] = (uint32_t)l;
+    m++;
+    i += l;
+  }
+  e->sym[m] = t->word_end_sym;
+  e->off[m] = (uint32_t)n;
+  e->len[m] = 0;
+  m++;
+  for (size_t k = 0; k < m; k++) {
+    e->prev[k] = (int32_t)k - 1;
+    e->next[k] = k + 1 < m ? (int32_t)k + 1 : -1;
+  }
+  if (t->depth) {
+    if (t->rank_ok) merge_ranked(e, m);
+    else merge_sequential(e);
+  }
+  for (int32_t k = 0; k >= 0; k = e->next[k]) {
+    int32_t s = e->sym[k];
+    if (s >= 0 && t->sym_vocab[s] >= 0) {
+      tok_ids_push(out, t->sym_vocab[s]);
+    } else if (s >= 0) {
+      emit_chars(t, t->sym_str[s], t->sym_len[s], out);
+    } else {
+      emit_chars(t, w + e->off[k], e->len[k], out);
+    }
+  }
+}
+
+static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+  if (n > CACHE_MAX_KEY) {
+    bpe_word(e, w, n, out);
+    return;
+  }
+  uint64_t h = tok_hash_bytes(w, n) | 1;
+  const cache_slot *s = cache_get(e, w, n, h);
+  if (s) {
+    ids_reserve(out, s->nids);
+    memcpy(out->v + out->len, e->ids + s->ids_off, s->nids * sizeof(int32_t));
+    out->len += s->nids;
+    return;
+  }
+  size_t start = out->len;
+  bpe_word(e, w, n, out);
+  cache_put(e, w, n, h, out->v + start, out->len - start);
+}
+
+/* Splits s[0..n) (no whitespace inside) into \w+ runs and single other characters. */
+static void split_words(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < n) {
+    uint32_t cp;
+    size_t l = tok_utf8_next(p + i, &cp);
+    if (!tok_is_word(cp)) {
+      encode_word(e, s + i, l, out);
+      i += l;
+      continue;
+    }
+    size_t j = i + l;
+    while (j < n) {
+      l = tok_utf8_next(p + j, &cp);
+      if (!tok_is_word(cp)) break;
+      j += l;
+    }
+    encode_word(e, s + i, j - i, out);
+    i = j;
+  }
+}
+
+/* Lowercases one whitespace-free segment (final sigma only looks within it, because
+ * whitespace is neither cased nor case-ignorable) and splits it into words. */
+static void lower_segment(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
+  if (e->cps_cap < n) {
+    e->cps_cap = n;
+    e->cps = al_xrealloc(e->cps, n * sizeof *e->cps);
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < n;) i += tok_utf8_next((const unsigned char *)s + i, &e->cps[m++]);
+  e->lower.len = 0;
+  for (size_t i = 0; i < m; i++) {
+    uint32_t lo[2];
+    int k = tok_lower_at(e->cps, m, i, lo);
+    char tmp[8];
+    size_t tl = tok_utf8_put(lo[0], tmp);
+    if (k == 2) tl += tok_utf8_put(lo[1], tmp + tl);
+    al_buf_append(&e->lower, tmp, tl);
+  }
+  split_words(e, e->lower.data, e->lower.len, out);
+}
+
+int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
+               int64_t max_length, tok_ids *out, al_err *err) {
+  const struct tok_bpe *t = e->t;
+  out->len = 0;
+  if (!tok_utf8_valid(text, len)) {
+    e->valid.len = 0;
+    tok_utf8_replace(text, len, false, &e->valid);
+    text = e->valid.data;
+    len = e->valid.len;
+  }
+  e->nfc.len = 0;
+  if (!tok_nfc(text, len, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
+  if (add_special_tokens) tok_ids_push(out, t->bos);
+  /* Once max_length ids exist, later words cannot survive the truncation. */
+  size_t stop = max_length >= 0 && max_length != TOK_NO_LIMIT ? (size_t)max_length : SIZE_MAX;
+  const unsigned char *p = (const unsigned char *)e->nfc.data;
+  size_t n = e->nfc.len, i = 0;
+  while (i < n && out->len < stop) {
+    uint32_t cp;
+    size_t l = tok_utf8_next(p + i, &cp);
+    if (tok_is_space(cp)) {
+      i += l;
+      continue;
+    }
+    if (t->lowercase) {
+      size_t j = i + l;
+      while (j < n) {
+        size_t l2 = tok_utf8_next(p + j, &cp);
+        if (tok_is_space(cp)) break;
+        j += l2;
+      }
+      lower_segment(e, (const char *)p + i, j - i, out);
+      i = j;
+      continue;
+    }
+    if (!tok_is_word(cp)) {
+      encode_word(e, (const char *)p + i, l, out);
+      i += l;
+      continue;
+    }
+    size_t j = i + l;
+    while (j < n) {
+      if (p[j] < 0x80) {
+        unsigned char c = p[j];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
+          j++;
+          continue;
+        }
+        break;
+      }
+      size_t l2 = tok_utf8_next(p + j, &cp);
+      if (!tok_is_word(cp)) break;
+      j += l2;
+    }
+    encode_word(e, (const char *)p + i, j - i, out);
+    i = j;
+  }
+  if (add_special_tokens) tok_ids_push(out, t->eos);
+  if (max_length != TOK_NO_LIMIT) {
+    if (max_length >= 0) {
+      if (out->len > (size_t)max_length) out->len = (size_t)max_length;
+    } else {
+      size_t drop = (size_t)(-(max_length + 1)) + 1;
+      out->len = out->len > drop ? out->len - drop : 0;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,106 @@
+/* Internal structures of the BPE tokenizer shared by the files of src/tokenize. */
+#ifndef AL_TOKENIZE_TOK_INTERNAL_H
+#define AL_TOKENIZE_TOK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auralith/tokenizer.h"
+#include "common/al.h"
+
+static inline uint64_t tok_hash_bytes(const void *p, size_t n) {
+  /* FNV-1a over 8-byte words, then a final mix: fast for short words. */
+  const unsigned char *s = (const unsigned char *)p;
+  uint64_t h = 0xcbf29ce484222325ull ^ (n * 0x9e3779b97f4a7c15ull);
+  while (n >= 8) {
+    uint64_t w;
+    __builtin_memcpy(&w, s, 8);
+    h = (h ^ w) * 0x100000001b3ull;
+    h ^= h >> 29;
+    s += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  for (size_t i = 0; i < n; i++) w |= (uint64_t)s[i] << (8 * i);
+  h = (h ^ w) * 0x100000001b3ull;
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ull;
+  h ^= h >> 32;
+  return h;
+}
+
+/* String -> int32 map with owned keys (open addressing, grows at 50% load). Keys are
+ * byte strings that may contain NUL. */
+typedef struct tok_strmap {
+  struct tok_strmap_slot *slots;
+  size_t cap;    /* power of two */
+  size_t count;
+} tok_strmap;
+struct tok_strmap_slot {
+  char *key;      /* NULL = empty; owned */
+  uint32_t klen;
+  int32_t val;
+  uint64_t hash;
+};
+void tok_strmap_init(tok_strmap *m, size_t cap_hint);
+void tok_strmap_free(tok_strmap *m);
+/* Returns a pointer to the value for key, or NULL. */
+int32_t *tok_strmap_get(const tok_strmap *m, const char *key, size_t klen);
+/* Inserts or overwrites; returns true when the key was new. */
+bool tok_strmap_put(tok_strmap *m, const char *key, size_t klen, int32_t val);
+
+/* (left symbol, right symbol) -> rank/result map. */
+typedef struct tok_pairmap {
+  struct tok_pair_slot *slots;
+  size_t cap;
+  size_t count;
+} tok_pairmap;
+struct tok_pair_slot {
+  uint64_t key;   /* (left << 32 | right) + 1; 0 = empty */
+  int32_t rank;
+  int32_t result;
+};
+void tok_pairmap_init(tok_pairmap *m, size_t cap_hint);
+void tok_pairmap_free(tok_pairmap *m);
+const struct tok_pair_slot *tok_pairmap_get(const tok_pairmap *m, int32_t l, int32_t r);
+/* Inserts when absent (the first rank wins); returns true when inserted. */
+bool tok_pairmap_put(tok_pairmap *m, int32_t l, int32_t r, int32_t rank, int32_t result);
+
+typedef struct tok_merge {
+  int32_t left, right, result;   /* symbol ids */
+} tok_merge;
+
+struct tok_bpe {
+  tok_strmap vocab;          /* token -> id */
+  size_t vocab_len;
+  char **id_to_tok;          /* id -> token (last key wins, as the original's load) */
+  size_t n_ids;              /* max id + 1 */
+  /* Symbols: every string that merges.txt mentions, plus base characters on demand. */
+  tok_strmap syms;           /* string -> symbol id */
+  char **sym_str;
+  uint32_t *sym_len;
+  int32_t *sym_vocab;        /* vocab id of the symbol string, or -1 */
+  size_t n_syms, cap_syms;
+  int32_t ascii_sym[128];    /* symbol of each ASCII character, or -1 */
+  int32_t word_end_sym;      /* "</w>" */
+  tok_merge *merges;
+  size_t n_merges;
+  size_t depth;              /* merges applied when encoding */
+  tok_pairmap pairs;         /* pairs of the first `depth` merges */
+  bool rank_ok;              /* rank merging equals the sequential algorithm */
+  int64_t max_merge_depth;
+  int64_t vocab_size, min_frequency;
+  bool lowercase;
+  int32_t bos, eos;
+  int32_t special_ids[16];   /* canonical specials, for decode's skip */
+  char *special_names[16];
+};
+
+/* Interns a symbol string; returns its id. */
+int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n);
+
+/* Reads a whole file into a heap buffer (NUL-terminated); NULL with err on failure. */
+char *tok_slurp(const char *path, size_t *len, al_err *err);
+
+#endif

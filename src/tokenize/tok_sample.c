@@ -1,0 +1,77 @@
+/* Per-file sample construction of the original's `process` path (§17) for text and
+ * code files. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenize/tok_internal.h"
+#include "tokenize/tok_unicode.h"
+
+void tok_sample_free(tok_sample *s) {
+  tok_ids_free(&s->ids);
+  tok_ids_free(&s->mask);
+}
+
+const char *tok_sample_status_name(tok_sample_status s) {
+  switch (s) {
+  case TOK_SAMPLE_OK: return "ok";
+  case TOK_SAMPLE_UNCLASSIFIED: return "unclassified";
+  case TOK_SAMPLE_NOT_TEXT: return "not a text or code file";
+  case TOK_SAMPLE_BLANK: return "blank text";
+  case TOK_SAMPLE_ERROR: return "exception";
+  }
+  return "?";
+}
+
+static bool is_blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n;) {
+    uint32_t cp;
+    i += tok_utf8_next((const unsigned char *)s + i, &cp);
+    if (!tok_is_space(cp)) return false;
+  }
+  return true;
+}
+
+/* Python ids[:n] */
+static size_t py_slice_len(size_t len, int64_t n) {
+  if (n >= 0) return (uint64_t)n < len ? (size_t)n : len;
+  uint64_t drop = (uint64_t)(-(n + 1)) + 1;
+  return drop < len ? len - (size_t)drop : 0;
+}
+
+tok_sample_status tok_build_sample_text(tok_encoder *e, tok_modality m, const char *text,
+                                        size_t len, int64_t max_seq_len, tok_sample *out,
+                                        al_err *err) {
+  out->ids.len = 0;
+  out->mask.len = 0;
+  if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) return TOK_SAMPLE_NOT_TEXT;
+  if (is_blank(text, len)) return TOK_SAMPLE_BLANK;
+  if (m == TOK_MOD_TEXT) {
+    if (tok_encode(e, text, len, true, max_seq_len, &out->ids, err) < 0) return TOK_SAMPLE_ERROR;
+  } else {
+    tok_ids body = {0};
+    if (tok_encode(e, text, len, false, max_seq_len - 2, &body, err) < 0) {
+      tok_ids_free(&body);
+      return TOK_SAMPLE_ERROR;
+    }
+    tok_ids_push(&out->ids, TOK_CODE);
+    for (size_t i = 0; i < body.len; i++) tok_ids_push(&out->ids, body.v[i]);
+    tok_ids_push(&out->ids, TOK_CODE_END);
+    tok_ids_free(&body);
+  }
+  out->ids.len = py_slice_len(out->ids.len, max_seq_len);
+  for (size_t i = 0; i < out->ids.len; i++) tok_ids_push(&out->mask, (int32_t)m);
+  return TOK_SAMPLE_OK;
+}
+
+tok_sample_status tok_build_sample(tok_encoder *e, const char *path, int64_t max_seq_len,
+                                   tok_sample *out, al_err *err) {
+  tok_modality m = tok_classify(path);
+  if (m == TOK_MOD_NONE) return TOK_SAMPLE_UNCLASSIFIED;
+  if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) return TOK_SAMPLE_NOT_TEXT;
+  size_t len;
+  char *text = tok_read_text_file(path, &len, err);
+  if (!text) return TOK_SAMPLE_ERROR;
+  tok_sample_status st = tok_build_sample_text(e, m, text, len, max_seq_len, out, err);
+  free(text);
+  return st;
+}

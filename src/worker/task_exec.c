@@ -1,0 +1,239 @@
+/* One task, on a worker thread (see task_exec.h). */
+#include "worker/task_exec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auralith/tokenizer.h"
+#include "worker/fileread.h"
+
+/* First read window per file: enough for the sample in almost every case. Files longer
+ * than the window are read in doubling windows only while the text read so far yields
+ * fewer ids than the sample can hold, so memory follows what the sample can use. */
+#define READ_WINDOW_MIN ((size_t)256 << 10)
+#define READ_BYTES_PER_TOKEN 64u
+#define READ_WINDOW_MAX ((size_t)1 << 30)
+
+void worker_task_spec_clear(worker_task_spec *s) {
+  free(s->task_id);
+  free(s->job_id);
+  for (size_t i = 0; i < s->n_files; i++) free(s->files[i]);
+  free(s->files);
+  free(s->tokenizers_dir);
+  free(s->output_dir);
+  memset(s, 0, sizeof *s);
+}
+
+void worker_task_outcome_clear(worker_task_outcome *o) {
+  free(o->error);
+  for (size_t i = 0; i < o->n_skips; i++) {
+    free(o->skips[i].path);
+    free(o->skips[i].reason);
+  }
+  free(o->skips);
+  for (size_t i = 0; i < o->n_shards; i++) shard_info_clear(&o->shards[i]);
+  free(o->shards);
+  memset(o, 0, sizeof *o);
+}
+
+static void add_skip(worker_task_outcome *o, const char *path, const char *reason) {
+  o->skips = al_xrealloc(o->skips, (o->n_skips + 1) * sizeof *o->skips);
+  o->skips[o->n_skips].path = al_xstrdup(path);
+  o->skips[o->n_skips].reason = al_xstrdup(reason);
+  o->n_skips++;
+}
+
+static void fail(worker_task_outcome *o, const char *fmt, const char *a, const char *b) {
+  o->ok = 0;
+  o->error = al_xasprintf(fmt, a, b);
+}
+
+/* True when dir resolves inside root (both canonicalised; dir need not exist yet, so
+ * its nearest existing ancestor is resolved). */
+static int under_root(const char *dir, const char *root) {
+  char rroot[PATH_MAX], rdir[PATH_MAX];
+  if (!realpath(root, rroot)) return 0;
+  char *probe = al_xstrdup(dir);
+  char *tail = NULL;
+  while (!realpath(probe, rdir)) {
+    char *slash = strrchr(probe, '/');
+    if (!slash || slash == probe) {
+      free(probe);
+      return 0;
+    }
+    *slash = '\0';
+    tail = (char *)dir + (slash - probe);
+  }
+  free(probe);
+  if (tail && strstr(tail, "/..")) return 0; /* a non-existing part climbing out */
+  size_t n = strlen(rroot);
+  return strncmp(rdir, rroot, n) == 0 && (rdir[n] == '/' || rdir[n] == '\0' || n == 1);
+}
+
+/* Cuts raw bytes back to the last ASCII whitespace so no word (and no UTF-8 sequence
+ * or NFC cluster) is split by a read window. Returns the new length (0 if none). */
+static size_t cut_at_space(const char *d, size_t n) {
+  while (n > 0) {
+    char c = d[n - 1];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v') return n;
+    n--;
+  }
+  return 0;
+}
+
+/* Builds the sample of one text/code file. Returns TOK_SAMPLE_* or -1 with reason set
+ * for read problems. */
+static int sample_for_file(tok_encoder *enc, tok_modality m, const char *path, uint32_t max_seq_len,
+                           tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
+  size_t window = (size_t)max_seq_len * READ_BYTES_PER_TOKEN;
+  if (window < READ_WINDOW_MIN) window = READ_WINDOW_MIN;
+  for (;;) {
+    char *data;
+    size_t len;
+    int truncated;
+    char detail[256];
+    worker_read_status rs = worker_read_file(path, window, &data, &len, &truncated, detail, sizeof detail);
+    if (rs != WORKER_READ_OK) {
+      if (detail[0])
+        snprintf(reason, reason_cap, "%s: %s", worker_read_status_name(rs), detail);
+      else
+        snprintf(reason, reason_cap, "%s", worker_read_status_name(rs));
+      return -1;
+    }
+    size_t use = len;
+    if (truncated) {
+      size_t cut = cut_at_space(data, len);
+      if (cut > 0) use = cut;
+    }
+    size_t tlen;
+    char *text = tok_decode_utf8_replace(data, use, true, &tlen);
+    free(data);
+    al_err err;
+    al_err_clear(&err);
+    tok_sample_status st = tok_build_sample_text(enc, m, text, tlen, max_seq_len, sample, &err);
+    free(text);
+    /* Exact when the whole file was read, or when the complete words read so far
+     * already fill the row (later words can only add ids past max_seq_len). */
+    int exact = !truncated || (st == TOK_SAMPLE_OK && sample->ids.len >= (size_t)max_seq_len && use < len);
+    if (exact || window >= READ_WINDOW_MAX) {
+      *bytes_read += use;
+      if (st == TOK_SAMPLE_ERROR) {
+        snprintf(reason, reason_cap, "tokenizer error: %.400s", err.msg);
+        return -1;
+      }
+      return (int)st;
+    }
+    tok_sample_free(sample);
+    window *= 2;
+  }
+}
+
+void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *env, worker_task_outcome *out) {
+  double t0 = al_mono_s();
+  memset(out, 0, sizeof *out);
+  out->ok = 1;
+  al_err err;
+  al_err_clear(&err);
+
+  if (env->output_root && !under_root(spec->output_dir, env->output_root)) {
+    fail(out, "output directory %s is outside the worker's output root %s", spec->output_dir, env->output_root);
+    goto done;
+  }
+  worker_tok_ref tok = {0};
+  if (worker_tokcache_acquire(env->tokenizers, spec->tokenizers_dir, &tok, &err) != 0) {
+    fail(out, "No tokenizers found in %s: %s", spec->tokenizers_dir, err.msg);
+    goto done;
+  }
+  if (shard_dir_reset(spec->output_dir, &err) < 0) {
+    worker_tokcache_release(env->tokenizers, &tok);
+    fail(out, "cannot prepare output directory %s: %s", spec->output_dir, err.msg);
+    goto done;
+  }
+  shard_writer *w = shard_writer_open(spec->output_dir, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
+  if (!w) {
+    worker_tokcache_release(env->tokenizers, &tok);
+    fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
+    goto done;
+  }
+  tok_encoder *enc = tok_encoder_new(tok.bpe, 0);
+  tok_sample sample = {0};
+  uint8_t *mask8 = NULL;
+  size_t mask_cap = 0;
+  for (size_t i = 0; i < spec->n_files && out->ok; i++) {
+    if (env->cancel && atomic_load(env->cancel)) {
+      out->cancelled = 1;
+      break;
+    }
+    const char *path = spec->files[i];
+    tok_modality m = tok_classify(path);
+    if (m == TOK_MOD_NONE) {
+      add_skip(out, path, "unclassified");
+      continue;
+    }
+    if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) {
+      char r[64];
+      snprintf(r, sizeof r, "no tokenizer for modality '%s'", tok_modality_name(m));
+      add_skip(out, path, r);
+      continue;
+    }
+    char reason[1100];
+    int st = sample_for_file(enc, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
+    if (st < 0) {
+      add_skip(out, path, reason);
+      continue;
+    }
+    if (st != TOK_SAMPLE_OK) {
+      add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : tok_sample_status_name((tok_sample_status)st));
+      continue;
+    }
+    size_t n = sample.ids.len;
+    if (n > mask_cap) {
+      mask_cap = n * 2;
+      mask8 = al_xrealloc(mask8, mask_cap);
+    }
+    for (size_t k = 0; k < n; k++) mask8[k] = (uint8_t)sample.mask.v[k];
+    if (shard_writer_add_raw(w, sample.ids.v, mask8, n, path, &err) != 0) {
+      fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
+      break;
+    }
+    out->samples++;
+    tok_sample_free(&sample);
+  }
+  tok_sample_free(&sample);
+  free(mask8);
+  tok_encoder_free(enc);
+  worker_tokcache_release(env->tokenizers, &tok);
+
+  if (out->ok && !out->cancelled && shard_writer_finish(w, &err) != 0)
+    fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
+  if (!out->ok || out->cancelled) {
+    shard_writer_abort(w);
+    shard_writer_free(w);
+    al_err e2;
+    shard_dir_remove(spec->output_dir, &e2);
+    if (out->cancelled) {
+      out->ok = 0;
+      free(out->error);
+      out->error = al_xstrdup("cancelled");
+    }
+    goto done;
+  }
+  /* Shard paths in results are relative to the job output dir: "task_<id>/shard_...". */
+  const char *base = strrchr(spec->output_dir, '/');
+  base = base ? base + 1 : spec->output_dir;
+  out->n_shards = shard_writer_count(w);
+  out->shards = al_xcalloc(out->n_shards ? out->n_shards : 1, sizeof *out->shards);
+  for (size_t i = 0; i < out->n_shards; i++) {
+    shard_info_copy(&out->shards[i], shard_writer_info(w, i));
+    out->tokens += out->shards[i].tokens;
+    free(out->shards[i].path);
+    out->shards[i].path = al_xasprintf("%s/%s", base, out->shards[i].name);
+  }
+  shard_writer_free(w);
+  out->status = out->samples ? "success" : "no_samples";
+done:
+  out->duration_s = al_mono_s() - t0;
+}

@@ -1,0 +1,65 @@
+/* Executes one task on a worker thread: classify, read, tokenize and shard every file
+ * of the task, and report what happened. Pure with respect to the worker's loop: it
+ * touches only its spec, its outcome, the shared tokenizer cache and the file system,
+ * so it runs inside uv_queue_work and is unit-testable without a network.
+ * Prefix: worker_. */
+#ifndef AL_WORKER_TASK_EXEC_H
+#define AL_WORKER_TASK_EXEC_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shard/shard.h"
+#include "worker/tokcache.h"
+
+typedef struct worker_task_spec {
+  char *task_id;
+  char *job_id;
+  uint32_t attempt;
+  char **files;
+  size_t n_files;
+  char *tokenizers_dir;
+  char *output_dir;      /* the task's own directory: <job output>/task_<task_id> */
+  uint32_t max_seq_len;
+  uint64_t shard_size;
+} worker_task_spec;
+
+/* Frees every string of the spec and zeroes it. */
+void worker_task_spec_clear(worker_task_spec *s);
+
+typedef struct worker_skip {
+  char *path;
+  char *reason;          /* "unclassified", "no tokenizer for modality 'image'", "blank text", ... */
+} worker_skip;
+
+typedef struct worker_task_outcome {
+  int ok;                /* 1: task succeeded (status says whether it made samples) */
+  int cancelled;         /* 1: stopped by a cancel request; output removed */
+  char *error;           /* when !ok: why (owned) */
+  const char *status;    /* "success" or "no_samples" (static) when ok */
+  uint64_t samples;
+  uint64_t tokens;
+  uint64_t bytes_read;
+  worker_skip *skips;    /* owned, n_skips entries */
+  size_t n_skips;
+  shard_info *shards;    /* owned, n_shards entries; paths relative to the job output */
+  size_t n_shards;
+  double duration_s;
+} worker_task_outcome;
+
+void worker_task_outcome_clear(worker_task_outcome *o);
+
+typedef struct worker_exec_env {
+  worker_tokcache *tokenizers;  /* shared; required */
+  const char *output_root;      /* outputs must resolve under it; NULL = anywhere */
+  atomic_int *cancel;           /* set non-zero to stop between files; may be NULL */
+} worker_exec_env;
+
+/* Runs the task. Always fills *out (zero it first): a per-file problem is a skip, a
+ * problem with the tokenizers or the output directory fails the task (ok = 0, error
+ * set) so that the coordinator retries it. */
+void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *env,
+                         worker_task_outcome *out);
+
+#endif

@@ -1,0 +1,152 @@
+/* Shared tokenizer cache (see tokcache.h). */
+#include "worker/tokcache.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct cache_entry {
+  char *dir;                 /* as given by the task */
+  tok_bpe *bpe;
+  uint64_t generation;
+  int refs;                  /* users holding it */
+  int stale;                 /* replaced: free when refs drops to 0 */
+  struct timespec mtime[3];
+  off_t size[3];
+  struct cache_entry *next;
+} cache_entry;
+
+struct worker_tokcache {
+  pthread_mutex_t mu;
+  cache_entry *entries;      /* current entries, one per directory */
+  cache_entry *retired;      /* replaced entries still in use */
+  uint64_t next_generation;
+  uint64_t loads;
+};
+
+static const char *FILES[3] = {"vocab.json", "merges.txt", "config.json"};
+
+worker_tokcache *worker_tokcache_new(void) {
+  worker_tokcache *c = al_xcalloc(1, sizeof *c);
+  pthread_mutex_init(&c->mu, NULL);
+  c->next_generation = 1;
+  return c;
+}
+
+static void entry_free(cache_entry *e) {
+  tok_bpe_free(e->bpe);
+  free(e->dir);
+  free(e);
+}
+
+void worker_tokcache_free(worker_tokcache *c) {
+  if (!c) return;
+  for (cache_entry *e = c->entries, *n; e; e = n) { n = e->next; entry_free(e); }
+  for (cache_entry *e = c->retired, *n; e; e = n) { n = e->next; entry_free(e); }
+  pthread_mutex_destroy(&c->mu);
+  free(c);
+}
+
+/* Stats the three files of the text tokenizer under dir (dir itself or dir/text). */
+static void stat_files(const char *dir, struct timespec mt[3], off_t sz[3]) {
+  char path[4096];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/text/vocab.json", dir);
+  int nested = stat(path, &st) == 0;
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, nested ? "%s/text/%s" : "%s/%s", dir, FILES[i]);
+    if (stat(path, &st) == 0) {
+      mt[i] = st.st_mtim;
+      sz[i] = st.st_size;
+    } else {
+      mt[i].tv_sec = mt[i].tv_nsec = 0;
+      sz[i] = -1;
+    }
+  }
+}
+
+static int same_files(const cache_entry *e, struct timespec mt[3], off_t sz[3]) {
+  for (int i = 0; i < 3; i++)
+    if (e->mtime[i].tv_sec != mt[i].tv_sec || e->mtime[i].tv_nsec != mt[i].tv_nsec || e->size[i] != sz[i])
+      return 0;
+  return 1;
+}
+
+int worker_tokcache_acquire(worker_tokcache *c, const char *dir, worker_tok_ref *ref, al_err *err) {
+  struct timespec mt[3];
+  off_t sz[3];
+  stat_files(dir, mt, sz);
+  pthread_mutex_lock(&c->mu);
+  cache_entry **link = &c->entries;
+  for (; *link; link = &(*link)->next)
+    if (strcmp((*link)->dir, dir) == 0) break;
+  cache_entry *e = *link;
+  if (e && same_files(e, mt, sz)) {
+    e->refs++;
+    pthread_mutex_unlock(&c->mu);
+    ref->bpe = e->bpe;
+    ref->generation = e->generation;
+    ref->entry_ = e;
+    return 0;
+  }
+  /* Load under the lock: loads are rare and concurrent loads of one directory would
+   * only waste memory. */
+  tok_bpe *bpe = tok_bpe_load(dir, err);
+  if (!bpe) {
+    pthread_mutex_unlock(&c->mu);
+    return -1;
+  }
+  c->loads++;
+  if (e) { /* files changed: retire the old load */
+    *link = e->next;
+    if (e->refs == 0) {
+      entry_free(e);
+    } else {
+      e->stale = 1;
+      e->next = c->retired;
+      c->retired = e;
+    }
+  }
+  cache_entry *n = al_xcalloc(1, sizeof *n);
+  n->dir = al_xstrdup(dir);
+  n->bpe = bpe;
+  n->generation = c->next_generation++;
+  n->refs = 1;
+  memcpy(n->mtime, mt, sizeof mt[0] * 3);
+  memcpy(n->size, sz, sizeof sz[0] * 3);
+  n->next = c->entries;
+  c->entries = n;
+  pthread_mutex_unlock(&c->mu);
+  ref->bpe = bpe;
+  ref->generation = n->generation;
+  ref->entry_ = n;
+  return 0;
+}
+
+void worker_tokcache_release(worker_tokcache *c, worker_tok_ref *ref) {
+  cache_entry *e = ref->entry_;
+  if (!e) return;
+  pthread_mutex_lock(&c->mu);
+  e->refs--;
+  if (e->stale && e->refs == 0) {
+    for (cache_entry **l = &c->retired; *l; l = &(*l)->next) {
+      if (*l == e) {
+        *l = e->next;
+        break;
+      }
+    }
+    entry_free(e);
+  }
+  pthread_mutex_unlock(&c->mu);
+  ref->entry_ = NULL;
+  ref->bpe = NULL;
+}
+
+uint64_t worker_tokcache_loads(worker_tokcache *c) {
+  pthread_mutex_lock(&c->mu);
+  uint64_t n = c->loads;
+  pthread_mutex_unlock(&c->mu);
+  return n;
+}

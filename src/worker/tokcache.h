@@ -1,0 +1,34 @@
+/* Tokenizers loaded once per directory and shared read-only by every worker thread.
+ * An entry is reloaded when the mtime or size of one of its files changes; a replaced
+ * tokenizer is freed when its last user releases it. Thread-safe (one mutex; loading
+ * happens rarely). Prefix: worker_tokcache_. */
+#ifndef AL_WORKER_TOKCACHE_H
+#define AL_WORKER_TOKCACHE_H
+
+#include <stdint.h>
+
+#include "auralith/tokenizer.h"
+#include "common/al.h"
+
+typedef struct worker_tokcache worker_tokcache;
+
+worker_tokcache *worker_tokcache_new(void);
+/* Frees every entry; no tokenizer may still be acquired. */
+void worker_tokcache_free(worker_tokcache *c);
+
+/* A borrowed tokenizer plus the generation that identifies this load (different loads
+ * never share a generation, so a per-thread encoder can tell when to rebuild). */
+typedef struct worker_tok_ref {
+  const tok_bpe *bpe;
+  uint64_t generation;
+  void *entry_; /* internal */
+} worker_tok_ref;
+
+/* Returns 0 and fills ref, or -1 with err naming the directory and the problem. The
+ * tokenizer stays valid until worker_tokcache_release(ref). */
+int worker_tokcache_acquire(worker_tokcache *c, const char *dir, worker_tok_ref *ref, al_err *err);
+void worker_tokcache_release(worker_tokcache *c, worker_tok_ref *ref);
+/* Number of loads performed so far (for tests: proves reuse). */
+uint64_t worker_tokcache_loads(worker_tokcache *c);
+
+#endif

@@ -1,0 +1,313 @@
+/* Worker task execution on the reference input tree: every text and code sample read
+ * back from the written shards equals the original's `process` sample
+ * (tests/data/pipeline/samples.jsonl); every other file is skipped with the right
+ * reason; bad tokenizers/outputs fail the task; cancel removes output; a FIFO does not
+ * hang; the tokenizer is loaded once and shared. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/al.h"
+#include "harness.h"
+#include "shard/safetensors.h"
+#include "support.h"
+#include "worker/task_exec.h"
+
+#define L 64
+
+static char *raw_dir, *tok_dir, *tmp;
+static json_t *expected; /* path (relative) -> row of samples.jsonl */
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* All regular files under dir, sorted by full path string (the worker order). */
+static void list_files(const char *dir, char ***out, size_t *n) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char *p = al_xasprintf("%s/%s", dir, e->d_name);
+    struct stat st;
+    if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+      list_files(p, out, n);
+      free(p);
+    } else {
+      *out = al_xrealloc(*out, (*n + 1) * sizeof(char *));
+      (*out)[(*n)++] = p;
+    }
+  }
+  if (d) closedir(d);
+}
+
+static void make_spec(worker_task_spec *s, const char *out_name) {
+  memset(s, 0, sizeof *s);
+  s->task_id = al_xstrdup("job-000000");
+  s->job_id = al_xstrdup("job");
+  s->attempt = 1;
+  list_files(raw_dir, &s->files, &s->n_files);
+  qsort(s->files, s->n_files, sizeof(char *), cmp_str);
+  s->tokenizers_dir = al_xstrdup(tok_dir);
+  s->output_dir = al_xasprintf("%s/%s/task_job-000000", tmp, out_name);
+  s->max_seq_len = L;
+  s->shard_size = 8;
+}
+
+static const char *rel(const char *path) { return path + strlen(raw_dir) + 1; }
+
+static void check_rows(const worker_task_outcome *o, const char *out_root) {
+  size_t rows = 0, matched = 0;
+  for (size_t s = 0; s < o->n_shards; s++) {
+    char *p = al_xasprintf("%s/%s", out_root, o->shards[s].path);
+    shard_st_file f;
+    al_err err;
+    CHECK_MSG(shard_st_load(p, &f, &err) == 0, "%s: %s", p, err.msg);
+    uint64_t n = 0, len = 0;
+    CHECK(shard_st_check_schema(&f, &n, &len, &err) == 0);
+    CHECK_EQ_INT(len, L);
+    CHECK_EQ_INT(n, o->shards[s].samples);
+    const shard_st_tensor *ids = shard_st_find(&f, "input_ids"), *mask = shard_st_find(&f, "modality_mask");
+    for (uint64_t r = 0; r < n; r++, rows++) {
+      const char *src = o->shards[s].sources[r];
+      json_t *row = json_object_get(expected, rel(src));
+      json_t *proc = json_object_get(row, "process");
+      CHECK_MSG(proc && json_is_object(proc), "no expected sample for %s", src);
+      if (!proc || !json_is_object(proc)) continue;
+      json_t *eids = json_object_get(proc, "input_ids"), *emask = json_object_get(proc, "modality_mask");
+      int ok = 1;
+      for (uint64_t k = 0; k < L; k++) {
+        int32_t want = k < json_array_size(eids) ? (int32_t)json_integer_value(json_array_get(eids, k)) : 0;
+        uint8_t wantm = k < json_array_size(emask) ? (uint8_t)json_integer_value(json_array_get(emask, k)) : 0;
+        if (shard_st_i32(ids, r * L + k) != want || shard_st_u8(mask, r * L + k) != wantm) ok = 0;
+      }
+      CHECK_MSG(ok, "row for %s differs from the reference", src);
+      matched += ok;
+    }
+    shard_st_free(&f);
+    free(p);
+  }
+  CHECK_EQ_INT(rows, o->samples);
+  CHECK_EQ_INT(matched, rows);
+  fprintf(stderr, "  %zu rows matched the reference samples\n", matched);
+}
+
+static const char *skip_reason(const worker_task_outcome *o, const char *relpath) {
+  for (size_t i = 0; i < o->n_skips; i++)
+    if (!strcmp(rel(o->skips[i].path), relpath)) return o->skips[i].reason;
+  return NULL;
+}
+
+static void test_reference_tree(void) {
+  worker_tokcache *cache = worker_tokcache_new();
+  worker_task_spec spec;
+  make_spec(&spec, "ref");
+  worker_exec_env env = {.tokenizers = cache};
+  worker_task_outcome o;
+  worker_task_execute(&spec, &env, &o);
+  CHECK_MSG(o.ok, "task failed: %s", o.error ? o.error : "");
+  CHECK_EQ_STR(o.status, "success");
+  /* Expected: every text/code file with a non-null `process` sample. */
+  size_t want_samples = 0;
+  const char *k;
+  json_t *row;
+  json_object_foreach(expected, k, row) {
+    const char *m = json_string_value(json_object_get(row, "modality"));
+    if (m && (!strcmp(m, "text") || !strcmp(m, "code")) && json_is_object(json_object_get(row, "process")))
+      want_samples++;
+  }
+  CHECK_EQ_INT(o.samples, want_samples);
+  CHECK_EQ_INT(o.samples + o.n_skips, spec.n_files);
+  CHECK_EQ_INT(o.n_shards, (want_samples + 7) / 8);
+  CHECK(o.tokens > 0);
+  CHECK_EQ_STR(skip_reason(&o, "paper.pdf"), "unclassified");
+  CHECK_EQ_STR(skip_reason(&o, "Makefile"), "unclassified");
+  CHECK_EQ_STR(skip_reason(&o, "photo.png"), "no tokenizer for modality 'image'");
+  CHECK_EQ_STR(skip_reason(&o, "audio.wav"), "no tokenizer for modality 'audio'");
+  CHECK_EQ_STR(skip_reason(&o, "clip.avi"), "no tokenizer for modality 'video'");
+  CHECK_EQ_STR(skip_reason(&o, "blank.txt"), "blank text");
+  CHECK_EQ_STR(skip_reason(&o, "empty.py"), "blank text");
+  CHECK(skip_reason(&o, "script.py") == NULL);       /* code is tokenized, unlike the original worker */
+  CHECK(skip_reason(&o, "invalid_utf8.txt") == NULL); /* U+FFFD replacement, as the original */
+  char *out_root = al_xasprintf("%s/ref", tmp);
+  check_rows(&o, out_root);
+  CHECK_EQ_STR(o.shards[0].path, "task_job-000000/shard_000000.safetensors");
+  CHECK_EQ_INT(strlen(o.shards[0].sha256), 64);
+
+  /* A rerun (retry) into the same directory replaces the output: same shards, no temporaries. */
+  worker_task_outcome o2;
+  worker_task_execute(&spec, &env, &o2);
+  CHECK(o2.ok);
+  CHECK_EQ_INT(o2.n_shards, o.n_shards);
+  CHECK_EQ_STR(o2.shards[0].sha256, o.shards[0].sha256);
+  DIR *d = opendir(spec.output_dir);
+  struct dirent *e;
+  int files = 0, tmps = 0;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    files++;
+    if (strstr(e->d_name, ".tmp")) tmps++;
+  }
+  if (d) closedir(d);
+  CHECK_EQ_INT(files, (int)o.n_shards);
+  CHECK_EQ_INT(tmps, 0);
+  CHECK_EQ_INT(worker_tokcache_loads(cache), 1); /* loaded once, shared */
+  worker_task_outcome_clear(&o);
+  worker_task_outcome_clear(&o2);
+  worker_task_spec_clear(&spec);
+  worker_tokcache_free(cache);
+  free(out_root);
+}
+
+static void test_task_errors(void) {
+  worker_tokcache *cache = worker_tokcache_new();
+  worker_exec_env env = {.tokenizers = cache};
+  worker_task_spec spec;
+  worker_task_outcome o;
+
+  make_spec(&spec, "notok");
+  free(spec.tokenizers_dir);
+  spec.tokenizers_dir = al_xasprintf("%s/no-such-tokenizers", tmp);
+  worker_task_execute(&spec, &env, &o);
+  CHECK(!o.ok);
+  CHECK_CONTAINS(o.error, "No tokenizers found in");
+  CHECK_CONTAINS(o.error, "no-such-tokenizers");
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+
+  /* Output under a regular file: cannot be created. */
+  char *blocker = al_xasprintf("%s/blocker", tmp);
+  ts_write_file(blocker, "x", 1);
+  make_spec(&spec, "blocker/sub");
+  worker_task_execute(&spec, &env, &o);
+  CHECK(!o.ok);
+  CHECK_CONTAINS(o.error, "blocker");
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+  free(blocker);
+
+  /* Output outside the confinement root. */
+  make_spec(&spec, "outside");
+  env.output_root = raw_dir;
+  worker_task_execute(&spec, &env, &o);
+  CHECK(!o.ok);
+  CHECK_CONTAINS(o.error, "outside the worker's output root");
+  env.output_root = NULL;
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+
+  /* Cancel before the first file: nothing left behind. */
+  atomic_int cancel;
+  atomic_init(&cancel, 1);
+  env.cancel = &cancel;
+  make_spec(&spec, "cancelled");
+  worker_task_execute(&spec, &env, &o);
+  CHECK(!o.ok);
+  CHECK(o.cancelled);
+  struct stat st;
+  CHECK(stat(spec.output_dir, &st) != 0);
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+  worker_tokcache_free(cache);
+}
+
+static void test_bad_files(void) {
+  worker_tokcache *cache = worker_tokcache_new();
+  worker_exec_env env = {.tokenizers = cache};
+  char *dir = al_xasprintf("%s/bad", tmp);
+  mkdir(dir, 0755);
+  char *fifo = al_xasprintf("%s/pipe.txt", dir);
+  mkfifo(fifo, 0644);
+  char *bin = al_xasprintf("%s/binary.txt", dir);
+  ts_write_file(bin, "\x00\x01\xff\xfe garbage \x80", 13);
+  char *subdir = al_xasprintf("%s/dir.txt", dir);
+  mkdir(subdir, 0755);
+  worker_task_spec spec;
+  make_spec(&spec, "badout");
+  for (size_t i = 0; i < spec.n_files; i++) free(spec.files[i]);
+  free(spec.files);
+  spec.n_files = 4;
+  spec.files = al_xcalloc(4, sizeof(char *));
+  spec.files[0] = al_xstrdup(fifo);
+  spec.files[1] = al_xstrdup(bin);
+  spec.files[2] = al_xasprintf("%s/vanished.txt", dir);
+  spec.files[3] = al_xstrdup(subdir);
+  double t0 = al_mono_s();
+  worker_task_outcome o;
+  worker_task_execute(&spec, &env, &o);
+  CHECK(al_mono_s() - t0 < 5);
+  CHECK(o.ok);
+  CHECK_EQ_INT(o.samples, 1); /* binary garbage decodes to U+FFFD text, as the original */
+  CHECK_EQ_INT(o.n_skips, 3);
+  CHECK_EQ_STR(o.skips[0].reason, "not a regular file");
+  CHECK_CONTAINS(o.skips[1].reason, "vanished since scan");
+  CHECK_EQ_STR(o.skips[2].reason, "not a regular file");
+  worker_task_outcome_clear(&o);
+
+  /* Only skipped files: no_samples, no shard written. */
+  free(spec.files[1]);
+  spec.files[1] = al_xstrdup(fifo);
+  worker_task_execute(&spec, &env, &o);
+  CHECK(o.ok);
+  CHECK_EQ_STR(o.status, "no_samples");
+  CHECK_EQ_INT(o.n_shards, 0);
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+  worker_tokcache_free(cache);
+  free(dir); free(fifo); free(bin); free(subdir);
+}
+
+static void test_large_file_window(void) {
+  /* A 3 MB text file: the sample only needs the first window; ids equal the whole-file
+   * encoding truncated to L. */
+  worker_tokcache *cache = worker_tokcache_new();
+  worker_exec_env env = {.tokenizers = cache};
+  char *big = al_xasprintf("%s/big/big.txt", tmp);
+  al_buf b = {0};
+  while (b.len < 3u << 20) al_buf_puts(&b, "the quick brown fox jumps over the lazy dog\n");
+  ts_write_file(big, b.data, b.len);
+  worker_task_spec spec;
+  make_spec(&spec, "bigout");
+  for (size_t i = 0; i < spec.n_files; i++) free(spec.files[i]);
+  spec.n_files = 1;
+  spec.files[0] = al_xstrdup(big);
+  worker_task_outcome o;
+  worker_task_execute(&spec, &env, &o);
+  CHECK(o.ok);
+  CHECK_EQ_INT(o.samples, 1);
+  CHECK(o.bytes_read < b.len); /* did not read the whole file */
+  CHECK_EQ_INT(o.tokens, L);
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+  worker_tokcache_free(cache);
+  al_buf_free(&b);
+  free(big);
+}
+
+int main(void) {
+  raw_dir = ts_data_path("pipeline/raw");
+  tok_dir = ts_data_path("pipeline/tokenizers");
+  tmp = ts_mkdtemp("worker-task");
+  char *jl = ts_data_path("pipeline/samples.jsonl");
+  size_t n;
+  char *text = ts_read_file(jl, &n);
+  expected = json_object();
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    json_t *row = json_loads(line, 0, NULL);
+    if (row) json_object_set_new(expected, json_string_value(json_object_get(row, "path")), row);
+  }
+  free(text);
+  free(jl);
+  RUN(test_reference_tree);
+  RUN(test_task_errors);
+  RUN(test_bad_files);
+  RUN(test_large_file_window);
+  json_decref(expected);
+  ts_rmtree(tmp);
+  free(tmp);
+  free(raw_dir);
+  free(tok_dir);
+  return TEST_REPORT();
+}
