@@ -107,7 +107,7 @@ sec_tokenize_agreement() {
   : >"$ours"
   while IFS= read -r d; do
     i=$((i + 1))
-    al_run "encode_$i" 120 "$AL_PIPELINE" encode -t "$AL_TOKDIR" --no-special-tokens --file "$d"
+    al_run "encode_$i" 120 "$AL_PIPELINE" encode -t "$AL_TOKDIR" --no-special-tokens "$d"
     rc=$?
     if [ "$rc" != 0 ]; then
       if al_unavailable "encode_$i"; then
