@@ -81,6 +81,7 @@ int shard_spill_rewind(shard_spill *s, al_err *err) {
 int shard_spill_read(shard_spill *s, void *out, size_t n, al_err *err) {
   if (n > s->size - s->rpos)
     return al_err_set(err, SHARD_EIO, "%s: spill read past the end", s->dir);
+  if (n == 0) return 0; /* zero-length rows: the buffer may not exist yet */
   if (s->fd < 0) {
     memcpy(out, s->mem.data + s->rpos, n);
   } else {
