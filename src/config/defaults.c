@@ -124,6 +124,11 @@ void cfg_copy(cfg_config *dst, const cfg_config *src) {
 void cfg_apply_env(cfg_config *cfg) {
   const char *tok = getenv(CFG_ENV_AUTH_TOKEN);
   if (!tok || !*tok) return;
+  if (!cfg_utf8_valid(tok, strlen(tok))) {
+    /* It could not be printed back as YAML, and no peer could send it in a hello. */
+    al_warn("ignoring %s: not valid UTF-8", CFG_ENV_AUTH_TOKEN);
+    return;
+  }
   free(cfg->coordinator.auth_token);
   cfg->coordinator.auth_token = al_xstrdup(tok);
   cfg_mark_set(cfg, (size_t)cfg_key_find(CFG_SEC_COORD, "auth_token", 10));

@@ -274,6 +274,7 @@ int cfg_load_string(const char *name, const void *data, size_t len, cfg_config *
                     al_err *err) {
   al_err_clear(err);
   cfg_defaults(out);
+  if (!data) data = ""; /* libyaml insists on a buffer even when len is 0 */
   if (len > CFG_MAX_FILE_BYTES)
     return al_err_set(err, CFG_ERR_IO, "%s: config file is larger than %u bytes", name,
                       CFG_MAX_FILE_BYTES);

@@ -10,6 +10,7 @@
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
+#include "coord/coord_manifest.h"
 
 void coord_options_default(coord_options *o) {
   memset(o, 0, sizeof *o);
@@ -100,9 +101,10 @@ static void hk_job_changed(void *ud, coord_job *j) {
 }
 
 static void hk_job_finished(void *ud, coord_job *j) {
-  /* job_changed already sent the final progress event to subscribers. */
-  (void)ud;
-  (void)j;
+  /* job_changed already sent the final progress event to subscribers; what is left is
+   * the job's manifest. */
+  coord_server *s = ud;
+  coord_write_manifest_async(s->loop, j);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {

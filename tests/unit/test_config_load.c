@@ -296,6 +296,12 @@ static void test_env_auth_token(void) {
   cfg_apply_env(&c);
   CHECK_EQ_STR(c.coordinator.auth_token, "from-env");
   cfg_free(&c);
+  setenv(CFG_ENV_AUTH_TOKEN, "bad\xff", 1); /* not UTF-8: ignored with a warning */
+  CHECK_EQ_INT(load_str("coordinator:\n  auth_token: from-file\n", &c, &e), 0);
+  CHECK_EQ_STR(c.coordinator.auth_token, "from-file");
+  cfg_free(&c);
+  CHECK_EQ_INT(cfg_load_string("nothing", NULL, 0, &c, &e), 0);
+  cfg_free(&c);
   setenv(CFG_ENV_AUTH_TOKEN, "", 1); /* empty = not set */
   CHECK_EQ_INT(load_str("coordinator:\n  auth_token: from-file\n", &c, &e), 0);
   CHECK_EQ_STR(c.coordinator.auth_token, "from-file");

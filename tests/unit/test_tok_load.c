@@ -167,9 +167,10 @@ static void test_random_merge_lists(void) {
       else seq_seen++;
       tok_encoder *e = tok_encoder_new(t, 0);
       for (int w = 0; w < 40; w++) {
-        char word[16];
+        char word[128];
         seed = seed * 1103515245u + 12345u;
-        int len = 1 + (int)((seed >> 8) % 12);
+        /* short words and long ones (the heap-based path) */
+        int len = w % 8 == 7 ? 60 + (int)((seed >> 8) % 60) : 1 + (int)((seed >> 8) % 12);
         for (int k = 0; k < len; k++) {
           seed = seed * 1103515245u + 12345u;
           word[k] = "abc"[(seed >> 12) % 3];
