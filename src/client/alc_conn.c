@@ -311,6 +311,23 @@ static int handshake(alc_client *c, alc_role role, const char *token, double dea
   return rc;
 }
 
+/* Wraps a connected non-blocking socket (owned from here on) and says hello. */
+static alc_client *start_client(int fd, const char *address, alc_role role, const char *token, double timeout_s,
+                                double deadline, al_err *err) {
+  alc_client *c = al_xcalloc(1, sizeof *c);
+  c->fd = fd;
+  c->address = al_xstrdup(address);
+  c->server = al_xstrdup("");
+  c->timeout_s = timeout_s;
+  c->next_rid = 1;
+  proto_decoder_init(&c->dec, 0);
+  if (handshake(c, role, token, deadline, err) != 0) {
+    alc_close(c);
+    return NULL;
+  }
+  return c;
+}
+
 alc_client *alc_connect(const char *address, alc_role role, const char *token, double timeout_s,
                         al_err *err) {
   al_err_clear(err);
@@ -352,18 +369,24 @@ alc_client *alc_connect(const char *address, alc_role role, const char *token, d
       al_err_set(err, ALC_E_CONNECT, "cannot connect to coordinator %s: %s", address, strerror(why));
     return NULL;
   }
-  alc_client *c = al_xcalloc(1, sizeof *c);
-  c->fd = fd;
-  c->address = al_xstrdup(address);
-  c->server = al_xstrdup("");
-  c->timeout_s = timeout_s;
-  c->next_rid = 1;
-  proto_decoder_init(&c->dec, 0);
-  if (handshake(c, role, token, deadline, err) != 0) {
-    alc_close(c);
+  return start_client(fd, address, role, token, timeout_s, deadline, err);
+}
+
+alc_client *alc_connect_fd(int fd, const char *name, alc_role role, const char *token, double timeout_s,
+                           al_err *err) {
+  al_err_clear(err);
+  if (fd < 0) {
+    al_err_set(err, ALC_E_ARG, "alc_connect_fd: no socket");
     return NULL;
   }
-  return c;
+  if (!(timeout_s > 0)) timeout_s = ALC_DEFAULT_TIMEOUT_S;
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+    al_err_set(err, ALC_E_IO, "%s: cannot make the socket non-blocking: %s", name, strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  return start_client(fd, name, role, token && *token ? token : NULL, timeout_s, al_mono_s() + timeout_s, err);
 }
 
 void alc_close(alc_client *c) {

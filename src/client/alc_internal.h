@@ -27,6 +27,12 @@ struct alc_client {
   size_t ev_head, ev_count;
 };
 
+/* Like alc_connect over an already-connected stream socket (e.g. one end of a
+ * socketpair into an in-process coordinator). Takes ownership of fd (closed on
+ * failure too); name stands for the address in messages. */
+alc_client *alc_connect_fd(int fd, const char *name, alc_role role, const char *token, double timeout_s,
+                           al_err *err);
+
 /* Splits "host:port" or "[v6]:port" into host and port. Returns 0, or -1 with
  * ALC_E_ADDRESS naming the address. */
 int alc_parse_address(const char *address, char *host, size_t host_cap, char *port, size_t port_cap,

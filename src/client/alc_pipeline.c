@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/alc_internal.h"
 #include "client/embedded_hook.h"
@@ -90,15 +91,22 @@ static void progress(const alc_pipeline_options *o, const alc_job *j) {
 
 /* Follows the job until it ends, the caller stops, or the local timeout guard trips.
  * *last holds the latest snapshot. */
-static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s, double t0,
+static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s, double t0, bool cancel_on_stop,
                   alc_pipeline_result *r, al_err *err) {
   alc_job last;
   if (alc_subscribe(c, r->job_id, &last, err) != 0) return -1;
   progress(o, &last);
   double last_heard = al_mono_s();
-  int rc = 0;
+  int rc = 0, cancelled = 0;
   while (!alc_status_is_final(last.status)) {
-    if (stopped(o)) {
+    if (stopped(o) && cancel_on_stop && !cancelled) {
+      /* The job cannot outlive this process: end it and follow it to "cancelled". */
+      cancelled = 1;
+      if (alc_cancel_job(c, r->job_id, err) != 0 && err->code != ALC_E_BAD_STATE) {
+        rc = -1;
+        break;
+      }
+    } else if (stopped(o) && !cancel_on_stop) {
       result_from_job(r, &last);
       set_status(r, "detached");
       alc_job_free(&last);
@@ -146,20 +154,17 @@ static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s
   }
   if (rc == 0) result_from_job(r, &last);
   alc_job_free(&last);
-  if (rc != 0)
+  if (rc != 0 && r->coordinator)
     al_err_prefix(err, "while following job %s (follow it with: auralith-pipeline job-status --coordinator %s "
                        "--job-id %s)",
                   r->job_id, r->coordinator, r->job_id);
+  else if (rc != 0)
+    al_err_prefix(err, "while following job %s", r->job_id);
   return rc;
 }
 
-static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *p, alc_pipeline_result *r,
-                        al_err *err) {
-  const char *token = o->auth_token ? o->auth_token : p->cfg->coordinator.auth_token;
-  /* An empty token means "none" to alc_connect; NULL would consult the environment,
-   * which cfg_load already applied. */
-  alc_client *c = alc_connect(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s, err);
-  if (!c) return -1;
+int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+                                   bool embedded, alc_pipeline_result *r, al_err *err) {
   double t0 = al_mono_s();
   alc_job_spec spec = {0};
   spec.job_id = p->job_id;
@@ -179,12 +184,11 @@ static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *
   if (rc == 0) rc = alc_seal_job(c, r->job_id, nt, err);
   if (rc != 0) {
     if (r->job_id) al_err_prefix(err, "submitting job %s", r->job_id);
-    alc_close(c);
     return -1;
   }
   r->total_tasks = nt;
   if (o->on_submitted) o->on_submitted(o->user_data, r->job_id, p->n_files, nt);
-  if (o->detach) {
+  if (o->detach && !embedded) {
     alc_job j;
     rc = alc_job_status(c, r->job_id, &j, err);
     if (rc == 0) {
@@ -193,10 +197,33 @@ static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *
       alc_job_free(&j);
     }
   } else {
-    rc = follow(c, o, p->timeout_s, t0, r, err);
+    rc = follow(c, o, p->timeout_s, t0, embedded, r, err);
   }
+  return rc;
+}
+
+static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *p, alc_pipeline_result *r,
+                        al_err *err) {
+  const char *token = o->auth_token ? o->auth_token : p->cfg->coordinator.auth_token;
+  /* An empty token means "none" to alc_connect; NULL would consult the environment,
+   * which cfg_load already applied. */
+  alc_client *c = alc_connect(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s, err);
+  if (!c) return -1;
+  int rc = alc_pipeline_submit_and_follow(c, o, p, false, r, err);
   alc_close(c);
   return rc;
+}
+
+/* Absolute form of a path without resolving symlinks (workers may run in another
+ * directory than the submitter). Heap string. */
+static char *absolute(const char *path) {
+  if (path[0] == '/') return alc_path_normalize(path);
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) return alc_path_normalize(path);
+  char *joined = al_xasprintf("%s/%s", cwd, path);
+  char *n = alc_path_normalize(joined);
+  free(joined);
+  return n;
 }
 
 static int64_t pick(int64_t given, int64_t from_cfg) { return given > 0 ? given : from_cfg; }
@@ -217,21 +244,22 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
     cfg_defaults(&cfg);
     cfg_apply_env(&cfg);
   }
+  char *in_abs = absolute(o->input_dir), *out_abs = absolute(o->output_dir), *tok_abs = absolute(o->tokenizers_dir);
   alc_file_list files;
-  if (alc_scan_files(o->input_dir, &files, err) != 0) {
-    cfg_free(&cfg);
-    return -1;
-  }
   int rc = 0;
+  if (alc_scan_files(in_abs, &files, err) != 0) {
+    rc = -1;
+    goto out;
+  }
   if (files.n == 0) {
     rc = al_err_set(err, ALC_E_NO_FILES, "No files found in %s", o->input_dir);
     goto out;
   }
   alc_pipeline_plan plan = {0};
   plan.cfg = &cfg;
-  plan.input_dir = o->input_dir;
-  plan.output_dir = o->output_dir;
-  plan.tokenizers_dir = o->tokenizers_dir;
+  plan.input_dir = in_abs;
+  plan.output_dir = out_abs;
+  plan.tokenizers_dir = tok_abs;
   plan.job_name = o->job_name ? o->job_name : cfg.job.name;
   plan.job_id = o->job_id;
   plan.files = files.v;
@@ -258,5 +286,8 @@ out:
   r->elapsed_s = al_mono_s() - t0;
   alc_file_list_free(&files);
   cfg_free(&cfg);
+  free(in_abs);
+  free(out_abs);
+  free(tok_abs);
   return rc;
 }

@@ -1,14 +1,14 @@
 /* The seam between the pipeline runner (src/client/alc_pipeline.c) and embedded mode.
  *
  * alc_pipeline_run() resolves the configuration, lists the input files and, for
- * embedded mode, calls alc_pipeline_run_embedded() with the plan below. Embedded mode
- * (src/embedded/) defines that function. Until it does, src/client/alc_embedded_none.c
- * defines it to report that embedded mode is not linked in: whoever adds the real
- * definition deletes that file in the same commit (a duplicate definition fails the
- * link loudly rather than picking one silently). */
+ * embedded mode, calls alc_pipeline_run_embedded() with the plan below. It is defined
+ * in src/client/alc_embedded.c on top of the embedded deployment of src/app (one loop
+ * thread with the coordinator and N workers, clients attached by socketpair), and
+ * drives the job with the same submit/follow code as external mode. */
 #ifndef AL_CLIENT_EMBEDDED_HOOK_H
 #define AL_CLIENT_EMBEDDED_HOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +39,11 @@ typedef struct alc_pipeline_plan {
  * job reached a final status, -1 with err set otherwise. */
 int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_plan *plan,
                               alc_pipeline_result *r, al_err *err);
+
+/* Submits the plan over a connected client, seals it and follows it to a final
+ * status (external mode; embedded: the same over a socketpair). With embedded true,
+ * o->detach is ignored and o->stop cancels the job instead of detaching. Fills r. */
+int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+                                   bool embedded, alc_pipeline_result *r, al_err *err);
 
 #endif

@@ -364,6 +364,64 @@ static void test_errors_before_start(void) {
   free(empty);
 }
 
+/* Embedded: coordinator and workers in this process over the reference input tree. */
+static void test_embedded(void) {
+  char *raw = ts_data_path("pipeline/raw");
+  char *tok = ts_data_path("pipeline/tokenizers");
+  char *out = ts_mkdtemp("pipe-emb");
+  alc_file_list l;
+  al_err err;
+  CHECK(alc_scan_files(raw, &l, &err) == 0);
+  size_t nfiles = l.n;
+  alc_file_list_free(&l);
+  calls c = {0};
+  alc_pipeline_options o;
+  opts_for(&o, raw, NULL, &c);
+  o.output_dir = out;
+  o.tokenizers_dir = tok;
+  o.embedded = true;
+  o.num_workers = 2;
+  o.files_per_task = 3;
+  o.max_seq_len = 64;
+  o.detach = true; /* ignored in embedded mode: the job cannot outlive the process */
+  alc_pipeline_result r;
+  double t0 = al_mono_s();
+  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK(al_mono_s() - t0 < 60);
+  CHECK_EQ_STR(r.status, "completed");
+  CHECK_EQ_INT(r.files, nfiles);
+  CHECK_EQ_INT(r.total_tasks, (nfiles + 2) / 3);
+  CHECK_EQ_INT(r.completed_tasks, r.total_tasks);
+  CHECK(r.samples > 0);
+  CHECK(r.coordinator == NULL);
+  CHECK_EQ_INT(c.submitted, 1);
+  CHECK_EQ_STR(c.last_status, "completed");
+  char *index = al_xasprintf("%s/index.json", out);
+  size_t len = 0;
+  char *idx = ts_read_file(index, &len);
+  CHECK_MSG(idx != NULL, "no %s", index);
+  free(idx);
+  free(index);
+  alc_pipeline_result_free(&r);
+
+  /* Ctrl-C in embedded mode cancels the job (nothing can keep running it). */
+  calls c2 = {0};
+  c2.stop_on_submit = 1;
+  opts_for(&o, raw, NULL, &c2);
+  o.output_dir = out;
+  o.tokenizers_dir = tok;
+  o.embedded = true;
+  o.num_workers = 1;
+  o.files_per_task = 1;
+  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK(r.status && (strcmp(r.status, "cancelled") == 0 || strcmp(r.status, "completed") == 0));
+  alc_pipeline_result_free(&r);
+  ts_rmtree(out);
+  free(out);
+  free(raw);
+  free(tok);
+}
+
 static void test_exit_codes(void) {
   CHECK_EQ_INT(alc_pipeline_exit_code("completed"), 0);
   CHECK_EQ_INT(alc_pipeline_exit_code("detached"), 0);
@@ -385,6 +443,7 @@ int main(void) {
   RUN(test_detach_and_stop);
   RUN(test_config_address);
   RUN(test_errors_before_start);
+  RUN(test_embedded);
   RUN(test_exit_codes);
   return TEST_REPORT();
 }
