@@ -12,7 +12,8 @@
  * changes results, only speed, and its memory is fixed at creation. */
 #define CACHE_KEY 22
 #define CACHE_IDS 9
-#define CACHE_DEFAULT 65536 /* lines: 4 MiB */
+#define CACHE_DEFAULT 65536 /* lines of the large level: 4 MiB */
+#define CACHE_HOT 4096      /* lines of the small level (256 KiB, stays in L2) */
 
 typedef struct cache_line {
   uint32_t tag;  /* 0 = empty */
@@ -22,6 +23,19 @@ typedef struct cache_line {
   int32_t ids[CACHE_IDS];
 } cache_line;
 _Static_assert(sizeof(cache_line) == 64, "cache line must be 64 bytes");
+
+/* Longer words (identifiers, URLs) get their own 128-byte lines. */
+#define LCACHE_KEY 62
+#define LCACHE_IDS 15
+#define LCACHE_LINES 8192 /* 1 MiB */
+typedef struct lcache_line {
+  uint32_t tag;
+  uint8_t klen;
+  uint8_t nids;
+  char key[LCACHE_KEY];
+  int32_t ids[LCACHE_IDS];
+} lcache_line;
+_Static_assert(sizeof(lcache_line) == 128, "long cache line must be 128 bytes");
 
 typedef struct heap_ent {
   int32_t rank;
@@ -42,7 +56,9 @@ struct tok_encoder {
   heap_ent *heap;
   size_t heap_len, heap_cap;
   /* word cache */
-  cache_line *cache;
+  cache_line *hot;    /* small level: the most frequent words (Zipf) stay near the core */
+  cache_line *cache;  /* large level */
+  lcache_line *lcache; /* words of CACHE_KEY+1 .. LCACHE_KEY bytes */
   size_t cache_mask;
 };
 
@@ -77,6 +93,18 @@ tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
     abort();
   }
   memset(e->cache, 0, lines * sizeof *e->cache);
+  e->hot = aligned_alloc(64, CACHE_HOT * sizeof *e->hot);
+  if (!e->hot) {
+    al_error("out of memory for the word cache");
+    abort();
+  }
+  memset(e->hot, 0, CACHE_HOT * sizeof *e->hot);
+  e->lcache = aligned_alloc(64, LCACHE_LINES * sizeof *e->lcache);
+  if (!e->lcache) {
+    al_error("out of memory for the word cache");
+    abort();
+  }
+  memset(e->lcache, 0, LCACHE_LINES * sizeof *e->lcache);
   e->cache_mask = lines - 1;
   return e;
 }
@@ -94,6 +122,8 @@ void tok_encoder_free(tok_encoder *e) {
   free(e->len);
   free(e->heap);
   free(e->cache);
+  free(e->hot);
+  free(e->lcache);
   free(e);
 }
 
@@ -298,17 +328,52 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   }
 }
 
-static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
-  if (n > CACHE_KEY) {
+static void encode_long_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+  if (n > LCACHE_KEY) {
     bpe_word(e, w, n, out);
     return;
   }
   uint64_t h = tok_hash_bytes(w, n);
-  cache_line *c = &e->cache[(size_t)h & e->cache_mask];
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
+  lcache_line *c = &e->lcache[(size_t)h & (LCACHE_LINES - 1)];
   if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+    ids_reserve(out, LCACHE_IDS);
+    memcpy(out->v + out->len, c->ids, LCACHE_IDS * sizeof(int32_t));
+    out->len += c->nids;
+    return;
+  }
+  size_t start = out->len;
+  bpe_word(e, w, n, out);
+  size_t nids = out->len - start;
+  if (nids <= LCACHE_IDS) {
+    c->tag = tag;
+    c->klen = (uint8_t)n;
+    c->nids = (uint8_t)nids;
+    memcpy(c->key, w, n);
+    memset(c->ids, 0, sizeof c->ids);
+    memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
+  }
+}
+
+static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+  if (n > CACHE_KEY) {
+    encode_long_word(e, w, n, out);
+    return;
+  }
+  uint64_t h = tok_hash_bytes(w, n);
+  uint32_t tag = (uint32_t)(h >> 32) | 1u;
+  cache_line *hot = &e->hot[(size_t)h & (CACHE_HOT - 1)];
+  if (hot->tag == tag && hot->klen == n && memcmp(hot->key, w, n) == 0) {
     ids_reserve(out, CACHE_IDS);
-    memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
+    memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
+    out->len += hot->nids;
+    return;
+  }
+  cache_line *c = &e->cache[(size_t)(h >> 12) & e->cache_mask];
+  if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+    *hot = *c;
+    ids_reserve(out, CACHE_IDS);
+    memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t));
     out->len += c->nids;
     return;
   }
@@ -320,7 +385,9 @@ static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)nids;
     memcpy(c->key, w, n);
+    memset(c->ids, 0, sizeof c->ids);
     memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
+    *hot = *c;
   }
 }
 
