@@ -142,3 +142,10 @@ void cfg_fmt_double(double v, char *buf, size_t cap) {
   /* "1e+06" reads back as a string in YAML 1.1; write plain digits instead. */
   if (strchr(buf, 'e') && v == (double)(long long)v) snprintf(buf, cap, "%lld", (long long)v);
 }
+
+const cfg_pool *cfg_find_pool(const cfg_config *cfg, const char *worker_id) {
+  for (size_t i = 0; i < cfg->nworkers; i++)
+    for (size_t w = 0; w < cfg->workers[i].nworker_ids; w++)
+      if (strcmp(cfg->workers[i].worker_ids[w], worker_id) == 0) return &cfg->workers[i];
+  return NULL;
+}

@@ -102,9 +102,9 @@ static void hk_job_changed(void *ud, coord_job *j) {
 
 static void hk_job_finished(void *ud, coord_job *j) {
   /* job_changed already sent the final progress event to subscribers; what is left is
-   * the job's manifest. */
+   * the job's manifest, written on the thread pool. */
   coord_server *s = ud;
-  coord_write_manifest_async(s->loop, j);
+  if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {
