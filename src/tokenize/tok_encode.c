@@ -178,8 +178,9 @@ static heap_ent heap_pop(tok_encoder *e) {
 static inline void push_pair(tok_encoder *e, int32_t pos) {
   int32_t nx = e->next[pos];
   if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
-  const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
-  if (p) heap_push(e, p->rank, pos);
+  int32_t res = 0;
+  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+  if (rank >= 0) heap_push(e, rank, pos);
 }
 
 static inline void merge_at(tok_encoder *e, int32_t pos, int32_t result) {
@@ -202,9 +203,10 @@ static void merge_ranked(tok_encoder *e, size_t n) {
     int32_t nx = e->next[pos];
     if (nx < 0) continue; /* dead or last */
     if (e->sym[pos] < 0 || e->sym[nx] < 0) continue;
-    const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
-    if (!p || p->rank != h.rank) continue; /* stale */
-    merge_at(e, pos, p->result);
+    int32_t res = 0;
+    int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+    if (rank != h.rank) continue; /* stale */
+    merge_at(e, pos, res);
     if (e->prev[pos] >= 0) push_pair(e, e->prev[pos]);
     push_pair(e, pos);
   }
@@ -222,8 +224,8 @@ static void merge_ranked_short(tok_encoder *e, size_t n) {
     rank[i] = INT32_MAX;
     int32_t nx = e->next[i];
     if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
-      const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, e->sym[i], e->sym[nx]);
-      if (p) { rank[i] = p->rank; res[i] = p->result; }
+      int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
+      if (r >= 0) rank[i] = r;
     }
   }
   for (;;) {
@@ -240,8 +242,8 @@ static void merge_ranked_short(tok_encoder *e, size_t n) {
       rank[i] = INT32_MAX;
       int32_t nx = e->next[i];
       if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
-        const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, e->sym[i], e->sym[nx]);
-        if (p) { rank[i] = p->rank; res[i] = p->result; }
+        int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
+        if (r >= 0) rank[i] = r;
       }
     }
   }
