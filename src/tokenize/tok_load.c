@@ -253,13 +253,13 @@ static bool check_rank_order(const struct tok_bpe *t) {
 }
 
 tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
+  /* a tokenizers root holds text/; anything else is the text directory itself */
   char *base = al_xasprintf("%s/text", dir);
-  char *probe = al_xasprintf("%s/vocab.json", base);
-  if (!is_file(probe)) {
+  struct stat st;
+  if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode)) {
     free(base);
     base = al_xstrdup(dir);
   }
-  free(probe);
   char *vocab_p = al_xasprintf("%s/vocab.json", base);
   char *merges_p = al_xasprintf("%s/merges.txt", base);
   char *config_p = al_xasprintf("%s/config.json", base);

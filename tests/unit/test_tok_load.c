@@ -43,7 +43,15 @@ static void test_load_errors(void) {
   expect_load_error("badutf8", "{\"a\": 300}", "a b\n\xff c\n", CFG, "merges.txt:2", "UTF-8");
   expect_load_error("badcfg", "{\"a\": 300}", "", "{\"max_merge_depth\": \"x\"}", "config.json", "max_merge_depth");
   expect_load_error("cfgnotobj", "{\"a\": 300}", "", "[1]", "config.json", "object");
+  /* a root whose text/ lacks files names the file inside text/ */
+  char *root = al_xasprintf("%s/root/text", TMP);
+  write_tok(root, "{\"a\": 300}", NULL, CFG);
+  char *rootdir = al_xasprintf("%s/root", TMP);
   al_err err = {0};
+  CHECK(tok_bpe_load(rootdir, &err) == NULL);
+  CHECK_CONTAINS(err.msg, "root/text/merges.txt");
+  free(root);
+  free(rootdir);
   CHECK(tok_bpe_load("/nonexistent_tokenizer_dir", &err) == NULL);
   CHECK_CONTAINS(err.msg, "/nonexistent_tokenizer_dir/vocab.json");
 }
