@@ -419,6 +419,19 @@ static void split_words(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
 /* Lowercases one whitespace-free segment (final sigma only looks within it, because
  * whitespace is neither cased nor case-ignorable) and splits it into words. */
 static void lower_segment(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
+  size_t a = 0;
+  while (a < n && (unsigned char)s[a] < 0x80) a++;
+  if (a == n) { /* ASCII: plain A-Z -> a-z */
+    e->lower.len = 0;
+    al_buf_reserve(&e->lower, n);
+    for (size_t i = 0; i < n; i++) {
+      char c = s[i];
+      e->lower.data[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    e->lower.len = n;
+    split_words(e, e->lower.data, n, out);
+    return;
+  }
   if (e->cps_cap < n) {
     e->cps_cap = n;
     e->cps = al_xrealloc(e->cps, n * sizeof *e->cps);
