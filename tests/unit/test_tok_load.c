@@ -174,11 +174,12 @@ static void test_random_merge_lists(void) {
       if (tok_bpe_rank_merging(t)) rank_seen++;
       else seq_seen++;
       tok_encoder *e = tok_encoder_new(t, 0);
-      for (int w = 0; w < 40; w++) {
-        char word[128];
+      for (int w = 0; w < 41; w++) {
+        char word[6000];
         seed = seed * 1103515245u + 12345u;
         /* short words and long ones (the heap-based path) */
-        int len = w % 8 == 7 ? 60 + (int)((seed >> 8) % 60) : 1 + (int)((seed >> 8) % 12);
+        int len = w == 40 ? 5000 + (int)((seed >> 8) % 900) /* bucket-queue path */
+                  : w % 8 == 7 ? 60 + (int)((seed >> 8) % 60) : 1 + (int)((seed >> 8) % 12);
         for (int k = 0; k < len; k++) {
           seed = seed * 1103515245u + 12345u;
           word[k] = "abc"[(seed >> 12) % 3];
