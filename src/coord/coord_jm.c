@@ -12,7 +12,11 @@
 #include "coord/coord_map.h"
 #include "coord/coord_strategy.h"
 
-enum { TK_WORKER = 1, TK_TASK, TK_JOB };
+enum { TK_WORKER = 1, TK_TASK, TK_JOB, TK_STEAL, TK_FLUSH };
+
+/* Job counter updates are written to the store at most this often (write-behind);
+ * creation and final states are written at once. */
+#define JOB_FLUSH_DELAY 0.05
 
 #define CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
@@ -30,6 +34,10 @@ struct coord_jm {
   coord_worker **cand;    /* scratch for dispatch */
   size_t cap_cand;
   coord_task_list pending;
+  coord_timer steal_timer; /* when the oldest not-yet-stealable queued task becomes stealable */
+  coord_timer flush_timer; /* write-behind of dirty job records */
+  coord_job *dirty;        /* jobs whose record must be rewritten */
+  const coord_task *scratch_task; /* scratch holds this task's JSON */
   size_t n_backoff;
   size_t rr_index;
   uint64_t stale;
@@ -88,6 +96,7 @@ static void persist_task(coord_jm *jm, coord_task *t) {
   al_buf *b = &jm->scratch;
   b->len = 0;
   coord_task_to_json(t, b);
+  jm->scratch_task = t;
   char key[512];
   snprintf(key, sizeof key, "task:%s", t->id);
   store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
@@ -97,21 +106,47 @@ static void persist_job(coord_jm *jm, coord_job *j) {
   if (!jm->st) return;
   al_buf *b = &jm->scratch;
   b->len = 0;
+  jm->scratch_task = NULL;
   coord_job_to_json(j, b);
   char key[512];
   snprintf(key, sizeof key, "job:%s", j->id);
   store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+  j->dirty = 0; /* stays on the dirty list until the flush skips it */
+}
+
+/* Counters changed: the record is rewritten within JOB_FLUSH_DELAY. */
+static void persist_job_soon(coord_jm *jm, coord_job *j) {
+  if (!jm->st || j->dirty) return;
+  j->dirty = 1;
+  j->dirty_next = jm->dirty;
+  jm->dirty = j;
+  if (!coord_timer_armed(&jm->flush_timer)) coord_heap_arm(&jm->heap, &jm->flush_timer, jm_now(jm) + JOB_FLUSH_DELAY);
+}
+
+static void flush_dirty_jobs(coord_jm *jm) {
+  coord_job *j = jm->dirty;
+  jm->dirty = NULL;
+  while (j) {
+    coord_job *next = j->dirty_next;
+    j->dirty_next = NULL;
+    if (j->dirty) persist_job(jm, j);
+    j = next;
+  }
 }
 
 /* A task enters a store list (pending_tasks or tasks:<wid>): the exact JSON pushed is
- * kept so that it can be removed again with LREM when the task leaves. */
+ * kept so that it can be removed again with LREM when the task leaves. Called right
+ * after persist_task, whose JSON it reuses. */
 static void queue_enter(coord_jm *jm, coord_task *t, const char *key) {
   if (!jm->st) return;
-  al_buf b = {0};
-  coord_task_to_json(t, &b);
+  if (jm->scratch_task != t) {
+    jm->scratch.len = 0;
+    coord_task_to_json(t, &jm->scratch);
+    jm->scratch_task = t;
+  }
   free(t->queue_item);
-  t->queue_item = b.data;
-  store_rpush(jm->st, key, b.data, b.len, NULL, NULL);
+  t->queue_item = al_xstrndup(jm->scratch.data, jm->scratch.len);
+  store_rpush(jm->st, key, t->queue_item, jm->scratch.len, NULL, NULL);
 }
 
 static void queue_leave(coord_jm *jm, coord_task *t, const char *key) {
@@ -139,6 +174,7 @@ void coord_jm_params_default(coord_jm_params *p) {
   p->prefetch = 2;
   p->strategy = COORD_STRATEGY_ROUND_ROBIN;
   p->work_stealing = 1;
+  p->steal_after = 1;
 }
 
 coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store *st) {
@@ -148,6 +184,8 @@ coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store 
   if (h) jm->h = *h;
   jm->st = st;
   jm->reported_deadline = -1;
+  coord_timer_init(&jm->steal_timer, TK_STEAL);
+  coord_timer_init(&jm->flush_timer, TK_FLUSH);
   coord_map_init(&jm->jobs_by_id);
   return jm;
 }
@@ -254,7 +292,7 @@ static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_
     j->failed_tasks++;
     al_warn("coordinator: task %s failed after %d retries: %s", t->id, t->retries - 1, error);
     persist_task(jm, t);
-    persist_job(jm, j);
+    persist_job_soon(jm, j);
     if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
     job_check_done(jm, j);
     return;
@@ -282,6 +320,7 @@ static void task_assign(coord_jm *jm, coord_task *t, coord_worker *w) {
   t->status = COORD_TASK_ASSIGNED;
   t->place = COORD_IN_QUEUED;
   t->assigned_at = jm_wall(jm);
+  t->queued_mono = jm_now(jm);
   t->started_at = 0;
   list_push_tail(&w->queued, t);
   persist_task(jm, t);
@@ -318,7 +357,10 @@ static size_t collect_candidates(coord_jm *jm) {
 }
 
 /* A thief with an idle slot takes one not-started task from the most loaded worker
- * whose queue holds tasks that cannot start yet. Returns 1 when a task moved. */
+ * whose queue holds tasks that cannot start yet. Only tasks queued for steal_after
+ * seconds are taken (a younger one's task_started may be on the wire); when the best
+ * victim's oldest task is too young, the steal timer is armed for the moment it is
+ * not. Returns 1 when a task moved. */
 static int steal_one(coord_jm *jm) {
   for (size_t i = 0; i < jm->n_workers; i++) {
     coord_worker *thief = jm->workers[i];
@@ -332,7 +374,14 @@ static int steal_one(coord_jm *jm) {
       if (!victim || coord_worker_load(v) > coord_worker_load(victim)) victim = v;
     }
     if (!victim) return 0;
-    coord_task *t = victim->queued.tail;
+    coord_task *t = victim->queued.head; /* the oldest: it has waited longest */
+    double ready = t->queued_mono + jm->p.steal_after;
+    if (jm_now(jm) < ready) {
+      if (!coord_timer_armed(&jm->steal_timer) || jm->steal_timer.deadline > ready)
+        coord_heap_arm(&jm->heap, &jm->steal_timer, ready);
+      return 0;
+    }
+    t = victim->queued.tail; /* take from the back: the victim starts its head next */
     al_info("coordinator: worker %s steals task %s from %s", thief->id, t->id, victim->id);
     task_revoke_requeue(jm, t, "stolen by an idle worker", 1);
     task_assign(jm, t, thief);
@@ -442,6 +491,7 @@ void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double m
     char key[512];
     al_buf *b = &jm->scratch;
     char ts[48];
+    jm->scratch_task = NULL;
     b->len = 0;
     al_buf_printf(b,
                   "{\"worker_id\": \"%s\", \"timestamp\": \"%s\", \"status\": \"alive\", "
@@ -615,7 +665,7 @@ coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const 
   j->tasks[j->total_tasks++] = t;
   if (j->status == COORD_JOB_PENDING) j->status = COORD_JOB_RUNNING;
   to_pending(jm, t, 0);
-  persist_job(jm, j);
+  persist_job_soon(jm, j);
   dispatch(jm);
   return t;
 }
@@ -773,7 +823,7 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
     j->completed_tasks++;
     accumulate(j, &t->result);
     persist_task(jm, t);
-    persist_job(jm, j);
+    persist_job_soon(jm, j);
     if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
     job_check_done(jm, j);
   } else {
@@ -828,6 +878,11 @@ void coord_jm_on_timer(coord_jm *jm) {
       break;
     case TK_TASK:
       on_task_deadline(jm, CONTAINER(tm, coord_task, timer));
+      break;
+    case TK_STEAL:
+      break; /* the dispatch below looks for thieves again */
+    case TK_FLUSH:
+      flush_dirty_jobs(jm);
       break;
     case TK_JOB: {
       coord_job *j = CONTAINER(tm, coord_job, timer);

@@ -123,6 +123,7 @@ typedef struct coord_task {
   int has_result;
   char *error;          /* last error, NULL if none */
   char *queue_item;     /* the JSON pushed to pending_tasks / tasks:<wid>, while there */
+  double queued_mono;   /* when it was assigned to its current worker (monotonic) */
   coord_timer timer;    /* backoff release or task_timeout */
   struct coord_task *prev, *next; /* links in the pending queue or a worker list */
 } coord_task;
@@ -154,6 +155,8 @@ struct coord_job {
   int64_t samples, tokens, shards_written, skipped;
   coord_timer timer;   /* job timeout */
   char *final_error;   /* for failed/timeout/cancelled: why */
+  int dirty;           /* counters changed since job:<id> was last written */
+  struct coord_job *dirty_next;
 };
 
 struct coord_worker {
@@ -178,6 +181,8 @@ typedef struct coord_jm_params {
   int prefetch;              /* extra assigned tasks beyond slots per worker */
   coord_strategy_kind strategy;
   int work_stealing;         /* 1 = enabled */
+  double steal_after;        /* s a task must have waited, not started, before it can be
+                              * stolen (its task_started may be in flight); default 1 */
 } coord_jm_params;
 
 /* Defaults: the original's values (10, 30, 3, 5, x2, 300, 3600), prefetch 2,

@@ -95,11 +95,33 @@ static void json_key(al_buf *b, int *first, const char *k) {
   al_buf_append(b, ": ", 2);
 }
 
+/* al_iso_from_wall with the seconds part cached: records are written many times per
+ * second and localtime+strftime dominate otherwise. Same output, byte for byte. */
+static void iso_cached(double wall, char out[64]) {
+  static _Thread_local long long last_sec = -1;
+  static _Thread_local char last_base[48];
+  long long sec = (long long)wall;
+  long usec = (long)((wall - (double)sec) * 1e6);
+  if (usec < 0) usec = 0;
+  if (usec > 999999) usec = 999999;
+  if (sec != last_sec) {
+    char tmp[48];
+    al_iso_from_wall((double)sec, tmp, sizeof tmp); /* whole second: no fraction */
+    snprintf(last_base, sizeof last_base, "%s", tmp);
+    last_sec = sec;
+  }
+  if (usec == 0) memcpy(out, last_base, 48);
+  else snprintf(out, 64, "%s.%06ld", last_base, usec);
+}
+
 static void json_time(al_buf *b, int *first, const char *k, double wall) {
   if (wall <= 0) return;
-  char ts[48];
+  char ts[64];
   json_key(b, first, k);
-  json_str(b, al_iso_from_wall(wall, ts, sizeof ts));
+  iso_cached(wall, ts);
+  al_buf_append(b, "\"", 1);
+  al_buf_puts(b, ts);
+  al_buf_append(b, "\"", 1);
 }
 
 void coord_job_to_json(const coord_job *j, al_buf *b) {

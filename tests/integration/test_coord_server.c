@@ -378,6 +378,7 @@ static void test_work_stealing(void) {
   coord_options o = tc_options();
   o.jm.prefetch = 3;
   o.jm.work_stealing = 1;
+  o.jm.steal_after = 0.2;
   tcoord c;
   CHECK_EQ_INT(tc_start(&c, o), 0);
   tpeer a, b, adm;

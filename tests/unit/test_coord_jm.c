@@ -342,14 +342,14 @@ static void test_retries_exhausted_and_backoff(void) {
   CHECK_EQ_INT(finish(&e, "jf-000000", 0), COORD_OK);
   CHECK_EQ_INT(t->retries, 1);
   CHECK_EQ_INT(t->place, COORD_IN_BACKOFF);
-  CHECK(e.deadline > 100.49 && e.deadline < 100.51); /* retry_backoff */
+  CHECK(t->timer.deadline > 100.49 && t->timer.deadline < 100.51); /* retry_backoff */
   CHECK_EQ_INT(finish(&e, "jf-000001", 1), COORD_OK);
   env_advance(&e, 0.5);
   /* retried on the other worker, b */
   CHECK(t->worker != NULL);
   CHECK_EQ_STR(t->worker->id, "b");
   CHECK_EQ_INT(finish(&e, "jf-000000", 0), COORD_OK);
-  CHECK(e.deadline > e.now + 0.99 && e.deadline < e.now + 1.01); /* 0.5 * 2 */
+  CHECK(t->timer.deadline > e.now + 0.99 && t->timer.deadline < e.now + 1.01); /* 0.5 * 2 */
   env_advance(&e, 1.0);
   CHECK_EQ_STR(t->worker->id, "a");
   CHECK_EQ_INT(finish(&e, "jf-000000", 0), COORD_OK);
@@ -384,11 +384,13 @@ static void test_backoff_cap(void) {
   env_init(&e, &p);
   coord_jm_worker_join(e.jm, "a", 1, NULL);
   mkjob(&e, "jc", 1, 1);
+  coord_task *t = coord_jm_task_find(e.jm, "jc-000000");
   double expect[] = {0.5, 1.0, 1.5, 1.5};
   for (int i = 0; i < 4; i++) {
     finish(&e, "jc-000000", 0);
-    CHECK_MSG(e.deadline > e.now + expect[i] - 0.01 && e.deadline < e.now + expect[i] + 0.01,
-              "retry %d delay %g want %g", i + 1, e.deadline - e.now, expect[i]);
+    double d = t->timer.deadline;
+    CHECK_MSG(d > e.now + expect[i] - 0.01 && d < e.now + expect[i] + 0.01,
+              "retry %d delay %g want %g", i + 1, d - e.now, expect[i]);
     env_advance(&e, expect[i]);
   }
   env_free(&e);
@@ -489,6 +491,7 @@ static void test_work_stealing(void) {
   coord_jm_params p = params();
   p.prefetch = 3;
   p.work_stealing = 1;
+  p.steal_after = 0.5;
   p.heartbeat_timeout = 100;
   env e;
   env_init(&e, &p);
@@ -497,7 +500,12 @@ static void test_work_stealing(void) {
   CHECK_EQ_INT(a->queued.n, 4);
   coord_jm_task_started(e.jm, a, "jw-000000", 1);
   coord_worker *b = coord_jm_worker_join(e.jm, "b", 1, NULL);
-  /* b is idle with nothing pending: it steals one not-started task from a */
+  /* a's queued tasks are too young to steal (their task_started may be in flight) */
+  CHECK_EQ_INT(b->queued.n, 0);
+  env_advance(&e, 0.49);
+  CHECK_EQ_INT(b->queued.n, 0);
+  /* then b, idle with nothing pending, steals one not-started task from a */
+  env_advance(&e, 0.02);
   CHECK_EQ_INT(b->queued.n, 1);
   CHECK_EQ_INT(a->queued.n, 2);
   const ev *r = last_ev(&e, 'R', NULL);
@@ -507,7 +515,7 @@ static void test_work_stealing(void) {
   CHECK_EQ_INT(stolen->retries, 0);
   coord_task_result res = {0};
   CHECK_EQ_INT(coord_jm_task_result(e.jm, a, r->what, 1, 1, &res, NULL), COORD_STALE);
-  /* b finishes; it steals again */
+  /* b finishes; it steals again (a's remaining tasks are old enough) */
   CHECK_EQ_INT(finish(&e, stolen->id, 1), COORD_OK);
   CHECK_EQ_INT(b->queued.n, 1);
   CHECK_EQ_INT(a->queued.n, 1);
