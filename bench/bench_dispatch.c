@@ -6,8 +6,12 @@
  * job of N single-file tasks in batches, seals it and polls job_status until the job
  * completes. Prints tasks/s (assign + result round trips through the coordinator).
  *
- *   bench_dispatch [tasks=200000] [workers=32] [slots=16] */
+ *   bench_dispatch [tasks=200000] [workers=32] [slots=16] [persist=1]
+ *
+ * persist=0 runs the coordinator without store writes, to separate the cost of
+ * scheduling and the wire from the cost of mirroring every state change as JSON. */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +52,14 @@ static char final_status[64];
 static uv_loop_t coord_loop;
 static uv_async_t coord_stop;
 static coord_server *srv;
+static double coord_cpu_s; /* CPU time of the coordinator thread */
+
+static double thread_cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
 
 static void on_coord_stopped(void *ud) { (void)ud; }
 static void on_coord_stop(uv_async_t *h) {
@@ -57,6 +69,7 @@ static void on_coord_stop(uv_async_t *h) {
 static void *coord_thread(void *arg) {
   (void)arg;
   uv_run(&coord_loop, UV_RUN_DEFAULT);
+  coord_cpu_s = thread_cpu_s();
   return NULL;
 }
 
@@ -243,6 +256,7 @@ int main(int argc, char **argv) {
   if (argc > 1) n_tasks = strtoul(argv[1], NULL, 10);
   if (argc > 2) n_workers = strtoul(argv[2], NULL, 10);
   if (argc > 3) slots = strtoul(argv[3], NULL, 10);
+  int persist = argc > 4 ? atoi(argv[4]) : 1;
   al_log_set_level(AL_LOG_WARN);
   signal(SIGPIPE, SIG_IGN);
 
@@ -252,6 +266,7 @@ int main(int argc, char **argv) {
   o.port = 0;
   o.quiet = 1;
   o.no_manifest = 1;
+  o.no_persist = !persist;
   o.jm.prefetch = (int)slots;
   al_err err;
   al_err_clear(&err);
@@ -291,8 +306,13 @@ int main(int argc, char **argv) {
   al_buf_free(&sub.out);
   free(conns);
   double dt = t_end - t_start;
-  printf("bench_dispatch: %zu no-op tasks, %zu workers x %zu slots over loopback: job %s in %.3f s = %.0f "
-         "tasks/s (assign + result), %llu results sent\n",
-         n_tasks, n_workers, slots, final_status, dt, (double)n_tasks / dt, (unsigned long long)results);
+  double client_cpu = thread_cpu_s();
+  printf("bench_dispatch: %zu no-op tasks, %zu workers x %zu slots over loopback, store writes %s: job %s in "
+         "%.3f s = %.0f tasks/s (assign + result), %llu results sent\n",
+         n_tasks, n_workers, slots, persist ? "on" : "off", final_status, dt, (double)n_tasks / dt,
+         (unsigned long long)results);
+  printf("bench_dispatch: coordinator thread CPU %.3f s (%.1f us/task, %.0f tasks per CPU-second); "
+         "client thread CPU %.3f s\n",
+         coord_cpu_s, coord_cpu_s * 1e6 / (double)n_tasks, (double)n_tasks / coord_cpu_s, client_cpu);
   return strcmp(final_status, "completed") == 0 ? 0 : 1;
 }

@@ -37,7 +37,7 @@ struct coord_jm {
   coord_timer steal_timer; /* when the oldest not-yet-stealable queued task becomes stealable */
   coord_timer flush_timer; /* write-behind of dirty job records */
   coord_job *dirty;        /* jobs whose record must be rewritten */
-  const coord_task *scratch_task; /* scratch holds this task's JSON */
+  coord_task *dirty_tasks, *dirty_tail; /* tasks whose record must be rewritten */
   size_t n_backoff;
   size_t rr_index;
   uint64_t stale;
@@ -91,22 +91,64 @@ static void set_str(char **dst, const char *src) {
 
 /* ---------------------------------------------------------------- persistence */
 
+/* prefix + id into key (cap bytes), truncating; faster than snprintf on hot paths */
+static void make_key(char *key, size_t cap, const char *prefix, const char *id) {
+  size_t p = strlen(prefix), n = strlen(id);
+  if (p + n + 1 > cap) n = cap - p - 1;
+  memcpy(key, prefix, p);
+  memcpy(key + p, id, n);
+  key[p + n] = 0;
+}
+
+
+static void arm_flush(coord_jm *jm) {
+  if (!coord_timer_armed(&jm->flush_timer)) coord_heap_arm(&jm->heap, &jm->flush_timer, jm_now(jm) + JOB_FLUSH_DELAY);
+}
+
+/* The task changed: its record (and its list membership) is written behind. */
 static void persist_task(coord_jm *jm, coord_task *t) {
-  if (!jm->st) return;
+  if (!jm->st || t->dirty) return;
+  t->dirty = 1;
+  /* FIFO, so that store lists keep dispatch order and LREM finds items near the head */
+  t->dirty_next = NULL;
+  if (jm->dirty_tail) jm->dirty_tail->dirty_next = t;
+  else jm->dirty_tasks = t;
+  jm->dirty_tail = t;
+  arm_flush(jm);
+}
+
+/* Writes task:<id>, and moves the task between store lists when its place changed:
+ * pending_tasks while it waits for capacity, tasks:<wid> while assigned and not
+ * started, no list otherwise. The exact JSON pushed is kept for the LREM. */
+static void write_task(coord_jm *jm, coord_task *t) {
   al_buf *b = &jm->scratch;
   b->len = 0;
   coord_task_to_json(t, b);
-  jm->scratch_task = t;
   char key[512];
-  snprintf(key, sizeof key, "task:%s", t->id);
+  make_key(key, sizeof key, "task:", t->id);
   store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+  char want[512];
+  want[0] = 0;
+  if (t->place == COORD_IN_PENDING) make_key(want, sizeof want, "pending_tasks", "");
+  else if (t->place == COORD_IN_QUEUED) make_key(want, sizeof want, "tasks:", t->worker->id);
+  if (t->listed_key && strcmp(t->listed_key, want) == 0) return; /* still where the store has it */
+  if (t->listed_key) {
+    store_lrem(jm->st, t->listed_key, t->queue_item, strlen(t->queue_item), NULL, NULL);
+    free(t->listed_key);
+    free(t->queue_item);
+    t->listed_key = t->queue_item = NULL;
+  }
+  if (want[0]) {
+    t->listed_key = al_xstrdup(want);
+    t->queue_item = al_xstrndup(b->data, b->len);
+    store_rpush(jm->st, want, t->queue_item, b->len, NULL, NULL);
+  }
 }
 
 static void persist_job(coord_jm *jm, coord_job *j) {
   if (!jm->st) return;
   al_buf *b = &jm->scratch;
   b->len = 0;
-  jm->scratch_task = NULL;
   coord_job_to_json(j, b);
   char key[512];
   snprintf(key, sizeof key, "job:%s", j->id);
@@ -120,10 +162,19 @@ static void persist_job_soon(coord_jm *jm, coord_job *j) {
   j->dirty = 1;
   j->dirty_next = jm->dirty;
   jm->dirty = j;
-  if (!coord_timer_armed(&jm->flush_timer)) coord_heap_arm(&jm->heap, &jm->flush_timer, jm_now(jm) + JOB_FLUSH_DELAY);
+  arm_flush(jm);
 }
 
 static void flush_dirty_jobs(coord_jm *jm) {
+  coord_task *t = jm->dirty_tasks;
+  jm->dirty_tasks = jm->dirty_tail = NULL;
+  while (t) {
+    coord_task *next = t->dirty_next;
+    t->dirty_next = NULL;
+    t->dirty = 0;
+    write_task(jm, t);
+    t = next;
+  }
   coord_job *j = jm->dirty;
   jm->dirty = NULL;
   while (j) {
@@ -134,31 +185,7 @@ static void flush_dirty_jobs(coord_jm *jm) {
   }
 }
 
-/* A task enters a store list (pending_tasks or tasks:<wid>): the exact JSON pushed is
- * kept so that it can be removed again with LREM when the task leaves. Called right
- * after persist_task, whose JSON it reuses. */
-static void queue_enter(coord_jm *jm, coord_task *t, const char *key) {
-  if (!jm->st) return;
-  if (jm->scratch_task != t) {
-    jm->scratch.len = 0;
-    coord_task_to_json(t, &jm->scratch);
-    jm->scratch_task = t;
-  }
-  free(t->queue_item);
-  t->queue_item = al_xstrndup(jm->scratch.data, jm->scratch.len);
-  store_rpush(jm->st, key, t->queue_item, jm->scratch.len, NULL, NULL);
-}
 
-static void queue_leave(coord_jm *jm, coord_task *t, const char *key) {
-  if (!jm->st || !t->queue_item) return;
-  store_lrem(jm->st, key, t->queue_item, strlen(t->queue_item), NULL, NULL);
-  free(t->queue_item);
-  t->queue_item = NULL;
-}
-
-static void worker_queue_key(const coord_worker *w, char *key, size_t cap) {
-  snprintf(key, cap, "tasks:%s", w->id);
-}
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -224,16 +251,15 @@ static void task_free(coord_task *t) {
   coord_task_result_free(&t->result);
   free(t->error);
   free(t->queue_item);
+  free(t->listed_key);
   free(t);
 }
 
 /* Removes t from wherever it sits (queue, worker list, backoff, timers). */
 static void task_detach(coord_jm *jm, coord_task *t) {
-  char key[512];
   switch (t->place) {
   case COORD_IN_PENDING:
     list_remove(&jm->pending, t);
-    queue_leave(jm, t, "pending_tasks");
     break;
   case COORD_IN_BACKOFF:
     coord_heap_cancel(&jm->heap, &t->timer);
@@ -241,8 +267,6 @@ static void task_detach(coord_jm *jm, coord_task *t) {
     break;
   case COORD_IN_QUEUED:
     list_remove(&t->worker->queued, t);
-    worker_queue_key(t->worker, key, sizeof key);
-    queue_leave(jm, t, key);
     break;
   case COORD_IN_RUNNING:
     list_remove(&t->worker->running, t);
@@ -262,7 +286,6 @@ static void to_pending(coord_jm *jm, coord_task *t, int at_head) {
   if (at_head) list_push_head(&jm->pending, t);
   else list_push_tail(&jm->pending, t);
   persist_task(jm, t);
-  queue_enter(jm, t, "pending_tasks");
 }
 
 static double backoff_for(const coord_jm *jm, int retries) {
@@ -313,7 +336,6 @@ static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_
 }
 
 static void task_assign(coord_jm *jm, coord_task *t, coord_worker *w) {
-  char key[512];
   task_detach(jm, t);
   t->attempt++;
   t->worker = w;
@@ -324,8 +346,6 @@ static void task_assign(coord_jm *jm, coord_task *t, coord_worker *w) {
   t->started_at = 0;
   list_push_tail(&w->queued, t);
   persist_task(jm, t);
-  worker_queue_key(w, key, sizeof key);
-  queue_enter(jm, t, key);
   if (jm->h.assign) jm->h.assign(jm->h.ud, w, t);
 }
 
@@ -491,8 +511,7 @@ void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double m
     char key[512];
     al_buf *b = &jm->scratch;
     char ts[48];
-    jm->scratch_task = NULL;
-    b->len = 0;
+      b->len = 0;
     al_buf_printf(b,
                   "{\"worker_id\": \"%s\", \"timestamp\": \"%s\", \"status\": \"alive\", "
                   "\"tasks_completed\": %llu, \"tasks_failed\": %llu, \"samples_processed\": %llu}",
@@ -682,6 +701,7 @@ static void job_finish(coord_jm *jm, coord_job *j, coord_job_status st) {
   coord_heap_cancel(&jm->heap, &j->timer);
   al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)", j->id,
           coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks);
+  flush_dirty_jobs(jm); /* a final state is written at once, with its tasks */
   persist_job(jm, j);
   if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
   if (jm->h.job_finished) jm->h.job_finished(jm->h.ud, j);
@@ -775,10 +795,7 @@ int coord_jm_task_started(coord_jm *jm, coord_worker *w, const char *task_id, ui
   coord_task *t = lease_check(jm, w, "task_started", task_id, attempt, &rc);
   if (!t) return rc;
   if (t->place == COORD_IN_RUNNING) return COORD_OK; /* duplicate */
-  char key[512];
   list_remove(&w->queued, t);
-  worker_queue_key(w, key, sizeof key);
-  queue_leave(jm, t, key);
   list_push_tail(&w->running, t);
   t->place = COORD_IN_RUNNING;
   t->status = COORD_TASK_RUNNING;
@@ -895,6 +912,12 @@ void coord_jm_on_timer(coord_jm *jm) {
   }
   jm->dispatching--;
   dispatch(jm);
+  report_deadline(jm);
+}
+
+void coord_jm_flush(coord_jm *jm) {
+  flush_dirty_jobs(jm);
+  coord_heap_cancel(&jm->heap, &jm->flush_timer);
   report_deadline(jm);
 }
 

@@ -122,7 +122,10 @@ typedef struct coord_task {
   coord_task_result result;
   int has_result;
   char *error;          /* last error, NULL if none */
-  char *queue_item;     /* the JSON pushed to pending_tasks / tasks:<wid>, while there */
+  char *queue_item;     /* the JSON pushed to the store list listed_key, while there */
+  char *listed_key;     /* the store list holding queue_item ("pending_tasks", "tasks:<wid>") */
+  int dirty;            /* changed since task:<id> was last written */
+  struct coord_task *dirty_next;
   double queued_mono;   /* when it was assigned to its current worker (monotonic) */
   coord_timer timer;    /* backoff release or task_timeout */
   struct coord_task *prev, *next; /* links in the pending queue or a worker list */
@@ -277,6 +280,12 @@ int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint
  * timeouts) and re-reports the next deadline. */
 void coord_jm_on_timer(coord_jm *jm);
 double coord_jm_next_deadline(const coord_jm *jm);
+
+/* Writes every pending record change to the store now. Records are otherwise
+ * written behind, at most JOB_FLUSH_DELAY (50 ms) after the change, so a task that
+ * passes through several states in that time costs one write; final job states are
+ * flushed at once. Call before store_sync when the store must be current. */
+void coord_jm_flush(coord_jm *jm);
 
 /* ---- counters for status and tests ---- */
 size_t coord_jm_pending_count(const coord_jm *jm);

@@ -71,7 +71,7 @@ static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48]
   s->sealed = j->sealed != 0;
   size_t n = 0;
   if (j->final_error && n < max_errs) errs[n++] = j->final_error;
-  for (size_t i = 0; i < j->total_tasks && n < max_errs; i++)
+  for (size_t i = 0; j->failed_tasks > 0 && i < j->total_tasks && n < max_errs; i++)
     if (j->tasks[i]->status == COORD_TASK_FAILED && j->tasks[i]->error) errs[n++] = j->tasks[i]->error;
   s->errors = errs;
   s->n_errors = n;
@@ -637,7 +637,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     s->own_store = 1;
   }
   coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer};
-  s->jm = coord_jm_new(&s->o.jm, &h, s->st);
+  s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
   uv_idle_init(loop, &s->idle);

@@ -34,6 +34,7 @@ typedef struct coord_options {
   store *st;                 /* borrowed; NULL = the server creates a memory store */
   int quiet;                 /* 1 = do not print the listening line on stdout */
   int no_manifest;           /* 1 = do not write <output_dir>/index.json at job end */
+  int no_persist;            /* 1 = keep state in memory only (no store writes at all) */
 } coord_options;
 
 /* Defaults for everything (host 127.0.0.1, port 8080, jm defaults). */

@@ -199,13 +199,18 @@ static void test_capacity_dispatch_and_completion(void) {
   coord_job *j = mkjob(&e, "job", 10, 1);
   CHECK_EQ_INT(j->status, COORD_JOB_RUNNING);
   CHECK_EQ_INT(coord_jm_pending_count(e.jm), 10);
+  /* records are written behind: within the flush delay, or at once on coord_jm_flush */
+  CHECK_EQ_INT(store_memory_list_len(e.st, "pending_tasks"), 0);
+  env_advance(&e, 0.06);
   CHECK_EQ_INT(store_memory_list_len(e.st, "pending_tasks"), 10);
   coord_worker *w = coord_jm_worker_join(e.jm, "w1", 2, NULL);
   CHECK_EQ_INT(w->queued.n, 3); /* slots + prefetch */
   CHECK_EQ_INT(coord_jm_pending_count(e.jm), 7);
+  coord_jm_flush(e.jm);
   CHECK_EQ_INT(store_memory_list_len(e.st, "tasks:w1"), 3);
   CHECK_EQ_INT(store_memory_list_len(e.st, "pending_tasks"), 7);
   CHECK_EQ_INT(coord_jm_task_started(e.jm, w, "job-000000", 1), COORD_OK);
+  coord_jm_flush(e.jm);
   CHECK_EQ_INT(store_memory_list_len(e.st, "tasks:w1"), 2);
   CHECK_EQ_INT(coord_jm_task_find(e.jm, "job-000000")->status, COORD_TASK_RUNNING);
   /* a result frees capacity and the next task is assigned at once */
@@ -239,6 +244,7 @@ static void test_records_in_store(void) {
   env_init(&e, &p);
   coord_worker *w = coord_jm_worker_join(e.jm, "w1", 1, NULL);
   mkjob(&e, "jr", 1, 1);
+  coord_jm_flush(e.jm);
   char *v = NULL;
   store_get(e.st, "task:jr-000000", get_cb, &v);
   CHECK_CONTAINS(v, "\"status\": \"assigned\"");
