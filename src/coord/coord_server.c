@@ -798,6 +798,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
       d.u.drain.worker_id = c->worker->id;
       coord_conn_send(c, &d);
     }
+  coord_jm_flush(s->jm); /* records written behind go out before the barrier */
   store_sync(s->st, on_store_flushed, s);
 }
 
