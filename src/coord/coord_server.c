@@ -10,7 +10,7 @@
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
-#include "shard/index.h"
+#include "coord/coord_manifest.h"
 
 void coord_options_default(coord_options *o) {
   memset(o, 0, sizeof *o);
@@ -100,48 +100,11 @@ static void hk_job_changed(void *ud, coord_job *j) {
     if (c->subscribed && conn_subscribed_to(c, j->id)) send_progress(c, j, 0);
 }
 
-/* Writes <output_dir>/index.json from the results of the job's successful tasks.
- * Runs once per job on the loop thread (a few file operations). In external mode the
- * output directory may live only on the workers' machines: then this logs and moves on. */
-static void write_manifest(coord_job *j) {
-  if (!j->config.output_dir || !*j->config.output_dir) return;
-  shard_index *x = shard_index_new(j->config.output_dir, j->id, j->config.name);
-  shard_index_set_params(x, (uint32_t)j->config.max_seq_len, (uint32_t)j->config.shard_size);
-  for (size_t i = 0; i < j->total_tasks; i++) {
-    const coord_task *t = j->tasks[i];
-    if (t->status != COORD_TASK_COMPLETED || !t->has_result) continue;
-    const coord_task_result *r = &t->result;
-    shard_info *si = al_xcalloc(r->n_shards ? r->n_shards : 1, sizeof *si);
-    shard_skip *sk = al_xcalloc(r->n_skips ? r->n_skips : 1, sizeof *sk);
-    for (size_t k = 0; k < r->n_shards; k++) {
-      const coord_shard_info *cs = &r->shards[k];
-      si[k].path = cs->path;
-      si[k].samples = (uint64_t)cs->samples;
-      si[k].tokens = (uint64_t)cs->tokens;
-      si[k].bytes = (uint64_t)cs->bytes;
-      snprintf(si[k].sha256, sizeof si[k].sha256, "%s", cs->sha256 ? cs->sha256 : "");
-      si[k].sources = cs->files;
-      si[k].nsources = cs->n_files;
-    }
-    for (size_t k = 0; k < r->n_skips; k++) {
-      sk[k].path = r->skips[k].path;
-      sk[k].reason = r->skips[k].reason;
-    }
-    shard_index_put_task(x, t->id, si, r->n_shards, sk, r->n_skips);
-    free(si);
-    free(sk);
-  }
-  al_err err;
-  al_err_clear(&err);
-  if (shard_index_write(x, coord_job_status_name(j->status), &err) != 0)
-    al_warn("coordinator: job %s: index.json not written: %s", j->id, err.msg);
-  shard_index_free(x);
-}
-
 static void hk_job_finished(void *ud, coord_job *j) {
+  /* job_changed already sent the final progress event to subscribers; what is left is
+   * the job's manifest, written on the thread pool. */
   coord_server *s = ud;
-  /* job_changed already sent the final progress event to subscribers */
-  if (!s->o.no_manifest) write_manifest(j);
+  if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {

@@ -24,11 +24,13 @@ struct proto_schema;
 
 typedef struct proto_field {
   const char *key;           /* wire key = C member name */
+  uint8_t key_len;           /* strlen(key) */
   uint8_t kind;              /* proto_fkind */
   uint8_t required;          /* missing -> PROTO_E_BAD_FIELD */
   uint16_t off;              /* offsetof the member */
   uint16_t count_off;        /* PF_STRS / PF_LIST: offsetof the n_<key> member */
   const struct proto_schema *sub; /* PF_LIST element schema */
+  const char *doc;           /* meaning, for docs/PROTOCOL.md */
 } proto_field;
 
 typedef struct proto_schema {

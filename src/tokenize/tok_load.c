@@ -133,8 +133,9 @@ static int load_vocab(struct tok_bpe *t, const char *path, al_err *err) {
   json_t *v;
   json_object_foreach(root, key, v) {
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX - 1) {
+      al_err_set(err, 1, "%s: token \"%s\": id must be a non-negative integer", path, key);
       json_decref(root);
-      return al_err_set(err, 1, "%s: token \"%s\": id must be a non-negative integer", path, key);
+      return -1;
     }
     if (json_integer_value(v) > max_id) max_id = json_integer_value(v);
   }
