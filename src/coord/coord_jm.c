@@ -12,7 +12,7 @@
 #include "coord/coord_map.h"
 #include "coord/coord_strategy.h"
 
-enum { TK_WORKER = 1, TK_TASK, TK_JOB, TK_STEAL, TK_FLUSH };
+enum { TK_WORKER = 1, TK_TASK, TK_JOB, TK_STEAL, TK_FLUSH, TK_RETAIN };
 
 /* Job counter updates are written to the store at most this often (write-behind);
  * creation and final states are written at once. */
@@ -699,6 +699,10 @@ static void job_finish(coord_jm *jm, coord_job *j, coord_job_status st) {
   j->status = st;
   j->completed_at = jm_wall(jm);
   coord_heap_cancel(&jm->heap, &j->timer);
+  if (jm->p.retention > 0) { /* the job timer now counts down its retention */
+    j->timer.kind = TK_RETAIN;
+    coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + jm->p.retention);
+  }
   al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)", j->id,
           coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks);
   flush_dirty_jobs(jm); /* a final state is written at once, with its tasks */
@@ -882,6 +886,33 @@ static void on_task_deadline(coord_jm *jm, coord_task *t) {
   task_attempt_failed(jm, t, w->id, err);
 }
 
+/* Retention over: drop the finished job from memory and its records from the store. */
+static void job_forget(coord_jm *jm, coord_job *j) {
+  flush_dirty_jobs(jm); /* no dirty list may point into j afterwards */
+  al_info("coordinator: forgetting job %s (%s %gs ago)", j->id, coord_job_status_name(j->status), jm->p.retention);
+  if (jm->h.job_forgotten) jm->h.job_forgotten(jm->h.ud, j);
+  if (jm->st) {
+    char key[512];
+    make_key(key, sizeof key, "job:", j->id);
+    store_del(jm->st, key, NULL, NULL);
+    for (size_t i = 0; i < j->total_tasks; i++) {
+      coord_task *t = j->tasks[i];
+      make_key(key, sizeof key, "task:", t->id);
+      store_del(jm->st, key, NULL, NULL);
+      if (t->listed_key) store_lrem(jm->st, t->listed_key, t->queue_item, strlen(t->queue_item), NULL, NULL);
+    }
+  }
+  size_t i;
+  for (i = 0; i < jm->n_jobs && jm->jobs[i] != j; i++) {
+  }
+  if (i < jm->n_jobs) {
+    memmove(&jm->jobs[i], &jm->jobs[i + 1], (jm->n_jobs - i - 1) * sizeof *jm->jobs);
+    jm->n_jobs--;
+  }
+  coord_map_del(&jm->jobs_by_id, j->id);
+  job_free(j);
+}
+
 void coord_jm_on_timer(coord_jm *jm) {
   double now = jm_now(jm);
   jm->dispatching++; /* one dispatch pass after all expiries */
@@ -900,6 +931,9 @@ void coord_jm_on_timer(coord_jm *jm) {
       break; /* the dispatch below looks for thieves again */
     case TK_FLUSH:
       flush_dirty_jobs(jm);
+      break;
+    case TK_RETAIN:
+      job_forget(jm, CONTAINER(tm, coord_job, timer));
       break;
     case TK_JOB: {
       coord_job *j = CONTAINER(tm, coord_job, timer);

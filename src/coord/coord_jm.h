@@ -7,8 +7,9 @@
  * Ownership: the job manager owns every coord_job, coord_task and coord_worker; the
  * pointers it hands out stay valid until the object is freed, which happens only
  * inside coord_jm_* calls: a worker is freed when it is declared dead (after the
- * worker_gone hook), jobs and their tasks when the manager is destroyed. Strings
- * passed in are copied.
+ * worker_gone hook); a finished job and its tasks when its retention expires (inside
+ * coord_jm_on_timer; the job_forgotten hook fires first) or when the manager is
+ * destroyed. Strings passed in are copied.
  *
  * Task state machine (see docs/ARCHITECTURE-coord.md):
  *   pending --assign--> assigned --started--> running --result ok--> completed
@@ -186,6 +187,8 @@ typedef struct coord_jm_params {
   int work_stealing;         /* 1 = enabled */
   double steal_after;        /* s a task must have waited, not started, before it can be
                               * stolen (its task_started may be in flight); default 1 */
+  double retention;          /* s a finished job is kept (in memory and in the store)
+                              * after its final state; <= 0 = forever (default) */
 } coord_jm_params;
 
 /* Defaults: the original's values (10, 30, 3, 5, x2, 300, 3600), prefetch 2,
@@ -212,6 +215,8 @@ typedef struct coord_jm_hooks {
   /* The earliest deadline changed; arm a timer for it (< 0: nothing armed). When it
    * expires call coord_jm_on_timer. */
   void (*timer)(void *ud, double deadline);
+  /* A finished job's retention expired: j and its tasks are freed after this. */
+  void (*job_forgotten)(void *ud, coord_job *j);
 } coord_jm_hooks;
 
 typedef struct coord_jm coord_jm;

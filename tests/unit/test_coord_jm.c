@@ -49,7 +49,7 @@ static void env_init(env *e, coord_jm_params *p) {
   e->now = 100;
   e->deadline = -1;
   e->st = store_memory_new(env_now, e);
-  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer};
+  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer, NULL};
   e->jm = coord_jm_new(p, &h, e->st);
 }
 static void env_free(env *e) {
@@ -557,6 +557,38 @@ static void test_drain_and_bad_inputs(void) {
   env_free(&e);
 }
 
+static void test_retention_forgets_finished_jobs(void) {
+  coord_jm_params p = params();
+  p.heartbeat_timeout = 100;
+  p.retention = 2;
+  env e;
+  env_init(&e, &p);
+  coord_worker *w = coord_jm_worker_join(e.jm, "w", 2, NULL);
+  coord_job *j = mkjob(&e, "old", 2, 1);
+  mkjob(&e, "live", 1, 0); /* not sealed: never final, never forgotten */
+  CHECK_EQ_INT(finish(&e, "old-000000", 1), COORD_OK);
+  CHECK_EQ_INT(finish(&e, "old-000001", 1), COORD_OK);
+  CHECK_EQ_INT(j->status, COORD_JOB_COMPLETED);
+  char *v = NULL;
+  store_get(e.st, "task:old-000001", get_cb, &v);
+  CHECK_CONTAINS(v, "completed");
+  free(v);
+  env_advance(&e, 1.9);
+  CHECK(coord_jm_job_find(e.jm, "old") != NULL);
+  env_advance(&e, 0.2);
+  CHECK(coord_jm_job_find(e.jm, "old") == NULL);
+  CHECK(coord_jm_task_find(e.jm, "old-000001") == NULL);
+  CHECK_EQ_INT(coord_jm_job_count(e.jm), 1);
+  v = NULL;
+  store_get(e.st, "job:old", get_cb, &v);
+  CHECK(v == NULL);
+  store_get(e.st, "task:old-000000", get_cb, &v);
+  CHECK(v == NULL);
+  coord_jm_worker_seen(e.jm, w);
+  CHECK(coord_jm_job_find(e.jm, "live") != NULL);
+  env_free(&e);
+}
+
 int main(void) {
   al_log_set_level(AL_LOG_ERROR);
   RUN(test_round_robin_order);
@@ -574,5 +606,6 @@ int main(void) {
   RUN(test_job_timeout_and_cancel);
   RUN(test_work_stealing);
   RUN(test_drain_and_bad_inputs);
+  RUN(test_retention_forgets_finished_jobs);
   return TEST_REPORT();
 }
