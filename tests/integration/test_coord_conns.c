@@ -178,6 +178,55 @@ const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "quarantine_size_mb=0"; }
 #endif
 
+static void test_hello_timeout_and_ipv6(void) {
+  coord_options o = tc_options();
+  o.hello_timeout_s = 0.3;
+  o.host = "::"; /* dual stack: IPv6 and IPv4 */
+  tcoord c;
+  CHECK_EQ_INT(tc_start(&c, o), 0); /* waits with an IPv4 connect */
+  /* a connection that says nothing is closed after the hello timeout */
+  tpeer idle;
+  CHECK_EQ_INT(tp_connect(&idle, c.port), 0);
+  double t0 = al_mono_s();
+  proto_msg r;
+  CHECK_EQ_INT(tp_recv(&idle, &r, 3), 0);
+  double dt = al_mono_s() - t0;
+  CHECK_MSG(dt > 0.2 && dt < 1.5, "closed after %.3fs", dt);
+  CHECK_EQ_INT(r.type, PROTO_MSG_ERROR);
+  CHECK_CONTAINS(r.u.error.message, "no hello");
+  proto_msg_free(&r);
+  CHECK_EQ_INT(tp_recv(&idle, &r, 2), -2);
+  tp_close(&idle);
+  /* an IPv6 client over ::1 is served */
+  int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  struct sockaddr_in6 a6;
+  memset(&a6, 0, sizeof a6);
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons((uint16_t)c.port);
+  inet_pton(AF_INET6, "::1", &a6.sin6_addr);
+  int rc = connect(fd, (struct sockaddr *)&a6, sizeof a6);
+  CHECK_EQ_INT(rc, 0);
+  if (rc == 0) {
+    tpeer p6;
+    memset(&p6, 0, sizeof p6);
+    p6.fd = fd;
+    p6.next_rid = 1;
+    proto_decoder_init(&p6.dec, 0);
+    proto_msg m = {0};
+    m.type = PROTO_MSG_HELLO;
+    m.u.hello.version = PROTO_VERSION;
+    m.u.hello.role = PROTO_ROLE_ADMIN;
+    m.u.hello.peer_id = "v6";
+    tp_send(&p6, &m);
+    CHECK_EQ_INT(tp_expect(&p6, PROTO_MSG_WELCOME, &r, 2), 0);
+    proto_msg_free(&r);
+    tp_close(&p6);
+  } else {
+    close(fd);
+  }
+  CHECK_EQ_INT(tc_stop(&c), 0);
+}
+
 static long proc_fd_count(pid_t pid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
@@ -315,6 +364,7 @@ int main(void) {
   al_log_set_level(AL_LOG_ERROR);
   RUN(test_hostile_input);
   RUN(test_handshake_refusals);
+  RUN(test_hello_timeout_and_ipv6);
   RUN(test_never_reading_peer_cut_off);
   RUN(test_thousand_connections_no_leak);
   RUN(test_embedded_socketpair);
