@@ -499,11 +499,11 @@ static void usage(void) {
           "usage: bench_conn [--connections N] [--seconds S] [--heartbeat-timeout S]\n"
           "                  [--find-max [--max N] [--step N]] [--coordinator-log PATH] [--smoke]\n"
           "  defaults: 10000 connections, 60 s, heartbeat timeout 5 s; --find-max: steps of\n"
-          "  10000 up to 100000, 5 s each; --smoke: 50 connections for 3 s.\n");
+          "  5000 up to 100000, 5 s each; --smoke: 50 connections for 3 s.\n");
 }
 
 int main(int argc, char **argv) {
-  uint32_t n = 10000, max_n = 100000, step = 10000;
+  uint32_t n = 10000, max_n = 100000, step = 5000;
   double seconds = 60, hb_timeout = 5, seconds_set = 0;
   int find_max = 0;
   const char *log_path = "/dev/null";
@@ -566,7 +566,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_conn: %u requested, %u held, %.0f B/conn, p99 %.2f ms, false dead %llu\n", k, o.held,
             o.bytes_per_conn, o.p99, (unsigned long long)(o.declared_dead + o.server_closed));
     if (o.held < k) {
-      reason = o.first_error == UV_EMFILE ? "open-file_limit" : o.first_error ? uv_err_name(o.first_error) : "connect_timeout";
+      reason = o.first_error == UV_EMFILE   ? "open-file_limit_(hard_limit_of_this_machine)"
+               : o.first_error                ? uv_err_name(o.first_error)
+               : o.declared_dead + o.server_closed ? "false_dead-worker_detections"
+                                              : "connect_timeout";
       if (o.declared_dead + o.server_closed == 0 && o.held > best) best = o.held;
       break;
     }
