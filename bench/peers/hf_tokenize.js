@@ -33,7 +33,8 @@ async function concurrentPass(tok, docs, k) {
   async function loop() {
     while (next < docs.length) {
       const d = docs[next++];
-      n += (await tok.encode(d)).getIds().length;
+      const k = (await tok.encode(d)).getIds().length; // not `n += await`: n is shared
+      n += k;
     }
   }
   await Promise.all(Array.from({ length: k }, loop));
