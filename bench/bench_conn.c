@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -109,6 +110,7 @@ static pid_t start_coordinator(double hb_timeout, size_t max_conns, const char *
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    prctl(PR_SET_NAME, "al-coordinator"); /* so `perf report --comm al-coordinator` finds it */
     close(pfd[0]);
     dup2(pfd[1], STDOUT_FILENO);
     close(pfd[1]);

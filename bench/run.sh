@@ -104,7 +104,7 @@ report="$AL_WORK/report.$AL_MODE.md"
   al_machine
   echo "- text tokenizer under test: ${AL_TOKDESC:-none}"
   echo "- corpora: $(for c in prose code; do [ -f "$AL_CORPUS/$c.txt" ] && printf '%s %s bytes in %s files; ' "$c" \
-        "$(stat -c %s "$AL_CORPUS/$c.txt")" "$(wc -l <"$AL_CORPUS/$c.txt.docs")"; done)MB = 10^6 bytes"
+        "$(al_fmt "$(stat -c %s "$AL_CORPUS/$c.txt")")" "$(al_fmt "$(wc -l <"$AL_CORPUS/$c.txt.docs")")"; done)MB = 10^6 bytes"
   echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: ratios from the same run count more than absolute figures)"
   echo
   cat "$table"

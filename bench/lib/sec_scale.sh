@@ -24,7 +24,6 @@ sec_scale() {
     al_row "$label" "not available" "" "" "" "" "no text tokenizer"; return
   fi
   tree="$AL_WORK/small-tree-$n"
-  al_make_small_tree "$tree" "$n"
   cport="$(al_free_port)"; cfg="$AL_WORK/scale-$AL_MODE.yaml"
   al_e2e_config "$cfg" "$cport" 6379 memory 1
   al_bg scale_coordinator "$AL_PIPELINE" coordinator -c "$cfg" --host 127.0.0.1 --port "$cport"; cpid=$AL_BG_PID
@@ -33,6 +32,7 @@ sec_scale() {
       "coordinator did not listen: $(tail -n 1 "$AL_LOGS/scale_coordinator.err" 2>/dev/null | cut -c1-100)"
     al_stop_pid "$cpid"; return
   fi
+  al_make_small_tree "$tree" "$n" # only once a coordinator runs: a million files is not free
   al_bg scale_worker1 "$AL_PIPELINE" worker -c "$cfg" --coordinator "127.0.0.1:$cport" --worker-id scale-w1 --state-store memory; w1=$AL_BG_PID
   al_bg scale_worker2 "$AL_PIPELINE" worker -c "$cfg" --coordinator "127.0.0.1:$cport" --worker-id scale-w2 --state-store memory; w2=$AL_BG_PID
   out="$AL_WORK/scale-out"; rm -rf "$out"

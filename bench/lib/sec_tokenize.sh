@@ -144,7 +144,7 @@ sec_tokenize_agreement() {
        --docs "$list" --ours "$ours"; then
     al_row "tokenizer, ids equal to HF peer ($(wc -l <"$list") documents)" \
       "$(al_value agreement agree_ids_pct)% of ids" "" "" "" "" \
-      "$(al_value agreement agree_docs_pct)% of documents identical; differences: characters outside the vocabulary (byte fallback) and the </w> split"
+      "$(al_value agreement agree_docs_pct)% of documents identical; cause of the differences: HF's end_of_word_suffix glues </w> to a word's last character, so a merge of that character with its left neighbour cannot apply there (\"for\": ours for</w>, HF fo + r</w>), and our byte fallback for characters outside the vocabulary"
   else
     al_row "tokenizer, ids equal to HF peer (sample)" "failed" "" "" "" "" "$(al_fail_note agreement $?)"
   fi
