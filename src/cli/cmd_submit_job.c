@@ -1,6 +1,12 @@
-/* auralith-pipeline submit-job */
+/* auralith-pipeline submit-job: embedded (one process) or external (a coordinator). */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "auralith/pipeline.h"
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 
@@ -13,24 +19,152 @@ static const cli_opt OPTS[] = {
     {"max-seq-len", 0, "N", "tokens per sample row", "4096", 0},
     {"shard-size", 0, "N", "samples per shard file", "10000", 0},
     {"files-per-task", 0, "N", "files per task", "500", 0},
-    {"num-workers", 'w', "N", "in-process workers (embedded mode)", "2", 0},
+    {"num-workers", 'w', "N", "in-process workers, one tokenizer thread each (embedded mode)", "2", 0},
     {"embedded", 0, NULL, "run coordinator and workers in this process (no Redis, no TCP)", NULL, 0},
     {"external", 0, NULL, "submit to a running coordinator (the default)", NULL, 0},
-    {"coordinator", 0, "HOST:PORT", "coordinator address (external mode; default from the config)", NULL, 0},
+    {"coordinator", 0, "HOST:PORT", "coordinator address (external; default: coordinator.host/port of the config)", NULL, 0},
     {"timeout", 0, "SECONDS", "job timeout (default: job.timeout of the config)", NULL, 0},
-    {"detach", 0, NULL, "external mode: print the job id and return", NULL, 0},
+    {"detach", 0, NULL, "external mode: print the job id and return once the job is submitted", NULL, 0},
     {0}};
 
-static const cli_cmd CMD = {"submit-job", "Tokenize a directory of raw files into SafeTensors shards.",
-                            "-c CONFIG -i INPUT -o OUTPUT -t TOKENIZERS [OPTIONS]", OPTS,
-                            "Exit codes: 0 completed, 1 error before or while running, 2 usage error,\n"
-                            "3 completed_with_errors, 4 failed, 5 cancelled, 6 timeout."};
+static const cli_cmd CMD = {
+    "submit-job", "Tokenize a directory of raw files into SafeTensors shards.",
+    "-c CONFIG -i INPUT -o OUTPUT -t TOKENIZERS [--embedded -w N | --external] [OPTIONS]", OPTS,
+    "Exit codes: 0 completed, 1 error before or while running (nothing found, coordinator\n"
+    "unreachable, ...), 2 usage error, 3 completed_with_errors, 4 failed, 5 cancelled,\n"
+    "6 timeout. In external mode Ctrl-C detaches: the job goes on, and the command prints\n"
+    "how to follow or cancel it (exit 0). In embedded mode Ctrl-C cancels the job (exit 5)."};
+
+static volatile sig_atomic_t g_stop;
+static void on_sigint(int sig) {
+  (void)sig;
+  g_stop = 1;
+}
+
+typedef struct progress_state {
+  int tty;
+  double t0, last_print;
+  uint64_t files;
+} progress_state;
+
+static void on_submitted(void *ud, const char *job_id, uint64_t files, uint64_t tasks) {
+  progress_state *p = ud;
+  p->files = files;
+  al_info("job %s submitted: %llu files in %llu tasks", job_id, (unsigned long long)files, (unsigned long long)tasks);
+}
+
+/* A live line on a terminal; a log line every 10 s otherwise. */
+static void on_progress(void *ud, const alc_job *j) {
+  progress_state *p = ud;
+  double now = al_mono_s(), el = now - p->t0;
+  uint64_t done = j->completed_tasks + j->failed_tasks;
+  int final = done >= j->total_tasks && j->sealed;
+  double tps = el > 0 ? (double)j->tokens / el : 0, mbs = el > 0 ? (double)j->bytes / el / 1e6 : 0;
+  double eta = done > 0 && j->total_tasks > done ? el * (double)(j->total_tasks - done) / (double)done : 0;
+  if (p->tty) {
+    if (now - p->last_print < 0.1 && !final) return;
+    fprintf(stderr, "\r\033[K[%s] tasks %llu/%llu  samples %llu  %.1f MB/s  %.0f tokens/s  failed %llu  ETA %.0fs",
+            j->status, (unsigned long long)done, (unsigned long long)j->total_tasks, (unsigned long long)j->samples,
+            mbs, tps, (unsigned long long)j->failed_tasks, eta);
+  } else {
+    if (now - p->last_print < 10 && !final) return;
+    al_info("job %s: %s, tasks %llu/%llu, samples %llu, %.1f MB/s, %.0f tokens/s, failed %llu, ETA %.0fs", j->id,
+            j->status, (unsigned long long)done, (unsigned long long)j->total_tasks, (unsigned long long)j->samples,
+            mbs, tps, (unsigned long long)j->failed_tasks, eta);
+  }
+  p->last_print = now;
+}
 
 int cmd_submit_job(int argc, char **argv) {
   cli_values v;
   int rc = cli_parse(&CMD, argc, argv, &v);
+  if (rc != CLI_OK) {
+    cli_values_free(&v);
+    return rc == CLI_HELP ? 0 : 2;
+  }
+  int status = 2;
+  int64_t max_seq_len = 0, shard_size = 0, fpt = 0, nworkers = 0;
+  double timeout = 0;
+  if (v.npositional > 0) {
+    cli_usage_error(&CMD, "unexpected argument '%s'", v.positional[0]);
+    goto done;
+  }
+  if (cli_flag(&v, "embedded") && cli_flag(&v, "external")) {
+    cli_usage_error(&CMD, "--embedded and --external exclude each other");
+    goto done;
+  }
+  /* Absent flags stay 0: the pipeline runner then takes the config's job.* value,
+   * whose default is the original's CLI default. */
+  if ((cli_given(&v, "max-seq-len") && !cli_get_int(&v, "max-seq-len", 0, 1048576, &max_seq_len)) ||
+      (cli_given(&v, "shard-size") && !cli_get_int(&v, "shard-size", 1, 10000000, &shard_size)) ||
+      (cli_given(&v, "files-per-task") && !cli_get_int(&v, "files-per-task", 1, 10000000, &fpt)) ||
+      (cli_given(&v, "num-workers") && !cli_get_int(&v, "num-workers", 1, 1024, &nworkers)) ||
+      (cli_given(&v, "timeout") && !cli_get_double(&v, "timeout", 0.001, 1e9, &timeout)))
+    goto done;
+  int embedded = cli_flag(&v, "embedded");
+
+  alc_pipeline_options o;
+  alc_pipeline_options_init(&o);
+  o.config_path = cli_get(&v, "config");
+  o.input_dir = cli_get(&v, "input-dir");
+  o.output_dir = cli_get(&v, "output-dir");
+  o.tokenizers_dir = cli_get(&v, "tokenizers-dir");
+  o.job_name = cli_given(&v, "job-name") ? cli_get(&v, "job-name") : NULL;
+  o.max_seq_len = max_seq_len;
+  o.shard_size = shard_size;
+  o.files_per_task = fpt;
+  o.timeout_s = timeout;
+  o.embedded = embedded;
+  o.num_workers = (int)nworkers;
+  o.coordinator = cli_get(&v, "coordinator");
+  o.detach = !embedded && cli_flag(&v, "detach");
+  progress_state ps = {.tty = isatty(2), .t0 = al_mono_s()};
+  o.on_submitted = on_submitted;
+  o.on_progress = on_progress;
+  o.user_data = &ps;
+  o.stop = &g_stop;
+
+  cli_title("Submitting Distributed Job");
+  printf("Job Name:     %s\nInput:        %s\nOutput:       %s\nTokenizers:   %s\n",
+         o.job_name ? o.job_name : "(job.name of the config)", o.input_dir, o.output_dir, o.tokenizers_dir);
+  printf("Mode:         %s\n", embedded ? "embedded" : "external");
+  printf("[OK] Job configured — starting execution...\n");
+  fflush(stdout);
+  struct sigaction sa = {0};
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  alc_pipeline_result res;
+  al_err err;
+  al_err_clear(&err);
+  int run = alc_pipeline_run(&o, &res, &err);
+  if (ps.tty && ps.last_print > 0) fprintf(stderr, "\n");
+  if (run != 0) {
+    fprintf(stderr, "[ERROR] Job failed: %s\n", err.msg);
+    status = 1;
+    alc_pipeline_result_free(&res);
+    goto done;
+  }
+  if (res.status && !strcmp(res.status, "detached")) {
+    const char *addr = res.coordinator ? res.coordinator : "HOST:PORT";
+    printf("%sJob ID: %s\n", g_stop ? "Detached (the job keeps running).\n" : "", res.job_id);
+    printf("Follow it:  auralith-pipeline job-status --coordinator %s --job-id %s\n", addr, res.job_id);
+    printf("Cancel it:  alctl --coordinator %s cancel %s\n", addr, res.job_id);
+    status = 0;
+    alc_pipeline_result_free(&res);
+    goto done;
+  }
+  cli_title("Job Completed");
+  printf("Job ID:   %s\nStatus:   %s\nTasks:    %llu/%llu\nFailed:   %llu\nFiles:    %llu\nSamples:  %llu\n"
+         "Tokens:   %llu\nTime:     %.1fs\nOutput:   %s\nManifest: %s/index.json\n",
+         res.job_id ? res.job_id : "-", res.status, (unsigned long long)res.completed_tasks,
+         (unsigned long long)res.total_tasks, (unsigned long long)res.failed_tasks, (unsigned long long)res.files,
+         (unsigned long long)res.samples, (unsigned long long)res.tokens, res.elapsed_s, o.output_dir, o.output_dir);
+  for (size_t i = 0; i < res.n_errors && i < 5; i++) printf("Error:    %s\n", res.errors[i]);
+  status = alc_pipeline_exit_code(res.status);
+  alc_pipeline_result_free(&res);
+done:
   cli_values_free(&v);
-  if (rc != CLI_OK) return rc == CLI_HELP ? 0 : 2;
-  fprintf(stderr, "auralith-pipeline submit-job: job execution is not available in this build yet\n");
-  return 1;
+  return status;
 }

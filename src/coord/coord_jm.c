@@ -341,6 +341,25 @@ static int steal_one(coord_jm *jm) {
   return 0;
 }
 
+/* Round robin over every worker in join order, skipping those without capacity: the
+ * cursor walks the full list, so a full worker does not shift everyone's turn. A retry
+ * skips the worker it failed on when another candidate exists (n > 1). */
+static coord_worker *rr_next(coord_jm *jm, const coord_task *t, size_t n) {
+  coord_worker *fallback = NULL;
+  for (size_t k = 0; k < jm->n_workers; k++) {
+    size_t i = (jm->rr_index + k) % jm->n_workers;
+    coord_worker *w = jm->workers[i];
+    if (!worker_has_capacity(jm, w)) continue;
+    if (n > 1 && t->last_worker_id && strcmp(w->id, t->last_worker_id) == 0) {
+      if (!fallback) fallback = w;
+      continue;
+    }
+    jm->rr_index = i + 1;
+    return w;
+  }
+  return fallback;
+}
+
 static void dispatch(coord_jm *jm) {
   if (jm->dispatching) return; /* re-entered from a completion inside dispatch */
   jm->dispatching = 1;
@@ -348,6 +367,10 @@ static void dispatch(coord_jm *jm) {
     size_t n = collect_candidates(jm);
     if (n == 0) break;
     coord_task *t = jm->pending.head;
+    if (jm->p.strategy == COORD_STRATEGY_ROUND_ROBIN) {
+      task_assign(jm, t, rr_next(jm, t, n));
+      continue;
+    }
     if (t->last_worker_id && n > 1) {
       /* a retry prefers another worker than the one it failed on */
       size_t k = 0;

@@ -10,6 +10,7 @@
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
+#include "coord/coord_manifest.h"
 
 void coord_options_default(coord_options *o) {
   memset(o, 0, sizeof *o);
@@ -100,9 +101,10 @@ static void hk_job_changed(void *ud, coord_job *j) {
 }
 
 static void hk_job_finished(void *ud, coord_job *j) {
-  /* job_changed already sent the final progress event to subscribers. */
-  (void)ud;
-  (void)j;
+  /* job_changed already sent the final progress event to subscribers; what is left is
+   * the job's manifest, written on the thread pool. */
+  coord_server *s = ud;
+  if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {
@@ -269,6 +271,11 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
     coord_task_result_free(&res);
     break;
   }
+  case PROTO_MSG_DRAIN:
+    /* The worker announces its own drain (SIGTERM): no new assignments, and its
+     * queued, not-started tasks go back to the pending queue without a retry. */
+    coord_jm_worker_drain(s->jm, w);
+    break;
   default:
     coord_conn_send_error(c, m->request_id, PROTO_E_NOT_ALLOWED, "message '%s' is not allowed for a worker",
                           proto_msg_type_name(m->type));
