@@ -113,7 +113,7 @@ al_met() {
 }
 
 # Pull "RESULT key value" from a bench program's output file.
-al_result() { awk -v k="$2" '$1 == "RESULT" && $2 == k { v = $3 } END { if (v != "") print v }' "$1"; }
+al_result() { awk -v k="$2" '$1 == "RESULT" && $2 == k { v = $3 } END { if (v != "") print v }' "$1" 2>/dev/null; }
 
 # Machine description, one markdown bullet per line.
 al_machine() {
