@@ -129,7 +129,8 @@ const char *tok_sample_status_name(tok_sample_status s);
 typedef struct tok_train_opts {
   int64_t vocab_size;        /* 32000 */
   int64_t min_frequency;     /* 2 */
-  int64_t max_merge_depth;   /* written to config.json; the original's default is 50 */
+  int64_t max_merge_depth;   /* written to config.json; the original's default is 50;
+                                negative = the number of merges learned (applies all) */
   bool lowercase;
 } tok_train_opts;
 void tok_train_opts_default(tok_train_opts *o);

@@ -1,25 +1,145 @@
-/* auralith-pipeline coordinator */
+/* auralith-pipeline coordinator: the TCP server that owns all job state. */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
 
+#include "app/app.h"
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 
 static const cli_opt OPTS[] = {
     {"config", 'c', "PATH", "YAML config file", NULL, CLI_REQUIRED},
-    {"host", 0, "HOST", "address to listen on (IPv4 or IPv6)", "0.0.0.0", 0},
-    {"port", 0, "PORT", "TCP port to listen on", "8080", 0},
-    {"strategy", 0, "NAME", "round_robin | least_busy | dynamic (overrides the config)", NULL, 0},
+    {"host", 0, "HOST", "address to listen on (IPv4 or IPv6; overrides coordinator.host)", "0.0.0.0", 0},
+    {"port", 0, "PORT", "TCP port to listen on (overrides coordinator.port)", "8080", 0},
+    {"strategy", 0, "NAME", "round_robin | least_busy | dynamic (overrides coordinator.strategy)", NULL, 0},
     {"print-config", 0, NULL, "print the effective configuration as YAML and exit", NULL, 0},
     {0}};
 
-static const cli_cmd CMD = {"coordinator", "Start a coordinator node: a TCP server that owns all job state.",
-                            "-c CONFIG [OPTIONS]", OPTS, NULL};
+static const cli_cmd CMD = {
+    "coordinator", "Start a coordinator node: a TCP server that owns all job state.", "-c CONFIG [OPTIONS]", OPTS,
+    "State lives in Redis when coordinator.state_store_type is redis (durable; a restarted\n"
+    "coordinator resumes unfinished jobs) and in memory when it is memory.\n"
+    "SIGINT/SIGTERM: stop accepting, tell workers to drain, flush state, exit 0."};
+
+typedef struct coord_main {
+  uv_signal_t sigint, sigterm;
+  coord_server *srv;
+  int stopping;
+} coord_main;
+
+static void on_server_stopped(void *ud) {
+  coord_main *m = ud;
+  uv_close((uv_handle_t *)&m->sigint, NULL);
+  uv_close((uv_handle_t *)&m->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  coord_main *m = s->data;
+  (void)signum;
+  if (m->stopping) return;
+  m->stopping = 1;
+  printf("Shutting down coordinator...\n");
+  fflush(stdout);
+  coord_server_stop(m->srv, on_server_stopped, m);
+}
+
+static int is_loopback(const char *host) {
+  return !strcmp(host, "127.0.0.1") || !strcmp(host, "::1") || !strcmp(host, "localhost") ||
+         !strncmp(host, "127.", 4);
+}
 
 int cmd_coordinator(int argc, char **argv) {
   cli_values v;
   int rc = cli_parse(&CMD, argc, argv, &v);
+  if (rc != CLI_OK) {
+    cli_values_free(&v);
+    return rc == CLI_HELP ? 0 : 2;
+  }
+  cfg_config cfg;
+  if (cli_load_config(&CMD, cli_get(&v, "config"), &cfg) != 0) {
+    cli_values_free(&v);
+    return 1;
+  }
+  al_err err;
+  /* The original's CLI defaults (0.0.0.0:8080) override the YAML host/port too. */
+  if (cfg_set(&cfg, "coordinator.host", cli_get(&v, "host"), &err) != 0 ||
+      cfg_set(&cfg, "coordinator.port", cli_get(&v, "port"), &err) != 0 ||
+      (cli_given(&v, "strategy") && cfg_set(&cfg, "coordinator.strategy", cli_get(&v, "strategy"), &err) != 0)) {
+    cli_usage_error(&CMD, "%s", err.msg);
+    cfg_free(&cfg);
+    cli_values_free(&v);
+    return 2;
+  }
+  if (cli_flag(&v, "print-config")) {
+    cfg_print_yaml_opts(&cfg, stdout, true);
+    cfg_free(&cfg);
+    cli_values_free(&v);
+    return 0;
+  }
+  const cfg_coordinator *c = &cfg.coordinator;
+  cli_title("Starting Auralith Coordinator Node");
+  printf("Coordinator: %s:%lld\n", c->host, (long long)c->port);
+  if (c->state_store_type == CFG_STORE_REDIS)
+    printf("State Store: redis at %s:%lld\n", c->state_store_host, (long long)c->state_store_port);
+  else
+    printf("State Store: memory\n");
+  printf("Strategy:    %s\n", cfg_strategy_name(c->strategy));
+  fflush(stdout);
+  if (!c->auth_token && !is_loopback(c->host))
+    al_warn("coordinator listens on %s without an auth token: anyone who can reach this port can submit "
+            "jobs and make workers write files. Set coordinator.auth_token or %s.",
+            c->host, CFG_ENV_AUTH_TOKEN);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  signal(SIGPIPE, SIG_IGN);
+  coord_options co;
+  app_coord_options(&cfg, &co);
+  int status = 1;
+  store *st = NULL;
+  if (app_open_store(&loop, &cfg, &st, &err) != 0) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    goto out;
+  }
+  co.st = st;
+  coord_main m = {0};
+  m.srv = coord_server_new(&loop, &co, &err);
+  if (!m.srv || coord_server_listen(m.srv, &err) != 0) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    if (m.srv) {
+      coord_server_stop(m.srv, NULL, NULL);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      coord_server_free(m.srv);
+    }
+    goto out;
+  }
+  if (app_recover(m.srv, st, &err) != 0) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    coord_server_stop(m.srv, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    coord_server_free(m.srv);
+    goto out;
+  }
+  uv_signal_init(&loop, &m.sigint);
+  uv_signal_init(&loop, &m.sigterm);
+  m.sigint.data = m.sigterm.data = &m;
+  uv_signal_start(&m.sigint, on_signal, SIGINT);
+  uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+  printf("Listening on %s:%d\n[OK] Coordinator started successfully\nPress Ctrl+C to stop...\n", c->host,
+         coord_server_port(m.srv));
+  fflush(stdout);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  coord_server_free(m.srv);
+  printf("[OK] Coordinator stopped\n");
+  status = 0;
+out:
+  if (st) store_destroy(st);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop) != 0) al_warn("coordinator: loop closed with handles still open");
+  cfg_free(&cfg);
   cli_values_free(&v);
-  if (rc != CLI_OK) return rc == CLI_HELP ? 0 : 2;
-  fprintf(stderr, "auralith-pipeline coordinator: the coordinator server is not available in this build yet\n");
-  return 1;
+  return status;
 }

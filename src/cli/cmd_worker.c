@@ -1,6 +1,12 @@
-/* auralith-pipeline worker */
+/* auralith-pipeline worker: connects to a coordinator and runs tasks on a thread pool. */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
 
+#include "app/app.h"
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
 
@@ -13,14 +19,113 @@ static const cli_opt OPTS[] = {
     {"print-config", 0, NULL, "print the effective configuration as YAML and exit", NULL, 0},
     {0}};
 
-static const cli_cmd CMD = {"worker", "Start a worker node that connects to a coordinator and runs tasks.",
-                            "-c CONFIG --coordinator HOST:PORT --worker-id ID [OPTIONS]", OPTS, NULL};
+static const cli_cmd CMD = {
+    "worker", "Start a worker node that connects to a coordinator and runs tasks.",
+    "-c CONFIG --coordinator HOST:PORT --worker-id ID [OPTIONS]", OPTS,
+    "SIGTERM or Ctrl-C drains: no new tasks, the running ones finish and are reported,\n"
+    "then the worker exits 0. A second Ctrl-C abandons the running tasks.\n"
+    "A lost coordinator is retried with exponential backoff and jitter; running tasks\n"
+    "keep going and are reported after the reconnect."};
+
+typedef struct worker_main {
+  uv_signal_t sigint, sigterm;
+  worker *w;
+  int sigints;
+  int status;
+} worker_main;
+
+static void on_stopped(worker *w, int status, const char *msg, void *ud) {
+  worker_main *m = ud;
+  (void)w;
+  m->status = status;
+  if (status) fprintf(stderr, "[ERROR] %s\n", msg);
+  uv_close((uv_handle_t *)&m->sigint, NULL);
+  uv_close((uv_handle_t *)&m->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  worker_main *m = s->data;
+  if (signum == SIGINT && ++m->sigints >= 2) {
+    printf("Abandoning running tasks...\n");
+    fflush(stdout);
+    worker_abandon(m->w);
+    return;
+  }
+  printf("Shutting down worker (draining; Ctrl-C again to abandon)...\n");
+  fflush(stdout);
+  worker_drain(m->w);
+}
 
 int cmd_worker(int argc, char **argv) {
   cli_values v;
   int rc = cli_parse(&CMD, argc, argv, &v);
+  if (rc != CLI_OK) {
+    cli_values_free(&v);
+    return rc == CLI_HELP ? 0 : 2;
+  }
+  cfg_config cfg;
+  if (cli_load_config(&CMD, cli_get(&v, "config"), &cfg) != 0) {
+    cli_values_free(&v);
+    return 1;
+  }
+  int64_t threads = 0;
+  if (!cli_get_int(&v, "threads", 1, 1024, &threads)) goto usage;
+  const char *store_kind = cli_get(&v, "state-store");
+  if (strcmp(store_kind, "redis") != 0 && strcmp(store_kind, "memory") != 0) {
+    cli_usage_error(&CMD, "option --state-store: expected redis or memory, got '%s'", store_kind);
+    goto usage;
+  }
+  if (cli_flag(&v, "print-config")) {
+    cfg_print_yaml_opts(&cfg, stdout, true);
+    cfg_free(&cfg);
+    cli_values_free(&v);
+    return 0;
+  }
+  char host[256];
+  int port;
+  al_err err;
+  if (app_parse_hostport(cli_get(&v, "coordinator"), 0, host, sizeof host, &port, &err) != 0) {
+    cli_usage_error(&CMD, "option --coordinator: %s", err.msg);
+    goto usage;
+  }
+  worker_options wo;
+  app_worker_options(&cfg, cli_get(&v, "worker-id"), host, port, (uint32_t)threads, &wo);
+  char pool[16];
+  snprintf(pool, sizeof pool, "%u", wo.slots);
+  setenv("UV_THREADPOOL_SIZE", pool, 1); /* before the loop's first uv_queue_work */
+
+  cli_title("Starting Auralith Worker Node");
+  printf("Worker ID:   %s\nCoordinator: %s:%d\nThreads:     %u\n", wo.worker_id, host, port, wo.slots);
+  fflush(stdout);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  worker_tokcache *cache = worker_tokcache_new();
+  worker_main m = {0};
+  m.w = worker_new(&loop, &wo, cache, on_stopped, &m);
+  uv_signal_init(&loop, &m.sigint);
+  uv_signal_init(&loop, &m.sigterm);
+  m.sigint.data = m.sigterm.data = &m;
+  uv_signal_start(&m.sigint, on_signal, SIGINT);
+  uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+  signal(SIGPIPE, SIG_IGN);
+  if (worker_connect_tcp(m.w, &err) != 0) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    worker_abandon(m.w);
+  } else {
+    printf("[OK] Worker started successfully\n[OK] Heartbeat active\nWaiting for tasks... (Press Ctrl+C to stop)\n");
+    fflush(stdout);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  worker_free(m.w);
+  worker_tokcache_free(cache);
+  uv_loop_close(&loop);
+  if (m.status == 0) printf("[OK] Worker stopped\n");
+  cfg_free(&cfg);
   cli_values_free(&v);
-  if (rc != CLI_OK) return rc == CLI_HELP ? 0 : 2;
-  fprintf(stderr, "auralith-pipeline worker: the worker runtime is not available in this build yet\n");
-  return 1;
+  return m.status ? 1 : 0;
+usage:
+  cfg_free(&cfg);
+  cli_values_free(&v);
+  return 2;
 }

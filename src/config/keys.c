@@ -113,34 +113,35 @@ int cfg_key_find(cfg_section sec, const char *name, size_t len) {
   return -1;
 }
 
-/* Levenshtein distance, capped inputs (key names are short). */
+/* Edit distance counting a swap of neighbours as one edit ("prot" -> "port"). Key
+ * names are short; longer inputs are never close. */
 static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb) {
-  size_t row[64];
-  if (la > 63 || lb > 63) return 99;
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
+  enum { W = 48 };
+  size_t d[W + 1][W + 1]; /* 19 KiB of stack; keeps this reentrant */
+  if (la > W || lb > W) return 99;
+  for (size_t i = 0; i <= la; i++) d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= la; i++)
     for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-      if (row[j] + 1 < best) best = row[j] + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
+      size_t best = d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
     }
-  }
-  return row[lb];
+  return d[la][lb];
 }
 
 const char *cfg_key_suggest(cfg_section sec, const char *name, size_t len) {
   const char *best = NULL;
-  size_t best_d = 4; /* farther than 3 edits is not a typo */
+  size_t best_d = 3; /* more than 2 edits is not a typo */
   for (size_t i = 0; i < cfg_nkeys; i++) {
     if (cfg_keys[i].section != sec) continue;
-    size_t d = edit_distance(name, len, cfg_keys[i].name, strlen(cfg_keys[i].name));
-    if (d < best_d && d * 3 <= strlen(cfg_keys[i].name)) {
-      best_d = d;
+    size_t kl = strlen(cfg_keys[i].name);
+    size_t dist = edit_distance(name, len, cfg_keys[i].name, kl);
+    if (dist < best_d && dist * 2 < kl) {
+      best_d = dist;
       best = cfg_keys[i].name;
     }
   }

@@ -103,6 +103,13 @@ static int apply_node(load_ctx *x, const cfg_key *k, void *field, const cfg_yn *
 }
 
 static int unknown_key(load_ctx *x, const cfg_yn *k, cfg_section sec, const char *path) {
+  /* The right key in the wrong section is a common slip (job.max_retries). */
+  for (int other = 0; other < 3; other++)
+    if (other != (int)sec && cfg_key_find((cfg_section)other, k->text, k->len) >= 0)
+      return fail(x, k, path, "unknown key in section '%s' (it belongs in %s)",
+                  cfg_section_names[sec],
+                  other == CFG_SEC_POOL ? "a pool under 'workers'"
+                  : other == CFG_SEC_COORD ? "section 'coordinator'" : "section 'job'");
   const char *near = cfg_key_suggest(sec, k->text, k->len);
   if (near)
     return fail(x, k, path, "unknown key in section '%s' (did you mean '%s'?)",

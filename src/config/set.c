@@ -52,9 +52,11 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, al_err *err) {
   cfg_config next;
   cfg_copy(&next, cfg);
   char msg[512];
-  cfg_scalar s = {value, value ? strlen(value) : 0, k->kind != CFG_K_STR};
-  if (cfg_apply_scalar(k, cfg_key_field(k, cfg_section_base(&next, sec, pool)), value ? &s : NULL,
-                       "null", msg, sizeof msg) != 0) {
+  /* NULL is YAML null; other text is a plain scalar, except for string keys where
+   * the command line's text is taken as it is. */
+  cfg_scalar s = {value ? value : "", value ? strlen(value) : 0, !value || k->kind != CFG_K_STR};
+  if (cfg_apply_scalar(k, cfg_key_field(k, cfg_section_base(&next, sec, pool)), &s, "null", msg,
+                       sizeof msg) != 0) {
     cfg_free(&next);
     return al_err_set(err, CFG_ERR_SCHEMA, "key '%s': %s", key, msg);
   }

@@ -160,8 +160,23 @@ int cfg_yn_parse(const char *name, const void *data, size_t len, cfg_yn **root,
   for (;;) {
     yaml_event_t ev;
     if (!yaml_parser_parse(&p, &ev)) {
-      /* libyaml's own words, at the position it reports. */
+      /* libyaml's own words, at the position it reports. Reader errors (bad
+       * encoding) carry a byte offset instead of a mark. */
       yaml_mark_t m = p.problem_mark;
+      if (p.error == YAML_READER_ERROR) {
+        const unsigned char *d = data;
+        size_t off = AL_MIN(p.problem_offset, len);
+        m.line = 0;
+        m.column = 0;
+        for (size_t i = 0; i < off; i++) {
+          if (d[i] == '\n') {
+            m.line++;
+            m.column = 0;
+          } else {
+            m.column++;
+          }
+        }
+      }
       if (p.context)
         al_err_set(err, CFG_ERR_SYNTAX, "%s:%zu:%zu: invalid YAML: %s %s (line %zu, column %zu)",
                    name, (size_t)m.line + 1, (size_t)m.column + 1,

@@ -236,6 +236,10 @@ static double backoff_for(const coord_jm *jm, int retries) {
 
 static void job_check_done(coord_jm *jm, coord_job *j);
 
+static double task_timeout_of(const coord_jm *jm, const coord_task *t) {
+  return t->job->config.task_timeout_s > 0 ? t->job->config.task_timeout_s : jm->p.task_timeout;
+}
+
 /* A failed attempt (worker error, timeout, dead worker): retry after backoff, or fail
  * the task for good past max_retries. t must already be detached. */
 static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_id, const char *error) {
@@ -492,6 +496,7 @@ static void job_free(coord_job *j) {
   free(j->config.input_dir);
   free(j->config.output_dir);
   free(j->config.tokenizers_dir);
+  free(j->config.name);
   free(j->final_error);
   free(j);
 }
@@ -538,6 +543,8 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
   j->config.max_seq_len = cfg->max_seq_len > 0 ? cfg->max_seq_len : 4096;
   j->config.shard_size = cfg->shard_size > 0 ? cfg->shard_size : 10000;
   j->config.timeout_s = cfg->timeout_s;
+  j->config.task_timeout_s = cfg->task_timeout_s;
+  j->config.name = cfg->name ? al_xstrdup(cfg->name) : NULL;
   coord_timer_init(&j->timer, TK_JOB);
   if (cfg->timeout_s > 0) coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + cfg->timeout_s);
   coord_map_put(&jm->jobs_by_id, j->id, j);
@@ -703,7 +710,8 @@ int coord_jm_task_started(coord_jm *jm, coord_worker *w, const char *task_id, ui
   t->place = COORD_IN_RUNNING;
   t->status = COORD_TASK_RUNNING;
   t->started_at = jm_wall(jm);
-  if (jm->p.task_timeout > 0) coord_heap_arm(&jm->heap, &t->timer, jm_now(jm) + jm->p.task_timeout);
+  double tt = task_timeout_of(jm, t);
+  if (tt > 0) coord_heap_arm(&jm->heap, &t->timer, jm_now(jm) + tt);
   persist_task(jm, t);
   report_deadline(jm);
   return COORD_OK;
@@ -778,7 +786,7 @@ static void on_task_deadline(coord_jm *jm, coord_task *t) {
   coord_worker *w = t->worker;
   uint32_t attempt = t->attempt;
   char err[512];
-  snprintf(err, sizeof err, "task timed out after %gs on worker %s", jm->p.task_timeout, w->id);
+  snprintf(err, sizeof err, "task timed out after %gs on worker %s", task_timeout_of(jm, t), w->id);
   task_detach(jm, t);
   if (jm->h.revoke) jm->h.revoke(jm->h.ud, w, t, attempt, "task_timeout");
   task_attempt_failed(jm, t, w->id, err);

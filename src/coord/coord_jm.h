@@ -136,7 +136,9 @@ typedef struct coord_task_list {
 typedef struct coord_job_config {
   char *input_dir, *output_dir, *tokenizers_dir;
   int64_t max_seq_len, shard_size;
-  double timeout_s; /* job timeout; <= 0 means none */
+  double timeout_s;      /* job timeout; <= 0 means none */
+  double task_timeout_s; /* per-task timeout for this job; <= 0: the manager's */
+  char *name;            /* optional job name, NULL when none */
 } coord_job_config;
 
 struct coord_job {

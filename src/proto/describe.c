@@ -22,9 +22,9 @@ static const char *kind_name(const proto_field *f) {
 static void field_rows(const proto_schema *s, const char *prefix, al_buf *md) {
   for (unsigned i = 0; i < s->n_fields; i++) {
     const proto_field *f = &s->fields[i];
-    const char *req = f->required ? "yes" : (f->kind == PF_STR ? "no (omitted when absent)" : "no (default 0/empty)");
+    const char *req = f->required ? "yes" : (f->kind == PF_STR ? "no (omitted when absent)" : (f->kind == PF_STRS || f->kind == PF_LIST) ? "no (default empty)" : "no (default 0)");
     if (f->kind == PF_BOOL && !f->required) req = "no (default false)";
-    al_buf_printf(md, "| `%s%s` | %s | %s |\n", prefix, f->key, kind_name(f), req);
+    al_buf_printf(md, "| `%s%s` | %s | %s | %s |\n", prefix, f->key, kind_name(f), req, f->doc ? f->doc : "");
     if (f->kind == PF_LIST) {
       char sub[128];
       snprintf(sub, sizeof sub, "%s%s[].", prefix, f->key);
@@ -46,9 +46,13 @@ void proto_doc_message(proto_msg_type t, al_buf *md) {
   if (t <= PROTO_MSG_NONE || t >= PROTO_MSG_COUNT_) return;
   const proto_msg_info *info = &proto_msg_table[t];
   al_buf_printf(md, "### `%s`\n\n%s. Direction: %s.\n\n", info->name, info->summary, info->direction);
-  al_buf_puts(md, "| key | type | required |\n|---|---|---|\n");
-  al_buf_printf(md, "| `t` | string `\"%s\"` | yes |\n", info->name);
-  al_buf_puts(md, "| `rid` | uint64 | requests: yes; replies: echoed; omitted when 0 |\n");
+  al_buf_puts(md, "| key | type | required | meaning |\n|---|---|---|---|\n");
+  al_buf_printf(md, "| `t` | string | yes | `\"%s\"` |\n", info->name);
+  const char *rid = strstr(info->direction, "request") ? "request id, echoed in the reply"
+                    : strstr(info->direction, "reply") ? "the request id being answered"
+                    : strstr(info->direction, "event") ? "request id of the subscribe"
+                                                       : "0 (not a request)";
+  al_buf_printf(md, "| `rid` | uint64 | no (omitted when 0) | %s |\n", rid);
   field_rows(info->schema, "", md);
   proto_msg m;
   proto_msg_example(t, &m);

@@ -29,6 +29,7 @@ typedef struct proto_field {
   uint16_t off;              /* offsetof the member */
   uint16_t count_off;        /* PF_STRS / PF_LIST: offsetof the n_<key> member */
   const struct proto_schema *sub; /* PF_LIST element schema */
+  const char *doc;           /* meaning, for docs/PROTOCOL.md */
 } proto_field;
 
 typedef struct proto_schema {

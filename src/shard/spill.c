@@ -57,6 +57,7 @@ static int open_file(shard_spill *s, al_err *err) {
 }
 
 int shard_spill_append(shard_spill *s, const void *p, size_t n, al_err *err) {
+  if (n == 0) return 0; /* p may be NULL for an empty row */
   if (s->fd < 0 && s->mem.len + n > s->mem_max && open_file(s, err) != 0) return -1;
   if (s->fd >= 0 && s->mem.len + n > SHARD_SPILL_IO_BUF) {
     if (flush_mem(s, err) != 0) return -1;
@@ -81,6 +82,7 @@ int shard_spill_rewind(shard_spill *s, al_err *err) {
 int shard_spill_read(shard_spill *s, void *out, size_t n, al_err *err) {
   if (n > s->size - s->rpos)
     return al_err_set(err, SHARD_EIO, "%s: spill read past the end", s->dir);
+  if (n == 0) return 0; /* zero-length rows: the buffer may not exist yet */
   if (s->fd < 0) {
     memcpy(out, s->mem.data + s->rpos, n);
   } else {

@@ -407,6 +407,19 @@ static void test_spill_to_disk(void) {
   for (uint32_t s = 0; s < S; s++) tok += s % 2 ? L : L - s;
   CHECK_EQ_INT(shard_writer_info(w, 0)->tokens, tok);
   shard_st_free(&f);
+  /* The second shard reuses the (truncated) spill file: rows 40..42. */
+  CHECK_EQ_INT(shard_st_load(shard_writer_info(w, 1)->path, &f, &err), 0);
+  CHECK_MSG(shard_st_check_schema(&f, NULL, NULL, &err) == 0, "%s", err.msg);
+  t = shard_st_find(&f, "input_ids");
+  bad = 0;
+  for (uint32_t s = S; s < S + 3 && t; s++) {
+    uint32_t len = s % 2 ? L : L - s;
+    for (uint32_t k = 0; k < L; k++)
+      if (shard_st_i32(t, (uint64_t)(s - S) * L + k) != (k < len ? (int32_t)(s * 1000003u + k) : 0)) bad++;
+  }
+  CHECK_EQ_INT(bad, 0);
+  CHECK_EQ_INT(shard_writer_info(w, 1)->samples, 3);
+  shard_st_free(&f);
   shard_writer_free(w);
   free(ids);
   free(mk);
@@ -437,7 +450,10 @@ static void test_edge_lengths(void) {
   w = shard_writer_open(d3, 3, 8, &err);
   CHECK_EQ_INT(shard_writer_add_raw(w, ids, NULL, 5, "long", &err), 0);
   CHECK_EQ_INT(shard_writer_add_raw(w, ids, NULL, 1, "one", &err), 0);
+  uint8_t nomask[1] = {0};
+  CHECK_EQ_INT(shard_writer_add_raw(w, NULL, nomask, 0, "empty", &err), 0);
   CHECK_EQ_INT(shard_writer_finish(w, &err), 0);
+  CHECK_EQ_INT(shard_writer_info(w, 0)->samples, 3);
   shard_st_file f;
   CHECK_EQ_INT(shard_st_load(shard_writer_info(w, 0)->path, &f, &err), 0);
   CHECK_EQ_INT(shard_st_check_schema(&f, NULL, NULL, &err), 0);

@@ -1,0 +1,828 @@
+/* The coordinator server: listening, the hello handshake, message handling for
+ * workers, submitters and admin clients, the job manager's hooks (assignments,
+ * revocations, progress events, dead workers, deadlines) and graceful stop. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/al.h"
+#include "coord/coord_conn.h"
+#include "coord/coord_server.h"
+#include "coord/coord_manifest.h"
+
+void coord_options_default(coord_options *o) {
+  memset(o, 0, sizeof *o);
+  o->host = "127.0.0.1";
+  o->port = 8080;
+  coord_jm_params_default(&o->jm);
+}
+
+static const char *conn_name(const coord_conn *c) { return c->peer_id ? c->peer_id : "(no hello)"; }
+
+/* ---------------------------------------------------------------- hooks */
+
+static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
+  coord_conn *c = w->conn;
+  if (!c) return;
+  const coord_job *j = t->job;
+  proto_msg m = {0};
+  m.type = PROTO_MSG_ASSIGN;
+  m.u.assign.task_id = t->id;
+  m.u.assign.job_id = j->id;
+  m.u.assign.attempt = t->attempt;
+  m.u.assign.files = (const char *const *)t->files;
+  m.u.assign.n_files = t->n_files;
+  m.u.assign.tokenizers_dir = j->config.tokenizers_dir;
+  m.u.assign.output_dir = t->output_dir;
+  m.u.assign.max_seq_len = (uint32_t)j->config.max_seq_len;
+  m.u.assign.shard_size = (uint64_t)j->config.shard_size;
+  coord_conn_send(c, &m);
+}
+
+static void send_cancel(coord_conn *c, const char *task_id, uint32_t attempt) {
+  proto_msg m = {0};
+  m.type = PROTO_MSG_CANCEL_TASK;
+  m.u.cancel_task.task_id = task_id;
+  m.u.cancel_task.attempt = attempt;
+  coord_conn_send(c, &m);
+}
+
+static void hk_revoke(void *ud, coord_worker *w, coord_task *t, uint32_t attempt, const char *why) {
+  if (w->conn) send_cancel(w->conn, t->id, attempt);
+}
+
+/* Fills a summary; strings point into j and into ts (two 48-byte slots). */
+static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48], const char **errs,
+                        size_t max_errs) {
+  memset(s, 0, sizeof *s);
+  s->job_id = j->id;
+  s->name = j->config.name;
+  s->status = coord_job_status_name(j->status);
+  s->created_at = al_iso_from_wall(j->created_at, ts[0], 48);
+  if (j->completed_at > 0) s->completed_at = al_iso_from_wall(j->completed_at, ts[1], 48);
+  s->total_tasks = j->total_tasks;
+  s->completed_tasks = j->completed_tasks;
+  s->failed_tasks = j->failed_tasks;
+  s->retried_tasks = j->retried_tasks;
+  s->samples = (uint64_t)j->samples;
+  s->tokens = (uint64_t)j->tokens;
+  s->sealed = j->sealed != 0;
+  size_t n = 0;
+  if (j->final_error && n < max_errs) errs[n++] = j->final_error;
+  for (size_t i = 0; i < j->total_tasks && n < max_errs; i++)
+    if (j->tasks[i]->status == COORD_TASK_FAILED && j->tasks[i]->error) errs[n++] = j->tasks[i]->error;
+  s->errors = errs;
+  s->n_errors = n;
+}
+
+static int conn_subscribed_to(const coord_conn *c, const char *job_id) {
+  for (size_t i = 0; i < c->n_subs; i++)
+    if (strcmp(c->subs[i], job_id) == 0) return 1;
+  return 0;
+}
+
+static void send_progress(coord_conn *c, const coord_job *j, uint64_t rid) {
+  proto_msg m = {0};
+  char ts[2][48];
+  const char *errs[16];
+  m.type = PROTO_MSG_PROGRESS;
+  m.request_id = rid;
+  job_summary(j, &m.u.progress, ts, errs, AL_ARRAY_LEN(errs));
+  coord_conn_send(c, &m);
+}
+
+static void hk_job_changed(void *ud, coord_job *j) {
+  coord_server *s = ud;
+  if (s->n_subscribers == 0) return;
+  for (coord_conn *c = s->conns; c; c = c->next)
+    if (c->subscribed && conn_subscribed_to(c, j->id)) send_progress(c, j, 0);
+}
+
+static void hk_job_finished(void *ud, coord_job *j) {
+  /* job_changed already sent the final progress event to subscribers; what is left is
+   * the job's manifest. */
+  coord_server *s = ud;
+  coord_write_manifest_async(s->loop, j);
+}
+
+static void hk_worker_gone(void *ud, coord_worker *w) {
+  coord_conn *c = w->conn;
+  w->conn = NULL;
+  if (!c) return;
+  c->worker = NULL;
+  coord_conn_send_error(c, 0, PROTO_E_BAD_STATE, "worker %s declared dead: nothing heard for %gs", w->id,
+                        ((coord_server *)ud)->o.jm.heartbeat_timeout);
+  coord_conn_close_after_flush(c);
+}
+
+static void on_timer(uv_timer_t *h);
+
+static void arm_timer(coord_server *s, double deadline) {
+  if (s->stopping) return;
+  if (deadline < 0) {
+    uv_timer_stop(&s->timer);
+    return;
+  }
+  double delay = deadline - al_mono_s();
+  uint64_t ms = delay <= 0 ? 0 : (uint64_t)(delay * 1000.0) + 1;
+  uv_timer_start(&s->timer, on_timer, ms, 0);
+}
+
+static void hk_timer(void *ud, double deadline) { arm_timer(ud, deadline); }
+
+static void on_timer(uv_timer_t *h) {
+  coord_server *s = h->data;
+  coord_jm_on_timer(s->jm);
+  /* re-arm explicitly: a timer that fired a hair early leaves the deadline unchanged */
+  arm_timer(s, coord_jm_next_deadline(s->jm));
+}
+
+/* ---------------------------------------------------------------- handshake */
+
+static int token_equal(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  unsigned char d = (unsigned char)(la != lb);
+  for (size_t i = 0; i < la; i++) d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+  return d == 0;
+}
+
+static void refuse(coord_conn *c, uint32_t code, const char *fmt, const char *a, unsigned x, unsigned y) {
+  char reason[512];
+  snprintf(reason, sizeof reason, fmt, a, x, y);
+  al_warn("coordinator: refusing %s: %s", conn_name(c), reason);
+  proto_msg m = {0};
+  m.type = PROTO_MSG_REFUSE;
+  m.u.refuse.code = code;
+  m.u.refuse.reason = reason;
+  coord_conn_send(c, &m);
+  coord_conn_close_after_flush(c);
+}
+
+static void handle_hello(coord_conn *c, const proto_msg *m) {
+  coord_server *s = c->srv;
+  const proto_hello *h = &m->u.hello;
+  if (h->version != PROTO_VERSION) {
+    refuse(c, PROTO_E_VERSION, "%sprotocol version %u is not supported; expected %u", "", h->version,
+           PROTO_VERSION);
+    return;
+  }
+  if (s->o.auth_token && *s->o.auth_token && (!h->token || !token_equal(h->token, s->o.auth_token))) {
+    refuse(c, PROTO_E_AUTH, "%s", h->token ? "auth token does not match" : "an auth token is required",
+           0, 0);
+    return;
+  }
+  if (h->role != PROTO_ROLE_WORKER && h->role != PROTO_ROLE_SUBMITTER && h->role != PROTO_ROLE_ADMIN) {
+    refuse(c, PROTO_E_BAD_FIELD, "%s", "hello.role must be worker, submitter or admin", 0, 0);
+    return;
+  }
+  if (h->role == PROTO_ROLE_WORKER && (!h->peer_id || !*h->peer_id || strlen(h->peer_id) > 200)) {
+    refuse(c, PROTO_E_BAD_FIELD, "%s", "hello.peer_id must name the worker (1 to 200 bytes)", 0, 0);
+    return;
+  }
+  if (s->stopping) {
+    refuse(c, PROTO_E_BAD_STATE, "%s", "the coordinator is shutting down", 0, 0);
+    return;
+  }
+  c->hello_done = 1;
+  c->role = h->role;
+  c->peer_id = al_xstrdup(h->peer_id && *h->peer_id ? h->peer_id : "client");
+  proto_msg w = {0};
+  w.type = PROTO_MSG_WELCOME;
+  w.request_id = m->request_id;
+  w.u.welcome.version = PROTO_VERSION;
+  w.u.welcome.peer_id = c->peer_id;
+  w.u.welcome.server = "auralith " AURALITH_VERSION;
+  w.u.welcome.heartbeat_ms = (uint32_t)(s->o.jm.heartbeat_interval * 1000.0);
+  coord_conn_send(c, &w);
+  if (h->role != PROTO_ROLE_WORKER) return;
+  coord_worker *old = coord_jm_worker_find(s->jm, c->peer_id);
+  if (old && old->conn) { /* the same worker on a new connection: the old one is stale */
+    coord_conn *oc = old->conn;
+    oc->worker = NULL;
+    old->conn = NULL;
+    coord_conn_close(oc, "replaced by a new connection of the same worker");
+  }
+  c->worker = coord_jm_worker_join(s->jm, c->peer_id, h->slots ? (int)h->slots : 1, c);
+}
+
+/* ---------------------------------------------------------------- worker messages */
+
+static char *dup_or_null(const char *s) { return s ? al_xstrdup(s) : NULL; }
+
+static void result_from_msg(coord_task_result *r, const proto_task_result *m) {
+  memset(r, 0, sizeof *r);
+  r->status = dup_or_null(m->status);
+  r->samples_processed = (int64_t)m->samples_processed;
+  r->shards_written = (int64_t)m->shards_written;
+  r->tokens = (int64_t)m->tokens;
+  r->skipped = (int64_t)m->skipped;
+  if (m->n_shards) {
+    r->shards = al_xcalloc(m->n_shards, sizeof *r->shards);
+    r->n_shards = m->n_shards;
+    for (size_t i = 0; i < m->n_shards; i++) {
+      const proto_shard *ps = &m->shards[i];
+      coord_shard_info *cs = &r->shards[i];
+      cs->path = dup_or_null(ps->path);
+      cs->samples = (int64_t)ps->samples;
+      cs->tokens = (int64_t)ps->tokens;
+      cs->bytes = (int64_t)ps->bytes;
+      cs->sha256 = dup_or_null(ps->sha256);
+      cs->n_files = ps->n_sources;
+      cs->files = al_xcalloc(ps->n_sources ? ps->n_sources : 1, sizeof *cs->files);
+      for (size_t k = 0; k < ps->n_sources; k++) cs->files[k] = al_xstrdup(ps->sources[k]);
+    }
+  }
+  if (m->n_skipped_files) {
+    r->skips = al_xcalloc(m->n_skipped_files, sizeof *r->skips);
+    r->n_skips = m->n_skipped_files;
+    for (size_t i = 0; i < m->n_skipped_files; i++) {
+      r->skips[i].path = dup_or_null(m->skipped_files[i].path);
+      r->skips[i].reason = dup_or_null(m->skipped_files[i].reason);
+    }
+  }
+}
+
+static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
+  coord_server *s = c->srv;
+  coord_worker *w = c->worker;
+  if (!w) return; /* declared dead; closing */
+  coord_jm_worker_seen(s->jm, w);
+  switch (m->type) {
+  case PROTO_MSG_HEARTBEAT: {
+    const proto_heartbeat *h = &m->u.heartbeat;
+    coord_jm_worker_metrics(s->jm, w, h->cpu_percent, h->mem_percent, h->tasks_completed, h->tasks_failed,
+                            h->samples_processed);
+    for (size_t i = 0; i < h->n_running; i++)
+      if (coord_jm_task_claim(s->jm, w, h->running[i].task_id, h->running[i].attempt) != COORD_OK)
+        send_cancel(c, h->running[i].task_id, h->running[i].attempt);
+    break;
+  }
+  case PROTO_MSG_TASK_STARTED:
+    if (coord_jm_task_started(s->jm, w, m->u.task_started.task_id, m->u.task_started.attempt) != COORD_OK)
+      send_cancel(c, m->u.task_started.task_id, m->u.task_started.attempt);
+    break;
+  case PROTO_MSG_TASK_RESULT: {
+    const proto_task_result *r = &m->u.task_result;
+    coord_task_result res;
+    result_from_msg(&res, r);
+    coord_jm_task_result(s->jm, w, r->task_id, r->attempt, r->ok, &res, r->error);
+    coord_task_result_free(&res);
+    break;
+  }
+  default:
+    coord_conn_send_error(c, m->request_id, PROTO_E_NOT_ALLOWED, "message '%s' is not allowed for a worker",
+                          proto_msg_type_name(m->type));
+  }
+}
+
+/* ---------------------------------------------------------------- client requests */
+
+typedef struct submit_ack {
+  coord_conn *c;
+  uint64_t rid;
+  char *job_id;
+} submit_ack;
+
+/* The store holds the job: acknowledge the submission. */
+static void on_submit_synced(void *ud, const store_reply *r) {
+  submit_ack *a = ud;
+  coord_conn *c = a->c;
+  if (!c->closing) {
+    if (r->status == STORE_ERROR) {
+      coord_conn_send_error(c, a->rid, PROTO_E_INTERNAL, "state store did not confirm job %s: %s", a->job_id,
+                            r->msg ? r->msg : "error");
+    } else {
+      proto_msg m = {0};
+      m.type = PROTO_MSG_JOB_ACCEPTED;
+      m.request_id = a->rid;
+      m.u.job_accepted.job_id = a->job_id;
+      coord_conn_send(c, &m);
+    }
+  }
+  free(a->job_id);
+  free(a);
+  coord_conn_unref(c);
+}
+
+static void send_ok(coord_conn *c, uint64_t rid) {
+  proto_msg m = {0};
+  m.type = PROTO_MSG_OK;
+  m.request_id = rid;
+  coord_conn_send(c, &m);
+}
+
+static coord_job *need_job(coord_conn *c, uint64_t rid, const char *id) {
+  coord_job *j = coord_jm_job_find(c->srv->jm, id);
+  if (!j) coord_conn_send_error(c, rid, PROTO_E_NOT_FOUND, "job '%s' not found", id);
+  return j;
+}
+
+static void handle_submit_job(coord_conn *c, const proto_msg *m) {
+  coord_server *s = c->srv;
+  const proto_submit_job *sj = &m->u.submit_job;
+  if (s->stopping) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "the coordinator is shutting down");
+    return;
+  }
+  coord_job_config cfg = {0};
+  cfg.input_dir = (char *)sj->input_dir;
+  cfg.output_dir = (char *)sj->output_dir;
+  cfg.tokenizers_dir = (char *)sj->tokenizers_dir;
+  cfg.max_seq_len = sj->max_seq_len;
+  cfg.shard_size = (int64_t)sj->shard_size;
+  cfg.timeout_s = sj->timeout_s;
+  cfg.task_timeout_s = sj->task_timeout_s;
+  cfg.name = (char *)sj->name;
+  char err[512];
+  coord_job *j = coord_jm_job_create(s->jm, sj->job_id, &cfg, err, sizeof err);
+  if (!j) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
+    return;
+  }
+  submit_ack *a = al_xcalloc(1, sizeof *a);
+  a->c = c;
+  a->rid = m->request_id;
+  a->job_id = al_xstrdup(j->id);
+  c->refs++;
+  store_sync(s->st, on_submit_synced, a);
+}
+
+static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
+  const proto_submit_tasks *st = &m->u.submit_tasks;
+  coord_job *j = need_job(c, m->request_id, st->job_id);
+  if (!j) return;
+  char err[512];
+  for (size_t i = 0; i < st->n_tasks; i++) {
+    const proto_task_spec *ts = &st->tasks[i];
+    if (ts->index < j->total_tasks) continue; /* a resent batch: already have it */
+    if (ts->index > j->total_tasks) {
+      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                            "submit_tasks: tasks[%zu].index is %llu; expected %zu (indexes are consecutive)", i,
+                            (unsigned long long)ts->index, j->total_tasks);
+      return;
+    }
+    if (!coord_jm_job_add_task(c->srv->jm, j, ts->files, ts->n_files, err, sizeof err)) {
+      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_tasks: %s", err);
+      return;
+    }
+  }
+  send_ok(c, m->request_id);
+}
+
+static void handle_seal(coord_conn *c, const proto_msg *m) {
+  coord_job *j = need_job(c, m->request_id, m->u.seal_job.job_id);
+  if (!j) return;
+  if (m->u.seal_job.total_tasks != j->total_tasks) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE,
+                          "seal_job: job '%s' has %zu tasks but total_tasks says %llu", j->id, j->total_tasks,
+                          (unsigned long long)m->u.seal_job.total_tasks);
+    return;
+  }
+  char err[512];
+  if (coord_jm_job_seal(c->srv->jm, j, err, sizeof err) != 0) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "seal_job: %s", err);
+    return;
+  }
+  send_ok(c, m->request_id);
+}
+
+static void handle_job_status(coord_conn *c, const proto_msg *m) {
+  coord_job *j = need_job(c, m->request_id, m->u.job_status.job_id);
+  if (!j) return;
+  proto_msg r = {0};
+  char ts[2][48];
+  const char *errs[16];
+  r.type = PROTO_MSG_JOB_INFO;
+  r.request_id = m->request_id;
+  job_summary(j, &r.u.job_info, ts, errs, AL_ARRAY_LEN(errs));
+  coord_conn_send(c, &r);
+}
+
+static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
+  coord_jm *jm = c->srv->jm;
+  size_t n = coord_jm_job_count(jm);
+  if (m->u.list_jobs.limit && m->u.list_jobs.limit < n) n = m->u.list_jobs.limit;
+  size_t first = coord_jm_job_count(jm) - n; /* the most recent n */
+  proto_job_summary *js = al_xcalloc(n ? n : 1, sizeof *js);
+  char(*ts)[2][48] = al_xcalloc(n ? n : 1, sizeof *ts);
+  for (size_t i = 0; i < n; i++) job_summary(coord_jm_job_at(jm, first + i), &js[i], ts[i], NULL, 0);
+  proto_msg r = {0};
+  r.type = PROTO_MSG_JOBS;
+  r.request_id = m->request_id;
+  r.u.jobs.jobs = js;
+  r.u.jobs.n_jobs = n;
+  coord_conn_send(c, &r);
+  free(js);
+  free(ts);
+}
+
+static void handle_list_workers(coord_conn *c, const proto_msg *m) {
+  coord_jm *jm = c->srv->jm;
+  size_t n = coord_jm_worker_count(jm);
+  proto_worker_info *wi = al_xcalloc(n ? n : 1, sizeof *wi);
+  double now = al_mono_s();
+  for (size_t i = 0; i < n; i++) {
+    coord_worker *w = coord_jm_worker_at(jm, i);
+    wi[i].worker_id = w->id;
+    wi[i].slots = (uint32_t)w->slots;
+    wi[i].running = (uint32_t)w->running.n;
+    wi[i].queued = (uint32_t)w->queued.n;
+    wi[i].cpu_percent = w->cpu < 0 ? 0 : w->cpu;
+    wi[i].mem_percent = w->mem < 0 ? 0 : w->mem;
+    wi[i].tasks_completed = w->tasks_completed;
+    wi[i].tasks_failed = w->tasks_failed;
+    wi[i].last_seen_s = now - w->last_seen;
+    wi[i].state = w->draining ? "draining" : w->connected ? "alive" : "disconnected";
+  }
+  proto_msg r = {0};
+  r.type = PROTO_MSG_WORKERS;
+  r.request_id = m->request_id;
+  r.u.workers.workers = wi;
+  r.u.workers.n_workers = n;
+  coord_conn_send(c, &r);
+  free(wi);
+}
+
+static void handle_get_task(coord_conn *c, const proto_msg *m) {
+  coord_task *t = coord_jm_task_find(c->srv->jm, m->u.get_task.task_id);
+  if (!t) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_NOT_FOUND, "task '%s' not found", m->u.get_task.task_id);
+    return;
+  }
+  proto_msg r = {0};
+  r.type = PROTO_MSG_TASK_INFO;
+  r.request_id = m->request_id;
+  r.u.task_info.task_id = t->id;
+  r.u.task_info.job_id = t->job->id;
+  r.u.task_info.status = coord_task_status_name(t->status);
+  r.u.task_info.attempts = t->attempt;
+  r.u.task_info.retries = (uint32_t)t->retries;
+  r.u.task_info.worker_id = t->worker ? t->worker->id : t->last_worker_id;
+  r.u.task_info.error = t->error;
+  r.u.task_info.files = t->n_files;
+  coord_conn_send(c, &r);
+}
+
+static void handle_set_strategy(coord_conn *c, const proto_msg *m) {
+  int k = coord_strategy_parse(m->u.set_strategy.name);
+  if (k < 0) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "set_strategy.name '%s' is not one of round_robin, least_busy, dynamic",
+                          m->u.set_strategy.name);
+    return;
+  }
+  coord_jm_set_strategy(c->srv->jm, (coord_strategy_kind)k);
+  send_ok(c, m->request_id);
+}
+
+static void handle_cancel(coord_conn *c, const proto_msg *m) {
+  coord_job *j = need_job(c, m->request_id, m->u.cancel_job.job_id);
+  if (!j) return;
+  if (coord_jm_job_cancel(c->srv->jm, j, "job cancelled") != 0) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "job '%s' is already %s", j->id,
+                          coord_job_status_name(j->status));
+    return;
+  }
+  send_ok(c, m->request_id);
+}
+
+static void handle_drain(coord_conn *c, const proto_msg *m) {
+  const char *wid = m->u.drain.worker_id;
+  coord_worker *w = wid ? coord_jm_worker_find(c->srv->jm, wid) : NULL;
+  if (!w) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_NOT_FOUND, "drain: worker '%s' not found",
+                          wid ? wid : "(none given)");
+    return;
+  }
+  if (w->conn) {
+    proto_msg d = {0};
+    d.type = PROTO_MSG_DRAIN;
+    d.u.drain.worker_id = w->id;
+    coord_conn_send(w->conn, &d);
+  }
+  coord_jm_worker_drain(c->srv->jm, w);
+  send_ok(c, m->request_id);
+}
+
+static void handle_subscribe(coord_conn *c, const proto_msg *m) {
+  coord_job *j = need_job(c, m->request_id, m->u.subscribe.job_id);
+  if (!j) return;
+  if (!conn_subscribed_to(c, j->id)) {
+    if (c->n_subs >= 64) {
+      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "subscribe: at most 64 jobs per connection");
+      return;
+    }
+    c->subs = al_xrealloc(c->subs, (c->n_subs + 1) * sizeof *c->subs);
+    c->subs[c->n_subs++] = al_xstrdup(j->id);
+    if (!c->subscribed) {
+      c->subscribed = 1;
+      c->srv->n_subscribers++;
+    }
+  }
+  send_progress(c, j, m->request_id); /* the current state, as the reply */
+}
+
+static void handle_client_msg(coord_conn *c, const proto_msg *m) {
+  switch (m->type) {
+  case PROTO_MSG_SUBMIT_JOB: handle_submit_job(c, m); break;
+  case PROTO_MSG_SUBMIT_TASKS: handle_submit_tasks(c, m); break;
+  case PROTO_MSG_SEAL_JOB: handle_seal(c, m); break;
+  case PROTO_MSG_JOB_STATUS: handle_job_status(c, m); break;
+  case PROTO_MSG_LIST_JOBS: handle_list_jobs(c, m); break;
+  case PROTO_MSG_LIST_WORKERS: handle_list_workers(c, m); break;
+  case PROTO_MSG_GET_TASK: handle_get_task(c, m); break;
+  case PROTO_MSG_SET_STRATEGY: handle_set_strategy(c, m); break;
+  case PROTO_MSG_CANCEL_JOB: handle_cancel(c, m); break;
+  case PROTO_MSG_DRAIN: handle_drain(c, m); break;
+  case PROTO_MSG_SUBSCRIBE: handle_subscribe(c, m); break;
+  default:
+    coord_conn_send_error(c, m->request_id, PROTO_E_NOT_ALLOWED, "message '%s' is not allowed for a %s",
+                          proto_msg_type_name(m->type), proto_role_name(c->role));
+  }
+}
+
+void coord_server_handle_frame(coord_conn *c, const uint8_t *payload, size_t len) {
+  proto_msg m;
+  al_err err;
+  al_err_clear(&err);
+  if (proto_msg_decode(payload, len, &m, &err) != 0) {
+    al_warn("coordinator: bad message from %s: %s", conn_name(c), err.msg);
+    coord_conn_send_error(c, m.request_id, (uint32_t)(err.code ? err.code : PROTO_E_BAD_FRAME), "%s", err.msg);
+    /* a stream that carried garbage or an unknown type cannot be trusted further */
+    if (err.code != PROTO_E_BAD_FIELD || !c->hello_done) coord_conn_close_after_flush(c);
+    return;
+  }
+  if (!c->hello_done) {
+    if (m.type != PROTO_MSG_HELLO) {
+      coord_conn_send_error(c, m.request_id, PROTO_E_BAD_STATE, "the first message must be hello, got '%s'",
+                            proto_msg_type_name(m.type));
+      coord_conn_close_after_flush(c);
+    } else {
+      handle_hello(c, &m);
+    }
+  } else if (m.type == PROTO_MSG_HELLO) {
+    coord_conn_send_error(c, m.request_id, PROTO_E_BAD_STATE, "hello was already received");
+  } else if (c->role == PROTO_ROLE_WORKER) {
+    handle_worker_msg(c, &m);
+  } else {
+    handle_client_msg(c, &m);
+  }
+  proto_msg_free(&m);
+}
+
+void coord_server_conn_closed(coord_conn *c) {
+  coord_server *s = c->srv;
+  if (c->subscribed) s->n_subscribers--;
+  if (c->worker) {
+    coord_worker *w = c->worker;
+    c->worker = NULL;
+    if (w->conn == c) coord_jm_worker_disconnected(s->jm, w);
+  }
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *err) {
+  coord_server *s = al_xcalloc(1, sizeof *s);
+  s->loop = loop;
+  s->o = *o;
+  if (!s->o.host) s->o.host = "127.0.0.1";
+  if (!s->o.out_soft_limit) s->o.out_soft_limit = (size_t)1 << 20;
+  if (!s->o.out_hard_limit) s->o.out_hard_limit = (size_t)64 << 20;
+  if (s->o.out_hard_limit < s->o.out_soft_limit) s->o.out_hard_limit = s->o.out_soft_limit;
+  if (!s->o.max_connections) s->o.max_connections = 65536;
+  if (!s->o.frames_per_wakeup) s->o.frames_per_wakeup = 64;
+  s->st = o->st;
+  if (!s->st) {
+    s->st = store_memory_new(NULL, NULL);
+    s->own_store = 1;
+  }
+  coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer};
+  s->jm = coord_jm_new(&s->o.jm, &h, s->st);
+  uv_timer_init(loop, &s->timer);
+  s->timer.data = s;
+  uv_idle_init(loop, &s->idle);
+  s->idle.data = s;
+  s->handles_open = 2;
+  (void)err;
+  return s;
+}
+
+coord_jm *coord_server_jm(coord_server *s) { return s->jm; }
+size_t coord_server_conn_count(const coord_server *s) { return s->n_conns; }
+int coord_server_port(const coord_server *s) { return s->port; }
+
+static void on_connection(uv_stream_t *server, int status) {
+  coord_server *s = server->data;
+  if (status < 0) {
+    al_warn("coordinator: accept failed: %s", uv_strerror(status));
+    return;
+  }
+  coord_conn *c = coord_conn_new(s);
+  uv_tcp_init(s->loop, &c->h.tcp);
+  c->stream = (uv_stream_t *)&c->h.tcp;
+  c->stream->data = c;
+  if (uv_accept(server, c->stream) != 0) {
+    coord_conn_close(c, "accept failed");
+    return;
+  }
+  if (s->stopping || s->n_conns > s->o.max_connections) {
+    coord_conn_close(c, s->stopping ? "shutting down" : "too many connections");
+    return;
+  }
+  uv_tcp_nodelay(&c->h.tcp, 1);
+  coord_conn_start(c);
+}
+
+static int resolve(uv_loop_t *loop, const char *host, int port, struct sockaddr_storage *ss, al_err *err) {
+  struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+  if (uv_ip4_addr(host, port, a4) == 0) return 0;
+  if (uv_ip6_addr(host, port, a6) == 0) return 0;
+  uv_getaddrinfo_t req;
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  /* startup only: a blocking lookup before the loop serves anyone */
+  int rc = uv_getaddrinfo(loop, &req, NULL, host, NULL, &hints);
+  if (rc != 0) return al_err_set(err, 1, "coordinator host '%s': %s", host, uv_strerror(rc));
+  memcpy(ss, req.addrinfo->ai_addr, req.addrinfo->ai_addrlen);
+  if (ss->ss_family == AF_INET) a4->sin_port = htons((uint16_t)port);
+  else a6->sin6_port = htons((uint16_t)port);
+  uv_freeaddrinfo(req.addrinfo);
+  return 0;
+}
+
+int coord_server_listen(coord_server *s, al_err *err) {
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  if (resolve(s->loop, s->o.host, s->o.port, &ss, err) != 0) return -1;
+  uv_tcp_init(s->loop, &s->listener);
+  s->listener.data = s;
+  s->listening = 1;
+  s->handles_open++;
+  int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0); /* "::" also takes IPv4 */
+  if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+  if (rc != 0)
+    return al_err_set(err, 1, "cannot listen on %s port %d: %s", s->o.host, s->o.port, uv_strerror(rc));
+  struct sockaddr_storage bound;
+  int len = sizeof bound;
+  uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &len);
+  s->port = ntohs(bound.ss_family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
+                                             : ((struct sockaddr_in6 *)&bound)->sin6_port);
+  return 0;
+}
+
+int coord_server_attach_stream(coord_server *s, uv_stream_t *stream, al_err *err) {
+  coord_conn *c = coord_conn_new(s);
+  c->external = 1;
+  c->stream = stream;
+  stream->data = c;
+  if (s->stopping) {
+    coord_conn_close(c, "shutting down");
+    return al_err_set(err, 1, "coordinator is shutting down");
+  }
+  coord_conn_start(c);
+  return 0;
+}
+
+int coord_server_attach_fd(coord_server *s, int fd, al_err *err) {
+  uv_pipe_t *p = al_xcalloc(1, sizeof *p);
+  uv_pipe_init(s->loop, p, 0);
+  int rc = uv_pipe_open(p, fd);
+  if (rc != 0) {
+    al_err_set(err, 1, "cannot serve fd %d: %s", fd, uv_strerror(rc));
+    uv_close((uv_handle_t *)p, (uv_close_cb)free);
+    return -1;
+  }
+  return coord_server_attach_stream(s, (uv_stream_t *)p, err);
+}
+
+static void on_server_handle_closed(uv_handle_t *h) { coord_server_handle_closed(h->data); }
+
+static void maybe_close_core(coord_server *s);
+
+void coord_server_handle_closed(coord_server *s) {
+  s->handles_open--;
+  if (s->stopping && s->flushed && s->n_conns == 0) maybe_close_core(s);
+  if (s->stopping && s->handles_open == 0 && !s->stopped_fired) {
+    s->stopped_fired = 1;
+    if (s->on_stopped) s->on_stopped(s->on_stopped_ud);
+  }
+}
+
+/* Closes the timer and idle handles once every connection is gone. */
+static void maybe_close_core(coord_server *s) {
+  if (s->n_conns > 0 || uv_is_closing((uv_handle_t *)&s->timer)) return;
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, on_server_handle_closed);
+  uv_close((uv_handle_t *)&s->idle, on_server_handle_closed);
+}
+
+static void on_force_close(uv_timer_t *h) {
+  coord_server *s = h->data;
+  for (coord_conn *c = s->conns; c; c = c->next) coord_conn_close(c, "shutdown grace period over");
+  uv_timer_start(&s->timer, on_force_close, 50, 0);
+  maybe_close_core(s);
+}
+
+static void on_store_flushed(void *ud, const store_reply *r) {
+  coord_server *s = ud;
+  s->flushed = 1;
+  for (coord_conn *c = s->conns; c; c = c->next) coord_conn_close_after_flush(c);
+  if (s->n_conns == 0) {
+    maybe_close_core(s);
+    return;
+  }
+  /* peers that do not read their last frames get two seconds */
+  uv_timer_start(&s->timer, on_force_close, 2000, 0);
+}
+
+void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) {
+  if (s->stopping) return;
+  s->stopping = 1;
+  s->on_stopped = on_stopped;
+  s->on_stopped_ud = ud;
+  al_info("coordinator: stopping");
+  uv_timer_stop(&s->timer);
+  if (s->idle_active) uv_idle_stop(&s->idle);
+  s->idle_active = 0;
+  if (s->listening) {
+    s->listening = 0;
+    uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
+  }
+  for (coord_conn *c = s->conns; c; c = c->next)
+    if (c->worker && !c->closing) {
+      proto_msg d = {0};
+      d.type = PROTO_MSG_DRAIN;
+      d.u.drain.worker_id = c->worker->id;
+      coord_conn_send(c, &d);
+    }
+  store_sync(s->st, on_store_flushed, s);
+}
+
+void coord_server_free(coord_server *s) {
+  if (!s) return;
+  coord_jm_free(s->jm);
+  if (s->own_store) store_destroy(s->st);
+  free(s);
+}
+
+/* ---------------------------------------------------------------- the command */
+
+typedef struct run_ctx {
+  coord_server *s;
+  uv_signal_t sigint, sigterm;
+} run_ctx;
+
+static void on_signal(uv_signal_t *h, int signum) {
+  run_ctx *r = h->data;
+  al_info("coordinator: %s received", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  coord_server_stop(r->s, NULL, NULL);
+  uv_close((uv_handle_t *)&r->sigint, NULL);
+  uv_close((uv_handle_t *)&r->sigterm, NULL);
+}
+
+int coord_server_run(const coord_options *o) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  al_err err;
+  al_err_clear(&err);
+  signal(SIGPIPE, SIG_IGN);
+  coord_server *s = coord_server_new(&loop, o, &err);
+  if (coord_server_listen(s, &err) != 0) {
+    al_error("%s", err.msg);
+    coord_server_stop(s, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    coord_server_free(s);
+    uv_loop_close(&loop);
+    return 1;
+  }
+  int loopback = strcmp(s->o.host, "127.0.0.1") == 0 || strcmp(s->o.host, "::1") == 0 ||
+                 strcmp(s->o.host, "localhost") == 0;
+  if (!loopback && !(o->auth_token && *o->auth_token))
+    al_warn("coordinator: listening on %s without an auth token: anyone who can reach this port can "
+            "submit jobs and direct workers to write files",
+            s->o.host);
+  if (!o->quiet) {
+    printf("Coordinator listening on %s port %d (strategy %s)\n", s->o.host, s->port,
+           coord_strategy_name(o->jm.strategy));
+    fflush(stdout);
+  }
+  run_ctx r;
+  r.s = s;
+  uv_signal_init(&loop, &r.sigint);
+  uv_signal_init(&loop, &r.sigterm);
+  r.sigint.data = r.sigterm.data = &r;
+  uv_signal_start(&r.sigint, on_signal, SIGINT);
+  uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  coord_server_free(s);
+  int rc = uv_loop_close(&loop);
+  if (rc != 0) al_warn("coordinator: loop closed with handles left: %s", uv_strerror(rc));
+  al_info("coordinator: stopped");
+  return 0;
+}

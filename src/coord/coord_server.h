@@ -1,0 +1,72 @@
+/* The coordinator server: one libuv loop serving workers, submitters and admin clients
+ * over the wire protocol (src/proto), driving the job manager (coord_jm.h) and
+ * persisting through a store (store/store.h).
+ *
+ * Two ways to run it:
+ *   - coord_server_run(): the `coordinator` command. Owns its loop, listens on TCP,
+ *     stops gracefully on SIGINT/SIGTERM, returns an exit code.
+ *   - embedded: coord_server_new() on a loop the caller owns, then optionally
+ *     coord_server_listen() and/or coord_server_attach_fd() for in-process peers
+ *     (e.g. one end of a socketpair), coord_server_stop() to close everything, and
+ *     coord_server_free() once the stop callback has fired.
+ *
+ * Only the loop thread may call these functions. */
+#ifndef AL_COORD_SERVER_H
+#define AL_COORD_SERVER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "common/al.h"
+#include "coord/coord_jm.h"
+#include "store/store.h"
+
+typedef struct coord_options {
+  const char *host;          /* listen address (IPv4 or IPv6 literal or name); NULL = "127.0.0.1" */
+  int port;                  /* 0 = an ephemeral port (see coord_server_port) */
+  const char *auth_token;    /* NULL or "" = no authentication */
+  size_t max_frame;          /* 0 = PROTO_DEFAULT_MAX_FRAME */
+  size_t out_soft_limit;     /* queued output above which we stop reading the peer; 0 = 1 MiB */
+  size_t out_hard_limit;     /* queued output above which the peer is cut off; 0 = 64 MiB */
+  size_t max_connections;    /* 0 = 65536 */
+  unsigned frames_per_wakeup;/* frames handled per connection per loop turn; 0 = 64 */
+  coord_jm_params jm;        /* scheduling parameters (coord_jm_params_default) */
+  store *st;                 /* borrowed; NULL = the server creates a memory store */
+  int quiet;                 /* 1 = do not print the listening line on stdout */
+} coord_options;
+
+/* Defaults for everything (host 127.0.0.1, port 8080, jm defaults). */
+void coord_options_default(coord_options *o);
+
+typedef struct coord_server coord_server;
+
+/* Creates the server on loop (borrowed; must outlive the server). Starts no I/O. */
+coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *err);
+/* Binds and listens on host:port. Returns 0 or -1 with err naming the address. */
+int coord_server_listen(coord_server *s, al_err *err);
+/* The bound TCP port (after listen), else 0. */
+int coord_server_port(const coord_server *s);
+/* Serves a peer over an already-connected stream socket fd (the server takes
+ * ownership of fd and closes it). Returns 0 or -1 with err set. */
+int coord_server_attach_fd(coord_server *s, int fd, al_err *err);
+/* Serves a peer over an already-connected, initialised stream the caller allocated
+ * with malloc: ownership passes to the server, which uv_close()s it and free()s it in
+ * the close callback. */
+int coord_server_attach_stream(coord_server *s, uv_stream_t *stream, al_err *err);
+/* Graceful stop: stop accepting, tell workers to drain, flush the store, close every
+ * connection and handle. on_stopped (may be NULL) fires once, on the loop, when all of
+ * the server's handles are closed; then coord_server_free may be called. Idempotent. */
+void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud);
+/* Frees a stopped server (after on_stopped). Frees the memory store it created. */
+void coord_server_free(coord_server *s);
+
+/* The job manager (for embedded callers and tests). */
+coord_jm *coord_server_jm(coord_server *s);
+/* Number of open connections (for leak tests). */
+size_t coord_server_conn_count(const coord_server *s);
+
+/* Runs a coordinator until SIGINT/SIGTERM. Returns the process exit code (0 after a
+ * graceful stop, 1 when it cannot listen). */
+int coord_server_run(const coord_options *o);
+
+#endif
