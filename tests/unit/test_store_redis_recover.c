@@ -36,7 +36,7 @@ static coord_jm *new_jm(env *e, store *st, int max_retries) {
   coord_jm_params_default(&p);
   p.max_retries = max_retries;
   p.prefetch = 0;
-  coord_jm_hooks h = {e, NULL, NULL, h_assign, NULL, NULL, h_finished, NULL, NULL};
+  coord_jm_hooks h = {.ud = e, .assign = h_assign, .job_finished = h_finished};
   e->st = st;
   e->retention = 3600;
   return coord_jm_new(&p, &h, st);
