@@ -118,6 +118,7 @@ static void hk_worker_gone(void *ud, coord_worker *w) {
 }
 
 static void on_timer(uv_timer_t *h);
+static double hk_now(void *ud);
 
 static void arm_timer(coord_server *s, double deadline) {
   if (s->stopping) return;
@@ -125,12 +126,19 @@ static void arm_timer(coord_server *s, double deadline) {
     uv_timer_stop(&s->timer);
     return;
   }
-  double delay = deadline - al_mono_s();
+  double delay = deadline - hk_now(s);
   uint64_t ms = delay <= 0 ? 0 : (uint64_t)(delay * 1000.0) + 1;
   uv_timer_start(&s->timer, on_timer, ms, 0);
 }
 
 static void hk_timer(void *ud, double deadline) { arm_timer(ud, deadline); }
+
+/* The loop's cached time (refreshed every loop turn): millisecond resolution is
+ * plenty for deadlines and saves a clock read per message. */
+static double hk_now(void *ud) {
+  coord_server *s = ud;
+  return (double)uv_now(s->loop) / 1000.0;
+}
 
 static void on_timer(uv_timer_t *h) {
   coord_server *s = h->data;
@@ -473,7 +481,7 @@ static void handle_list_workers(coord_conn *c, const proto_msg *m) {
   coord_jm *jm = c->srv->jm;
   size_t n = coord_jm_worker_count(jm);
   proto_worker_info *wi = al_xcalloc(n ? n : 1, sizeof *wi);
-  double now = al_mono_s();
+  double now = hk_now(c->srv);
   for (size_t i = 0; i < n; i++) {
     coord_worker *w = coord_jm_worker_at(jm, i);
     wi[i].worker_id = w->id;
@@ -651,7 +659,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
+  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
   s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
