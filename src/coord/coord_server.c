@@ -330,6 +330,11 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
     coord_task_result_free(&res);
     break;
   }
+  case PROTO_MSG_DRAIN:
+    /* The worker announces its own drain (SIGTERM): no new assignments, and its
+     * queued, not-started tasks go back to the pending queue without a retry. */
+    coord_jm_worker_drain(s->jm, w);
+    break;
   default:
     coord_conn_send_error(c, m->request_id, PROTO_E_NOT_ALLOWED, "message '%s' is not allowed for a worker",
                           proto_msg_type_name(m->type));

@@ -55,6 +55,12 @@ struct tok_encoder {
   size_t work_cap;
   heap_ent *heap;
   size_t heap_len, heap_cap;
+  /* bucket queue for very long words: one list of positions per rank */
+  int32_t *bucket;               /* depth heads */
+  int32_t *ent_pos, *ent_next;   /* entry pool */
+  size_t ent_len, ent_cap;
+  int32_t *batch;
+  size_t batch_cap;
   /* word cache */
   cache_line *hot;    /* small level: the most frequent words (Zipf) stay near the core */
   cache_line *cache;  /* large level */
@@ -121,6 +127,10 @@ void tok_encoder_free(tok_encoder *e) {
   free(e->off);
   free(e->len);
   free(e->heap);
+  free(e->bucket);
+  free(e->ent_pos);
+  free(e->ent_next);
+  free(e->batch);
   free(e->cache);
   free(e->hot);
   free(e->lcache);
@@ -178,8 +188,9 @@ static heap_ent heap_pop(tok_encoder *e) {
 static inline void push_pair(tok_encoder *e, int32_t pos) {
   int32_t nx = e->next[pos];
   if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
-  const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
-  if (p) heap_push(e, p->rank, pos);
+  int32_t res = 0;
+  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+  if (rank >= 0) heap_push(e, rank, pos);
 }
 
 static inline void merge_at(tok_encoder *e, int32_t pos, int32_t result) {
@@ -202,9 +213,10 @@ static void merge_ranked(tok_encoder *e, size_t n) {
     int32_t nx = e->next[pos];
     if (nx < 0) continue; /* dead or last */
     if (e->sym[pos] < 0 || e->sym[nx] < 0) continue;
-    const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
-    if (!p || p->rank != h.rank) continue; /* stale */
-    merge_at(e, pos, p->result);
+    int32_t res = 0;
+    int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+    if (rank != h.rank) continue; /* stale */
+    merge_at(e, pos, res);
     if (e->prev[pos] >= 0) push_pair(e, e->prev[pos]);
     push_pair(e, pos);
   }
@@ -222,8 +234,8 @@ static void merge_ranked_short(tok_encoder *e, size_t n) {
     rank[i] = INT32_MAX;
     int32_t nx = e->next[i];
     if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
-      const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, e->sym[i], e->sym[nx]);
-      if (p) { rank[i] = p->rank; res[i] = p->result; }
+      int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
+      if (r >= 0) rank[i] = r;
     }
   }
   for (;;) {
@@ -240,9 +252,65 @@ static void merge_ranked_short(tok_encoder *e, size_t n) {
       rank[i] = INT32_MAX;
       int32_t nx = e->next[i];
       if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
-        const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, e->sym[i], e->sym[nx]);
-        if (p) { rank[i] = p->rank; res[i] = p->result; }
+        int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
+        if (r >= 0) rank[i] = r;
       }
+    }
+  }
+}
+
+/* Very long words (a file without spaces): ranks are processed in increasing order
+ * with one bucket per rank, which is O(n + depth). Valid because, when the merge list
+ * passed check_rank_order, every pair a merge creates has a higher rank than the merge
+ * itself, so no bucket is refilled after its turn. Positions of one rank are merged left
+ * to right (needed when both parts are the same symbol: "a a a" -> "aa a"). */
+#define BUCKET_WORD 4096
+static void bucket_push(tok_encoder *e, int32_t pos) {
+  int32_t nx = e->next[pos];
+  if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
+  int32_t res = 0;
+  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+  if (rank < 0) return;
+  if (e->ent_len == e->ent_cap) {
+    e->ent_cap = e->ent_cap ? e->ent_cap * 2 : 4096;
+    e->ent_pos = al_xrealloc(e->ent_pos, e->ent_cap * sizeof *e->ent_pos);
+    e->ent_next = al_xrealloc(e->ent_next, e->ent_cap * sizeof *e->ent_next);
+  }
+  e->ent_pos[e->ent_len] = pos;
+  e->ent_next[e->ent_len] = e->bucket[rank];
+  e->bucket[rank] = (int32_t)e->ent_len++;
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static void merge_ranked_buckets(tok_encoder *e, size_t n) {
+  const struct tok_bpe *t = e->t;
+  e->bucket = al_xrealloc(e->bucket, (t->depth ? t->depth : 1) * sizeof *e->bucket);
+  for (size_t r = 0; r < t->depth; r++) e->bucket[r] = -1;
+  e->ent_len = 0;
+  for (size_t i = 0; i + 1 < n; i++) bucket_push(e, (int32_t)i);
+  for (size_t r = 0; r < t->depth; r++) {
+    if (e->bucket[r] < 0) continue;
+    size_t cnt = 0;
+    for (int32_t x = e->bucket[r]; x >= 0; x = e->ent_next[x]) {
+      if (cnt == e->batch_cap) {
+        e->batch_cap = e->batch_cap ? e->batch_cap * 2 : 1024;
+        e->batch = al_xrealloc(e->batch, e->batch_cap * sizeof *e->batch);
+      }
+      e->batch[cnt++] = e->ent_pos[x];
+    }
+    const tok_merge *m = &t->merges[r];
+    if (m->left == m->right) qsort(e->batch, cnt, sizeof *e->batch, cmp_i32);
+    for (size_t k = 0; k < cnt; k++) {
+      int32_t pos = e->batch[k];
+      int32_t nx = e->next[pos];
+      if (nx < 0 || e->sym[pos] != m->left || e->sym[nx] != m->right) continue; /* stale */
+      merge_at(e, pos, m->result);
+      if (e->prev[pos] >= 0) bucket_push(e, e->prev[pos]);
+      bucket_push(e, pos);
     }
   }
 }
@@ -313,6 +381,7 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   }
   if (t->depth) {
     if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m);
+    else if (t->rank_ok && m >= BUCKET_WORD && m >= t->depth / 4) merge_ranked_buckets(e, m);
     else if (t->rank_ok) merge_ranked(e, m);
     else merge_sequential(e);
   }
@@ -417,6 +486,19 @@ static void split_words(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
 /* Lowercases one whitespace-free segment (final sigma only looks within it, because
  * whitespace is neither cased nor case-ignorable) and splits it into words. */
 static void lower_segment(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
+  size_t a = 0;
+  while (a < n && (unsigned char)s[a] < 0x80) a++;
+  if (a == n) { /* ASCII: plain A-Z -> a-z */
+    e->lower.len = 0;
+    al_buf_reserve(&e->lower, n);
+    for (size_t i = 0; i < n; i++) {
+      char c = s[i];
+      e->lower.data[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    e->lower.len = n;
+    split_words(e, e->lower.data, n, out);
+    return;
+  }
   if (e->cps_cap < n) {
     e->cps_cap = n;
     e->cps = al_xrealloc(e->cps, n * sizeof *e->cps);

@@ -67,6 +67,12 @@ const struct tok_pair_slot *tok_pairmap_get(const tok_pairmap *m, int32_t l, int
 /* Inserts when absent (the first rank wins); returns true when inserted. */
 bool tok_pairmap_put(tok_pairmap *m, int32_t l, int32_t r, int32_t rank, int32_t result);
 
+struct tok_pair32 {
+  uint32_t key;   /* 0 = empty */
+  int32_t rank;
+};
+static inline uint32_t tok_pair32_hash(uint32_t k) { return (k * 0x9e3779b1u) ^ (k >> 15); }
+
 typedef struct tok_merge {
   int32_t left, right, result;   /* symbol ids */
 } tok_merge;
@@ -88,6 +94,10 @@ struct tok_bpe {
   size_t n_merges;
   size_t depth;              /* merges applied when encoding */
   tok_pairmap pairs;         /* pairs of the first `depth` merges */
+  /* The same as 8-byte slots {(l << 16 | r) + 1, rank} when every symbol id fits 16
+   * bits: half the memory, so BPE lookups miss the CPU cache less. NULL otherwise. */
+  struct tok_pair32 *pairs32;
+  uint32_t pairs32_mask;
   bool rank_ok;              /* rank merging equals the sequential algorithm */
   int64_t max_merge_depth;
   int64_t vocab_size, min_frequency;
@@ -96,6 +106,26 @@ struct tok_bpe {
   int32_t special_ids[16];   /* canonical specials, for decode's skip */
   char *special_names[16];
 };
+
+/* Rank of the merge (l, r) among the first `depth` merges, or -1; *result receives the
+ * merged symbol. l and r are valid symbol ids (>= 0). */
+static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t r, int32_t *result) {
+  if (t->pairs32) {
+    uint32_t k = (((uint32_t)l << 16) | (uint32_t)r) + 1;
+    for (uint32_t i = tok_pair32_hash(k) & t->pairs32_mask;; i = (i + 1) & t->pairs32_mask) {
+      const struct tok_pair32 *s = &t->pairs32[i];
+      if (s->key == k) {
+        *result = t->merges[s->rank].result;
+        return s->rank;
+      }
+      if (!s->key) return -1;
+    }
+  }
+  const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, l, r);
+  if (!p) return -1;
+  *result = p->result;
+  return p->rank;
+}
 
 /* Interns a symbol string; returns its id. */
 int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n);

@@ -155,6 +155,41 @@ bool tok_nfc_needed(const char *in, size_t n) {
   return find_high((const unsigned char *)in, 0, n) < n;
 }
 
+/* Python 3.11 normalises with Unicode 14. A code point that Unicode 14 leaves
+ * unassigned (a starter with no decomposition or composition there) but that the
+ * utf8proc in use treats as a combining mark must not take part in reordering: NFC of
+ * "A X B" is then NFC(A) X NFC(B). */
+static bool newer_mark(uint32_t cp) {
+  return cp >= 0x300 && !(tok_uprops(cp) & TOK_UP_MARK) && utf8proc_get_property((utf8proc_int32_t)cp)->combining_class != 0;
+}
+
+static bool nfc_piece(const char *in, size_t n, al_buf *out) {
+  if (n == 0) return true;
+  utf8proc_uint8_t *dst = NULL;
+  utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)n, &dst,
+                                    UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+  if (r < 0) return false;
+  al_buf_append(out, dst, (size_t)r);
+  free(dst);
+  return true;
+}
+
+static bool nfc_segment(const char *in, size_t n, al_buf *out) {
+  const unsigned char *s = (const unsigned char *)in;
+  size_t start = 0;
+  for (size_t i = 0; i < n;) {
+    uint32_t cp;
+    size_t l = tok_utf8_next(s + i, &cp);
+    if (newer_mark(cp)) {
+      if (!nfc_piece(in + start, i - start, out)) return false;
+      al_buf_append(out, in + i, l);
+      start = i + l;
+    }
+    i += l;
+  }
+  return nfc_piece(in + start, n - start, out);
+}
+
 bool tok_nfc(const char *in, size_t n, al_buf *out) {
   /* Only the segments (between ASCII whitespace/control bytes) that hold a code point
    * >= U+0300 go through utf8proc; NFC never acts across such a boundary. */
@@ -168,12 +203,7 @@ bool tok_nfc(const char *in, size_t n, al_buf *out) {
     while (a > done && !nfc_boundary(s[a - 1])) a--;
     while (b < n && !nfc_boundary(s[b])) b++;
     al_buf_append(out, in + done, a - done);
-    utf8proc_uint8_t *dst = NULL;
-    utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)in + a, (utf8proc_ssize_t)(b - a), &dst,
-                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (r < 0) return false;
-    al_buf_append(out, dst, (size_t)r);
-    free(dst);
+    if (!nfc_segment(in + a, b - a, out)) return false;
     done = b;
   }
   al_buf_append(out, in + done, n - done);

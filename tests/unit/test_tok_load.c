@@ -43,7 +43,15 @@ static void test_load_errors(void) {
   expect_load_error("badutf8", "{\"a\": 300}", "a b\n\xff c\n", CFG, "merges.txt:2", "UTF-8");
   expect_load_error("badcfg", "{\"a\": 300}", "", "{\"max_merge_depth\": \"x\"}", "config.json", "max_merge_depth");
   expect_load_error("cfgnotobj", "{\"a\": 300}", "", "[1]", "config.json", "object");
+  /* a root whose text/ lacks files names the file inside text/ */
+  char *root = al_xasprintf("%s/root/text", TMP);
+  write_tok(root, "{\"a\": 300}", NULL, CFG);
+  char *rootdir = al_xasprintf("%s/root", TMP);
   al_err err = {0};
+  CHECK(tok_bpe_load(rootdir, &err) == NULL);
+  CHECK_CONTAINS(err.msg, "root/text/merges.txt");
+  free(root);
+  free(rootdir);
   CHECK(tok_bpe_load("/nonexistent_tokenizer_dir", &err) == NULL);
   CHECK_CONTAINS(err.msg, "/nonexistent_tokenizer_dir/vocab.json");
 }
@@ -166,11 +174,12 @@ static void test_random_merge_lists(void) {
       if (tok_bpe_rank_merging(t)) rank_seen++;
       else seq_seen++;
       tok_encoder *e = tok_encoder_new(t, 0);
-      for (int w = 0; w < 40; w++) {
-        char word[128];
+      for (int w = 0; w < 41; w++) {
+        char word[6000];
         seed = seed * 1103515245u + 12345u;
         /* short words and long ones (the heap-based path) */
-        int len = w % 8 == 7 ? 60 + (int)((seed >> 8) % 60) : 1 + (int)((seed >> 8) % 12);
+        int len = w == 40 ? 5000 + (int)((seed >> 8) % 900) /* bucket-queue path */
+                  : w % 8 == 7 ? 60 + (int)((seed >> 8) % 60) : 1 + (int)((seed >> 8) % 12);
         for (int k = 0; k < len; k++) {
           seed = seed * 1103515245u + 12345u;
           word[k] = "abc"[(seed >> 12) % 3];

@@ -8,6 +8,7 @@
 #include "common/al.h"
 #include "harness.h"
 #include "support.h"
+#include "tokenize/tok_unicode.h"
 
 static tok_bpe *load_tok(const char *name) {
   char *rel = al_xasprintf("text/%s", name);
@@ -138,6 +139,18 @@ static void utf8_row(json_t *row, size_t line, int *ok) {
   free(bytes);
 }
 
+/* NFC against Python 3.11 (Unicode 14), including marks newer than Unicode 14. */
+static void nfc_row(json_t *row, size_t line, int *ok) {
+  json_t *txt = json_object_get(row, "text"), *want = json_object_get(row, "nfc");
+  al_buf b = {0};
+  CHECK(tok_nfc(json_string_value(txt), json_string_length(txt), &b));
+  *ok = b.len == json_string_length(want) && memcmp(b.data, json_string_value(want), b.len) == 0;
+  CHECK_MSG(*ok, "nfc_cases.jsonl:%zu", line);
+  al_buf_free(&b);
+}
+
+static void test_nfc_cases(void) { CHECK(for_each_row("text/nfc_cases.jsonl", nfc_row) > 100); }
+
 static void test_encode_cases(void) { CHECK(for_each_row("text/cases.jsonl", encode_row) >= 900); }
 static void test_decode_cases(void) { CHECK(for_each_row("text/decode_cases.jsonl", decode_row) > 0); }
 static void test_utf8_cases(void) { CHECK(for_each_row("text/utf8_replace_cases.jsonl", utf8_row) > 0); }
@@ -146,6 +159,7 @@ int main(void) {
   RUN(test_encode_cases);
   RUN(test_decode_cases);
   RUN(test_utf8_cases);
+  RUN(test_nfc_cases);
   for (int i = 0; i < 3; i++) {
     tok_encoder_free(TOKS[i].e);
     tok_bpe_free(TOKS[i].t);
