@@ -471,6 +471,7 @@ static void worker_arm_liveness(coord_jm *jm, coord_worker *w) {
 
 coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn) {
   coord_worker *w = coord_jm_worker_find(jm, id);
+  int known = w != NULL;
   if (slots < 1) slots = 1;
   if (w) {
     al_info("coordinator: worker %s rejoined with %zu queued, %zu running", id, w->queued.n,
@@ -487,12 +488,20 @@ coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void
     jm->workers[jm->n_workers++] = w;
     al_info("coordinator: worker %s joined with %d slots", id, slots);
   }
+  int rejoined = known && (w->running.n + w->queued.n) > 0;
   w->slots = slots;
   w->connected = 1;
   w->draining = 0;
   w->conn = conn;
   w->last_seen = jm_now(jm);
   worker_arm_liveness(jm, w);
+  if (rejoined && jm->h.assign) {
+    /* Assignments sent on the old connection may have been lost with it: send every
+     * lease it holds again, same attempt. A worker ignores a lease it already has. */
+    coord_task_list *lists[2] = {&w->running, &w->queued};
+    for (int l = 0; l < 2; l++)
+      for (coord_task *t = lists[l]->head; t; t = t->next) jm->h.assign(jm->h.ud, w, t);
+  }
   dispatch(jm);
   return w;
 }
