@@ -346,10 +346,11 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
 typedef struct submit_ack {
   coord_conn *c;
   uint64_t rid;
+  proto_msg_type reply; /* JOB_ACCEPTED or OK */
   char *job_id;
 } submit_ack;
 
-/* The store holds the job: acknowledge the submission. */
+/* The store holds what the request changed: acknowledge it. */
 static void on_submit_synced(void *ud, const store_reply *r) {
   submit_ack *a = ud;
   coord_conn *c = a->c;
@@ -359,15 +360,30 @@ static void on_submit_synced(void *ud, const store_reply *r) {
                             r->msg ? r->msg : "error");
     } else {
       proto_msg m = {0};
-      m.type = PROTO_MSG_JOB_ACCEPTED;
+      m.type = a->reply;
       m.request_id = a->rid;
-      m.u.job_accepted.job_id = a->job_id;
+      if (a->reply == PROTO_MSG_JOB_ACCEPTED) m.u.job_accepted.job_id = a->job_id;
       coord_conn_send(c, &m);
     }
   }
   free(a->job_id);
   free(a);
   coord_conn_unref(c);
+}
+
+/* Replies once every record the request changed is confirmed by the store (records
+ * written behind are flushed first), so an acknowledged submission survives a
+ * coordinator restart against a durable store. */
+static void ack_when_stored(coord_conn *c, uint64_t rid, proto_msg_type reply, const char *job_id) {
+  coord_server *s = c->srv;
+  submit_ack *a = al_xcalloc(1, sizeof *a);
+  a->c = c;
+  a->rid = rid;
+  a->reply = reply;
+  a->job_id = al_xstrdup(job_id);
+  c->refs++;
+  coord_jm_flush(s->jm);
+  store_sync(s->st, on_submit_synced, a);
 }
 
 static void send_ok(coord_conn *c, uint64_t rid) {
@@ -405,12 +421,7 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
     return;
   }
-  submit_ack *a = al_xcalloc(1, sizeof *a);
-  a->c = c;
-  a->rid = m->request_id;
-  a->job_id = al_xstrdup(j->id);
-  c->refs++;
-  store_sync(s->st, on_submit_synced, a);
+  ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
 
 static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
@@ -432,7 +443,7 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
       return;
     }
   }
-  send_ok(c, m->request_id);
+  ack_when_stored(c, m->request_id, PROTO_MSG_OK, j->id);
 }
 
 static void handle_seal(coord_conn *c, const proto_msg *m) {
