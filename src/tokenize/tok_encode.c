@@ -438,18 +438,29 @@ static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     out->len += hot->nids;
     return;
   }
-  cache_line *c = &e->cache[(size_t)(h >> 12) & e->cache_mask];
-  if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
-    *hot = *c;
-    ids_reserve(out, CACHE_IDS);
-    memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t));
-    out->len += c->nids;
-    return;
+  /* the large level is 2-way set associative: the newer line of a set comes first */
+  cache_line *set = &e->cache[(size_t)(h >> 12) & e->cache_mask & ~(size_t)1];
+  for (int way = 0; way < 2; way++) {
+    cache_line *c = &set[way];
+    if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+      *hot = *c;
+      if (way == 1) { /* move to the front of its set */
+        cache_line tmp = set[0];
+        set[0] = set[1];
+        set[1] = tmp;
+      }
+      ids_reserve(out, CACHE_IDS);
+      memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t));
+      out->len += hot->nids;
+      return;
+    }
   }
   size_t start = out->len;
   bpe_word(e, w, n, out);
   size_t nids = out->len - start;
   if (nids <= CACHE_IDS) {
+    set[1] = set[0];
+    cache_line *c = &set[0];
     c->tag = tag;
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)nids;
