@@ -46,12 +46,12 @@ trap 'al_cleanup; exit 130' INT TERM
 if [ "$AL_MODE" = full ]; then
   AL_DISPATCH_TASKS=100000 AL_BULLMQ_CONC=50,100,200 AL_CONN_N=10000 AL_CONN_SECONDS=60
   AL_SCALE_TASKS=1000000 AL_SCALE_WAIT=600 AL_AGREE_DOCS=20 AL_VOCAB=30000
-  AL_PEER_TIME="--min-seconds 3 --max-passes 5" AL_BENCH_SIZE_FLAG=""
+  AL_PEER_TIME="--min-seconds 3 --max-passes 5" AL_BENCH_SIZE_FLAG="" AL_TOK_REPEAT=3 AL_PROTO_SECS=1
   AL_TO_TOK=900 AL_TO_SHORT=300 AL_TO_LONG=900 AL_TO_E2E=3600
 else
   AL_DISPATCH_TASKS=2000 AL_BULLMQ_CONC=50 AL_CONN_N=50 AL_CONN_SECONDS=3
   AL_SCALE_TASKS=2000 AL_SCALE_WAIT=10 AL_AGREE_DOCS=2 AL_VOCAB=500
-  AL_PEER_TIME="--min-seconds 0 --max-passes 1" AL_BENCH_SIZE_FLAG="--smoke"
+  AL_PEER_TIME="--min-seconds 0 --max-passes 1" AL_BENCH_SIZE_FLAG="--smoke" AL_TOK_REPEAT=1 AL_PROTO_SECS=0.05
   AL_TO_TOK=20 AL_TO_SHORT=20 AL_TO_LONG=20 AL_TO_E2E=20
 fi
 AL_PROFILE="${AL_PROFILE:-$([ "$AL_MODE" = full ] && echo 1 || echo 0)}"
@@ -104,7 +104,7 @@ report="$AL_WORK/report.$AL_MODE.md"
   al_machine
   echo "- text tokenizer under test: ${AL_TOKDESC:-none}"
   echo "- corpora: $(for c in prose code; do [ -f "$AL_CORPUS/$c.txt" ] && printf '%s %s bytes in %s files; ' "$c" \
-        "$(stat -c %s "$AL_CORPUS/$c.txt")" "$(wc -l <"$AL_CORPUS/$c.txt.docs")"; done)MB = 10^6 bytes"
+        "$(al_fmt "$(stat -c %s "$AL_CORPUS/$c.txt")")" "$(al_fmt "$(wc -l <"$AL_CORPUS/$c.txt.docs")")"; done)MB = 10^6 bytes"
   echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: ratios from the same run count more than absolute figures)"
   echo
   cat "$table"

@@ -30,7 +30,7 @@ AL_PIDS=()
 al_track() { AL_PIDS+=("$1"); }
 al_cleanup() {
   local p
-  for p in "${AL_PIDS[@]:-}"; do
+  for p in "${AL_FG_PID:-}" "${AL_PIDS[@]:-}"; do
     [ -n "$p" ] || continue
     if kill -0 "$p" 2>/dev/null; then
       kill "$p" 2>/dev/null || true
@@ -113,7 +113,7 @@ al_met() {
 }
 
 # Pull "RESULT key value" from a bench program's output file.
-al_result() { awk -v k="$2" '$1 == "RESULT" && $2 == k { v = $3 } END { if (v != "") print v }' "$1"; }
+al_result() { awk -v k="$2" '$1 == "RESULT" && $2 == k { v = $3 } END { if (v != "") print v }' "$1" 2>/dev/null; }
 
 # Machine description, one markdown bullet per line.
 al_machine() {
@@ -139,7 +139,13 @@ al_run() {
   line="${line//$AL_ROOT\//}"
   printf '%s\t%s\n' "$name" "${line% }" >>"$AL_CMDS"
   al_log "run $name: ${line% }"
-  timeout --kill-after=10 "$to" "$@" >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err"
+  # In the background and waited for, so Ctrl-C or TERM reaches run.sh's trap at once.
+  timeout --kill-after=10 "$to" "$@" >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
+  AL_FG_PID=$!
+  wait "$AL_FG_PID"
+  local rc=$?
+  AL_FG_PID=""
+  return "$rc"
 }
 
 # al_fail_note NAME RC: a short reason for a failed al_run, for the table's note column.

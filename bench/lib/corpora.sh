@@ -7,8 +7,9 @@
 #                                     at AL_CODE_CAP bytes (default 30 MB)
 #              and a .docs file beside each: one line per document, "<bytes>\t<path>",
 #              so a peer can encode one document per call.
-#   --smoke:   the same files under work/smoke/ built from this repository's own *.md,
-#              *.rst, *.txt and src/**/*.c (no download, at most 256 KB each).
+#   --smoke:   the same files under work/smoke/ built from this repository's own *.md and
+#              *.rst (tests/ excluded: its data is deliberately broken) and src/**/*.c (no
+#              download, at most 256 KB each).
 # Prints nothing on success except progress on stderr; prints the corpus directory on stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -37,7 +38,7 @@ if [ "$mode" = "--smoke" ]; then
   mkdir -p "$dir"
   (cd "$AL_ROOT" && find . -path ./build -prune -o -path './build-*' -prune \
       -o -path ./bench/node_modules -prune -o -path ./bench/work -prune -o -path ./.git -prune \
-      -o -type f \( -name '*.md' -o -name '*.rst' -o -name '*.txt' \) -print | LC_ALL=C sort | sed "s|^\./|$AL_ROOT/|") >"$dir/prose.list"
+      -o -path ./tests -prune -o -type f \( -name '*.md' -o -name '*.rst' \) -print | LC_ALL=C sort | sed "s|^\./|$AL_ROOT/|") >"$dir/prose.list"
   (cd "$AL_ROOT" && find src -type f -name '*.c' | LC_ALL=C sort | sed "s|^|$AL_ROOT/|") >"$dir/code.list"
   concat "$dir/prose.list" "$dir/prose.txt" 262144
   concat "$dir/code.list" "$dir/code.txt" 262144

@@ -61,14 +61,13 @@ al_wait_port() {
   return 1
 }
 
-# al_stop_pid PID: Ctrl-C first (the CLI's clean shutdown), then TERM, then KILL.
+# al_stop_pid PID: TERM (the CLI's graceful stop; SIGINT would be ignored by a background
+# job of a non-interactive shell), then KILL after 5 s.
 al_stop_pid() {
   local p="$1" i
   kill -0 "$p" 2>/dev/null || return 0
-  kill -INT "$p" 2>/dev/null
-  for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
   kill -TERM "$p" 2>/dev/null
-  for i in $(seq 1 30); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+  for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$p" 2>/dev/null || true
 }
 

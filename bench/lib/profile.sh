@@ -11,7 +11,9 @@ al_profile_cmd() { # NAME TITLE CMD...
     echo "- $title: where the time goes (\`perf record -F 499 -g\`, self time, top symbols):"
     echo
     echo '```'
-    perf report -i "$data" --stdio --no-children --sort dso,symbol --percent-limit 2 2>/dev/null \
+    # bench_conn's forked coordinator names itself al-coordinator: profile only that process
+    local comm=""; [ "$name" = prof_conn ] && comm="--comm al-coordinator"
+    perf report -i "$data" --stdio --no-children $comm --sort dso,symbol --percent-limit 2 2>/dev/null \
       | grep -E '^ +[0-9.]+%' | head -n 15
     echo '```'
   } >>"$AL_NOTES"
@@ -31,8 +33,9 @@ al_profile_misses() {
     al_profile_cmd prof_dispatch "dispatch, memory store" "$AL_BUILD/bench/bench_dispatch" \
       --tasks "$AL_DISPATCH_TASKS" --workers 32 --store memory
   fi
-  if grep -P '^connections: heartbeat handling latency p99.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
-    echo "- connections p99 missed: see work/logs.$AL_MODE/conn.err for the coordinator's own timings" >>"$AL_NOTES"
+  if grep -P '^connections: .*\tNO \(missed\)' "$AL_ROWS" >/dev/null && [ -x "$AL_BUILD/bench/bench_conn" ]; then
+    al_profile_cmd prof_conn "connections (coordinator process during $AL_CONN_N connections: joins, then 15 s of heartbeats)" \
+      "$AL_BUILD/bench/bench_conn" --connections "$AL_CONN_N" --seconds 15 --heartbeat-timeout 5
   fi
   : "$n"
 }

@@ -54,6 +54,21 @@ sec_e2e_one_tree() { # LABEL TREE TAG
   al_row "end to end, embedded, $label: ratio to pure tokenizer, same cores" "${ratio:-}" "" "" "≥ 0.8" "$(al_met "$ratio" ">=" 0.8)" \
     "pure tokenizer blended by bytes: ${ref:+$(al_fmt "$ref") MB/s}"
   AL_E2E_EMB_MBS="$mbs"
+  # A small tree is cheap to repeat: hyperfine gives mean and spread over several runs.
+  if [ "$tag" = adminguide ] && command -v hyperfine >/dev/null; then
+    local hj="$AL_LOGS/e2e_${tag}_hyperfine.json" cmd
+    cmd="$(printf '%q ' "$AL_PIPELINE" submit-job --embedded -w "$AL_NPROC" -c "$cfg" -i "$tree" -o "$out" \
+      -t "$tokroot" --max-seq-len 4096 --shard-size 10000)"
+    if al_run "e2e_${tag}_hyperfine" 900 hyperfine --runs 5 --warmup 1 --prepare "rm -rf $(printf '%q' "$out")" \
+         --export-json "$hj" "$cmd"; then
+      local mean sd
+      mean="$(grep -oE '"mean": *[0-9.eE+-]+' "$hj" | head -n 1 | grep -oE '[0-9.eE+-]+$')"
+      sd="$(grep -oE '"stddev": *[0-9.eE+-]+' "$hj" | head -n 1 | grep -oE '[0-9.eE+-]+$')"
+      [ -n "$mean" ] && al_row "end to end, embedded, $label: MB/s over 5 runs (hyperfine)" \
+        "$(al_fmt "$(al_calc "$bytes / $mean / 1e6")")" "" "" "" "" \
+        "mean $(al_fmt "$mean") s ± $(al_fmt "${sd:-0}") s per job"
+    fi
+  fi
   return 0
 }
 
