@@ -227,6 +227,10 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   if (conn_process(c, c->srv->o.frames_per_wakeup)) {
     backlog_add(c);
     conn_update_reading(c);
+  } else {
+    /* Everything read was handled: give the read buffer back, so thousands of idle
+     * heartbeating workers cost no buffer memory between their frames. */
+    proto_decoder_trim(&c->dec);
   }
 }
 
