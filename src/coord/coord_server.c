@@ -204,6 +204,7 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
   w.u.welcome.peer_id = c->peer_id;
   w.u.welcome.server = "auralith " AURALITH_VERSION;
   w.u.welcome.heartbeat_ms = (uint32_t)(s->o.jm.heartbeat_interval * 1000.0);
+  w.u.welcome.strategy = coord_strategy_name(coord_jm_strategy(s->jm));
   coord_conn_send(c, &w);
   if (h->role != PROTO_ROLE_WORKER) return;
   coord_worker *old = coord_jm_worker_find(s->jm, c->peer_id);
