@@ -528,10 +528,18 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   char msg[AL_ERR_MSG_MAX];
   char ip[64] = "";
   if (status == 0 && res) {
-    if (res->ai_family == AF_INET6)
-      uv_ip6_name((const struct sockaddr_in6 *)(void *)res->ai_addr, ip, sizeof ip);
+    /* IPv4 first when the name has both: Redis is most often bound to an IPv4 address
+     * only (its default "bind 127.0.0.1 -::1" aside), and "localhost" resolves to both */
+    struct addrinfo *pick = res;
+    for (struct addrinfo *a = res; a; a = a->ai_next)
+      if (a->ai_family == AF_INET) {
+        pick = a;
+        break;
+      }
+    if (pick->ai_family == AF_INET6)
+      uv_ip6_name((const struct sockaddr_in6 *)(void *)pick->ai_addr, ip, sizeof ip);
     else
-      uv_ip4_name((const struct sockaddr_in *)(void *)res->ai_addr, ip, sizeof ip);
+      uv_ip4_name((const struct sockaddr_in *)(void *)pick->ai_addr, ip, sizeof ip);
   }
   if (res) uv_freeaddrinfo(res);
   if (status != 0 || !ip[0]) {
