@@ -13,6 +13,7 @@ PACKAGES=(
   libjansson-dev libutf8proc-dev libssl-dev
   redis-server redis-tools
   clang libclang-rt-14-dev
+  python3
 )
 
 missing=()

@@ -1,22 +1,46 @@
-/* auralith-pipeline status */
+/* auralith-pipeline status: the workers of a running coordinator, in the original's
+ * format (title, "Active Workers: n", one "  • id: CPU=x% Memory=y%" line each) with
+ * slots, running and queued tasks and state appended, or JSON with --json.
+ * Unlike the original, an unreachable coordinator is an error: one "[ERROR] ..." line
+ * on stderr and exit 1. */
 #include <stdio.h>
 
+#include "auralith/client.h"
 #include "cli/commands.h"
+#include "cli/cli_common.h"
 #include "cli/opts.h"
+#include "client/render.h"
 
 static const cli_opt OPTS[] = {
-    {"coordinator", 0, "HOST:PORT", "coordinator address", NULL, CLI_REQUIRED},
+    {"coordinator", 0, "HOST:PORT", "coordinator address ([IPv6]:PORT for IPv6)", NULL, CLI_REQUIRED},
     {"json", 0, NULL, "print JSON", NULL, 0},
+    {"timeout", 0, "SECONDS", "give up when the coordinator does not answer", "10", 0},
     {0}};
 
 static const cli_cmd CMD = {"status", "Show the active workers of a running coordinator.",
-                            "--coordinator HOST:PORT [--json]", OPTS, NULL};
+                            "--coordinator HOST:PORT [--json]", OPTS,
+                            "The auth token, when the coordinator needs one, comes from $AURALITH_AUTH_TOKEN.\n"
+                            "Exit codes: 0 success, 1 coordinator unreachable or error, 2 usage error."};
 
 int cmd_status(int argc, char **argv) {
   cli_values v;
-  int rc = cli_parse(&CMD, argc, argv, &v);
+  int code;
+  alc_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
+  if (!c) return code;
+  const char *addr = cli_get(&v, "coordinator");
+  al_err err;
+  alc_worker_list ws = {0};
+  code = 0;
+  if (alc_list_workers(c, &ws, &err) != 0) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    code = 1;
+  } else if (cli_flag(&v, "json")) {
+    alc_json_print(stdout, alc_status_json(addr, &ws));
+  } else {
+    alc_render_status_text(stdout, addr, &ws);
+  }
+  alc_worker_list_free(&ws);
+  alc_close(c);
   cli_values_free(&v);
-  if (rc != CLI_OK) return rc == CLI_HELP ? 0 : 2;
-  fprintf(stderr, "auralith-pipeline status: the admin client is not available in this build yet\n");
-  return 1;
+  return code;
 }

@@ -188,7 +188,7 @@ static int train_text(int argc, char **argv) {
       fprintf(stderr, "auralith-pipeline train-tokenizer text: no .txt files found in %s\n", corpus);
       rc = 1;
     }
-    qsort(files.v, files.len, sizeof *files.v, cmp_path);
+    if (files.len > 1) qsort(files.v, files.len, sizeof *files.v, cmp_path);
     int64_t chars = 0;
     for (size_t i = 0; i < files.len && rc == 0; i++) {
       if (max_chars >= 0 && chars >= max_chars) break;

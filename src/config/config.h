@@ -141,10 +141,11 @@ void cfg_free(cfg_config *cfg);
 void cfg_copy(cfg_config *dst, const cfg_config *src);
 
 /* Loads path. *out is treated as uninitialised. On success returns 0 and *out holds
- * the file's values over the defaults, then AURALITH_AUTH_TOKEN (cfg_apply_env).
- * On failure returns -1, err names the path (and line, column, key, expectation)
- * and *out holds the defaults. Either way the caller releases *out with cfg_free.
- * An empty file (or one holding only comments or null) gives the defaults. */
+ * the file's values over the defaults, then AURALITH_AUTH_TOKEN (cfg_apply_env); the
+ * caller releases it with cfg_free. On failure returns -1, err names the path (and
+ * line, column, key, expectation) and *out is zeroed: it owns nothing, and cfg_free on
+ * it is allowed but not needed. An empty file (or one holding only comments or null)
+ * gives the defaults. */
 int cfg_load(const char *path, cfg_config *out, al_err *err);
 
 /* Same as cfg_load on an in-memory document; name stands for the file in messages.
@@ -175,6 +176,9 @@ bool cfg_is_set(const cfg_config *cfg, const char *key);
  * they are unless redact_secrets, which writes "<redacted>" instead. */
 void cfg_print_yaml(const cfg_config *cfg, FILE *out);
 void cfg_print_yaml_opts(const cfg_config *cfg, FILE *out, bool redact_secrets);
+
+/* The pool whose worker_ids lists worker_id, or NULL. Borrowed from cfg. */
+const cfg_pool *cfg_find_pool(const cfg_config *cfg, const char *worker_id);
 
 /* Names used in YAML for the enums (static strings). */
 const char *cfg_store_type_name(cfg_store_type t);

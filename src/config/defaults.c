@@ -124,6 +124,11 @@ void cfg_copy(cfg_config *dst, const cfg_config *src) {
 void cfg_apply_env(cfg_config *cfg) {
   const char *tok = getenv(CFG_ENV_AUTH_TOKEN);
   if (!tok || !*tok) return;
+  if (!cfg_utf8_valid(tok, strlen(tok))) {
+    /* It could not be printed back as YAML, and no peer could send it in a hello. */
+    al_warn("ignoring %s: not valid UTF-8", CFG_ENV_AUTH_TOKEN);
+    return;
+  }
   free(cfg->coordinator.auth_token);
   cfg->coordinator.auth_token = al_xstrdup(tok);
   cfg_mark_set(cfg, (size_t)cfg_key_find(CFG_SEC_COORD, "auth_token", 10));
@@ -136,4 +141,11 @@ void cfg_fmt_double(double v, char *buf, size_t cap) {
   }
   /* "1e+06" reads back as a string in YAML 1.1; write plain digits instead. */
   if (strchr(buf, 'e') && v == (double)(long long)v) snprintf(buf, cap, "%lld", (long long)v);
+}
+
+const cfg_pool *cfg_find_pool(const cfg_config *cfg, const char *worker_id) {
+  for (size_t i = 0; i < cfg->nworkers; i++)
+    for (size_t w = 0; w < cfg->workers[i].nworker_ids; w++)
+      if (strcmp(cfg->workers[i].worker_ids[w], worker_id) == 0) return &cfg->workers[i];
+  return NULL;
 }

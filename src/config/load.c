@@ -274,11 +274,17 @@ int cfg_load_string(const char *name, const void *data, size_t len, cfg_config *
                     al_err *err) {
   al_err_clear(err);
   cfg_defaults(out);
-  if (len > CFG_MAX_FILE_BYTES)
+  if (!data) data = ""; /* libyaml insists on a buffer even when len is 0 */
+  if (len > CFG_MAX_FILE_BYTES) {
+    cfg_free(out);
     return al_err_set(err, CFG_ERR_IO, "%s: config file is larger than %u bytes", name,
                       CFG_MAX_FILE_BYTES);
+  }
   cfg_yn *root = NULL;
-  if (cfg_yn_parse(name, data, len, &root, err) != 0) return -1;
+  if (cfg_yn_parse(name, data, len, &root, err) != 0) {
+    cfg_free(out);
+    return -1;
+  }
   load_ctx *x = al_xcalloc(1, sizeof *x);
   x->name = name;
   x->cfg = out;
@@ -287,8 +293,7 @@ int cfg_load_string(const char *name, const void *data, size_t len, cfg_config *
   free(x);
   cfg_yn_free(root);
   if (rc != 0) {
-    cfg_free(out);
-    cfg_defaults(out);
+    cfg_free(out); /* zeroes it: a failed load owns nothing */
     return -1;
   }
   cfg_resolve_aliases(out);
@@ -301,7 +306,7 @@ int cfg_load(const char *path, cfg_config *out, al_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     int e = errno;
-    cfg_defaults(out);
+    memset(out, 0, sizeof *out);
     if (e == ENOENT) return al_err_set(err, CFG_ERR_NOT_FOUND, "config file not found: %s", path);
     return al_err_set(err, CFG_ERR_IO, "cannot open config file %s: %s", path, strerror(e));
   }
@@ -316,7 +321,7 @@ int cfg_load(const char *path, cfg_config *out, al_err *err) {
   fclose(f);
   if (read_err) {
     al_buf_free(&b);
-    cfg_defaults(out);
+    memset(out, 0, sizeof *out);
     return al_err_set(err, CFG_ERR_IO, "cannot read config file %s: %s", path,
                       strerror(read_err));
   }

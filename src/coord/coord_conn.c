@@ -77,6 +77,7 @@ static void on_close(uv_handle_t *h) {
 void coord_conn_close(coord_conn *c, const char *why) {
   if (c->closing) return;
   c->closing = 1;
+  coord_server_hello_done(c);
   if (why) al_debug("coordinator: closing connection %s: %s", c->peer_id ? c->peer_id : "(no hello)", why);
   backlog_remove(c);
   if (c->reading) uv_read_stop(c->stream);
@@ -241,6 +242,7 @@ static void conn_update_reading(coord_conn *c) {
 
 void coord_conn_start(coord_conn *c) {
   c->stream->data = c;
+  coord_server_hello_wait(c);
   conn_update_reading(c);
 }
 

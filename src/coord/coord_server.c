@@ -71,7 +71,7 @@ static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48]
   s->sealed = j->sealed != 0;
   size_t n = 0;
   if (j->final_error && n < max_errs) errs[n++] = j->final_error;
-  for (size_t i = 0; i < j->total_tasks && n < max_errs; i++)
+  for (size_t i = 0; j->failed_tasks > 0 && i < j->total_tasks && n < max_errs; i++)
     if (j->tasks[i]->status == COORD_TASK_FAILED && j->tasks[i]->error) errs[n++] = j->tasks[i]->error;
   s->errors = errs;
   s->n_errors = n;
@@ -102,9 +102,9 @@ static void hk_job_changed(void *ud, coord_job *j) {
 
 static void hk_job_finished(void *ud, coord_job *j) {
   /* job_changed already sent the final progress event to subscribers; what is left is
-   * the job's manifest. */
+   * the job's manifest, written on the thread pool. */
   coord_server *s = ud;
-  coord_write_manifest_async(s->loop, j);
+  if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {
@@ -186,6 +186,7 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
     return;
   }
   c->hello_done = 1;
+  coord_server_hello_done(c);
   c->role = h->role;
   c->peer_id = al_xstrdup(h->peer_id && *h->peer_id ? h->peer_id : "client");
   proto_msg w = {0};
@@ -205,6 +206,56 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
     coord_conn_close(oc, "replaced by a new connection of the same worker");
   }
   c->worker = coord_jm_worker_join(s->jm, c->peer_id, h->slots ? (int)h->slots : 1, c);
+}
+
+/* Connections owe a hello within hello_timeout_s. They wait in connect order, so one
+ * timer armed for the oldest deadline covers them all. */
+static void on_hello_timer(uv_timer_t *h);
+
+static void hello_rearm(coord_server *s) {
+  if (s->stopping || uv_is_closing((uv_handle_t *)&s->hello_timer)) return;
+  if (!s->hw_head) {
+    uv_timer_stop(&s->hello_timer);
+    return;
+  }
+  double d = s->hw_head->hello_deadline - al_mono_s();
+  uv_timer_start(&s->hello_timer, on_hello_timer, d <= 0 ? 0 : (uint64_t)(d * 1000.0) + 1, 0);
+}
+
+void coord_server_hello_wait(coord_conn *c) {
+  coord_server *s = c->srv;
+  if (c->hello_done || c->hello_waiting) return;
+  c->hello_waiting = 1;
+  c->hello_deadline = al_mono_s() + s->o.hello_timeout_s;
+  c->hw_next = NULL;
+  c->hw_prev = s->hw_tail;
+  if (s->hw_tail) s->hw_tail->hw_next = c;
+  else s->hw_head = c;
+  s->hw_tail = c;
+  if (s->hw_head == c) hello_rearm(s);
+}
+
+void coord_server_hello_done(coord_conn *c) {
+  coord_server *s = c->srv;
+  if (!c->hello_waiting) return;
+  c->hello_waiting = 0;
+  if (c->hw_prev) c->hw_prev->hw_next = c->hw_next;
+  else s->hw_head = c->hw_next;
+  if (c->hw_next) c->hw_next->hw_prev = c->hw_prev;
+  else s->hw_tail = c->hw_prev;
+  c->hw_prev = c->hw_next = NULL;
+}
+
+static void on_hello_timer(uv_timer_t *h) {
+  coord_server *s = h->data;
+  double now = al_mono_s();
+  while (s->hw_head && s->hw_head->hello_deadline <= now) {
+    coord_conn *c = s->hw_head;
+    coord_server_hello_done(c);
+    coord_conn_send_error(c, 0, PROTO_E_BAD_STATE, "no hello within %gs of connecting", s->o.hello_timeout_s);
+    coord_conn_close_after_flush(c);
+  }
+  hello_rearm(s);
 }
 
 /* ---------------------------------------------------------------- worker messages */
@@ -271,6 +322,11 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
     coord_task_result_free(&res);
     break;
   }
+  case PROTO_MSG_DRAIN:
+    /* The worker announces its own drain (SIGTERM): no new assignments, and its
+     * queued, not-started tasks go back to the pending queue without a retry. */
+    coord_jm_worker_drain(s->jm, w);
+    break;
   default:
     coord_conn_send_error(c, m->request_id, PROTO_E_NOT_ALLOWED, "message '%s' is not allowed for a worker",
                           proto_msg_type_name(m->type));
@@ -594,18 +650,21 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
   if (s->o.out_hard_limit < s->o.out_soft_limit) s->o.out_hard_limit = s->o.out_soft_limit;
   if (!s->o.max_connections) s->o.max_connections = 65536;
   if (!s->o.frames_per_wakeup) s->o.frames_per_wakeup = 64;
+  if (s->o.hello_timeout_s <= 0) s->o.hello_timeout_s = 10;
   s->st = o->st;
   if (!s->st) {
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer};
-  s->jm = coord_jm_new(&s->o.jm, &h, s->st);
+  coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
+  s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
   uv_idle_init(loop, &s->idle);
   s->idle.data = s;
-  s->handles_open = 2;
+  uv_timer_init(loop, &s->hello_timer);
+  s->hello_timer.data = s;
+  s->handles_open = 3;
   (void)err;
   return s;
 }
@@ -720,6 +779,7 @@ static void maybe_close_core(coord_server *s) {
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_server_handle_closed);
   uv_close((uv_handle_t *)&s->idle, on_server_handle_closed);
+  uv_close((uv_handle_t *)&s->hello_timer, on_server_handle_closed);
 }
 
 static void on_force_close(uv_timer_t *h) {
@@ -748,6 +808,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
   s->on_stopped_ud = ud;
   al_info("coordinator: stopping");
   uv_timer_stop(&s->timer);
+  uv_timer_stop(&s->hello_timer);
   if (s->idle_active) uv_idle_stop(&s->idle);
   s->idle_active = 0;
   if (s->listening) {
@@ -761,6 +822,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
       d.u.drain.worker_id = c->worker->id;
       coord_conn_send(c, &d);
     }
+  coord_jm_flush(s->jm); /* records written behind go out before the barrier */
   store_sync(s->st, on_store_flushed, s);
 }
 

@@ -67,8 +67,12 @@ const char *proto_role_name(proto_role r) {
 }
 
 /* ---- Encoding ---------------------------------------------------------------------------- */
+/* msgpack-c calls this for every item, so it stays small: no NUL terminator upkeep. */
 static int buf_write(void *data, const char *p, size_t n) {
-  al_buf_append((al_buf *)data, p, n);
+  al_buf *b = data;
+  if (b->cap - b->len <= n) al_buf_reserve(b, n);
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
   return 0;
 }
 
@@ -77,7 +81,7 @@ static void pack_str(msgpack_packer *pk, const char *s) {
   msgpack_pack_str_with_body(pk, s ? s : "", n);
 }
 
-static void pack_key(msgpack_packer *pk, const char *k) { msgpack_pack_str_with_body(pk, k, strlen(k)); }
+static void pack_key(msgpack_packer *pk, const proto_field *f) { msgpack_pack_str_with_body(pk, f->key, f->key_len); }
 
 static size_t get_count(const void *obj, const proto_field *f) {
   return *(const size_t *)((const char *)obj + f->count_off);
@@ -94,7 +98,7 @@ static void pack_fields(msgpack_packer *pk, const proto_schema *s, const void *o
     const proto_field *f = &s->fields[i];
     const char *at = (const char *)obj + f->off;
     if (f->kind == PF_STR && !f->required && get_ptr(obj, f) == NULL) continue;
-    pack_key(pk, f->key);
+    pack_key(pk, f);
     switch ((proto_fkind)f->kind) {
       case PF_STR: pack_str(pk, get_ptr(obj, f)); break;
       case PF_U64: msgpack_pack_uint64(pk, *(const uint64_t *)at); break;
@@ -148,10 +152,10 @@ size_t proto_msg_encode(const proto_msg *m, al_buf *out) {
   msgpack_packer_init(&pk, out, buf_write);
   const void *body = &m->u;
   msgpack_pack_map(&pk, 1 + (m->request_id ? 1 : 0) + count_keys(info->schema, body));
-  pack_key(&pk, "t");
-  pack_key(&pk, info->name);
+  msgpack_pack_str_with_body(&pk, "t", 1);
+  msgpack_pack_str_with_body(&pk, info->name, strlen(info->name));
   if (m->request_id) {
-    pack_key(&pk, "rid");
+    msgpack_pack_str_with_body(&pk, "rid", 3);
     msgpack_pack_uint64(&pk, m->request_id);
   }
   pack_fields(&pk, info->schema, body);
@@ -242,6 +246,15 @@ static int read_string(dctx *c, proto_mpr *r, const path_node *p, const char **o
 static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_schema *s, void *obj,
                          const path_node *up, int depth, bool top);
 
+/* Fewest bytes a valid element of schema s can take: map header + each required key
+ * (string header + name) with a one-byte value. */
+static uint64_t min_encoded_size(const proto_schema *s) {
+  uint64_t n = 1;
+  for (unsigned i = 0; i < s->n_fields; i++)
+    if (s->fields[i].required) n += 1u + s->fields[i].key_len + 1u;
+  return n;
+}
+
 static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, const path_node *p, int depth) {
   char *at = (char *)obj + f->off;
   switch ((proto_fkind)f->kind) {
@@ -292,7 +305,22 @@ static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, 
       uint32_t n;
       if (proto_mpr_array(r, &n) != 0) return type_error(c, p, r, "an array of maps");
       if (depth >= PROTO_MAX_DEPTH) return field_error(c, p, "is nested too deeply%s%s", "", "");
+      /* The array is allocated before its elements are read, so the declared count is
+       * checked against what the required keys of n elements need: this bounds the
+       * decoded size to a small multiple of the frame, whatever count a peer claims. */
       size_t sz = f->sub->size;
+      if ((uint64_t)n * min_encoded_size(f->sub) > proto_mpr_left(r)) {
+        /* Certainly invalid; decode into one scratch element to name the first fault. */
+        char *one = arena_alloc(c->m, sz, 16, c->hint);
+        for (uint32_t k = 0; k < n; k++) {
+          path_node e = {p->up, p->name, (long)k};
+          uint32_t keys;
+          memset(one, 0, sz);
+          if (proto_mpr_map(r, &keys) != 0) return type_error(c, &e, r, "a map");
+          if (decode_struct(c, r, keys, f->sub, one, &e, depth + 1, false) != 0) return -1;
+        }
+        return field_error(c, p, "declares more elements than the frame holds%s%s", "", "");
+      }
       char *v = n ? arena_alloc(c->m, (size_t)n * sz, 16, c->hint) : NULL;
       if (v) memset(v, 0, (size_t)n * sz);
       for (uint32_t k = 0; k < n; k++) {
@@ -309,6 +337,11 @@ static int decode_value(dctx *c, proto_mpr *r, const proto_field *f, void *obj, 
   return -1;
 }
 
+/* Wire key (k, kn; may hold NUL bytes) equals the schema key. */
+static bool key_matches(const proto_field *f, const char *k, uint32_t kn) {
+  return f->key_len == kn && memcmp(f->key, k, kn) == 0;
+}
+
 static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_schema *s, void *obj,
                          const path_node *up, int depth, bool top) {
   uint64_t seen = 0;
@@ -323,11 +356,11 @@ static int decode_struct(dctx *c, proto_mpr *r, uint32_t n_keys, const proto_sch
                         where[0] ? ": " : "", proto_mpr_peek_name(r));
     }
     int fi = -1;
-    if (next < s->n_fields && strncmp(s->fields[next].key, k, kn) == 0 && s->fields[next].key[kn] == '\0') {
+    if (next < s->n_fields && key_matches(&s->fields[next], k, kn)) {
       fi = (int)next;
     } else {
       for (unsigned j = 0; j < s->n_fields; j++) {
-        if (strncmp(s->fields[j].key, k, kn) == 0 && s->fields[j].key[kn] == '\0') {
+        if (key_matches(&s->fields[j], k, kn)) {
           fi = (int)j;
           break;
         }

@@ -44,28 +44,43 @@ static uint32_t read_be32(const uint8_t *p) {
 
 static size_t limit(const proto_decoder *d) { return d->max_frame + PROTO_HEADER_SIZE; }
 
-/* Marks the stream broken and drops everything buffered. */
-static void fail_stream(proto_decoder *d) { d->start = d->scan = d->end = 0; }
+/* Marks the stream broken: drops everything after the last good frame. Complete frames
+ * before it stay pullable, so the outcome does not depend on how the stream was split. */
+static void fail_stream(proto_decoder *d) { d->end = d->scan; }
 
-/* Checks the length prefixes of frames completed since the last call. Returns -1 (and
- * sets the sticky error) on a zero or oversized length. */
-static int scan_headers(proto_decoder *d) {
+/* Number of the frame at d->scan, for error reports (1-based, whole stream). */
+static uint64_t scan_frame_number(const proto_decoder *d) {
+  uint64_t n = d->frames + 1;
+  for (size_t at = d->start; at < d->scan; at += PROTO_HEADER_SIZE + read_be32(d->buf + at)) n++;
+  return n;
+}
+
+/* Checks frames completed since the last call, in stream order: the length prefix as
+ * soon as it is complete, the payload as soon as it is complete. Returns -1 (and sets
+ * the sticky error) at the first violation. */
+static int scan_frames(proto_decoder *d) {
   while (d->end - d->scan >= PROTO_HEADER_SIZE) {
     uint32_t len = read_be32(d->buf + d->scan);
-    if (len == 0 || len > d->max_frame) {
-      /* Number the frame for the report: frames pulled + checked but not pulled + 1. */
-      uint64_t n = d->frames + 1;
-      for (size_t at = d->start; at < d->scan; at += PROTO_HEADER_SIZE + read_be32(d->buf + at)) n++;
-      if (len == 0)
-        al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: zero-length frame", (unsigned long long)n);
-      else
-        al_err_set(&d->err, PROTO_E_FRAME_TOO_LARGE,
-                   "frame %llu: length %lu exceeds the maximum frame size %zu",
-                   (unsigned long long)n, (unsigned long)len, d->max_frame);
+    if (len == 0) {
+      al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: zero-length frame",
+                 (unsigned long long)scan_frame_number(d));
+      fail_stream(d);
+      return -1;
+    }
+    if (len > d->max_frame) {
+      al_err_set(&d->err, PROTO_E_FRAME_TOO_LARGE, "frame %llu: length %lu exceeds the maximum frame size %zu",
+                 (unsigned long long)scan_frame_number(d), (unsigned long)len, d->max_frame);
       fail_stream(d);
       return -1;
     }
     if (d->end - d->scan < PROTO_HEADER_SIZE + (size_t)len) break;
+    al_err e;
+    al_err_clear(&e);
+    if (proto_msgpack_check(d->buf + d->scan + PROTO_HEADER_SIZE, len, &e) != 0) {
+      al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: %s", (unsigned long long)scan_frame_number(d), e.msg);
+      fail_stream(d);
+      return -1;
+    }
     d->scan += PROTO_HEADER_SIZE + len;
   }
   return 0;
@@ -113,13 +128,13 @@ size_t proto_decoder_feed(proto_decoder *d, const void *data, size_t n) {
     memcpy(d->buf + d->end, src + taken, piece);
     d->end += piece;
     taken += piece;
-    if (scan_headers(d) != 0) return n;
+    if (scan_frames(d) != 0) return n;
   }
   return taken;
 }
 
 void proto_decoder_prepare(proto_decoder *d, char **ptr, size_t *room) {
-  if (d->err.code) d->start = d->scan = d->end = 0;
+  if (d->err.code && d->start == d->scan) d->start = d->scan = d->end = 0;
   size_t want = PROTO_READ_CHUNK;
   if (d->end - d->scan >= PROTO_HEADER_SIZE) want = AL_MAX(want, frame_need(d));
   make_room(d, AL_MIN(want, limit(d)));
@@ -131,21 +146,14 @@ void proto_decoder_commit(proto_decoder *d, size_t n) {
   if (d->err.code) return;
   if (n > d->cap - d->end) n = d->cap - d->end;
   d->end += n;
-  scan_headers(d);
+  scan_frames(d);
 }
 
 proto_status proto_decoder_next(proto_decoder *d, const uint8_t **payload, size_t *len) {
-  if (d->err.code) return PROTO_ERROR;
-  if (d->scan == d->start) return PROTO_NEED_MORE;  /* no complete, checked frame */
+  if (d->scan == d->start) return d->err.code ? PROTO_ERROR : PROTO_NEED_MORE;
+  /* [start, scan) holds complete frames whose length and payload were checked. */
   uint32_t n = read_be32(d->buf + d->start);
   const uint8_t *p = d->buf + d->start + PROTO_HEADER_SIZE;
-  al_err e;
-  al_err_clear(&e);
-  if (proto_msgpack_check(p, n, &e) != 0) {
-    al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: %s", (unsigned long long)(d->frames + 1), e.msg);
-    fail_stream(d);
-    return PROTO_ERROR;
-  }
   d->frames++;
   d->start += PROTO_HEADER_SIZE + n;
   if (d->start == d->end) d->start = d->scan = d->end = 0;  /* cheap rewind, no copy */

@@ -55,10 +55,13 @@ const char *proto_errcode_name(uint32_t code);
  * Consumed frames are skipped with an offset cursor; the unconsumed tail is moved to the
  * front only when space runs out at the end (occasional compaction).
  *
- * Validation: a length of 0 or above max_frame is rejected as soon as its 4 prefix
- * bytes are seen, before any of its payload is buffered; a payload that is not exactly
- * one well-formed msgpack object (invalid bytes, truncated object, trailing bytes) is
- * rejected when the frame is pulled. Errors are sticky until proto_decoder_reset(). */
+ * Validation happens in stream order as bytes arrive: a length of 0 or above max_frame
+ * is rejected as soon as its 4 prefix bytes are seen, before any of its payload is
+ * buffered; a payload that is not exactly one well-formed msgpack object (invalid
+ * bytes, truncated object, trailing bytes) is rejected as soon as it is complete.
+ * Frames completed before the violation are still returned by proto_decoder_next(),
+ * then PROTO_ERROR, so the outcome never depends on how the stream was split. Errors
+ * are sticky until proto_decoder_reset(); input after the violation is dropped. */
 typedef enum proto_status {
   PROTO_ERROR = -1,     /* protocol violation; see proto_decoder_error() */
   PROTO_NEED_MORE = 0,  /* no complete frame buffered */
@@ -93,8 +96,8 @@ size_t proto_decoder_feed(proto_decoder *d, const void *data, size_t n);
 /* Zero-copy input for a libuv alloc_cb/read_cb pair: prepare() returns a write pointer
  * into the decoder's buffer and the room there (room 0 when the buffer is full of
  * unpulled frames); after the read, commit(n) with the number of bytes written
- * (n <= room). prepare() invalidates payload pointers returned earlier. After an error,
- * prepare() still offers room (so a reader can keep draining) and commit() drops it. */
+ * (n <= room). prepare() invalidates payload pointers returned earlier. After an error
+ * the reader should stop; input committed after it is dropped. */
 void proto_decoder_prepare(proto_decoder *d, char **ptr, size_t *room);
 void proto_decoder_commit(proto_decoder *d, size_t n);
 

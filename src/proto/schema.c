@@ -3,15 +3,15 @@
 
 #define REQ 1
 #define OPT 0
-#define FLD(T, f, kind, req, doc) {#f, kind, req, (uint16_t)offsetof(T, f), 0, NULL, doc}
+#define FLD(T, f, kind, req, doc) {#f, (uint8_t)(sizeof #f - 1), kind, req, (uint16_t)offsetof(T, f), 0, NULL, doc}
 #define STR(T, f, req, doc) FLD(T, f, PF_STR, req, doc)
 #define U64(T, f, req, doc) FLD(T, f, PF_U64, req, doc)
 #define U32(T, f, req, doc) FLD(T, f, PF_U32, req, doc)
 #define F64(T, f, doc) FLD(T, f, PF_F64, OPT, doc)
 #define BOOL(T, f, req, doc) FLD(T, f, PF_BOOL, req, doc)
-#define STRS(T, f, doc) {#f, PF_STRS, OPT, (uint16_t)offsetof(T, f), (uint16_t)offsetof(T, n_##f), NULL, doc}
+#define STRS(T, f, doc) {#f, (uint8_t)(sizeof #f - 1), PF_STRS, OPT, (uint16_t)offsetof(T, f), (uint16_t)offsetof(T, n_##f), NULL, doc}
 #define LIST(T, f, sub, doc) \
-  {#f, PF_LIST, OPT, (uint16_t)offsetof(T, f), (uint16_t)offsetof(T, n_##f), &sub, doc}
+  {#f, (uint8_t)(sizeof #f - 1), PF_LIST, OPT, (uint16_t)offsetof(T, f), (uint16_t)offsetof(T, n_##f), &sub, doc}
 #define SCHEMA(var, name, T, ...)                                                 \
   static const proto_field var##_fields[] = {__VA_ARGS__};                        \
   static const proto_schema var = {name, (uint16_t)sizeof(T),                     \

@@ -24,6 +24,7 @@ struct proto_schema;
 
 typedef struct proto_field {
   const char *key;           /* wire key = C member name */
+  uint8_t key_len;           /* strlen(key) */
   uint8_t kind;              /* proto_fkind */
   uint8_t required;          /* missing -> PROTO_E_BAD_FIELD */
   uint16_t off;              /* offsetof the member */

@@ -10,6 +10,8 @@ Properties (bit flags per code point):
   2 CASED    str.lower()'s final-sigma rule: "cased" (only consulted when not IGNORABLE)
   4 IGNORE   str.lower()'s final-sigma rule: "case-ignorable"
   8 LOWER    str.lower() changes the character (see tok_utab_lower)
+ 16 MARK     canonical combining class != 0 (unicodedata.combining), used to correct
+            NFC where the utf8proc in use knows a newer Unicode than Python 3.11
 They are probed through str.lower() itself because Python exposes no API for them.
 """
 import sys
@@ -39,6 +41,8 @@ def props(c):
         raise SystemExit("inconsistent probe for U+%04X" % c)
     if ch.lower() != ch:
         f |= 8
+    if unicodedata.combining(ch):
+        f |= 16
     return f
 
 

@@ -6,16 +6,36 @@
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
-#define CACHE_MAX_KEY 64      /* longer words are not cached */
-#define CACHE_DEFAULT 65536
+/* The word cache is direct-mapped with one 64-byte line per word, so a hit costs one
+ * hash and one cache-line load. Words longer than CACHE_KEY bytes or with more than
+ * CACHE_IDS ids are not cached. A collision simply replaces the line: the cache never
+ * changes results, only speed, and its memory is fixed at creation. */
+#define CACHE_KEY 22
+#define CACHE_IDS 9
+#define CACHE_DEFAULT 65536 /* lines of the large level: 4 MiB */
+#define CACHE_HOT 4096      /* lines of the small level (256 KiB, stays in L2) */
 
-typedef struct cache_slot {
-  uint64_t hash;     /* 0 = empty */
-  uint32_t key_off;
-  uint32_t ids_off;
-  uint16_t klen;
-  uint16_t nids;
-} cache_slot;
+typedef struct cache_line {
+  uint32_t tag;  /* 0 = empty */
+  uint8_t klen;
+  uint8_t nids;
+  char key[CACHE_KEY];
+  int32_t ids[CACHE_IDS];
+} cache_line;
+_Static_assert(sizeof(cache_line) == 64, "cache line must be 64 bytes");
+
+/* Longer words (identifiers, URLs) get their own 128-byte lines. */
+#define LCACHE_KEY 62
+#define LCACHE_IDS 15
+#define LCACHE_LINES 8192 /* 1 MiB */
+typedef struct lcache_line {
+  uint32_t tag;
+  uint8_t klen;
+  uint8_t nids;
+  char key[LCACHE_KEY];
+  int32_t ids[LCACHE_IDS];
+} lcache_line;
+_Static_assert(sizeof(lcache_line) == 128, "long cache line must be 128 bytes");
 
 typedef struct heap_ent {
   int32_t rank;
@@ -35,13 +55,17 @@ struct tok_encoder {
   size_t work_cap;
   heap_ent *heap;
   size_t heap_len, heap_cap;
+  /* bucket queue for very long words: one list of positions per rank */
+  int32_t *bucket;               /* depth heads */
+  int32_t *ent_pos, *ent_next;   /* entry pool */
+  size_t ent_len, ent_cap;
+  int32_t *batch;
+  size_t batch_cap;
   /* word cache */
-  cache_slot *slots;
-  size_t cache_cap, cache_max, cache_count;
-  char *keys;
-  size_t keys_len, keys_cap;
-  int32_t *ids;
-  size_t ids_len, ids_cap;
+  cache_line *hot;    /* small level: the most frequent words (Zipf) stay near the core */
+  cache_line *cache;  /* large level */
+  lcache_line *lcache; /* words of CACHE_KEY+1 .. LCACHE_KEY bytes */
+  size_t cache_mask;
 };
 
 void tok_ids_free(tok_ids *ids) {
@@ -66,14 +90,28 @@ void tok_ids_push(tok_ids *ids, int32_t id) {
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   tok_encoder *e = al_xcalloc(1, sizeof *e);
   e->t = t;
-  e->cache_max = cache_entries ? cache_entries : CACHE_DEFAULT;
-  e->cache_cap = 16;
-  while (e->cache_cap < e->cache_max * 2) e->cache_cap <<= 1;
-  e->slots = al_xcalloc(e->cache_cap, sizeof *e->slots);
-  e->keys_cap = e->cache_max * 16;
-  e->keys = al_xmalloc(e->keys_cap);
-  e->ids_cap = e->cache_max * 4;
-  e->ids = al_xmalloc(e->ids_cap * sizeof *e->ids);
+  size_t want = cache_entries ? cache_entries : CACHE_DEFAULT;
+  size_t lines = 16;
+  while (lines < want && lines < ((size_t)1 << 24)) lines <<= 1;
+  e->cache = aligned_alloc(64, lines * sizeof *e->cache);
+  if (!e->cache) {
+    al_error("out of memory for the word cache");
+    abort();
+  }
+  memset(e->cache, 0, lines * sizeof *e->cache);
+  e->hot = aligned_alloc(64, CACHE_HOT * sizeof *e->hot);
+  if (!e->hot) {
+    al_error("out of memory for the word cache");
+    abort();
+  }
+  memset(e->hot, 0, CACHE_HOT * sizeof *e->hot);
+  e->lcache = aligned_alloc(64, LCACHE_LINES * sizeof *e->lcache);
+  if (!e->lcache) {
+    al_error("out of memory for the word cache");
+    abort();
+  }
+  memset(e->lcache, 0, LCACHE_LINES * sizeof *e->lcache);
+  e->cache_mask = lines - 1;
   return e;
 }
 
@@ -89,50 +127,14 @@ void tok_encoder_free(tok_encoder *e) {
   free(e->off);
   free(e->len);
   free(e->heap);
-  free(e->slots);
-  free(e->keys);
-  free(e->ids);
+  free(e->bucket);
+  free(e->ent_pos);
+  free(e->ent_next);
+  free(e->batch);
+  free(e->cache);
+  free(e->hot);
+  free(e->lcache);
   free(e);
-}
-
-static void cache_clear(tok_encoder *e) {
-  memset(e->slots, 0, e->cache_cap * sizeof *e->slots);
-  e->cache_count = 0;
-  e->keys_len = 0;
-  e->ids_len = 0;
-}
-
-static const cache_slot *cache_get(const tok_encoder *e, const char *w, size_t n, uint64_t h) {
-  size_t mask = e->cache_cap - 1;
-  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-    const cache_slot *s = &e->slots[i];
-    if (!s->hash) return NULL;
-    if (s->hash == h && s->klen == n && memcmp(e->keys + s->key_off, w, n) == 0) return s;
-  }
-}
-
-static void cache_put(tok_encoder *e, const char *w, size_t n, uint64_t h, const int32_t *ids,
-                      size_t nids) {
-  if (nids > 0xffff) return;
-  /* Bounded: when any part is full, start over (the cache never changes results). */
-  if (e->cache_count >= e->cache_max || e->keys_len + n > e->keys_cap ||
-      e->ids_len + nids > e->ids_cap)
-    cache_clear(e);
-  if (e->keys_len + n > e->keys_cap || e->ids_len + nids > e->ids_cap) return;
-  size_t mask = e->cache_cap - 1;
-  size_t i = (size_t)h & mask;
-  while (e->slots[i].hash) i = (i + 1) & mask;
-  cache_slot *s = &e->slots[i];
-  s->hash = h;
-  s->key_off = (uint32_t)e->keys_len;
-  s->klen = (uint16_t)n;
-  s->ids_off = (uint32_t)e->ids_len;
-  s->nids = (uint16_t)nids;
-  memcpy(e->keys + e->keys_len, w, n);
-  e->keys_len += n;
-  memcpy(e->ids + e->ids_len, ids, nids * sizeof *ids);
-  e->ids_len += nids;
-  e->cache_count++;
 }
 
 static void work_reserve(tok_encoder *e, size_t n) {
@@ -186,8 +188,9 @@ static heap_ent heap_pop(tok_encoder *e) {
 static inline void push_pair(tok_encoder *e, int32_t pos) {
   int32_t nx = e->next[pos];
   if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
-  const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
-  if (p) heap_push(e, p->rank, pos);
+  int32_t res = 0;
+  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+  if (rank >= 0) heap_push(e, rank, pos);
 }
 
 static inline void merge_at(tok_encoder *e, int32_t pos, int32_t result) {
@@ -210,11 +213,105 @@ static void merge_ranked(tok_encoder *e, size_t n) {
     int32_t nx = e->next[pos];
     if (nx < 0) continue; /* dead or last */
     if (e->sym[pos] < 0 || e->sym[nx] < 0) continue;
-    const struct tok_pair_slot *p = tok_pairmap_get(&e->t->pairs, e->sym[pos], e->sym[nx]);
-    if (!p || p->rank != h.rank) continue; /* stale */
-    merge_at(e, pos, p->result);
+    int32_t res = 0;
+    int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+    if (rank != h.rank) continue; /* stale */
+    merge_at(e, pos, res);
     if (e->prev[pos] >= 0) push_pair(e, e->prev[pos]);
     push_pair(e, pos);
+  }
+}
+
+/* Short words: keep the rank of the pair starting at each live position and scan for
+ * the minimum (leftmost on ties). No heap, two lookups per merge. Same order as
+ * merge_ranked. */
+#define SHORT_WORD 48
+static void merge_ranked_short(tok_encoder *e, size_t n) {
+  const struct tok_bpe *t = e->t;
+  int32_t rank[SHORT_WORD + 1];
+  int32_t res[SHORT_WORD + 1];
+  for (size_t i = 0; i < n; i++) {
+    rank[i] = INT32_MAX;
+    int32_t nx = e->next[i];
+    if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
+      int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
+      if (r >= 0) rank[i] = r;
+    }
+  }
+  for (;;) {
+    int32_t best = -1, br = INT32_MAX;
+    for (int32_t i = 0; i >= 0; i = e->next[i])
+      if (rank[i] < br) { br = rank[i]; best = i; }
+    if (best < 0) break;
+    merge_at(e, best, res[best]);
+    int32_t pv = e->prev[best];
+    int32_t fix[2] = {pv, best};
+    for (int k = 0; k < 2; k++) {
+      int32_t i = fix[k];
+      if (i < 0) continue;
+      rank[i] = INT32_MAX;
+      int32_t nx = e->next[i];
+      if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
+        int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
+        if (r >= 0) rank[i] = r;
+      }
+    }
+  }
+}
+
+/* Very long words (a file without spaces): ranks are processed in increasing order
+ * with one bucket per rank, which is O(n + depth). Valid because, when the merge list
+ * passed check_rank_order, every pair a merge creates has a higher rank than the merge
+ * itself, so no bucket is refilled after its turn. Positions of one rank are merged left
+ * to right (needed when both parts are the same symbol: "a a a" -> "aa a"). */
+#define BUCKET_WORD 4096
+static void bucket_push(tok_encoder *e, int32_t pos) {
+  int32_t nx = e->next[pos];
+  if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
+  int32_t res = 0;
+  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
+  if (rank < 0) return;
+  if (e->ent_len == e->ent_cap) {
+    e->ent_cap = e->ent_cap ? e->ent_cap * 2 : 4096;
+    e->ent_pos = al_xrealloc(e->ent_pos, e->ent_cap * sizeof *e->ent_pos);
+    e->ent_next = al_xrealloc(e->ent_next, e->ent_cap * sizeof *e->ent_next);
+  }
+  e->ent_pos[e->ent_len] = pos;
+  e->ent_next[e->ent_len] = e->bucket[rank];
+  e->bucket[rank] = (int32_t)e->ent_len++;
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static void merge_ranked_buckets(tok_encoder *e, size_t n) {
+  const struct tok_bpe *t = e->t;
+  e->bucket = al_xrealloc(e->bucket, (t->depth ? t->depth : 1) * sizeof *e->bucket);
+  for (size_t r = 0; r < t->depth; r++) e->bucket[r] = -1;
+  e->ent_len = 0;
+  for (size_t i = 0; i + 1 < n; i++) bucket_push(e, (int32_t)i);
+  for (size_t r = 0; r < t->depth; r++) {
+    if (e->bucket[r] < 0) continue;
+    size_t cnt = 0;
+    for (int32_t x = e->bucket[r]; x >= 0; x = e->ent_next[x]) {
+      if (cnt == e->batch_cap) {
+        e->batch_cap = e->batch_cap ? e->batch_cap * 2 : 1024;
+        e->batch = al_xrealloc(e->batch, e->batch_cap * sizeof *e->batch);
+      }
+      e->batch[cnt++] = e->ent_pos[x];
+    }
+    const tok_merge *m = &t->merges[r];
+    if (m->left == m->right) qsort(e->batch, cnt, sizeof *e->batch, cmp_i32);
+    for (size_t k = 0; k < cnt; k++) {
+      int32_t pos = e->batch[k];
+      int32_t nx = e->next[pos];
+      if (nx < 0 || e->sym[pos] != m->left || e->sym[nx] != m->right) continue; /* stale */
+      merge_at(e, pos, m->result);
+      if (e->prev[pos] >= 0) bucket_push(e, e->prev[pos]);
+      bucket_push(e, pos);
+    }
   }
 }
 
@@ -283,7 +380,9 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     e->next[k] = k + 1 < m ? (int32_t)k + 1 : -1;
   }
   if (t->depth) {
-    if (t->rank_ok) merge_ranked(e, m);
+    if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m);
+    else if (t->rank_ok && m >= BUCKET_WORD && m >= t->depth / 4) merge_ranked_buckets(e, m);
+    else if (t->rank_ok) merge_ranked(e, m);
     else merge_sequential(e);
   }
   for (int32_t k = 0; k >= 0; k = e->next[k]) {
@@ -298,22 +397,67 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   }
 }
 
-static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
-  if (n > CACHE_MAX_KEY) {
+static void encode_long_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+  if (n > LCACHE_KEY) {
     bpe_word(e, w, n, out);
     return;
   }
-  uint64_t h = tok_hash_bytes(w, n) | 1;
-  const cache_slot *s = cache_get(e, w, n, h);
-  if (s) {
-    ids_reserve(out, s->nids);
-    memcpy(out->v + out->len, e->ids + s->ids_off, s->nids * sizeof(int32_t));
-    out->len += s->nids;
+  uint64_t h = tok_hash_bytes(w, n);
+  uint32_t tag = (uint32_t)(h >> 32) | 1u;
+  lcache_line *c = &e->lcache[(size_t)h & (LCACHE_LINES - 1)];
+  if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+    ids_reserve(out, LCACHE_IDS);
+    memcpy(out->v + out->len, c->ids, LCACHE_IDS * sizeof(int32_t));
+    out->len += c->nids;
     return;
   }
   size_t start = out->len;
   bpe_word(e, w, n, out);
-  cache_put(e, w, n, h, out->v + start, out->len - start);
+  size_t nids = out->len - start;
+  if (nids <= LCACHE_IDS) {
+    c->tag = tag;
+    c->klen = (uint8_t)n;
+    c->nids = (uint8_t)nids;
+    memcpy(c->key, w, n);
+    memset(c->ids, 0, sizeof c->ids);
+    memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
+  }
+}
+
+static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+  if (n > CACHE_KEY) {
+    encode_long_word(e, w, n, out);
+    return;
+  }
+  uint64_t h = tok_hash_bytes(w, n);
+  uint32_t tag = (uint32_t)(h >> 32) | 1u;
+  cache_line *hot = &e->hot[(size_t)h & (CACHE_HOT - 1)];
+  if (hot->tag == tag && hot->klen == n && memcmp(hot->key, w, n) == 0) {
+    ids_reserve(out, CACHE_IDS);
+    memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
+    out->len += hot->nids;
+    return;
+  }
+  cache_line *c = &e->cache[(size_t)(h >> 12) & e->cache_mask];
+  if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+    *hot = *c;
+    ids_reserve(out, CACHE_IDS);
+    memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t));
+    out->len += c->nids;
+    return;
+  }
+  size_t start = out->len;
+  bpe_word(e, w, n, out);
+  size_t nids = out->len - start;
+  if (nids <= CACHE_IDS) {
+    c->tag = tag;
+    c->klen = (uint8_t)n;
+    c->nids = (uint8_t)nids;
+    memcpy(c->key, w, n);
+    memset(c->ids, 0, sizeof c->ids);
+    memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
+    *hot = *c;
+  }
 }
 
 /* Splits s[0..n) (no whitespace inside) into \w+ runs and single other characters. */
@@ -342,6 +486,19 @@ static void split_words(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
 /* Lowercases one whitespace-free segment (final sigma only looks within it, because
  * whitespace is neither cased nor case-ignorable) and splits it into words. */
 static void lower_segment(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
+  size_t a = 0;
+  while (a < n && (unsigned char)s[a] < 0x80) a++;
+  if (a == n) { /* ASCII: plain A-Z -> a-z */
+    e->lower.len = 0;
+    al_buf_reserve(&e->lower, n);
+    for (size_t i = 0; i < n; i++) {
+      char c = s[i];
+      e->lower.data[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    e->lower.len = n;
+    split_words(e, e->lower.data, n, out);
+    return;
+  }
   if (e->cps_cap < n) {
     e->cps_cap = n;
     e->cps = al_xrealloc(e->cps, n * sizeof *e->cps);
@@ -360,6 +517,13 @@ static void lower_segment(tok_encoder *e, const char *s, size_t n, tok_ids *out)
   split_words(e, e->lower.data, e->lower.len, out);
 }
 
+/* ASCII byte classes: 0 whitespace (\t-\r, \x1c-\x20), 1 \w, 2 other. */
+static const uint8_t ACLASS[128] = {
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0,
+    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2,
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2};
+
 int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
                int64_t max_length, tok_ids *out, al_err *err) {
   const struct tok_bpe *t = e->t;
@@ -370,19 +534,34 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
     text = e->valid.data;
     len = e->valid.len;
   }
-  e->nfc.len = 0;
-  if (!tok_nfc(text, len, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
+  const unsigned char *p = (const unsigned char *)text;
+  size_t n = len, i = 0;
+  if (tok_nfc_needed(text, len)) {
+    e->nfc.len = 0;
+    if (!tok_nfc(text, len, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
+    p = (const unsigned char *)e->nfc.data;
+    n = e->nfc.len;
+  }
   if (add_special_tokens) tok_ids_push(out, t->bos);
   /* Once max_length ids exist, later words cannot survive the truncation. */
   size_t stop = max_length >= 0 && max_length != TOK_NO_LIMIT ? (size_t)max_length : SIZE_MAX;
-  const unsigned char *p = (const unsigned char *)e->nfc.data;
-  size_t n = e->nfc.len, i = 0;
   while (i < n && out->len < stop) {
     uint32_t cp;
-    size_t l = tok_utf8_next(p + i, &cp);
-    if (tok_is_space(cp)) {
-      i += l;
-      continue;
+    size_t l;
+    if (p[i] < 0x80) {
+      uint8_t k = ACLASS[p[i]];
+      if (k == 0) {
+        i++;
+        continue;
+      }
+      l = 1;
+      cp = p[i];
+    } else {
+      l = tok_utf8_next(p + i, &cp);
+      if (tok_is_space(cp)) {
+        i += l;
+        continue;
+      }
     }
     if (t->lowercase) {
       size_t j = i + l;
@@ -403,8 +582,7 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
     size_t j = i + l;
     while (j < n) {
       if (p[j] < 0x80) {
-        unsigned char c = p[j];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
+        if (ACLASS[p[j]] == 1) {
           j++;
           continue;
         }

@@ -133,8 +133,9 @@ static int load_vocab(struct tok_bpe *t, const char *path, al_err *err) {
   json_t *v;
   json_object_foreach(root, key, v) {
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX - 1) {
+      al_err_set(err, 1, "%s: token \"%s\": id must be a non-negative integer", path, key);
       json_decref(root);
-      return al_err_set(err, 1, "%s: token \"%s\": id must be a non-negative integer", path, key);
+      return -1;
     }
     if (json_integer_value(v) > max_id) max_id = json_integer_value(v);
   }
@@ -252,13 +253,13 @@ static bool check_rank_order(const struct tok_bpe *t) {
 }
 
 tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
+  /* a tokenizers root holds text/; anything else is the text directory itself */
   char *base = al_xasprintf("%s/text", dir);
-  char *probe = al_xasprintf("%s/vocab.json", base);
-  if (!is_file(probe)) {
+  struct stat st;
+  if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode)) {
     free(base);
     base = al_xstrdup(dir);
   }
-  free(probe);
   char *vocab_p = al_xasprintf("%s/vocab.json", base);
   char *merges_p = al_xasprintf("%s/merges.txt", base);
   char *config_p = al_xasprintf("%s/config.json", base);
@@ -289,6 +290,22 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     tok_pairmap_put(&t->pairs, t->merges[k].left, t->merges[k].right, (int32_t)k, t->merges[k].result);
   }
   t->rank_ok = check_rank_order(t);
+  if (t->n_syms < 0xffff && t->depth < 0xffff) {
+    size_t cap = 16;
+    while (cap < t->depth * 2 + 16) cap <<= 1;
+    t->pairs32 = al_xcalloc(cap, sizeof *t->pairs32);
+    t->pairs32_mask = (uint32_t)(cap - 1);
+    for (size_t k = 0; k < t->depth; k++) {
+      uint32_t key = (((uint32_t)t->merges[k].left << 16) | (uint32_t)t->merges[k].right) + 1;
+      uint32_t i = tok_pair32_hash(key) & t->pairs32_mask;
+      while (t->pairs32[i].key && t->pairs32[i].key != key) i = (i + 1) & t->pairs32_mask;
+      if (!t->pairs32[i].key) { /* the first rank of a repeated pair wins */
+        t->pairs32[i].key = key;
+        t->pairs32[i].rank = (uint16_t)k;
+        t->pairs32[i].result = (uint16_t)t->merges[k].result;
+      }
+    }
+  }
   ok = true;
 out:
   free(vocab_p);
@@ -315,6 +332,7 @@ void tok_bpe_free(tok_bpe *t) {
   free(t->sym_vocab);
   free(t->merges);
   tok_pairmap_free(&t->pairs);
+  free(t->pairs32);
   for (int i = 0; i < 16; i++) free(t->special_names[i]);
   free(t);
 }

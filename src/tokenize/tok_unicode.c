@@ -128,23 +128,84 @@ int tok_lower_at(const uint32_t *cps, size_t n, size_t i, uint32_t out[2]) {
   return 1;
 }
 
-bool tok_nfc(const char *in, size_t n, al_buf *out) {
+/* A byte that can never take part in a composition or canonical reordering with its
+ * neighbours: ASCII whitespace and controls are starters that compose with nothing. */
+static inline bool nfc_boundary(unsigned char c) { return c <= 0x20; }
+
+/* Index of the first byte >= 0xCC at or after i, or n. Skips 8 ASCII bytes at a time. */
+static size_t find_high(const unsigned char *s, size_t i, size_t n) {
+  while (i + 8 <= n) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (!(w & 0x8080808080808080ull)) {
+      i += 8;
+      continue;
+    }
+    for (size_t k = 0; k < 8; k++)
+      if (s[i + k] >= 0xcc) return i + k;
+    i += 8;
+  }
+  while (i < n && s[i] < 0xcc) i++;
+  return i;
+}
+
+bool tok_nfc_needed(const char *in, size_t n) {
   /* Every code point below U+0300 is NFC-stable and never composes with what precedes
    * it, and UTF-8 lead bytes of such code points are below 0xCC. */
-  const unsigned char *s = (const unsigned char *)in;
-  bool simple = true;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] >= 0xcc) { simple = false; break; }
-  }
-  if (simple) {
-    al_buf_append(out, in, n);
-    return true;
-  }
+  return find_high((const unsigned char *)in, 0, n) < n;
+}
+
+/* Python 3.11 normalises with Unicode 14. A code point that Unicode 14 leaves
+ * unassigned (a starter with no decomposition or composition there) but that the
+ * utf8proc in use treats as a combining mark must not take part in reordering: NFC of
+ * "A X B" is then NFC(A) X NFC(B). */
+static bool newer_mark(uint32_t cp) {
+  return cp >= 0x300 && !(tok_uprops(cp) & TOK_UP_MARK) && utf8proc_get_property((utf8proc_int32_t)cp)->combining_class != 0;
+}
+
+static bool nfc_piece(const char *in, size_t n, al_buf *out) {
+  if (n == 0) return true;
   utf8proc_uint8_t *dst = NULL;
   utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)n, &dst,
                                     UTF8PROC_STABLE | UTF8PROC_COMPOSE);
   if (r < 0) return false;
   al_buf_append(out, dst, (size_t)r);
   free(dst);
+  return true;
+}
+
+static bool nfc_segment(const char *in, size_t n, al_buf *out) {
+  const unsigned char *s = (const unsigned char *)in;
+  size_t start = 0;
+  for (size_t i = 0; i < n;) {
+    uint32_t cp;
+    size_t l = tok_utf8_next(s + i, &cp);
+    if (newer_mark(cp)) {
+      if (!nfc_piece(in + start, i - start, out)) return false;
+      al_buf_append(out, in + i, l);
+      start = i + l;
+    }
+    i += l;
+  }
+  return nfc_piece(in + start, n - start, out);
+}
+
+bool tok_nfc(const char *in, size_t n, al_buf *out) {
+  /* Only the segments (between ASCII whitespace/control bytes) that hold a code point
+   * >= U+0300 go through utf8proc; NFC never acts across such a boundary. */
+  const unsigned char *s = (const unsigned char *)in;
+  al_buf_reserve(out, n + 16);
+  size_t done = 0;
+  while (done < n) {
+    size_t k = find_high(s, done, n);
+    if (k >= n) break;
+    size_t a = k, b = k;
+    while (a > done && !nfc_boundary(s[a - 1])) a--;
+    while (b < n && !nfc_boundary(s[b])) b++;
+    al_buf_append(out, in + done, a - done);
+    if (!nfc_segment(in + a, b - a, out)) return false;
+    done = b;
+  }
+  al_buf_append(out, in + done, n - done);
   return true;
 }

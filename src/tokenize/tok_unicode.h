@@ -10,7 +10,7 @@
 
 #include "common/al.h"
 
-enum { TOK_UP_WORD = 1, TOK_UP_CASED = 2, TOK_UP_IGNORE = 4, TOK_UP_LOWER = 8 };
+enum { TOK_UP_WORD = 1, TOK_UP_CASED = 2, TOK_UP_IGNORE = 4, TOK_UP_LOWER = 8, TOK_UP_MARK = 16 };
 
 /* Generated property flags (tok_utab.c). */
 unsigned tok_uprops(uint32_t cp);
@@ -56,6 +56,8 @@ bool tok_utf8_valid(const char *in, size_t n);
  * the final-sigma rule. Writes 1 or 2 code points to out; returns how many. */
 int tok_lower_at(const uint32_t *cps, size_t n, size_t i, uint32_t out[2]);
 
+/* False when in[0..n) is certainly already NFC (no code point >= U+0300). */
+bool tok_nfc_needed(const char *in, size_t n);
 /* Unicode NFC of valid UTF-8 in[0..n) appended to out. Returns false on failure. */
 bool tok_nfc(const char *in, size_t n, al_buf *out);
 

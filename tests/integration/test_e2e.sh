@@ -60,7 +60,7 @@ expect_rc 1 "missing config"; expect_err "nope.yaml"
 run "$BIN" submit-job --embedded --external -c "$T/embedded.yaml" -i a -o b -t c
 expect_rc 2 "both modes"
 run "$BIN" submit-job --external --coordinator 127.0.0.1:1 -c "$T/embedded.yaml" -i "$DATA/pipeline/raw" -o "$T/o" -t "$T"
-expect_rc 1 "unreachable coordinator"; expect_err "cannot connect to coordinator at 127.0.0.1:1"
+expect_rc 1 "unreachable coordinator"; expect_err "cannot connect to coordinator 127.0.0.1:1"
 
 # 4. External: a coordinator process and three worker processes over loopback TCP.
 PORT=$(free_port)

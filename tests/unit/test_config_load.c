@@ -296,6 +296,12 @@ static void test_env_auth_token(void) {
   cfg_apply_env(&c);
   CHECK_EQ_STR(c.coordinator.auth_token, "from-env");
   cfg_free(&c);
+  setenv(CFG_ENV_AUTH_TOKEN, "bad\xff", 1); /* not UTF-8: ignored with a warning */
+  CHECK_EQ_INT(load_str("coordinator:\n  auth_token: from-file\n", &c, &e), 0);
+  CHECK_EQ_STR(c.coordinator.auth_token, "from-file");
+  cfg_free(&c);
+  CHECK_EQ_INT(cfg_load_string("nothing", NULL, 0, &c, &e), 0);
+  cfg_free(&c);
   setenv(CFG_ENV_AUTH_TOKEN, "", 1); /* empty = not set */
   CHECK_EQ_INT(load_str("coordinator:\n  auth_token: from-file\n", &c, &e), 0);
   CHECK_EQ_STR(c.coordinator.auth_token, "from-file");
@@ -376,6 +382,20 @@ static void test_round_trip(void) {
   cfg_free(&b);
 }
 
+static void test_find_pool(void) {
+  cfg_config c;
+  al_err e;
+  CHECK_EQ_INT(load_str("workers:\n  - name: a\n    worker_ids: [w1]\n"
+                        "  - name: b\n    worker_ids: [w2, w3]\n    num_processes: 8\n", &c, &e), 0);
+  const cfg_pool *p = cfg_find_pool(&c, "w3");
+  CHECK(p != NULL);
+  if (p) CHECK_EQ_STR(p->name, "b");
+  if (p) CHECK_EQ_INT(p->num_processes, 8);
+  CHECK(cfg_find_pool(&c, "w1") == &c.workers[0]);
+  CHECK(cfg_find_pool(&c, "w9") == NULL);
+  cfg_free(&c);
+}
+
 static void test_copy(void) {
   cfg_config a, b;
   al_err e;
@@ -399,6 +419,7 @@ int main(void) {
   RUN(test_job_aliases);
   RUN(test_env_auth_token);
   RUN(test_round_trip);
+  RUN(test_find_pool);
   RUN(test_copy);
   return TEST_REPORT();
 }

@@ -152,13 +152,16 @@ static void test_oversized_prefix_rejected_before_payload(void) {
   uint8_t good[] = {0, 0, 0, 1, 0x07};
   uint8_t bad[] = {0, 0, 4, 1, 0xaa, 0xbb, 0xcc};  /* 1025 > 1024 */
   CHECK_EQ_INT(proto_decoder_feed(&d, good, sizeof good), sizeof good);
-  /* Only the 4 prefix bytes: rejected at once. */
+  /* Only the 4 prefix bytes: rejected at once; the good frame before it survives. */
   CHECK_EQ_INT(proto_decoder_feed(&d, bad, 4), 4);
   CHECK_EQ_INT(proto_decoder_error(&d)->code, PROTO_E_FRAME_TOO_LARGE);
   CHECK_CONTAINS(proto_decoder_error(&d)->msg, "frame 2: length 1025 exceeds the maximum frame size 1024");
-  CHECK_EQ_INT(proto_decoder_buffered(&d), 0);
+  CHECK_EQ_INT(proto_decoder_buffered(&d), sizeof good);
   const uint8_t *p;
   size_t len;
+  CHECK_EQ_INT(proto_decoder_next(&d, &p, &len), PROTO_FRAME);
+  CHECK_EQ_INT(p[0], 7);
+  CHECK_EQ_INT(proto_decoder_buffered(&d), 0);
   CHECK_EQ_INT(proto_decoder_next(&d, &p, &len), PROTO_ERROR);
   /* Sticky: more input is dropped, still an error. */
   CHECK_EQ_INT(proto_decoder_feed(&d, good, sizeof good), sizeof good);
@@ -228,6 +231,29 @@ static void test_bad_payloads(void) {
   expect_bad(deep, sizeof deep, PROTO_E_BAD_FRAME, "nesting too deep");
 }
 
+static void test_first_violation_wins_whatever_the_split(void) {
+  /* Frame 1 good, frame 2 has trailing bytes, frame 3 is oversized: every split reports
+   * frame 2 after delivering frame 1. */
+  const char s[] = "\x00\x00\x00\x01\x05" "\x00\x00\x00\x02\x01\x02" "\xff\xff\xff\xff";
+  size_t n = sizeof s - 1;
+  for (size_t step = 1; step <= n; step++) {
+    proto_decoder d;
+    proto_decoder_init(&d, 0);
+    int frames = 0;
+    proto_status st = PROTO_NEED_MORE;
+    for (size_t off = 0; off < n; off += step) {
+      proto_decoder_feed(&d, s + off, AL_MIN(step, n - off));
+      const uint8_t *p;
+      size_t len;
+      while ((st = proto_decoder_next(&d, &p, &len)) == PROTO_FRAME) frames++;
+    }
+    CHECK_EQ_INT(frames, 1);
+    CHECK_EQ_INT(st, PROTO_ERROR);
+    CHECK_CONTAINS(proto_decoder_error(&d)->msg, "frame 2: 1 trailing bytes");
+    proto_decoder_free(&d);
+  }
+}
+
 static void test_max_size_frame_accepted(void) {
   size_t max = 100000;
   uint8_t *payload = malloc(max);
@@ -289,6 +315,7 @@ int main(void) {
   RUN(test_oversized_prefix_rejected_before_payload);
   RUN(test_oversized_prefix_zero_copy_path);
   RUN(test_bad_payloads);
+  RUN(test_first_violation_wins_whatever_the_split);
   RUN(test_max_size_frame_accepted);
   RUN(test_msgpack_c_agrees);
   RUN(test_errcode_names);

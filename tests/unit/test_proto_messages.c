@@ -432,6 +432,34 @@ static void test_malformed_messages(void) {
   CHECK_EQ_INT(raw_decode(&r, &m, &e), -1);
   CHECK_EQ_INT(e.code, PROTO_E_BAD_FRAME);
 
+  /* A key holding a NUL byte after a known key's name is an unknown key, not that
+   * field (and must not read past the schema key: found by fuzz_message). */
+  raw_init(&r);
+  msgpack_pack_map(&r.pk, 3);
+  rs(&r, "t");
+  rs(&r, "task_started");
+  rs(&r, "task_id");
+  rs(&r, "x");
+  msgpack_pack_str_with_body(&r.pk, "attempt\0long-tail-after-nul", 28);
+  msgpack_pack_uint8(&r.pk, 1);
+  CHECK_EQ_INT(raw_decode(&r, &m, &e), -1);
+  CHECK_EQ_STR(e.msg, "task_started: field 'attempt' is missing");
+
+  /* A count the bytes cannot back: no array is allocated for it, and the error still
+   * names the first faulty element. */
+  raw_init(&r);
+  msgpack_pack_map(&r.pk, 3);
+  rs(&r, "t");
+  rs(&r, "submit_tasks");
+  rs(&r, "job_id");
+  rs(&r, "j");
+  rs(&r, "tasks");
+  msgpack_pack_array(&r.pk, 20);
+  for (int i = 0; i < 20; i++) msgpack_pack_map(&r.pk, 0);
+  CHECK_EQ_INT(raw_decode(&r, &m, &e), -1);
+  CHECK_EQ_STR(e.msg, "submit_tasks: field 'tasks[0].index' is missing");
+  CHECK(m.arena_ == NULL);
+
   /* Trailing bytes and truncation straight into the message decoder. */
   proto_msg ex;
   proto_msg_example(PROTO_MSG_OK, &ex);

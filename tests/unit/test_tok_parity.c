@@ -8,6 +8,7 @@
 #include "common/al.h"
 #include "harness.h"
 #include "support.h"
+#include "tokenize/tok_unicode.h"
 
 static tok_bpe *load_tok(const char *name) {
   char *rel = al_xasprintf("text/%s", name);
@@ -86,7 +87,7 @@ static void encode_row(json_t *row, size_t line, int *ok) {
   int rc = tok_encode(nt->e, json_string_value(txt), json_string_length(txt),
                       json_is_true(json_object_get(row, "add_special_tokens")), max_len, &ids, &err);
   *ok = rc == 0 && ids_equal(&ids, json_object_get(row, "ids"));
-  CHECK_MSG(*ok, "cases.jsonl:%zu %s %s max_length=%lld: got %zu ids", line, nt->name,
+  CHECK_MSG(*ok, "line %zu %s %s max_length=%lld: got %zu ids", line, nt->name,
             json_string_value(json_object_get(row, "tag")), (long long)max_len, ids.len);
   tok_ids_free(&ids);
 }
@@ -138,14 +139,33 @@ static void utf8_row(json_t *row, size_t line, int *ok) {
   free(bytes);
 }
 
+/* NFC against Python 3.11 (Unicode 14), including marks newer than Unicode 14. */
+static void nfc_row(json_t *row, size_t line, int *ok) {
+  json_t *txt = json_object_get(row, "text"), *want = json_object_get(row, "nfc");
+  al_buf b = {0};
+  CHECK(tok_nfc(json_string_value(txt), json_string_length(txt), &b));
+  *ok = b.len == json_string_length(want) && memcmp(b.data, json_string_value(want), b.len) == 0;
+  CHECK_MSG(*ok, "nfc_cases.jsonl:%zu", line);
+  al_buf_free(&b);
+}
+
+static void test_nfc_cases(void) { CHECK(for_each_row("text/nfc_cases.jsonl", nfc_row) > 100); }
+
 static void test_encode_cases(void) { CHECK(for_each_row("text/cases.jsonl", encode_row) >= 900); }
+/* Random strings over whitespace, case, mark and script edge characters; expected ids
+ * from a Python 3.11 re-statement of the original's encode (§14.4) using re,
+ * unicodedata and str.lower themselves (see tests/data/text/README.md). */
+static void test_diff_cases(void) { CHECK(for_each_row("text/diff_cases.jsonl", encode_row) >= 450); }
+
 static void test_decode_cases(void) { CHECK(for_each_row("text/decode_cases.jsonl", decode_row) > 0); }
 static void test_utf8_cases(void) { CHECK(for_each_row("text/utf8_replace_cases.jsonl", utf8_row) > 0); }
 
 int main(void) {
   RUN(test_encode_cases);
+  RUN(test_diff_cases);
   RUN(test_decode_cases);
   RUN(test_utf8_cases);
+  RUN(test_nfc_cases);
   for (int i = 0; i < 3; i++) {
     tok_encoder_free(TOKS[i].e);
     tok_bpe_free(TOKS[i].t);

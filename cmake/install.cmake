@@ -1,0 +1,39 @@
+# Install rules: libauralith (static), the public headers, alctl and a relocatable
+# pkg-config file. Included at the end of the root CMakeLists.txt.
+#
+#   cmake --install build --prefix /opt/auralith
+#   export PKG_CONFIG_PATH=/opt/auralith/lib/pkgconfig
+#   cc my_tool.c $(pkg-config --cflags --libs auralith)
+#
+# The public headers (include/auralith/) report errors through al_err from
+# src/common/al.h; it is installed as <prefix>/include/auralith/common/al.h, which is
+# where their #include "common/al.h" finds it.
+include(GNUInstallDirs)
+
+install(TARGETS auralith ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+if(TARGET alctl)
+  install(TARGETS alctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/auralith
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.h")
+install(FILES ${PROJECT_SOURCE_DIR}/src/common/al.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/auralith/common)
+
+# The .pc file locates the prefix relative to itself (${pcfiledir}), so it stays right
+# for `cmake --install --prefix` (chosen at install time) and for moved trees.
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(AL_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(AL_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
+else()
+  string(REGEX REPLACE "[^/]+" ".." _al_up "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+  set(AL_PC_PREFIX "\${pcfiledir}/${_al_up}")
+  set(AL_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(AL_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+  set(AL_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/auralith.pc.in ${PROJECT_BINARY_DIR}/auralith.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/auralith.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

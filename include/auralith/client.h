@@ -1,0 +1,268 @@
+/* Auralith client: a blocking connection to a coordinator for administration
+ * (workers, jobs, tasks, cancel, strategy, drain, progress events) and for submitting
+ * jobs. The equivalent of the original's DistributedClient, over the wire protocol
+ * instead of reading Redis directly. Prefix: alc_.
+ *
+ *   al_err err;
+ *   alc_client *c = alc_connect("127.0.0.1:8080", ALC_ROLE_ADMIN, NULL, 10.0, &err);
+ *   if (!c) { fprintf(stderr, "%s\n", err.msg); return 1; }
+ *   alc_worker_list ws = {0};
+ *   if (alc_list_workers(c, &ws, &err) == 0)
+ *     for (size_t i = 0; i < ws.n; i++) printf("%s %.1f%%\n", ws.v[i].id, ws.v[i].cpu_percent);
+ *   alc_worker_list_free(&ws);
+ *   alc_close(c);
+ *
+ * Blocking and bounded: every call waits at most the timeout given to alc_connect
+ * (poll() on a non-blocking socket), so a dead coordinator never hangs a caller.
+ * A client is not thread-safe: use one per thread. SIGPIPE is never raised.
+ *
+ * Errors: functions returning int give 0 on success and -1 on failure; functions
+ * returning a pointer give NULL on failure. The al_err (common/al.h, installed next to
+ * this header) then holds one line fit for a user, e.g.
+ *   "cannot connect to coordinator 10.0.0.5:8080: Connection refused"
+ *   "job not found: 4f1c..."
+ * and a code: ALC_E_* below. Codes 1-99 are the coordinator's error codes
+ * (docs/PROTOCOL.md), 100 and up are raised by the client itself.
+ *
+ * Memory: result structs (alc_job, alc_task, lists) are filled by the library and owned
+ * by the caller, who releases them with the matching alc_*_free. Those free functions
+ * release what the struct points to (not the struct itself, which is usually on the
+ * caller's stack) and zero it, so freeing twice or freeing a zeroed struct is safe.
+ * Strings passed in are only read during the call. */
+#ifndef AURALITH_CLIENT_H
+#define AURALITH_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/al.h" /* al_err */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Default coordinator address, and the environment variables consulted when a caller
+ * passes NULL for the address or the token. */
+#define ALC_DEFAULT_ADDRESS "127.0.0.1:8080"
+#define ALC_ENV_COORDINATOR "AURALITH_COORDINATOR"
+#define ALC_ENV_AUTH_TOKEN "AURALITH_AUTH_TOKEN"
+#define ALC_DEFAULT_TIMEOUT_S 10.0
+/* Progress events buffered between alc_next_event calls; when more arrive, the oldest
+ * are dropped (each event is a full snapshot, so only the newest matters). */
+#define ALC_MAX_PENDING_EVENTS 256
+/* Upper bound of one submit_tasks frame built by alc_submit_tasks (bytes of paths). */
+#define ALC_BATCH_MAX_BYTES ((size_t)4 << 20)
+#define ALC_BATCH_MAX_TASKS 4096
+
+/* al_err codes. 1-99: the coordinator's codes (same numbers as its error frames). */
+enum {
+  ALC_E_BAD_FRAME = 1,
+  ALC_E_FRAME_TOO_LARGE = 2,
+  ALC_E_UNKNOWN_TYPE = 3,
+  ALC_E_BAD_FIELD = 4,
+  ALC_E_AUTH = 5,       /* token missing or wrong */
+  ALC_E_VERSION = 6,    /* protocol version mismatch */
+  ALC_E_NOT_FOUND = 7,  /* unknown job, task or worker */
+  ALC_E_BAD_STATE = 8,  /* e.g. cancelling a finished job */
+  ALC_E_INTERNAL = 9,
+  ALC_E_NOT_ALLOWED = 10,
+  /* Raised by the client. */
+  ALC_E_ADDRESS = 100,  /* address is not HOST:PORT or [IPv6]:PORT, or does not resolve */
+  ALC_E_CONNECT = 101,  /* coordinator unreachable (refused, no route, ...) */
+  ALC_E_TIMEOUT = 102,  /* no answer within the timeout */
+  ALC_E_CLOSED = 103,   /* the coordinator closed the connection */
+  ALC_E_PROTOCOL = 104, /* the coordinator sent something we cannot read */
+  ALC_E_ARG = 105,      /* bad argument from the caller */
+  ALC_E_IO = 106,       /* socket or file error */
+  ALC_E_NO_FILES = 107  /* pipeline: the input directory holds no files */
+};
+
+typedef enum alc_role { ALC_ROLE_SUBMITTER = 2, ALC_ROLE_ADMIN = 3 } alc_role;
+
+typedef struct alc_client alc_client;
+
+/* A worker as the coordinator sees it. */
+typedef struct alc_worker {
+  char *id;
+  char *state;              /* "alive", "draining", "disconnected" */
+  uint32_t slots;           /* concurrent tasks it accepts */
+  uint32_t running;         /* tasks it is executing */
+  uint32_t queued;          /* tasks assigned and not yet started */
+  double cpu_percent;
+  double mem_percent;
+  uint64_t rss_bytes;
+  uint64_t tasks_completed;
+  uint64_t tasks_failed;
+  double last_seen_s;       /* seconds since anything arrived from it */
+} alc_worker;
+
+typedef struct alc_worker_list {
+  alc_worker *v;
+  size_t n;
+} alc_worker_list;
+
+/* A job snapshot (get job, list jobs, progress events). */
+typedef struct alc_job {
+  char *id;
+  char *name;               /* NULL when the submitter gave none */
+  char *status;             /* pending, running, completed, completed_with_errors,
+                               failed, cancelled, timeout */
+  char *created_at;         /* the original's ISO format; NULL when unknown */
+  char *completed_at;       /* NULL until the job ends */
+  uint64_t total_tasks;
+  uint64_t completed_tasks;
+  uint64_t failed_tasks;
+  uint64_t retried_tasks;
+  uint64_t samples;
+  uint64_t tokens;
+  uint64_t bytes;
+  bool sealed;              /* every task has been submitted */
+  char **errors;            /* last errors of failed tasks (n_errors strings) */
+  size_t n_errors;
+} alc_job;
+
+typedef struct alc_job_list {
+  alc_job *v;
+  size_t n;
+} alc_job_list;
+
+/* The original's get_metrics(): throughput is percent complete
+ * (completed / max(1,total) * 100), error_rate is failed / max(1,total). */
+typedef struct alc_metrics {
+  uint64_t total_tasks;
+  uint64_t completed_tasks;
+  uint64_t failed_tasks;
+  double throughput;
+  double error_rate;
+} alc_metrics;
+
+typedef struct alc_task {
+  char *id;
+  char *job_id;
+  char *status;             /* pending, assigned, running, completed, failed, cancelled */
+  char *worker_id;          /* current or last worker; NULL when never assigned */
+  char *error;              /* last error; NULL when none */
+  uint32_t attempts;        /* leases handed out so far */
+  uint32_t retries;
+  uint64_t files;           /* files in the task */
+} alc_task;
+
+/* ---- Connection -------------------------------------------------------------------- */
+
+/* Connects to a coordinator and performs the hello handshake.
+ * address: "host:port", "[v6addr]:port"; NULL = $AURALITH_COORDINATOR, else
+ *   ALC_DEFAULT_ADDRESS.
+ * token: auth token; NULL = $AURALITH_AUTH_TOKEN (none when unset or empty).
+ * timeout_s: bound for the connect, the handshake and every later request; <= 0 means
+ *   ALC_DEFAULT_TIMEOUT_S.
+ * Returns a client the caller owns (release with alc_close), or NULL with err set. */
+alc_client *alc_connect(const char *address, alc_role role, const char *token, double timeout_s,
+                        al_err *err);
+
+/* Closes the connection and frees the client (NULL is fine). */
+void alc_close(alc_client *c);
+
+/* The address connected to, as given ("host:port"); owned by the client. */
+const char *alc_address(const alc_client *c);
+/* The coordinator's software version from the handshake ("auralith 0.1.0") or "";
+ * owned by the client. */
+const char *alc_server_version(const alc_client *c);
+/* Changes the per-request timeout (seconds, > 0). */
+void alc_set_timeout(alc_client *c, double timeout_s);
+
+/* ---- Administration (role admin or submitter) ---------------------------------------- */
+
+/* Every worker the coordinator knows. *out is overwritten (treated as uninitialised);
+ * release with alc_worker_list_free. */
+int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err);
+void alc_worker_list_free(alc_worker_list *l);
+
+/* The most recent jobs, oldest first; limit 0 = all. Release with alc_job_list_free. */
+int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err);
+void alc_job_list_free(alc_job_list *l);
+
+/* One job (the original's get_job). Unknown id: ALC_E_NOT_FOUND, "job not found: <id>".
+ * Release *out with alc_job_free. */
+int alc_job_status(alc_client *c, const char *job_id, alc_job *out, al_err *err);
+void alc_job_free(alc_job *j);
+
+/* The original's get_metrics(job_id). Nothing to free. */
+int alc_job_metrics(alc_client *c, const char *job_id, alc_metrics *out, al_err *err);
+/* Same computation on a snapshot already fetched. */
+void alc_metrics_from_job(const alc_job *j, alc_metrics *out);
+
+/* Cancels a job: final; dispatch stops and workers abandon its tasks. A job that
+ * already ended gives ALC_E_BAD_STATE. */
+int alc_cancel_job(alc_client *c, const char *job_id, al_err *err);
+
+/* One task: status, attempts, worker, error. Release with alc_task_free. */
+int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err);
+void alc_task_free(alc_task *t);
+
+/* Switches the scheduling strategy: "round_robin", "least_busy" or "dynamic". */
+int alc_set_strategy(alc_client *c, const char *name, al_err *err);
+
+/* Stops giving a worker new tasks; it finishes what it holds. */
+int alc_drain_worker(alc_client *c, const char *worker_id, al_err *err);
+
+/* ---- Progress events ------------------------------------------------------------------ */
+
+/* Subscribes to a job's progress. When snapshot is not NULL it receives the job's
+ * current state (release with alc_job_free). Events then arrive on every change. */
+int alc_subscribe(alc_client *c, const char *job_id, alc_job *snapshot, al_err *err);
+
+/* Waits up to timeout_s (0 = only what is already here, < 0 = no limit) for the next
+ * progress event of any subscribed job. Returns 1 with *out filled (release with
+ * alc_job_free), 0 when the time ran out (*out zeroed), -1 on error. */
+int alc_next_event(alc_client *c, double timeout_s, alc_job *out, al_err *err);
+
+/* True for the statuses after which a job never changes again. */
+bool alc_status_is_final(const char *status);
+
+/* ---- Submitting (role submitter) ------------------------------------------------------ */
+
+typedef struct alc_job_spec {
+  const char *job_id;          /* NULL: the coordinator makes one */
+  const char *name;            /* NULL: none */
+  const char *input_dir;       /* required */
+  const char *output_dir;      /* required */
+  const char *tokenizers_dir;  /* required */
+  uint32_t max_seq_len;        /* 0 = 4096 */
+  uint64_t shard_size;         /* 0 = 10000 */
+  uint32_t files_per_task;     /* 0 = 500 */
+  double timeout_s;            /* job timeout enforced by the coordinator; 0 = none */
+  double task_timeout_s;       /* 0 = the coordinator's task_timeout */
+} alc_job_spec;
+
+/* Creates a job (no tasks yet). On success *job_id_out receives the job id as a heap
+ * string the caller frees with free(). */
+int alc_submit_job(alc_client *c, const alc_job_spec *spec, char **job_id_out, al_err *err);
+
+/* One task: a slice of the job's file list. Indexes run from 0 without gaps. */
+typedef struct alc_task_spec {
+  uint64_t index;
+  const char *const *files;
+  size_t n_files;
+} alc_task_spec;
+
+/* Adds tasks to a job, in as many frames as ALC_BATCH_MAX_BYTES/ALC_BATCH_MAX_TASKS
+ * need, waiting for each to be acknowledged. Resending tasks already added is
+ * harmless (the coordinator skips indexes it has). */
+int alc_submit_tasks(alc_client *c, const char *job_id, const alc_task_spec *tasks, size_t n,
+                     al_err *err);
+
+/* Splits files (in order) into tasks of files_per_task (0 = 500) starting at index 0
+ * and submits them with alc_submit_tasks. *n_tasks (may be NULL) receives the number
+ * of tasks: max(1, ceil(n_files / files_per_task)); an empty list gives no task. */
+int alc_submit_files(alc_client *c, const char *job_id, const char *const *files, size_t n_files,
+                     uint32_t files_per_task, uint64_t *n_tasks, al_err *err);
+
+/* Declares that the job has exactly total_tasks tasks; it can finish once they do. */
+int alc_seal_job(alc_client *c, const char *job_id, uint64_t total_tasks, al_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,293 @@
+/* The pipeline runner: resolves options against the config, lists the input files,
+ * then runs the job embedded (embedded_hook.h) or on a coordinator: submit, seal,
+ * follow progress events until the job ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/alc_internal.h"
+#include "client/embedded_hook.h"
+#include "client/scan.h"
+
+/* Without any progress event for this long, ask for the job's status (covers a
+ * coordinator that coalesces events) and check the local timeout guard. */
+#define FOLLOW_POLL_S 5.0
+/* Grace beyond the job timeout before giving up locally: the coordinator enforces the
+ * timeout itself and normally reports "timeout" first. */
+#define TIMEOUT_GRACE_S 30.0
+/* How long one wait for an event lasts (bounds the reaction time to *stop). */
+#define FOLLOW_TICK_S 0.25
+
+void alc_pipeline_options_init(alc_pipeline_options *o) { memset(o, 0, sizeof *o); }
+
+void alc_pipeline_result_free(alc_pipeline_result *r) {
+  if (!r) return;
+  free(r->job_id);
+  free(r->status);
+  free(r->coordinator);
+  for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
+  free(r->errors);
+  memset(r, 0, sizeof *r);
+}
+
+int alc_pipeline_exit_code(const char *s) {
+  if (!s) return 1;
+  if (strcmp(s, "completed") == 0 || strcmp(s, "detached") == 0) return 0;
+  if (strcmp(s, "completed_with_errors") == 0) return 3;
+  if (strcmp(s, "failed") == 0) return 4;
+  if (strcmp(s, "cancelled") == 0) return 5;
+  if (strcmp(s, "timeout") == 0) return 6;
+  return 1;
+}
+
+static void set_status(alc_pipeline_result *r, const char *s) {
+  free(r->status);
+  r->status = al_xstrdup(s);
+}
+
+static void result_from_job(alc_pipeline_result *r, const alc_job *j) {
+  set_status(r, j->status);
+  r->total_tasks = j->total_tasks;
+  r->completed_tasks = j->completed_tasks;
+  r->failed_tasks = j->failed_tasks;
+  r->samples = j->samples;
+  r->tokens = j->tokens;
+  for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
+  free(r->errors);
+  r->errors = NULL;
+  r->n_errors = 0;
+  if (j->n_errors) {
+    r->errors = al_xcalloc(j->n_errors, sizeof *r->errors);
+    for (size_t i = 0; i < j->n_errors; i++) r->errors[i] = al_xstrdup(j->errors[i]);
+    r->n_errors = j->n_errors;
+  }
+}
+
+/* The coordinator address: option, environment, then the config (a wildcard listen
+ * address means "this machine"). Heap string. */
+static char *resolve_address(const alc_pipeline_options *o, const cfg_config *cfg) {
+  if (o->coordinator && *o->coordinator) return al_xstrdup(o->coordinator);
+  const char *env = getenv(ALC_ENV_COORDINATOR);
+  if (env && *env) return al_xstrdup(env);
+  const char *host = cfg->coordinator.host;
+  int64_t port = cfg->coordinator.port;
+  if (cfg_is_set(cfg, "job.coordinator_host") || cfg_is_set(cfg, "job.coordinator_port")) {
+    host = cfg->job.coordinator_host;
+    port = cfg->job.coordinator_port;
+  }
+  if (!host || !*host || strcmp(host, "0.0.0.0") == 0) host = "127.0.0.1";
+  if (strcmp(host, "::") == 0) host = "::1";
+  if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
+  if (strchr(host, ':')) return al_xasprintf("[%s]:%lld", host, (long long)port);
+  return al_xasprintf("%s:%lld", host, (long long)port);
+}
+
+static bool stopped(const alc_pipeline_options *o) { return o->stop && *o->stop; }
+
+static void progress(const alc_pipeline_options *o, const alc_job *j) {
+  if (o->on_progress) o->on_progress(o->user_data, j);
+}
+
+/* Follows the job until it ends, the caller stops, or the local timeout guard trips.
+ * *last holds the latest snapshot. */
+static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s, double t0, bool cancel_on_stop,
+                  alc_pipeline_result *r, al_err *err) {
+  alc_job last;
+  if (alc_subscribe(c, r->job_id, &last, err) != 0) return -1;
+  progress(o, &last);
+  double last_heard = al_mono_s();
+  int rc = 0, cancelled = 0;
+  while (!alc_status_is_final(last.status)) {
+    if (stopped(o) && cancel_on_stop && !cancelled) {
+      /* The job cannot outlive this process: end it and follow it to "cancelled". */
+      cancelled = 1;
+      if (alc_cancel_job(c, r->job_id, err) != 0 && err->code != ALC_E_BAD_STATE) {
+        rc = -1;
+        break;
+      }
+    } else if (stopped(o) && !cancel_on_stop) {
+      result_from_job(r, &last);
+      set_status(r, "detached");
+      alc_job_free(&last);
+      return 0;
+    }
+    alc_job ev;
+    int got = alc_next_event(c, FOLLOW_TICK_S, &ev, err);
+    if (got < 0) {
+      rc = -1;
+      break;
+    }
+    double now = al_mono_s();
+    if (got == 1) {
+      if (strcmp(ev.id, r->job_id) == 0) {
+        alc_job_free(&last);
+        last = ev;
+        last_heard = now;
+        progress(o, &last);
+      } else {
+        alc_job_free(&ev);
+      }
+      continue;
+    }
+    if (now - last_heard < FOLLOW_POLL_S) continue;
+    last_heard = now;
+    alc_job cur;
+    if (alc_job_status(c, r->job_id, &cur, err) != 0) {
+      rc = -1;
+      break;
+    }
+    if (cur.completed_tasks != last.completed_tasks || cur.failed_tasks != last.failed_tasks ||
+        strcmp(cur.status, last.status) != 0) {
+      alc_job_free(&last);
+      last = cur;
+      progress(o, &last);
+    } else {
+      alc_job_free(&cur);
+    }
+    if (timeout_s > 0 && now - t0 > timeout_s + TIMEOUT_GRACE_S && !alc_status_is_final(last.status)) {
+      result_from_job(r, &last);
+      set_status(r, "timeout");
+      alc_job_free(&last);
+      return 0;
+    }
+  }
+  if (rc == 0) result_from_job(r, &last);
+  alc_job_free(&last);
+  if (rc != 0 && r->coordinator)
+    al_err_prefix(err, "while following job %s (follow it with: auralith-pipeline job-status --coordinator %s "
+                       "--job-id %s)",
+                  r->job_id, r->coordinator, r->job_id);
+  else if (rc != 0)
+    al_err_prefix(err, "while following job %s", r->job_id);
+  return rc;
+}
+
+int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+                                   bool embedded, alc_pipeline_result *r, al_err *err) {
+  double t0 = al_mono_s();
+  alc_job_spec spec = {0};
+  spec.job_id = p->job_id;
+  spec.name = p->job_name;
+  spec.input_dir = p->input_dir;
+  spec.output_dir = p->output_dir;
+  spec.tokenizers_dir = p->tokenizers_dir;
+  spec.max_seq_len = (uint32_t)p->max_seq_len;
+  spec.shard_size = (uint64_t)p->shard_size;
+  spec.files_per_task = (uint32_t)p->files_per_task;
+  spec.timeout_s = p->timeout_s;
+  int rc = alc_submit_job(c, &spec, &r->job_id, err);
+  uint64_t nt = 0;
+  if (rc == 0)
+    rc = alc_submit_files(c, r->job_id, (const char *const *)p->files, p->n_files, (uint32_t)p->files_per_task, &nt,
+                          err);
+  if (rc == 0) rc = alc_seal_job(c, r->job_id, nt, err);
+  if (rc != 0) {
+    if (r->job_id) al_err_prefix(err, "submitting job %s", r->job_id);
+    return -1;
+  }
+  r->total_tasks = nt;
+  if (o->on_submitted) o->on_submitted(o->user_data, r->job_id, p->n_files, nt);
+  if (o->detach && !embedded) {
+    alc_job j;
+    rc = alc_job_status(c, r->job_id, &j, err);
+    if (rc == 0) {
+      result_from_job(r, &j);
+      set_status(r, "detached");
+      alc_job_free(&j);
+    }
+  } else {
+    rc = follow(c, o, p->timeout_s, t0, embedded, r, err);
+  }
+  return rc;
+}
+
+static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *p, alc_pipeline_result *r,
+                        al_err *err) {
+  const char *token = o->auth_token ? o->auth_token : p->cfg->coordinator.auth_token;
+  /* An empty token means "none" to alc_connect; NULL would consult the environment,
+   * which cfg_load already applied. */
+  alc_client *c = alc_connect(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s, err);
+  if (!c) return -1;
+  int rc = alc_pipeline_submit_and_follow(c, o, p, false, r, err);
+  alc_close(c);
+  return rc;
+}
+
+/* Absolute form of a path without resolving symlinks (workers may run in another
+ * directory than the submitter). Heap string. */
+static char *absolute(const char *path) {
+  if (path[0] == '/') return alc_path_normalize(path);
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) return alc_path_normalize(path);
+  char *joined = al_xasprintf("%s/%s", cwd, path);
+  char *n = alc_path_normalize(joined);
+  free(joined);
+  return n;
+}
+
+static int64_t pick(int64_t given, int64_t from_cfg) { return given > 0 ? given : from_cfg; }
+
+int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_err *err) {
+  memset(r, 0, sizeof *r);
+  al_err_clear(err);
+  double t0 = al_mono_s();
+  if (!o || !o->input_dir || !o->output_dir || !o->tokenizers_dir)
+    return al_err_set(err, ALC_E_ARG, "pipeline: input_dir, output_dir and tokenizers_dir are required");
+  cfg_config cfg;
+  if (o->config_path) {
+    if (cfg_load(o->config_path, &cfg, err) != 0) {
+      cfg_free(&cfg);
+      return -1;
+    }
+  } else {
+    cfg_defaults(&cfg);
+    cfg_apply_env(&cfg);
+  }
+  char *in_abs = absolute(o->input_dir), *out_abs = absolute(o->output_dir), *tok_abs = absolute(o->tokenizers_dir);
+  alc_file_list files;
+  int rc = 0;
+  if (alc_scan_files(in_abs, &files, err) != 0) {
+    rc = -1;
+    goto out;
+  }
+  if (files.n == 0) {
+    rc = al_err_set(err, ALC_E_NO_FILES, "No files found in %s", o->input_dir);
+    goto out;
+  }
+  alc_pipeline_plan plan = {0};
+  plan.cfg = &cfg;
+  plan.input_dir = in_abs;
+  plan.output_dir = out_abs;
+  plan.tokenizers_dir = tok_abs;
+  plan.job_name = o->job_name ? o->job_name : cfg.job.name;
+  plan.job_id = o->job_id;
+  plan.files = files.v;
+  plan.n_files = files.n;
+  plan.max_seq_len = pick(o->max_seq_len, cfg.job.max_seq_len);
+  plan.shard_size = pick(o->shard_size, cfg.job.shard_size);
+  plan.files_per_task = pick(o->files_per_task, cfg.job.files_per_task);
+  plan.timeout_s = o->timeout_s > 0 ? o->timeout_s : cfg.job.timeout;
+  plan.num_workers = (int)pick(o->num_workers, cfg.job.num_workers);
+  if (plan.num_workers < 1) plan.num_workers = 1;
+  if (plan.max_seq_len < 1 || plan.max_seq_len > UINT32_MAX || plan.shard_size < 1 || plan.files_per_task < 1 ||
+      plan.files_per_task > UINT32_MAX) {
+    rc = al_err_set(err, ALC_E_ARG, "pipeline: max_seq_len, shard_size and files_per_task must be positive");
+    goto out;
+  }
+  r->files = files.n;
+  if (o->embedded) {
+    rc = alc_pipeline_run_embedded(o, &plan, r, err);
+  } else {
+    r->coordinator = resolve_address(o, &cfg);
+    rc = run_external(o, &plan, r, err);
+  }
+out:
+  r->elapsed_s = al_mono_s() - t0;
+  alc_file_list_free(&files);
+  cfg_free(&cfg);
+  free(in_abs);
+  free(out_abs);
+  free(tok_abs);
+  return rc;
+}

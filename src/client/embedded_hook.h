@@ -1,0 +1,49 @@
+/* The seam between the pipeline runner (src/client/alc_pipeline.c) and embedded mode.
+ *
+ * alc_pipeline_run() resolves the configuration, lists the input files and, for
+ * embedded mode, calls alc_pipeline_run_embedded() with the plan below. It is defined
+ * in src/client/alc_embedded.c on top of the embedded deployment of src/app (one loop
+ * thread with the coordinator and N workers, clients attached by socketpair), and
+ * drives the job with the same submit/follow code as external mode. */
+#ifndef AL_CLIENT_EMBEDDED_HOOK_H
+#define AL_CLIENT_EMBEDDED_HOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auralith/pipeline.h"
+#include "config/config.h"
+
+/* Everything resolved before a run starts. All pointers are borrowed from the caller
+ * of alc_pipeline_run_embedded for the duration of the call. */
+typedef struct alc_pipeline_plan {
+  const cfg_config *cfg;       /* file + environment; coordinator.* for the scheduler */
+  const char *input_dir;
+  const char *output_dir;
+  const char *tokenizers_dir;
+  const char *job_name;
+  const char *job_id;          /* NULL: make one */
+  char *const *files;          /* sorted, n_files >= 1 */
+  size_t n_files;
+  int64_t max_seq_len;
+  int64_t shard_size;
+  int64_t files_per_task;
+  double timeout_s;
+  int num_workers;             /* >= 1 */
+} alc_pipeline_plan;
+
+/* Runs the plan in this process and fills r as alc_pipeline_run documents (status,
+ * counters, errors, job_id; files and elapsed_s are filled by the caller). Calls
+ * o->on_submitted / o->on_progress when set and honours o->stop. Returns 0 when the
+ * job reached a final status, -1 with err set otherwise. */
+int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_plan *plan,
+                              alc_pipeline_result *r, al_err *err);
+
+/* Submits the plan over a connected client, seals it and follows it to a final
+ * status (external mode; embedded: the same over a socketpair). With embedded true,
+ * o->detach is ignored and o->stop cancels the job instead of detaching. Fills r. */
+int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+                                   bool embedded, alc_pipeline_result *r, al_err *err);
+
+#endif

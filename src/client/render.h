@@ -1,0 +1,48 @@
+/* Text and JSON renderings of client results shared by `auralith-pipeline status`,
+ * `job-status` and `alctl`, so one format exists for each thing. Prefix: alc_.
+ * Text follows the original's CLI (original-behaviour.md §11: 60 '=' rules, "Active
+ * Workers: n", "  • id: CPU=x% Memory=y%", "Progress: c/t", ...) and appends our extra
+ * fields after the original's so scripts written for it keep matching.
+ * JSON uses the original's record field names (id, status, cpu_usage, memory_usage,
+ * total_tasks, ...). The json_t results are new references the caller owns. */
+#ifndef AL_CLIENT_RENDER_H
+#define AL_CLIENT_RENDER_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "auralith/client.h"
+
+/* A line of 60 '=' characters. */
+void alc_render_rule(FILE *f);
+/* rule, title, rule */
+void alc_render_title(FILE *f, const char *title);
+
+/* Workers counted as active: state alive or draining. */
+size_t alc_active_workers(const alc_worker_list *w);
+
+json_t *alc_worker_json(const alc_worker *w);
+json_t *alc_workers_json(const alc_worker_list *w);
+json_t *alc_job_json(const alc_job *j);
+json_t *alc_jobs_json(const alc_job_list *l);
+json_t *alc_task_json(const alc_task *t);
+/* Prints v indented (2 spaces, keys in insertion order) and a newline; steals v. */
+void alc_json_print(FILE *f, json_t *v);
+/* One line, compact (for streams such as `alctl top --json`); steals v. */
+void alc_json_print_line(FILE *f, json_t *v);
+
+/* `status`: title "Distributed System Status", Coordinator, Active Workers, the worker
+ * lines or "[WARNING] No active workers". */
+void alc_render_status_text(FILE *f, const char *address, const alc_worker_list *w);
+json_t *alc_status_json(const char *address, const alc_worker_list *w);
+
+/* `job-status` block after its "Checking status for job" line: rule, "Job: id", rule,
+ * Status, Created, blank, Progress, Throughput, Errors, then our extra lines. */
+void alc_render_job_text(FILE *f, const alc_job *j);
+
+/* Tables for alctl. */
+void alc_render_workers_table(FILE *f, const alc_worker_list *w);
+void alc_render_jobs_table(FILE *f, const alc_job_list *l);
+void alc_render_task_text(FILE *f, const alc_task *t);
+
+#endif

@@ -1,0 +1,27 @@
+/* Maps the YAML configuration (cfg_config) onto coordinator options, so the
+ * `coordinator` command and embedded mode read the same keys the same way. */
+#include "config/config.h"
+#include "coord/coord_server.h"
+
+void coord_options_from_config(coord_options *o, const cfg_config *cfg) {
+  const cfg_coordinator *c = &cfg->coordinator;
+  coord_options_default(o);
+  o->host = c->host;
+  o->port = (int)c->port;
+  o->auth_token = c->auth_token;
+  o->max_frame = c->max_frame_bytes > 0 ? (size_t)c->max_frame_bytes : 0;
+  o->out_soft_limit = c->output_buffer_soft_limit > 0 ? (size_t)c->output_buffer_soft_limit : 0;
+  o->out_hard_limit = c->output_buffer_hard_limit > 0 ? (size_t)c->output_buffer_hard_limit : 0;
+  o->jm.heartbeat_interval = c->heartbeat_interval;
+  o->jm.heartbeat_timeout = c->heartbeat_timeout;
+  o->jm.max_retries = (int)c->max_retries;
+  o->jm.retry_backoff = c->retry_backoff;
+  o->jm.retry_backoff_multiplier = c->retry_backoff_multiplier;
+  o->jm.max_retry_backoff = c->max_retry_backoff;
+  o->jm.task_timeout = c->task_timeout;
+  o->jm.retention = c->retention;
+  o->jm.prefetch = c->prefetch >= 0 ? (int)c->prefetch : 2;
+  o->jm.strategy = c->strategy == CFG_STRATEGY_LEAST_BUSY ? COORD_STRATEGY_LEAST_BUSY
+                   : c->strategy == CFG_STRATEGY_DYNAMIC  ? COORD_STRATEGY_DYNAMIC
+                                                          : COORD_STRATEGY_ROUND_ROBIN;
+}
