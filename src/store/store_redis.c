@@ -171,6 +171,9 @@ static void complete(rs_cmd *c, redisReply *rep) {
   if (rep->type == REDIS_REPLY_ERROR) {
     r.status = STORE_ERROR;
     r.msg = rep->str;
+    if (!c->cb) /* nobody else will hear of it */
+      al_error("state store: Redis refused %s %.*s: %s", c->argv[0], c->argc > 1 ? (int)AL_MIN(c->argvlen[1], 200) : 0,
+               c->argc > 1 ? c->argv[1] : "", rep->str);
     fire(c, &r);
     return;
   }
@@ -223,8 +226,10 @@ unexpected: {
 /* Errors that say "this server cannot serve you right now" rather than "this command
  * is wrong": the command is kept and the connection re-established. */
 static int transient_error(const char *e) {
-  static const char *const prefixes[] = {"LOADING", "READONLY", "MASTERDOWN", "NOAUTH",
-                                         "TRYAGAIN", "BUSY ",    "CLUSTERDOWN"};
+  /* OOM (maxmemory reached) and MISCONF (Redis cannot persist) included: dropping the
+   * write would lose state, keeping it makes the buffer grow and dispatch stop. */
+  static const char *const prefixes[] = {"LOADING", "READONLY", "MASTERDOWN", "NOAUTH", "TRYAGAIN",
+                                         "BUSY ",   "CLUSTERDOWN", "OOM ",     "MISCONF"};
   for (size_t i = 0; i < AL_ARRAY_LEN(prefixes); i++)
     if (strncmp(e, prefixes[i], strlen(prefixes[i])) == 0) return 1;
   return 0;
@@ -769,6 +774,9 @@ static void r_destroy(store *st) {
   drop_context(s);
   s->ready_cb = NULL;
   s->writable_cb = NULL;
+  if (s->user_queued > 0)
+    al_warn("state store: closed with %zu operations (%zu bytes) not confirmed by Redis at %s", s->user_queued,
+            s->queued_bytes, s->addr);
   rs_cmd *c;
   cmd_queue *qs[2] = {&s->inflight, &s->pending};
   for (int i = 0; i < 2; i++)
