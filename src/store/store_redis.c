@@ -658,7 +658,8 @@ static void issue(redis_store *s, int kind, int argc, const char *const *args, c
              "%s %.*s is lost",
              s->queued_bytes, s->addr, s->limit * STORE_REDIS_HARD_FACTOR, STORE_REDIS_HARD_FACTOR, c->argv[0],
              argc > 1 ? (int)AL_MIN(c->argvlen[1], 200) : 0, argc > 1 ? c->argv[1] : "");
-    al_error("%s", msg);
+    if (s->stats.rejected == 1 || s->stats.rejected % 1000 == 0) /* no log flood */
+      al_error("%s (%llu lost so far)", msg, (unsigned long long)s->stats.rejected);
     fire_error(c, msg);
     free(c);
     return;
