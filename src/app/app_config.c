@@ -5,26 +5,7 @@
 
 #include "app/app.h"
 
-void app_coord_options(const cfg_config *cfg, coord_options *o) {
-  const cfg_coordinator *c = &cfg->coordinator;
-  coord_options_default(o);
-  o->host = c->host;
-  o->port = (int)c->port;
-  o->auth_token = c->auth_token;
-  o->max_frame = (size_t)c->max_frame_bytes;
-  o->out_soft_limit = (size_t)c->output_buffer_soft_limit;
-  o->out_hard_limit = (size_t)c->output_buffer_hard_limit;
-  coord_jm_params *p = &o->jm;
-  p->heartbeat_interval = c->heartbeat_interval;
-  p->heartbeat_timeout = c->heartbeat_timeout;
-  p->max_retries = (int)c->max_retries;
-  p->retry_backoff = c->retry_backoff;
-  p->retry_backoff_multiplier = c->retry_backoff_multiplier;
-  p->max_retry_backoff = c->max_retry_backoff;
-  p->task_timeout = c->task_timeout;
-  p->prefetch = (int)c->prefetch;
-  p->strategy = (coord_strategy_kind)coord_strategy_parse(cfg_strategy_name(c->strategy));
-}
+void app_coord_options(const cfg_config *cfg, coord_options *o) { coord_options_from_config(o, cfg); }
 
 void app_worker_options(const cfg_config *cfg, const char *worker_id, const char *host, int port, uint32_t slots,
                         worker_options *o) {

@@ -382,32 +382,32 @@ static size_t collect_candidates(coord_jm *jm) {
  * victim's oldest task is too young, the steal timer is armed for the moment it is
  * not. Returns 1 when a task moved. */
 static int steal_one(coord_jm *jm) {
-  for (size_t i = 0; i < jm->n_workers; i++) {
-    coord_worker *thief = jm->workers[i];
-    if (!thief->connected || thief->draining || thief->queued.n > 0 ||
-        thief->running.n >= (size_t)thief->slots)
-      continue;
-    coord_worker *victim = NULL;
-    for (size_t k = 0; k < jm->n_workers; k++) {
-      coord_worker *v = jm->workers[k];
-      if (v == thief || v->queued.n == 0 || coord_worker_load(v) <= (size_t)v->slots) continue;
-      if (!victim || coord_worker_load(v) > coord_worker_load(victim)) victim = v;
-    }
-    if (!victim) return 0;
-    coord_task *t = victim->queued.head; /* the oldest: it has waited longest */
-    double ready = t->queued_mono + jm->p.steal_after;
-    if (jm_now(jm) < ready) {
-      if (!coord_timer_armed(&jm->steal_timer) || jm->steal_timer.deadline > ready)
-        coord_heap_arm(&jm->heap, &jm->steal_timer, ready);
-      return 0;
-    }
-    t = victim->queued.tail; /* take from the back: the victim starts its head next */
-    al_info("coordinator: worker %s steals task %s from %s", thief->id, t->id, victim->id);
-    task_revoke_requeue(jm, t, "stolen by an idle worker", 1);
-    task_assign(jm, t, thief);
-    return 1;
+  /* one pass for a thief, one for the victim: O(workers) per dispatch */
+  coord_worker *thief = NULL;
+  for (size_t i = 0; i < jm->n_workers && !thief; i++) {
+    coord_worker *w = jm->workers[i];
+    if (w->connected && !w->draining && w->queued.n == 0 && w->running.n < (size_t)w->slots) thief = w;
   }
-  return 0;
+  if (!thief) return 0;
+  coord_worker *victim = NULL;
+  for (size_t k = 0; k < jm->n_workers; k++) {
+    coord_worker *v = jm->workers[k];
+    if (v == thief || v->queued.n == 0 || coord_worker_load(v) <= (size_t)v->slots) continue;
+    if (!victim || coord_worker_load(v) > coord_worker_load(victim)) victim = v;
+  }
+  if (!victim) return 0;
+  coord_task *t = victim->queued.head; /* the oldest: it has waited longest */
+  double ready = t->queued_mono + jm->p.steal_after;
+  if (jm_now(jm) < ready) {
+    if (!coord_timer_armed(&jm->steal_timer) || jm->steal_timer.deadline > ready)
+      coord_heap_arm(&jm->heap, &jm->steal_timer, ready);
+    return 0;
+  }
+  t = victim->queued.tail; /* take from the back: the victim starts its head next */
+  al_info("coordinator: worker %s steals task %s from %s", thief->id, t->id, victim->id);
+  task_revoke_requeue(jm, t, "stolen by an idle worker", 1);
+  task_assign(jm, t, thief);
+  return 1;
 }
 
 /* Round robin over every worker in join order, skipping those without capacity: the
@@ -471,6 +471,7 @@ static void worker_arm_liveness(coord_jm *jm, coord_worker *w) {
 
 coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn) {
   coord_worker *w = coord_jm_worker_find(jm, id);
+  int known = w != NULL;
   if (slots < 1) slots = 1;
   if (w) {
     al_info("coordinator: worker %s rejoined with %zu queued, %zu running", id, w->queued.n,
@@ -487,12 +488,20 @@ coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void
     jm->workers[jm->n_workers++] = w;
     al_info("coordinator: worker %s joined with %d slots", id, slots);
   }
+  int rejoined = known && (w->running.n + w->queued.n) > 0;
   w->slots = slots;
   w->connected = 1;
   w->draining = 0;
   w->conn = conn;
   w->last_seen = jm_now(jm);
   worker_arm_liveness(jm, w);
+  if (rejoined && jm->h.assign) {
+    /* Assignments sent on the old connection may have been lost with it: send every
+     * lease it holds again, same attempt. A worker ignores a lease it already has. */
+    coord_task_list *lists[2] = {&w->running, &w->queued};
+    for (int l = 0; l < 2; l++)
+      for (coord_task *t = lists[l]->head; t; t = t->next) jm->h.assign(jm->h.ud, w, t);
+  }
   dispatch(jm);
   return w;
 }

@@ -231,8 +231,10 @@ coord_strategy_kind coord_jm_strategy(const coord_jm *jm);
 
 /* ---- workers ---- */
 /* A worker says hello. A known id (reconnecting within heartbeat_timeout) gets its
- * record back with its tasks; the previous connection, if any, is detached (conn set
- * to the new one). Returns the worker (owned by the manager). slots >= 1. */
+ * record back with its tasks, and every lease it holds is sent again (assign hook,
+ * same attempt) since messages on the old connection may be lost; the previous
+ * connection, if any, is detached (conn set to the new one). Returns the worker
+ * (owned by the manager). slots >= 1. */
 coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn);
 /* Any message from w: refreshes liveness. */
 void coord_jm_worker_seen(coord_jm *jm, coord_worker *w);

@@ -100,11 +100,24 @@ static void json_int(al_buf *b, long long v) {
   al_buf_append(b, tmp + sizeof tmp - n, n);
 }
 
+/* Keys are plain ASCII literals of ours: no escaping needed. */
 static void json_key(al_buf *b, int *first, const char *k) {
-  if (!*first) al_buf_append(b, ", ", 2);
+  size_t n = strlen(k);
+  al_buf_reserve(b, n + 6);
+  char *p = b->data + b->len;
+  if (!*first) {
+    *p++ = ',';
+    *p++ = ' ';
+  }
   *first = 0;
-  json_str(b, k);
-  al_buf_append(b, ": ", 2);
+  *p++ = '"';
+  memcpy(p, k, n);
+  p += n;
+  *p++ = '"';
+  *p++ = ':';
+  *p++ = ' ';
+  b->len = (size_t)(p - b->data);
+  b->data[b->len] = 0;
 }
 
 /* al_iso_from_wall with the seconds part cached: records are written many times per

@@ -118,6 +118,7 @@ static void hk_worker_gone(void *ud, coord_worker *w) {
 }
 
 static void on_timer(uv_timer_t *h);
+static double hk_now(void *ud);
 
 static void arm_timer(coord_server *s, double deadline) {
   if (s->stopping) return;
@@ -125,12 +126,19 @@ static void arm_timer(coord_server *s, double deadline) {
     uv_timer_stop(&s->timer);
     return;
   }
-  double delay = deadline - al_mono_s();
+  double delay = deadline - hk_now(s);
   uint64_t ms = delay <= 0 ? 0 : (uint64_t)(delay * 1000.0) + 1;
   uv_timer_start(&s->timer, on_timer, ms, 0);
 }
 
 static void hk_timer(void *ud, double deadline) { arm_timer(ud, deadline); }
+
+/* The loop's cached time (refreshed every loop turn): millisecond resolution is
+ * plenty for deadlines and saves a clock read per message. */
+static double hk_now(void *ud) {
+  coord_server *s = ud;
+  return (double)uv_now(s->loop) / 1000.0;
+}
 
 static void on_timer(uv_timer_t *h) {
   coord_server *s = h->data;
@@ -338,10 +346,11 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
 typedef struct submit_ack {
   coord_conn *c;
   uint64_t rid;
+  proto_msg_type reply; /* JOB_ACCEPTED or OK */
   char *job_id;
 } submit_ack;
 
-/* The store holds the job: acknowledge the submission. */
+/* The store holds what the request changed: acknowledge it. */
 static void on_submit_synced(void *ud, const store_reply *r) {
   submit_ack *a = ud;
   coord_conn *c = a->c;
@@ -351,15 +360,30 @@ static void on_submit_synced(void *ud, const store_reply *r) {
                             r->msg ? r->msg : "error");
     } else {
       proto_msg m = {0};
-      m.type = PROTO_MSG_JOB_ACCEPTED;
+      m.type = a->reply;
       m.request_id = a->rid;
-      m.u.job_accepted.job_id = a->job_id;
+      if (a->reply == PROTO_MSG_JOB_ACCEPTED) m.u.job_accepted.job_id = a->job_id;
       coord_conn_send(c, &m);
     }
   }
   free(a->job_id);
   free(a);
   coord_conn_unref(c);
+}
+
+/* Replies once every record the request changed is confirmed by the store (records
+ * written behind are flushed first), so an acknowledged submission survives a
+ * coordinator restart against a durable store. */
+static void ack_when_stored(coord_conn *c, uint64_t rid, proto_msg_type reply, const char *job_id) {
+  coord_server *s = c->srv;
+  submit_ack *a = al_xcalloc(1, sizeof *a);
+  a->c = c;
+  a->rid = rid;
+  a->reply = reply;
+  a->job_id = al_xstrdup(job_id);
+  c->refs++;
+  coord_jm_flush(s->jm);
+  store_sync(s->st, on_submit_synced, a);
 }
 
 static void send_ok(coord_conn *c, uint64_t rid) {
@@ -397,12 +421,7 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
     return;
   }
-  submit_ack *a = al_xcalloc(1, sizeof *a);
-  a->c = c;
-  a->rid = m->request_id;
-  a->job_id = al_xstrdup(j->id);
-  c->refs++;
-  store_sync(s->st, on_submit_synced, a);
+  ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
 
 static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
@@ -424,7 +443,7 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
       return;
     }
   }
-  send_ok(c, m->request_id);
+  ack_when_stored(c, m->request_id, PROTO_MSG_OK, j->id);
 }
 
 static void handle_seal(coord_conn *c, const proto_msg *m) {
@@ -478,7 +497,7 @@ static void handle_list_workers(coord_conn *c, const proto_msg *m) {
   coord_jm *jm = c->srv->jm;
   size_t n = coord_jm_worker_count(jm);
   proto_worker_info *wi = al_xcalloc(n ? n : 1, sizeof *wi);
-  double now = al_mono_s();
+  double now = hk_now(c->srv);
   for (size_t i = 0; i < n; i++) {
     coord_worker *w = coord_jm_worker_at(jm, i);
     wi[i].worker_id = w->id;
@@ -656,7 +675,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
+  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
   s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;

@@ -318,8 +318,12 @@ static void test_disconnect_grace_and_rejoin(void) {
   coord_jm_task_started(e.jm, a, "jg-000000", 1);
   coord_jm_worker_disconnected(e.jm, a);
   env_advance(&e, 0.5);
+  size_t assigns = count_ev(&e, 'A', "a");
   coord_worker *a2 = coord_jm_worker_join(e.jm, "a", 1, NULL);
   CHECK(a2 == a);
+  /* its lease is sent again on the new connection, same attempt */
+  CHECK_EQ_INT(count_ev(&e, 'A', "a"), assigns + 1);
+  CHECK_EQ_INT(last_ev(&e, 'A', "jg-000000")->attempt, 1);
   CHECK_EQ_INT(coord_jm_task_claim(e.jm, a2, "jg-000000", 1), COORD_OK);
   CHECK_EQ_INT(coord_jm_task_claim(e.jm, a2, "jg-000000", 7), COORD_STALE);
   env_advance(&e, 0.7);
