@@ -86,6 +86,11 @@ static double jnum(const json_t *o, const char *k, double def) {
   return json_is_number(v) ? json_number_value(v) : def;
 }
 
+/* A task whose record is missing (written behind and lost in the crash) cannot run
+ * again: its files are unknown. It is settled as failed, so that the job ends with an
+ * honest completed_with_errors instead of silently missing files. */
+#define LOST_RECORD_ERROR "task record lost in a coordinator crash (its files are unknown)"
+
 /* ---------------------------------------------------------------- state */
 
 typedef struct rjob {
@@ -365,7 +370,10 @@ static void apply_job(recov *r, rjob *rj) {
     const char *sid = tr ? jstr(tr, "id") : NULL;
     if (sid && strcmp(sid, t->id) != 0)
       al_warn("recovery: task record %s-%06zu holds id %s; using %s", rj->id, i, sid, t->id);
-    if (!tr) continue;
+    if (!tr) {
+      al_error("recovery: task:%s has no record; it is marked failed (%s)", t->id, LOST_RECORD_ERROR);
+      continue;
+    }
     t->retries = (int)jint(tr, "retries", 0);
     int64_t attempt = jint(tr, "attempt", 0);
     t->attempt = attempt > 0 && attempt < UINT32_MAX ? (uint32_t)attempt : 0;
@@ -373,7 +381,8 @@ static void apply_job(recov *r, rjob *rj) {
 }
 
 static int stored_status_is(const json_t *tr, const char *st) {
-  const char *s = tr ? jstr(tr, "status") : NULL;
+  if (!tr) return strcmp(st, "failed") == 0;
+  const char *s = jstr(tr, "status");
   return s && strcmp(s, st) == 0;
 }
 
@@ -406,7 +415,7 @@ static void settle_finished_tasks(recov *r) {
       } else if (stored_status_is(tr, "failed")) {
         int retries = t->retries;
         t->retries = max_retries; /* the next failure is final */
-        const char *e = jstr(tr, "error");
+        const char *e = tr ? jstr(tr, "error") : LOST_RECORD_ERROR;
         if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 0, NULL, e ? e : "failed before a coordinator restart") ==
             COORD_OK)
           r->rep.failed++;

@@ -13,6 +13,8 @@
  *     index order from task:<id>-NNNNNN (files, retries, attempt);
  *   - completed tasks stay completed with their result, failed tasks stay failed with
  *     their error, and the job's counters follow from them;
+ *   - a task whose record is missing (lost in the crash) is marked failed, with an
+ *     error saying so: its files are unknown, and the job must not look complete;
  *   - every other task (pending, assigned, running) goes back to pending. Its attempt
  *     number is kept and the next assignment increases it, so a worker that comes
  *     back and reports the lease it held before the restart is told to abandon it (its

@@ -171,6 +171,9 @@ static void complete(rs_cmd *c, redisReply *rep) {
   if (rep->type == REDIS_REPLY_ERROR) {
     r.status = STORE_ERROR;
     r.msg = rep->str;
+    if (!c->cb) /* nobody else will hear of it */
+      al_error("state store: Redis refused %s %.*s: %s", c->argv[0], c->argc > 1 ? (int)AL_MIN(c->argvlen[1], 200) : 0,
+               c->argc > 1 ? c->argv[1] : "", rep->str);
     fire(c, &r);
     return;
   }
@@ -223,8 +226,10 @@ unexpected: {
 /* Errors that say "this server cannot serve you right now" rather than "this command
  * is wrong": the command is kept and the connection re-established. */
 static int transient_error(const char *e) {
-  static const char *const prefixes[] = {"LOADING", "READONLY", "MASTERDOWN", "NOAUTH",
-                                         "TRYAGAIN", "BUSY ",    "CLUSTERDOWN"};
+  /* OOM (maxmemory reached) and MISCONF (Redis cannot persist) included: dropping the
+   * write would lose state, keeping it makes the buffer grow and dispatch stop. */
+  static const char *const prefixes[] = {"LOADING", "READONLY", "MASTERDOWN", "NOAUTH", "TRYAGAIN",
+                                         "BUSY ",   "CLUSTERDOWN", "OOM ",     "MISCONF"};
   for (size_t i = 0; i < AL_ARRAY_LEN(prefixes); i++)
     if (strncmp(e, prefixes[i], strlen(prefixes[i])) == 0) return 1;
   return 0;
@@ -528,10 +533,18 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   char msg[AL_ERR_MSG_MAX];
   char ip[64] = "";
   if (status == 0 && res) {
-    if (res->ai_family == AF_INET6)
-      uv_ip6_name((const struct sockaddr_in6 *)(void *)res->ai_addr, ip, sizeof ip);
+    /* IPv4 first when the name has both: Redis is most often bound to an IPv4 address
+     * only (its default "bind 127.0.0.1 -::1" aside), and "localhost" resolves to both */
+    struct addrinfo *pick = res;
+    for (struct addrinfo *a = res; a; a = a->ai_next)
+      if (a->ai_family == AF_INET) {
+        pick = a;
+        break;
+      }
+    if (pick->ai_family == AF_INET6)
+      uv_ip6_name((const struct sockaddr_in6 *)(void *)pick->ai_addr, ip, sizeof ip);
     else
-      uv_ip4_name((const struct sockaddr_in *)(void *)res->ai_addr, ip, sizeof ip);
+      uv_ip4_name((const struct sockaddr_in *)(void *)pick->ai_addr, ip, sizeof ip);
   }
   if (res) uv_freeaddrinfo(res);
   if (status != 0 || !ip[0]) {
@@ -645,7 +658,8 @@ static void issue(redis_store *s, int kind, int argc, const char *const *args, c
              "%s %.*s is lost",
              s->queued_bytes, s->addr, s->limit * STORE_REDIS_HARD_FACTOR, STORE_REDIS_HARD_FACTOR, c->argv[0],
              argc > 1 ? (int)AL_MIN(c->argvlen[1], 200) : 0, argc > 1 ? c->argv[1] : "");
-    al_error("%s", msg);
+    if (s->stats.rejected == 1 || s->stats.rejected % 1000 == 0) /* no log flood */
+      al_error("%s (%llu lost so far)", msg, (unsigned long long)s->stats.rejected);
     fire_error(c, msg);
     free(c);
     return;
@@ -761,6 +775,9 @@ static void r_destroy(store *st) {
   drop_context(s);
   s->ready_cb = NULL;
   s->writable_cb = NULL;
+  if (s->user_queued > 0)
+    al_warn("state store: closed with %zu operations (%zu bytes) not confirmed by Redis at %s", s->user_queued,
+            s->queued_bytes, s->addr);
   rs_cmd *c;
   cmd_queue *qs[2] = {&s->inflight, &s->pending};
   for (int i = 0; i < 2; i++)

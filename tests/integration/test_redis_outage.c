@@ -7,7 +7,8 @@
  *     and keeps everything; past the hard limit operations fail loudly; writable again
  *     after Redis comes back;
  *   - the per-command timeout (server frozen with SIGSTOP): the connection is dropped
- *     and re-made, and the command's callback fires exactly once, after SIGCONT. */
+ *     and re-made, and the command's callback fires exactly once, after SIGCONT;
+ *   - Redis at maxmemory (OOM): writes are kept and land once there is room. */
 #include "../unit/test_store_redis_util.h"
 
 static void test_kill_and_restart(void) {
@@ -221,11 +222,57 @@ static void test_command_timeout(void) {
   free(dir);
 }
 
+/* Redis at maxmemory (OOM errors): writes are kept, not failed, until it has room. */
+static void test_oom_kept(void) {
+  ts_redis R;
+  CHECK_EQ_INT(ts_redis_start(&R, NULL), 0);
+  char *x = cli(R.port, NULL, 0, (const char *[]){"CONFIG", "SET", "maxmemory", "3mb", NULL});
+  free(x);
+  x = cli(R.port, NULL, 0, (const char *[]){"CONFIG", "SET", "maxmemory-policy", "noeviction", NULL});
+  free(x);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  store *s = new_store(&loop, R.port, NULL, 0, "m:");
+  enum { N = 100 };
+  op_rec *o = al_xcalloc(N, sizeof *o);
+  char *val = al_xmalloc(64 * 1024);
+  memset(val, 'y', 64 * 1024);
+  for (int i = 0; i < N; i++) {
+    char k[32];
+    snprintf(k, sizeof k, "v:%d", i);
+    store_set(s, k, val, 64 * 1024, 0, rec_cb, &o[i]);
+  }
+  run_for(&loop, 1.0);
+  int fired = 0, errors = 0;
+  for (int i = 0; i < N; i++) {
+    fired += o[i].calls;
+    errors += o[i].calls && o[i].status != STORE_OK;
+  }
+  CHECK_EQ_INT(errors, 0);
+  CHECK_MSG(fired < N, "all %d writes fit in 3 MB?", fired);
+  x = cli(R.port, NULL, 0, (const char *[]){"CONFIG", "SET", "maxmemory", "0", NULL});
+  free(x);
+  CHECK_EQ_INT(run_until_all(&loop, o, N, 20), 0);
+  for (int i = 0; i < N; i++) {
+    CHECK_EQ_INT(o[i].calls, 1);
+    CHECK_EQ_INT(o[i].status, STORE_OK);
+  }
+  x = cli(R.port, NULL, 0, (const char *[]){"DBSIZE", NULL});
+  CHECK_EQ_STR(x, "100");
+  free(x);
+  free(val);
+  rec_free(o, N);
+  free(o);
+  destroy_and_close(&loop, s);
+  ts_redis_stop(&R);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   al_log_set_level(AL_LOG_ERROR);
   RUN(test_kill_and_restart);
   RUN(test_buffer_limit);
   RUN(test_command_timeout);
+  RUN(test_oom_kept);
   return TEST_REPORT();
 }
