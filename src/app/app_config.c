@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "coord/coord_recover.h"
+#include "store/store_redis.h"
 
 void app_coord_options(const cfg_config *cfg, coord_options *o) { coord_options_from_config(o, cfg); }
 
@@ -56,17 +58,29 @@ int app_parse_hostport(const char *text, int default_port, char *host, size_t ca
 }
 
 int app_open_store(uv_loop_t *loop, const cfg_config *cfg, store **out, al_err *err) {
-  (void)loop;
   *out = NULL;
   if (cfg->coordinator.state_store_type == CFG_STORE_MEMORY) return 0;
-  return al_err_set(err, 1,
-                    "state_store_type 'redis' needs the Redis store, which this build does not include; "
-                    "use state_store_type: memory");
+  store_redis_options o;
+  store_redis_options_from_config(&o, &cfg->coordinator);
+  store *st = store_redis_new(loop, &o, err);
+  if (!st) return -1;
+  if (store_redis_probe(st, err) != 0) {
+    store_destroy(st);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return -1;
+  }
+  *out = st;
+  return 0;
 }
 
-int app_recover(coord_server *srv, store *st, al_err *err) {
-  (void)srv;
-  (void)st;
-  (void)err;
-  return 0;
+static void on_store_writable(void *ud, int writable) {
+  /* dispatch held while Redis was behind: look at the pending queue again */
+  if (writable) coord_jm_on_timer(ud);
+}
+
+int app_recover(uv_loop_t *loop, coord_server *srv, store *st, al_err *err) {
+  if (!st) return 0;
+  coord_jm *jm = coord_server_jm(srv);
+  if (strcmp(st->ops->name, "redis") == 0) store_redis_on_writable(st, on_store_writable, jm);
+  return coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err);
 }

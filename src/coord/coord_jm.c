@@ -431,6 +431,10 @@ static coord_worker *rr_next(coord_jm *jm, const coord_task *t, size_t n) {
 
 static void dispatch(coord_jm *jm) {
   if (jm->dispatching) return; /* re-entered from a completion inside dispatch */
+  if (jm->st && !store_writable(jm->st)) { /* state could not be persisted: hold */
+    report_deadline(jm);
+    return;
+  }
   jm->dispatching = 1;
   while (jm->pending.n > 0) {
     size_t n = collect_candidates(jm);
@@ -732,6 +736,7 @@ int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap) {
     return -1;
   }
   j->sealed = 1;
+  persist_job(jm, j); /* the record says it is sealed (recovery needs to know) */
   job_check_done(jm, j);
   report_deadline(jm);
   return 0;

@@ -186,6 +186,8 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
   json_int(b, (long long)j->samples);
   json_key(b, &f, "tokens");
   json_int(b, (long long)j->tokens);
+  json_key(b, &f, "sealed"); /* ours: a restarted coordinator knows whether more tasks may come */
+  al_buf_puts(b, j->sealed ? "true" : "false");
   if (j->final_error) {
     json_key(b, &f, "error");
     json_str(b, j->final_error);
@@ -239,6 +241,46 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
     json_int(b, (long long)t->result.skipped);
     json_key(b, &g, "status");
     json_str(b, t->result.status ? t->result.status : "success");
+    /* beyond the original's fields: what the job manifest needs after a restart */
+    json_key(b, &g, "tokens");
+    json_int(b, (long long)t->result.tokens);
+    json_key(b, &g, "shards");
+    al_buf_append(b, "[", 1);
+    for (size_t i = 0; i < t->result.n_shards; i++) {
+      const coord_shard_info *si = &t->result.shards[i];
+      int h = 1;
+      al_buf_puts(b, i ? ", {" : "{");
+      json_key(b, &h, "path");
+      json_str(b, si->path);
+      json_key(b, &h, "samples");
+      json_int(b, (long long)si->samples);
+      json_key(b, &h, "tokens");
+      json_int(b, (long long)si->tokens);
+      json_key(b, &h, "bytes");
+      json_int(b, (long long)si->bytes);
+      json_key(b, &h, "sha256");
+      json_str(b, si->sha256);
+      json_key(b, &h, "files");
+      al_buf_append(b, "[", 1);
+      for (size_t k = 0; k < si->n_files; k++) {
+        if (k) al_buf_append(b, ", ", 2);
+        json_str(b, si->files[k]);
+      }
+      al_buf_append(b, "]}", 2);
+    }
+    al_buf_append(b, "]", 1);
+    json_key(b, &g, "skips");
+    al_buf_append(b, "[", 1);
+    for (size_t i = 0; i < t->result.n_skips; i++) {
+      int h = 1;
+      al_buf_puts(b, i ? ", {" : "{");
+      json_key(b, &h, "path");
+      json_str(b, t->result.skips[i].path);
+      json_key(b, &h, "reason");
+      json_str(b, t->result.skips[i].reason);
+      al_buf_append(b, "}", 1);
+    }
+    al_buf_append(b, "]", 1);
     al_buf_append(b, "}", 1);
   }
   if (t->error) {

@@ -10,6 +10,7 @@
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
+#include "coord/coord_recover.h"
 #include "coord/coord_manifest.h"
 
 void coord_options_default(coord_options *o) {
@@ -104,6 +105,7 @@ static void hk_job_finished(void *ud, coord_job *j) {
   /* job_changed already sent the final progress event to subscribers; what is left is
    * the job's manifest, written on the thread pool. */
   coord_server *s = ud;
+  if (!s->o.no_persist) coord_recover_job_finished(s->st, j, s->o.jm.retention);
   if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
 }
 
@@ -422,6 +424,7 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
     return;
   }
+  if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
   ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
 

@@ -102,7 +102,7 @@ static void test_task_json_escaping(void) {
                "\"config\": {\"input_dir\": \"/in\", \"output_dir\": \"/out \\\"quoted\\\"\", "
                "\"tokenizers_dir\": \"/tok\\\\dir\", \"max_seq_len\": 4096, \"shard_size\": 10000}, "
                "\"tasks\": [], \"total_tasks\": 0, \"completed_tasks\": 0, \"failed_tasks\": 0, "
-               "\"retried_tasks\": 0, \"samples_processed\": 0, \"tokens\": 0}");
+               "\"retried_tasks\": 0, \"samples_processed\": 0, \"tokens\": 0, \"sealed\": false}");
   al_buf_free(&b);
   CHECK_EQ_STR(coord_job_status_name(COORD_JOB_COMPLETED_WITH_ERRORS), "completed_with_errors");
   CHECK(coord_job_status_is_final(COORD_JOB_TIMEOUT));
