@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Monitoring and administration with real processes: a coordinator, three workers,
+# Monitoring and administration with real processes: a redis-server, a coordinator
+# keeping its state in it, three workers,
 # `submit-job --external --detach` followed to completion by `job-status`, `status`,
 # and every alctl command (text and --json), then errors once the coordinator is gone.
 source "$(dirname "$0")/lib.sh"
@@ -15,13 +16,18 @@ py() { python3 -c "import json,sys;d=json.loads(sys.stdin.read());print(($1))" <
 expect_py() { CHECKS=$((CHECKS + 1)); local got; got=$(py "$1" 2>&1); [ "$got" = "$2" ] || fail "$1: got '$got', expected '$2' in: $OUT"; }
 lines() { printf '%s' "$OUT" | grep -c "$1"; }
 
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$T" > "$T/redis.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 100); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
 PORT=$(free_port)
 A="127.0.0.1:$PORT"
 cat > "$T/c.yaml" <<Y
 coordinator:
   host: 127.0.0.1
   port: $PORT
-  state_store_type: memory
+  state_store_type: redis
+  state_store_host: 127.0.0.1
+  state_store_port: $RPORT
   heartbeat_interval: 0.5
   heartbeat_timeout: 5
 workers:
@@ -89,6 +95,17 @@ expect_out "Samples: 20"
 run "$BIN" job-status --coordinator "$A" --job-id "$JOB" --json; expect_rc 0
 expect_py 'd["id"], d["status"], d["total_tasks"], d["completed_tasks"], d["failed_tasks"], d["throughput"], d["samples"], d["errors"]' \
   "('$JOB', 'completed', 11, 11, 0, 100.0, 20, [])"
+# The original's keys and JSON fields, read with a plain Redis client.
+rget() { redis-cli -p "$RPORT" --raw GET "$1"; }
+OUT=$(rget "job:$JOB")
+expect_py 'd["id"], d["status"], d["total_tasks"], d["completed_tasks"], d["failed_tasks"]' "('$JOB', 'completed', 11, 11, 0)"
+OUT=$(rget "task:$JOB-000000")
+expect_py 'd["id"], d["job_id"], d["status"], d["retries"], d["result"]["status"], "output_dir" in d, "error" in d' \
+  "('$JOB-000000', '$JOB', 'completed', 0, 'success', True, False)"
+CHECKS=$((CHECKS + 1)); [ "$(redis-cli -p "$RPORT" --raw SISMEMBER jobs:active "$JOB")" = "0" ] || fail "finished job still in jobs:active"
+CHECKS=$((CHECKS + 1)); ttl=$(redis-cli -p "$RPORT" --raw TTL "job:$JOB"); [ "$ttl" -gt 0 ] || fail "finished job has no retention TTL: $ttl"
+CHECKS=$((CHECKS + 1)); ttl=$(redis-cli -p "$RPORT" --raw TTL heartbeat:w1); [ "$ttl" -gt 0 ] && [ "$ttl" -le 5 ] || fail "heartbeat:w1 TTL $ttl, expected 1..5"
+OUT=$(rget metrics:w1); expect_py 'sorted(d.keys())' "['cpu_usage', 'memory_usage', 'samples_processed', 'tasks_completed']"
 run "$BIN" job-status --coordinator "$A" --job-id nope; expect_rc 1 "job-status unknown job"
 CHECKS=$((CHECKS + 1)); [ "$ERR" = "[ERROR] job not found: nope" ] || fail "job-status nope: '$ERR'"
 
