@@ -131,6 +131,21 @@ static int sample_for_file(tok_encoder *enc, tok_modality m, const char *path, u
   }
 }
 
+/* How the worker builds a sample for each modality. A modality with no builder (image,
+ * audio and video in this build) is skipped with "no tokenizer for modality '...'";
+ * a VQ tokenizer plugs in by adding its builder here. Builders return TOK_SAMPLE_* or
+ * -1 with reason filled. */
+typedef int (*sample_builder)(tok_encoder *enc, tok_modality m, const char *path, uint32_t max_seq_len,
+                              tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
+
+static sample_builder builder_for(tok_modality m) {
+  switch (m) {
+    case TOK_MOD_TEXT:
+    case TOK_MOD_CODE: return sample_for_file;
+    default: return NULL;
+  }
+}
+
 void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *env, worker_task_outcome *out) {
   double t0 = al_mono_s();
   memset(out, 0, sizeof *out);
@@ -173,14 +188,15 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, "unclassified");
       continue;
     }
-    if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) {
+    sample_builder build = builder_for(m);
+    if (!build) {
       char r[64];
       snprintf(r, sizeof r, "no tokenizer for modality '%s'", tok_modality_name(m));
       add_skip(out, path, r);
       continue;
     }
     char reason[1100];
-    int st = sample_for_file(enc, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
+    int st = build(enc, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
       continue;
