@@ -49,6 +49,8 @@ struct coord_conn {
 
 struct coord_server {
   uv_loop_t *loop;
+  uint64_t accept_failures;       /* since the last log line about them */
+  double accept_fail_logged_at;   /* monotonic; rate-limits that log line */
   coord_options o;
   store *st;
   int own_store;

@@ -699,7 +699,17 @@ int coord_server_port(const coord_server *s) { return s->port; }
 static void on_connection(uv_stream_t *server, int status) {
   coord_server *s = server->data;
   if (status < 0) {
-    al_warn("coordinator: accept failed: %s", uv_strerror(status));
+    /* Out of file descriptors, every pending connection fails at once and keeps
+     * failing: one line every 5 s with a count, never a line per failure. */
+    s->accept_failures++;
+    double now = al_mono_s();
+    if (now - s->accept_fail_logged_at >= 5.0) {
+      al_warn("coordinator: accept failed %llu time(s) in the last %.0fs: %s%s", (unsigned long long)s->accept_failures,
+              s->accept_fail_logged_at > 0 ? now - s->accept_fail_logged_at : 0.0, uv_strerror(status),
+              status == UV_EMFILE || status == UV_ENFILE ? " (raise the open-files limit: ulimit -n)" : "");
+      s->accept_fail_logged_at = now;
+      s->accept_failures = 0;
+    }
     return;
   }
   coord_conn *c = coord_conn_new(s);
