@@ -674,8 +674,8 @@ coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const 
     snprintf(err, errcap, "job '%s' is sealed; no tasks can be added", j->id);
     return NULL;
   }
-  if (j->total_tasks >= 999999) {
-    snprintf(err, errcap, "job '%s' has the maximum of 999999 tasks", j->id);
+  if (j->total_tasks >= COORD_MAX_TASKS_PER_JOB) {
+    snprintf(err, errcap, "job '%s' has the maximum of %zu tasks", j->id, COORD_MAX_TASKS_PER_JOB);
     return NULL;
   }
   coord_task *t = al_xcalloc(1, sizeof *t);

@@ -27,6 +27,11 @@
 
 #include "store/store.h"
 
+/* Tasks one job may hold. Task ids are "<job_id>-%06zu": six digits at least, more
+ * past 999,999, so ids stay unique and deterministic at any size. The bound only
+ * protects the coordinator's memory from a runaway submitter. */
+#define COORD_MAX_TASKS_PER_JOB ((size_t)100000000)
+
 typedef enum {
   COORD_TASK_PENDING = 0,
   COORD_TASK_ASSIGNED,

@@ -208,7 +208,7 @@ static void on_job(void *ud, const store_reply *rep) {
     int64_t total = jint(rec, "total_tasks", 0);
     if (r->retention > 0) {
       char tkey[512];
-      for (int64_t i = 0; i < total && i < 999999; i++) {
+      for (int64_t i = 0; i < total && i < (int64_t)COORD_MAX_TASKS_PER_JOB; i++) {
         snprintf(tkey, sizeof tkey, "task:%s-%06lld", j->id, (long long)i);
         store_expire(r->st, tkey, r->retention, NULL, NULL);
       }
@@ -221,7 +221,7 @@ static void on_job(void *ud, const store_reply *rep) {
     return;
   }
   int64_t total = jint(rec, "total_tasks", 0);
-  if (total < 0 || total > 999999) {
+  if (total < 0 || total > (int64_t)COORD_MAX_TASKS_PER_JOB) {
     al_error("recovery: %s has total_tasks %lld; skipped", key, (long long)total);
     json_decref(rec);
     r->rep.skipped++;
