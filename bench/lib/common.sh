@@ -13,11 +13,15 @@ al_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # Seconds since the epoch with nanoseconds, as a decimal string.
 al_now() { date +%s.%N; }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now (bounded tries).
+# A TCP port on 127.0.0.1 that nothing listens on right now (bounded tries), chosen below
+# the kernel's ephemeral range: a port in that range can be taken at any moment by an
+# outgoing connection, and then a server cannot bind it.
 al_free_port() {
-  local i port
+  local i port lo=32768
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  [ "$lo" -gt 12000 ] || lo=32768
   for i in $(seq 1 200); do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port=$(( 10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"; return 0
     fi
@@ -44,6 +48,13 @@ al_cleanup() {
 # Start a private redis-server on a free loopback port without persistence.
 # Sets AL_REDIS_PORT and AL_REDIS_PID. Returns non-zero if redis-server is missing.
 al_redis_start() {
+  local try
+  for try in 1 2 3; do # a port can still be taken between the check and the bind
+    al_redis_start_once && return 0
+  done
+  return 1
+}
+al_redis_start_once() {
   command -v redis-server >/dev/null || return 1
   local dir="$AL_WORK/redis"
   mkdir -p "$dir"
@@ -60,7 +71,8 @@ al_redis_start() {
     fi
     sleep 0.05
   done
-  al_log "redis-server did not answer on port $AL_REDIS_PORT"
+  al_log "redis-server did not answer on port $AL_REDIS_PORT: $(tail -n 1 "$dir/redis-$AL_REDIS_PORT.log" 2>/dev/null)"
+  kill "$AL_REDIS_PID" 2>/dev/null
   return 1
 }
 al_redis_stop() {
