@@ -23,11 +23,11 @@ al_profile_misses() {
   local n="$AL_NPROC"
   if grep -P '^tokenizer, prose, 1 thread.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
     al_profile_cmd prof_tok "tokenizer, prose, 1 thread" "$AL_BUILD/bench/bench_tokenize" \
-      --tokenizer "$AL_TOKDIR" --corpus "$AL_CORPUS/prose.txt" --threads 1
+      "$AL_TOKDIR" "$AL_CORPUS/prose.txt" 1 1
   fi
   if grep -P '^tokenizer, code, 1 thread.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
     al_profile_cmd prof_tok_code "tokenizer, code, 1 thread" "$AL_BUILD/bench/bench_tokenize" \
-      --tokenizer "$AL_TOKDIR" --corpus "$AL_CORPUS/code.txt" --threads 1
+      "$AL_TOKDIR" "$AL_CORPUS/code.txt" 1 1
   fi
   if grep -P '^dispatch.*memory store.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
     al_profile_cmd prof_dispatch "dispatch, memory store" "$AL_BUILD/bench/bench_dispatch" \
