@@ -168,6 +168,10 @@ const char *alc_address(const alc_client *c);
 /* The coordinator's software version from the handshake ("auralith 0.1.0") or "";
  * owned by the client. */
 const char *alc_server_version(const alc_client *c);
+/* The dispatch strategy the coordinator used when this connection was opened
+ * ("round_robin", "least_busy", "dynamic"), or "" from a coordinator that does not say.
+ * Borrowed: valid until alc_close. */
+const char *alc_server_strategy(const alc_client *c);
 /* Changes the per-request timeout (seconds, > 0). */
 void alc_set_timeout(alc_client *c, double timeout_s);
 

@@ -58,8 +58,10 @@ int32_t tok_bpe_token_id(const tok_bpe *t, const char *token);
 /* ---- Encoding ------------------------------------------------------------------- */
 typedef struct tok_encoder tok_encoder;
 
-/* Per-thread encoding state over a shared tokenizer (borrowed; must outlive it).
- * cache_entries bounds the word cache (0 = default 65536). Free with tok_encoder_free. */
+/* Per-thread encoding state over a shared tokenizer (borrowed; must outlive the
+ * encoder). The word cache has fixed memory: cache_entries lines of 64 bytes (rounded
+ * up to a power of two; 0 = default 65536 = 4 MiB) plus fixed 256 KiB and 1 MiB levels.
+ * Free with tok_encoder_free. */
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries);
 void tok_encoder_free(tok_encoder *e);
 

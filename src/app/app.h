@@ -31,7 +31,7 @@ int app_parse_hostport(const char *text, int default_port, char *host, size_t ca
 int app_open_store(uv_loop_t *loop, const cfg_config *cfg, store **out, al_err *err);
 /* Reloads unfinished jobs from a durable store into the server's job manager (no-op
  * for NULL / memory). */
-int app_recover(coord_server *srv, store *st, al_err *err);
+int app_recover(uv_loop_t *loop, coord_server *srv, store *st, al_err *err);
 
 /* ---- Embedded deployment ------------------------------------------------------------
  * A thread runs one libuv loop holding the coordinator (memory store) and N workers;

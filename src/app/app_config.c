@@ -4,27 +4,10 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "coord/coord_recover.h"
+#include "store/store_redis.h"
 
-void app_coord_options(const cfg_config *cfg, coord_options *o) {
-  const cfg_coordinator *c = &cfg->coordinator;
-  coord_options_default(o);
-  o->host = c->host;
-  o->port = (int)c->port;
-  o->auth_token = c->auth_token;
-  o->max_frame = (size_t)c->max_frame_bytes;
-  o->out_soft_limit = (size_t)c->output_buffer_soft_limit;
-  o->out_hard_limit = (size_t)c->output_buffer_hard_limit;
-  coord_jm_params *p = &o->jm;
-  p->heartbeat_interval = c->heartbeat_interval;
-  p->heartbeat_timeout = c->heartbeat_timeout;
-  p->max_retries = (int)c->max_retries;
-  p->retry_backoff = c->retry_backoff;
-  p->retry_backoff_multiplier = c->retry_backoff_multiplier;
-  p->max_retry_backoff = c->max_retry_backoff;
-  p->task_timeout = c->task_timeout;
-  p->prefetch = (int)c->prefetch;
-  p->strategy = (coord_strategy_kind)coord_strategy_parse(cfg_strategy_name(c->strategy));
-}
+void app_coord_options(const cfg_config *cfg, coord_options *o) { coord_options_from_config(o, cfg); }
 
 void app_worker_options(const cfg_config *cfg, const char *worker_id, const char *host, int port, uint32_t slots,
                         worker_options *o) {
@@ -75,17 +58,29 @@ int app_parse_hostport(const char *text, int default_port, char *host, size_t ca
 }
 
 int app_open_store(uv_loop_t *loop, const cfg_config *cfg, store **out, al_err *err) {
-  (void)loop;
   *out = NULL;
   if (cfg->coordinator.state_store_type == CFG_STORE_MEMORY) return 0;
-  return al_err_set(err, 1,
-                    "state_store_type 'redis' needs the Redis store, which this build does not include; "
-                    "use state_store_type: memory");
+  store_redis_options o;
+  store_redis_options_from_config(&o, &cfg->coordinator);
+  store *st = store_redis_new(loop, &o, err);
+  if (!st) return -1;
+  if (store_redis_probe(st, err) != 0) {
+    store_destroy(st);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return -1;
+  }
+  *out = st;
+  return 0;
 }
 
-int app_recover(coord_server *srv, store *st, al_err *err) {
-  (void)srv;
-  (void)st;
-  (void)err;
-  return 0;
+static void on_store_writable(void *ud, int writable) {
+  /* dispatch held while Redis was behind: look at the pending queue again */
+  if (writable) coord_jm_on_timer(ud);
+}
+
+int app_recover(uv_loop_t *loop, coord_server *srv, store *st, al_err *err) {
+  if (!st) return 0;
+  coord_jm *jm = coord_server_jm(srv);
+  if (strcmp(st->ops->name, "redis") == 0) store_redis_on_writable(st, on_store_writable, jm);
+  return coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err);
 }

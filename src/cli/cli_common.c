@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auralith/client.h"
+
 int cli_load_config(const cli_cmd *cmd, const char *path, cfg_config *cfg) {
   al_err err;
   al_err_clear(&err);
@@ -21,4 +23,27 @@ void cli_title(const char *title) {
   memset(rule, '=', 60);
   rule[60] = '\0';
   printf("%s\n%s\n%s\n", rule, title, rule);
+}
+
+alc_client *cli_admin_open(const cli_cmd *cmd, int argc, char **argv, cli_values *v, int *exit_code) {
+  int rc = cli_parse(cmd, argc, argv, v);
+  if (rc != CLI_OK) {
+    cli_values_free(v);
+    *exit_code = rc == CLI_HELP ? 0 : 2;
+    return NULL;
+  }
+  double timeout = 10;
+  if (!cli_get_double(v, "timeout", 0.001, 86400, &timeout)) {
+    cli_values_free(v);
+    *exit_code = 2;
+    return NULL;
+  }
+  al_err err;
+  alc_client *c = alc_connect(cli_get(v, "coordinator"), ALC_ROLE_ADMIN, NULL, timeout, &err);
+  if (!c) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    cli_values_free(v);
+    *exit_code = 1;
+  }
+  return c;
 }

@@ -6,6 +6,7 @@
 
 #include "auralith/client.h"
 #include "cli/commands.h"
+#include "cli/cli_common.h"
 #include "cli/opts.h"
 #include "client/render.h"
 
@@ -24,29 +25,17 @@ static const cli_cmd CMD = {"job-status", "Show the status, progress and errors 
 
 int cmd_job_status(int argc, char **argv) {
   cli_values v;
-  int rc = cli_parse(&CMD, argc, argv, &v);
-  if (rc != CLI_OK) {
-    cli_values_free(&v);
-    return rc == CLI_HELP ? 0 : 2;
-  }
-  double timeout = 10;
-  if (!cli_get_double(&v, "timeout", 0.001, 86400, &timeout)) {
-    cli_values_free(&v);
-    return 2;
-  }
-  const char *addr = cli_get(&v, "coordinator");
+  int code;
+  alc_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
+  if (!c) return code;
   const char *id = cli_get(&v, "job-id");
-  bool json = cli_flag(&v, "json");
   al_err err;
-  alc_client *c = alc_connect(addr, ALC_ROLE_ADMIN, NULL, timeout, &err);
   alc_job j = {0};
-  if (!c || alc_job_status(c, id, &j, &err) != 0) {
+  code = 0;
+  if (alc_job_status(c, id, &j, &err) != 0) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
-    alc_close(c);
-    cli_values_free(&v);
-    return 1;
-  }
-  if (json) {
+    code = 1;
+  } else if (cli_flag(&v, "json")) {
     alc_json_print(stdout, alc_job_json(&j));
   } else {
     printf("Checking status for job: %s\n", id);
@@ -55,5 +44,5 @@ int cmd_job_status(int argc, char **argv) {
   alc_job_free(&j);
   alc_close(c);
   cli_values_free(&v);
-  return 0;
+  return code;
 }

@@ -7,6 +7,7 @@
 
 #include "auralith/client.h"
 #include "cli/commands.h"
+#include "cli/cli_common.h"
 #include "cli/opts.h"
 #include "client/render.h"
 
@@ -23,33 +24,23 @@ static const cli_cmd CMD = {"status", "Show the active workers of a running coor
 
 int cmd_status(int argc, char **argv) {
   cli_values v;
-  int rc = cli_parse(&CMD, argc, argv, &v);
-  if (rc != CLI_OK) {
-    cli_values_free(&v);
-    return rc == CLI_HELP ? 0 : 2;
-  }
-  double timeout = 10;
-  if (!cli_get_double(&v, "timeout", 0.001, 86400, &timeout)) {
-    cli_values_free(&v);
-    return 2;
-  }
+  int code;
+  alc_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
+  if (!c) return code;
   const char *addr = cli_get(&v, "coordinator");
-  bool json = cli_flag(&v, "json");
   al_err err;
-  alc_client *c = alc_connect(addr, ALC_ROLE_ADMIN, NULL, timeout, &err);
   alc_worker_list ws = {0};
-  if (!c || alc_list_workers(c, &ws, &err) != 0) {
+  code = 0;
+  if (alc_list_workers(c, &ws, &err) != 0) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
-    alc_close(c);
-    cli_values_free(&v);
-    return 1;
-  }
-  if (json)
+    code = 1;
+  } else if (cli_flag(&v, "json")) {
     alc_json_print(stdout, alc_status_json(addr, &ws));
-  else
+  } else {
     alc_render_status_text(stdout, addr, &ws);
+  }
   alc_worker_list_free(&ws);
   alc_close(c);
   cli_values_free(&v);
-  return 0;
+  return code;
 }

@@ -158,14 +158,21 @@ int alc_job_metrics(alc_client *c, const char *job_id, alc_metrics *out, al_err 
   return 0;
 }
 
-int alc_cancel_job(alc_client *c, const char *job_id, al_err *err) {
-  if (need_id(job_id, "job", err) != 0) return -1;
-  proto_msg req = {0}, rep;
-  req.type = PROTO_MSG_CANCEL_JOB;
-  req.u.cancel_job.job_id = job_id;
-  if (alc_request(c, &req, PROTO_MSG_OK, &rep, err) != 0) return rewrite_not_found(err, "job", job_id);
+/* Sends a request whose reply is a plain ok; an error naming an unknown id is
+ * rewritten as "<kind> not found: <id>" (kind NULL: no rewrite). */
+static int request_ok(alc_client *c, proto_msg *req, const char *kind, const char *id, al_err *err) {
+  proto_msg rep;
+  if (alc_request(c, req, PROTO_MSG_OK, &rep, err) != 0) return kind ? rewrite_not_found(err, kind, id) : -1;
   proto_msg_free(&rep);
   return 0;
+}
+
+int alc_cancel_job(alc_client *c, const char *job_id, al_err *err) {
+  if (need_id(job_id, "job", err) != 0) return -1;
+  proto_msg req = {0};
+  req.type = PROTO_MSG_CANCEL_JOB;
+  req.u.cancel_job.job_id = job_id;
+  return request_ok(c, &req, "job", job_id, err);
 }
 
 int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err) {
@@ -190,20 +197,16 @@ int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err)
 
 int alc_set_strategy(alc_client *c, const char *name, al_err *err) {
   if (!name || !*name) return al_err_set(err, ALC_E_ARG, "no strategy name given (round_robin, least_busy, dynamic)");
-  proto_msg req = {0}, rep;
+  proto_msg req = {0};
   req.type = PROTO_MSG_SET_STRATEGY;
   req.u.set_strategy.name = name;
-  if (alc_request(c, &req, PROTO_MSG_OK, &rep, err) != 0) return -1;
-  proto_msg_free(&rep);
-  return 0;
+  return request_ok(c, &req, NULL, NULL, err);
 }
 
 int alc_drain_worker(alc_client *c, const char *worker_id, al_err *err) {
   if (need_id(worker_id, "worker", err) != 0) return -1;
-  proto_msg req = {0}, rep;
+  proto_msg req = {0};
   req.type = PROTO_MSG_DRAIN;
   req.u.drain.worker_id = worker_id;
-  if (alc_request(c, &req, PROTO_MSG_OK, &rep, err) != 0) return rewrite_not_found(err, "worker", worker_id);
-  proto_msg_free(&rep);
-  return 0;
+  return request_ok(c, &req, "worker", worker_id, err);
 }

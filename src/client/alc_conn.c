@@ -296,6 +296,8 @@ static int handshake(alc_client *c, alc_role role, const char *token, double dea
   int rc = 0;
   if (m.type == PROTO_MSG_WELCOME) {
     free(c->server);
+    free(c->strategy);
+    c->strategy = al_xstrdup(m.u.welcome.strategy ? m.u.welcome.strategy : "");
     c->server = al_xstrdup(m.u.welcome.server ? m.u.welcome.server : "");
   } else if (m.type == PROTO_MSG_REFUSE) {
     rc = al_err_set(err, m.u.refuse.code ? (int)m.u.refuse.code : ALC_E_AUTH,
@@ -398,11 +400,13 @@ void alc_close(alc_client *c) {
   al_buf_free(&c->out);
   free(c->address);
   free(c->server);
+  free(c->strategy);
   free(c);
 }
 
 const char *alc_address(const alc_client *c) { return c ? c->address : ""; }
 const char *alc_server_version(const alc_client *c) { return c ? c->server : ""; }
+const char *alc_server_strategy(const alc_client *c) { return c && c->strategy ? c->strategy : ""; }
 void alc_set_timeout(alc_client *c, double timeout_s) {
   if (c && timeout_s > 0) c->timeout_s = timeout_s;
 }

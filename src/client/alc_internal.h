@@ -16,6 +16,7 @@ struct alc_client {
   int fd;                   /* -1 once closed */
   char *address;            /* as given by the caller */
   char *server;             /* welcome.server, or "" */
+  char *strategy;           /* welcome.strategy, or "" when the coordinator did not say */
   double timeout_s;         /* per request */
   uint64_t next_rid;
   proto_decoder dec;

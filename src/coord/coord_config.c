@@ -19,6 +19,7 @@ void coord_options_from_config(coord_options *o, const cfg_config *cfg) {
   o->jm.retry_backoff_multiplier = c->retry_backoff_multiplier;
   o->jm.max_retry_backoff = c->max_retry_backoff;
   o->jm.task_timeout = c->task_timeout;
+  o->jm.retention = c->retention;
   o->jm.prefetch = c->prefetch >= 0 ? (int)c->prefetch : 2;
   o->jm.strategy = c->strategy == CFG_STRATEGY_LEAST_BUSY ? COORD_STRATEGY_LEAST_BUSY
                    : c->strategy == CFG_STRATEGY_DYNAMIC  ? COORD_STRATEGY_DYNAMIC

@@ -77,6 +77,7 @@ static void on_close(uv_handle_t *h) {
 void coord_conn_close(coord_conn *c, const char *why) {
   if (c->closing) return;
   c->closing = 1;
+  coord_server_hello_done(c);
   if (why) al_debug("coordinator: closing connection %s: %s", c->peer_id ? c->peer_id : "(no hello)", why);
   backlog_remove(c);
   if (c->reading) uv_read_stop(c->stream);
@@ -226,6 +227,10 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   if (conn_process(c, c->srv->o.frames_per_wakeup)) {
     backlog_add(c);
     conn_update_reading(c);
+  } else {
+    /* Everything read was handled: give the read buffer back, so thousands of idle
+     * heartbeating workers cost no buffer memory between their frames. */
+    proto_decoder_trim(&c->dec);
   }
 }
 
@@ -241,6 +246,7 @@ static void conn_update_reading(coord_conn *c) {
 
 void coord_conn_start(coord_conn *c) {
   c->stream->data = c;
+  coord_server_hello_wait(c);
   conn_update_reading(c);
 }
 

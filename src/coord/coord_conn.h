@@ -42,6 +42,9 @@ struct coord_conn {
   size_t n_subs;
   coord_conn *prev, *next;       /* server's list of connections */
   coord_conn *bl_prev, *bl_next; /* server's backlog list */
+  double hello_deadline;         /* monotonic; while on the hello-wait list */
+  int hello_waiting;
+  coord_conn *hw_prev, *hw_next; /* server's hello-wait list, oldest first */
 };
 
 struct coord_server {
@@ -55,6 +58,8 @@ struct coord_server {
   int port;
   uv_timer_t timer;   /* job manager deadlines; after stop: the force-close timer */
   uv_idle_t idle;     /* drives backlogged connections */
+  uv_timer_t hello_timer; /* fires for the oldest connection still owing its hello */
+  coord_conn *hw_head, *hw_tail;
   int idle_active;
   coord_conn *conns;
   size_t n_conns;
@@ -83,6 +88,10 @@ void coord_conn_close_after_flush(coord_conn *c);
 void coord_conn_unref(coord_conn *c);
 /* Processes backlogged connections (idle handle callback). */
 void coord_conn_idle_cb(uv_idle_t *h);
+
+/* The hello-wait list (coord_server.c): connections that owe their hello. */
+void coord_server_hello_wait(coord_conn *c);
+void coord_server_hello_done(coord_conn *c);
 
 /* Implemented by coord_server.c: one frame from c. */
 void coord_server_handle_frame(coord_conn *c, const uint8_t *payload, size_t len);

@@ -12,7 +12,11 @@
 #include "coord/coord_map.h"
 #include "coord/coord_strategy.h"
 
-enum { TK_WORKER = 1, TK_TASK, TK_JOB };
+enum { TK_WORKER = 1, TK_TASK, TK_JOB, TK_STEAL, TK_FLUSH, TK_RETAIN };
+
+/* Job counter updates are written to the store at most this often (write-behind);
+ * creation and final states are written at once. */
+#define JOB_FLUSH_DELAY 0.05
 
 #define CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
@@ -30,6 +34,10 @@ struct coord_jm {
   coord_worker **cand;    /* scratch for dispatch */
   size_t cap_cand;
   coord_task_list pending;
+  coord_timer steal_timer; /* when the oldest not-yet-stealable queued task becomes stealable */
+  coord_timer flush_timer; /* write-behind of dirty job records */
+  coord_job *dirty;        /* jobs whose record must be rewritten */
+  coord_task *dirty_tasks, *dirty_tail; /* tasks whose record must be rewritten */
   size_t n_backoff;
   size_t rr_index;
   uint64_t stale;
@@ -83,14 +91,58 @@ static void set_str(char **dst, const char *src) {
 
 /* ---------------------------------------------------------------- persistence */
 
+/* prefix + id into key (cap bytes), truncating; faster than snprintf on hot paths */
+static void make_key(char *key, size_t cap, const char *prefix, const char *id) {
+  size_t p = strlen(prefix), n = strlen(id);
+  if (p + n + 1 > cap) n = cap - p - 1;
+  memcpy(key, prefix, p);
+  memcpy(key + p, id, n);
+  key[p + n] = 0;
+}
+
+
+static void arm_flush(coord_jm *jm) {
+  if (!coord_timer_armed(&jm->flush_timer)) coord_heap_arm(&jm->heap, &jm->flush_timer, jm_now(jm) + JOB_FLUSH_DELAY);
+}
+
+/* The task changed: its record (and its list membership) is written behind. */
 static void persist_task(coord_jm *jm, coord_task *t) {
-  if (!jm->st) return;
+  if (!jm->st || t->dirty) return;
+  t->dirty = 1;
+  /* FIFO, so that store lists keep dispatch order and LREM finds items near the head */
+  t->dirty_next = NULL;
+  if (jm->dirty_tail) jm->dirty_tail->dirty_next = t;
+  else jm->dirty_tasks = t;
+  jm->dirty_tail = t;
+  arm_flush(jm);
+}
+
+/* Writes task:<id>, and moves the task between store lists when its place changed:
+ * pending_tasks while it waits for capacity, tasks:<wid> while assigned and not
+ * started, no list otherwise. The exact JSON pushed is kept for the LREM. */
+static void write_task(coord_jm *jm, coord_task *t) {
   al_buf *b = &jm->scratch;
   b->len = 0;
   coord_task_to_json(t, b);
   char key[512];
-  snprintf(key, sizeof key, "task:%s", t->id);
+  make_key(key, sizeof key, "task:", t->id);
   store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+  char want[512];
+  want[0] = 0;
+  if (t->place == COORD_IN_PENDING) make_key(want, sizeof want, "pending_tasks", "");
+  else if (t->place == COORD_IN_QUEUED) make_key(want, sizeof want, "tasks:", t->worker->id);
+  if (t->listed_key && strcmp(t->listed_key, want) == 0) return; /* still where the store has it */
+  if (t->listed_key) {
+    store_lrem(jm->st, t->listed_key, t->queue_item, strlen(t->queue_item), NULL, NULL);
+    free(t->listed_key);
+    free(t->queue_item);
+    t->listed_key = t->queue_item = NULL;
+  }
+  if (want[0]) {
+    t->listed_key = al_xstrdup(want);
+    t->queue_item = al_xstrndup(b->data, b->len);
+    store_rpush(jm->st, want, t->queue_item, b->len, NULL, NULL);
+  }
 }
 
 static void persist_job(coord_jm *jm, coord_job *j) {
@@ -101,29 +153,39 @@ static void persist_job(coord_jm *jm, coord_job *j) {
   char key[512];
   snprintf(key, sizeof key, "job:%s", j->id);
   store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
+  j->dirty = 0; /* stays on the dirty list until the flush skips it */
 }
 
-/* A task enters a store list (pending_tasks or tasks:<wid>): the exact JSON pushed is
- * kept so that it can be removed again with LREM when the task leaves. */
-static void queue_enter(coord_jm *jm, coord_task *t, const char *key) {
-  if (!jm->st) return;
-  al_buf b = {0};
-  coord_task_to_json(t, &b);
-  free(t->queue_item);
-  t->queue_item = b.data;
-  store_rpush(jm->st, key, b.data, b.len, NULL, NULL);
+/* Counters changed: the record is rewritten within JOB_FLUSH_DELAY. */
+static void persist_job_soon(coord_jm *jm, coord_job *j) {
+  if (!jm->st || j->dirty) return;
+  j->dirty = 1;
+  j->dirty_next = jm->dirty;
+  jm->dirty = j;
+  arm_flush(jm);
 }
 
-static void queue_leave(coord_jm *jm, coord_task *t, const char *key) {
-  if (!jm->st || !t->queue_item) return;
-  store_lrem(jm->st, key, t->queue_item, strlen(t->queue_item), NULL, NULL);
-  free(t->queue_item);
-  t->queue_item = NULL;
+static void flush_dirty_jobs(coord_jm *jm) {
+  coord_task *t = jm->dirty_tasks;
+  jm->dirty_tasks = jm->dirty_tail = NULL;
+  while (t) {
+    coord_task *next = t->dirty_next;
+    t->dirty_next = NULL;
+    t->dirty = 0;
+    write_task(jm, t);
+    t = next;
+  }
+  coord_job *j = jm->dirty;
+  jm->dirty = NULL;
+  while (j) {
+    coord_job *next = j->dirty_next;
+    j->dirty_next = NULL;
+    if (j->dirty) persist_job(jm, j);
+    j = next;
+  }
 }
 
-static void worker_queue_key(const coord_worker *w, char *key, size_t cap) {
-  snprintf(key, cap, "tasks:%s", w->id);
-}
+
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -139,6 +201,7 @@ void coord_jm_params_default(coord_jm_params *p) {
   p->prefetch = 2;
   p->strategy = COORD_STRATEGY_ROUND_ROBIN;
   p->work_stealing = 1;
+  p->steal_after = 1;
 }
 
 coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store *st) {
@@ -148,6 +211,8 @@ coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store 
   if (h) jm->h = *h;
   jm->st = st;
   jm->reported_deadline = -1;
+  coord_timer_init(&jm->steal_timer, TK_STEAL);
+  coord_timer_init(&jm->flush_timer, TK_FLUSH);
   coord_map_init(&jm->jobs_by_id);
   return jm;
 }
@@ -186,16 +251,15 @@ static void task_free(coord_task *t) {
   coord_task_result_free(&t->result);
   free(t->error);
   free(t->queue_item);
+  free(t->listed_key);
   free(t);
 }
 
 /* Removes t from wherever it sits (queue, worker list, backoff, timers). */
 static void task_detach(coord_jm *jm, coord_task *t) {
-  char key[512];
   switch (t->place) {
   case COORD_IN_PENDING:
     list_remove(&jm->pending, t);
-    queue_leave(jm, t, "pending_tasks");
     break;
   case COORD_IN_BACKOFF:
     coord_heap_cancel(&jm->heap, &t->timer);
@@ -203,8 +267,6 @@ static void task_detach(coord_jm *jm, coord_task *t) {
     break;
   case COORD_IN_QUEUED:
     list_remove(&t->worker->queued, t);
-    worker_queue_key(t->worker, key, sizeof key);
-    queue_leave(jm, t, key);
     break;
   case COORD_IN_RUNNING:
     list_remove(&t->worker->running, t);
@@ -224,7 +286,6 @@ static void to_pending(coord_jm *jm, coord_task *t, int at_head) {
   if (at_head) list_push_head(&jm->pending, t);
   else list_push_tail(&jm->pending, t);
   persist_task(jm, t);
-  queue_enter(jm, t, "pending_tasks");
 }
 
 static double backoff_for(const coord_jm *jm, int retries) {
@@ -254,7 +315,7 @@ static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_
     j->failed_tasks++;
     al_warn("coordinator: task %s failed after %d retries: %s", t->id, t->retries - 1, error);
     persist_task(jm, t);
-    persist_job(jm, j);
+    persist_job_soon(jm, j);
     if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
     job_check_done(jm, j);
     return;
@@ -275,18 +336,16 @@ static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_
 }
 
 static void task_assign(coord_jm *jm, coord_task *t, coord_worker *w) {
-  char key[512];
   task_detach(jm, t);
   t->attempt++;
   t->worker = w;
   t->status = COORD_TASK_ASSIGNED;
   t->place = COORD_IN_QUEUED;
   t->assigned_at = jm_wall(jm);
+  t->queued_mono = jm_now(jm);
   t->started_at = 0;
   list_push_tail(&w->queued, t);
   persist_task(jm, t);
-  worker_queue_key(w, key, sizeof key);
-  queue_enter(jm, t, key);
   if (jm->h.assign) jm->h.assign(jm->h.ud, w, t);
 }
 
@@ -318,27 +377,37 @@ static size_t collect_candidates(coord_jm *jm) {
 }
 
 /* A thief with an idle slot takes one not-started task from the most loaded worker
- * whose queue holds tasks that cannot start yet. Returns 1 when a task moved. */
+ * whose queue holds tasks that cannot start yet. Only tasks queued for steal_after
+ * seconds are taken (a younger one's task_started may be on the wire); when the best
+ * victim's oldest task is too young, the steal timer is armed for the moment it is
+ * not. Returns 1 when a task moved. */
 static int steal_one(coord_jm *jm) {
-  for (size_t i = 0; i < jm->n_workers; i++) {
-    coord_worker *thief = jm->workers[i];
-    if (!thief->connected || thief->draining || thief->queued.n > 0 ||
-        thief->running.n >= (size_t)thief->slots)
-      continue;
-    coord_worker *victim = NULL;
-    for (size_t k = 0; k < jm->n_workers; k++) {
-      coord_worker *v = jm->workers[k];
-      if (v == thief || v->queued.n == 0 || coord_worker_load(v) <= (size_t)v->slots) continue;
-      if (!victim || coord_worker_load(v) > coord_worker_load(victim)) victim = v;
-    }
-    if (!victim) return 0;
-    coord_task *t = victim->queued.tail;
-    al_info("coordinator: worker %s steals task %s from %s", thief->id, t->id, victim->id);
-    task_revoke_requeue(jm, t, "stolen by an idle worker", 1);
-    task_assign(jm, t, thief);
-    return 1;
+  /* one pass for a thief, one for the victim: O(workers) per dispatch */
+  coord_worker *thief = NULL;
+  for (size_t i = 0; i < jm->n_workers && !thief; i++) {
+    coord_worker *w = jm->workers[i];
+    if (w->connected && !w->draining && w->queued.n == 0 && w->running.n < (size_t)w->slots) thief = w;
   }
-  return 0;
+  if (!thief) return 0;
+  coord_worker *victim = NULL;
+  for (size_t k = 0; k < jm->n_workers; k++) {
+    coord_worker *v = jm->workers[k];
+    if (v == thief || v->queued.n == 0 || coord_worker_load(v) <= (size_t)v->slots) continue;
+    if (!victim || coord_worker_load(v) > coord_worker_load(victim)) victim = v;
+  }
+  if (!victim) return 0;
+  coord_task *t = victim->queued.head; /* the oldest: it has waited longest */
+  double ready = t->queued_mono + jm->p.steal_after;
+  if (jm_now(jm) < ready) {
+    if (!coord_timer_armed(&jm->steal_timer) || jm->steal_timer.deadline > ready)
+      coord_heap_arm(&jm->heap, &jm->steal_timer, ready);
+    return 0;
+  }
+  t = victim->queued.tail; /* take from the back: the victim starts its head next */
+  al_info("coordinator: worker %s steals task %s from %s", thief->id, t->id, victim->id);
+  task_revoke_requeue(jm, t, "stolen by an idle worker", 1);
+  task_assign(jm, t, thief);
+  return 1;
 }
 
 /* Round robin over every worker in join order, skipping those without capacity: the
@@ -362,6 +431,10 @@ static coord_worker *rr_next(coord_jm *jm, const coord_task *t, size_t n) {
 
 static void dispatch(coord_jm *jm) {
   if (jm->dispatching) return; /* re-entered from a completion inside dispatch */
+  if (jm->st && !store_writable(jm->st)) { /* state could not be persisted: hold */
+    report_deadline(jm);
+    return;
+  }
   jm->dispatching = 1;
   while (jm->pending.n > 0) {
     size_t n = collect_candidates(jm);
@@ -402,6 +475,7 @@ static void worker_arm_liveness(coord_jm *jm, coord_worker *w) {
 
 coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn) {
   coord_worker *w = coord_jm_worker_find(jm, id);
+  int known = w != NULL;
   if (slots < 1) slots = 1;
   if (w) {
     al_info("coordinator: worker %s rejoined with %zu queued, %zu running", id, w->queued.n,
@@ -418,12 +492,20 @@ coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void
     jm->workers[jm->n_workers++] = w;
     al_info("coordinator: worker %s joined with %d slots", id, slots);
   }
+  int rejoined = known && (w->running.n + w->queued.n) > 0;
   w->slots = slots;
   w->connected = 1;
   w->draining = 0;
   w->conn = conn;
   w->last_seen = jm_now(jm);
   worker_arm_liveness(jm, w);
+  if (rejoined && jm->h.assign) {
+    /* Assignments sent on the old connection may have been lost with it: send every
+     * lease it holds again, same attempt. A worker ignores a lease it already has. */
+    coord_task_list *lists[2] = {&w->running, &w->queued};
+    for (int l = 0; l < 2; l++)
+      for (coord_task *t = lists[l]->head; t; t = t->next) jm->h.assign(jm->h.ud, w, t);
+  }
   dispatch(jm);
   return w;
 }
@@ -442,7 +524,7 @@ void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double m
     char key[512];
     al_buf *b = &jm->scratch;
     char ts[48];
-    b->len = 0;
+      b->len = 0;
     al_buf_printf(b,
                   "{\"worker_id\": \"%s\", \"timestamp\": \"%s\", \"status\": \"alive\", "
                   "\"tasks_completed\": %llu, \"tasks_failed\": %llu, \"samples_processed\": %llu}",
@@ -615,7 +697,7 @@ coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const 
   j->tasks[j->total_tasks++] = t;
   if (j->status == COORD_JOB_PENDING) j->status = COORD_JOB_RUNNING;
   to_pending(jm, t, 0);
-  persist_job(jm, j);
+  persist_job_soon(jm, j);
   dispatch(jm);
   return t;
 }
@@ -630,8 +712,13 @@ static void job_finish(coord_jm *jm, coord_job *j, coord_job_status st) {
   j->status = st;
   j->completed_at = jm_wall(jm);
   coord_heap_cancel(&jm->heap, &j->timer);
+  if (jm->p.retention > 0) { /* the job timer now counts down its retention */
+    j->timer.kind = TK_RETAIN;
+    coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + jm->p.retention);
+  }
   al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)", j->id,
           coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks);
+  flush_dirty_jobs(jm); /* a final state is written at once, with its tasks */
   persist_job(jm, j);
   if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
   if (jm->h.job_finished) jm->h.job_finished(jm->h.ud, j);
@@ -649,6 +736,7 @@ int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap) {
     return -1;
   }
   j->sealed = 1;
+  persist_job(jm, j); /* the record says it is sealed (recovery needs to know) */
   job_check_done(jm, j);
   report_deadline(jm);
   return 0;
@@ -725,10 +813,7 @@ int coord_jm_task_started(coord_jm *jm, coord_worker *w, const char *task_id, ui
   coord_task *t = lease_check(jm, w, "task_started", task_id, attempt, &rc);
   if (!t) return rc;
   if (t->place == COORD_IN_RUNNING) return COORD_OK; /* duplicate */
-  char key[512];
   list_remove(&w->queued, t);
-  worker_queue_key(w, key, sizeof key);
-  queue_leave(jm, t, key);
   list_push_tail(&w->running, t);
   t->place = COORD_IN_RUNNING;
   t->status = COORD_TASK_RUNNING;
@@ -773,7 +858,7 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
     j->completed_tasks++;
     accumulate(j, &t->result);
     persist_task(jm, t);
-    persist_job(jm, j);
+    persist_job_soon(jm, j);
     if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
     job_check_done(jm, j);
   } else {
@@ -815,6 +900,33 @@ static void on_task_deadline(coord_jm *jm, coord_task *t) {
   task_attempt_failed(jm, t, w->id, err);
 }
 
+/* Retention over: drop the finished job from memory and its records from the store. */
+static void job_forget(coord_jm *jm, coord_job *j) {
+  flush_dirty_jobs(jm); /* no dirty list may point into j afterwards */
+  al_info("coordinator: forgetting job %s (%s %gs ago)", j->id, coord_job_status_name(j->status), jm->p.retention);
+  if (jm->h.job_forgotten) jm->h.job_forgotten(jm->h.ud, j);
+  if (jm->st) {
+    char key[512];
+    make_key(key, sizeof key, "job:", j->id);
+    store_del(jm->st, key, NULL, NULL);
+    for (size_t i = 0; i < j->total_tasks; i++) {
+      coord_task *t = j->tasks[i];
+      make_key(key, sizeof key, "task:", t->id);
+      store_del(jm->st, key, NULL, NULL);
+      if (t->listed_key) store_lrem(jm->st, t->listed_key, t->queue_item, strlen(t->queue_item), NULL, NULL);
+    }
+  }
+  size_t i;
+  for (i = 0; i < jm->n_jobs && jm->jobs[i] != j; i++) {
+  }
+  if (i < jm->n_jobs) {
+    memmove(&jm->jobs[i], &jm->jobs[i + 1], (jm->n_jobs - i - 1) * sizeof *jm->jobs);
+    jm->n_jobs--;
+  }
+  coord_map_del(&jm->jobs_by_id, j->id);
+  job_free(j);
+}
+
 void coord_jm_on_timer(coord_jm *jm) {
   double now = jm_now(jm);
   jm->dispatching++; /* one dispatch pass after all expiries */
@@ -829,6 +941,14 @@ void coord_jm_on_timer(coord_jm *jm) {
     case TK_TASK:
       on_task_deadline(jm, CONTAINER(tm, coord_task, timer));
       break;
+    case TK_STEAL:
+      break; /* the dispatch below looks for thieves again */
+    case TK_FLUSH:
+      flush_dirty_jobs(jm);
+      break;
+    case TK_RETAIN:
+      job_forget(jm, CONTAINER(tm, coord_job, timer));
+      break;
     case TK_JOB: {
       coord_job *j = CONTAINER(tm, coord_job, timer);
       char why[128];
@@ -840,6 +960,12 @@ void coord_jm_on_timer(coord_jm *jm) {
   }
   jm->dispatching--;
   dispatch(jm);
+  report_deadline(jm);
+}
+
+void coord_jm_flush(coord_jm *jm) {
+  flush_dirty_jobs(jm);
+  coord_heap_cancel(&jm->heap, &jm->flush_timer);
   report_deadline(jm);
 }
 

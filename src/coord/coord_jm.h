@@ -7,8 +7,9 @@
  * Ownership: the job manager owns every coord_job, coord_task and coord_worker; the
  * pointers it hands out stay valid until the object is freed, which happens only
  * inside coord_jm_* calls: a worker is freed when it is declared dead (after the
- * worker_gone hook), jobs and their tasks when the manager is destroyed. Strings
- * passed in are copied.
+ * worker_gone hook); a finished job and its tasks when its retention expires (inside
+ * coord_jm_on_timer; the job_forgotten hook fires first) or when the manager is
+ * destroyed. Strings passed in are copied.
  *
  * Task state machine (see docs/ARCHITECTURE-coord.md):
  *   pending --assign--> assigned --started--> running --result ok--> completed
@@ -122,7 +123,11 @@ typedef struct coord_task {
   coord_task_result result;
   int has_result;
   char *error;          /* last error, NULL if none */
-  char *queue_item;     /* the JSON pushed to pending_tasks / tasks:<wid>, while there */
+  char *queue_item;     /* the JSON pushed to the store list listed_key, while there */
+  char *listed_key;     /* the store list holding queue_item ("pending_tasks", "tasks:<wid>") */
+  int dirty;            /* changed since task:<id> was last written */
+  struct coord_task *dirty_next;
+  double queued_mono;   /* when it was assigned to its current worker (monotonic) */
   coord_timer timer;    /* backoff release or task_timeout */
   struct coord_task *prev, *next; /* links in the pending queue or a worker list */
 } coord_task;
@@ -154,6 +159,8 @@ struct coord_job {
   int64_t samples, tokens, shards_written, skipped;
   coord_timer timer;   /* job timeout */
   char *final_error;   /* for failed/timeout/cancelled: why */
+  int dirty;           /* counters changed since job:<id> was last written */
+  struct coord_job *dirty_next;
 };
 
 struct coord_worker {
@@ -178,6 +185,10 @@ typedef struct coord_jm_params {
   int prefetch;              /* extra assigned tasks beyond slots per worker */
   coord_strategy_kind strategy;
   int work_stealing;         /* 1 = enabled */
+  double steal_after;        /* s a task must have waited, not started, before it can be
+                              * stolen (its task_started may be in flight); default 1 */
+  double retention;          /* s a finished job is kept (in memory and in the store)
+                              * after its final state; <= 0 = forever (default) */
 } coord_jm_params;
 
 /* Defaults: the original's values (10, 30, 3, 5, x2, 300, 3600), prefetch 2,
@@ -204,6 +215,8 @@ typedef struct coord_jm_hooks {
   /* The earliest deadline changed; arm a timer for it (< 0: nothing armed). When it
    * expires call coord_jm_on_timer. */
   void (*timer)(void *ud, double deadline);
+  /* A finished job's retention expired: j and its tasks are freed after this. */
+  void (*job_forgotten)(void *ud, coord_job *j);
 } coord_jm_hooks;
 
 typedef struct coord_jm coord_jm;
@@ -218,8 +231,10 @@ coord_strategy_kind coord_jm_strategy(const coord_jm *jm);
 
 /* ---- workers ---- */
 /* A worker says hello. A known id (reconnecting within heartbeat_timeout) gets its
- * record back with its tasks; the previous connection, if any, is detached (conn set
- * to the new one). Returns the worker (owned by the manager). slots >= 1. */
+ * record back with its tasks, and every lease it holds is sent again (assign hook,
+ * same attempt) since messages on the old connection may be lost; the previous
+ * connection, if any, is detached (conn set to the new one). Returns the worker
+ * (owned by the manager). slots >= 1. */
 coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void *conn);
 /* Any message from w: refreshes liveness. */
 void coord_jm_worker_seen(coord_jm *jm, coord_worker *w);
@@ -272,6 +287,12 @@ int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint
  * timeouts) and re-reports the next deadline. */
 void coord_jm_on_timer(coord_jm *jm);
 double coord_jm_next_deadline(const coord_jm *jm);
+
+/* Writes every pending record change to the store now. Records are otherwise
+ * written behind, at most JOB_FLUSH_DELAY (50 ms) after the change, so a task that
+ * passes through several states in that time costs one write; final job states are
+ * flushed at once. Call before store_sync when the store must be current. */
+void coord_jm_flush(coord_jm *jm);
 
 /* ---- counters for status and tests ---- */
 size_t coord_jm_pending_count(const coord_jm *jm);

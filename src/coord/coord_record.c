@@ -88,18 +88,65 @@ static void json_str(al_buf *b, const char *s) {
   al_buf_append(b, "\"", 1);
 }
 
+static void json_int(al_buf *b, long long v) {
+  char tmp[24];
+  size_t n = 0;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  do {
+    tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) tmp[sizeof tmp - 1 - n++] = '-';
+  al_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
+/* Keys are plain ASCII literals of ours: no escaping needed. */
 static void json_key(al_buf *b, int *first, const char *k) {
-  if (!*first) al_buf_append(b, ", ", 2);
+  size_t n = strlen(k);
+  al_buf_reserve(b, n + 6);
+  char *p = b->data + b->len;
+  if (!*first) {
+    *p++ = ',';
+    *p++ = ' ';
+  }
   *first = 0;
-  json_str(b, k);
-  al_buf_append(b, ": ", 2);
+  *p++ = '"';
+  memcpy(p, k, n);
+  p += n;
+  *p++ = '"';
+  *p++ = ':';
+  *p++ = ' ';
+  b->len = (size_t)(p - b->data);
+  b->data[b->len] = 0;
+}
+
+/* al_iso_from_wall with the seconds part cached: records are written many times per
+ * second and localtime+strftime dominate otherwise. Same output, byte for byte. */
+static void iso_cached(double wall, char out[64]) {
+  static _Thread_local long long last_sec = -1;
+  static _Thread_local char last_base[48];
+  long long sec = (long long)wall;
+  long usec = (long)((wall - (double)sec) * 1e6);
+  if (usec < 0) usec = 0;
+  if (usec > 999999) usec = 999999;
+  if (sec != last_sec) {
+    char tmp[48];
+    al_iso_from_wall((double)sec, tmp, sizeof tmp); /* whole second: no fraction */
+    snprintf(last_base, sizeof last_base, "%s", tmp);
+    last_sec = sec;
+  }
+  if (usec == 0) memcpy(out, last_base, 48);
+  else snprintf(out, 64, "%s.%06ld", last_base, usec);
 }
 
 static void json_time(al_buf *b, int *first, const char *k, double wall) {
   if (wall <= 0) return;
-  char ts[48];
+  char ts[64];
   json_key(b, first, k);
-  json_str(b, al_iso_from_wall(wall, ts, sizeof ts));
+  iso_cached(wall, ts);
+  al_buf_append(b, "\"", 1);
+  al_buf_puts(b, ts);
+  al_buf_append(b, "\"", 1);
 }
 
 void coord_job_to_json(const coord_job *j, al_buf *b) {
@@ -120,25 +167,27 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
   json_key(b, &g, "tokenizers_dir");
   json_str(b, j->config.tokenizers_dir);
   json_key(b, &g, "max_seq_len");
-  al_buf_printf(b, "%lld", (long long)j->config.max_seq_len);
+  json_int(b, (long long)j->config.max_seq_len);
   json_key(b, &g, "shard_size");
-  al_buf_printf(b, "%lld", (long long)j->config.shard_size);
+  json_int(b, (long long)j->config.shard_size);
   al_buf_append(b, "}", 1);
   json_key(b, &f, "tasks");
   al_buf_puts(b, "[]");
   json_key(b, &f, "total_tasks");
-  al_buf_printf(b, "%zu", j->total_tasks);
+  json_int(b, (long long)j->total_tasks);
   json_key(b, &f, "completed_tasks");
-  al_buf_printf(b, "%zu", j->completed_tasks);
+  json_int(b, (long long)j->completed_tasks);
   json_key(b, &f, "failed_tasks");
-  al_buf_printf(b, "%zu", j->failed_tasks);
+  json_int(b, (long long)j->failed_tasks);
   json_key(b, &f, "retried_tasks");
-  al_buf_printf(b, "%zu", j->retried_tasks);
+  json_int(b, (long long)j->retried_tasks);
   json_time(b, &f, "completed_at", j->completed_at);
   json_key(b, &f, "samples_processed");
-  al_buf_printf(b, "%lld", (long long)j->samples);
+  json_int(b, (long long)j->samples);
   json_key(b, &f, "tokens");
-  al_buf_printf(b, "%lld", (long long)j->tokens);
+  json_int(b, (long long)j->tokens);
+  json_key(b, &f, "sealed"); /* ours: a restarted coordinator knows whether more tasks may come */
+  al_buf_puts(b, j->sealed ? "true" : "false");
   if (j->final_error) {
     json_key(b, &f, "error");
     json_str(b, j->final_error);
@@ -157,9 +206,9 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
   json_key(b, &f, "status");
   json_str(b, coord_task_status_name(t->status));
   json_key(b, &f, "retries");
-  al_buf_printf(b, "%d", t->retries);
+  json_int(b, (long long)t->retries);
   json_key(b, &f, "attempt");
-  al_buf_printf(b, "%u", t->attempt);
+  json_int(b, (long long)t->attempt);
   json_key(b, &f, "files");
   al_buf_append(b, "[", 1);
   for (size_t i = 0; i < t->n_files; i++) {
@@ -172,9 +221,9 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
   json_key(b, &f, "output_dir");
   json_str(b, t->output_dir);
   json_key(b, &f, "max_seq_len");
-  al_buf_printf(b, "%lld", (long long)j->config.max_seq_len);
+  json_int(b, (long long)j->config.max_seq_len);
   json_key(b, &f, "shard_size");
-  al_buf_printf(b, "%lld", (long long)j->config.shard_size);
+  json_int(b, (long long)j->config.shard_size);
   json_key(b, &f, "worker_id");
   json_str(b, t->worker ? t->worker->id : NULL);
   json_time(b, &f, "assigned_at", t->assigned_at);
@@ -185,13 +234,53 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
     int g = 1;
     al_buf_append(b, "{", 1);
     json_key(b, &g, "samples_processed");
-    al_buf_printf(b, "%lld", (long long)t->result.samples_processed);
+    json_int(b, (long long)t->result.samples_processed);
     json_key(b, &g, "shards_written");
-    al_buf_printf(b, "%lld", (long long)t->result.shards_written);
+    json_int(b, (long long)t->result.shards_written);
     json_key(b, &g, "skipped");
-    al_buf_printf(b, "%lld", (long long)t->result.skipped);
+    json_int(b, (long long)t->result.skipped);
     json_key(b, &g, "status");
     json_str(b, t->result.status ? t->result.status : "success");
+    /* beyond the original's fields: what the job manifest needs after a restart */
+    json_key(b, &g, "tokens");
+    json_int(b, (long long)t->result.tokens);
+    json_key(b, &g, "shards");
+    al_buf_append(b, "[", 1);
+    for (size_t i = 0; i < t->result.n_shards; i++) {
+      const coord_shard_info *si = &t->result.shards[i];
+      int h = 1;
+      al_buf_puts(b, i ? ", {" : "{");
+      json_key(b, &h, "path");
+      json_str(b, si->path);
+      json_key(b, &h, "samples");
+      json_int(b, (long long)si->samples);
+      json_key(b, &h, "tokens");
+      json_int(b, (long long)si->tokens);
+      json_key(b, &h, "bytes");
+      json_int(b, (long long)si->bytes);
+      json_key(b, &h, "sha256");
+      json_str(b, si->sha256);
+      json_key(b, &h, "files");
+      al_buf_append(b, "[", 1);
+      for (size_t k = 0; k < si->n_files; k++) {
+        if (k) al_buf_append(b, ", ", 2);
+        json_str(b, si->files[k]);
+      }
+      al_buf_append(b, "]}", 2);
+    }
+    al_buf_append(b, "]", 1);
+    json_key(b, &g, "skips");
+    al_buf_append(b, "[", 1);
+    for (size_t i = 0; i < t->result.n_skips; i++) {
+      int h = 1;
+      al_buf_puts(b, i ? ", {" : "{");
+      json_key(b, &h, "path");
+      json_str(b, t->result.skips[i].path);
+      json_key(b, &h, "reason");
+      json_str(b, t->result.skips[i].reason);
+      al_buf_append(b, "}", 1);
+    }
+    al_buf_append(b, "]", 1);
     al_buf_append(b, "}", 1);
   }
   if (t->error) {

@@ -10,6 +10,7 @@
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
+#include "coord/coord_recover.h"
 #include "coord/coord_manifest.h"
 
 void coord_options_default(coord_options *o) {
@@ -71,7 +72,7 @@ static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48]
   s->sealed = j->sealed != 0;
   size_t n = 0;
   if (j->final_error && n < max_errs) errs[n++] = j->final_error;
-  for (size_t i = 0; i < j->total_tasks && n < max_errs; i++)
+  for (size_t i = 0; j->failed_tasks > 0 && i < j->total_tasks && n < max_errs; i++)
     if (j->tasks[i]->status == COORD_TASK_FAILED && j->tasks[i]->error) errs[n++] = j->tasks[i]->error;
   s->errors = errs;
   s->n_errors = n;
@@ -104,6 +105,7 @@ static void hk_job_finished(void *ud, coord_job *j) {
   /* job_changed already sent the final progress event to subscribers; what is left is
    * the job's manifest, written on the thread pool. */
   coord_server *s = ud;
+  if (!s->o.no_persist) coord_recover_job_finished(s->st, j, s->o.jm.retention);
   if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
 }
 
@@ -118,6 +120,7 @@ static void hk_worker_gone(void *ud, coord_worker *w) {
 }
 
 static void on_timer(uv_timer_t *h);
+static double hk_now(void *ud);
 
 static void arm_timer(coord_server *s, double deadline) {
   if (s->stopping) return;
@@ -125,12 +128,19 @@ static void arm_timer(coord_server *s, double deadline) {
     uv_timer_stop(&s->timer);
     return;
   }
-  double delay = deadline - al_mono_s();
+  double delay = deadline - hk_now(s);
   uint64_t ms = delay <= 0 ? 0 : (uint64_t)(delay * 1000.0) + 1;
   uv_timer_start(&s->timer, on_timer, ms, 0);
 }
 
 static void hk_timer(void *ud, double deadline) { arm_timer(ud, deadline); }
+
+/* The loop's cached time (refreshed every loop turn): millisecond resolution is
+ * plenty for deadlines and saves a clock read per message. */
+static double hk_now(void *ud) {
+  coord_server *s = ud;
+  return (double)uv_now(s->loop) / 1000.0;
+}
 
 static void on_timer(uv_timer_t *h) {
   coord_server *s = h->data;
@@ -186,6 +196,7 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
     return;
   }
   c->hello_done = 1;
+  coord_server_hello_done(c);
   c->role = h->role;
   c->peer_id = al_xstrdup(h->peer_id && *h->peer_id ? h->peer_id : "client");
   proto_msg w = {0};
@@ -195,6 +206,7 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
   w.u.welcome.peer_id = c->peer_id;
   w.u.welcome.server = "auralith " AURALITH_VERSION;
   w.u.welcome.heartbeat_ms = (uint32_t)(s->o.jm.heartbeat_interval * 1000.0);
+  w.u.welcome.strategy = coord_strategy_name(coord_jm_strategy(s->jm));
   coord_conn_send(c, &w);
   if (h->role != PROTO_ROLE_WORKER) return;
   coord_worker *old = coord_jm_worker_find(s->jm, c->peer_id);
@@ -205,6 +217,56 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
     coord_conn_close(oc, "replaced by a new connection of the same worker");
   }
   c->worker = coord_jm_worker_join(s->jm, c->peer_id, h->slots ? (int)h->slots : 1, c);
+}
+
+/* Connections owe a hello within hello_timeout_s. They wait in connect order, so one
+ * timer armed for the oldest deadline covers them all. */
+static void on_hello_timer(uv_timer_t *h);
+
+static void hello_rearm(coord_server *s) {
+  if (s->stopping || uv_is_closing((uv_handle_t *)&s->hello_timer)) return;
+  if (!s->hw_head) {
+    uv_timer_stop(&s->hello_timer);
+    return;
+  }
+  double d = s->hw_head->hello_deadline - al_mono_s();
+  uv_timer_start(&s->hello_timer, on_hello_timer, d <= 0 ? 0 : (uint64_t)(d * 1000.0) + 1, 0);
+}
+
+void coord_server_hello_wait(coord_conn *c) {
+  coord_server *s = c->srv;
+  if (c->hello_done || c->hello_waiting) return;
+  c->hello_waiting = 1;
+  c->hello_deadline = al_mono_s() + s->o.hello_timeout_s;
+  c->hw_next = NULL;
+  c->hw_prev = s->hw_tail;
+  if (s->hw_tail) s->hw_tail->hw_next = c;
+  else s->hw_head = c;
+  s->hw_tail = c;
+  if (s->hw_head == c) hello_rearm(s);
+}
+
+void coord_server_hello_done(coord_conn *c) {
+  coord_server *s = c->srv;
+  if (!c->hello_waiting) return;
+  c->hello_waiting = 0;
+  if (c->hw_prev) c->hw_prev->hw_next = c->hw_next;
+  else s->hw_head = c->hw_next;
+  if (c->hw_next) c->hw_next->hw_prev = c->hw_prev;
+  else s->hw_tail = c->hw_prev;
+  c->hw_prev = c->hw_next = NULL;
+}
+
+static void on_hello_timer(uv_timer_t *h) {
+  coord_server *s = h->data;
+  double now = al_mono_s();
+  while (s->hw_head && s->hw_head->hello_deadline <= now) {
+    coord_conn *c = s->hw_head;
+    coord_server_hello_done(c);
+    coord_conn_send_error(c, 0, PROTO_E_BAD_STATE, "no hello within %gs of connecting", s->o.hello_timeout_s);
+    coord_conn_close_after_flush(c);
+  }
+  hello_rearm(s);
 }
 
 /* ---------------------------------------------------------------- worker messages */
@@ -287,10 +349,11 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
 typedef struct submit_ack {
   coord_conn *c;
   uint64_t rid;
+  proto_msg_type reply; /* JOB_ACCEPTED or OK */
   char *job_id;
 } submit_ack;
 
-/* The store holds the job: acknowledge the submission. */
+/* The store holds what the request changed: acknowledge it. */
 static void on_submit_synced(void *ud, const store_reply *r) {
   submit_ack *a = ud;
   coord_conn *c = a->c;
@@ -300,15 +363,30 @@ static void on_submit_synced(void *ud, const store_reply *r) {
                             r->msg ? r->msg : "error");
     } else {
       proto_msg m = {0};
-      m.type = PROTO_MSG_JOB_ACCEPTED;
+      m.type = a->reply;
       m.request_id = a->rid;
-      m.u.job_accepted.job_id = a->job_id;
+      if (a->reply == PROTO_MSG_JOB_ACCEPTED) m.u.job_accepted.job_id = a->job_id;
       coord_conn_send(c, &m);
     }
   }
   free(a->job_id);
   free(a);
   coord_conn_unref(c);
+}
+
+/* Replies once every record the request changed is confirmed by the store (records
+ * written behind are flushed first), so an acknowledged submission survives a
+ * coordinator restart against a durable store. */
+static void ack_when_stored(coord_conn *c, uint64_t rid, proto_msg_type reply, const char *job_id) {
+  coord_server *s = c->srv;
+  submit_ack *a = al_xcalloc(1, sizeof *a);
+  a->c = c;
+  a->rid = rid;
+  a->reply = reply;
+  a->job_id = al_xstrdup(job_id);
+  c->refs++;
+  coord_jm_flush(s->jm);
+  store_sync(s->st, on_submit_synced, a);
 }
 
 static void send_ok(coord_conn *c, uint64_t rid) {
@@ -346,12 +424,8 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
     return;
   }
-  submit_ack *a = al_xcalloc(1, sizeof *a);
-  a->c = c;
-  a->rid = m->request_id;
-  a->job_id = al_xstrdup(j->id);
-  c->refs++;
-  store_sync(s->st, on_submit_synced, a);
+  if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
+  ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
 
 static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
@@ -373,7 +447,7 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
       return;
     }
   }
-  send_ok(c, m->request_id);
+  ack_when_stored(c, m->request_id, PROTO_MSG_OK, j->id);
 }
 
 static void handle_seal(coord_conn *c, const proto_msg *m) {
@@ -427,7 +501,7 @@ static void handle_list_workers(coord_conn *c, const proto_msg *m) {
   coord_jm *jm = c->srv->jm;
   size_t n = coord_jm_worker_count(jm);
   proto_worker_info *wi = al_xcalloc(n ? n : 1, sizeof *wi);
-  double now = al_mono_s();
+  double now = hk_now(c->srv);
   for (size_t i = 0; i < n; i++) {
     coord_worker *w = coord_jm_worker_at(jm, i);
     wi[i].worker_id = w->id;
@@ -599,18 +673,21 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
   if (s->o.out_hard_limit < s->o.out_soft_limit) s->o.out_hard_limit = s->o.out_soft_limit;
   if (!s->o.max_connections) s->o.max_connections = 65536;
   if (!s->o.frames_per_wakeup) s->o.frames_per_wakeup = 64;
+  if (s->o.hello_timeout_s <= 0) s->o.hello_timeout_s = 10;
   s->st = o->st;
   if (!s->st) {
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, NULL, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer};
-  s->jm = coord_jm_new(&s->o.jm, &h, s->st);
+  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
+  s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
   uv_idle_init(loop, &s->idle);
   s->idle.data = s;
-  s->handles_open = 2;
+  uv_timer_init(loop, &s->hello_timer);
+  s->hello_timer.data = s;
+  s->handles_open = 3;
   (void)err;
   return s;
 }
@@ -725,6 +802,7 @@ static void maybe_close_core(coord_server *s) {
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_server_handle_closed);
   uv_close((uv_handle_t *)&s->idle, on_server_handle_closed);
+  uv_close((uv_handle_t *)&s->hello_timer, on_server_handle_closed);
 }
 
 static void on_force_close(uv_timer_t *h) {
@@ -753,6 +831,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
   s->on_stopped_ud = ud;
   al_info("coordinator: stopping");
   uv_timer_stop(&s->timer);
+  uv_timer_stop(&s->hello_timer);
   if (s->idle_active) uv_idle_stop(&s->idle);
   s->idle_active = 0;
   if (s->listening) {
@@ -766,6 +845,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
       d.u.drain.worker_id = c->worker->id;
       coord_conn_send(c, &d);
     }
+  coord_jm_flush(s->jm); /* records written behind go out before the barrier */
   store_sync(s->st, on_store_flushed, s);
 }
 

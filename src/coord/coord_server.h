@@ -30,10 +30,12 @@ typedef struct coord_options {
   size_t out_hard_limit;     /* queued output above which the peer is cut off; 0 = 64 MiB */
   size_t max_connections;    /* 0 = 65536 */
   unsigned frames_per_wakeup;/* frames handled per connection per loop turn; 0 = 64 */
+  double hello_timeout_s;    /* a connection that sends no hello this long is closed; 0 = 10 */
   coord_jm_params jm;        /* scheduling parameters (coord_jm_params_default) */
   store *st;                 /* borrowed; NULL = the server creates a memory store */
   int quiet;                 /* 1 = do not print the listening line on stdout */
   int no_manifest;           /* 1 = do not write <output_dir>/index.json at job end */
+  int no_persist;            /* 1 = keep state in memory only (no store writes at all) */
 } coord_options;
 
 /* Defaults for everything (host 127.0.0.1, port 8080, jm defaults). */

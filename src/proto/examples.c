@@ -39,7 +39,7 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
       out->u.hello = (proto_hello){PROTO_VERSION, PROTO_ROLE_WORKER, "worker-1", "s3cret", 4, "auralith 0.1.0"};
       break;
     case PROTO_MSG_WELCOME:
-      out->u.welcome = (proto_welcome){PROTO_VERSION, "worker-1", "auralith 0.1.0", 10000};
+      out->u.welcome = (proto_welcome){PROTO_VERSION, "worker-1", "auralith 0.1.0", 10000, "least_busy"};
       break;
     case PROTO_MSG_REFUSE:
       out->u.refuse = (proto_refuse){PROTO_E_VERSION, "protocol version 2 not supported, expected 1"};

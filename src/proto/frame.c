@@ -23,11 +23,12 @@ void proto_decoder_init(proto_decoder *d, size_t max_frame) {
   if (max_frame == 0) max_frame = PROTO_DEFAULT_MAX_FRAME;
   if (max_frame > PROTO_MAX_FRAME_LIMIT) max_frame = PROTO_MAX_FRAME_LIMIT;
   d->max_frame = max_frame;
-  al_err_clear(&d->err);
 }
 
 void proto_decoder_free(proto_decoder *d) {
   free(d->buf);
+  free(d->err);
+  d->err = NULL;
   d->buf = NULL;
   d->cap = d->start = d->scan = d->end = 0;
 }
@@ -35,7 +36,14 @@ void proto_decoder_free(proto_decoder *d) {
 void proto_decoder_reset(proto_decoder *d) {
   d->start = d->scan = d->end = 0;
   d->frames = 0;
-  al_err_clear(&d->err);
+  free(d->err);
+  d->err = NULL;
+}
+
+/* The sticky error, allocated on first use. */
+static al_err *set_err(proto_decoder *d) {
+  if (!d->err) d->err = al_xcalloc(1, sizeof *d->err);
+  return d->err;
 }
 
 static uint32_t read_be32(const uint8_t *p) {
@@ -62,13 +70,13 @@ static int scan_frames(proto_decoder *d) {
   while (d->end - d->scan >= PROTO_HEADER_SIZE) {
     uint32_t len = read_be32(d->buf + d->scan);
     if (len == 0) {
-      al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: zero-length frame",
+      al_err_set(set_err(d), PROTO_E_BAD_FRAME, "frame %llu: zero-length frame",
                  (unsigned long long)scan_frame_number(d));
       fail_stream(d);
       return -1;
     }
     if (len > d->max_frame) {
-      al_err_set(&d->err, PROTO_E_FRAME_TOO_LARGE, "frame %llu: length %lu exceeds the maximum frame size %zu",
+      al_err_set(set_err(d), PROTO_E_FRAME_TOO_LARGE, "frame %llu: length %lu exceeds the maximum frame size %zu",
                  (unsigned long long)scan_frame_number(d), (unsigned long)len, d->max_frame);
       fail_stream(d);
       return -1;
@@ -77,7 +85,7 @@ static int scan_frames(proto_decoder *d) {
     al_err e;
     al_err_clear(&e);
     if (proto_msgpack_check(d->buf + d->scan + PROTO_HEADER_SIZE, len, &e) != 0) {
-      al_err_set(&d->err, PROTO_E_BAD_FRAME, "frame %llu: %s", (unsigned long long)scan_frame_number(d), e.msg);
+      al_err_set(set_err(d), PROTO_E_BAD_FRAME, "frame %llu: %s", (unsigned long long)scan_frame_number(d), e.msg);
       fail_stream(d);
       return -1;
     }
@@ -117,7 +125,7 @@ static void make_room(proto_decoder *d, size_t want) {
 size_t proto_decoder_feed(proto_decoder *d, const void *data, size_t n) {
   const uint8_t *src = data;
   size_t taken = 0;
-  if (d->err.code) return n;
+  if (d->err) return n;
   while (taken < n) {
     /* Copy no further than the end of the current frame's header or payload, so an
      * oversized length is seen before any of its payload is stored. */
@@ -134,7 +142,7 @@ size_t proto_decoder_feed(proto_decoder *d, const void *data, size_t n) {
 }
 
 void proto_decoder_prepare(proto_decoder *d, char **ptr, size_t *room) {
-  if (d->err.code && d->start == d->scan) d->start = d->scan = d->end = 0;
+  if (d->err && d->start == d->scan) d->start = d->scan = d->end = 0;
   size_t want = PROTO_READ_CHUNK;
   if (d->end - d->scan >= PROTO_HEADER_SIZE) want = AL_MAX(want, frame_need(d));
   make_room(d, AL_MIN(want, limit(d)));
@@ -143,14 +151,14 @@ void proto_decoder_prepare(proto_decoder *d, char **ptr, size_t *room) {
 }
 
 void proto_decoder_commit(proto_decoder *d, size_t n) {
-  if (d->err.code) return;
+  if (d->err) return;
   if (n > d->cap - d->end) n = d->cap - d->end;
   d->end += n;
   scan_frames(d);
 }
 
 proto_status proto_decoder_next(proto_decoder *d, const uint8_t **payload, size_t *len) {
-  if (d->scan == d->start) return d->err.code ? PROTO_ERROR : PROTO_NEED_MORE;
+  if (d->scan == d->start) return d->err ? PROTO_ERROR : PROTO_NEED_MORE;
   /* [start, scan) holds complete frames whose length and payload were checked. */
   uint32_t n = read_be32(d->buf + d->start);
   const uint8_t *p = d->buf + d->start + PROTO_HEADER_SIZE;
@@ -164,7 +172,17 @@ proto_status proto_decoder_next(proto_decoder *d, const uint8_t **payload, size_
 
 size_t proto_decoder_buffered(const proto_decoder *d) { return d->end - d->start; }
 
-const al_err *proto_decoder_error(const proto_decoder *d) { return &d->err; }
+void proto_decoder_trim(proto_decoder *d) {
+  if (d->err || d->end != d->start || !d->buf) return;
+  free(d->buf);
+  d->buf = NULL;
+  d->cap = d->start = d->scan = d->end = 0;
+}
+
+const al_err *proto_decoder_error(const proto_decoder *d) {
+  static const al_err none; /* code 0, empty message */
+  return d->err ? d->err : &none;
+}
 
 int proto_frame_append(al_buf *out, const void *payload, size_t len) {
   if (len == 0 || len > PROTO_MAX_FRAME_LIMIT) return -1;

@@ -109,6 +109,7 @@ typedef struct proto_welcome {     /* coordinator -> client: hello accepted */
   const char *peer_id;             /* required: the id the coordinator knows you by */
   const char *server;              /* optional software version of the coordinator */
   uint32_t heartbeat_ms;           /* workers: heartbeat period to use (0 = default) */
+  const char *strategy;            /* optional: the coordinator's dispatch strategy now */
 } proto_welcome;
 
 typedef struct proto_refuse {      /* coordinator -> client: hello refused, then close */

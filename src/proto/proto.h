@@ -76,7 +76,8 @@ typedef struct proto_decoder {
   size_t end;          /* end of buffered data */
   size_t max_frame;    /* payload limit */
   uint64_t frames;     /* frames returned so far (used to number frames in errors) */
-  al_err err;          /* sticky error; err.code != 0 once failed */
+  al_err *err;         /* sticky error, allocated when one happens (an idle decoder
+                          stays small: one per connection); NULL = no error */
 } proto_decoder;
 
 /* max_frame 0 means PROTO_DEFAULT_MAX_FRAME; values above PROTO_MAX_FRAME_LIMIT are
@@ -105,6 +106,11 @@ void proto_decoder_commit(proto_decoder *d, size_t n);
  * payload inside the decoder's buffer (borrowed: valid until the next feed, prepare,
  * commit, reset or free; further next() calls do not invalidate it). */
 proto_status proto_decoder_next(proto_decoder *d, const uint8_t **payload, size_t *len);
+
+/* Releases the buffer when nothing is buffered (no partial frame, no sticky error), so
+ * an idle connection costs no buffer memory; the next prepare/feed allocates again.
+ * Invalidates payload pointers returned earlier. */
+void proto_decoder_trim(proto_decoder *d);
 
 /* Bytes buffered and not yet pulled. Non-zero at end of stream means the peer closed
  * the connection inside a frame. */

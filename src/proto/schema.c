@@ -75,7 +75,8 @@ SCHEMA(s_welcome, "welcome", proto_welcome,
        U32(proto_welcome, version, REQ, "protocol version of the coordinator"),
        STR(proto_welcome, peer_id, REQ, "the id the coordinator knows the client by"),
        STR(proto_welcome, server, OPT, "software version of the coordinator"),
-       U32(proto_welcome, heartbeat_ms, OPT, "workers: heartbeat period to use (0 = default)"));
+       U32(proto_welcome, heartbeat_ms, OPT, "workers: heartbeat period to use (0 = default)"),
+       STR(proto_welcome, strategy, OPT, "the dispatch strategy in use (round_robin, least_busy, dynamic)"));
 SCHEMA(s_refuse, "refuse", proto_refuse,
        U32(proto_refuse, code, REQ, "error code (section 4)"),
        STR(proto_refuse, reason, REQ, "what was wrong and what was expected"));

@@ -21,7 +21,7 @@
  *     callback runs before the call returns. Callers must therefore not hold state
  *     that the callback may invalidate across the call. TTLs are honoured lazily
  *     (an expired key reads as missing).
- *   redis (another module): completes on a later loop iteration.
+ *   redis (store_redis.h): completes on a later loop iteration.
  *
  * Prefix: store_. Keys and values are byte strings; the store copies what it is given,
  * the caller keeps ownership of its arguments. Values passed to callbacks are owned by
@@ -45,6 +45,10 @@ typedef struct store_reply {
   size_t len;          /* length of value */
   int64_t integer;     /* llen/lrem/exists/del: the count */
   const char *msg;     /* STORE_ERROR: a description; store-owned */
+  /* smembers: the members (n_values of them, any order); store-owned like value. */
+  const char *const *values;
+  const size_t *lens;
+  size_t n_values;
 } store_reply;
 
 /* Fired exactly once per operation on the loop thread. */
@@ -70,6 +74,18 @@ typedef struct store_ops {
   /* Frees the store. Callbacks of operations still in flight are fired with
    * STORE_ERROR before this returns (each exactly once). */
   void (*destroy)(store *s);
+  /* ---- sets and expiry (the index of unfinished jobs, retention) ---- */
+  /* SADD / SREM one member; integer = 1 when the set changed. */
+  void (*sadd)(store *s, const char *key, const char *member, store_cb cb, void *ud);
+  void (*srem)(store *s, const char *key, const char *member, store_cb cb, void *ud);
+  /* All members of a set (values/lens/n_values); an absent key is an empty set. */
+  void (*smembers)(store *s, const char *key, store_cb cb, void *ud);
+  /* Sets a key's time to live (ttl_s > 0); integer = 1 when the key exists. */
+  void (*expire)(store *s, const char *key, double ttl_s, store_cb cb, void *ud);
+  /* 1 while the store accepts writes without growing an outage buffer past its limit;
+   * 0 means the caller should stop creating new work (stop dispatching) until it is 1
+   * again. Never blocks; the memory store is always writable. */
+  int (*writable)(store *s);
 } store_ops;
 
 /* Every implementation embeds this as its first member. */
@@ -120,6 +136,25 @@ static inline void store_sync(store *s, store_cb cb, void *ud) {
 static inline void store_destroy(store *s) {
   if (s) s->ops->destroy(s);
 }
+static inline void store_sadd(store *s, const char *key, const char *member, store_cb cb,
+                              void *ud) {
+  s->ops_issued++;
+  s->ops->sadd(s, key, member, cb, ud);
+}
+static inline void store_srem(store *s, const char *key, const char *member, store_cb cb,
+                              void *ud) {
+  s->ops_issued++;
+  s->ops->srem(s, key, member, cb, ud);
+}
+static inline void store_smembers(store *s, const char *key, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->smembers(s, key, cb, ud);
+}
+static inline void store_expire(store *s, const char *key, double ttl_s, store_cb cb, void *ud) {
+  s->ops_issued++;
+  s->ops->expire(s, key, ttl_s, cb, ud);
+}
+static inline int store_writable(store *s) { return s->ops->writable ? s->ops->writable(s) : 1; }
 
 /* The memory store. clock returns the current monotonic time in seconds (used for
  * TTLs); NULL means al_mono_s. Caller owns the result; free with store_destroy. */

@@ -14,14 +14,16 @@ typedef struct mem_item {
   size_t len;
 } mem_item;
 
+enum { MEM_STR = 0, MEM_LIST = 1, MEM_SET = 2 };
+
 typedef struct mem_entry {
   struct mem_entry *next;
   char *key;
   uint64_t hash;
-  int is_list;
+  int kind; /* MEM_STR, MEM_LIST, MEM_SET */
   double expires; /* 0 = never; monotonic seconds */
   mem_item str;
-  /* list: items[head .. head+count) */
+  /* list or set: items[head .. head+count) (a set keeps members unique) */
   mem_item *items;
   size_t head, count, cap;
 } mem_entry;
@@ -100,12 +102,12 @@ static mem_entry *mem_find(mem_store *m, const char *key) {
   return NULL;
 }
 
-static mem_entry *mem_create(mem_store *m, const char *key, int is_list) {
+static mem_entry *mem_create(mem_store *m, const char *key, int kind) {
   if (m->nkeys + 1 > m->nbuckets) mem_resize(m);
   mem_entry *e = al_xcalloc(1, sizeof *e);
   e->key = al_xstrdup(key);
   e->hash = mem_hash(key);
-  e->is_list = is_list;
+  e->kind = kind;
   size_t k = e->hash & (m->nbuckets - 1);
   e->next = m->buckets[k];
   m->buckets[k] = e;
@@ -116,7 +118,7 @@ static mem_entry *mem_create(mem_store *m, const char *key, int is_list) {
 static void reply(store_cb cb, void *ud, int status, const char *v, size_t len, int64_t n,
                   const char *msg) {
   if (!cb) return;
-  store_reply r = {status, v, len, n, msg};
+  store_reply r = {status, v, len, n, msg, NULL, NULL, 0};
   cb(ud, &r);
 }
 
@@ -124,11 +126,11 @@ static void mem_set(store *s, const char *key, const char *val, size_t len, doub
                     store_cb cb, void *ud) {
   mem_store *m = (mem_store *)s;
   mem_entry *e = mem_find(m, key);
-  if (e && e->is_list) {
+  if (e && e->kind != MEM_STR) {
     mem_remove(m, key);
     e = NULL;
   }
-  if (!e) e = mem_create(m, key, 0);
+  if (!e) e = mem_create(m, key, MEM_STR);
   free(e->str.data);
   e->str.data = al_xstrndup(val, len);
   e->str.len = len;
@@ -140,7 +142,7 @@ static void mem_get(store *s, const char *key, store_cb cb, void *ud) {
   mem_store *m = (mem_store *)s;
   mem_entry *e = mem_find(m, key);
   if (!e) { reply(cb, ud, STORE_NOT_FOUND, NULL, 0, 0, NULL); return; }
-  if (e->is_list) { reply(cb, ud, STORE_ERROR, NULL, 0, 0, "WRONGTYPE: key holds a list"); return; }
+  if (e->kind != MEM_STR) { reply(cb, ud, STORE_ERROR, NULL, 0, 0, "WRONGTYPE: key holds a list or set"); return; }
   reply(cb, ud, STORE_OK, e->str.data, e->str.len, 0, NULL);
 }
 
@@ -157,11 +159,11 @@ static void mem_exists(store *s, const char *key, store_cb cb, void *ud) {
 
 static mem_entry *mem_list(mem_store *m, const char *key, int create, store_cb cb, void *ud) {
   mem_entry *e = mem_find(m, key);
-  if (e && !e->is_list) {
-    reply(cb, ud, STORE_ERROR, NULL, 0, 0, "WRONGTYPE: key holds a string");
+  if (e && e->kind != MEM_LIST) {
+    reply(cb, ud, STORE_ERROR, NULL, 0, 0, "WRONGTYPE: key does not hold a list");
     return NULL;
   }
-  if (!e && create) e = mem_create(m, key, 1);
+  if (!e && create) e = mem_create(m, key, MEM_LIST);
   return e;
 }
 
@@ -252,8 +254,125 @@ static void mem_destroy(store *s) {
   free(m);
 }
 
-static const store_ops mem_ops = {"memory", mem_set,  mem_get,  mem_del,  mem_exists, mem_rpush,
-                                  mem_lpop, mem_lrem, mem_llen, mem_sync, mem_destroy};
+/* ---- sets: a small unique array (the set of unfinished jobs stays small); membership
+ * tests are linear. */
+
+static mem_entry *mem_set_entry(mem_store *m, const char *key, int create, store_cb cb, void *ud) {
+  mem_entry *e = mem_find(m, key);
+  if (e && e->kind != MEM_SET) {
+    reply(cb, ud, STORE_ERROR, NULL, 0, 0, "WRONGTYPE: key does not hold a set");
+    return NULL;
+  }
+  if (!e && create) e = mem_create(m, key, MEM_SET);
+  return e;
+}
+
+static size_t mem_set_index(const mem_entry *e, const char *member, size_t len) {
+  for (size_t i = 0; i < e->count; i++) {
+    const mem_item *it = &e->items[e->head + i];
+    if (it->len == len && memcmp(it->data, member, len) == 0) return i;
+  }
+  return SIZE_MAX;
+}
+
+static int mem_wrongtype(mem_store *m, const char *key, int kind) {
+  mem_entry *e = mem_find(m, key);
+  return e && e->kind != kind;
+}
+
+static void mem_sadd(store *s, const char *key, const char *member, store_cb cb, void *ud) {
+  mem_store *m = (mem_store *)s;
+  if (mem_wrongtype(m, key, MEM_SET)) {
+    mem_set_entry(m, key, 0, cb, ud);
+    return;
+  }
+  mem_entry *e = mem_set_entry(m, key, 1, cb, ud);
+  size_t len = strlen(member);
+  if (mem_set_index(e, member, len) != SIZE_MAX) {
+    reply(cb, ud, STORE_OK, NULL, 0, 0, NULL);
+    return;
+  }
+  if (e->head + e->count == e->cap) {
+    if (e->head > 0) {
+      memmove(e->items, e->items + e->head, e->count * sizeof *e->items);
+      e->head = 0;
+    } else {
+      e->cap = e->cap ? e->cap * 2 : 8;
+      e->items = al_xrealloc(e->items, e->cap * sizeof *e->items);
+    }
+  }
+  mem_item *it = &e->items[e->head + e->count++];
+  it->data = al_xstrndup(member, len);
+  it->len = len;
+  reply(cb, ud, STORE_OK, NULL, 0, 1, NULL);
+}
+
+static void mem_srem(store *s, const char *key, const char *member, store_cb cb, void *ud) {
+  mem_store *m = (mem_store *)s;
+  if (mem_wrongtype(m, key, MEM_SET)) {
+    mem_set_entry(m, key, 0, cb, ud);
+    return;
+  }
+  mem_entry *e = mem_set_entry(m, key, 0, cb, ud);
+  size_t i = e ? mem_set_index(e, member, strlen(member)) : SIZE_MAX;
+  if (i == SIZE_MAX) {
+    reply(cb, ud, STORE_OK, NULL, 0, 0, NULL);
+    return;
+  }
+  mem_item *it = &e->items[e->head + i];
+  free(it->data);
+  memmove(it, it + 1, (e->count - i - 1) * sizeof *it);
+  e->count--;
+  mem_list_gc(m, e); /* Redis deletes an empty set too */
+  reply(cb, ud, STORE_OK, NULL, 0, 1, NULL);
+}
+
+static void mem_smembers(store *s, const char *key, store_cb cb, void *ud) {
+  mem_store *m = (mem_store *)s;
+  if (mem_wrongtype(m, key, MEM_SET)) {
+    mem_set_entry(m, key, 0, cb, ud);
+    return;
+  }
+  mem_entry *e = mem_set_entry(m, key, 0, cb, ud);
+  size_t n = e ? e->count : 0;
+  const char **vals = al_xcalloc(n ? n : 1, sizeof *vals);
+  size_t *lens = al_xcalloc(n ? n : 1, sizeof *lens);
+  for (size_t i = 0; i < n; i++) {
+    vals[i] = e->items[e->head + i].data;
+    lens[i] = e->items[e->head + i].len;
+  }
+  if (cb) {
+    store_reply r = {STORE_OK, NULL, 0, (int64_t)n, NULL, vals, lens, n};
+    cb(ud, &r);
+  }
+  free(vals);
+  free(lens);
+}
+
+static void mem_expire(store *s, const char *key, double ttl_s, store_cb cb, void *ud) {
+  mem_store *m = (mem_store *)s;
+  mem_entry *e = mem_find(m, key);
+  if (!e) {
+    reply(cb, ud, STORE_OK, NULL, 0, 0, NULL);
+    return;
+  }
+  if (ttl_s <= 0) { /* as Redis: a non-positive TTL deletes the key */
+    mem_remove(m, key);
+  } else {
+    e->expires = mem_now(m) + ttl_s;
+  }
+  reply(cb, ud, STORE_OK, NULL, 0, 1, NULL);
+}
+
+static int mem_writable(store *s) {
+  (void)s;
+  return 1;
+}
+
+static const store_ops mem_ops = {"memory",  mem_set,      mem_get,    mem_del,     mem_exists,
+                                  mem_rpush, mem_lpop,     mem_lrem,   mem_llen,    mem_sync,
+                                  mem_destroy, mem_sadd,   mem_srem,   mem_smembers, mem_expire,
+                                  mem_writable};
 
 store *store_memory_new(double (*clock)(void *ud), void *clock_ud) {
   mem_store *m = al_xcalloc(1, sizeof *m);
@@ -278,5 +397,5 @@ size_t store_memory_key_count(store *s) {
 size_t store_memory_list_len(store *s, const char *key) {
   mem_store *m = (mem_store *)s;
   mem_entry *e = mem_find(m, key);
-  return e && e->is_list ? e->count : 0;
+  return e && e->kind == MEM_LIST ? e->count : 0;
 }

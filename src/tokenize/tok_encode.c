@@ -438,18 +438,29 @@ static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     out->len += hot->nids;
     return;
   }
-  cache_line *c = &e->cache[(size_t)(h >> 12) & e->cache_mask];
-  if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
-    *hot = *c;
-    ids_reserve(out, CACHE_IDS);
-    memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t));
-    out->len += c->nids;
-    return;
+  /* the large level is 2-way set associative: the newer line of a set comes first */
+  cache_line *set = &e->cache[(size_t)(h >> 12) & e->cache_mask & ~(size_t)1];
+  for (int way = 0; way < 2; way++) {
+    cache_line *c = &set[way];
+    if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+      *hot = *c;
+      if (way == 1) { /* move to the front of its set */
+        cache_line tmp = set[0];
+        set[0] = set[1];
+        set[1] = tmp;
+      }
+      ids_reserve(out, CACHE_IDS);
+      memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t));
+      out->len += hot->nids;
+      return;
+    }
   }
   size_t start = out->len;
   bpe_word(e, w, n, out);
   size_t nids = out->len - start;
   if (nids <= CACHE_IDS) {
+    set[1] = set[0];
+    cache_line *c = &set[0];
     c->tag = tag;
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)nids;
@@ -524,27 +535,11 @@ static const uint8_t ACLASS[128] = {
     2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,
     2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2};
 
-int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
-               int64_t max_length, tok_ids *out, al_err *err) {
+/* Encodes the words of normalised-form-ready text p[0..n) (valid UTF-8, NFC) until
+ * out holds `stop` ids. */
+static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop, tok_ids *out) {
   const struct tok_bpe *t = e->t;
-  out->len = 0;
-  if (!tok_utf8_valid(text, len)) {
-    e->valid.len = 0;
-    tok_utf8_replace(text, len, false, &e->valid);
-    text = e->valid.data;
-    len = e->valid.len;
-  }
-  const unsigned char *p = (const unsigned char *)text;
-  size_t n = len, i = 0;
-  if (tok_nfc_needed(text, len)) {
-    e->nfc.len = 0;
-    if (!tok_nfc(text, len, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
-    p = (const unsigned char *)e->nfc.data;
-    n = e->nfc.len;
-  }
-  if (add_special_tokens) tok_ids_push(out, t->bos);
-  /* Once max_length ids exist, later words cannot survive the truncation. */
-  size_t stop = max_length >= 0 && max_length != TOK_NO_LIMIT ? (size_t)max_length : SIZE_MAX;
+  size_t i = 0;
   while (i < n && out->len < stop) {
     uint32_t cp;
     size_t l;
@@ -594,6 +589,41 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
     }
     encode_word(e, (const char *)p + i, j - i, out);
     i = j;
+  }
+}
+
+/* Input is processed in chunks that end at an ASCII whitespace or control byte: such a
+ * byte never belongs to a UTF-8 sequence (valid or not), ends every word, and NFC never
+ * acts across it. So decoding, NFC and the word split of each chunk are independent,
+ * and a max_length stops the work early instead of normalising the whole input. */
+#define CHUNK 65536
+int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
+               int64_t max_length, tok_ids *out, al_err *err) {
+  const struct tok_bpe *t = e->t;
+  out->len = 0;
+  if (add_special_tokens) tok_ids_push(out, t->bos);
+  /* Once max_length ids exist, later words cannot survive the truncation. */
+  size_t stop = max_length >= 0 && max_length != TOK_NO_LIMIT ? (size_t)max_length : SIZE_MAX;
+  size_t pos = 0;
+  while (pos < len && out->len < stop) {
+    size_t end = len - pos > CHUNK ? pos + CHUNK : len;
+    while (end < len && (unsigned char)text[end - 1] > 0x20) end++;
+    const char *c = text + pos;
+    size_t cn = end - pos;
+    pos = end;
+    if (!tok_utf8_valid(c, cn)) {
+      e->valid.len = 0;
+      tok_utf8_replace(c, cn, false, &e->valid);
+      c = e->valid.data;
+      cn = e->valid.len;
+    }
+    if (tok_nfc_needed(c, cn)) {
+      e->nfc.len = 0;
+      if (!tok_nfc(c, cn, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
+      c = e->nfc.data;
+      cn = e->nfc.len;
+    }
+    encode_words(e, (const unsigned char *)c, cn, stop, out);
   }
   if (add_special_tokens) tok_ids_push(out, t->eos);
   if (max_length != TOK_NO_LIMIT) {

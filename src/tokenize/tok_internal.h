@@ -10,20 +10,30 @@
 #include "common/al.h"
 
 static inline uint64_t tok_hash_bytes(const void *p, size_t n) {
-  /* FNV-1a over 8-byte words, then a final mix: fast for short words. */
+  /* 8-byte words with overlapping loads for the tail: fast for short words. */
   const unsigned char *s = (const unsigned char *)p;
   uint64_t h = 0xcbf29ce484222325ull ^ (n * 0x9e3779b97f4a7c15ull);
-  while (n >= 8) {
-    uint64_t w;
-    __builtin_memcpy(&w, s, 8);
+  uint64_t w;
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      __builtin_memcpy(&w, s + i, 8);
+      h = (h ^ w) * 0x100000001b3ull;
+      h ^= h >> 29;
+    }
+    if (i < n) {
+      __builtin_memcpy(&w, s + n - 8, 8);
+      h = (h ^ w) * 0x100000001b3ull;
+    }
+  } else if (n >= 4) {
+    uint32_t a, b;
+    __builtin_memcpy(&a, s, 4);
+    __builtin_memcpy(&b, s + n - 4, 4);
+    h = (h ^ (((uint64_t)a << 32) | b)) * 0x100000001b3ull;
+  } else if (n > 0) {
+    w = (uint64_t)s[0] | ((uint64_t)s[n / 2] << 8) | ((uint64_t)s[n - 1] << 16);
     h = (h ^ w) * 0x100000001b3ull;
-    h ^= h >> 29;
-    s += 8;
-    n -= 8;
   }
-  uint64_t w = 0;
-  for (size_t i = 0; i < n; i++) w |= (uint64_t)s[i] << (8 * i);
-  h = (h ^ w) * 0x100000001b3ull;
   h ^= h >> 32;
   h *= 0xd6e8feb86659fd93ull;
   h ^= h >> 32;
@@ -68,8 +78,9 @@ const struct tok_pair_slot *tok_pairmap_get(const tok_pairmap *m, int32_t l, int
 bool tok_pairmap_put(tok_pairmap *m, int32_t l, int32_t r, int32_t rank, int32_t result);
 
 struct tok_pair32 {
-  uint32_t key;   /* 0 = empty */
-  int32_t rank;
+  uint32_t key;     /* 0 = empty */
+  uint16_t rank;
+  uint16_t result;  /* merged symbol: no second memory access on a hit */
 };
 static inline uint32_t tok_pair32_hash(uint32_t k) { return (k * 0x9e3779b1u) ^ (k >> 15); }
 
@@ -94,8 +105,9 @@ struct tok_bpe {
   size_t n_merges;
   size_t depth;              /* merges applied when encoding */
   tok_pairmap pairs;         /* pairs of the first `depth` merges */
-  /* The same as 8-byte slots {(l << 16 | r) + 1, rank} when every symbol id fits 16
-   * bits: half the memory, so BPE lookups miss the CPU cache less. NULL otherwise. */
+  /* The same as 8-byte slots {(l << 16 | r) + 1, rank, result} when symbol ids and
+   * ranks fit 16 bits (vocabularies up to ~65k): half the memory, so BPE lookups miss
+   * the CPU cache less. NULL otherwise. */
   struct tok_pair32 *pairs32;
   uint32_t pairs32_mask;
   bool rank_ok;              /* rank merging equals the sequential algorithm */
@@ -115,7 +127,7 @@ static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t 
     for (uint32_t i = tok_pair32_hash(k) & t->pairs32_mask;; i = (i + 1) & t->pairs32_mask) {
       const struct tok_pair32 *s = &t->pairs32[i];
       if (s->key == k) {
-        *result = t->merges[s->rank].result;
+        *result = s->result;
         return s->rank;
       }
       if (!s->key) return -1;

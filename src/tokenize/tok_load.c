@@ -290,7 +290,7 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     tok_pairmap_put(&t->pairs, t->merges[k].left, t->merges[k].right, (int32_t)k, t->merges[k].result);
   }
   t->rank_ok = check_rank_order(t);
-  if (t->n_syms < 0xffff) {
+  if (t->n_syms < 0xffff && t->depth < 0xffff) {
     size_t cap = 16;
     while (cap < t->depth * 2 + 16) cap <<= 1;
     t->pairs32 = al_xcalloc(cap, sizeof *t->pairs32);
@@ -301,7 +301,8 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
       while (t->pairs32[i].key && t->pairs32[i].key != key) i = (i + 1) & t->pairs32_mask;
       if (!t->pairs32[i].key) { /* the first rank of a repeated pair wins */
         t->pairs32[i].key = key;
-        t->pairs32[i].rank = (int32_t)k;
+        t->pairs32[i].rank = (uint16_t)k;
+        t->pairs32[i].result = (uint16_t)t->merges[k].result;
       }
     }
   }

@@ -80,9 +80,6 @@ static void test_usage(void) {
     CHECK_CONTAINS(out, cmds[i]);
     free(out), free(err);
   }
-  CHECK_EQ_INT(run(&out, &err, g_alctl, "strategy", NULL), 0); /* lists, no connection */
-  CHECK_CONTAINS(out, "round_robin, least_busy, dynamic");
-  free(out), free(err);
 }
 
 static void test_unreachable(void) {
@@ -358,6 +355,17 @@ static void test_alctl_writes(void) {
   json_t *v = parse(out);
   CHECK(json_is_true(json_object_get(v, "ok")));
   CHECK_EQ_STR(json_string_value(json_object_get(v, "strategy")), "dynamic");
+  json_decref(v);
+  free(out), free(err);
+  /* Without a name: the strategy now in use (from the welcome) and the choices. */
+  CHECK_EQ_INT(run(&out, &err, g_alctl, "--coordinator", g_addr, "strategy", NULL), 0);
+  CHECK_CONTAINS(out, "Strategy: dynamic\n");
+  CHECK_CONTAINS(out, "round_robin, least_busy, dynamic");
+  free(out), free(err);
+  CHECK_EQ_INT(run(&out, &err, g_alctl, "--coordinator", g_addr, "--json", "strategy", NULL), 0);
+  v = parse(out);
+  CHECK_EQ_STR(json_string_value(json_object_get(v, "strategy")), "dynamic");
+  CHECK_EQ_INT(json_array_size(json_object_get(v, "strategies")), 3);
   json_decref(v);
   free(out), free(err);
   CHECK_EQ_INT(run(&out, &err, g_alctl, "--coordinator", g_addr, "strategy", "fastest", NULL), 1);

@@ -30,7 +30,7 @@ typedef struct tcoord {
   int port;
 } tcoord;
 
-static coord_options tc_options(void) {
+static inline coord_options tc_options(void) {
   coord_options o;
   coord_options_default(&o);
   o.port = 0;
@@ -47,7 +47,7 @@ static coord_options tc_options(void) {
   return o;
 }
 
-static int tc_start(tcoord *c, coord_options o) {
+static inline int tc_start(tcoord *c, coord_options o) {
   c->port = ts_free_port();
   o.port = c->port;
   fflush(stdout);
@@ -56,13 +56,14 @@ static int tc_start(tcoord *c, coord_options o) {
   if (c->pid < 0) return -1;
   if (c->pid == 0) {
     al_log_set_level(getenv("AL_TEST_VERBOSE") ? AL_LOG_DEBUG : AL_LOG_ERROR);
-    _exit(coord_server_run(&o));
+    /* exit, not _exit: under ASan the leak checker then inspects the coordinator */
+    exit(coord_server_run(&o));
   }
   return ts_wait_port(c->port, 5.0);
 }
 
 /* SIGTERM; returns the exit status (0 for a graceful stop). */
-static int tc_stop(tcoord *c) {
+static inline int tc_stop(tcoord *c) {
   kill(c->pid, SIGTERM);
   int rc = ts_wait(c->pid, 5.0);
   if (rc < 0) ts_stop(c->pid, 0.1);
@@ -77,9 +78,11 @@ typedef struct tpeer {
   char id[64];
 } tpeer;
 
-static int tp_connect(tpeer *p, int port) {
+/* rcvbuf > 0: a small receive buffer set before connecting (a peer slow to read). */
+static inline int tp_connect_rcvbuf(tpeer *p, int port, int rcvbuf) {
   memset(p, 0, sizeof *p);
   p->fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (rcvbuf > 0) setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(p->fd, (struct sockaddr *)&a, sizeof a) != 0) return -1;
@@ -90,13 +93,15 @@ static int tp_connect(tpeer *p, int port) {
   return 0;
 }
 
-static void tp_close(tpeer *p) {
+static inline int tp_connect(tpeer *p, int port) { return tp_connect_rcvbuf(p, port, 0); }
+
+static inline void tp_close(tpeer *p) {
   if (p->fd >= 0) close(p->fd);
   p->fd = -1;
   proto_decoder_free(&p->dec);
 }
 
-static int tp_write(tpeer *p, const void *data, size_t n) {
+static inline int tp_write(tpeer *p, const void *data, size_t n) {
   const char *s = data;
   while (n > 0) {
     ssize_t w = send(p->fd, s, n, MSG_NOSIGNAL);
@@ -108,7 +113,7 @@ static int tp_write(tpeer *p, const void *data, size_t n) {
   return 0;
 }
 
-static int tp_send(tpeer *p, proto_msg *m) {
+static inline int tp_send(tpeer *p, proto_msg *m) {
   al_buf b = {0};
   proto_msg_encode(m, &b);
   int rc = tp_write(p, b.data, b.len);
@@ -118,7 +123,7 @@ static int tp_send(tpeer *p, proto_msg *m) {
 
 /* Receives one message. 0 = got one (caller frees with proto_msg_free), -1 = timeout,
  * -2 = connection closed, -3 = protocol error. */
-static int tp_recv(tpeer *p, proto_msg *m, double timeout_s) {
+static inline int tp_recv(tpeer *p, proto_msg *m, double timeout_s) {
   double end = al_mono_s() + timeout_s;
   for (;;) {
     const uint8_t *pl;
@@ -144,7 +149,7 @@ static int tp_recv(tpeer *p, proto_msg *m, double timeout_s) {
 }
 
 /* Receives until a message of type t arrives (others are dropped). */
-static int tp_expect(tpeer *p, proto_msg_type t, proto_msg *m, double timeout_s) {
+static inline int tp_expect(tpeer *p, proto_msg_type t, proto_msg *m, double timeout_s) {
   double end = al_mono_s() + timeout_s;
   for (;;) {
     double left = end - al_mono_s();
@@ -155,7 +160,7 @@ static int tp_expect(tpeer *p, proto_msg_type t, proto_msg *m, double timeout_s)
   }
 }
 
-static int tp_hello(tpeer *p, int port, proto_role role, const char *id, uint32_t slots) {
+static inline int tp_hello(tpeer *p, int port, proto_role role, const char *id, uint32_t slots) {
   if (tp_connect(p, port) != 0) return -1;
   snprintf(p->id, sizeof p->id, "%s", id);
   proto_msg m = {0};
@@ -173,7 +178,7 @@ static int tp_hello(tpeer *p, int port, proto_role role, const char *id, uint32_
 }
 
 /* Sends a request and waits for the reply with the same request id. */
-static int tp_request(tpeer *p, proto_msg *req, proto_msg *reply) {
+static inline int tp_request(tpeer *p, proto_msg *req, proto_msg *reply) {
   req->request_id = p->next_rid++;
   if (tp_send(p, req) != 0) return -2;
   for (;;) {
@@ -185,7 +190,7 @@ static int tp_request(tpeer *p, proto_msg *req, proto_msg *reply) {
 }
 
 /* Submits a sealed job with n tasks of one file each. Returns 0 when accepted. */
-static int tp_submit(tpeer *p, const char *job_id, size_t n, double timeout_s, double task_timeout_s) {
+static inline int tp_submit(tpeer *p, const char *job_id, size_t n, double timeout_s, double task_timeout_s) {
   proto_msg m = {0}, r;
   m.type = PROTO_MSG_SUBMIT_JOB;
   m.u.submit_job.job_id = job_id;
@@ -239,7 +244,7 @@ typedef struct tjob {
   char error[256];
 } tjob;
 
-static int tp_job(tpeer *p, const char *job_id, tjob *out) {
+static inline int tp_job(tpeer *p, const char *job_id, tjob *out) {
   proto_msg m = {0}, r;
   memset(out, 0, sizeof *out);
   m.type = PROTO_MSG_JOB_STATUS;
@@ -261,7 +266,7 @@ static int tp_job(tpeer *p, const char *job_id, tjob *out) {
 }
 
 /* Polls job_status until the job has the given status. */
-static int tp_wait_job(tpeer *p, const char *job_id, const char *status, double timeout_s, tjob *out) {
+static inline int tp_wait_job(tpeer *p, const char *job_id, const char *status, double timeout_s, tjob *out) {
   double end = al_mono_s() + timeout_s;
   while (al_mono_s() < end) {
     if (tp_job(p, job_id, out) == 0 && strcmp(out->status, status) == 0) return 0;
@@ -270,7 +275,7 @@ static int tp_wait_job(tpeer *p, const char *job_id, const char *status, double 
   return -1;
 }
 
-static void tw_heartbeat(tpeer *w, double cpu, double mem) {
+static inline void tw_heartbeat(tpeer *w, double cpu, double mem) {
   proto_msg m = {0};
   m.type = PROTO_MSG_HEARTBEAT;
   m.u.heartbeat.cpu_percent = cpu;
@@ -278,7 +283,7 @@ static void tw_heartbeat(tpeer *w, double cpu, double mem) {
   tp_send(w, &m);
 }
 
-static void tw_started(tpeer *w, const char *task_id, uint32_t attempt) {
+static inline void tw_started(tpeer *w, const char *task_id, uint32_t attempt) {
   proto_msg m = {0};
   m.type = PROTO_MSG_TASK_STARTED;
   m.u.task_started.task_id = task_id;
@@ -286,7 +291,7 @@ static void tw_started(tpeer *w, const char *task_id, uint32_t attempt) {
   tp_send(w, &m);
 }
 
-static void tw_result(tpeer *w, const char *task_id, uint32_t attempt, int ok, const char *error) {
+static inline void tw_result(tpeer *w, const char *task_id, uint32_t attempt, int ok, const char *error) {
   proto_msg m = {0};
   m.type = PROTO_MSG_TASK_RESULT;
   m.u.task_result.task_id = task_id;
@@ -305,7 +310,7 @@ typedef struct tassign {
 } tassign;
 
 /* Waits for the next assign (heartbeating meanwhile so the worker stays alive). */
-static int tw_next_assign(tpeer *w, tassign *a, double timeout_s) {
+static inline int tw_next_assign(tpeer *w, tassign *a, double timeout_s) {
   double end = al_mono_s() + timeout_s;
   while (al_mono_s() < end) {
     proto_msg m;

@@ -46,10 +46,19 @@ static void test_dispatch_reaches_every_worker(void) {
     tw_result(&w[i], a.task_id, a.attempt, 1, NULL);
   }
   int got[4] = {0};
-  for (int round = 0; round < 40; round++)
+  double end = al_mono_s() + 3;
+  while (got[0] + got[1] + got[2] + got[3] < 4 && al_mono_s() < end)
     for (int i = 0; i < 4; i++) {
       tassign a;
-      if (tw_next_assign(&w[i], &a, 0.05) == 0) {
+      proto_msg am;
+      if (tp_recv(&w[i], &am, 0.01) != 0) continue;
+      int is_assign = am.type == PROTO_MSG_ASSIGN;
+      if (is_assign) {
+        snprintf(a.task_id, sizeof a.task_id, "%s", am.u.assign.task_id);
+        a.attempt = am.u.assign.attempt;
+      }
+      proto_msg_free(&am);
+      if (is_assign) {
         got[i]++;
         tw_result(&w[i], a.task_id, a.attempt, 1, NULL);
       }
@@ -369,6 +378,7 @@ static void test_work_stealing(void) {
   coord_options o = tc_options();
   o.jm.prefetch = 3;
   o.jm.work_stealing = 1;
+  o.jm.steal_after = 0.2;
   tcoord c;
   CHECK_EQ_INT(tc_start(&c, o), 0);
   tpeer a, b, adm;
@@ -393,6 +403,48 @@ static void test_work_stealing(void) {
   tp_close(&adm);
 }
 
+static void test_drain_worker(void) {
+  coord_options o = tc_options();
+  o.jm.prefetch = 2;
+  tcoord c;
+  CHECK_EQ_INT(tc_start(&c, o), 0);
+  tpeer a, b, adm;
+  CHECK_EQ_INT(tp_hello(&a, c.port, PROTO_ROLE_WORKER, "a", 1), 0);
+  CHECK_EQ_INT(tp_hello(&adm, c.port, PROTO_ROLE_ADMIN, "adm", 0), 0);
+  CHECK_EQ_INT(tp_submit(&adm, "jdr", 3, 0, 0), 0);
+  tassign t[3];
+  for (int i = 0; i < 3; i++) CHECK_EQ_INT(tw_next_assign(&a, &t[i], 2), 0);
+  tw_started(&a, t[0].task_id, t[0].attempt);
+  CHECK_EQ_INT(tp_hello(&b, c.port, PROTO_ROLE_WORKER, "b", 4), 0);
+  proto_msg m = {0}, r;
+  m.type = PROTO_MSG_DRAIN;
+  m.u.drain.worker_id = "a";
+  CHECK_EQ_INT(tp_request(&adm, &m, &r), 0);
+  CHECK_EQ_INT(r.type, PROTO_MSG_OK);
+  proto_msg_free(&r);
+  /* a is told to drain and loses its two queued tasks to b; it keeps the running one */
+  CHECK_EQ_INT(tp_expect(&a, PROTO_MSG_DRAIN, &r, 2), 0);
+  proto_msg_free(&r);
+  int moved = 0;
+  tassign x;
+  while (moved < 2 && tw_next_assign(&b, &x, 1) == 0) {
+    moved++;
+    tw_result(&b, x.task_id, x.attempt, 1, NULL);
+  }
+  CHECK_EQ_INT(moved, 2);
+  tw_result(&a, t[0].task_id, t[0].attempt, 1, NULL);
+  tjob j;
+  CHECK_EQ_INT(tp_wait_job(&adm, "jdr", "completed", 2, &j), 0);
+  m.u.drain.worker_id = "nobody";
+  CHECK_EQ_INT(tp_request(&adm, &m, &r), 0);
+  CHECK_EQ_INT(r.u.error.code, PROTO_E_NOT_FOUND);
+  proto_msg_free(&r);
+  CHECK_EQ_INT(tc_stop(&c), 0);
+  tp_close(&a);
+  tp_close(&b);
+  tp_close(&adm);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   al_log_set_level(AL_LOG_ERROR);
@@ -405,5 +457,6 @@ int main(void) {
   RUN(test_task_and_job_timeout);
   RUN(test_cancel);
   RUN(test_work_stealing);
+  RUN(test_drain_worker);
   return TEST_REPORT();
 }

@@ -49,7 +49,7 @@ static void env_init(env *e, coord_jm_params *p) {
   e->now = 100;
   e->deadline = -1;
   e->st = store_memory_new(env_now, e);
-  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer};
+  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer, NULL};
   e->jm = coord_jm_new(p, &h, e->st);
 }
 static void env_free(env *e) {
@@ -199,13 +199,18 @@ static void test_capacity_dispatch_and_completion(void) {
   coord_job *j = mkjob(&e, "job", 10, 1);
   CHECK_EQ_INT(j->status, COORD_JOB_RUNNING);
   CHECK_EQ_INT(coord_jm_pending_count(e.jm), 10);
+  /* records are written behind: within the flush delay, or at once on coord_jm_flush */
+  CHECK_EQ_INT(store_memory_list_len(e.st, "pending_tasks"), 0);
+  env_advance(&e, 0.06);
   CHECK_EQ_INT(store_memory_list_len(e.st, "pending_tasks"), 10);
   coord_worker *w = coord_jm_worker_join(e.jm, "w1", 2, NULL);
   CHECK_EQ_INT(w->queued.n, 3); /* slots + prefetch */
   CHECK_EQ_INT(coord_jm_pending_count(e.jm), 7);
+  coord_jm_flush(e.jm);
   CHECK_EQ_INT(store_memory_list_len(e.st, "tasks:w1"), 3);
   CHECK_EQ_INT(store_memory_list_len(e.st, "pending_tasks"), 7);
   CHECK_EQ_INT(coord_jm_task_started(e.jm, w, "job-000000", 1), COORD_OK);
+  coord_jm_flush(e.jm);
   CHECK_EQ_INT(store_memory_list_len(e.st, "tasks:w1"), 2);
   CHECK_EQ_INT(coord_jm_task_find(e.jm, "job-000000")->status, COORD_TASK_RUNNING);
   /* a result frees capacity and the next task is assigned at once */
@@ -239,6 +244,7 @@ static void test_records_in_store(void) {
   env_init(&e, &p);
   coord_worker *w = coord_jm_worker_join(e.jm, "w1", 1, NULL);
   mkjob(&e, "jr", 1, 1);
+  coord_jm_flush(e.jm);
   char *v = NULL;
   store_get(e.st, "task:jr-000000", get_cb, &v);
   CHECK_CONTAINS(v, "\"status\": \"assigned\"");
@@ -250,7 +256,8 @@ static void test_records_in_store(void) {
   finish(&e, "jr-000000", 1);
   store_get(e.st, "task:jr-000000", get_cb, &v);
   CHECK_CONTAINS(v, "\"status\": \"completed\"");
-  CHECK_CONTAINS(v, "\"result\": {\"samples_processed\": 2, \"shards_written\": 1, \"skipped\": 0, \"status\": \"success\"}");
+  /* the original's result fields first, then ours (tokens, shards, skips) */
+  CHECK_CONTAINS(v, "\"result\": {\"samples_processed\": 2, \"shards_written\": 1, \"skipped\": 0, \"status\": \"success\", \"tokens\": ");
   free(v);
   store_get(e.st, "job:jr", get_cb, &v);
   CHECK_CONTAINS(v, "{\"id\": \"jr\", \"status\": \"completed\"");
@@ -312,8 +319,12 @@ static void test_disconnect_grace_and_rejoin(void) {
   coord_jm_task_started(e.jm, a, "jg-000000", 1);
   coord_jm_worker_disconnected(e.jm, a);
   env_advance(&e, 0.5);
+  size_t assigns = count_ev(&e, 'A', "a");
   coord_worker *a2 = coord_jm_worker_join(e.jm, "a", 1, NULL);
   CHECK(a2 == a);
+  /* its lease is sent again on the new connection, same attempt */
+  CHECK_EQ_INT(count_ev(&e, 'A', "a"), assigns + 1);
+  CHECK_EQ_INT(last_ev(&e, 'A', "jg-000000")->attempt, 1);
   CHECK_EQ_INT(coord_jm_task_claim(e.jm, a2, "jg-000000", 1), COORD_OK);
   CHECK_EQ_INT(coord_jm_task_claim(e.jm, a2, "jg-000000", 7), COORD_STALE);
   env_advance(&e, 0.7);
@@ -342,14 +353,14 @@ static void test_retries_exhausted_and_backoff(void) {
   CHECK_EQ_INT(finish(&e, "jf-000000", 0), COORD_OK);
   CHECK_EQ_INT(t->retries, 1);
   CHECK_EQ_INT(t->place, COORD_IN_BACKOFF);
-  CHECK(e.deadline > 100.49 && e.deadline < 100.51); /* retry_backoff */
+  CHECK(t->timer.deadline > 100.49 && t->timer.deadline < 100.51); /* retry_backoff */
   CHECK_EQ_INT(finish(&e, "jf-000001", 1), COORD_OK);
   env_advance(&e, 0.5);
   /* retried on the other worker, b */
   CHECK(t->worker != NULL);
   CHECK_EQ_STR(t->worker->id, "b");
   CHECK_EQ_INT(finish(&e, "jf-000000", 0), COORD_OK);
-  CHECK(e.deadline > e.now + 0.99 && e.deadline < e.now + 1.01); /* 0.5 * 2 */
+  CHECK(t->timer.deadline > e.now + 0.99 && t->timer.deadline < e.now + 1.01); /* 0.5 * 2 */
   env_advance(&e, 1.0);
   CHECK_EQ_STR(t->worker->id, "a");
   CHECK_EQ_INT(finish(&e, "jf-000000", 0), COORD_OK);
@@ -384,11 +395,13 @@ static void test_backoff_cap(void) {
   env_init(&e, &p);
   coord_jm_worker_join(e.jm, "a", 1, NULL);
   mkjob(&e, "jc", 1, 1);
+  coord_task *t = coord_jm_task_find(e.jm, "jc-000000");
   double expect[] = {0.5, 1.0, 1.5, 1.5};
   for (int i = 0; i < 4; i++) {
     finish(&e, "jc-000000", 0);
-    CHECK_MSG(e.deadline > e.now + expect[i] - 0.01 && e.deadline < e.now + expect[i] + 0.01,
-              "retry %d delay %g want %g", i + 1, e.deadline - e.now, expect[i]);
+    double d = t->timer.deadline;
+    CHECK_MSG(d > e.now + expect[i] - 0.01 && d < e.now + expect[i] + 0.01,
+              "retry %d delay %g want %g", i + 1, d - e.now, expect[i]);
     env_advance(&e, expect[i]);
   }
   env_free(&e);
@@ -489,6 +502,7 @@ static void test_work_stealing(void) {
   coord_jm_params p = params();
   p.prefetch = 3;
   p.work_stealing = 1;
+  p.steal_after = 0.5;
   p.heartbeat_timeout = 100;
   env e;
   env_init(&e, &p);
@@ -497,7 +511,12 @@ static void test_work_stealing(void) {
   CHECK_EQ_INT(a->queued.n, 4);
   coord_jm_task_started(e.jm, a, "jw-000000", 1);
   coord_worker *b = coord_jm_worker_join(e.jm, "b", 1, NULL);
-  /* b is idle with nothing pending: it steals one not-started task from a */
+  /* a's queued tasks are too young to steal (their task_started may be in flight) */
+  CHECK_EQ_INT(b->queued.n, 0);
+  env_advance(&e, 0.49);
+  CHECK_EQ_INT(b->queued.n, 0);
+  /* then b, idle with nothing pending, steals one not-started task from a */
+  env_advance(&e, 0.02);
   CHECK_EQ_INT(b->queued.n, 1);
   CHECK_EQ_INT(a->queued.n, 2);
   const ev *r = last_ev(&e, 'R', NULL);
@@ -507,7 +526,7 @@ static void test_work_stealing(void) {
   CHECK_EQ_INT(stolen->retries, 0);
   coord_task_result res = {0};
   CHECK_EQ_INT(coord_jm_task_result(e.jm, a, r->what, 1, 1, &res, NULL), COORD_STALE);
-  /* b finishes; it steals again */
+  /* b finishes; it steals again (a's remaining tasks are old enough) */
   CHECK_EQ_INT(finish(&e, stolen->id, 1), COORD_OK);
   CHECK_EQ_INT(b->queued.n, 1);
   CHECK_EQ_INT(a->queued.n, 1);
@@ -543,6 +562,38 @@ static void test_drain_and_bad_inputs(void) {
   env_free(&e);
 }
 
+static void test_retention_forgets_finished_jobs(void) {
+  coord_jm_params p = params();
+  p.heartbeat_timeout = 100;
+  p.retention = 2;
+  env e;
+  env_init(&e, &p);
+  coord_worker *w = coord_jm_worker_join(e.jm, "w", 2, NULL);
+  coord_job *j = mkjob(&e, "old", 2, 1);
+  mkjob(&e, "live", 1, 0); /* not sealed: never final, never forgotten */
+  CHECK_EQ_INT(finish(&e, "old-000000", 1), COORD_OK);
+  CHECK_EQ_INT(finish(&e, "old-000001", 1), COORD_OK);
+  CHECK_EQ_INT(j->status, COORD_JOB_COMPLETED);
+  char *v = NULL;
+  store_get(e.st, "task:old-000001", get_cb, &v);
+  CHECK_CONTAINS(v, "completed");
+  free(v);
+  env_advance(&e, 1.9);
+  CHECK(coord_jm_job_find(e.jm, "old") != NULL);
+  env_advance(&e, 0.2);
+  CHECK(coord_jm_job_find(e.jm, "old") == NULL);
+  CHECK(coord_jm_task_find(e.jm, "old-000001") == NULL);
+  CHECK_EQ_INT(coord_jm_job_count(e.jm), 1);
+  v = NULL;
+  store_get(e.st, "job:old", get_cb, &v);
+  CHECK(v == NULL);
+  store_get(e.st, "task:old-000000", get_cb, &v);
+  CHECK(v == NULL);
+  coord_jm_worker_seen(e.jm, w);
+  CHECK(coord_jm_job_find(e.jm, "live") != NULL);
+  env_free(&e);
+}
+
 int main(void) {
   al_log_set_level(AL_LOG_ERROR);
   RUN(test_round_robin_order);
@@ -560,5 +611,6 @@ int main(void) {
   RUN(test_job_timeout_and_cancel);
   RUN(test_work_stealing);
   RUN(test_drain_and_bad_inputs);
+  RUN(test_retention_forgets_finished_jobs);
   return TEST_REPORT();
 }

@@ -36,6 +36,28 @@ static int drain(proto_decoder *d, int *next_type) {
   return st;
 }
 
+/* trim releases the buffer only when nothing is buffered, and decoding goes on after. */
+static void test_trim_releases_idle_buffer(void) {
+  proto_decoder d;
+  proto_decoder_init(&d, 0);
+  const uint8_t frame[] = {0, 0, 0, 1, 0xc0}; /* msgpack nil */
+  CHECK_EQ_INT(proto_decoder_feed(&d, frame, 3), 3);
+  proto_decoder_trim(&d); /* a partial frame is buffered: kept */
+  CHECK(d.buf != NULL);
+  CHECK_EQ_INT(proto_decoder_feed(&d, frame + 3, 2), 2);
+  const uint8_t *p;
+  size_t n;
+  CHECK_EQ_INT(proto_decoder_next(&d, &p, &n), PROTO_FRAME);
+  CHECK_EQ_INT(n, 1);
+  proto_decoder_trim(&d);
+  CHECK(d.buf == NULL);
+  CHECK_EQ_INT(d.cap, 0);
+  CHECK_EQ_INT(proto_decoder_feed(&d, frame, sizeof frame), sizeof frame);
+  CHECK_EQ_INT(proto_decoder_next(&d, &p, &n), PROTO_FRAME);
+  CHECK_EQ_INT(proto_decoder_next(&d, &p, &n), PROTO_NEED_MORE);
+  proto_decoder_free(&d);
+}
+
 static void test_one_byte_at_a_time(void) {
   al_buf all = {0};
   size_t n;
@@ -308,6 +330,7 @@ static void test_errcode_names(void) {
 }
 
 int main(void) {
+  RUN(test_trim_releases_idle_buffer);
   RUN(test_one_byte_at_a_time);
   RUN(test_random_splits_feed_and_prepare);
   RUN(test_bounded_buffer_partial_feed);

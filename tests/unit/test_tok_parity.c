@@ -87,7 +87,7 @@ static void encode_row(json_t *row, size_t line, int *ok) {
   int rc = tok_encode(nt->e, json_string_value(txt), json_string_length(txt),
                       json_is_true(json_object_get(row, "add_special_tokens")), max_len, &ids, &err);
   *ok = rc == 0 && ids_equal(&ids, json_object_get(row, "ids"));
-  CHECK_MSG(*ok, "cases.jsonl:%zu %s %s max_length=%lld: got %zu ids", line, nt->name,
+  CHECK_MSG(*ok, "line %zu %s %s max_length=%lld: got %zu ids", line, nt->name,
             json_string_value(json_object_get(row, "tag")), (long long)max_len, ids.len);
   tok_ids_free(&ids);
 }
@@ -152,11 +152,59 @@ static void nfc_row(json_t *row, size_t line, int *ok) {
 static void test_nfc_cases(void) { CHECK(for_each_row("text/nfc_cases.jsonl", nfc_row) > 100); }
 
 static void test_encode_cases(void) { CHECK(for_each_row("text/cases.jsonl", encode_row) >= 900); }
+/* Random strings over whitespace, case, mark and script edge characters; expected ids
+ * from a Python 3.11 re-statement of the original's encode (§14.4) using re,
+ * unicodedata and str.lower themselves (see tests/data/text/README.md). */
+static void test_diff_cases(void) { CHECK(for_each_row("text/diff_cases.jsonl", encode_row) >= 450); }
+
+/* Large inputs are encoded in chunks: the ids of many case texts joined by whitespace
+ * must equal the concatenation of their separate encodings, for every tokenizer. */
+static al_buf JOIN_TEXT;
+static tok_ids JOIN_IDS[3];
+static void join_row(json_t *row, size_t line, int *ok) {
+  (void)line;
+  const char *name = json_string_value(json_object_get(row, "tokenizer"));
+  json_t *txt = json_object_get(row, "text");
+  if (strcmp(name, "tok_depth50") != 0) { *ok = 1; return; } /* each text once */
+  for (int k = 0; k < 3; k++) {
+    named_tok *nt = find_tok(TOKS[k].name);
+    tok_ids ids = {0};
+    al_err err = {0};
+    tok_encode(nt->e, json_string_value(txt), json_string_length(txt), false, TOK_NO_LIMIT, &ids, &err);
+    for (size_t i = 0; i < ids.len; i++) tok_ids_push(&JOIN_IDS[k], ids.v[i]);
+    tok_ids_free(&ids);
+  }
+  al_buf_append(&JOIN_TEXT, json_string_value(txt), json_string_length(txt));
+  al_buf_append(&JOIN_TEXT, line % 2 ? " " : "\n", 1);
+  *ok = 1;
+}
+
+static void test_chunked_encoding(void) {
+  for (int rep = 0; rep < 4; rep++) for_each_row("text/cases.jsonl", join_row);
+  CHECK(JOIN_TEXT.len > 3 * 65536);
+  for (int k = 0; k < 3; k++) {
+    named_tok *nt = find_tok(TOKS[k].name);
+    tok_ids ids = {0};
+    al_err err = {0};
+    tok_encode(nt->e, JOIN_TEXT.data, JOIN_TEXT.len, false, TOK_NO_LIMIT, &ids, &err);
+    CHECK_MSG(ids.len == JOIN_IDS[k].len && memcmp(ids.v, JOIN_IDS[k].v, ids.len * 4) == 0,
+              "%s: chunked %zu ids vs %zu", nt->name, ids.len, JOIN_IDS[k].len);
+    /* and an early stop gives the same prefix */
+    tok_encode(nt->e, JOIN_TEXT.data, JOIN_TEXT.len, false, 1000, &ids, &err);
+    CHECK(ids.len == 1000 && memcmp(ids.v, JOIN_IDS[k].v, 4000) == 0);
+    tok_ids_free(&ids);
+    tok_ids_free(&JOIN_IDS[k]);
+  }
+  al_buf_free(&JOIN_TEXT);
+}
+
 static void test_decode_cases(void) { CHECK(for_each_row("text/decode_cases.jsonl", decode_row) > 0); }
 static void test_utf8_cases(void) { CHECK(for_each_row("text/utf8_replace_cases.jsonl", utf8_row) > 0); }
 
 int main(void) {
   RUN(test_encode_cases);
+  RUN(test_diff_cases);
+  RUN(test_chunked_encoding);
   RUN(test_decode_cases);
   RUN(test_utf8_cases);
   RUN(test_nfc_cases);

@@ -259,6 +259,56 @@ static void test_bad_files(void) {
   free(dir); free(fifo); free(bin); free(subdir);
 }
 
+static void test_tokenizer_reload(void) {
+  /* A copy of the tokenizer: shared while unchanged, reloaded once its files change,
+   * and the old load stays valid for a holder until released. */
+  char *dir = al_xasprintf("%s/tokcopy/text", tmp);
+  const char *names[3] = {"vocab.json", "merges.txt", "config.json"};
+  for (int i = 0; i < 3; i++) {
+    char *src = al_xasprintf("%s/text/%s", tok_dir, names[i]), *dst = al_xasprintf("%s/%s", dir, names[i]);
+    size_t n;
+    char *d = ts_read_file(src, &n);
+    ts_write_file(dst, d, n);
+    free(d); free(src); free(dst);
+  }
+  char *root = al_xasprintf("%s/tokcopy", tmp);
+  worker_tokcache *c = worker_tokcache_new();
+  worker_tok_ref a, b, x;
+  al_err err;
+  CHECK_EQ_INT(worker_tokcache_acquire(c, root, &a, &err), 0);
+  CHECK_EQ_INT(worker_tokcache_acquire(c, root, &b, &err), 0);
+  CHECK(a.bpe == b.bpe);
+  CHECK_EQ_INT(worker_tokcache_loads(c), 1);
+  /* Rewrite config.json with another merge depth (different size and mtime). */
+  char *cfg = al_xasprintf("%s/config.json", dir);
+  size_t n;
+  char *d = ts_read_file(cfg, &n);
+  char *pos = strstr(d, "\"max_merge_depth\": 50");
+  CHECK(pos != NULL);
+  if (pos) {
+    al_buf nb = {0};
+    al_buf_append(&nb, d, (size_t)(pos - d));
+    al_buf_puts(&nb, "\"max_merge_depth\": 1000000");
+    al_buf_puts(&nb, pos + strlen("\"max_merge_depth\": 50"));
+    ts_write_file(cfg, nb.data, nb.len);
+    al_buf_free(&nb);
+  }
+  CHECK_EQ_INT(worker_tokcache_acquire(c, root, &x, &err), 0);
+  CHECK_EQ_INT(worker_tokcache_loads(c), 2);
+  CHECK(x.generation != a.generation);
+  CHECK_EQ_INT(tok_bpe_max_merge_depth(x.bpe), 1000000);
+  CHECK_EQ_INT(tok_bpe_max_merge_depth(a.bpe), 50); /* the old load is still usable */
+  worker_tokcache_release(c, &a);
+  worker_tokcache_release(c, &b);
+  worker_tokcache_release(c, &x);
+  /* A broken tokenizer: an error naming the file, nothing cached. */
+  ts_write_file(cfg, "{not json", 9);
+  CHECK_EQ_INT(worker_tokcache_acquire(c, root, &x, &err), -1);
+  CHECK_CONTAINS(err.msg, "config.json");
+  worker_tokcache_free(c);
+  free(d); free(cfg); free(root); free(dir);
+}
+
 static void test_large_file_window(void) {
   /* A 3 MB text file: the sample only needs the first window; ids equal the whole-file
    * encoding truncated to L. */
@@ -303,6 +353,7 @@ int main(void) {
   RUN(test_reference_tree);
   RUN(test_task_errors);
   RUN(test_bad_files);
+  RUN(test_tokenizer_reload);
   RUN(test_large_file_window);
   json_decref(expected);
   ts_rmtree(tmp);

@@ -111,21 +111,24 @@ static int cmd_cancel(alctl_ctx *ctx, int argc, char **argv) {
 static const char *const STRATEGIES[] = {"round_robin", "least_busy", "dynamic"};
 
 static int cmd_strategy(alctl_ctx *ctx, int argc, char **argv) {
-  if (argc == 0) { /* the protocol has no query for the current strategy: list choices */
+  al_err err;
+  if (with_client(ctx) != 0) return 1;
+  if (argc == 0) { /* the current strategy (from the welcome) and the choices */
+    const char *now = alc_server_strategy(ctx->client);
     if (ctx->json) {
       json_t *a = json_array();
       for (size_t i = 0; i < AL_ARRAY_LEN(STRATEGIES); i++) json_array_append_new(a, json_string(STRATEGIES[i]));
       json_t *o = json_object();
+      json_object_set_new(o, "strategy", now[0] ? json_string(now) : json_null());
       json_object_set_new(o, "strategies", a);
       alc_json_print(stdout, o);
     } else {
-      printf("Strategies: round_robin, least_busy, dynamic\n"
-             "Run 'alctl strategy NAME' to switch the coordinator to one of them.\n");
+      printf("Strategy: %s\nStrategies: round_robin, least_busy, dynamic\n"
+             "Run 'alctl strategy NAME' to switch the coordinator to one of them.\n",
+             now[0] ? now : "(not reported by this coordinator)");
     }
     return 0;
   }
-  al_err err;
-  if (with_client(ctx) != 0) return 1;
   if (alc_set_strategy(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
   char text[512];
   snprintf(text, sizeof text, "Strategy set to %s", argv[0]);
@@ -157,7 +160,7 @@ static const alctl_cmd COMMANDS[] = {
     {"task", "ID", "Show one task: status, attempts, worker, error", 1, 1, cmd_task, NULL},
     {"cancel", "ID", "Cancel a job (final: dispatch stops, workers abandon its tasks)", 1, 1, cmd_cancel, NULL},
     {"strategy", "[NAME]", "Switch the scheduling strategy (round_robin, least_busy, dynamic)", 0, 1,
-     cmd_strategy, "Without NAME, lists the strategies.\n"},
+     cmd_strategy, "Without NAME, shows the current strategy and the choices.\n"},
     {"drain", "WORKER", "Stop giving a worker new tasks; it finishes those it holds", 1, 1, cmd_drain, NULL},
     {"top", "[--interval S] [--iterations N]", "Live view of workers and jobs, redrawn every second", 0, 0,
      cmd_top,

@@ -1,0 +1,318 @@
+/* Dispatch throughput: no-op tasks through a real coordinator over loopback TCP.
+ *
+ * The coordinator runs on its own thread and loop (as in the `coordinator` command,
+ * memory store). The main thread runs a client loop with W worker connections that
+ * answer every assign with a task_result at once, and one submitter that submits a
+ * job of N single-file tasks in batches, seals it and polls job_status until the job
+ * completes. Prints tasks/s (assign + result round trips through the coordinator).
+ *
+ *   bench_dispatch [tasks=200000] [workers=32] [slots=16] [persist=1]
+ *
+ * persist=0 runs the coordinator without store writes, to separate the cost of
+ * scheduling and the wire from the cost of mirroring every state change as JSON. */
+#include <pthread.h>
+#include <sys/resource.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/al.h"
+#include "coord/coord_server.h"
+#include "proto/messages.h"
+#include "proto/proto.h"
+
+typedef struct bconn {
+  uv_tcp_t tcp;
+  uv_connect_t creq;
+  proto_decoder dec;
+  al_buf out;
+  int is_submitter;
+  int idx;
+  uint64_t results;
+} bconn;
+
+typedef struct wreq {
+  uv_write_t req;
+  al_buf buf;
+} wreq;
+
+static size_t n_tasks = 200000, n_workers = 32, slots = 16;
+static const size_t batch = 5000;
+static bconn *conns;
+static bconn sub;
+static uv_loop_t client_loop;
+static uv_timer_t poll_timer;
+static size_t submitted;
+static int welcomed, finished;
+static double t_start, t_end;
+static int port;
+static char final_status[64];
+
+/* ---- the coordinator thread ---- */
+static uv_loop_t coord_loop;
+static uv_async_t coord_stop;
+static coord_server *srv;
+static double coord_cpu_s; /* CPU time of the coordinator thread */
+
+static double thread_cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
+static void on_coord_stopped(void *ud) { (void)ud; }
+static void on_coord_stop(uv_async_t *h) {
+  coord_server_stop(srv, on_coord_stopped, NULL);
+  uv_close((uv_handle_t *)h, NULL);
+}
+static void *coord_thread(void *arg) {
+  (void)arg;
+  uv_run(&coord_loop, UV_RUN_DEFAULT);
+  coord_cpu_s = thread_cpu_s();
+  return NULL;
+}
+
+/* ---- client side ---- */
+static void on_written(uv_write_t *r, int status) {
+  wreq *w = (wreq *)r;
+  al_buf_free(&w->buf);
+  free(w);
+}
+
+static void flush(bconn *c) {
+  if (c->out.len == 0) return;
+  wreq *w = al_xcalloc(1, sizeof *w);
+  w->buf = c->out;
+  memset(&c->out, 0, sizeof c->out);
+  uv_buf_t b = uv_buf_init(w->buf.data, (unsigned)w->buf.len);
+  uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+}
+
+static void send_msg(bconn *c, proto_msg *m) { proto_msg_encode(m, &c->out); }
+
+static void submit_more(void) {
+  if (submitted >= n_tasks) return;
+  size_t n = AL_MIN(batch, n_tasks - submitted);
+  static const char *file = "/in/noop.txt";
+  proto_task_spec *specs = al_xcalloc(n, sizeof *specs);
+  for (size_t i = 0; i < n; i++) {
+    specs[i].index = submitted + i;
+    specs[i].files = &file;
+    specs[i].n_files = 1;
+  }
+  proto_msg m = {0};
+  m.type = PROTO_MSG_SUBMIT_TASKS;
+  m.request_id = 100 + submitted;
+  m.u.submit_tasks.job_id = "bench";
+  m.u.submit_tasks.tasks = specs;
+  m.u.submit_tasks.n_tasks = n;
+  send_msg(&sub, &m);
+  free(specs);
+  submitted += n;
+  if (submitted == n_tasks) {
+    proto_msg s = {0};
+    s.type = PROTO_MSG_SEAL_JOB;
+    s.request_id = 2;
+    s.u.seal_job.job_id = "bench";
+    s.u.seal_job.total_tasks = n_tasks;
+    send_msg(&sub, &s);
+  }
+  flush(&sub);
+}
+
+static void on_poll(uv_timer_t *h) {
+  proto_msg m = {0};
+  m.type = PROTO_MSG_JOB_STATUS;
+  m.request_id = 3;
+  m.u.job_status.job_id = "bench";
+  send_msg(&sub, &m);
+  flush(&sub);
+}
+
+static void handle(bconn *c, proto_msg *m) {
+  if (m->type == PROTO_MSG_WELCOME) {
+    if (++welcomed == (int)n_workers + 1) { /* everyone is in: start */
+      proto_msg s = {0};
+      s.type = PROTO_MSG_SUBMIT_JOB;
+      s.request_id = 1;
+      s.u.submit_job.job_id = "bench";
+      s.u.submit_job.input_dir = "/in";
+      s.u.submit_job.output_dir = "/out";
+      s.u.submit_job.tokenizers_dir = "/tok";
+      t_start = al_mono_s();
+      send_msg(&sub, &s);
+      flush(&sub);
+    }
+    return;
+  }
+  if (m->type == PROTO_MSG_ASSIGN) {
+    proto_msg st = {0};
+    st.type = PROTO_MSG_TASK_STARTED;
+    st.u.task_started.task_id = m->u.assign.task_id;
+    st.u.task_started.attempt = m->u.assign.attempt;
+    send_msg(c, &st);
+    proto_msg r = {0};
+    r.type = PROTO_MSG_TASK_RESULT;
+    r.u.task_result.task_id = m->u.assign.task_id;
+    r.u.task_result.attempt = m->u.assign.attempt;
+    r.u.task_result.ok = true;
+    r.u.task_result.status = "success";
+    send_msg(c, &r);
+    c->results++;
+    return;
+  }
+  if (m->type == PROTO_MSG_ERROR) {
+    fprintf(stderr, "bench: error from coordinator: %s\n", m->u.error.message);
+    exit(1);
+  }
+  if (!c->is_submitter) return;
+  if (m->type == PROTO_MSG_JOB_ACCEPTED || (m->type == PROTO_MSG_OK && m->request_id >= 100)) {
+    submit_more();
+  } else if (m->type == PROTO_MSG_OK && m->request_id == 2) {
+    if (getenv("BENCH_VERBOSE")) fprintf(stderr, "sealed after %.3f s\n", al_mono_s() - t_start);
+    uv_timer_start(&poll_timer, on_poll, 5, 5);
+  } else if (m->type == PROTO_MSG_JOB_INFO && !finished) {
+    if (strcmp(m->u.job_info.status, "running") != 0 && strcmp(m->u.job_info.status, "pending") != 0) {
+      t_end = al_mono_s();
+      finished = 1;
+      snprintf(final_status, sizeof final_status, "%s", m->u.job_info.status);
+      uv_timer_stop(&poll_timer);
+      for (size_t i = 0; i < n_workers; i++) uv_close((uv_handle_t *)&conns[i].tcp, NULL);
+      uv_close((uv_handle_t *)&sub.tcp, NULL);
+      uv_close((uv_handle_t *)&poll_timer, NULL);
+    }
+  }
+}
+
+static void on_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
+  bconn *c = h->data;
+  char *p;
+  size_t room;
+  proto_decoder_prepare(&c->dec, &p, &room);
+  *b = uv_buf_init(p, (unsigned)room);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  bconn *c = s->data;
+  if (n < 0) {
+    if (!finished) fprintf(stderr, "bench: connection lost: %s\n", uv_strerror((int)n));
+    if (!uv_is_closing((uv_handle_t *)s)) uv_close((uv_handle_t *)s, NULL);
+    return;
+  }
+  proto_decoder_commit(&c->dec, (size_t)n);
+  const uint8_t *p;
+  size_t len;
+  proto_status st;
+  while ((st = proto_decoder_next(&c->dec, &p, &len)) == PROTO_FRAME) {
+    proto_msg m;
+    al_err e;
+    if (proto_msg_decode(p, len, &m, &e) != 0) {
+      fprintf(stderr, "bench: bad frame: %s\n", e.msg);
+      exit(1);
+    }
+    handle(c, &m);
+    proto_msg_free(&m);
+    if (finished) return;
+  }
+  if (st == PROTO_ERROR) {
+    fprintf(stderr, "bench: %s\n", proto_decoder_error(&c->dec)->msg);
+    exit(1);
+  }
+  flush(c);
+}
+
+static void on_connect(uv_connect_t *r, int status) {
+  bconn *c = r->data;
+  if (status != 0) {
+    fprintf(stderr, "bench: connect: %s\n", uv_strerror(status));
+    exit(1);
+  }
+  uv_tcp_nodelay(&c->tcp, 1);
+  char id[32];
+  snprintf(id, sizeof id, c->is_submitter ? "submitter" : "bench-w%d", c->idx);
+  proto_msg m = {0};
+  m.type = PROTO_MSG_HELLO;
+  m.u.hello.version = PROTO_VERSION;
+  m.u.hello.role = c->is_submitter ? PROTO_ROLE_SUBMITTER : PROTO_ROLE_WORKER;
+  m.u.hello.peer_id = id;
+  m.u.hello.slots = (uint32_t)slots;
+  send_msg(c, &m);
+  flush(c);
+  uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void start_conn(bconn *c) {
+  struct sockaddr_in a;
+  uv_ip4_addr("127.0.0.1", port, &a);
+  uv_tcp_init(&client_loop, &c->tcp);
+  c->tcp.data = c;
+  c->creq.data = c;
+  proto_decoder_init(&c->dec, 0);
+  uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&a, on_connect);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) n_tasks = strtoul(argv[1], NULL, 10);
+  if (argc > 2) n_workers = strtoul(argv[2], NULL, 10);
+  if (argc > 3) slots = strtoul(argv[3], NULL, 10);
+  int persist = argc > 4 ? atoi(argv[4]) : 1;
+  al_log_set_level(AL_LOG_WARN);
+  signal(SIGPIPE, SIG_IGN);
+
+  uv_loop_init(&coord_loop);
+  coord_options o;
+  coord_options_default(&o);
+  o.port = 0;
+  o.quiet = 1;
+  o.no_manifest = 1;
+  o.no_persist = !persist;
+  o.jm.prefetch = (int)slots;
+  al_err err;
+  al_err_clear(&err);
+  srv = coord_server_new(&coord_loop, &o, &err);
+  if (coord_server_listen(srv, &err) != 0) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  port = coord_server_port(srv);
+  uv_async_init(&coord_loop, &coord_stop, on_coord_stop);
+  pthread_t th;
+  pthread_create(&th, NULL, coord_thread, NULL);
+
+  uv_loop_init(&client_loop);
+  uv_timer_init(&client_loop, &poll_timer);
+  conns = al_xcalloc(n_workers, sizeof *conns);
+  for (size_t i = 0; i < n_workers; i++) {
+    conns[i].idx = (int)i;
+    start_conn(&conns[i]);
+  }
+  sub.is_submitter = 1;
+  start_conn(&sub);
+  uv_run(&client_loop, UV_RUN_DEFAULT);
+
+  uv_async_send(&coord_stop);
+  pthread_join(th, NULL);
+  coord_server_free(srv);
+  uv_loop_close(&coord_loop);
+  uv_loop_close(&client_loop);
+  uint64_t results = 0;
+  for (size_t i = 0; i < n_workers; i++) {
+    results += conns[i].results;
+    proto_decoder_free(&conns[i].dec);
+    al_buf_free(&conns[i].out);
+  }
+  proto_decoder_free(&sub.dec);
+  al_buf_free(&sub.out);
+  free(conns);
+  double dt = t_end - t_start;
+  double client_cpu = thread_cpu_s();
+  printf("bench_dispatch: %zu no-op tasks, %zu workers x %zu slots over loopback, store writes %s: job %s in "
+         "%.3f s = %.0f tasks/s (assign + result), %llu results sent\n",
+         n_tasks, n_workers, slots, persist ? "on" : "off", final_status, dt, (double)n_tasks / dt,
+         (unsigned long long)results);
+  printf("bench_dispatch: coordinator thread CPU %.3f s (%.1f us/task, %.0f tasks per CPU-second); "
+         "client thread CPU %.3f s\n",
+         coord_cpu_s, coord_cpu_s * 1e6 / (double)n_tasks, (double)n_tasks / coord_cpu_s, client_cpu);
+  return strcmp(final_status, "completed") == 0 ? 0 : 1;
+}

@@ -1,0 +1,568 @@
+/* Crash recovery and the index of unfinished jobs (see coord_recover.h).
+ *
+ * Reading: SMEMBERS jobs:active, then GET job:<id> for each member, then GET
+ * task:<id>-NNNNNN for each task of each unfinished job, all issued at once
+ * (pipelined). A counter of outstanding reads, taken before an operation is issued and
+ * given back at the end of its callback, makes this work the same whether the store
+ * answers later (Redis) or inside the call (memory).
+ *
+ * Applying uses only the job manager's public API, so that every invariant (queues,
+ * counters, leases, persistence) stays the manager's: the job is created, its tasks are
+ * added in index order (they enter the pending queue), then a placeholder worker joins,
+ * receives the tasks, reports the already-completed ones as completed with their
+ * stored result and the already-failed ones as failed for good, and drains the rest
+ * back to pending before it leaves. Finally the restored records (timestamps, retry
+ * counts) are written back over the intermediate ones. */
+#include "coord/coord_recover.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/al.h"
+
+/* ---------------------------------------------------------------- index upkeep */
+
+void coord_recover_job_created(store *st, const coord_job *j) {
+  if (st) store_sadd(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+}
+
+void coord_recover_job_finished(store *st, const coord_job *j, double retention_s) {
+  if (!st) return;
+  if (retention_s > 0) {
+    char key[512];
+    for (size_t i = 0; i < j->total_tasks; i++) {
+      snprintf(key, sizeof key, "task:%s", j->tasks[i]->id);
+      store_expire(st, key, retention_s, NULL, NULL);
+    }
+    snprintf(key, sizeof key, "job:%s", j->id);
+    store_expire(st, key, retention_s, NULL, NULL);
+  }
+  store_srem(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- time */
+
+double coord_recover_parse_iso(const char *s) {
+  if (!s) return 0;
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  int consumed = 0;
+  if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+             &tm.tm_sec, &consumed) != 6 ||
+      consumed != 19)
+    return 0;
+  double frac = 0;
+  if (s[19] == '.') {
+    double scale = 0.1;
+    for (const char *p = s + 20; *p >= '0' && *p <= '9'; p++, scale /= 10) frac += (*p - '0') * scale;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_isdst = -1; /* the original writes local naive time */
+  time_t t = mktime(&tm);
+  if (t == (time_t)-1) return 0;
+  return (double)t + frac;
+}
+
+/* ---------------------------------------------------------------- JSON access */
+
+static const char *jstr(const json_t *o, const char *k) {
+  const json_t *v = json_object_get(o, k);
+  return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int64_t jint(const json_t *o, const char *k, int64_t def) {
+  const json_t *v = json_object_get(o, k);
+  if (json_is_integer(v)) return (int64_t)json_integer_value(v);
+  if (json_is_real(v)) return (int64_t)json_real_value(v);
+  return def;
+}
+
+static double jnum(const json_t *o, const char *k, double def) {
+  const json_t *v = json_object_get(o, k);
+  return json_is_number(v) ? json_number_value(v) : def;
+}
+
+/* A task whose record is missing (written behind and lost in the crash) cannot run
+ * again: its files are unknown. It is settled as failed, so that the job ends with an
+ * honest completed_with_errors instead of silently missing files. */
+#define LOST_RECORD_ERROR "task record lost in a coordinator crash (its files are unknown)"
+
+/* ---------------------------------------------------------------- state */
+
+typedef struct rjob {
+  char *id;
+  json_t *rec;    /* job record, NULL until read / when skipped */
+  json_t **tasks; /* task records by index (NULL = missing) */
+  size_t n_tasks;
+  coord_job *job; /* once applied */
+} rjob;
+
+typedef struct recov {
+  coord_jm *jm;
+  store *st;
+  double retention;
+  coord_recover_cb cb;
+  void *ud;
+  rjob *jobs;
+  size_t n_jobs;
+  size_t outstanding;
+  int failed;
+  char msg[AL_ERR_MSG_MAX];
+  coord_recover_report rep;
+} recov;
+
+typedef struct rget {
+  recov *r;
+  size_t job;
+  size_t task; /* SIZE_MAX: the job record */
+} rget;
+
+static void finish_reads(recov *r);
+
+static void release(recov *r) {
+  if (--r->outstanding == 0) finish_reads(r);
+}
+
+static void fail(recov *r, const char *fmt, const char *key, const char *why) {
+  if (r->failed) return;
+  r->failed = 1;
+  snprintf(r->msg, sizeof r->msg, fmt, key, why ? why : "unknown error");
+}
+
+static void recov_free(recov *r) {
+  for (size_t i = 0; i < r->n_jobs; i++) {
+    rjob *j = &r->jobs[i];
+    free(j->id);
+    if (j->rec) json_decref(j->rec);
+    for (size_t k = 0; k < j->n_tasks; k++)
+      if (j->tasks[k]) json_decref(j->tasks[k]);
+    free(j->tasks);
+  }
+  free(r->jobs);
+  free(r);
+}
+
+static json_t *parse_record(const store_reply *rep, const char *key) {
+  json_error_t e;
+  json_t *v = json_loadb(rep->value, rep->len, 0, &e);
+  if (!v || !json_is_object(v)) {
+    al_error("recovery: %s is not a JSON object (%s at line %d column %d); skipped", key,
+             v ? "wrong type" : e.text, e.line, e.column);
+    if (v) json_decref(v);
+    return NULL;
+  }
+  return v;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static void on_task(void *ud, const store_reply *rep) {
+  rget *g = ud;
+  recov *r = g->r;
+  rjob *j = &r->jobs[g->job];
+  char key[512];
+  snprintf(key, sizeof key, "task:%s-%06zu", j->id, g->task);
+  if (rep->status == STORE_ERROR) {
+    fail(r, "recovery: cannot read %s: %s", key, rep->msg);
+  } else if (rep->status == STORE_OK && j->rec) {
+    j->tasks[g->task] = parse_record(rep, key);
+  }
+  free(g);
+  release(r);
+}
+
+static void on_job(void *ud, const store_reply *rep) {
+  rget *g = ud;
+  recov *r = g->r;
+  rjob *j = &r->jobs[g->job];
+  free(g);
+  char key[512];
+  snprintf(key, sizeof key, "job:%s", j->id);
+  if (rep->status == STORE_ERROR) {
+    fail(r, "recovery: cannot read %s: %s", key, rep->msg);
+    release(r);
+    return;
+  }
+  if (rep->status == STORE_NOT_FOUND) {
+    al_warn("recovery: %s listed in %s has no record; removed from the index", key, COORD_ACTIVE_JOBS_KEY);
+    store_srem(r->st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+    r->rep.skipped++;
+    release(r);
+    return;
+  }
+  json_t *rec = parse_record(rep, key);
+  const char *status = rec ? jstr(rec, "status") : NULL;
+  if (!rec || !status) {
+    if (rec && !status) al_error("recovery: %s has no status; skipped", key);
+    if (rec) json_decref(rec);
+    r->rep.skipped++;
+    release(r);
+    return;
+  }
+  if (strcmp(status, "pending") != 0 && strcmp(status, "running") != 0) {
+    /* final, but still indexed: finish the bookkeeping the crash interrupted */
+    int64_t total = jint(rec, "total_tasks", 0);
+    if (r->retention > 0) {
+      char tkey[512];
+      for (int64_t i = 0; i < total && i < 999999; i++) {
+        snprintf(tkey, sizeof tkey, "task:%s-%06lld", j->id, (long long)i);
+        store_expire(r->st, tkey, r->retention, NULL, NULL);
+      }
+      store_expire(r->st, key, r->retention, NULL, NULL);
+    }
+    store_srem(r->st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+    json_decref(rec);
+    r->rep.skipped++;
+    release(r);
+    return;
+  }
+  int64_t total = jint(rec, "total_tasks", 0);
+  if (total < 0 || total > 999999) {
+    al_error("recovery: %s has total_tasks %lld; skipped", key, (long long)total);
+    json_decref(rec);
+    r->rep.skipped++;
+    release(r);
+    return;
+  }
+  j->rec = rec;
+  j->n_tasks = (size_t)total;
+  j->tasks = al_xcalloc(j->n_tasks ? j->n_tasks : 1, sizeof *j->tasks);
+  for (size_t i = 0; i < j->n_tasks; i++) {
+    rget *tg = al_xcalloc(1, sizeof *tg);
+    tg->r = r;
+    tg->job = (size_t)(j - r->jobs);
+    tg->task = i;
+    snprintf(key, sizeof key, "task:%s-%06zu", j->id, i);
+    r->outstanding++;
+    store_get(r->st, key, on_task, tg);
+  }
+  release(r);
+}
+
+static void on_members(void *ud, const store_reply *rep) {
+  recov *r = ud;
+  if (rep->status != STORE_OK) {
+    fail(r, "recovery: cannot read %s: %s", COORD_ACTIVE_JOBS_KEY, rep->msg);
+    release(r);
+    return;
+  }
+  r->n_jobs = rep->n_values;
+  r->jobs = al_xcalloc(r->n_jobs ? r->n_jobs : 1, sizeof *r->jobs);
+  for (size_t i = 0; i < r->n_jobs; i++) r->jobs[i].id = al_xstrndup(rep->values[i], rep->lens[i]);
+  char key[512];
+  for (size_t i = 0; i < r->n_jobs; i++) {
+    rget *g = al_xcalloc(1, sizeof *g);
+    g->r = r;
+    g->job = i;
+    g->task = SIZE_MAX;
+    snprintf(key, sizeof key, "job:%s", r->jobs[i].id);
+    r->outstanding++;
+    store_get(r->st, key, on_job, g);
+  }
+  release(r);
+}
+
+/* ---------------------------------------------------------------- applying */
+
+static int by_created(const void *a, const void *b) {
+  const rjob *x = a, *y = b;
+  const char *cx = x->rec ? jstr(x->rec, "created_at") : NULL;
+  const char *cy = y->rec ? jstr(y->rec, "created_at") : NULL;
+  int c = strcmp(cx ? cx : "", cy ? cy : "");
+  return c ? c : strcmp(x->id, y->id);
+}
+
+static char *dup_or_null(const char *s) { return s ? al_xstrdup(s) : NULL; }
+
+/* The stored result of a completed task. Besides the original's fields
+ * (samples_processed, shards_written, skipped, status) it reads the manifest data
+ * when the record carries it (tokens, shards, skips). */
+static void result_from_json(const json_t *res, coord_task_result *out) {
+  memset(out, 0, sizeof *out);
+  out->status = al_xstrdup(jstr(res, "status") ? jstr(res, "status") : "success");
+  out->samples_processed = jint(res, "samples_processed", 0);
+  out->shards_written = jint(res, "shards_written", 0);
+  out->skipped = jint(res, "skipped", 0);
+  out->tokens = jint(res, "tokens", 0);
+  const json_t *shards = json_object_get(res, "shards");
+  if (json_is_array(shards) && json_array_size(shards) > 0) {
+    out->n_shards = json_array_size(shards);
+    out->shards = al_xcalloc(out->n_shards, sizeof *out->shards);
+    for (size_t i = 0; i < out->n_shards; i++) {
+      const json_t *s = json_array_get(shards, i);
+      coord_shard_info *si = &out->shards[i];
+      si->path = al_xstrdup(jstr(s, "path") ? jstr(s, "path") : "");
+      si->samples = jint(s, "samples", 0);
+      si->tokens = jint(s, "tokens", 0);
+      si->bytes = jint(s, "bytes", 0);
+      si->sha256 = dup_or_null(jstr(s, "sha256"));
+      const json_t *files = json_object_get(s, "files");
+      size_t nf = json_is_array(files) ? json_array_size(files) : 0;
+      si->files = al_xcalloc(nf ? nf : 1, sizeof *si->files);
+      for (size_t k = 0; k < nf; k++) {
+        const char *f = json_string_value(json_array_get(files, k));
+        si->files[si->n_files++] = al_xstrdup(f ? f : "");
+      }
+    }
+  }
+  const json_t *skips = json_object_get(res, "skips");
+  if (json_is_array(skips) && json_array_size(skips) > 0) {
+    out->n_skips = json_array_size(skips);
+    out->skips = al_xcalloc(out->n_skips, sizeof *out->skips);
+    for (size_t i = 0; i < out->n_skips; i++) {
+      const json_t *s = json_array_get(skips, i);
+      out->skips[i].path = al_xstrdup(jstr(s, "path") ? jstr(s, "path") : "");
+      out->skips[i].reason = al_xstrdup(jstr(s, "reason") ? jstr(s, "reason") : "");
+    }
+  }
+}
+
+/* Creates the job and adds its tasks (all pending for now). */
+static void apply_job(recov *r, rjob *rj) {
+  const json_t *rec = rj->rec;
+  const json_t *cfgj = json_object_get(rec, "config");
+  coord_job_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.input_dir = (char *)jstr(cfgj, "input_dir");
+  cfg.output_dir = (char *)jstr(cfgj, "output_dir");
+  cfg.tokenizers_dir = (char *)jstr(cfgj, "tokenizers_dir");
+  cfg.max_seq_len = jint(cfgj, "max_seq_len", 0);
+  cfg.shard_size = jint(cfgj, "shard_size", 0);
+  cfg.name = (char *)(jstr(rec, "name") ? jstr(rec, "name") : jstr(cfgj, "name"));
+  cfg.task_timeout_s = jnum(rec, "task_timeout", jnum(cfgj, "task_timeout", 0));
+  double created = coord_recover_parse_iso(jstr(rec, "created_at"));
+  double timeout = jnum(rec, "timeout", jnum(cfgj, "timeout", 0));
+  if (timeout > 0) {
+    /* the job keeps its original deadline: only what is left of it */
+    double left = created > 0 ? timeout - (al_wall_s() - created) : timeout;
+    cfg.timeout_s = left > 0.001 ? left : 0.001;
+  }
+  char err[256];
+  coord_job *j = coord_jm_job_create(r->jm, rj->id, &cfg, err, sizeof err);
+  if (!j) {
+    al_error("recovery: job %s not restored: %s", rj->id, err);
+    r->rep.skipped++;
+    return;
+  }
+  if (created > 0) j->created_at = created;
+  rj->job = j;
+  r->rep.jobs++;
+  for (size_t i = 0; i < rj->n_tasks; i++) {
+    const json_t *tr = rj->tasks[i];
+    const json_t *files = tr ? json_object_get(tr, "files") : NULL;
+    size_t nf = json_is_array(files) ? json_array_size(files) : 0;
+    const char **fv = al_xcalloc(nf ? nf : 1, sizeof *fv);
+    for (size_t k = 0; k < nf; k++) {
+      const char *f = json_string_value(json_array_get(files, k));
+      fv[k] = f ? f : "";
+    }
+    coord_task *t = coord_jm_job_add_task(r->jm, j, fv, nf, err, sizeof err);
+    free(fv);
+    if (!t) {
+      al_error("recovery: task %zu of job %s not restored: %s", i, rj->id, err);
+      continue;
+    }
+    r->rep.tasks++;
+    const char *sid = tr ? jstr(tr, "id") : NULL;
+    if (sid && strcmp(sid, t->id) != 0)
+      al_warn("recovery: task record %s-%06zu holds id %s; using %s", rj->id, i, sid, t->id);
+    if (!tr) {
+      al_error("recovery: task:%s has no record; it is marked failed (%s)", t->id, LOST_RECORD_ERROR);
+      continue;
+    }
+    t->retries = (int)jint(tr, "retries", 0);
+    int64_t attempt = jint(tr, "attempt", 0);
+    t->attempt = attempt > 0 && attempt < UINT32_MAX ? (uint32_t)attempt : 0;
+  }
+}
+
+static int stored_status_is(const json_t *tr, const char *st) {
+  if (!tr) return strcmp(st, "failed") == 0;
+  const char *s = jstr(tr, "status");
+  return s && strcmp(s, st) == 0;
+}
+
+/* Hands finished tasks back through a placeholder worker, then sends it away. */
+static void settle_finished_tasks(recov *r) {
+  size_t finished = 0;
+  for (size_t i = 0; i < r->n_jobs; i++)
+    for (size_t k = 0; r->jobs[i].job && k < r->jobs[i].n_tasks; k++)
+      finished += stored_status_is(r->jobs[i].tasks[k], "completed") || stored_status_is(r->jobs[i].tasks[k], "failed");
+  if (finished == 0) {
+    r->rep.requeued = r->rep.tasks;
+    return;
+  }
+  size_t pending = coord_jm_pending_count(r->jm);
+  coord_worker *w = coord_jm_worker_join(r->jm, COORD_RECOVER_WORKER_ID, (int)(pending ? pending : 1), NULL);
+  int max_retries = coord_jm_params_get(r->jm)->max_retries;
+  for (size_t i = 0; i < r->n_jobs; i++) {
+    rjob *rj = &r->jobs[i];
+    if (!rj->job) continue;
+    for (size_t k = 0; k < rj->n_tasks && k < rj->job->total_tasks; k++) {
+      const json_t *tr = rj->tasks[k];
+      coord_task *t = rj->job->tasks[k];
+      if (t->worker != w) continue;
+      if (stored_status_is(tr, "completed")) {
+        coord_task_result res;
+        const json_t *rs = json_object_get(tr, "result");
+        result_from_json(json_is_object(rs) ? rs : tr, &res);
+        if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 1, &res, NULL) == COORD_OK) r->rep.completed++;
+        coord_task_result_free(&res);
+      } else if (stored_status_is(tr, "failed")) {
+        int retries = t->retries;
+        t->retries = max_retries; /* the next failure is final */
+        const char *e = tr ? jstr(tr, "error") : LOST_RECORD_ERROR;
+        if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 0, NULL, e ? e : "failed before a coordinator restart") ==
+            COORD_OK)
+          r->rep.failed++;
+        t->retries = retries;
+      }
+    }
+  }
+  coord_jm_worker_drain(r->jm, w);
+  coord_jm_worker_dead(r->jm, w, "recovery finished");
+  r->rep.requeued = r->rep.tasks - r->rep.completed - r->rep.failed;
+}
+
+/* Stored timestamps and counters the replay above could not carry. */
+static void restore_details(recov *r, rjob *rj) {
+  coord_job *j = rj->job;
+  for (size_t k = 0; k < rj->n_tasks && k < j->total_tasks; k++) {
+    const json_t *tr = rj->tasks[k];
+    coord_task *t = j->tasks[k];
+    if (!tr) continue;
+    if (t->status == COORD_TASK_COMPLETED || t->status == COORD_TASK_FAILED) {
+      double v;
+      if ((v = coord_recover_parse_iso(jstr(tr, "assigned_at"))) > 0) t->assigned_at = v;
+      if ((v = coord_recover_parse_iso(jstr(tr, "started_at"))) > 0) t->started_at = v;
+      if ((v = coord_recover_parse_iso(jstr(tr, "completed_at"))) > 0) t->completed_at = v;
+      if ((v = coord_recover_parse_iso(jstr(tr, "failed_at"))) > 0) t->failed_at = v;
+    } else {
+      t->assigned_at = coord_recover_parse_iso(jstr(tr, "assigned_at"));
+      t->started_at = 0;
+    }
+  }
+  int64_t retried = jint(rj->rec, "retried_tasks", 0);
+  if (retried > 0 && (size_t)retried > j->retried_tasks) j->retried_tasks = (size_t)retried;
+  int64_t tokens = jint(rj->rec, "tokens", 0);
+  if (tokens > j->tokens) j->tokens = tokens;
+  int64_t samples = jint(rj->rec, "samples_processed", 0);
+  if (samples > j->samples) j->samples = samples;
+  (void)r;
+}
+
+static void write_back(recov *r, rjob *rj) {
+  coord_job *j = rj->job;
+  al_buf b = {0};
+  char key[512];
+  for (size_t k = 0; k < j->total_tasks; k++) {
+    b.len = 0;
+    coord_task_to_json(j->tasks[k], &b);
+    snprintf(key, sizeof key, "task:%s", j->tasks[k]->id);
+    store_set(r->st, key, b.data, b.len, 0, NULL, NULL);
+  }
+  b.len = 0;
+  coord_job_to_json(j, &b);
+  snprintf(key, sizeof key, "job:%s", j->id);
+  store_set(r->st, key, b.data, b.len, 0, NULL, NULL);
+  al_buf_free(&b);
+  if (coord_job_status_is_final(j->status))
+    coord_recover_job_finished(r->st, j, r->retention);
+  else
+    coord_recover_job_created(r->st, j);
+}
+
+static void apply_all(recov *r) {
+  qsort(r->jobs, r->n_jobs, sizeof *r->jobs, by_created);
+  /* the queues are rebuilt from the manager's state: drop the old lists first (the
+   * store completes operations in order, so these land before the new pushes) */
+  store_del(r->st, "pending_tasks", NULL, NULL);
+  char key[512];
+  for (size_t i = 0; i < r->n_jobs; i++)
+    for (size_t k = 0; r->jobs[i].rec && k < r->jobs[i].n_tasks; k++) {
+      const char *wid = r->jobs[i].tasks[k] ? jstr(r->jobs[i].tasks[k], "worker_id") : NULL;
+      if (!wid) continue;
+      snprintf(key, sizeof key, "tasks:%s", wid);
+      store_del(r->st, key, NULL, NULL);
+    }
+  for (size_t i = 0; i < r->n_jobs; i++)
+    if (r->jobs[i].rec) apply_job(r, &r->jobs[i]);
+  settle_finished_tasks(r);
+  for (size_t i = 0; i < r->n_jobs; i++) {
+    rjob *rj = &r->jobs[i];
+    if (!rj->job) continue;
+    restore_details(r, rj);
+    const json_t *sealed = json_object_get(rj->rec, "sealed");
+    int seal = json_is_boolean(sealed) ? json_is_true(sealed) : rj->n_tasks > 0;
+    char err[256];
+    if (seal && !coord_job_status_is_final(rj->job->status)) coord_jm_job_seal(r->jm, rj->job, err, sizeof err);
+    write_back(r, rj);
+  }
+  al_info("recovery: %zu unfinished jobs reloaded (%zu tasks: %zu completed, %zu failed, %zu back to pending); "
+          "%zu index entries skipped",
+          r->rep.jobs, r->rep.tasks, r->rep.completed, r->rep.failed, r->rep.requeued, r->rep.skipped);
+}
+
+static void on_synced(void *ud, const store_reply *rep) {
+  recov *r = ud;
+  if (rep->status != STORE_OK && !r->failed)
+    fail(r, "recovery: the state store did not confirm the rebuilt records%s: %s", "", rep->msg);
+  r->cb(r->ud, !r->failed, &r->rep, r->failed ? r->msg : NULL);
+  recov_free(r);
+}
+
+static void finish_reads(recov *r) {
+  if (!r->failed) apply_all(r);
+  r->outstanding = 1; /* the barrier below */
+  store_sync(r->st, on_synced, r);
+}
+
+/* ---------------------------------------------------------------- entry points */
+
+void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_recover_cb cb, void *ud) {
+  if (coord_jm_worker_count(jm) > 0) {
+    coord_recover_report rep;
+    memset(&rep, 0, sizeof rep);
+    cb(ud, 0, &rep, "recovery must run before any worker connects (call it before the server listens)");
+    return;
+  }
+  recov *r = al_xcalloc(1, sizeof *r);
+  r->jm = jm;
+  r->st = st;
+  r->retention = retention_s;
+  r->cb = cb;
+  r->ud = ud;
+  r->outstanding = 1;
+  store_smembers(st, COORD_ACTIVE_JOBS_KEY, on_members, r);
+}
+
+typedef struct run_wait {
+  int done, ok;
+  coord_recover_report rep;
+  char msg[AL_ERR_MSG_MAX];
+} run_wait;
+
+static void on_run_done(void *ud, int ok, const coord_recover_report *rep, const char *msg) {
+  run_wait *w = ud;
+  w->done = 1;
+  w->ok = ok;
+  w->rep = *rep;
+  snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
+}
+
+int coord_recover_run(uv_loop_t *loop, coord_jm *jm, store *st, double retention_s, coord_recover_report *rep,
+                      al_err *err) {
+  run_wait w;
+  memset(&w, 0, sizeof w);
+  coord_recover_start(jm, st, retention_s, on_run_done, &w);
+  while (!w.done)
+    if (uv_run(loop, UV_RUN_ONCE) == 0 && !w.done)
+      return al_err_set(err, 1, "recovery: the event loop stopped before the state store answered");
+  if (rep) *rep = w.rep;
+  if (!w.ok) return al_err_set(err, 1, "%s", w.msg);
+  return 0;
+}
