@@ -42,7 +42,18 @@ static void on_server_stopped(void *ud) {
 static void on_signal(uv_signal_t *s, int signum) {
   coord_main *m = s->data;
   (void)signum;
-  if (m->stopping) return;
+  if (m->stopping) {
+    /* A second signal: the stop is waiting for the state store to confirm the last
+     * writes (Redis unreachable). Give up on them so that the process can exit; the
+     * store logs how many were not confirmed. */
+    if (*m->st) {
+      al_error("coordinator: second signal while waiting for the state store; exiting without its confirmation");
+      store *st = *m->st;
+      *m->st = NULL;
+      store_destroy(st);
+    }
+    return;
+  }
   m->stopping = 1;
   printf("Shutting down coordinator...\n");
   fflush(stdout);

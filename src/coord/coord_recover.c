@@ -516,7 +516,12 @@ static void on_synced(void *ud, const store_reply *rep) {
 }
 
 static void finish_reads(recov *r) {
-  if (!r->failed) apply_all(r);
+  if (!r->failed) {
+    apply_all(r);
+    /* the manager writes records behind; push them out so that the barrier below
+     * also covers the rebuilt queues */
+    coord_jm_flush(r->jm);
+  }
   r->outstanding = 1; /* the barrier below */
   store_sync(r->st, on_synced, r);
 }

@@ -151,4 +151,17 @@ CHECKS=$((CHECKS + 1)); [ "$(job_field "$JOB2" status)" = "completed" ] || fail 
 kill -TERM "$CPID"; wait "$CPID"; RC=$?
 CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "coordinator exit $RC after SIGTERM"
 CHECKS=$((CHECKS + 1)); grep -q "Coordinator stopped" "$T/coord.log" || fail "no clean stop"
+
+# 4. SIGTERM while Redis is down: the stop waits for the store (nothing acknowledged is
+#    dropped); a second signal gives up on it and the process exits, saying so.
+start_coordinator
+rcli SHUTDOWN > /dev/null 2>&1; wait "$RPID" 2>/dev/null
+for _ in $(seq 100); do grep -q "lost Redis" "$T/coord.log" && break; sleep 0.05; done
+kill -TERM "$CPID"; sleep 1
+CHECKS=$((CHECKS + 1)); kill -0 "$CPID" 2>/dev/null || fail "the stop did not wait for the state store"
+kill -TERM "$CPID"
+for _ in $(seq 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.05; done
+CHECKS=$((CHECKS + 1)); kill -0 "$CPID" 2>/dev/null && fail "a second SIGTERM did not end the coordinator"
+wait "$CPID" 2>/dev/null
+CHECKS=$((CHECKS + 1)); grep -q "not confirmed by Redis" "$T/coord.log" || fail "unconfirmed writes not reported: $(tail -3 "$T/coord.log")"
 finish

@@ -114,6 +114,8 @@ static void write_history(store *st, history *h) {
   coord_jm_free(jm); /* no shutdown: nothing more reaches the store */
 }
 
+static int g_redis_port; /* set while the Redis variant runs */
+
 static void check_recovered(store *st, uv_loop_t *loop, const history *h) {
   env e = {0};
   coord_jm *jm = new_jm(&e, st, 3);
@@ -163,6 +165,14 @@ static void check_recovered(store *st, uv_loop_t *loop, const history *h) {
   CHECK(a->tasks[2]->attempt >= h->attempt_running);
   CHECK_EQ_INT(coord_jm_pending_count(jm), 2);
   CHECK_EQ_INT(coord_jm_worker_count(jm), 0); /* the placeholder is gone */
+  if (g_redis_port) { /* the rebuilt queue is in Redis once recovery reports done */
+    char *v = cli(g_redis_port, "pw", 2, (const char *[]){"LLEN", "dep:pending_tasks", NULL});
+    CHECK_EQ_STR(v, "2");
+    free(v);
+    v = cli(g_redis_port, "pw", 2, (const char *[]){"EXISTS", "dep:tasks:(recovery)", NULL});
+    CHECK_EQ_STR(v, "0");
+    free(v);
+  }
 
   /* the old holder comes back and claims its lease: stale, it must abandon it */
   coord_worker *w1 = coord_jm_worker_join(jm, "w1", 1, NULL);
@@ -238,7 +248,9 @@ static void test_redis_store(void) {
   free(v);
 
   st = new_store(&loop, R.port, "pw", 2, "dep:");
+  g_redis_port = R.port;
   check_recovered(st, &loop, &h);
+  g_redis_port = 0;
   rec_free(&o, 1);
   memset(&o, 0, sizeof o);
   store_sync(st, rec_cb, &o);
