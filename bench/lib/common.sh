@@ -152,7 +152,9 @@ al_run() {
   printf '%s\t%s\n' "$name" "${line% }" >>"$AL_CMDS"
   al_log "run $name: ${line% }"
   # In the background and waited for, so Ctrl-C or TERM reaches run.sh's trap at once.
-  timeout --kill-after=10 "$to" "$@" >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
+  # Output files are capped (ulimit -f, 256 MiB): a program stuck logging in a loop is
+  # killed by SIGXFSZ instead of filling the disk.
+  ( ulimit -f 262144; exec timeout --kill-after=10 "$to" "$@" ) >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
   AL_FG_PID=$!
   wait "$AL_FG_PID"
   local rc=$?
@@ -163,7 +165,7 @@ al_run() {
 # al_fail_note NAME RC: a short reason for a failed al_run, for the table's note column.
 al_fail_note() {
   local last
-  last="$(grep -v '^\s*$' "$AL_LOGS/$1.err" 2>/dev/null | tail -n 1 | cut -c1-120)"
+  last="$(tail -c 4096 "$AL_LOGS/$1.err" 2>/dev/null | grep -v '^\s*$' | tail -n 1 | cut -c1-120)"
   if [ "$2" = 124 ]; then echo "timed out (log: work/logs.$AL_MODE/$1.err)"; return; fi
   echo "failed, exit $2${last:+: $last} (log: work/logs.$AL_MODE/$1.err)"
 }

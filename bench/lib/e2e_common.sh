@@ -76,7 +76,7 @@ al_bg() {
   local name="$1" line; shift
   line="$(printf '%q ' "$@")"; line="${line//$AL_ROOT\//}"
   printf '%s\t%s &\n' "$name" "${line% }" >>"$AL_CMDS"
-  "$@" >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
+  ( ulimit -f 262144; exec "$@" ) >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
   AL_BG_PID=$!
   al_track "$AL_BG_PID"
 }
