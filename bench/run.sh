@@ -9,6 +9,7 @@
 # Options: --only proto,tokenize,dispatch,conn,e2e,scale   run some sections only
 #          --no-install  --no-build  --no-record
 # Environment: AL_BUILD (build dir, default build/), AL_TOKENIZER (tokenizer dir to use),
+#   AL_SCALE_TASKS (tasks of the job-scale section, default 1,000,000),
 #   AL_SMOKE_STRICT=1 (exit 1 when a row failed), AL_PROFILE=0 (no perf profile of misses).
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --no-install) install=0 ;;
     --no-build) build=0 ;;
     --no-record) record=0 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -45,7 +46,7 @@ trap 'al_cleanup; exit 130' INT TERM
 
 if [ "$AL_MODE" = full ]; then
   AL_DISPATCH_TASKS=100000 AL_BULLMQ_CONC=50,100,200 AL_CONN_N=10000 AL_CONN_SECONDS=60
-  AL_SCALE_TASKS=1000000 AL_SCALE_WAIT=600 AL_AGREE_DOCS=20 AL_VOCAB=30000
+  AL_SCALE_TASKS="${AL_SCALE_TASKS:-1000000}" AL_SCALE_WAIT=600 AL_AGREE_DOCS=20 AL_VOCAB=30000
   AL_PEER_TIME="--min-seconds 3 --max-passes 5" AL_BENCH_SIZE_FLAG="" AL_TOK_REPEAT=3 AL_PROTO_SECS=1
   AL_TO_TOK=900 AL_TO_SHORT=300 AL_TO_LONG=900 AL_TO_E2E=3600
 else

@@ -13,11 +13,15 @@ al_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # Seconds since the epoch with nanoseconds, as a decimal string.
 al_now() { date +%s.%N; }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now (bounded tries).
+# A TCP port on 127.0.0.1 that nothing listens on right now (bounded tries), chosen below
+# the kernel's ephemeral range: a port in that range can be taken at any moment by an
+# outgoing connection, and then a server cannot bind it.
 al_free_port() {
-  local i port
+  local i port lo=32768
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  [ "$lo" -gt 12000 ] || lo=32768
   for i in $(seq 1 200); do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port=$(( 10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"; return 0
     fi
@@ -44,6 +48,13 @@ al_cleanup() {
 # Start a private redis-server on a free loopback port without persistence.
 # Sets AL_REDIS_PORT and AL_REDIS_PID. Returns non-zero if redis-server is missing.
 al_redis_start() {
+  local try
+  for try in 1 2 3; do # a port can still be taken between the check and the bind
+    al_redis_start_once && return 0
+  done
+  return 1
+}
+al_redis_start_once() {
   command -v redis-server >/dev/null || return 1
   local dir="$AL_WORK/redis"
   mkdir -p "$dir"
@@ -60,7 +71,8 @@ al_redis_start() {
     fi
     sleep 0.05
   done
-  al_log "redis-server did not answer on port $AL_REDIS_PORT"
+  al_log "redis-server did not answer on port $AL_REDIS_PORT: $(tail -n 1 "$dir/redis-$AL_REDIS_PORT.log" 2>/dev/null)"
+  kill "$AL_REDIS_PID" 2>/dev/null
   return 1
 }
 al_redis_stop() {
@@ -140,7 +152,9 @@ al_run() {
   printf '%s\t%s\n' "$name" "${line% }" >>"$AL_CMDS"
   al_log "run $name: ${line% }"
   # In the background and waited for, so Ctrl-C or TERM reaches run.sh's trap at once.
-  timeout --kill-after=10 "$to" "$@" >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
+  # Output files are capped (ulimit -f, 256 MiB): a program stuck logging in a loop is
+  # killed by SIGXFSZ instead of filling the disk.
+  ( ulimit -f 262144; exec timeout --kill-after=10 "$to" "$@" ) >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
   AL_FG_PID=$!
   wait "$AL_FG_PID"
   local rc=$?
@@ -151,7 +165,7 @@ al_run() {
 # al_fail_note NAME RC: a short reason for a failed al_run, for the table's note column.
 al_fail_note() {
   local last
-  last="$(grep -v '^\s*$' "$AL_LOGS/$1.err" 2>/dev/null | tail -n 1 | cut -c1-120)"
+  last="$(tail -c 4096 "$AL_LOGS/$1.err" 2>/dev/null | grep -v '^\s*$' | tail -n 1 | cut -c1-120)"
   if [ "$2" = 124 ]; then echo "timed out (log: work/logs.$AL_MODE/$1.err)"; return; fi
   echo "failed, exit $2${last:+: $last} (log: work/logs.$AL_MODE/$1.err)"
 }

@@ -31,24 +31,23 @@ al_tree_stats() {
     END { printf "%d %d %d\n", n, b, p }'
 }
 
-# al_manifest_tokens OUTDIR -> total tokens recorded in OUTDIR/index.json (empty if unknown).
-al_manifest_tokens() {
-  local m="$1/index.json"
-  [ -f "$m" ] || return 0
-  if command -v node >/dev/null; then
+# al_job_stats OUTDIR STDOUT_LOG -> "tokens skipped_files skipped_bytes": tokens from the
+# manifest's totals (else the "Tokens:" line of submit-job), and the files the job skipped
+# (unclassified, blank, unreadable) with their input bytes, so MB/s can count what was
+# tokenized. Fields that cannot be found are empty.
+al_job_stats() {
+  local m="$1/index.json" t=""
+  if [ -f "$m" ] && command -v node >/dev/null; then
     node -e '
-      const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      for (const k of ["total_tokens", "tokens"]) if (typeof j[k] === "number") { console.log(j[k]); process.exit(0); }
-      let s = 0, seen = false;
-      (function walk(x) {
-        if (Array.isArray(x)) return x.forEach(walk);
-        if (x && typeof x === "object") {
-          if (typeof x.tokens === "number" && ("samples" in x || "path" in x || "name" in x)) { s += x.tokens; seen = true; return; }
-          Object.values(x).forEach(walk);
-        }
-      })(j);
-      if (seen) console.log(s);' "$m" 2>/dev/null
+      const fs = require("fs");
+      const j = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+      const t = j.totals && typeof j.totals.tokens === "number" ? j.totals.tokens : "";
+      let n = 0, b = 0;
+      for (const s of j.skipped || []) { n++; try { b += fs.statSync(s.path).size; } catch (e) {} }
+      console.log(`${t} ${n} ${b}`);' "$m" 2>/dev/null && return 0
   fi
+  t="$(sed -nE 's/^Tokens: *([0-9]+).*/\1/p' "$2" 2>/dev/null | tail -n 1)"
+  echo "$t 0 0"
 }
 
 # al_wait_port PORT [TRIES]: wait until something listens on 127.0.0.1:PORT.
@@ -77,7 +76,7 @@ al_bg() {
   local name="$1" line; shift
   line="$(printf '%q ' "$@")"; line="${line//$AL_ROOT\//}"
   printf '%s\t%s &\n' "$name" "${line% }" >>"$AL_CMDS"
-  "$@" >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
+  ( ulimit -f 262144; exec "$@" ) >"$AL_LOGS/$name.out" 2>"$AL_LOGS/$name.err" &
   AL_BG_PID=$!
   al_track "$AL_BG_PID"
 }

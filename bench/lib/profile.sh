@@ -23,11 +23,11 @@ al_profile_misses() {
   local n="$AL_NPROC"
   if grep -P '^tokenizer, prose, 1 thread.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
     al_profile_cmd prof_tok "tokenizer, prose, 1 thread" "$AL_BUILD/bench/bench_tokenize" \
-      --tokenizer "$AL_TOKDIR" --corpus "$AL_CORPUS/prose.txt" --threads 1
+      "$AL_TOKDIR" "$AL_CORPUS/prose.txt" 1 1
   fi
   if grep -P '^tokenizer, code, 1 thread.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
     al_profile_cmd prof_tok_code "tokenizer, code, 1 thread" "$AL_BUILD/bench/bench_tokenize" \
-      --tokenizer "$AL_TOKDIR" --corpus "$AL_CORPUS/code.txt" --threads 1
+      "$AL_TOKDIR" "$AL_CORPUS/code.txt" 1 1
   fi
   if grep -P '^dispatch.*memory store.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
     al_profile_cmd prof_dispatch "dispatch, memory store" "$AL_BUILD/bench/bench_dispatch" \
@@ -37,5 +37,12 @@ al_profile_misses() {
     al_profile_cmd prof_conn "connections (coordinator process during $AL_CONN_N connections: joins, then 15 s of heartbeats)" \
       "$AL_BUILD/bench/bench_conn" --connections "$AL_CONN_N" --seconds 15 --heartbeat-timeout 5
   fi
-  : "$n"
+  if grep -P '^end to end, embedded, Linux.*ratio to pure tokenizer.*\tNO \(missed\)' "$AL_ROWS" >/dev/null; then
+    local out="$AL_WORK/e2e-out-profile"
+    rm -rf "$out"
+    al_profile_cmd prof_e2e "end to end, embedded, Linux tree (the whole submit-job process)" \
+      "$AL_PIPELINE" submit-job --embedded -w "$n" -c "$AL_WORK/e2e-$AL_MODE.yaml" -i "$AL_E2E_TREE" \
+      -o "$out" -t "$AL_WORK/tokroot-$AL_MODE" --max-seq-len 4096 --shard-size 10000
+    rm -rf "$out"
+  fi
 }

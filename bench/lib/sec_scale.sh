@@ -53,13 +53,27 @@ sec_scale() {
   fi
   jid="$(sed -nE 's/^Job ID: *([^ ]+).*/\1/p' "$AL_LOGS/scale_submit.out" | head -n 1)"
   [ -n "$jid" ] || jid="$(grep -oE '[A-Za-z0-9_.:-]+' "$AL_LOGS/scale_submit.out" | tail -n 1)"
-  # Follow the job (bounded): job-status --json every second until it ends or time runs out.
+  # Follow the job, bounded in time: job-status --json every second (each call at most 5 s)
+  # until the job ends or AL_SCALE_WAIT seconds pass. The coordinator's own log line
+  # "job <id> completed" also counts, so a coordinator that stops answering after the job
+  # ended is reported as such instead of as an unfinished job.
   st="" done_t=""
-  local i
-  for i in $(seq 1 "$AL_SCALE_WAIT"); do
-    "$AL_PIPELINE" job-status --coordinator "127.0.0.1:$cport" --job-id "$jid" --json >"$AL_LOGS/scale_status.out" 2>&1
-    st="$(grep -oE '"status" *: *"[a-z_]+"' "$AL_LOGS/scale_status.out" | head -n 1 | grep -oE '[a-z_]+"$' | tr -d '"')"
+  local deadline unresponsive=0
+  deadline="$(al_calc "$(al_now) + $AL_SCALE_WAIT")"
+  while awk -v a="$(al_now)" -v b="$deadline" 'BEGIN { exit !(a < b) }'; do
+    if timeout 5 "$AL_PIPELINE" job-status --coordinator "127.0.0.1:$cport" --job-id "$jid" --json \
+         >"$AL_LOGS/scale_status.tmp" 2>&1; then
+      mv "$AL_LOGS/scale_status.tmp" "$AL_LOGS/scale_status.out"
+      st="$(grep -oE '"status" *: *"[a-z_]+"' "$AL_LOGS/scale_status.out" | head -n 1 | grep -oE '[a-z_]+"$' | tr -d '"')"
+    else
+      unresponsive=$((unresponsive + 1))
+    fi
     case "$st" in completed|completed_with_errors|failed|cancelled|timeout) done_t="$(al_now)"; break ;; esac
+    if grep -qE "job $jid (completed|failed|cancelled)" "$AL_LOGS/scale_coordinator.err" 2>/dev/null; then
+      done_t="$(al_now)"
+      st="$(grep -oE "job $jid (completed|failed|cancelled)" "$AL_LOGS/scale_coordinator.err" | head -n 1 | awk '{ print $3 }') (from the coordinator's log)"
+      break
+    fi
     sleep 1
   done
   local peak; peak="$(al_peak_rss_kb "$cpid")"
@@ -68,7 +82,8 @@ sec_scale() {
   al_row "$label: coordinator RSS after submit, kB" "$(al_fmt "${rss:-}")" "" "" "" "" "peak $(al_fmt "${peak:-?}") kB = $(al_fmt "$(al_calc "${peak:-0} * 1024 / $n")") bytes per task"
   if [ -n "$done_t" ]; then
     el="$(al_calc "$done_t - $t1")"
-    al_row "$label: dispatch rate, tasks/s (2 workers)" "$(al_fmt "$(al_calc "$n / $el")")" "" "" "" "" "job $st after $(al_fmt "$el") s"
+    al_row "$label: dispatch rate, tasks/s (2 workers)" "$(al_fmt "$(al_calc "$n / $el")")" "" "" "" "" \
+      "job $st after $(al_fmt "$el") s$([ "$unresponsive" -gt 0 ] && echo "; job-status got no answer $unresponsive times (5 s each)")"
   else
     local done_n; done_n="$(grep -oE '"completed_tasks" *: *[0-9]+' "$AL_LOGS/scale_status.out" | grep -oE '[0-9]+$')"
     el="$(al_calc "$(al_now) - $t1")"

@@ -10,7 +10,7 @@
 # MB/s per thread | MB/s per thread from thread CPU time | ids | bytes/id |".
 ours_tokenize() {
   local name="$1" bin="$AL_BUILD/bench/bench_tokenize"
-  AL_T_WALL="" AL_T_CPU=""
+  AL_T_WALL="" AL_T_CPU="" AL_T_BPI=""
   [ -x "$bin" ] || return 1
   al_run "$name" "$AL_TO_TOK" "$bin" "$AL_TOKDIR" "$2" "$3" "$AL_TOK_REPEAT" || return 1
   AL_T_WALL="$(al_result "$AL_LOGS/$name.out" tok_mb_s)"
@@ -18,6 +18,7 @@ ours_tokenize() {
   if [ -z "$AL_T_WALL" ]; then
     AL_T_WALL="$(awk -F'|' 'NF >= 10 && $6 ~ /[0-9]/ { v = $6 } END { gsub(/ /, "", v); print v }' "$AL_LOGS/$name.out")"
     [ "$3" = 1 ] && AL_T_CPU="$(awk -F'|' 'NF >= 10 && $8 ~ /[0-9]/ { v = $8 } END { gsub(/ /, "", v); print v }' "$AL_LOGS/$name.out")"
+    AL_T_BPI="$(awk -F'|' 'NF >= 10 && $10 ~ /[0-9]/ { v = $10 } END { gsub(/ /, "", v); print v }' "$AL_LOGS/$name.out")"
   fi
   [ -n "$AL_T_WALL" ] || AL_T_WALL="$(al_value "$name" tok_mb_s "MB/s")"
   [ -n "$AL_T_WALL" ]
@@ -83,6 +84,7 @@ sec_tokenize() {
     ours_tokenize "tok_ours_${c}_1" "$f" 1; o1="$AL_T_WALL" o1c="$AL_T_CPU"
     if [ -z "$o1" ] && [ -x "$AL_BUILD/bench/bench_tokenize" ]; then note="ours: $(al_fail_note "tok_ours_${c}_1" 1)"; o1="failed"; fi
     ours_tokenize "tok_ours_${c}_$n" "$f" "$n"; on="$AL_T_WALL"
+    printf -v "AL_OURS_${c}_BPI" '%s' "$AL_T_BPI" # bytes per id, for the end-to-end ratio
     hf_tokenize "tok_hf_${c}_1" "$f" 1; h1="$AL_T_WALL" h1c="$AL_T_CPU"
     # smoke mode keeps to one-thread peers so the whole smoke run stays far below 60 s
     AL_T_WALL=""; [ "$AL_MODE" = smoke ] || hf_tokenize "tok_hf_${c}_$n" "$f" "$n"; hn="$AL_T_WALL"
