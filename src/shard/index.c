@@ -18,6 +18,7 @@ typedef struct idx_task {
   size_t nshards;
   idx_skip *skips;
   size_t nskips;
+  size_t next;        /* next task in the same hash bucket, as index + 1; 0 = none */
 } idx_task;
 
 struct shard_index {
@@ -28,7 +29,49 @@ struct shard_index {
   int have_params;
   idx_task *tasks;
   size_t ntasks, cap;
+  /* task id -> position, so putting or dropping a task is O(1) even for jobs of
+   * millions of tasks (a linear search made the manifest of a 1M-task job quadratic). */
+  size_t *buckets;    /* first task of each bucket, as index + 1; 0 = empty */
+  size_t nbuckets;    /* power of two, >= ntasks */
 };
+
+static uint64_t id_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static size_t *bucket_of(shard_index *x, const char *task_id) {
+  return &x->buckets[id_hash(task_id) & (x->nbuckets - 1)];
+}
+
+/* Puts task i at the head of its bucket's chain. */
+static void link_task(shard_index *x, size_t i) {
+  size_t *b = bucket_of(x, x->tasks[i].task_id);
+  x->tasks[i].next = *b;
+  *b = i + 1;
+}
+
+/* Removes task i from its bucket's chain. */
+static void unlink_task(shard_index *x, size_t i) {
+  size_t *p = bucket_of(x, x->tasks[i].task_id);
+  while (*p && *p != i + 1) p = &x->tasks[*p - 1].next;
+  if (*p) *p = x->tasks[i].next;
+}
+
+static void rehash(shard_index *x, size_t nbuckets) {
+  free(x->buckets);
+  x->nbuckets = nbuckets;
+  x->buckets = al_xcalloc(nbuckets, sizeof *x->buckets);
+  for (size_t i = 0; i < x->ntasks; i++) link_task(x, i);
+}
+
+static size_t find_task(shard_index *x, const char *task_id) { /* index + 1, or 0 */
+  if (!x->nbuckets) return 0;
+  for (size_t k = *bucket_of(x, task_id); k; k = x->tasks[k - 1].next)
+    if (strcmp(x->tasks[k - 1].task_id, task_id) == 0) return k;
+  return 0;
+}
 
 shard_index *shard_index_new(const char *output_root, const char *job_id, const char *job_name) {
   shard_index *x = al_xcalloc(1, sizeof *x);
@@ -59,12 +102,17 @@ static void task_clear(idx_task *t) {
 }
 
 void shard_index_drop_task(shard_index *x, const char *task_id) {
-  for (size_t i = 0; i < x->ntasks; i++) {
-    if (strcmp(x->tasks[i].task_id, task_id) != 0) continue;
-    task_clear(&x->tasks[i]);
-    x->tasks[i] = x->tasks[--x->ntasks];
-    return;
+  size_t k = find_task(x, task_id);
+  if (!k) return;
+  size_t i = k - 1, last = x->ntasks - 1;
+  unlink_task(x, i);
+  task_clear(&x->tasks[i]);
+  if (i != last) { /* the last task moves into the hole: relink it at its new place */
+    unlink_task(x, last);
+    x->tasks[i] = x->tasks[last];
+    link_task(x, i);
   }
+  x->ntasks--;
 }
 
 /* path relative to root when it lies under root, else a copy of path. */
@@ -86,9 +134,14 @@ void shard_index_put_task(shard_index *x, const char *task_id, const shard_info 
     x->cap = x->cap ? 2 * x->cap : 16;
     x->tasks = al_xrealloc(x->tasks, x->cap * sizeof *x->tasks);
   }
-  idx_task *t = &x->tasks[x->ntasks++];
+  size_t pos = x->ntasks++;
+  idx_task *t = &x->tasks[pos];
   memset(t, 0, sizeof *t);
   t->task_id = al_xstrdup(task_id);
+  if (x->ntasks > x->nbuckets)
+    rehash(x, x->nbuckets ? 2 * x->nbuckets : 64); /* links every task, this one too */
+  else
+    link_task(x, pos);
   t->shards = al_xcalloc(nshards ? nshards : 1, sizeof *t->shards);
   for (size_t i = 0; i < nshards; i++) {
     shard_info_copy(&t->shards[i], &shards[i]);
@@ -246,6 +299,7 @@ void shard_index_free(shard_index *x) {
   if (!x) return;
   for (size_t i = 0; i < x->ntasks; i++) task_clear(&x->tasks[i]);
   free(x->tasks);
+  free(x->buckets);
   free(x->root);
   free(x->job_id);
   free(x->job_name);

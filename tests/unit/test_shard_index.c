@@ -141,7 +141,52 @@ static void test_index_json(void) {
   free(root);
 }
 
+/* Many tasks put, replaced and dropped in any order: every count stays exact (the
+ * index is keyed by task id, so a 1M-task job's manifest is linear to build). */
+static void test_many_tasks(void) {
+  shard_index *x = shard_index_new("/out", "job", NULL);
+  enum { N = 300000 };
+  char id[32], path[128];
+  for (int i = 0; i < N; i++) {
+    snprintf(id, sizeof id, "job-%06d", i);
+    snprintf(path, sizeof path, "/out/task_%s/shard_000000.safetensors", id);
+    shard_info si = {.path = path, .name = path, .samples = 1, .tokens = 3, .bytes = 80};
+    shard_index_put_task(x, id, &si, 1, NULL, 0);
+  }
+  CHECK_EQ_INT(shard_index_nshards(x), N);
+  /* a result delivered again replaces the earlier one */
+  for (int i = 0; i < N; i += 3) {
+    snprintf(id, sizeof id, "job-%06d", i);
+    snprintf(path, sizeof path, "/out/task_%s/shard_000000.safetensors", id);
+    shard_info si = {.path = path, .name = path, .samples = 2, .tokens = 3, .bytes = 80};
+    shard_index_put_task(x, id, &si, 1, NULL, 0);
+  }
+  CHECK_EQ_INT(shard_index_nshards(x), N);
+  CHECK_EQ_INT(shard_index_total_samples(x), N + N / 3);
+  /* dropping moves the last entry into the hole; every task stays findable */
+  for (int i = 1; i < N; i += 2) {
+    snprintf(id, sizeof id, "job-%06d", i);
+    shard_index_drop_task(x, id);
+  }
+  CHECK_EQ_INT(shard_index_nshards(x), N / 2);
+  for (int i = 1; i < N; i += 2) { /* dropping again is a no-op */
+    snprintf(id, sizeof id, "job-%06d", i);
+    shard_index_drop_task(x, id);
+  }
+  CHECK_EQ_INT(shard_index_nshards(x), N / 2);
+  for (int i = 0; i < N; i += 2) { /* the survivors: replace each once more */
+    snprintf(id, sizeof id, "job-%06d", i);
+    snprintf(path, sizeof path, "/out/task_%s/shard_000000.safetensors", id);
+    shard_info si = {.path = path, .name = path, .samples = 5, .tokens = 3, .bytes = 80};
+    shard_index_put_task(x, id, &si, 1, NULL, 0);
+  }
+  CHECK_EQ_INT(shard_index_nshards(x), N / 2);
+  CHECK_EQ_INT(shard_index_total_samples(x), (N / 2) * 5);
+  shard_index_free(x);
+}
+
 int main(void) {
   RUN(test_index_json);
+  RUN(test_many_tasks);
   return TEST_REPORT();
 }
