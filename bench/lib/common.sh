@@ -66,7 +66,7 @@ al_redis_start_once() {
   al_track "$AL_REDIS_PID"
   local i
   for i in $(seq 1 100); do
-    if redis-cli -h 127.0.0.1 -p "$AL_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+    if timeout 2 redis-cli -h 127.0.0.1 -p "$AL_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
       return 0
     fi
     sleep 0.05
@@ -77,8 +77,10 @@ al_redis_start_once() {
 }
 al_redis_stop() {
   if [ -n "${AL_REDIS_PID:-}" ] && kill -0 "$AL_REDIS_PID" 2>/dev/null; then
-    redis-cli -h 127.0.0.1 -p "$AL_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$AL_REDIS_PID"
+    timeout 5 redis-cli -h 127.0.0.1 -p "$AL_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$AL_REDIS_PID"
     for _ in $(seq 1 50); do kill -0 "$AL_REDIS_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$AL_REDIS_PID" 2>/dev/null
+    wait "$AL_REDIS_PID" 2>/dev/null # reap it: a zombie would still answer kill -0
   fi
   AL_REDIS_PID=""
 }

@@ -66,8 +66,10 @@ al_stop_pid() {
   local p="$1" i
   kill -0 "$p" 2>/dev/null || return 0
   kill -TERM "$p" 2>/dev/null
-  for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
+  for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$p" 2>/dev/null
+  wait "$p" 2>/dev/null # reap it (a zombie would still answer kill -0)
+  return 0
 }
 
 # al_bg NAME CMD...: start CMD in the background with its output in the logs, record it, and
