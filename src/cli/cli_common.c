@@ -47,3 +47,16 @@ alc_client *cli_admin_open(const cli_cmd *cmd, int argc, char **argv, cli_values
   }
   return c;
 }
+
+int cli_parse_with_config(const cli_cmd *cmd, int argc, char **argv, cli_values *v, cfg_config *cfg) {
+  int rc = cli_parse(cmd, argc, argv, v);
+  if (rc != CLI_OK) {
+    cli_values_free(v);
+    return rc == CLI_HELP ? 0 : 2;
+  }
+  if (cli_load_config(cmd, cli_get(v, "config"), cfg) != 0) {
+    cli_values_free(v);
+    return 1;
+  }
+  return -1;
+}

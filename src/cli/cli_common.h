@@ -9,6 +9,11 @@
  * prints "[ERROR] <message naming file:line:column and key>" to stderr and returns -1
  * (*cfg then owns nothing). */
 int cli_load_config(const cli_cmd *cmd, const char *path, cfg_config *cfg);
+/* Parses argv and loads the config named by --config. Returns -1 when the command goes
+ * on (the caller then owns *v and *cfg), or the exit code to return: 0 after --help,
+ * 2 on a usage error, 1 when the config cannot be loaded (nothing left to free). */
+int cli_parse_with_config(const cli_cmd *cmd, int argc, char **argv, cli_values *v, cfg_config *cfg);
+
 struct alc_client;
 /* For the admin commands (status, job-status): parses argv (the command's options must
  * include --coordinator and --timeout) and connects as an admin. Returns the client

@@ -67,16 +67,9 @@ static int is_loopback(const char *host) {
 
 int cmd_coordinator(int argc, char **argv) {
   cli_values v;
-  int rc = cli_parse(&CMD, argc, argv, &v);
-  if (rc != CLI_OK) {
-    cli_values_free(&v);
-    return rc == CLI_HELP ? 0 : 2;
-  }
   cfg_config cfg;
-  if (cli_load_config(&CMD, cli_get(&v, "config"), &cfg) != 0) {
-    cli_values_free(&v);
-    return 1;
-  }
+  int code = cli_parse_with_config(&CMD, argc, argv, &v, &cfg);
+  if (code >= 0) return code;
   al_err err;
   /* The original's CLI defaults (0.0.0.0:8080) override the YAML host/port too. */
   if (cfg_set(&cfg, "coordinator.host", cli_get(&v, "host"), &err) != 0 ||

@@ -58,16 +58,9 @@ static void on_signal(uv_signal_t *s, int signum) {
 
 int cmd_worker(int argc, char **argv) {
   cli_values v;
-  int rc = cli_parse(&CMD, argc, argv, &v);
-  if (rc != CLI_OK) {
-    cli_values_free(&v);
-    return rc == CLI_HELP ? 0 : 2;
-  }
   cfg_config cfg;
-  if (cli_load_config(&CMD, cli_get(&v, "config"), &cfg) != 0) {
-    cli_values_free(&v);
-    return 1;
-  }
+  int code = cli_parse_with_config(&CMD, argc, argv, &v, &cfg);
+  if (code >= 0) return code;
   int64_t threads = 0;
   if (!cli_get_int(&v, "threads", 1, 1024, &threads)) goto usage;
   const char *store_kind = cli_get(&v, "state-store");
