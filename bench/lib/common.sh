@@ -195,3 +195,13 @@ al_unavailable() { grep -qi "not available" "$AL_LOGS/$1.err" 2>/dev/null; }
 
 # al_node_ok: true when node and the peers' npm packages are installed.
 al_node_ok() { command -v node >/dev/null && [ -f "$AL_BENCH_DIR/node_modules/.auralith-bench-stamp" ]; }
+
+# The tokenizers root the pipeline reads (<root>/text -> the tokenizer under test), made
+# by whichever section needs it first: `run.sh --only scale` works on a fresh work dir.
+al_tokroot() {
+  local tokroot="$AL_WORK/tokroot-$AL_MODE"
+  if [ ! -e "$tokroot/text/vocab.json" ]; then
+    rm -rf "$tokroot"; mkdir -p "$tokroot"; ln -s "$AL_TOKDIR" "$tokroot/text"
+  fi
+  echo "$tokroot"
+}

@@ -42,7 +42,7 @@ al_profile_misses() {
     rm -rf "$out"
     al_profile_cmd prof_e2e "end to end, embedded, Linux tree (the whole submit-job process)" \
       "$AL_PIPELINE" submit-job --embedded -w "$n" -c "$AL_WORK/e2e-$AL_MODE.yaml" -i "$AL_E2E_TREE" \
-      -o "$out" -t "$AL_WORK/tokroot-$AL_MODE" --max-seq-len 4096 --shard-size 10000
+      -o "$out" -t "$(al_tokroot)" --max-seq-len 4096 --shard-size 10000
     rm -rf "$out"
   fi
 }

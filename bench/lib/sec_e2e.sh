@@ -21,8 +21,7 @@ al_timed() { # NAME TIMEOUT CMD... : al_run with wall time in AL_ELAPSED and, wh
 sec_e2e_one_tree() { # LABEL TREE TAG
   local label="$1" tree="$2" tag="$3" files bytes prose out rc tokens mbs fps tps ref ratio
   read -r files bytes prose <<<"$(al_tree_stats "$tree")"
-  local tokroot="$AL_WORK/tokroot-$AL_MODE"
-  rm -rf "$tokroot"; mkdir -p "$tokroot"; ln -s "$AL_TOKDIR" "$tokroot/text"
+  local tokroot; tokroot="$(al_tokroot)"
   local cfg="$AL_WORK/e2e-$AL_MODE.yaml"
   al_e2e_config "$cfg" "$(al_free_port)" 6379 memory "$AL_NPROC"
   out="$AL_WORK/e2e-out-$tag-embedded"; rm -rf "$out"
@@ -99,7 +98,7 @@ sec_e2e_external() { # LABEL TREE TAG
   al_bg worker2 "$AL_PIPELINE" worker -c "$cfg" --coordinator "127.0.0.1:$cport" --worker-id bench-w2; w2=$AL_BG_PID
   out="$AL_WORK/e2e-out-$tag-external"; rm -rf "$out"
   al_timed "e2e_${tag}_external" "$AL_TO_E2E" "$AL_PIPELINE" submit-job --external -c "$cfg" \
-    --coordinator "127.0.0.1:$cport" -i "$tree" -o "$out" -t "$AL_WORK/tokroot-$AL_MODE" \
+    --coordinator "127.0.0.1:$cport" -i "$tree" -o "$out" -t "$(al_tokroot)" \
     --max-seq-len 4096 --shard-size 10000
   rc=$?
   ck="$(al_peak_rss_kb "$cpid")"; w1k="$(al_peak_rss_kb "$w1")"; w2k="$(al_peak_rss_kb "$w2")"

@@ -38,7 +38,7 @@ sec_scale() {
   out="$AL_WORK/scale-out"; rm -rf "$out"
   t0="$(al_now)"
   al_run scale_submit "$AL_TO_E2E" "$AL_PIPELINE" submit-job --external --detach -c "$cfg" \
-    --coordinator "127.0.0.1:$cport" -i "$tree" -o "$out" -t "$AL_WORK/tokroot-$AL_MODE" --files-per-task 1
+    --coordinator "127.0.0.1:$cport" -i "$tree" -o "$out" -t "$(al_tokroot)" --files-per-task 1
   rc=$?
   t1="$(al_now)"
   rss="$(awk '/^VmRSS/ { print $2 }' "/proc/$cpid/status" 2>/dev/null)"
