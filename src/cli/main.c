@@ -6,13 +6,6 @@
 #include "cli/commands.h"
 #include "common/al.h"
 
-/* Subcommands built by modules that land independently are referenced weakly, so the
- * binary links (and says the command is unavailable) before every module is merged. */
-#pragma weak cmd_train_tokenizer
-#pragma weak cmd_encode
-#pragma weak cmd_classify
-#pragma weak cmd_inspect
-
 typedef struct command {
   const char *name;
   int (*fn)(int, char **);
@@ -71,10 +64,6 @@ int main(int argc, char **argv) {
   }
   for (size_t c = 0; c < AL_ARRAY_LEN(COMMANDS); c++) {
     if (strcmp(argv[i], COMMANDS[c].name) != 0) continue;
-    if (!COMMANDS[c].fn) {
-      fprintf(stderr, "auralith-pipeline: command '%s' is not available in this build\n", argv[i]);
-      return 1;
-    }
     return COMMANDS[c].fn(argc - i, argv + i);
   }
   fprintf(stderr, "auralith-pipeline: unknown command '%s'\nTry 'auralith-pipeline --help'.\n", argv[i]);
