@@ -271,6 +271,21 @@ static int blame(const cfg_config *cfg, const char *later, const char *earlier) 
   return (int)(cfg_mark_is_set(cfg, l) || !cfg_mark_is_set(cfg, e) ? l : e);
 }
 
+/* Checks coordinator.<small_key> <= coordinator.<big_key>. On a violation writes the
+ * error for whichever key the user set (blame) and returns its index; else -1. */
+static int size_order(const cfg_config *cfg, const char *small_key, int64_t small, const char *big_key, int64_t big,
+                      char *msg, size_t cap) {
+  if (small <= big) return -1;
+  int k = blame(cfg, big_key, small_key);
+  if (strcmp(cfg_keys[k].name, big_key) == 0)
+    snprintf(msg, cap, "key 'coordinator.%s': expected a size >= coordinator.%s (%lld), got '%lld'", big_key,
+             small_key, (long long)small, (long long)big);
+  else
+    snprintf(msg, cap, "key 'coordinator.%s': expected a size <= coordinator.%s (%lld), got '%lld'", small_key,
+             big_key, (long long)big, (long long)small);
+  return k;
+}
+
 int cfg_check_cross(const cfg_config *cfg, char *msg, size_t cap) {
   const cfg_coordinator *c = &cfg->coordinator;
   char a[40], b[40];
@@ -288,33 +303,11 @@ int cfg_check_cross(const cfg_config *cfg, char *msg, size_t cap) {
                "coordinator.heartbeat_timeout (%s), got '%s'", a, b);
     return k;
   }
-  if (c->output_buffer_soft_limit > c->output_buffer_hard_limit) {
-    int k = blame(cfg, "output_buffer_hard_limit", "output_buffer_soft_limit");
-    if (strcmp(cfg_keys[k].name, "output_buffer_hard_limit") == 0)
-      snprintf(msg, cap,
-               "key 'coordinator.output_buffer_hard_limit': expected a size >= "
-               "coordinator.output_buffer_soft_limit (%lld), got '%lld'",
-               (long long)c->output_buffer_soft_limit, (long long)c->output_buffer_hard_limit);
-    else
-      snprintf(msg, cap,
-               "key 'coordinator.output_buffer_soft_limit': expected a size <= "
-               "coordinator.output_buffer_hard_limit (%lld), got '%lld'",
-               (long long)c->output_buffer_hard_limit, (long long)c->output_buffer_soft_limit);
-    return k;
-  }
-  if (c->output_buffer_hard_limit < c->max_frame_bytes) {
-    int k = blame(cfg, "output_buffer_hard_limit", "max_frame_bytes");
-    if (strcmp(cfg_keys[k].name, "output_buffer_hard_limit") == 0)
-      snprintf(msg, cap,
-               "key 'coordinator.output_buffer_hard_limit': expected a size >= "
-               "coordinator.max_frame_bytes (%lld), got '%lld'",
-               (long long)c->max_frame_bytes, (long long)c->output_buffer_hard_limit);
-    else
-      snprintf(msg, cap,
-               "key 'coordinator.max_frame_bytes': expected a size <= "
-               "coordinator.output_buffer_hard_limit (%lld), got '%lld'",
-               (long long)c->output_buffer_hard_limit, (long long)c->max_frame_bytes);
-    return k;
-  }
+  int k = size_order(cfg, "output_buffer_soft_limit", c->output_buffer_soft_limit, "output_buffer_hard_limit",
+                     c->output_buffer_hard_limit, msg, cap);
+  if (k >= 0) return k;
+  k = size_order(cfg, "max_frame_bytes", c->max_frame_bytes, "output_buffer_hard_limit", c->output_buffer_hard_limit,
+                 msg, cap);
+  if (k >= 0) return k;
   return -1;
 }

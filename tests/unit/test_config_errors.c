@@ -120,6 +120,10 @@ static const err_case CASES[] = {
      "t.yaml:2:3: key 'coordinator.output_buffer_hard_limit': expected a size >= coordinator.output_buffer_soft_limit (8388608), got '1048576'"},
     {"coordinator:\n  max_frame_bytes: 128MiB\n",
      "t.yaml:2:3: key 'coordinator.max_frame_bytes': expected a size <= coordinator.output_buffer_hard_limit (67108864), got '134217728'"},
+    {"coordinator:\n  output_buffer_soft_limit: 128MiB\n",
+     "t.yaml:2:3: key 'coordinator.output_buffer_soft_limit': expected a size <= coordinator.output_buffer_hard_limit (67108864), got '134217728'"},
+    {"coordinator:\n  output_buffer_soft_limit: 1MiB\n  output_buffer_hard_limit: 2MiB\n",
+     "t.yaml:3:3: key 'coordinator.output_buffer_hard_limit': expected a size >= coordinator.max_frame_bytes (16777216), got '2097152'"},
     /* YAML we reject, and malformed YAML with libyaml's words */
     {"a: &x 1\nb: *x\n",
      "t.yaml:1:4: invalid YAML: anchors (&x) are not supported in configuration files"},
