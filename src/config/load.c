@@ -128,7 +128,7 @@ static int load_section(load_ctx *x, cfg_section sec, const cfg_yn *m) {
   void *base = cfg_section_base(x->cfg, sec, 0);
   for (size_t i = 0; i + 1 < m->nkids; i += 2) {
     const cfg_yn *k = m->kids[i], *v = m->kids[i + 1];
-    const char *name;
+    const char *name = NULL;
     if (key_text(x, k, sname, &name) != 0) return -1;
     char path[320];
     snprintf(path, sizeof path, "%s.%.200s", sname, name);
@@ -154,7 +154,7 @@ static int load_pool(load_ctx *x, size_t idx, const cfg_yn *m, cfg_pool *p) {
   size_t seen_line[128] = {0}, seen_col[128] = {0};
   for (size_t i = 0; i + 1 < m->nkids; i += 2) {
     const cfg_yn *k = m->kids[i], *v = m->kids[i + 1];
-    const char *name;
+    const char *name = NULL;
     if (key_text(x, k, ppath, &name) != 0) return -1;
     char path[320];
     snprintf(path, sizeof path, "%s.%.200s", ppath, name);
@@ -234,7 +234,7 @@ static int load_root(load_ctx *x, const cfg_yn *root) {
   size_t seen_line[3] = {0}, seen_col[3] = {0};
   for (size_t i = 0; i + 1 < root->nkids; i += 2) {
     const cfg_yn *k = root->kids[i], *v = root->kids[i + 1];
-    const char *name;
+    const char *name = NULL;
     if (key_text(x, k, "(top level)", &name) != 0) return -1;
     int sec = -1;
     for (int s = 0; s < 3; s++)

@@ -222,40 +222,41 @@ static void merge_ranked(tok_encoder *e, size_t n) {
   }
 }
 
-/* Short words: keep the rank of the pair starting at each live position and scan for
- * the minimum (leftmost on ties). No heap, two lookups per merge. Same order as
- * merge_ranked. */
+/* Short words: the rank of the pair starting at each position lives in a fixed array
+ * (dead positions hold INT32_MAX), so the lowest-ranked pair is found by a branch-free
+ * scan of contiguous memory, and the links give the two neighbours to update after a
+ * merge. Leftmost on ties, two lookups per merge: the same order as merge_ranked. */
 #define SHORT_WORD 48
-static void merge_ranked_short(tok_encoder *e, size_t n) {
+static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32_t r,
+                                       int32_t *res) {
+  if (l < 0 || r < 0) return INT32_MAX;
+  int32_t k = tok_pair_rank(t, l, r, res);
+  return k >= 0 ? k : INT32_MAX;
+}
+
+static void merge_ranked_short(tok_encoder *e, size_t m) {
   const struct tok_bpe *t = e->t;
-  int32_t rank[SHORT_WORD + 1];
-  int32_t res[SHORT_WORD + 1];
-  for (size_t i = 0; i < n; i++) {
-    rank[i] = INT32_MAX;
-    int32_t nx = e->next[i];
-    if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
-      int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
-      if (r >= 0) rank[i] = r;
-    }
-  }
+  int32_t *sym = e->sym, *next = e->next, *prev = e->prev;
+  int32_t rank[SHORT_WORD], res[SHORT_WORD];
+  size_t np = m - 1; /* positions that can start a pair */
+  for (size_t i = 0; i < np; i++) rank[i] = pair_rank_or_max(t, sym[i], sym[i + 1], &res[i]);
   for (;;) {
-    int32_t best = -1, br = INT32_MAX;
-    for (int32_t i = 0; i >= 0; i = e->next[i])
-      if (rank[i] < br) { br = rank[i]; best = i; }
-    if (best < 0) break;
-    merge_at(e, best, res[best]);
-    int32_t pv = e->prev[best];
-    int32_t fix[2] = {pv, best};
-    for (int k = 0; k < 2; k++) {
-      int32_t i = fix[k];
-      if (i < 0) continue;
-      rank[i] = INT32_MAX;
-      int32_t nx = e->next[i];
-      if (nx >= 0 && e->sym[i] >= 0 && e->sym[nx] >= 0) {
-        int32_t r = tok_pair_rank(t, e->sym[i], e->sym[nx], &res[i]);
-        if (r >= 0) rank[i] = r;
-      }
+    int32_t br = INT32_MAX;
+    size_t b = 0;
+    for (size_t i = 0; i < np; i++) {
+      int32_t r = rank[i];
+      bool lt = r < br;
+      br = lt ? r : br;
+      b = lt ? i : b;
     }
+    if (br == INT32_MAX) break;
+    int32_t nx = next[b];
+    merge_at(e, (int32_t)b, res[b]);
+    if ((size_t)nx < np) rank[nx] = INT32_MAX;
+    int32_t after = next[b];
+    rank[b] = after >= 0 ? pair_rank_or_max(t, sym[b], sym[after], &res[b]) : INT32_MAX;
+    int32_t pv = prev[b];
+    if (pv >= 0) rank[pv] = pair_rank_or_max(t, sym[pv], sym[b], &res[pv]);
   }
 }
 
@@ -347,6 +348,15 @@ static void emit_chars(const struct tok_bpe *t, const char *s, size_t n, tok_ids
   }
 }
 
+/* The ids of one symbol after merging: its vocabulary id, else its characters (the
+ * symbol's string, or for a character unknown to the merges the word's own bytes). */
+static inline void emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
+                               tok_ids *out) {
+  if (s >= 0 && t->sym_vocab[s] >= 0) tok_ids_push(out, t->sym_vocab[s]);
+  else if (s >= 0) emit_chars(t, t->sym_str[s], t->sym_len[s], out);
+  else emit_chars(t, own, own_len, out);
+}
+
 /* BPE of one word w[0..n) (already normalised); appends ids to out. */
 static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   const struct tok_bpe *t = e->t;
@@ -385,27 +395,46 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     else if (t->rank_ok) merge_ranked(e, m);
     else merge_sequential(e);
   }
-  for (int32_t k = 0; k >= 0; k = e->next[k]) {
-    int32_t s = e->sym[k];
-    if (s >= 0 && t->sym_vocab[s] >= 0) {
-      tok_ids_push(out, t->sym_vocab[s]);
-    } else if (s >= 0) {
-      emit_chars(t, t->sym_str[s], t->sym_len[s], out);
-    } else {
-      emit_chars(t, w + e->off[k], e->len[k], out);
-    }
-  }
+  for (int32_t k = 0; k >= 0; k = e->next[k])
+    emit_symbol(t, e->sym[k], w + e->off[k], e->len[k], out);
 }
 
-static void encode_long_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+/* Equality of a cached key with a word of n <= 62 bytes without a libc call: the cache
+ * keys are zero-padded, and the word is only read within its own bytes (overlapping
+ * loads from both ends). */
+static inline bool key_equal(const char *key, const char *w, size_t n) {
+  uint64_t a, b, c, d;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      memcpy(&a, key + i, 8);
+      memcpy(&b, w + i, 8);
+      if (a != b) return false;
+    }
+    memcpy(&c, key + n - 8, 8);
+    memcpy(&d, w + n - 8, 8);
+    return c == d;
+  }
+  if (n >= 4) {
+    uint32_t x, y, z, u;
+    memcpy(&x, key, 4);
+    memcpy(&y, w, 4);
+    memcpy(&z, key + n - 4, 4);
+    memcpy(&u, w + n - 4, 4);
+    return x == y && z == u;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (key[i] != w[i]) return false;
+  return true;
+}
+
+static void encode_long_word(tok_encoder *e, const char *w, size_t n, uint64_t h, tok_ids *out) {
   if (n > LCACHE_KEY) {
     bpe_word(e, w, n, out);
     return;
   }
-  uint64_t h = tok_hash_bytes(w, n);
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
   lcache_line *c = &e->lcache[(size_t)h & (LCACHE_LINES - 1)];
-  if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+  if (c->tag == tag && c->klen == n && key_equal(c->key, w, n)) {
     ids_reserve(out, LCACHE_IDS);
     memcpy(out->v + out->len, c->ids, LCACHE_IDS * sizeof(int32_t));
     out->len += c->nids;
@@ -418,31 +447,40 @@ static void encode_long_word(tok_encoder *e, const char *w, size_t n, tok_ids *o
     c->tag = tag;
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)nids;
+    memset(c->key, 0, sizeof c->key);
     memcpy(c->key, w, n);
     memset(c->ids, 0, sizeof c->ids);
     memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
   }
 }
 
-static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
+static inline cache_line *hot_line(const tok_encoder *e, uint64_t h) {
+  return &e->hot[(size_t)h & (CACHE_HOT - 1)];
+}
+
+static inline cache_line *large_set(const tok_encoder *e, uint64_t h) {
+  return &e->cache[(size_t)(h >> 12) & e->cache_mask & ~(size_t)1];
+}
+
+/* Encodes one word whose tok_hash_bytes is h. */
+static void encode_word(tok_encoder *e, const char *w, size_t n, uint64_t h, tok_ids *out) {
   if (n > CACHE_KEY) {
-    encode_long_word(e, w, n, out);
+    encode_long_word(e, w, n, h, out);
     return;
   }
-  uint64_t h = tok_hash_bytes(w, n);
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
-  cache_line *hot = &e->hot[(size_t)h & (CACHE_HOT - 1)];
-  if (hot->tag == tag && hot->klen == n && memcmp(hot->key, w, n) == 0) {
+  cache_line *hot = hot_line(e, h);
+  if (hot->tag == tag && hot->klen == n && key_equal(hot->key, w, n)) {
     ids_reserve(out, CACHE_IDS);
     memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
     out->len += hot->nids;
     return;
   }
   /* the large level is 2-way set associative: the newer line of a set comes first */
-  cache_line *set = &e->cache[(size_t)(h >> 12) & e->cache_mask & ~(size_t)1];
+  cache_line *set = large_set(e, h);
   for (int way = 0; way < 2; way++) {
     cache_line *c = &set[way];
-    if (c->tag == tag && c->klen == n && memcmp(c->key, w, n) == 0) {
+    if (c->tag == tag && c->klen == n && key_equal(c->key, w, n)) {
       *hot = *c;
       if (way == 1) { /* move to the front of its set */
         cache_line tmp = set[0];
@@ -464,6 +502,7 @@ static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     c->tag = tag;
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)nids;
+    memset(c->key, 0, sizeof c->key);
     memcpy(c->key, w, n);
     memset(c->ids, 0, sizeof c->ids);
     memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
@@ -471,61 +510,33 @@ static void encode_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   }
 }
 
-/* Splits s[0..n) (no whitespace inside) into \w+ runs and single other characters. */
-static void split_words(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    uint32_t cp;
-    size_t l = tok_utf8_next(p + i, &cp);
-    if (!tok_is_word(cp)) {
-      encode_word(e, s + i, l, out);
-      i += l;
-      continue;
-    }
-    size_t j = i + l;
-    while (j < n) {
-      l = tok_utf8_next(p + j, &cp);
-      if (!tok_is_word(cp)) break;
-      j += l;
-    }
-    encode_word(e, s + i, j - i, out);
-    i = j;
-  }
-}
+/* Words are found a batch at a time and their cache lines prefetched before any of
+ * them is encoded, so the loads of the batch overlap instead of each word waiting for
+ * its own: the small level first, then the large level for the words the small level
+ * does not hold. The prefetches are hints only; encode_word checks everything again. */
+#define WORD_BATCH 32
+typedef struct word_ref {
+  uint32_t off, len;
+  uint64_t hash;
+} word_ref;
 
-/* Lowercases one whitespace-free segment (final sigma only looks within it, because
- * whitespace is neither cased nor case-ignorable) and splits it into words. */
-static void lower_segment(tok_encoder *e, const char *s, size_t n, tok_ids *out) {
-  size_t a = 0;
-  while (a < n && (unsigned char)s[a] < 0x80) a++;
-  if (a == n) { /* ASCII: plain A-Z -> a-z */
-    e->lower.len = 0;
-    al_buf_reserve(&e->lower, n);
-    for (size_t i = 0; i < n; i++) {
-      char c = s[i];
-      e->lower.data[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    e->lower.len = n;
-    split_words(e, e->lower.data, n, out);
-    return;
+static void prefetch_batch(const tok_encoder *e, const unsigned char *p, const word_ref *b,
+                           size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    if (b[k].len <= CACHE_KEY) tok_prefetch(hot_line(e, b[k].hash));
+    else if (b[k].len <= LCACHE_KEY)
+      tok_prefetch(&e->lcache[(size_t)b[k].hash & (LCACHE_LINES - 1)]);
   }
-  if (e->cps_cap < n) {
-    e->cps_cap = n;
-    e->cps = al_xrealloc(e->cps, n * sizeof *e->cps);
+  for (size_t k = 0; k < n; k++) {
+    if (b[k].len > CACHE_KEY) continue;
+    const cache_line *hot = hot_line(e, b[k].hash);
+    if (hot->tag == ((uint32_t)(b[k].hash >> 32) | 1u) && hot->klen == b[k].len &&
+        key_equal(hot->key, (const char *)p + b[k].off, b[k].len))
+      continue;
+    const cache_line *set = large_set(e, b[k].hash);
+    tok_prefetch(set);
+    tok_prefetch(set + 1);
   }
-  size_t m = 0;
-  for (size_t i = 0; i < n;) i += tok_utf8_next((const unsigned char *)s + i, &e->cps[m++]);
-  e->lower.len = 0;
-  for (size_t i = 0; i < m; i++) {
-    uint32_t lo[2];
-    int k = tok_lower_at(e->cps, m, i, lo);
-    char tmp[8];
-    size_t tl = tok_utf8_put(lo[0], tmp);
-    if (k == 2) tl += tok_utf8_put(lo[1], tmp + tl);
-    al_buf_append(&e->lower, tmp, tl);
-  }
-  split_words(e, e->lower.data, e->lower.len, out);
 }
 
 /* ASCII byte classes: 0 whitespace (\t-\r, \x1c-\x20), 1 \w, 2 other. */
@@ -535,14 +546,15 @@ static const uint8_t ACLASS[128] = {
     2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,
     2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2};
 
-/* Encodes the words of normalised-form-ready text p[0..n) (valid UTF-8, NFC) until
- * out holds `stop` ids. */
-static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop, tok_ids *out) {
-  const struct tok_bpe *t = e->t;
-  size_t i = 0;
-  while (i < n && out->len < stop) {
-    uint32_t cp;
-    size_t l;
+/* Finds the next word of p[i..n) (skipping whitespace): Python's \w+ or one character
+ * of [^\w\s]. Returns false at the end of the text. */
+static inline bool next_word(const unsigned char *p, size_t n, size_t *pi, size_t *start,
+                             size_t *wlen) {
+  size_t i = *pi;
+  uint32_t cp;
+  size_t l;
+  for (;;) {
+    if (i >= n) return false;
     if (p[i] < 0x80) {
       uint8_t k = ACLASS[p[i]];
       if (k == 0) {
@@ -551,45 +563,118 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
       }
       l = 1;
       cp = p[i];
-    } else {
-      l = tok_utf8_next(p + i, &cp);
-      if (tok_is_space(cp)) {
-        i += l;
+      break;
+    }
+    l = tok_utf8_next(p + i, &cp);
+    if (!tok_is_space(cp)) break;
+    i += l;
+  }
+  *start = i;
+  if (!tok_is_word(cp)) {
+    *wlen = l;
+    *pi = i + l;
+    return true;
+  }
+  size_t j = i + l;
+  while (j < n) {
+    if (p[j] < 0x80) {
+      if (ACLASS[p[j]] == 1) {
+        j++;
         continue;
       }
+      break;
     }
-    if (t->lowercase) {
-      size_t j = i + l;
-      while (j < n) {
-        size_t l2 = tok_utf8_next(p + j, &cp);
-        if (tok_is_space(cp)) break;
-        j += l2;
-      }
-      lower_segment(e, (const char *)p + i, j - i, out);
-      i = j;
-      continue;
-    }
-    if (!tok_is_word(cp)) {
-      encode_word(e, (const char *)p + i, l, out);
-      i += l;
-      continue;
-    }
-    size_t j = i + l;
-    while (j < n) {
-      if (p[j] < 0x80) {
-        if (ACLASS[p[j]] == 1) {
-          j++;
-          continue;
-        }
-        break;
-      }
-      size_t l2 = tok_utf8_next(p + j, &cp);
-      if (!tok_is_word(cp)) break;
-      j += l2;
-    }
-    encode_word(e, (const char *)p + i, j - i, out);
-    i = j;
+    size_t l2 = tok_utf8_next(p + j, &cp);
+    if (!tok_is_word(cp)) break;
+    j += l2;
   }
+  *wlen = j - i;
+  *pi = j;
+  return true;
+}
+
+/* Encodes the words of text p[0..n) (valid UTF-8, NFC, already lowercased when the
+ * tokenizer asks for it) until out holds `stop` ids. */
+static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
+                         tok_ids *out) {
+  word_ref batch[WORD_BATCH];
+  size_t i = 0;
+  while (out->len < stop) {
+    size_t nb = 0, start, len;
+    while (nb < WORD_BATCH && next_word(p, n, &i, &start, &len)) {
+      batch[nb].off = (uint32_t)start;
+      batch[nb].len = (uint32_t)len;
+      batch[nb].hash = len <= LCACHE_KEY ? tok_hash_bytes(p + start, len) : 0;
+      nb++;
+    }
+    if (!nb) return;
+    prefetch_batch(e, p, batch, nb);
+    for (size_t k = 0; k < nb && out->len < stop; k++)
+      encode_word(e, (const char *)p + batch[k].off, batch[k].len, batch[k].hash, out);
+  }
+}
+
+/* Lowercases text p[0..n) into e->lower, one whitespace-free segment at a time:
+ * whitespace is neither cased nor case-ignorable, so final sigma only looks within a
+ * segment, and lowercasing never creates whitespace, so the word split of the result
+ * equals the split of each lowercased segment. */
+static void lower_ascii(al_buf *dst, const unsigned char *p, size_t n) {
+  al_buf_reserve(dst, n);
+  char *d = dst->data + dst->len;
+  for (size_t k = 0; k < n; k++) d[k] = (char)((p[k] >= 'A' && p[k] <= 'Z') ? p[k] + 32 : p[k]);
+  dst->len += n;
+}
+
+static const unsigned char *lower_text(tok_encoder *e, const unsigned char *p, size_t n,
+                                       size_t *out_n) {
+  e->lower.len = 0;
+  al_buf_reserve(&e->lower, n);
+  size_t done = 0; /* p[0..done) is lowercased into e->lower; done starts a segment */
+  while (done < n) {
+    size_t k = done;
+    while (k < n && p[k] < 0x80) k++;
+    if (k == n) {
+      lower_ascii(&e->lower, p + done, n - done);
+      break;
+    }
+    uint32_t cp;
+    size_t l = tok_utf8_next(p + k, &cp);
+    if (tok_is_space(cp)) {
+      lower_ascii(&e->lower, p + done, k - done);
+      al_buf_append(&e->lower, p + k, l);
+      done = k + l;
+      continue;
+    }
+    /* The segment around k: ASCII back to the previous whitespace, anything up to the
+     * next whitespace. It is lowercased code point by code point with its context. */
+    size_t a = k;
+    while (a > done && ACLASS[p[a - 1]] != 0) a--;
+    lower_ascii(&e->lower, p + done, a - done);
+    size_t b = k;
+    while (b < n) {
+      l = tok_utf8_next(p + b, &cp);
+      if (tok_is_space(cp)) break;
+      b += l;
+    }
+    size_t seg = b - a;
+    if (e->cps_cap < seg) {
+      e->cps_cap = seg;
+      e->cps = al_xrealloc(e->cps, seg * sizeof *e->cps);
+    }
+    size_t m = 0;
+    for (size_t q = a; q < b;) q += tok_utf8_next(p + q, &e->cps[m++]);
+    for (size_t q = 0; q < m; q++) {
+      uint32_t lo[2];
+      int c = tok_lower_at(e->cps, m, q, lo);
+      char tmp[8];
+      size_t tl = tok_utf8_put(lo[0], tmp);
+      if (c == 2) tl += tok_utf8_put(lo[1], tmp + tl);
+      al_buf_append(&e->lower, tmp, tl);
+    }
+    done = b;
+  }
+  *out_n = e->lower.len;
+  return (const unsigned char *)e->lower.data;
 }
 
 /* Input is processed in chunks that end at an ASCII whitespace or control byte: such a
@@ -623,7 +708,9 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
       c = e->nfc.data;
       cn = e->nfc.len;
     }
-    encode_words(e, (const unsigned char *)c, cn, stop, out);
+    const unsigned char *w = (const unsigned char *)c;
+    if (t->lowercase) w = lower_text(e, w, cn, &cn);
+    encode_words(e, w, cn, stop, out);
   }
   if (add_special_tokens) tok_ids_push(out, t->eos);
   if (max_length != TOK_NO_LIMIT) {

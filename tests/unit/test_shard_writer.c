@@ -332,7 +332,7 @@ static void test_retry_replaces_partial_output(void) {
   CHECK_EQ_INT(count_entries(task, ".tmp."), 0);
   CHECK_EQ_INT(count_entries(task, ".safetensors"), 3);
   for (size_t k = 0; k < 3; k++) {
-    unsigned char *buf;
+    unsigned char *buf = NULL;
     size_t len;
     long n = check_format(shard_writer_info(w, k)->path, (uint32_t)k, 16, &buf, &len);
     CHECK_EQ_INT(n, k < 2 ? 3 : 1);
