@@ -12,6 +12,10 @@ Properties (bit flags per code point):
   8 LOWER    str.lower() changes the character (see tok_utab_lower)
  16 MARK     canonical combining class != 0 (unicodedata.combining), used to correct
             NFC where the utf8proc in use knows a newer Unicode than Python 3.11
+ 32 INERT    NFC leaves the character alone in any context: a starter (class 0) with no
+            canonical decomposition that is neither the first nor the second part of
+            any canonical composition, so text made of such characters and of code
+            points below U+0300 is already NFC and needs no normaliser
 They are probed through str.lower() itself because Python exposes no API for them.
 """
 import sys
@@ -19,6 +23,26 @@ import unicodedata
 
 assert unicodedata.unidata_version == "14.0.0", unicodedata.unidata_version
 SIGMA = "\u03a3"
+
+
+def composition_parts():
+    """Code points that are the first or the second part of a primary composite."""
+    firsts, seconds = set(), set()
+    for c in range(0x110000):
+        d = unicodedata.decomposition(chr(c))
+        if not d or d.startswith("<"):
+            continue
+        parts = [int(x, 16) for x in d.split()]
+        if len(parts) == 2 and unicodedata.normalize("NFC", chr(parts[0]) + chr(parts[1])) == chr(c):
+            firsts.add(parts[0])
+            seconds.add(parts[1])
+    firsts.update(range(0x1100, 0x1113))   # Hangul L (and LV syllables decompose anyway)
+    seconds.update(range(0x1161, 0x1176))  # Hangul V
+    seconds.update(range(0x11A8, 0x11C3))  # Hangul T
+    return firsts, seconds
+
+
+FIRSTS, SECONDS = composition_parts()
 
 
 def props(c):
@@ -43,6 +67,9 @@ def props(c):
         f |= 8
     if unicodedata.combining(ch):
         f |= 16
+    elif (c not in FIRSTS and c not in SECONDS
+          and unicodedata.normalize("NFD", ch) == ch):
+        f |= 32
     return f
 
 

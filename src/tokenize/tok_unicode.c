@@ -79,7 +79,18 @@ bool tok_utf8_valid(const char *in, size_t n) {
   const unsigned char *s = (const unsigned char *)in;
   size_t i = 0, bad;
   while (i < n) {
-    if (s[i] < 0x80) { i++; continue; }
+    if (s[i] < 0x80) {
+      i++;
+      /* prose is mostly ASCII: skip it 16 bytes at a time */
+      while (i + 16 <= n) {
+        uint64_t a, b;
+        memcpy(&a, s + i, 8);
+        memcpy(&b, s + i + 8, 8);
+        if ((a | b) & 0x8080808080808080ull) break;
+        i += 16;
+      }
+      continue;
+    }
     size_t len = seq_len(s, i, n, &bad);
     if (!len) return false;
     i += len;
@@ -132,26 +143,33 @@ int tok_lower_at(const uint32_t *cps, size_t n, size_t i, uint32_t out[2]) {
  * neighbours: ASCII whitespace and controls are starters that compose with nothing. */
 static inline bool nfc_boundary(unsigned char c) { return c <= 0x20; }
 
-/* Index of the first byte >= 0xCC at or after i, or n. Skips 8 ASCII bytes at a time. */
+/* Index of the first code point at or after i that NFC might change or that might
+ * combine with its neighbours, or n. Code points below U+0300 (lead bytes below 0xCC)
+ * and the NFC-inert ones (CJK ideographs, most punctuation and symbols) are skipped;
+ * ASCII 8 bytes at a time. s[i..n) is valid UTF-8 starting at a code point. */
 static size_t find_high(const unsigned char *s, size_t i, size_t n) {
-  while (i + 8 <= n) {
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    if (!(w & 0x8080808080808080ull)) {
-      i += 8;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        i += 8;
+        continue;
+      }
+    }
+    if (s[i] < 0xcc) {
+      i++; /* ASCII, or a byte of a code point below U+0300 */
       continue;
     }
-    for (size_t k = 0; k < 8; k++)
-      if (s[i + k] >= 0xcc) return i + k;
-    i += 8;
+    uint32_t cp;
+    size_t l = tok_utf8_next(s + i, &cp);
+    if (!(tok_uprops(cp) & TOK_UP_NFC_INERT)) return i;
+    i += l;
   }
-  while (i < n && s[i] < 0xcc) i++;
-  return i;
+  return n;
 }
 
 bool tok_nfc_needed(const char *in, size_t n) {
-  /* Every code point below U+0300 is NFC-stable and never composes with what precedes
-   * it, and UTF-8 lead bytes of such code points are below 0xCC. */
   return find_high((const unsigned char *)in, 0, n) < n;
 }
 

@@ -10,7 +10,8 @@
 
 #include "common/al.h"
 
-enum { TOK_UP_WORD = 1, TOK_UP_CASED = 2, TOK_UP_IGNORE = 4, TOK_UP_LOWER = 8, TOK_UP_MARK = 16 };
+enum { TOK_UP_WORD = 1, TOK_UP_CASED = 2, TOK_UP_IGNORE = 4, TOK_UP_LOWER = 8, TOK_UP_MARK = 16,
+       TOK_UP_NFC_INERT = 32 };
 
 /* Generated property flags (tok_utab.c). */
 unsigned tok_uprops(uint32_t cp);
