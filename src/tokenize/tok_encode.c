@@ -462,34 +462,58 @@ static inline cache_line *large_set(const tok_encoder *e, uint64_t h) {
   return &e->cache[(size_t)(h >> 12) & e->cache_mask & ~(size_t)1];
 }
 
-/* Encodes one word whose tok_hash_bytes is h. */
-static void encode_word(tok_encoder *e, const char *w, size_t n, uint64_t h, tok_ids *out) {
+/* A word found in the text: where it is, its hash and, for words of up to 16 bytes,
+ * those bytes zero-padded into two integers (compared directly against a cache line's
+ * zero-padded key). */
+typedef struct word_ref {
+  uint32_t off, len;
+  uint64_t hash;
+  uint64_t a, b;
+} word_ref;
+
+#define SIG_BYTES 16
+
+static inline bool line_holds(const cache_line *c, uint32_t tag, const char *w, const word_ref *r) {
+  if (c->tag != tag || c->klen != r->len) return false;
+  if (r->len > SIG_BYTES) return key_equal(c->key, w, r->len);
+  uint64_t ka, kb;
+  memcpy(&ka, c->key, 8);
+  memcpy(&kb, c->key + 8, 8);
+  return ka == r->a && kb == r->b;
+}
+
+static inline void emit_line(const cache_line *c, tok_ids *out) {
+  ids_reserve(out, CACHE_IDS);
+  memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
+  out->len += c->nids;
+}
+
+/* Encodes one word; w points at its bytes. */
+static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_ids *out) {
+  size_t n = r->len;
+  uint64_t h = r->hash;
   if (n > CACHE_KEY) {
     encode_long_word(e, w, n, h, out);
     return;
   }
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
   cache_line *hot = hot_line(e, h);
-  if (hot->tag == tag && hot->klen == n && key_equal(hot->key, w, n)) {
-    ids_reserve(out, CACHE_IDS);
-    memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
-    out->len += hot->nids;
+  if (line_holds(hot, tag, w, r)) {
+    emit_line(hot, out);
     return;
   }
   /* the large level is 2-way set associative: the newer line of a set comes first */
   cache_line *set = large_set(e, h);
   for (int way = 0; way < 2; way++) {
     cache_line *c = &set[way];
-    if (c->tag == tag && c->klen == n && key_equal(c->key, w, n)) {
+    if (line_holds(c, tag, w, r)) {
       *hot = *c;
       if (way == 1) { /* move to the front of its set */
         cache_line tmp = set[0];
         set[0] = set[1];
         set[1] = tmp;
       }
-      ids_reserve(out, CACHE_IDS);
-      memcpy(out->v + out->len, hot->ids, CACHE_IDS * sizeof(int32_t));
-      out->len += hot->nids;
+      emit_line(hot, out);
       return;
     }
   }
@@ -515,13 +539,7 @@ static void encode_word(tok_encoder *e, const char *w, size_t n, uint64_t h, tok
  * its own: the small level first, then the large level for the words the small level
  * does not hold. The prefetches are hints only; encode_word checks everything again. */
 #define WORD_BATCH 32
-typedef struct word_ref {
-  uint32_t off, len;
-  uint64_t hash;
-} word_ref;
-
-static void prefetch_batch(const tok_encoder *e, const unsigned char *p, const word_ref *b,
-                           size_t n) {
+static void prefetch_batch(const tok_encoder *e, const word_ref *b, size_t n) {
   for (size_t k = 0; k < n; k++) {
     if (b[k].len <= CACHE_KEY) tok_prefetch(hot_line(e, b[k].hash));
     else if (b[k].len <= LCACHE_KEY)
@@ -616,6 +634,41 @@ static inline bool next_word(const unsigned char *p, size_t n, size_t *pi, size_
   return true;
 }
 
+/* The hash of a word of up to 16 bytes from its zero-padded bytes (a, b). */
+static inline uint64_t sig_hash(uint64_t a, uint64_t b, size_t n) {
+  uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ ((b * 0xc2b2ae3d27d4eb4full) >> 7) ^ n;
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
+  return h;
+}
+
+/* Fills r's a, b and hash for the word w[0..len), len >= 1; `avail` bytes are readable
+ * from w. */
+static inline void word_sig(const unsigned char *w, size_t len, size_t avail, word_ref *r) {
+  if (len > SIG_BYTES) {
+    r->a = r->b = 0;
+    r->hash = len <= LCACHE_KEY ? tok_hash_bytes(w, len) : 0;
+    return;
+  }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (avail >= SIG_BYTES) { /* two loads, bytes past the word masked off */
+    uint64_t a, b;
+    memcpy(&a, w, 8);
+    memcpy(&b, w + 8, 8);
+    r->a = len >= 8 ? a : a & (~0ull >> (64 - 8 * len));
+    r->b = len <= 8 ? 0 : len >= 16 ? b : b & (~0ull >> (128 - 8 * len));
+    r->hash = sig_hash(r->a, r->b, len);
+    return;
+  }
+#endif
+  unsigned char tmp[SIG_BYTES] = {0};
+  memcpy(tmp, w, len);
+  memcpy(&r->a, tmp, 8);
+  memcpy(&r->b, tmp + 8, 8);
+  r->hash = sig_hash(r->a, r->b, len);
+}
+
 /* Encodes the words of text p[0..n) (valid UTF-8, NFC, already lowercased when the
  * tokenizer asks for it) until out holds `stop` ids. */
 static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
@@ -627,13 +680,13 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
     while (nb < WORD_BATCH && next_word(p, n, &i, &start, &len)) {
       batch[nb].off = (uint32_t)start;
       batch[nb].len = (uint32_t)len;
-      batch[nb].hash = len <= LCACHE_KEY ? tok_hash_bytes(p + start, len) : 0;
+      word_sig(p + start, len, n - start, &batch[nb]);
       nb++;
     }
     if (!nb) return;
-    prefetch_batch(e, p, batch, nb);
+    prefetch_batch(e, batch, nb);
     for (size_t k = 0; k < nb && out->len < stop; k++)
-      encode_word(e, (const char *)p + batch[k].off, batch[k].len, batch[k].hash, out);
+      encode_word(e, (const char *)p + batch[k].off, &batch[k], out);
   }
 }
 
