@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tokenize/tok_internal.h"
+#include "tokenize/tok_scan.h"
 #include "tokenize/tok_unicode.h"
 
 /* The word cache is direct-mapped with one 64-byte line per word, so a hit costs one
@@ -555,85 +556,6 @@ static void prefetch_batch(const tok_encoder *e, const word_ref *b, size_t n) {
   }
 }
 
-/* ASCII byte classes: 0 whitespace (\t-\r, \x1c-\x20), 1 \w, 2 other. */
-static const uint8_t ACLASS[128] = {
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0,
-    0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2,
-    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,
-    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2};
-
-/* Length of the run of ASCII word characters ([0-9A-Za-z_]) at the start of p[0..n):
- * eight bytes at a time where the bytes are there to read, so a typical word costs one
- * test instead of a mispredicted byte loop. */
-static inline size_t ascii_word_run(const unsigned char *p, size_t n) {
-  size_t j = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  const uint64_t hi = 0x8080808080808080ull, one = 0x0101010101010101ull;
-  while (j + 8 <= n) {
-    uint64_t w;
-    memcpy(&w, p + j, 8);
-    uint64_t v = w & ~hi, lw = v | (0x20 * one);
-    /* bit 7 of a byte of ((x | hi) - c * one) is set iff that byte of x >= c (x < 0x80) */
-#define AL_GE(x, c) (((x) | hi) - (uint64_t)(c) * one)
-    uint64_t alpha = AL_GE(lw, 'a') & ~AL_GE(lw, 'z' + 1);
-    uint64_t digit = AL_GE(v, '0') & ~AL_GE(v, '9' + 1);
-    uint64_t under = AL_GE(v, '_') & ~AL_GE(v, '_' + 1);
-#undef AL_GE
-    uint64_t stop = ~((alpha | digit | under) & ~w) & hi; /* non-word or non-ASCII */
-    if (stop) return j + ((size_t)__builtin_ctzll(stop) >> 3);
-    j += 8;
-  }
-#endif
-  while (j < n && p[j] < 0x80 && ACLASS[p[j]] == 1) j++;
-  return j;
-}
-
-/* Finds the next word of p[i..n) (skipping whitespace): Python's \w+ or one character
- * of [^\w\s]. Returns false at the end of the text. */
-static inline bool next_word(const unsigned char *p, size_t n, size_t *pi, size_t *start,
-                             size_t *wlen) {
-  size_t i = *pi;
-  uint32_t cp;
-  size_t l;
-  for (;;) {
-    if (i >= n) return false;
-    if (p[i] < 0x80) {
-      uint8_t k = ACLASS[p[i]];
-      if (k == 0) {
-        i++;
-        continue;
-      }
-      l = 1;
-      cp = p[i];
-      break;
-    }
-    l = tok_utf8_next(p + i, &cp);
-    if (!tok_is_space(cp)) break;
-    i += l;
-  }
-  *start = i;
-  if (!tok_is_word(cp)) {
-    *wlen = l;
-    *pi = i + l;
-    return true;
-  }
-  size_t j = i + l;
-  while (j < n) {
-    if (p[j] < 0x80) {
-      size_t k = ascii_word_run(p + j, n - j);
-      j += k;
-      if (k) continue;
-      break;
-    }
-    size_t l2 = tok_utf8_next(p + j, &cp);
-    if (!tok_is_word(cp)) break;
-    j += l2;
-  }
-  *wlen = j - i;
-  *pi = j;
-  return true;
-}
-
 /* The hash of a word of up to 16 bytes from its zero-padded bytes (a, b). */
 static inline uint64_t sig_hash(uint64_t a, uint64_t b, size_t n) {
   uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ ((b * 0xc2b2ae3d27d4eb4full) >> 7) ^ n;
@@ -674,16 +596,16 @@ static inline void word_sig(const unsigned char *w, size_t len, size_t avail, wo
 static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
                          tok_ids *out) {
   word_ref batch[WORD_BATCH];
+  tok_span spans[WORD_BATCH];
   size_t i = 0;
   while (out->len < stop) {
-    size_t nb = 0, start, len;
-    while (nb < WORD_BATCH && next_word(p, n, &i, &start, &len)) {
-      batch[nb].off = (uint32_t)start;
-      batch[nb].len = (uint32_t)len;
-      word_sig(p + start, len, n - start, &batch[nb]);
-      nb++;
-    }
+    size_t nb = tok_scan_words(p, n, &i, spans, WORD_BATCH);
     if (!nb) return;
+    for (size_t k = 0; k < nb; k++) {
+      batch[k].off = spans[k].off;
+      batch[k].len = spans[k].len;
+      word_sig(p + spans[k].off, spans[k].len, n - spans[k].off, &batch[k]);
+    }
     prefetch_batch(e, batch, nb);
     for (size_t k = 0; k < nb && out->len < stop; k++)
       encode_word(e, (const char *)p + batch[k].off, &batch[k], out);
@@ -724,7 +646,7 @@ static const unsigned char *lower_text(tok_encoder *e, const unsigned char *p, s
     /* The segment around k: ASCII back to the previous whitespace, anything up to the
      * next whitespace. It is lowercased code point by code point with its context. */
     size_t a = k;
-    while (a > done && ACLASS[p[a - 1]] != 0) a--;
+    while (a > done && !tok_ascii_space(p[a - 1])) a--;
     lower_ascii(&e->lower, p + done, a - done);
     size_t b = k;
     while (b < n) {

@@ -1,7 +1,8 @@
 /* The original's normalisation and word split, as a callback iterator: whitespace runs
  * separate words (so trimming and collapsing are implicit), optional str.lower() with
  * the final-sigma rule, words = \w+ runs or single other characters. Used by the
- * trainer (the encoder has an inlined copy of the same loop). */
+ * trainer (the encoder finds words with tok_scan.c, which tests and fuzz_scan check
+ * against the same rules). */
 #include <stdlib.h>
 
 #include "tokenize/tok_unicode.h"
