@@ -107,6 +107,54 @@ sec_tokenize() {
       "$(al_ratio "$on" "$tn")" "" "" "tiktoken: one WASM encoder per worker_thread"
   done
   sec_tokenize_agreement
+  sec_tokenize_linear
+}
+
+# Seconds and MB/s of one bench_tokenize row (MB of decoded text / MB/s).
+tok_seconds() { awk -F'|' 'NF >= 10 && $6 + 0 > 0 { v = $3 / $6 } END { if (v != "") printf "%.4f", v }' "$1"; }
+tok_mb_s() { awk -F'|' 'NF >= 10 && $6 ~ /[0-9]/ { v = $6 } END { gsub(/ /, "", v); print v }' "$1"; }
+
+# al_patho_file KIND BYTES OUT: "nospace" (one word of letters), "onechar" ('a' repeated)
+# or "random" (bytes from /dev/urandom; about half are invalid UTF-8).
+al_patho_file() {
+  [ -s "$3" ] && return 0
+  case "$1" in
+    nospace) head -c $(( $2 * 24 )) /dev/urandom | LC_ALL=C tr -dc 'etaoinshrdlu' | head -c "$2" >"$3" ;;
+    onechar) head -c "$2" /dev/zero | tr '\0' a >"$3" ;;
+    random) head -c "$2" /dev/urandom >"$3" ;;
+  esac
+}
+
+# Pathological inputs must take time linear in their size: each is encoded (one thread,
+# one pass, so no word cache helps) at 1/10 of the size and at the full size.
+sec_tokenize_linear() {
+  local small big kind label f1 f2 m1 m2 s1 s2 ratio
+  if [ "$AL_MODE" = full ]; then small=1000000 big=10000000; else small=100000 big=1000000; fi
+  for kind in nospace onechar random; do
+    case "$kind" in
+      nospace) label="no whitespace (the whole file is one word)" ;;
+      onechar) label="one character repeated" ;;
+      random) label="random bytes" ;;
+    esac
+    f1="$AL_WORK/patho-$kind-$small.txt" f2="$AL_WORK/patho-$kind-$big.txt"
+    al_patho_file "$kind" "$small" "$f1"
+    al_patho_file "$kind" "$big" "$f2"
+    s1="" s2=""
+    al_run "tok_linear_${kind}_small" "$AL_TO_TOK" "$AL_BUILD/bench/bench_tokenize" "$AL_TOKDIR" "$f1" 1 1 \
+      && s1="$(tok_seconds "$AL_LOGS/tok_linear_${kind}_small.out")" m1="$AL_T_WALL"
+    al_run "tok_linear_${kind}_big" "$AL_TO_TOK" "$AL_BUILD/bench/bench_tokenize" "$AL_TOKDIR" "$f2" 1 1 \
+      && s2="$(tok_seconds "$AL_LOGS/tok_linear_${kind}_big.out")" m2="$AL_T_WALL"
+    if [ -z "$s1" ] || [ -z "$s2" ]; then
+      al_row "tokenizer, pathological input: $label" "failed" "" "" "" "" "bench_tokenize did not finish (see logs)"
+      continue
+    fi
+    m1="$(tok_mb_s "$AL_LOGS/tok_linear_${kind}_small.out")" m2="$(tok_mb_s "$AL_LOGS/tok_linear_${kind}_big.out")"
+    # 10x the input must take at most 20x the time (quadratic: 100x)
+    ratio="$(al_calc "$s2 / $s1")"
+    al_row "tokenizer, pathological input: $label, time for $((big / 1000000)) MB ÷ time for 1/10 of it" \
+      "$(al_fmt "$ratio")×" "" "" "linear: ≤ 20× (quadratic would be 100×)" "$(al_met "$ratio" "<=" 20)" \
+      "$(al_fmt "$s1") s → $(al_fmt "$s2") s ($(al_fmt "$m1") → $(al_fmt "$m2") MB/s); the per-MB cost grows as the work arrays leave the CPU caches"
+  done
 }
 
 # Id agreement between our encoder (auralith-pipeline encode) and the HF peer on a sample
