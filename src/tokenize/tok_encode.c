@@ -2,6 +2,7 @@
  * max_merge_depth, vocabulary lookup with character then byte fallback. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_scan.h"
@@ -88,30 +89,32 @@ void tok_ids_push(tok_ids *ids, int32_t id) {
   ids->v[ids->len++] = id;
 }
 
+/* Zeroed memory for a cache level. Levels of 2 MiB or more are 2 MiB-aligned and asked
+ * to use huge pages where the kernel offers them: the large level is read at random, so
+ * with 4 KiB pages most of its reads would also miss the TLB. */
+static void *cache_alloc(size_t bytes) {
+  size_t align = bytes >= ((size_t)2 << 20) ? ((size_t)2 << 20) : 64;
+  void *p = aligned_alloc(align, (bytes + align - 1) / align * align);
+  if (!p) {
+    al_error("out of memory for the word cache (%zu bytes)", bytes);
+    abort();
+  }
+#ifdef MADV_HUGEPAGE
+  if (align > 64) (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  memset(p, 0, bytes);
+  return p;
+}
+
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   tok_encoder *e = al_xcalloc(1, sizeof *e);
   e->t = t;
   size_t want = cache_entries ? cache_entries : CACHE_DEFAULT;
   size_t lines = 16;
   while (lines < want && lines < ((size_t)1 << 24)) lines <<= 1;
-  e->cache = aligned_alloc(64, lines * sizeof *e->cache);
-  if (!e->cache) {
-    al_error("out of memory for the word cache");
-    abort();
-  }
-  memset(e->cache, 0, lines * sizeof *e->cache);
-  e->hot = aligned_alloc(64, CACHE_HOT * sizeof *e->hot);
-  if (!e->hot) {
-    al_error("out of memory for the word cache");
-    abort();
-  }
-  memset(e->hot, 0, CACHE_HOT * sizeof *e->hot);
-  e->lcache = aligned_alloc(64, LCACHE_LINES * sizeof *e->lcache);
-  if (!e->lcache) {
-    al_error("out of memory for the word cache");
-    abort();
-  }
-  memset(e->lcache, 0, LCACHE_LINES * sizeof *e->lcache);
+  e->cache = cache_alloc(lines * sizeof *e->cache);
+  e->hot = cache_alloc(CACHE_HOT * sizeof *e->hot);
+  e->lcache = cache_alloc(LCACHE_LINES * sizeof *e->lcache);
   e->cache_mask = lines - 1;
   return e;
 }
