@@ -59,8 +59,10 @@ sec_scale() {
   # ended is reported as such instead of as an unfinished job.
   st="" done_t=""
   local deadline unresponsive=0
-  deadline="$(al_calc "$(al_now) + $AL_SCALE_WAIT")"
-  while awk -v a="$(al_now)" -v b="$deadline" 'BEGIN { exit !(a < b) }'; do
+  # %.3f, not al_calc's %s: awk prints a non-integer as %.6g, so "now + wait" became
+  # 1.7644e+09, a deadline up to hours off (and compared as a string by mawk).
+  deadline="$(awk -v n="$(al_now)" -v w="$AL_SCALE_WAIT" 'BEGIN { printf "%.3f", n + w }')"
+  while awk -v a="$(al_now)" -v b="$deadline" 'BEGIN { exit !(a + 0 < b + 0) }'; do
     if timeout 5 "$AL_PIPELINE" job-status --coordinator "127.0.0.1:$cport" --job-id "$jid" --json \
          >"$AL_LOGS/scale_status.tmp" 2>&1; then
       mv "$AL_LOGS/scale_status.tmp" "$AL_LOGS/scale_status.out"
