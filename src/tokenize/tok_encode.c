@@ -376,8 +376,13 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     } else {
       uint32_t cp;
       l = tok_utf8_next((const unsigned char *)w + i, &cp);
-      const int32_t *v = tok_strmap_get(&t->syms, w + i, l);
-      s = v ? *v : -1;
+      if (cp <= 0xffff) {
+        const int32_t *page = t->bmp_sym[cp >> 8];
+        s = page ? page[cp & 255] : -1;
+      } else {
+        const int32_t *v = tok_strmap_get(&t->syms, w + i, l);
+        s = v ? *v : -1;
+      }
     }
     e->sym[m] = s;
     e->off[m] = (uint32_t)i;

@@ -112,6 +112,10 @@ struct tok_bpe {
   int32_t *sym_vocab;        /* vocab id of the symbol string, or -1 */
   size_t n_syms, cap_syms;
   int32_t ascii_sym[128];    /* symbol of each ASCII character, or -1 */
+  /* Symbol of each code point U+0080..U+FFFF that is a symbol by itself, or -1: 256-entry
+   * pages, NULL where no code point of the page is one. Replaces a string-hash lookup
+   * per non-ASCII character in BPE. Built once all symbols exist. */
+  int32_t *bmp_sym[256];
   int32_t word_end_sym;      /* "</w>" */
   tok_merge *merges;
   size_t n_merges;

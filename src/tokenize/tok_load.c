@@ -40,6 +40,21 @@ static bool is_file(const char *p) {
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static void build_bmp_symbols(struct tok_bpe *t) {
+  for (size_t id = 0; id < t->n_syms; id++) {
+    const unsigned char *s = (const unsigned char *)t->sym_str[id];
+    uint32_t cp;
+    if (t->sym_len[id] < 2 || t->sym_len[id] > 3) continue;
+    if (tok_utf8_next(s, &cp) != t->sym_len[id] || cp < 0x80 || cp > 0xffff) continue;
+    int32_t **page = &t->bmp_sym[cp >> 8];
+    if (!*page) {
+      *page = al_xmalloc(256 * sizeof **page);
+      for (int k = 0; k < 256; k++) (*page)[k] = -1;
+    }
+    (*page)[cp & 255] = (int32_t)id;
+  }
+}
+
 int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n) {
   int32_t *v = tok_strmap_get(&t->syms, s, n);
   if (v) return *v;
@@ -282,6 +297,7 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     char ch = (char)c;
     t->ascii_sym[c] = tok_bpe_intern(t, &ch, 1);
   }
+  build_bmp_symbols(t);
   int64_t d = t->max_merge_depth;
   int64_t nm = (int64_t)t->n_merges;
   t->depth = (size_t)(d >= 0 ? (d < nm ? d : nm) : (nm + d > 0 ? nm + d : 0));
@@ -333,6 +349,7 @@ void tok_bpe_free(tok_bpe *t) {
   free(t->merges);
   tok_pairmap_free(&t->pairs);
   free(t->pairs32);
+  for (int k = 0; k < 256; k++) free(t->bmp_sym[k]);
   for (int i = 0; i < 16; i++) free(t->special_names[i]);
   free(t);
 }
