@@ -64,6 +64,10 @@ typedef struct tok_encoder tok_encoder;
  * Free with tok_encoder_free. */
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries);
 void tok_encoder_free(tok_encoder *e);
+/* Frees the encoder's working memory beyond what ordinary text needs (a file without
+ * whitespace grows its work arrays to ~20 bytes per input byte); keeps the word cache.
+ * For encoders that are kept and reused. */
+void tok_encoder_trim(tok_encoder *e);
 
 /* Appends the ids of text[0..len) to out (out->len is reset to 0 first), exactly as the
  * original's encode(text, add_special_tokens, max_length). text must be UTF-8; invalid

@@ -141,6 +141,45 @@ void tok_encoder_free(tok_encoder *e) {
   free(e);
 }
 
+#define TRIM_WORK 4096         /* symbols: longer words are rare */
+#define TRIM_BYTES (1u << 20) /* text buffers: chunks are 64 KiB unless a word is longer */
+
+static void buf_trim(al_buf *b) {
+  if (b->cap > TRIM_BYTES) al_buf_free(b);
+}
+
+void tok_encoder_trim(tok_encoder *e) {
+  if (e->work_cap > TRIM_WORK) {
+    free(e->sym);
+    free(e->prev);
+    free(e->next);
+    free(e->off);
+    free(e->len);
+    e->sym = e->prev = e->next = NULL;
+    e->off = e->len = NULL;
+    e->work_cap = 0;
+  }
+  if (e->heap_cap > TRIM_WORK) {
+    free(e->heap);
+    e->heap = NULL;
+    e->heap_cap = e->heap_len = 0;
+  }
+  free(e->bucket); /* only very long words use these */
+  free(e->ent_pos);
+  free(e->ent_next);
+  free(e->batch);
+  e->bucket = e->ent_pos = e->ent_next = e->batch = NULL;
+  e->ent_len = e->ent_cap = e->batch_cap = 0;
+  if (e->cps_cap > TRIM_BYTES) {
+    free(e->cps);
+    e->cps = NULL;
+    e->cps_cap = 0;
+  }
+  buf_trim(&e->nfc);
+  buf_trim(&e->lower);
+  buf_trim(&e->valid);
+}
+
 static void work_reserve(tok_encoder *e, size_t n) {
   if (n <= e->work_cap) return;
   size_t c = e->work_cap ? e->work_cap : 64;

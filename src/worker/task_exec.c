@@ -173,7 +173,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
     goto done;
   }
-  tok_encoder *enc = tok_encoder_new(tok.bpe, 0);
+  tok_encoder *enc = worker_tokcache_take_encoder(env->tokenizers, &tok);
   tok_sample sample = {0};
   uint8_t *mask8 = NULL;
   size_t mask_cap = 0;
@@ -220,7 +220,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   }
   tok_sample_free(&sample);
   free(mask8);
-  tok_encoder_free(enc);
+  worker_tokcache_put_encoder(env->tokenizers, &tok, enc);
   worker_tokcache_release(env->tokenizers, &tok);
 
   if (out->ok && !out->cancelled && shard_writer_finish(w, &err) != 0)

@@ -15,6 +15,8 @@ typedef struct cache_entry {
   int stale;                 /* replaced: free when refs drops to 0 */
   struct timespec mtime[3];
   off_t size[3];
+  tok_encoder *pool[WORKER_TOKCACHE_MAX_POOLED]; /* idle encoders of this tokenizer */
+  size_t npool;
   struct cache_entry *next;
 } cache_entry;
 
@@ -24,6 +26,7 @@ struct worker_tokcache {
   cache_entry *retired;      /* replaced entries still in use */
   uint64_t next_generation;
   uint64_t loads;
+  uint64_t encoders_made;
 };
 
 static const char *FILES[3] = {"vocab.json", "merges.txt", "config.json"};
@@ -36,6 +39,7 @@ worker_tokcache *worker_tokcache_new(void) {
 }
 
 static void entry_free(cache_entry *e) {
+  for (size_t i = 0; i < e->npool; i++) tok_encoder_free(e->pool[i]);
   tok_bpe_free(e->bpe);
   free(e->dir);
   free(e);
@@ -142,6 +146,37 @@ void worker_tokcache_release(worker_tokcache *c, worker_tok_ref *ref) {
   pthread_mutex_unlock(&c->mu);
   ref->entry_ = NULL;
   ref->bpe = NULL;
+}
+
+tok_encoder *worker_tokcache_take_encoder(worker_tokcache *c, const worker_tok_ref *ref) {
+  cache_entry *e = ref->entry_;
+  pthread_mutex_lock(&c->mu);
+  tok_encoder *enc = e->npool ? e->pool[--e->npool] : NULL;
+  if (!enc) c->encoders_made++;
+  pthread_mutex_unlock(&c->mu);
+  /* a new encoder is built outside the lock: zeroing its cache takes a millisecond */
+  return enc ? enc : tok_encoder_new(ref->bpe, 0);
+}
+
+void worker_tokcache_put_encoder(worker_tokcache *c, const worker_tok_ref *ref, tok_encoder *enc) {
+  if (!enc) return;
+  tok_encoder_trim(enc); /* a pooled encoder keeps its word cache, not a huge file's arrays */
+  cache_entry *e = ref->entry_;
+  pthread_mutex_lock(&c->mu);
+  /* a replaced tokenizer's encoders die with it: nobody will take them again */
+  if (!e->stale && e->npool < WORKER_TOKCACHE_MAX_POOLED) {
+    e->pool[e->npool++] = enc;
+    enc = NULL;
+  }
+  pthread_mutex_unlock(&c->mu);
+  tok_encoder_free(enc);
+}
+
+uint64_t worker_tokcache_encoders_made(worker_tokcache *c) {
+  pthread_mutex_lock(&c->mu);
+  uint64_t n = c->encoders_made;
+  pthread_mutex_unlock(&c->mu);
+  return n;
 }
 
 uint64_t worker_tokcache_loads(worker_tokcache *c) {

@@ -302,6 +302,13 @@ static void test_linear(void) {
     al_err err;
     CHECK(tok_encode(e, buf, big, true, TOK_NO_LIMIT, &ids, &err) == 0);
     CHECK(ids.len > 2);
+    /* a trimmed (pooled) encoder gives the same ids again */
+    tok_encoder_trim(e);
+    tok_ids again = {0};
+    CHECK(tok_encode(e, buf, big, true, TOK_NO_LIMIT, &again, &err) == 0);
+    CHECK(again.len == ids.len && memcmp(again.v, ids.v, ids.len * sizeof *ids.v) == 0);
+    tok_encoder_trim(e);
+    tok_ids_free(&again);
     tok_ids_free(&ids);
   }
   free(buf);

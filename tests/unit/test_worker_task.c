@@ -154,6 +154,8 @@ static void test_reference_tree(void) {
   CHECK_EQ_INT(files, (int)o.n_shards);
   CHECK_EQ_INT(tmps, 0);
   CHECK_EQ_INT(worker_tokcache_loads(cache), 1); /* loaded once, shared */
+  /* the rerun took the first run's (warm) encoder from the pool, with the same bytes out */
+  CHECK_EQ_INT(worker_tokcache_encoders_made(cache), 1);
   worker_task_outcome_clear(&o);
   worker_task_outcome_clear(&o2);
   worker_task_spec_clear(&spec);
