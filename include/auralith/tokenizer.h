@@ -34,6 +34,8 @@ typedef struct tok_ids {
 } tok_ids;
 void tok_ids_free(tok_ids *ids);
 void tok_ids_push(tok_ids *ids, int32_t id);
+/* Appends n ids (copied from v), or n copies of `fill` when v is NULL. */
+void tok_ids_append(tok_ids *ids, const int32_t *v, size_t n, int32_t fill);
 
 /* ---- Loading -------------------------------------------------------------------- */
 typedef struct tok_bpe tok_bpe;

@@ -84,6 +84,16 @@ static void ids_reserve(tok_ids *ids, size_t extra) {
   ids->cap = c;
 }
 
+void tok_ids_append(tok_ids *ids, const int32_t *v, size_t n, int32_t fill) {
+  ids_reserve(ids, n);
+  if (v) {
+    memcpy(ids->v + ids->len, v, n * sizeof *v);
+  } else {
+    for (size_t i = 0; i < n; i++) ids->v[ids->len + i] = fill;
+  }
+  ids->len += n;
+}
+
 void tok_ids_push(tok_ids *ids, int32_t id) {
   if (ids->len == ids->cap) ids_reserve(ids, 1);
   ids->v[ids->len++] = id;

@@ -54,12 +54,12 @@ tok_sample_status tok_build_sample_text(tok_encoder *e, tok_modality m, const ch
       return TOK_SAMPLE_ERROR;
     }
     tok_ids_push(&out->ids, TOK_CODE);
-    for (size_t i = 0; i < body.len; i++) tok_ids_push(&out->ids, body.v[i]);
+    tok_ids_append(&out->ids, body.v, body.len, 0);
     tok_ids_push(&out->ids, TOK_CODE_END);
     tok_ids_free(&body);
   }
   out->ids.len = py_slice_len(out->ids.len, max_seq_len);
-  for (size_t i = 0; i < out->ids.len; i++) tok_ids_push(&out->mask, (int32_t)m);
+  tok_ids_append(&out->mask, NULL, out->ids.len, (int32_t)m);
   return TOK_SAMPLE_OK;
 }
 

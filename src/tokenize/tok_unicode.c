@@ -54,8 +54,16 @@ void tok_utf8_replace(const char *in, size_t n, bool universal_newlines, al_buf 
   al_buf_reserve(out, n + 16);
   size_t i = 0;
   while (i < n) {
-    /* copy the longest ASCII run without CR in one go */
+    /* copy the longest ASCII run without CR in one go (8 bytes at a time) */
     size_t j = i;
+    while (j + 8 <= n) {
+      uint64_t w;
+      memcpy(&w, s + j, 8);
+      uint64_t cr = w ^ 0x0d0d0d0d0d0d0d0dull; /* a zero byte where w has '\r' */
+      uint64_t has_cr = (cr - 0x0101010101010101ull) & ~cr & 0x8080808080808080ull;
+      if ((w & 0x8080808080808080ull) || (universal_newlines && has_cr)) break;
+      j += 8;
+    }
     while (j < n && s[j] < 0x80 && !(universal_newlines && s[j] == '\r')) j++;
     if (j > i) { al_buf_append(out, s + i, j - i); i = j; if (i >= n) break; }
     if (s[i] == '\r') {
