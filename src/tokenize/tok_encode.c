@@ -7,6 +7,7 @@
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_scan.h"
 #include "tokenize/tok_unicode.h"
+#include "tokenize/tok_words.h"
 
 /* The word cache is direct-mapped with one 64-byte line per word, so a hit costs one
  * hash and one cache-line load. Words longer than CACHE_KEY bytes or with more than
@@ -669,74 +670,8 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
   }
 }
 
-/* Lowercases text p[0..n) into e->lower, one whitespace-free segment at a time:
- * whitespace is neither cased nor case-ignorable, so final sigma only looks within a
- * segment, and lowercasing never creates whitespace, so the word split of the result
- * equals the split of each lowercased segment. */
-static void lower_ascii(al_buf *dst, const unsigned char *p, size_t n) {
-  al_buf_reserve(dst, n);
-  char *d = dst->data + dst->len;
-  for (size_t k = 0; k < n; k++) d[k] = (char)((p[k] >= 'A' && p[k] <= 'Z') ? p[k] + 32 : p[k]);
-  dst->len += n;
-}
-
-static const unsigned char *lower_text(tok_encoder *e, const unsigned char *p, size_t n,
-                                       size_t *out_n) {
-  e->lower.len = 0;
-  al_buf_reserve(&e->lower, n);
-  size_t done = 0; /* p[0..done) is lowercased into e->lower; done starts a segment */
-  while (done < n) {
-    size_t k = done;
-    while (k < n && p[k] < 0x80) k++;
-    if (k == n) {
-      lower_ascii(&e->lower, p + done, n - done);
-      break;
-    }
-    uint32_t cp;
-    size_t l = tok_utf8_next(p + k, &cp);
-    if (tok_is_space(cp)) {
-      lower_ascii(&e->lower, p + done, k - done);
-      al_buf_append(&e->lower, p + k, l);
-      done = k + l;
-      continue;
-    }
-    /* The segment around k: ASCII back to the previous whitespace, anything up to the
-     * next whitespace. It is lowercased code point by code point with its context. */
-    size_t a = k;
-    while (a > done && !tok_ascii_space(p[a - 1])) a--;
-    lower_ascii(&e->lower, p + done, a - done);
-    size_t b = k;
-    while (b < n) {
-      l = tok_utf8_next(p + b, &cp);
-      if (tok_is_space(cp)) break;
-      b += l;
-    }
-    size_t seg = b - a;
-    if (e->cps_cap < seg) {
-      e->cps_cap = seg;
-      e->cps = al_xrealloc(e->cps, seg * sizeof *e->cps);
-    }
-    size_t m = 0;
-    for (size_t q = a; q < b;) q += tok_utf8_next(p + q, &e->cps[m++]);
-    for (size_t q = 0; q < m; q++) {
-      uint32_t lo[2];
-      int c = tok_lower_at(e->cps, m, q, lo);
-      char tmp[8];
-      size_t tl = tok_utf8_put(lo[0], tmp);
-      if (c == 2) tl += tok_utf8_put(lo[1], tmp + tl);
-      al_buf_append(&e->lower, tmp, tl);
-    }
-    done = b;
-  }
-  *out_n = e->lower.len;
-  return (const unsigned char *)e->lower.data;
-}
-
-/* Input is processed in chunks that end at an ASCII whitespace or control byte: such a
- * byte never belongs to a UTF-8 sequence (valid or not), ends every word, and NFC never
- * acts across it. So decoding, NFC and the word split of each chunk are independent,
- * and a max_length stops the work early instead of normalising the whole input. */
-#define CHUNK 65536
+/* The input is processed in independent chunks (tok_chunk_end), so a max_length stops
+ * the work early instead of normalising the whole input. */
 int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
                int64_t max_length, tok_ids *out, al_err *err) {
   const struct tok_bpe *t = e->t;
@@ -746,8 +681,7 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
   size_t stop = max_length >= 0 && max_length != TOK_NO_LIMIT ? (size_t)max_length : SIZE_MAX;
   size_t pos = 0;
   while (pos < len && out->len < stop) {
-    size_t end = len - pos > CHUNK ? pos + CHUNK : len;
-    while (end < len && (unsigned char)text[end - 1] > 0x20) end++;
+    size_t end = tok_chunk_end(text, len, pos);
     const char *c = text + pos;
     size_t cn = end - pos;
     pos = end;
@@ -764,7 +698,12 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
       cn = e->nfc.len;
     }
     const unsigned char *w = (const unsigned char *)c;
-    if (t->lowercase) w = lower_text(e, w, cn, &cn);
+    if (t->lowercase) {
+      e->lower.len = 0;
+      tok_lower_text(w, cn, &e->lower, &e->cps, &e->cps_cap);
+      w = (const unsigned char *)e->lower.data;
+      cn = e->lower.len;
+    }
     encode_words(e, w, cn, stop, out);
   }
   if (add_special_tokens) tok_ids_push(out, t->eos);
