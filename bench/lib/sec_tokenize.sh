@@ -8,6 +8,10 @@
 # Ours: bench_tokenize TOKENIZER_DIR FILE THREADS REPEAT. It prints "RESULT tok_mb_s v"
 # (and tok_mb_cpu_s), or one markdown row "| file | MB | merges | threads | MB/s total |
 # MB/s per thread | MB/s per thread from thread CPU time | ids | bytes/id |".
+# Seconds and MB/s of one bench_tokenize row (MB of decoded text / MB/s).
+tok_seconds() { awk -F'|' 'NF >= 10 && $6 + 0 > 0 { v = $3 / $6 } END { if (v != "") printf "%.4f", v }' "$1"; }
+tok_mb_s() { awk -F'|' 'NF >= 10 && $6 ~ /[0-9]/ { v = $6 } END { gsub(/ /, "", v); print v }' "$1"; }
+
 ours_tokenize() {
   local name="$1" bin="$AL_BUILD/bench/bench_tokenize"
   AL_T_WALL="" AL_T_CPU="" AL_T_BPI=""
@@ -16,7 +20,7 @@ ours_tokenize() {
   AL_T_WALL="$(al_result "$AL_LOGS/$name.out" tok_mb_s)"
   AL_T_CPU="$(al_result "$AL_LOGS/$name.out" tok_mb_cpu_s)"
   if [ -z "$AL_T_WALL" ]; then
-    AL_T_WALL="$(awk -F'|' 'NF >= 10 && $6 ~ /[0-9]/ { v = $6 } END { gsub(/ /, "", v); print v }' "$AL_LOGS/$name.out")"
+    AL_T_WALL="$(tok_mb_s "$AL_LOGS/$name.out")"
     [ "$3" = 1 ] && AL_T_CPU="$(awk -F'|' 'NF >= 10 && $8 ~ /[0-9]/ { v = $8 } END { gsub(/ /, "", v); print v }' "$AL_LOGS/$name.out")"
     AL_T_BPI="$(awk -F'|' 'NF >= 10 && $10 ~ /[0-9]/ { v = $10 } END { gsub(/ /, "", v); print v }' "$AL_LOGS/$name.out")"
   fi
@@ -109,10 +113,6 @@ sec_tokenize() {
   sec_tokenize_agreement
   sec_tokenize_linear
 }
-
-# Seconds and MB/s of one bench_tokenize row (MB of decoded text / MB/s).
-tok_seconds() { awk -F'|' 'NF >= 10 && $6 + 0 > 0 { v = $3 / $6 } END { if (v != "") printf "%.4f", v }' "$1"; }
-tok_mb_s() { awk -F'|' 'NF >= 10 && $6 ~ /[0-9]/ { v = $6 } END { gsub(/ /, "", v); print v }' "$1"; }
 
 # al_patho_file KIND BYTES OUT: "nospace" (one word of letters), "onechar" ('a' repeated)
 # or "random" (bytes from /dev/urandom; about half are invalid UTF-8).
