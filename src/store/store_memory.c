@@ -167,13 +167,12 @@ static mem_entry *mem_list(mem_store *m, const char *key, int create, store_cb c
   return e;
 }
 
-static void mem_rpush(store *s, const char *key, const char *val, size_t len, store_cb cb,
-                      void *ud) {
-  mem_store *m = (mem_store *)s;
-  mem_entry *e = mem_list(m, key, 1, cb, ud);
-  if (!e) return;
+/* Appends a copy of data[0..len) to a list's or set's items. Space freed at the front
+ * by pops is reclaimed (one memmove) once it exceeds the items kept, so a queue that is
+ * pushed and popped forever costs amortised O(1) and at most twice its length. */
+static void append_item(mem_entry *e, const char *data, size_t len) {
   if (e->head + e->count == e->cap) {
-    if (e->head > e->count) { /* reclaim popped space before growing */
+    if (e->head > e->count) {
       memmove(e->items, e->items + e->head, e->count * sizeof *e->items);
       e->head = 0;
     } else {
@@ -182,8 +181,16 @@ static void mem_rpush(store *s, const char *key, const char *val, size_t len, st
     }
   }
   mem_item *it = &e->items[e->head + e->count++];
-  it->data = al_xstrndup(val, len);
+  it->data = al_xstrndup(data, len);
   it->len = len;
+}
+
+static void mem_rpush(store *s, const char *key, const char *val, size_t len, store_cb cb,
+                      void *ud) {
+  mem_store *m = (mem_store *)s;
+  mem_entry *e = mem_list(m, key, 1, cb, ud);
+  if (!e) return;
+  append_item(e, val, len);
   reply(cb, ud, STORE_OK, NULL, 0, (int64_t)e->count, NULL);
 }
 
@@ -292,18 +299,7 @@ static void mem_sadd(store *s, const char *key, const char *member, store_cb cb,
     reply(cb, ud, STORE_OK, NULL, 0, 0, NULL);
     return;
   }
-  if (e->head + e->count == e->cap) {
-    if (e->head > 0) {
-      memmove(e->items, e->items + e->head, e->count * sizeof *e->items);
-      e->head = 0;
-    } else {
-      e->cap = e->cap ? e->cap * 2 : 8;
-      e->items = al_xrealloc(e->items, e->cap * sizeof *e->items);
-    }
-  }
-  mem_item *it = &e->items[e->head + e->count++];
-  it->data = al_xstrndup(member, len);
-  it->len = len;
+  append_item(e, member, len);
   reply(cb, ud, STORE_OK, NULL, 0, 1, NULL);
 }
 
