@@ -16,7 +16,7 @@
 #define CACHE_KEY 22
 #define CACHE_IDS 9
 #define CACHE_DEFAULT 65536 /* lines of the large level: 4 MiB */
-#define CACHE_HOT 4096      /* lines of the small level (256 KiB, stays in L2) */
+#define CACHE_HOT 4096      /* lines of the small level (128 KiB, stays in L2) */
 
 typedef struct cache_line {
   uint32_t tag;  /* 0 = empty */
@@ -26,6 +26,21 @@ typedef struct cache_line {
   int32_t ids[CACHE_IDS];
 } cache_line;
 _Static_assert(sizeof(cache_line) == 64, "cache line must be 64 bytes");
+
+/* The small level holds the most frequent words, which are short: a 32-byte line keeps
+ * a word of up to HOT_KEY bytes with up to HOT_IDS ids, so the level takes half the L2
+ * cache a 64-byte line would, leaving room for the merge-pair table. Its key is exact
+ * (zero-padded bytes and length), so no tag is needed; klen 0 marks an empty line. */
+#define HOT_KEY 16
+#define HOT_IDS 3
+typedef struct small_line {
+  char key[HOT_KEY];
+  uint8_t klen;
+  uint8_t nids;
+  uint8_t pad[2];
+  int32_t ids[HOT_IDS];
+} small_line;
+_Static_assert(sizeof(small_line) == 32, "small-level line must be 32 bytes");
 
 /* Longer words (identifiers, URLs) get their own 128-byte lines. */
 #define LCACHE_KEY 62
@@ -65,7 +80,7 @@ struct tok_encoder {
   int32_t *batch;
   size_t batch_cap;
   /* word cache */
-  cache_line *hot;    /* small level: the most frequent words (Zipf) stay near the core */
+  small_line *hot;    /* small level: the most frequent words (Zipf) stay near the core */
   cache_line *cache;  /* large level */
   lcache_line *lcache; /* words of CACHE_KEY+1 .. LCACHE_KEY bytes */
   size_t cache_mask;
@@ -288,12 +303,46 @@ static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32
   return k >= 0 ? k : INT32_MAX;
 }
 
-static void merge_ranked_short(tok_encoder *e, size_t m) {
+/* The rank of the pair at i of a fresh word (one character per symbol, "</w>" last)
+ * from the dense table when both are ASCII characters (1 byte), else from the hash. */
+static inline int32_t first_rank(const struct tok_bpe *t, const tok_encoder *e, const char *w,
+                                 size_t i, size_t last, int32_t *res) {
+  const uint32_t *ap = t->ascii_pairs;
+  if (ap && e->len[i] == 1 && (e->len[i + 1] == 1 || i + 1 == last)) {
+    unsigned char a = (unsigned char)w[e->off[i]];
+    uint32_t v = i + 1 == last ? ap[TOK_ASCII_END + a] : ap[a * 128 + (unsigned char)w[e->off[i + 1]]];
+    *res = (int32_t)(v >> 16);
+    return (v & 0xffff) == TOK_NO_MERGE16 ? INT32_MAX : (int32_t)(v & 0xffff);
+  }
+  return pair_rank_or_max(t, e->sym[i], e->sym[i + 1], res);
+}
+
+/* Asks for the hash-table line of the pair (l, r) ahead of its lookup. */
+static inline void pair_prefetch(const struct tok_bpe *t, int32_t l, int32_t r) {
+  if (l < 0 || r < 0) return;
+  uint32_t k = (((uint32_t)l << 16) | (uint32_t)r) + 1;
+  tok_prefetch(&t->pairs32[tok_pair32_hash(k) & t->pairs32_mask]);
+}
+
+/* Once the pair at i has a rank, the two pairs its merge would create are known: their
+ * lookups are rare pairs whose lines are seldom cached, and they lie on the chain of
+ * merges, so their lines are asked for now. A hint only. */
+static inline void prefetch_after(const tok_encoder *e, int32_t i, const int32_t *rank,
+                                  const int32_t *res) {
+  if (rank[i] == INT32_MAX) return;
+  int32_t pv = e->prev[i], nx = e->next[i];
+  if (pv >= 0) pair_prefetch(e->t, e->sym[pv], res[i]);
+  if (nx >= 0 && e->next[nx] >= 0) pair_prefetch(e->t, res[i], e->sym[e->next[nx]]);
+}
+
+static void merge_ranked_short(tok_encoder *e, size_t m, const char *w) {
   const struct tok_bpe *t = e->t;
   int32_t *sym = e->sym, *next = e->next, *prev = e->prev;
   int32_t rank[SHORT_WORD], res[SHORT_WORD];
   size_t np = m - 1; /* positions that can start a pair */
-  for (size_t i = 0; i < np; i++) rank[i] = pair_rank_or_max(t, sym[i], sym[i + 1], &res[i]);
+  for (size_t i = 0; i < np; i++) rank[i] = first_rank(t, e, w, i, m - 1, &res[i]);
+  if (t->pairs32)
+    for (size_t i = 0; i < np; i++) prefetch_after(e, (int32_t)i, rank, res);
   for (;;) {
     int32_t br = INT32_MAX;
     size_t b = 0;
@@ -311,6 +360,10 @@ static void merge_ranked_short(tok_encoder *e, size_t m) {
     rank[b] = after >= 0 ? pair_rank_or_max(t, sym[b], sym[after], &res[b]) : INT32_MAX;
     int32_t pv = prev[b];
     if (pv >= 0) rank[pv] = pair_rank_or_max(t, sym[pv], sym[b], &res[pv]);
+    if (t->pairs32) {
+      prefetch_after(e, (int32_t)b, rank, res);
+      if (pv >= 0) prefetch_after(e, pv, rank, res);
+    }
   }
 }
 
@@ -449,7 +502,7 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     e->next[k] = k + 1 < m ? (int32_t)k + 1 : -1;
   }
   if (t->depth) {
-    if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m);
+    if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m, w);
     else if (t->rank_ok && m >= BUCKET_WORD && m >= t->depth / 4) merge_ranked_buckets(e, m);
     else if (t->rank_ok) merge_ranked(e, m);
     else merge_sequential(e);
@@ -513,7 +566,7 @@ static void encode_long_word(tok_encoder *e, const char *w, size_t n, uint64_t h
   }
 }
 
-static inline cache_line *hot_line(const tok_encoder *e, uint64_t h) {
+static inline small_line *hot_line(const tok_encoder *e, uint64_t h) {
   return &e->hot[(size_t)h & (CACHE_HOT - 1)];
 }
 
@@ -531,6 +584,7 @@ typedef struct word_ref {
 } word_ref;
 
 #define SIG_BYTES 16
+_Static_assert(HOT_KEY == SIG_BYTES, "the small level compares a word's two integers");
 
 static inline bool line_holds(const cache_line *c, uint32_t tag, const char *w, const word_ref *r) {
   if (c->tag != tag || c->klen != r->len) return false;
@@ -539,6 +593,28 @@ static inline bool line_holds(const cache_line *c, uint32_t tag, const char *w, 
   memcpy(&ka, c->key, 8);
   memcpy(&kb, c->key + 8, 8);
   return ka == r->a && kb == r->b;
+}
+
+static inline bool hot_holds(const small_line *c, const word_ref *r) {
+  uint64_t ka, kb;
+  memcpy(&ka, c->key, 8);
+  memcpy(&kb, c->key + 8, 8);
+  return c->klen == r->len && ka == r->a && kb == r->b;
+}
+
+static inline void emit_hot(const small_line *c, tok_ids *out) {
+  ids_reserve(out, HOT_IDS);
+  memcpy(out->v + out->len, c->ids, sizeof c->ids); /* fixed size: fast */
+  out->len += c->nids;
+}
+
+/* Copies a large-level line into the small level when the word fits there. */
+static inline void hot_fill(small_line *hot, const cache_line *c) {
+  if (c->klen > HOT_KEY || c->nids > HOT_IDS) return;
+  memcpy(hot->key, c->key, HOT_KEY); /* cache keys are zero-padded */
+  hot->klen = c->klen;
+  hot->nids = c->nids;
+  memcpy(hot->ids, c->ids, sizeof hot->ids);
 }
 
 static inline void emit_line(const cache_line *c, tok_ids *out) {
@@ -555,24 +631,24 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
     encode_long_word(e, w, n, h, out);
     return;
   }
-  uint32_t tag = (uint32_t)(h >> 32) | 1u;
-  cache_line *hot = hot_line(e, h);
-  if (line_holds(hot, tag, w, r)) {
-    emit_line(hot, out);
+  small_line *hot = hot_line(e, h);
+  if (n <= HOT_KEY && hot_holds(hot, r)) {
+    emit_hot(hot, out);
     return;
   }
+  uint32_t tag = (uint32_t)(h >> 32) | 1u;
   /* the large level is 2-way set associative: the newer line of a set comes first */
   cache_line *set = large_set(e, h);
   for (int way = 0; way < 2; way++) {
     cache_line *c = &set[way];
     if (line_holds(c, tag, w, r)) {
-      *hot = *c;
+      emit_line(c, out);
+      hot_fill(hot, c);
       if (way == 1) { /* move to the front of its set */
         cache_line tmp = set[0];
         set[0] = set[1];
         set[1] = tmp;
       }
-      emit_line(hot, out);
       return;
     }
   }
@@ -589,25 +665,29 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
     memcpy(c->key, w, n);
     memset(c->ids, 0, sizeof c->ids);
     memcpy(c->ids, out->v + start, nids * sizeof(int32_t));
-    *hot = *c;
+    hot_fill(hot, c);
   }
 }
 
-/* Words are found a batch at a time and their cache lines prefetched before any of
- * them is encoded, so the loads of the batch overlap instead of each word waiting for
- * its own: the small level first, then the large level for the words the small level
- * does not hold. The prefetches are hints only; encode_word checks everything again. */
+/* Words go through a three-stage pipeline, a batch per stage: a batch is found and
+ * hashed and its small-level lines prefetched; one batch later, when those lines have
+ * arrived, the words the small level does not hold get their large-level sets
+ * prefetched; one batch later again, when those have arrived too, the batch is
+ * encoded. So neither level's memory latency is waited for on the way. The prefetches
+ * are hints only; encode_word checks everything again. */
 #define WORD_BATCH 32
-static void prefetch_batch(const tok_encoder *e, const word_ref *b, size_t n) {
+static void prefetch_small(const tok_encoder *e, const word_ref *b, size_t n) {
   for (size_t k = 0; k < n; k++) {
     if (b[k].len <= CACHE_KEY) tok_prefetch(hot_line(e, b[k].hash));
     else if (b[k].len <= LCACHE_KEY)
       tok_prefetch(&e->lcache[(size_t)b[k].hash & (LCACHE_LINES - 1)]);
   }
+}
+
+static void prefetch_large(const tok_encoder *e, const word_ref *b, size_t n) {
   for (size_t k = 0; k < n; k++) {
     if (b[k].len > CACHE_KEY) continue;
-    const cache_line *hot = hot_line(e, b[k].hash);
-    if (hot->tag == ((uint32_t)(b[k].hash >> 32) | 1u)) continue; /* a hint: tag only */
+    if (b[k].len <= HOT_KEY && hot_holds(hot_line(e, b[k].hash), &b[k])) continue;
     const cache_line *set = large_set(e, b[k].hash);
     tok_prefetch(set);
     tok_prefetch(set + 1);
@@ -649,24 +729,40 @@ static inline void word_sig(const unsigned char *w, size_t len, size_t avail, wo
   r->hash = sig_hash(r->a, r->b, len);
 }
 
+/* Finds the next batch of words of p[*i .. n) into b, with their hashes; returns how
+ * many (0 at the end of the text). */
+static size_t find_batch(const unsigned char *p, size_t n, size_t *i, word_ref *b) {
+  tok_span spans[WORD_BATCH];
+  size_t nb = tok_scan_words(p, n, i, spans, WORD_BATCH);
+  for (size_t k = 0; k < nb; k++) {
+    b[k].off = spans[k].off;
+    b[k].len = spans[k].len;
+    word_sig(p + spans[k].off, spans[k].len, n - spans[k].off, &b[k]);
+  }
+  return nb;
+}
+
 /* Encodes the words of text p[0..n) (valid UTF-8, NFC, already lowercased when the
  * tokenizer asks for it) until out holds `stop` ids. */
 static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
                          tok_ids *out) {
-  word_ref batch[WORD_BATCH];
-  tok_span spans[WORD_BATCH];
+  word_ref batch[3][WORD_BATCH]; /* stages rotate through these */
+  size_t count[3] = {0, 0, 0};
   size_t i = 0;
-  while (out->len < stop) {
-    size_t nb = tok_scan_words(p, n, &i, spans, WORD_BATCH);
-    if (!nb) return;
-    for (size_t k = 0; k < nb; k++) {
-      batch[k].off = spans[k].off;
-      batch[k].len = spans[k].len;
-      word_sig(p + spans[k].off, spans[k].len, n - spans[k].off, &batch[k]);
+  /* batch j is found at step j, large-prefetched at step j + 1, encoded at step j + 2 */
+  for (size_t step = 0;; step++) {
+    size_t fresh = step % 3, mid = (step + 2) % 3, old = (step + 1) % 3;
+    count[fresh] = i < n ? find_batch(p, n, &i, batch[fresh]) : 0;
+    prefetch_small(e, batch[fresh], count[fresh]);
+    if (step >= 1) prefetch_large(e, batch[mid], count[mid]);
+    if (step >= 2) {
+      const word_ref *b = batch[old];
+      for (size_t k = 0; k < count[old]; k++) {
+        if (out->len >= stop) return;
+        encode_word(e, (const char *)p + b[k].off, &b[k], out);
+      }
+      if (!count[old] && !count[mid] && !count[fresh]) return;
     }
-    prefetch_batch(e, batch, nb);
-    for (size_t k = 0; k < nb && out->len < stop; k++)
-      encode_word(e, (const char *)p + batch[k].off, &batch[k], out);
   }
 }
 

@@ -126,6 +126,11 @@ struct tok_bpe {
    * a quarter of the memory, so BPE lookups miss the CPU cache less. NULL otherwise. */
   struct tok_pair32 *pairs32;
   uint32_t pairs32_mask;
+  /* With pairs32: rank | result << 16 of every pair of ASCII characters a, b at
+   * [a * 128 + b], and of (a, "</w>") at [TOK_ASCII_END + a]; 0xffff when the pair is no
+   * merge. A word's first lookups are such pairs, and the common ones stay in the L1
+   * cache here instead of being spread over the whole hash table. NULL otherwise. */
+  uint32_t *ascii_pairs;
   bool rank_ok;              /* rank merging equals the sequential algorithm */
   int64_t max_merge_depth;
   int64_t vocab_size, min_frequency;
@@ -134,6 +139,9 @@ struct tok_bpe {
   int32_t special_ids[16];   /* canonical specials, for decode's skip */
   char *special_names[16];
 };
+
+#define TOK_ASCII_END (128 * 128)
+#define TOK_NO_MERGE16 0xffffu
 
 /* Rank of the merge (l, r) among the first `depth` merges, or -1; *result receives the
  * merged symbol. l and r are valid symbol ids (>= 0). */

@@ -340,6 +340,17 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     }
   }
 
+  if (t->pairs32) {
+    t->ascii_pairs = al_xcalloc(TOK_ASCII_END + 128, sizeof *t->ascii_pairs);
+    for (int a = 0; a < 128; a++) {
+      for (int b = 0; b <= 128; b++) {
+        int32_t right = b < 128 ? t->ascii_sym[b] : t->word_end_sym, res = 0;
+        int32_t rank = tok_pair_rank(t, t->ascii_sym[a], right, &res);
+        t->ascii_pairs[b < 128 ? a * 128 + b : TOK_ASCII_END + a] =
+            rank >= 0 ? (uint32_t)rank | (uint32_t)res << 16 : TOK_NO_MERGE16;
+      }
+    }
+  }
   ok = true;
 out:
   free(vocab_p);
@@ -367,6 +378,7 @@ void tok_bpe_free(tok_bpe *t) {
   free(t->merges);
   tok_pairmap_free(&t->pairs);
   free(t->pairs32);
+  free(t->ascii_pairs);
   for (int k = 0; k < 256; k++) free(t->bmp_sym[k]);
   for (int i = 0; i < 16; i++) free(t->special_names[i]);
   free(t);
