@@ -295,7 +295,7 @@ static void merge_ranked(tok_encoder *e, size_t n) {
  * (dead positions hold INT32_MAX), so the lowest-ranked pair is found by a branch-free
  * scan of contiguous memory, and the links give the two neighbours to update after a
  * merge. Leftmost on ties, two lookups per merge: the same order as merge_ranked. */
-#define SHORT_WORD 48
+#define SHORT_WORD TOK_SHORT_WORD
 static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32_t r,
                                        int32_t *res) {
   if (l < 0 || r < 0) return INT32_MAX;
@@ -303,46 +303,12 @@ static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32
   return k >= 0 ? k : INT32_MAX;
 }
 
-/* The rank of the pair at i of a fresh word (one character per symbol, "</w>" last)
- * from the dense table when both are ASCII characters (1 byte), else from the hash. */
-static inline int32_t first_rank(const struct tok_bpe *t, const tok_encoder *e, const char *w,
-                                 size_t i, size_t last, int32_t *res) {
-  const uint32_t *ap = t->ascii_pairs;
-  if (ap && e->len[i] == 1 && (e->len[i + 1] == 1 || i + 1 == last)) {
-    unsigned char a = (unsigned char)w[e->off[i]];
-    uint32_t v = i + 1 == last ? ap[TOK_ASCII_END + a] : ap[a * 128 + (unsigned char)w[e->off[i + 1]]];
-    *res = (int32_t)(v >> 16);
-    return (v & 0xffff) == TOK_NO_MERGE16 ? INT32_MAX : (int32_t)(v & 0xffff);
-  }
-  return pair_rank_or_max(t, e->sym[i], e->sym[i + 1], res);
-}
-
-/* Asks for the hash-table line of the pair (l, r) ahead of its lookup. */
-static inline void pair_prefetch(const struct tok_bpe *t, int32_t l, int32_t r) {
-  if (l < 0 || r < 0) return;
-  uint32_t k = (((uint32_t)l << 16) | (uint32_t)r) + 1;
-  tok_prefetch(&t->pairs32[tok_pair32_hash(k) & t->pairs32_mask]);
-}
-
-/* Once the pair at i has a rank, the two pairs its merge would create are known: their
- * lookups are rare pairs whose lines are seldom cached, and they lie on the chain of
- * merges, so their lines are asked for now. A hint only. */
-static inline void prefetch_after(const tok_encoder *e, int32_t i, const int32_t *rank,
-                                  const int32_t *res) {
-  if (rank[i] == INT32_MAX) return;
-  int32_t pv = e->prev[i], nx = e->next[i];
-  if (pv >= 0) pair_prefetch(e->t, e->sym[pv], res[i]);
-  if (nx >= 0 && e->next[nx] >= 0) pair_prefetch(e->t, res[i], e->sym[e->next[nx]]);
-}
-
-static void merge_ranked_short(tok_encoder *e, size_t m, const char *w) {
+static void merge_ranked_short(tok_encoder *e, size_t m) {
   const struct tok_bpe *t = e->t;
   int32_t *sym = e->sym, *next = e->next, *prev = e->prev;
   int32_t rank[SHORT_WORD], res[SHORT_WORD];
   size_t np = m - 1; /* positions that can start a pair */
-  for (size_t i = 0; i < np; i++) rank[i] = first_rank(t, e, w, i, m - 1, &res[i]);
-  if (t->pairs32)
-    for (size_t i = 0; i < np; i++) prefetch_after(e, (int32_t)i, rank, res);
+  for (size_t i = 0; i < np; i++) rank[i] = pair_rank_or_max(t, sym[i], sym[i + 1], &res[i]);
   for (;;) {
     int32_t br = INT32_MAX;
     size_t b = 0;
@@ -360,10 +326,6 @@ static void merge_ranked_short(tok_encoder *e, size_t m, const char *w) {
     rank[b] = after >= 0 ? pair_rank_or_max(t, sym[b], sym[after], &res[b]) : INT32_MAX;
     int32_t pv = prev[b];
     if (pv >= 0) rank[pv] = pair_rank_or_max(t, sym[pv], sym[b], &res[pv]);
-    if (t->pairs32) {
-      prefetch_after(e, (int32_t)b, rank, res);
-      if (pv >= 0) prefetch_after(e, pv, rank, res);
-    }
   }
 }
 
@@ -457,8 +419,8 @@ static void emit_chars(const struct tok_bpe *t, const char *s, size_t n, tok_ids
 
 /* The ids of one symbol after merging: its vocabulary id, else its characters (the
  * symbol's string, or for a character unknown to the merges the word's own bytes). */
-static inline void emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
-                               tok_ids *out) {
+void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
+                     tok_ids *out) {
   if (s >= 0 && t->sym_vocab[s] >= 0) tok_ids_push(out, t->sym_vocab[s]);
   else if (s >= 0) emit_chars(t, t->sym_str[s], t->sym_len[s], out);
   else emit_chars(t, own, own_len, out);
@@ -467,6 +429,10 @@ static inline void emit_symbol(const struct tok_bpe *t, int32_t s, const char *o
 /* BPE of one word w[0..n) (already normalised); appends ids to out. */
 static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   const struct tok_bpe *t = e->t;
+  if (n < TOK_SHORT_WORD && tok_bpe16_usable(t)) {
+    tok_bpe16_word(t, w, n, out);
+    return;
+  }
   work_reserve(e, n + 1);
   size_t m = 0, i = 0;
   while (i < n) {
@@ -502,13 +468,13 @@ static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
     e->next[k] = k + 1 < m ? (int32_t)k + 1 : -1;
   }
   if (t->depth) {
-    if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m, w);
+    if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m);
     else if (t->rank_ok && m >= BUCKET_WORD && m >= t->depth / 4) merge_ranked_buckets(e, m);
     else if (t->rank_ok) merge_ranked(e, m);
     else merge_sequential(e);
   }
   for (int32_t k = 0; k >= 0; k = e->next[k])
-    emit_symbol(t, e->sym[k], w + e->off[k], e->len[k], out);
+    tok_emit_symbol(t, e->sym[k], w + e->off[k], e->len[k], out);
 }
 
 /* Equality of a cached key with a word of n <= 62 bytes without a libc call: the cache

@@ -132,6 +132,7 @@ struct tok_bpe {
    * cache here instead of being spread over the whole hash table. NULL otherwise. */
   uint32_t *ascii_pairs;
   bool rank_ok;              /* rank merging equals the sequential algorithm */
+  bool cpu_sse41;            /* tok_cpu_has_sse41() at load */
   int64_t max_merge_depth;
   int64_t vocab_size, min_frequency;
   bool lowercase;
@@ -163,6 +164,20 @@ static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t 
   *result = p->result;
   return p->rank;
 }
+
+/* Words of fewer bytes than this take the short-word merge paths. */
+#define TOK_SHORT_WORD 48
+
+/* Appends the ids of symbol s after merging: its vocabulary id, else the ids of its
+ * characters (for s < 0, a character no merge knows, those of own[0..own_len)). */
+void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
+                     tok_ids *out);
+
+/* tok_bpe16.c: BPE of a word of n < TOK_SHORT_WORD bytes with 16-bit symbols and ranks,
+ * usable when tok_bpe16_usable(t); appends the ids to out. */
+bool tok_bpe16_usable(const struct tok_bpe *t);
+void tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
+bool tok_cpu_has_sse41(void);
 
 /* Interns a symbol string; returns its id. */
 int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n);

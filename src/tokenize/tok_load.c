@@ -306,6 +306,7 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     tok_pairmap_put(&t->pairs, t->merges[k].left, t->merges[k].right, (int32_t)k, t->merges[k].result);
   }
   t->rank_ok = check_rank_order(t);
+  t->cpu_sse41 = tok_cpu_has_sse41();
   if (t->n_syms < 0xffff && t->depth < 0xffff) {
     /* Robin Hood hashing keeps probes short at a high load, so the table can be small
      * (about 0.8 full: 256 KiB for 26k merges) and stay in the CPU's L2 cache. */
