@@ -547,6 +547,7 @@ typedef struct word_ref {
   uint32_t off, len;
   uint64_t hash;
   uint64_t a, b;
+  small_line *hot; /* its small-level line (words of up to 16 bytes) */
 } word_ref;
 
 #define SIG_BYTES 16
@@ -597,7 +598,7 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
     encode_long_word(e, w, n, h, out);
     return;
   }
-  small_line *hot = hot_line(e, h);
+  small_line *hot = n <= HOT_KEY ? r->hot : hot_line(e, h);
   if (n <= HOT_KEY && hot_holds(hot, r)) {
     emit_hot(hot, out);
     return;
@@ -644,7 +645,7 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
 #define WORD_BATCH 32
 static void prefetch_small(const tok_encoder *e, const word_ref *b, size_t n) {
   for (size_t k = 0; k < n; k++) {
-    if (b[k].len <= CACHE_KEY) tok_prefetch(hot_line(e, b[k].hash));
+    if (b[k].len <= HOT_KEY) tok_prefetch(b[k].hot);
     else if (b[k].len <= LCACHE_KEY)
       tok_prefetch(&e->lcache[(size_t)b[k].hash & (LCACHE_LINES - 1)]);
   }
@@ -653,7 +654,7 @@ static void prefetch_small(const tok_encoder *e, const word_ref *b, size_t n) {
 static void prefetch_large(const tok_encoder *e, const word_ref *b, size_t n) {
   for (size_t k = 0; k < n; k++) {
     if (b[k].len > CACHE_KEY) continue;
-    if (b[k].len <= HOT_KEY && hot_holds(hot_line(e, b[k].hash), &b[k])) continue;
+    if (b[k].len <= HOT_KEY && hot_holds(b[k].hot, &b[k])) continue;
     const cache_line *set = large_set(e, b[k].hash);
     tok_prefetch(set);
     tok_prefetch(set + 1);
@@ -669,12 +670,22 @@ static inline uint64_t sig_hash(uint64_t a, uint64_t b, size_t n) {
   return h;
 }
 
-/* Fills r's a, b and hash for the word w[0..len), len >= 1; `avail` bytes are readable
- * from w. */
-static inline void word_sig(const unsigned char *w, size_t len, size_t avail, word_ref *r) {
+/* Masks keeping the first len bytes of a word's two 8-byte loads, by len (0..16). */
+#define M8(n) ((n) >= 8 ? ~0ull : (n) <= 0 ? 0ull : ~0ull >> ((64 - 8 * (n)) & 63))
+#define SIG_MASKS(n) {M8(n), M8((n) - 8)}
+static const uint64_t SIG_MASK[SIG_BYTES + 1][2] = {
+    SIG_MASKS(0),  SIG_MASKS(1),  SIG_MASKS(2),  SIG_MASKS(3),  SIG_MASKS(4),  SIG_MASKS(5),
+    SIG_MASKS(6),  SIG_MASKS(7),  SIG_MASKS(8),  SIG_MASKS(9),  SIG_MASKS(10), SIG_MASKS(11),
+    SIG_MASKS(12), SIG_MASKS(13), SIG_MASKS(14), SIG_MASKS(15), SIG_MASKS(16)};
+
+/* Fills r's a, b, hash and hot line for the word w[0..len), len >= 1; `avail` bytes are
+ * readable from w. */
+static inline void word_sig(const tok_encoder *e, const unsigned char *w, size_t len,
+                            size_t avail, word_ref *r) {
   if (len > SIG_BYTES) {
     r->a = r->b = 0;
     r->hash = len <= LCACHE_KEY ? tok_hash_bytes(w, len) : 0;
+    r->hot = NULL;
     return;
   }
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -682,28 +693,30 @@ static inline void word_sig(const unsigned char *w, size_t len, size_t avail, wo
     uint64_t a, b;
     memcpy(&a, w, 8);
     memcpy(&b, w + 8, 8);
-    r->a = len >= 8 ? a : a & (~0ull >> (64 - 8 * len));
-    r->b = len <= 8 ? 0 : len >= 16 ? b : b & (~0ull >> (128 - 8 * len));
-    r->hash = sig_hash(r->a, r->b, len);
-    return;
-  }
+    r->a = a & SIG_MASK[len][0];
+    r->b = b & SIG_MASK[len][1];
+  } else
 #endif
-  unsigned char tmp[SIG_BYTES] = {0};
-  memcpy(tmp, w, len);
-  memcpy(&r->a, tmp, 8);
-  memcpy(&r->b, tmp + 8, 8);
+  {
+    unsigned char tmp[SIG_BYTES] = {0};
+    memcpy(tmp, w, len);
+    memcpy(&r->a, tmp, 8);
+    memcpy(&r->b, tmp + 8, 8);
+  }
   r->hash = sig_hash(r->a, r->b, len);
+  r->hot = hot_line(e, r->hash);
 }
 
 /* Finds the next batch of words of p[*i .. n) into b, with their hashes; returns how
  * many (0 at the end of the text). */
-static size_t find_batch(const unsigned char *p, size_t n, size_t *i, word_ref *b) {
+static size_t find_batch(const tok_encoder *e, const unsigned char *p, size_t n, size_t *i,
+                         word_ref *b) {
   tok_span spans[WORD_BATCH];
   size_t nb = tok_scan_words(p, n, i, spans, WORD_BATCH);
   for (size_t k = 0; k < nb; k++) {
     b[k].off = spans[k].off;
     b[k].len = spans[k].len;
-    word_sig(p + spans[k].off, spans[k].len, n - spans[k].off, &b[k]);
+    word_sig(e, p + spans[k].off, spans[k].len, n - spans[k].off, &b[k]);
   }
   return nb;
 }
@@ -718,7 +731,7 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
   /* batch j is found at step j, large-prefetched at step j + 1, encoded at step j + 2 */
   for (size_t step = 0;; step++) {
     size_t fresh = step % 3, mid = (step + 2) % 3, old = (step + 1) % 3;
-    count[fresh] = i < n ? find_batch(p, n, &i, batch[fresh]) : 0;
+    count[fresh] = i < n ? find_batch(e, p, n, &i, batch[fresh]) : 0;
     prefetch_small(e, batch[fresh], count[fresh]);
     if (step >= 1) prefetch_large(e, batch[mid], count[mid]);
     if (step >= 2) {
