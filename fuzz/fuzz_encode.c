@@ -1,6 +1,7 @@
 /* libFuzzer target: arbitrary bytes through UTF-8 replacement decoding, NFC, the word
  * split, lowercasing (final sigma, U+0130), BPE and decode, plus classification of the
- * bytes as a path. Two small tokenizers (cased and lowercase) are trained once from a
+ * bytes as a path. The short-word merge (tok_bpe16.c, SSE4.1 and portable) is checked
+ * against the linked merge path on every input. Two small tokenizers (cased and lowercase) are trained once from a
  * bundled multilingual corpus and shared by every input. */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "auralith/tokenizer.h"
 #include "common/al.h"
+#include "tokenize/tok_internal.h"
 
 static const char CORPUS[] =
     "hello world test data the quick brown fox jumps over the lazy dog data_1 x\xc2\xa0y "
@@ -20,6 +22,7 @@ static const char CORPUS[] =
 
 static tok_bpe *TOK[2];
 static tok_encoder *ENC[2];
+static tok_encoder *DIFF[2][3]; /* per merge path, so each cache holds only its own results */
 
 static void rm_tok(const char *dir) {
   const char *files[] = {"vocab.json", "merges.txt", "config.json"};
@@ -48,6 +51,7 @@ static void setup(void) {
     TOK[k] = tok_bpe_load(dir, &err);
     if (!TOK[k]) abort();
     ENC[k] = tok_encoder_new(TOK[k], 64);
+    for (int mode = 0; mode < 3; mode++) DIFF[k][mode] = tok_encoder_new(TOK[k], 64);
     rm_tok(dir);
   }
 }
@@ -70,6 +74,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tok_encode(ENC[k], text, n, false, (int64_t)(size % 7) - 2, &ids, &err) != 0) abort();
     if (size % 7 >= 2 && ids.len > size % 7 - 2) abort();
     (void)n_raw;
+  }
+  /* differential: compact merge (as the CPU allows, then portable) against linked */
+  for (int k = 0; k < 2; k++) {
+    tok_bpe *t = TOK[k];
+    bool sse41 = t->cpu_sse41;
+    uint32_t *ascii_pairs = t->ascii_pairs;
+    tok_ids ref = {0}, got = {0};
+    t->ascii_pairs = NULL; /* the linked path */
+    if (tok_encode(DIFF[k][2], text, n, false, TOK_NO_LIMIT, &ref, &err) != 0) abort();
+    t->ascii_pairs = ascii_pairs;
+    for (int mode = 0; mode < 2; mode++) {
+      t->cpu_sse41 = mode == 0 ? sse41 : false;
+      if (tok_encode(DIFF[k][mode], text, n, false, TOK_NO_LIMIT, &got, &err) != 0) abort();
+      if (got.len != ref.len || memcmp(got.v, ref.v, ref.len * sizeof *ref.v) != 0) abort();
+    }
+    t->cpu_sse41 = sse41;
+    tok_ids_free(&ref);
+    tok_ids_free(&got);
   }
   char *path = al_xstrndup((const char *)data, size);
   tok_modality m = tok_classify(path);

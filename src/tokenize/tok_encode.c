@@ -9,14 +9,16 @@
 #include "tokenize/tok_unicode.h"
 #include "tokenize/tok_words.h"
 
-/* The word cache is direct-mapped with one 64-byte line per word, so a hit costs one
- * hash and one cache-line load. Words longer than CACHE_KEY bytes or with more than
- * CACHE_IDS ids are not cached. A collision simply replaces the line: the cache never
- * changes results, only speed, and its memory is fixed at creation. */
+/* The word cache has three levels: a direct-mapped small level of 32-byte entries for
+ * the most frequent words, a 2-way large level of 64-byte lines for words of up to
+ * CACHE_KEY bytes with up to CACHE_IDS ids, and a direct-mapped level of 128-byte lines
+ * for longer words. A hit costs one hash and one or two line loads. A collision simply
+ * replaces an entry: the cache never changes results, only speed, and its memory is
+ * fixed at creation. */
 #define CACHE_KEY 22
 #define CACHE_IDS 9
 #define CACHE_DEFAULT 65536 /* lines of the large level: 4 MiB */
-#define CACHE_HOT 4096      /* lines of the small level (128 KiB, stays in L2) */
+#define CACHE_HOT 4096      /* entries of the small level (128 KiB, stays in L2) */
 
 typedef struct cache_line {
   uint32_t tag;  /* 0 = empty */
@@ -120,7 +122,8 @@ void tok_ids_push(tok_ids *ids, int32_t id) {
  * with 4 KiB pages most of its reads would also miss the TLB. */
 static void *cache_alloc(size_t bytes) {
   size_t align = bytes >= ((size_t)2 << 20) ? ((size_t)2 << 20) : 64;
-  void *p = aligned_alloc(align, (bytes + align - 1) / align * align);
+  bytes = (bytes + align - 1) / align * align;
+  void *p = aligned_alloc(align, bytes);
   if (!p) {
     al_error("out of memory for the word cache (%zu bytes)", bytes);
     abort();
@@ -138,9 +141,13 @@ tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   size_t want = cache_entries ? cache_entries : CACHE_DEFAULT;
   size_t lines = 16;
   while (lines < want && lines < ((size_t)1 << 24)) lines <<= 1;
-  e->cache = cache_alloc(lines * sizeof *e->cache);
-  e->hot = cache_alloc(CACHE_HOT * sizeof *e->hot);
-  e->lcache = cache_alloc(LCACHE_LINES * sizeof *e->lcache);
+  /* one block, so the small and long-word levels share the large level's huge pages
+   * (fewer TLB misses); each level starts on a 64-byte boundary */
+  size_t large_bytes = lines * sizeof *e->cache, hot_bytes = CACHE_HOT * sizeof *e->hot;
+  char *block = cache_alloc(large_bytes + hot_bytes + LCACHE_LINES * sizeof *e->lcache);
+  e->cache = (cache_line *)(void *)block;
+  e->hot = (small_line *)(void *)(block + large_bytes);
+  e->lcache = (lcache_line *)(void *)(block + large_bytes + hot_bytes);
   e->cache_mask = lines - 1;
   return e;
 }
@@ -161,9 +168,7 @@ void tok_encoder_free(tok_encoder *e) {
   free(e->ent_pos);
   free(e->ent_next);
   free(e->batch);
-  free(e->cache);
-  free(e->hot);
-  free(e->lcache);
+  free(e->cache); /* the block of all three levels */
   free(e);
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "tokenize/tok_internal.h"
@@ -312,7 +313,23 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
      * (about 0.8 full: 256 KiB for 26k merges) and stay in the CPU's L2 cache. */
     size_t cap = 16;
     while (cap < t->depth + t->depth / 4 + 16) cap <<= 1;
-    t->pairs32 = al_xcalloc(cap, sizeof *t->pairs32);
+    /* the pair table and the dense ASCII pair table share one block on huge pages when
+     * the kernel allows: every uncached word reads both at random */
+    size_t pair_bytes = cap * sizeof *t->pairs32;
+    size_t block = pair_bytes + (TOK_ASCII_END + 128) * sizeof *t->ascii_pairs;
+    size_t huge = (size_t)2 << 20;
+    block = (block + huge - 1) / huge * huge;
+    char *mem = aligned_alloc(huge, block);
+    if (!mem) {
+      al_error("out of memory for the merge-pair table (%zu bytes)", block);
+      abort();
+    }
+#ifdef MADV_HUGEPAGE
+    (void)madvise(mem, block, MADV_HUGEPAGE);
+#endif
+    memset(mem, 0, block);
+    t->pairs32 = (struct tok_pair32 *)(void *)mem;
+    t->ascii_pairs = (uint32_t *)(void *)(mem + pair_bytes);
     t->pairs32_mask = (uint32_t)(cap - 1);
     for (size_t k = 0; k < t->depth; k++) {
       int32_t ignored;
@@ -342,7 +359,6 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
   }
 
   if (t->pairs32) {
-    t->ascii_pairs = al_xcalloc(TOK_ASCII_END + 128, sizeof *t->ascii_pairs);
     for (int a = 0; a < 128; a++) {
       for (int b = 0; b <= 128; b++) {
         int32_t right = b < 128 ? t->ascii_sym[b] : t->word_end_sym, res = 0;
@@ -378,8 +394,7 @@ void tok_bpe_free(tok_bpe *t) {
   free(t->sym_vocab);
   free(t->merges);
   tok_pairmap_free(&t->pairs);
-  free(t->pairs32);
-  free(t->ascii_pairs);
+  free(t->pairs32); /* with ascii_pairs */
   for (int k = 0; k < 256; k++) free(t->bmp_sym[k]);
   for (int i = 0; i < 16; i++) free(t->special_names[i]);
   free(t);
