@@ -88,7 +88,7 @@ static inline void prefetch_after(const struct tok_bpe *t, const uint16_t *sym,
   if (i + 2 < m) prefetch_pair(t, res[i], sym[i + 2]);
 }
 
-static inline __attribute__((always_inline)) void bpe16_body(const struct tok_bpe *t,
+static inline __attribute__((always_inline)) bool bpe16_body(const struct tok_bpe *t,
                                                              const char *w, size_t n,
                                                              tok_ids *out, bool sse41) {
   uint16_t sym[TOK_SHORT_WORD + PAD], rk[TOK_SHORT_WORD + PAD], res[TOK_SHORT_WORD + PAD];
@@ -96,6 +96,7 @@ static inline __attribute__((always_inline)) void bpe16_body(const struct tok_bp
   bool ascii = true;
   size_t m = 0;
   for (size_t i = 0; i < n;) {
+    if (m == TOK_SHORT_WORD - 1) return false; /* no room for another symbol and </w> */
     unsigned char c = (unsigned char)w[i];
     size_t l = 1;
     int32_t s;
@@ -168,17 +169,18 @@ static inline __attribute__((always_inline)) void bpe16_body(const struct tok_bp
   }
   for (size_t k = 0; k < m; k++)
     tok_emit_symbol(t, sym[k] == NOSYM ? -1 : (int32_t)sym[k], w + off[k], off[k + 1] - off[k], out);
+  return true;
 }
 
 #if HAVE_X86
-__attribute__((target("sse4.1"))) static void bpe16_sse41(const struct tok_bpe *t, const char *w,
+__attribute__((target("sse4.1"))) static bool bpe16_sse41(const struct tok_bpe *t, const char *w,
                                                          size_t n, tok_ids *out) {
-  bpe16_body(t, w, n, out, true);
+  return bpe16_body(t, w, n, out, true);
 }
 #endif
 
-static void bpe16_generic(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
-  bpe16_body(t, w, n, out, false);
+static bool bpe16_generic(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
+  return bpe16_body(t, w, n, out, false);
 }
 
 bool tok_bpe16_usable(const struct tok_bpe *t) {
@@ -194,12 +196,9 @@ bool tok_cpu_has_sse41(void) {
 #endif
 }
 
-void tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
+bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
 #if HAVE_X86
-  if (t->cpu_sse41) {
-    bpe16_sse41(t, w, n, out);
-    return;
-  }
+  if (t->cpu_sse41) return bpe16_sse41(t, w, n, out);
 #endif
-  bpe16_generic(t, w, n, out);
+  return bpe16_generic(t, w, n, out);
 }

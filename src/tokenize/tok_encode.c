@@ -434,10 +434,7 @@ void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t
 /* BPE of one word w[0..n) (already normalised); appends ids to out. */
 static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
   const struct tok_bpe *t = e->t;
-  if (n < TOK_SHORT_WORD && tok_bpe16_usable(t)) {
-    tok_bpe16_word(t, w, n, out);
-    return;
-  }
+  if (tok_bpe16_usable(t) && tok_bpe16_word(t, w, n, out)) return;
   work_reserve(e, n + 1);
   size_t m = 0, i = 0;
   while (i < n) {

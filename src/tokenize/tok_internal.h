@@ -165,7 +165,7 @@ static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t 
   return p->rank;
 }
 
-/* Words of fewer bytes than this take the short-word merge paths. */
+/* Words of fewer characters than this take the short-word merge paths. */
 #define TOK_SHORT_WORD 48
 
 /* Appends the ids of symbol s after merging: its vocabulary id, else the ids of its
@@ -173,10 +173,11 @@ static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t 
 void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
                      tok_ids *out);
 
-/* tok_bpe16.c: BPE of a word of n < TOK_SHORT_WORD bytes with 16-bit symbols and ranks,
- * usable when tok_bpe16_usable(t); appends the ids to out. */
+/* tok_bpe16.c: BPE of a word w[0..n) of fewer than TOK_SHORT_WORD characters with 16-bit
+ * symbols and ranks, usable when tok_bpe16_usable(t). Appends the ids to out and returns
+ * true; returns false (out untouched) when the word has too many characters. */
 bool tok_bpe16_usable(const struct tok_bpe *t);
-void tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
+bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
 bool tok_cpu_has_sse41(void);
 
 /* Interns a symbol string; returns its id. */

@@ -30,12 +30,13 @@ static uint32_t rnd(uint32_t n) {
   return (uint32_t)(RNG % n);
 }
 
-/* Words of 1 .. 60 bytes (the short-word paths take fewer than TOK_SHORT_WORD bytes),
+/* Words of 1 .. 300 bytes (the short-word paths take fewer than TOK_SHORT_WORD
+ * characters),
  * separated by spaces and sometimes punctuation. */
 static void build_text(al_buf *b, size_t words) {
   b->len = 0;
   for (size_t w = 0; w < words; w++) {
-    size_t target = 1 + rnd(rnd(4) ? 14 : 60);
+    size_t target = 1 + rnd(rnd(4) ? 14 : rnd(3) ? 60 : 300); /* 300: CJK runs of ~48 chars */
     size_t start = b->len;
     if (!rnd(10)) { /* one repeated character: equal ranks, where leftmost-first matters */
       const char *c = rnd(2) ? "a" : "s";
