@@ -645,12 +645,9 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
  * encoded. So neither level's memory latency is waited for on the way. The prefetches
  * are hints only; encode_word checks everything again. */
 #define WORD_BATCH 32
-static void prefetch_small(const tok_encoder *e, const word_ref *b, size_t n) {
-  for (size_t k = 0; k < n; k++) {
-    if (b[k].len <= HOT_KEY) tok_prefetch(b[k].hot);
-    else if (b[k].len <= LCACHE_KEY)
-      tok_prefetch(&e->lcache[(size_t)b[k].hash & (LCACHE_LINES - 1)]);
-  }
+static inline void prefetch_small(const tok_encoder *e, const word_ref *r) {
+  if (r->len <= HOT_KEY) tok_prefetch(r->hot);
+  else if (r->len <= LCACHE_KEY) tok_prefetch(&e->lcache[(size_t)r->hash & (LCACHE_LINES - 1)]);
 }
 
 static void prefetch_large(const tok_encoder *e, const word_ref *b, size_t n) {
@@ -719,6 +716,7 @@ static size_t find_batch(const tok_encoder *e, const unsigned char *p, size_t n,
     b[k].off = spans[k].off;
     b[k].len = spans[k].len;
     word_sig(e, p + spans[k].off, spans[k].len, n - spans[k].off, &b[k]);
+    prefetch_small(e, &b[k]);
   }
   return nb;
 }
@@ -733,8 +731,7 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
   /* batch j is found at step j, large-prefetched at step j + 1, encoded at step j + 2 */
   for (size_t step = 0;; step++) {
     size_t fresh = step % 3, mid = (step + 2) % 3, old = (step + 1) % 3;
-    count[fresh] = i < n ? find_batch(e, p, n, &i, batch[fresh]) : 0;
-    prefetch_small(e, batch[fresh], count[fresh]);
+    count[fresh] = i < n ? find_batch(e, p, n, &i, batch[fresh]) : 0; /* and prefetch */
     if (step >= 1) prefetch_large(e, batch[mid], count[mid]);
     if (step >= 2) {
       const word_ref *b = batch[old];
