@@ -759,13 +759,15 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
     const char *c = text + pos;
     size_t cn = end - pos;
     pos = end;
-    if (!tok_utf8_valid(c, cn)) {
+    bool nfc_needed;
+    if (!tok_utf8_check(c, cn, &nfc_needed)) {
       e->valid.len = 0;
       tok_utf8_replace(c, cn, false, &e->valid);
       c = e->valid.data;
       cn = e->valid.len;
+      nfc_needed = tok_nfc_needed(c, cn);
     }
-    if (tok_nfc_needed(c, cn)) {
+    if (nfc_needed) {
       e->nfc.len = 0;
       if (!tok_nfc(c, cn, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
       c = e->nfc.data;

@@ -84,8 +84,16 @@ void tok_utf8_replace(const char *in, size_t n, bool universal_newlines, al_buf 
 }
 
 bool tok_utf8_valid(const char *in, size_t n) {
+  bool ignored;
+  return tok_utf8_check(in, n, &ignored);
+}
+
+/* One pass for both questions the encoder asks of a chunk (see find_high for the second):
+ * a byte >= 0xcc in valid UTF-8 is the lead byte of a code point >= U+0300. */
+bool tok_utf8_check(const char *in, size_t n, bool *nfc_needed) {
   const unsigned char *s = (const unsigned char *)in;
   size_t i = 0, bad;
+  bool needed = false;
   while (i < n) {
     if (s[i] < 0x80) {
       i++;
@@ -101,8 +109,14 @@ bool tok_utf8_valid(const char *in, size_t n) {
     }
     size_t len = seq_len(s, i, n, &bad);
     if (!len) return false;
+    if (!needed && s[i] >= 0xcc) {
+      uint32_t cp;
+      tok_utf8_next(s + i, &cp);
+      needed = !(tok_uprops(cp) & TOK_UP_NFC_INERT);
+    }
     i += len;
   }
+  *nfc_needed = needed;
   return true;
 }
 

@@ -52,6 +52,9 @@ size_t tok_utf8_put(uint32_t cp, char *out);
 void tok_utf8_replace(const char *in, size_t n, bool universal_newlines, al_buf *out);
 /* True when in[0..n) is well-formed UTF-8 (no surrogates, <= U+10FFFF). */
 bool tok_utf8_valid(const char *in, size_t n);
+/* tok_utf8_valid, and when valid also sets *nfc_needed to tok_nfc_needed(in, n): one pass
+ * over the text instead of two. */
+bool tok_utf8_check(const char *in, size_t n, bool *nfc_needed);
 
 /* Python str.lower() of one code point inside a string (cps[0..n), position i), with
  * the final-sigma rule. Writes 1 or 2 code points to out; returns how many. */
