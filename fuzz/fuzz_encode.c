@@ -12,6 +12,7 @@
 #include "auralith/tokenizer.h"
 #include "common/al.h"
 #include "tokenize/tok_internal.h"
+#include "tokenize/tok_unicode.h"
 
 static const char CORPUS[] =
     "hello world test data the quick brown fox jumps over the lazy dog data_1 x\xc2\xa0y "
@@ -75,6 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size % 7 >= 2 && ids.len > size % 7 - 2) abort();
     (void)n_raw;
   }
+  /* the one-pass chunk check equals its two-pass definition */
+  bool nfc_needed = false;
+  bool valid = tok_utf8_check((const char *)data, size, &nfc_needed);
+  if (valid != tok_utf8_valid((const char *)data, size)) abort();
+  if (valid && nfc_needed != tok_nfc_needed((const char *)data, size)) abort();
+  if (!tok_utf8_check(text, n, &nfc_needed) || nfc_needed != tok_nfc_needed(text, n)) abort();
   /* differential: compact merge (as the CPU allows, then portable) against linked */
   for (int k = 0; k < 2; k++) {
     tok_bpe *t = TOK[k];
