@@ -97,23 +97,9 @@ static inline __attribute__((always_inline)) bool bpe16_body(const struct tok_bp
   size_t m = 0;
   for (size_t i = 0; i < n;) {
     if (m == TOK_SHORT_WORD - 1) return false; /* no room for another symbol and </w> */
-    unsigned char c = (unsigned char)w[i];
-    size_t l = 1;
-    int32_t s;
-    if (c < 0x80) {
-      s = t->ascii_sym[c];
-    } else {
-      uint32_t cp;
-      ascii = false;
-      l = tok_utf8_next((const unsigned char *)w + i, &cp);
-      if (cp <= 0xffff) {
-        const int32_t *page = t->bmp_sym[cp >> 8];
-        s = page ? page[cp & 255] : -1;
-      } else {
-        const int32_t *v = tok_strmap_get(&t->syms, w + i, l);
-        s = v ? *v : -1;
-      }
-    }
+    size_t l;
+    int32_t s = tok_char_symbol(t, w, i, &l);
+    ascii = ascii && l == 1;
     sym[m] = s >= 0 ? (uint16_t)s : (uint16_t)NOSYM;
     off[m++] = (uint32_t)i;
     i += l;

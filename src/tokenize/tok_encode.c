@@ -1,5 +1,5 @@
-/* Encoding: NFC, Python \s / \w word split, optional lowercasing, BPE merges up to
- * max_merge_depth, vocabulary lookup with character then byte fallback. */
+/* Encoding: chunks, UTF-8 replacement, NFC, optional lowercasing, the word split and the
+ * word cache. A word the cache does not hold is merged by tok_bpe16.c or tok_merge.c. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -57,11 +57,6 @@ typedef struct lcache_line {
 } lcache_line;
 _Static_assert(sizeof(lcache_line) == 128, "long cache line must be 128 bytes");
 
-typedef struct heap_ent {
-  int32_t rank;
-  int32_t pos;
-} heap_ent;
-
 struct tok_encoder {
   const struct tok_bpe *t;
   al_buf nfc;          /* NFC of the input */
@@ -69,18 +64,7 @@ struct tok_encoder {
   al_buf valid;        /* input after U+FFFD replacement, when it was not valid UTF-8 */
   uint32_t *cps;       /* code points of one segment */
   size_t cps_cap;
-  /* BPE work arrays for one word */
-  int32_t *sym, *prev, *next;
-  uint32_t *off, *len;
-  size_t work_cap;
-  heap_ent *heap;
-  size_t heap_len, heap_cap;
-  /* bucket queue for very long words: one list of positions per rank */
-  int32_t *bucket;               /* depth heads */
-  int32_t *ent_pos, *ent_next;   /* entry pool */
-  size_t ent_len, ent_cap;
-  int32_t *batch;
-  size_t batch_cap;
+  tok_merge_work merge; /* BPE work arrays for one word */
   /* word cache */
   small_line *hot;    /* small level: the most frequent words (Zipf) stay near the core */
   cache_line *cache;  /* large level */
@@ -158,21 +142,11 @@ void tok_encoder_free(tok_encoder *e) {
   al_buf_free(&e->lower);
   al_buf_free(&e->valid);
   free(e->cps);
-  free(e->sym);
-  free(e->prev);
-  free(e->next);
-  free(e->off);
-  free(e->len);
-  free(e->heap);
-  free(e->bucket);
-  free(e->ent_pos);
-  free(e->ent_next);
-  free(e->batch);
+  tok_merge_work_free(&e->merge);
   free(e->cache); /* the block of all three levels */
   free(e);
 }
 
-#define TRIM_WORK 4096         /* symbols: longer words are rare */
 #define TRIM_BYTES (1u << 20) /* text buffers: chunks are 64 KiB unless a word is longer */
 
 static void buf_trim(al_buf *b) {
@@ -180,27 +154,7 @@ static void buf_trim(al_buf *b) {
 }
 
 void tok_encoder_trim(tok_encoder *e) {
-  if (e->work_cap > TRIM_WORK) {
-    free(e->sym);
-    free(e->prev);
-    free(e->next);
-    free(e->off);
-    free(e->len);
-    e->sym = e->prev = e->next = NULL;
-    e->off = e->len = NULL;
-    e->work_cap = 0;
-  }
-  if (e->heap_cap > TRIM_WORK) {
-    free(e->heap);
-    e->heap = NULL;
-    e->heap_cap = e->heap_len = 0;
-  }
-  free(e->bucket); /* only very long words use these */
-  free(e->ent_pos);
-  free(e->ent_next);
-  free(e->batch);
-  e->bucket = e->ent_pos = e->ent_next = e->batch = NULL;
-  e->ent_len = e->ent_cap = e->batch_cap = 0;
+  tok_merge_work_trim(&e->merge);
   if (e->cps_cap > TRIM_BYTES) {
     free(e->cps);
     e->cps = NULL;
@@ -209,274 +163,6 @@ void tok_encoder_trim(tok_encoder *e) {
   buf_trim(&e->nfc);
   buf_trim(&e->lower);
   buf_trim(&e->valid);
-}
-
-static void work_reserve(tok_encoder *e, size_t n) {
-  if (n <= e->work_cap) return;
-  size_t c = e->work_cap ? e->work_cap : 64;
-  while (c < n) c *= 2;
-  e->sym = al_xrealloc(e->sym, c * sizeof *e->sym);
-  e->prev = al_xrealloc(e->prev, c * sizeof *e->prev);
-  e->next = al_xrealloc(e->next, c * sizeof *e->next);
-  e->off = al_xrealloc(e->off, c * sizeof *e->off);
-  e->len = al_xrealloc(e->len, c * sizeof *e->len);
-  e->work_cap = c;
-}
-
-static inline bool heap_less(heap_ent a, heap_ent b) {
-  return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos);
-}
-
-static void heap_push(tok_encoder *e, int32_t rank, int32_t pos) {
-  if (e->heap_len == e->heap_cap) {
-    e->heap_cap = e->heap_cap ? e->heap_cap * 2 : 64;
-    e->heap = al_xrealloc(e->heap, e->heap_cap * sizeof *e->heap);
-  }
-  size_t i = e->heap_len++;
-  heap_ent x = {rank, pos};
-  while (i > 0) {
-    size_t p = (i - 1) / 2;
-    if (!heap_less(x, e->heap[p])) break;
-    e->heap[i] = e->heap[p];
-    i = p;
-  }
-  e->heap[i] = x;
-}
-
-static heap_ent heap_pop(tok_encoder *e) {
-  heap_ent top = e->heap[0];
-  heap_ent x = e->heap[--e->heap_len];
-  size_t i = 0, n = e->heap_len;
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && heap_less(e->heap[c + 1], e->heap[c])) c++;
-    if (!heap_less(e->heap[c], x)) break;
-    e->heap[i] = e->heap[c];
-    i = c;
-  }
-  if (n) e->heap[i] = x;
-  return top;
-}
-
-static inline void push_pair(tok_encoder *e, int32_t pos) {
-  int32_t nx = e->next[pos];
-  if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
-  int32_t res = 0;
-  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
-  if (rank >= 0) heap_push(e, rank, pos);
-}
-
-static inline void merge_at(tok_encoder *e, int32_t pos, int32_t result) {
-  int32_t nx = e->next[pos];
-  e->sym[pos] = result;
-  e->len[pos] += e->len[nx];
-  e->next[pos] = e->next[nx];
-  if (e->next[nx] >= 0) e->prev[e->next[nx]] = pos;
-  e->next[nx] = -2; /* dead */
-}
-
-/* Lowest rank first, leftmost first among equal ranks: equal to rule-by-rule
- * application when the merge list passed check_rank_order. O(n log n). */
-static void merge_ranked(tok_encoder *e, size_t n) {
-  e->heap_len = 0;
-  for (size_t i = 0; i + 1 < n; i++) push_pair(e, (int32_t)i);
-  while (e->heap_len) {
-    heap_ent h = heap_pop(e);
-    int32_t pos = h.pos;
-    int32_t nx = e->next[pos];
-    if (nx < 0) continue; /* dead or last */
-    if (e->sym[pos] < 0 || e->sym[nx] < 0) continue;
-    int32_t res = 0;
-    int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
-    if (rank != h.rank) continue; /* stale */
-    merge_at(e, pos, res);
-    if (e->prev[pos] >= 0) push_pair(e, e->prev[pos]);
-    push_pair(e, pos);
-  }
-}
-
-/* Short words: the rank of the pair starting at each position lives in a fixed array
- * (dead positions hold INT32_MAX), so the lowest-ranked pair is found by a branch-free
- * scan of contiguous memory, and the links give the two neighbours to update after a
- * merge. Leftmost on ties, two lookups per merge: the same order as merge_ranked. */
-#define SHORT_WORD TOK_SHORT_WORD
-static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32_t r,
-                                       int32_t *res) {
-  if (l < 0 || r < 0) return INT32_MAX;
-  int32_t k = tok_pair_rank(t, l, r, res);
-  return k >= 0 ? k : INT32_MAX;
-}
-
-static void merge_ranked_short(tok_encoder *e, size_t m) {
-  const struct tok_bpe *t = e->t;
-  int32_t *sym = e->sym, *next = e->next, *prev = e->prev;
-  int32_t rank[SHORT_WORD], res[SHORT_WORD];
-  size_t np = m - 1; /* positions that can start a pair */
-  for (size_t i = 0; i < np; i++) rank[i] = pair_rank_or_max(t, sym[i], sym[i + 1], &res[i]);
-  for (;;) {
-    int32_t br = INT32_MAX;
-    size_t b = 0;
-    for (size_t i = 0; i < np; i++) {
-      int32_t r = rank[i];
-      bool lt = r < br;
-      br = lt ? r : br;
-      b = lt ? i : b;
-    }
-    if (br == INT32_MAX) break;
-    int32_t nx = next[b];
-    merge_at(e, (int32_t)b, res[b]);
-    if ((size_t)nx < np) rank[nx] = INT32_MAX;
-    int32_t after = next[b];
-    rank[b] = after >= 0 ? pair_rank_or_max(t, sym[b], sym[after], &res[b]) : INT32_MAX;
-    int32_t pv = prev[b];
-    if (pv >= 0) rank[pv] = pair_rank_or_max(t, sym[pv], sym[b], &res[pv]);
-  }
-}
-
-/* Very long words (a file without spaces): ranks are processed in increasing order
- * with one bucket per rank, which is O(n + depth). Valid because, when the merge list
- * passed check_rank_order, every pair a merge creates has a higher rank than the merge
- * itself, so no bucket is refilled after its turn. Positions of one rank are merged left
- * to right (needed when both parts are the same symbol: "a a a" -> "aa a"). */
-#define BUCKET_WORD 4096
-static void bucket_push(tok_encoder *e, int32_t pos) {
-  int32_t nx = e->next[pos];
-  if (nx < 0 || e->sym[pos] < 0 || e->sym[nx] < 0) return;
-  int32_t res = 0;
-  int32_t rank = tok_pair_rank(e->t, e->sym[pos], e->sym[nx], &res);
-  if (rank < 0) return;
-  if (e->ent_len == e->ent_cap) {
-    e->ent_cap = e->ent_cap ? e->ent_cap * 2 : 4096;
-    e->ent_pos = al_xrealloc(e->ent_pos, e->ent_cap * sizeof *e->ent_pos);
-    e->ent_next = al_xrealloc(e->ent_next, e->ent_cap * sizeof *e->ent_next);
-  }
-  e->ent_pos[e->ent_len] = pos;
-  e->ent_next[e->ent_len] = e->bucket[rank];
-  e->bucket[rank] = (int32_t)e->ent_len++;
-}
-
-static int cmp_i32(const void *a, const void *b) {
-  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-  return (x > y) - (x < y);
-}
-
-static void merge_ranked_buckets(tok_encoder *e, size_t n) {
-  const struct tok_bpe *t = e->t;
-  e->bucket = al_xrealloc(e->bucket, (t->depth ? t->depth : 1) * sizeof *e->bucket);
-  for (size_t r = 0; r < t->depth; r++) e->bucket[r] = -1;
-  e->ent_len = 0;
-  for (size_t i = 0; i + 1 < n; i++) bucket_push(e, (int32_t)i);
-  for (size_t r = 0; r < t->depth; r++) {
-    if (e->bucket[r] < 0) continue;
-    size_t cnt = 0;
-    for (int32_t x = e->bucket[r]; x >= 0; x = e->ent_next[x]) {
-      if (cnt == e->batch_cap) {
-        e->batch_cap = e->batch_cap ? e->batch_cap * 2 : 1024;
-        e->batch = al_xrealloc(e->batch, e->batch_cap * sizeof *e->batch);
-      }
-      e->batch[cnt++] = e->ent_pos[x];
-    }
-    const tok_merge *m = &t->merges[r];
-    if (m->left == m->right) qsort(e->batch, cnt, sizeof *e->batch, cmp_i32);
-    for (size_t k = 0; k < cnt; k++) {
-      int32_t pos = e->batch[k];
-      int32_t nx = e->next[pos];
-      if (nx < 0 || e->sym[pos] != m->left || e->sym[nx] != m->right) continue; /* stale */
-      merge_at(e, pos, m->result);
-      if (e->prev[pos] >= 0) bucket_push(e, e->prev[pos]);
-      bucket_push(e, pos);
-    }
-  }
-}
-
-/* The original's literal algorithm: rule 1 across the word, then rule 2, ... */
-static void merge_sequential(tok_encoder *e) {
-  const struct tok_bpe *t = e->t;
-  for (size_t k = 0; k < t->depth; k++) {
-    const tok_merge *m = &t->merges[k];
-    for (int32_t i = 0; i >= 0 && e->next[i] >= 0;) {
-      int32_t nx = e->next[i];
-      if (e->sym[i] == m->left && e->sym[nx] == m->right) {
-        merge_at(e, i, m->result);
-        i = e->next[i];
-      } else {
-        i = nx;
-      }
-    }
-  }
-}
-
-static void emit_chars(const struct tok_bpe *t, const char *s, size_t n, tok_ids *out) {
-  size_t i = 0;
-  while (i < n) {
-    uint32_t cp;
-    size_t l = tok_utf8_next((const unsigned char *)s + i, &cp);
-    const int32_t *v = tok_strmap_get(&t->vocab, s + i, l);
-    if (v) {
-      tok_ids_push(out, *v);
-    } else {
-      for (size_t k = 0; k < l; k++) tok_ids_push(out, TOK_BYTE_OFFSET + (unsigned char)s[i + k]);
-    }
-    i += l;
-  }
-}
-
-/* The ids of one symbol after merging: its vocabulary id, else its characters (the
- * symbol's string, or for a character unknown to the merges the word's own bytes). */
-void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
-                     tok_ids *out) {
-  if (s >= 0 && t->sym_vocab[s] >= 0) tok_ids_push(out, t->sym_vocab[s]);
-  else if (s >= 0) emit_chars(t, t->sym_str[s], t->sym_len[s], out);
-  else emit_chars(t, own, own_len, out);
-}
-
-/* BPE of one word w[0..n) (already normalised); appends ids to out. */
-static void bpe_word(tok_encoder *e, const char *w, size_t n, tok_ids *out) {
-  const struct tok_bpe *t = e->t;
-  if (tok_bpe16_usable(t) && tok_bpe16_word(t, w, n, out)) return;
-  work_reserve(e, n + 1);
-  size_t m = 0, i = 0;
-  while (i < n) {
-    unsigned char c = (unsigned char)w[i];
-    size_t l;
-    int32_t s;
-    if (c < 0x80) {
-      l = 1;
-      s = t->ascii_sym[c];
-    } else {
-      uint32_t cp;
-      l = tok_utf8_next((const unsigned char *)w + i, &cp);
-      if (cp <= 0xffff) {
-        const int32_t *page = t->bmp_sym[cp >> 8];
-        s = page ? page[cp & 255] : -1;
-      } else {
-        const int32_t *v = tok_strmap_get(&t->syms, w + i, l);
-        s = v ? *v : -1;
-      }
-    }
-    e->sym[m] = s;
-    e->off[m] = (uint32_t)i;
-    e->len[m] = (uint32_t)l;
-    m++;
-    i += l;
-  }
-  e->sym[m] = t->word_end_sym;
-  e->off[m] = (uint32_t)n;
-  e->len[m] = 0;
-  m++;
-  for (size_t k = 0; k < m; k++) {
-    e->prev[k] = (int32_t)k - 1;
-    e->next[k] = k + 1 < m ? (int32_t)k + 1 : -1;
-  }
-  if (t->depth) {
-    if (t->rank_ok && m <= SHORT_WORD) merge_ranked_short(e, m);
-    else if (t->rank_ok && m >= BUCKET_WORD && m >= t->depth / 4) merge_ranked_buckets(e, m);
-    else if (t->rank_ok) merge_ranked(e, m);
-    else merge_sequential(e);
-  }
-  for (int32_t k = 0; k >= 0; k = e->next[k])
-    tok_emit_symbol(t, e->sym[k], w + e->off[k], e->len[k], out);
 }
 
 /* Equality of a cached key with a word of n <= 62 bytes without a libc call: the cache
@@ -509,7 +195,7 @@ static inline bool key_equal(const char *key, const char *w, size_t n) {
 
 static void encode_long_word(tok_encoder *e, const char *w, size_t n, uint64_t h, tok_ids *out) {
   if (n > LCACHE_KEY) {
-    bpe_word(e, w, n, out);
+    tok_bpe_word(e->t, &e->merge, w, n, out);
     return;
   }
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
@@ -521,7 +207,7 @@ static void encode_long_word(tok_encoder *e, const char *w, size_t n, uint64_t h
     return;
   }
   size_t start = out->len;
-  bpe_word(e, w, n, out);
+  tok_bpe_word(e->t, &e->merge, w, n, out);
   size_t nids = out->len - start;
   if (nids <= LCACHE_IDS) {
     c->tag = tag;
@@ -622,7 +308,7 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
     }
   }
   size_t start = out->len;
-  bpe_word(e, w, n, out);
+  tok_bpe_word(e->t, &e->merge, w, n, out);
   size_t nids = out->len - start;
   if (nids <= CACHE_IDS) {
     set[1] = set[0];

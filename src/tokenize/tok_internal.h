@@ -8,6 +8,7 @@
 
 #include "auralith/tokenizer.h"
 #include "common/al.h"
+#include "tokenize/tok_unicode.h"
 
 /* A read prefetch the compiler keeps: GCC deletes loops whose only effect is
  * __builtin_prefetch, which is exactly what a batch-prefetch loop is. */
@@ -168,6 +169,34 @@ static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t 
 /* Words of fewer characters than this take the short-word merge paths. */
 #define TOK_SHORT_WORD 48
 
+/* tok_merge.c: BPE of one word on linked work arrays (any vocabulary, any length). The
+ * arrays grow with the longest word seen and belong to one encoder. */
+typedef struct tok_heap_ent {
+  int32_t rank;
+  int32_t pos;
+} tok_heap_ent;
+typedef struct tok_merge_work {
+  const struct tok_bpe *t;       /* of the word being merged */
+  int32_t *sym, *prev, *next;    /* per symbol: id, links (-2 = merged away) */
+  uint32_t *off, *len;           /* per symbol: its bytes in the word */
+  size_t work_cap;
+  tok_heap_ent *heap;            /* pairs by rank, for words of more than 48 symbols */
+  size_t heap_len, heap_cap;
+  int32_t *bucket;               /* one list of positions per rank, for huge words */
+  int32_t *ent_pos, *ent_next;   /* their entry pool */
+  size_t ent_len, ent_cap;
+  int32_t *batch;
+  size_t batch_cap;
+} tok_merge_work;
+/* Appends the ids of w[0..n) (valid UTF-8, normalised) to out, using the compact path
+ * when it applies. wk is zero-initialised before first use. */
+void tok_bpe_word(const struct tok_bpe *t, tok_merge_work *wk, const char *w, size_t n,
+                  tok_ids *out);
+/* Frees the arrays a very long word grew; keeps the small ones. */
+void tok_merge_work_trim(tok_merge_work *wk);
+/* Frees everything; wk is zeroed and may be reused. */
+void tok_merge_work_free(tok_merge_work *wk);
+
 /* Appends the ids of symbol s after merging: its vocabulary id, else the ids of its
  * characters (for s < 0, a character no merge knows, those of own[0..own_len)). */
 void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
@@ -179,6 +208,25 @@ void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t
 bool tok_bpe16_usable(const struct tok_bpe *t);
 bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
 bool tok_cpu_has_sse41(void);
+
+/* The symbol of the character at w[i] (valid UTF-8), or -1 when it is no symbol;
+ * *len receives its length in bytes. ASCII and BMP characters through tables. */
+static inline int32_t tok_char_symbol(const struct tok_bpe *t, const char *w, size_t i,
+                                      size_t *len) {
+  unsigned char c = (unsigned char)w[i];
+  if (c < 0x80) {
+    *len = 1;
+    return t->ascii_sym[c];
+  }
+  uint32_t cp;
+  *len = tok_utf8_next((const unsigned char *)w + i, &cp);
+  if (cp <= 0xffff) {
+    const int32_t *page = t->bmp_sym[cp >> 8];
+    return page ? page[cp & 255] : -1;
+  }
+  const int32_t *v = tok_strmap_get(&t->syms, w + i, *len);
+  return v ? *v : -1;
+}
 
 /* Interns a symbol string; returns its id. */
 int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n);
