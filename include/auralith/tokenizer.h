@@ -62,7 +62,8 @@ typedef struct tok_encoder tok_encoder;
 
 /* Per-thread encoding state over a shared tokenizer (borrowed; must outlive the
  * encoder). The word cache has fixed memory: cache_entries lines of 64 bytes (rounded
- * up to a power of two; 0 = default 65536 = 4 MiB) plus fixed 256 KiB and 1 MiB levels.
+ * up to a power of two; 0 = default 65536 = 4 MiB) plus fixed 128 KiB and 1 MiB levels,
+ * in one block (on huge pages when it reaches 2 MiB and the kernel allows madvise).
  * Free with tok_encoder_free. */
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries);
 void tok_encoder_free(tok_encoder *e);
