@@ -134,6 +134,7 @@ static inline __attribute__((always_inline)) bool bpe16_body(const struct tok_bp
 #endif
     if (best == TOK_NO_MERGE16) break;
     sym[b] = res[b];
+    tok_prefetch(&t->sym_vocab[sym[b]]); /* its vocabulary id, read when emitting */
     SHIFT_LEFT(sym, b + 1, m); /* element b + 1 is now part of b */
     SHIFT_LEFT(off, b + 1, m);
     SHIFT_LEFT(rk, b, np); /* the pair (b, b + 1) is gone; b is looked up again */
