@@ -23,13 +23,9 @@
 
 /* rank | result << 16 of the pair (l, r), TOK_NO_MERGE16 in the low half if no merge. */
 static inline uint32_t lookup(const struct tok_bpe *t, uint32_t l, uint32_t r) {
-  if (l == NOSYM || r == NOSYM) return TOK_NO_MERGE16;
-  uint32_t k = ((l << 16) | r) + 1, mask = t->pairs32_mask;
-  for (uint32_t i = tok_pair32_hash(k) & mask, dist = 0;; i = (i + 1) & mask, dist++) {
-    const struct tok_pair32 *s = &t->pairs32[i];
-    if (s->key == k) return (uint32_t)s->rank | (uint32_t)s->result << 16;
-    if (!s->key || ((i - tok_pair32_hash(s->key)) & mask) < dist) return TOK_NO_MERGE16;
-  }
+  if (l == NOSYM || r == NOSYM) return TOK_NO_MERGE16; /* (0xffff, 0xffff) would wrap to key 0 */
+  const struct tok_pair32 *s = tok_pair32_find(t, ((l << 16) | r) + 1);
+  return s ? (uint32_t)s->rank | (uint32_t)s->result << 16 : TOK_NO_MERGE16;
 }
 
 /* Asks for the table line of the pair (l, r) ahead of its lookup (a hint). */

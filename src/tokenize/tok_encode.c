@@ -2,7 +2,6 @@
  * word cache. A word the cache does not hold is merged by tok_bpe16.c or tok_merge.c. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_scan.h"
@@ -101,24 +100,6 @@ void tok_ids_push(tok_ids *ids, int32_t id) {
   ids->v[ids->len++] = id;
 }
 
-/* Zeroed memory for a cache level. Levels of 2 MiB or more are 2 MiB-aligned and asked
- * to use huge pages where the kernel offers them: the large level is read at random, so
- * with 4 KiB pages most of its reads would also miss the TLB. */
-static void *cache_alloc(size_t bytes) {
-  size_t align = bytes >= ((size_t)2 << 20) ? ((size_t)2 << 20) : 64;
-  bytes = (bytes + align - 1) / align * align;
-  void *p = aligned_alloc(align, bytes);
-  if (!p) {
-    al_error("out of memory for the word cache (%zu bytes)", bytes);
-    abort();
-  }
-#ifdef MADV_HUGEPAGE
-  if (align > 64) (void)madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-  memset(p, 0, bytes);
-  return p;
-}
-
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   tok_encoder *e = al_xcalloc(1, sizeof *e);
   e->t = t;
@@ -128,7 +109,8 @@ tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   /* one block, so the small and long-word levels share the large level's huge pages
    * (fewer TLB misses); each level starts on a 64-byte boundary */
   size_t large_bytes = lines * sizeof *e->cache, hot_bytes = CACHE_HOT * sizeof *e->hot;
-  char *block = cache_alloc(large_bytes + hot_bytes + LCACHE_LINES * sizeof *e->lcache);
+  size_t bytes = large_bytes + hot_bytes + LCACHE_LINES * sizeof *e->lcache;
+  char *block = tok_table_alloc(bytes, bytes >= ((size_t)2 << 20), "the word cache");
   e->cache = (cache_line *)(void *)block;
   e->hot = (small_line *)(void *)(block + large_bytes);
   e->lcache = (lcache_line *)(void *)(block + large_bytes + hot_bytes);
@@ -286,8 +268,8 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
     encode_long_word(e, w, n, h, out);
     return;
   }
-  small_line *hot = n <= HOT_KEY ? r->hot : hot_line(e, h);
-  if (n <= HOT_KEY && hot_holds(hot, r)) {
+  small_line *hot = r->hot; /* NULL for words longer than HOT_KEY: hot_fill skips them */
+  if (hot && hot_holds(hot, r)) {
     emit_hot(hot, out);
     return;
   }

@@ -147,18 +147,22 @@ struct tok_bpe {
 
 /* Rank of the merge (l, r) among the first `depth` merges, or -1; *result receives the
  * merged symbol. l and r are valid symbol ids (>= 0). */
+/* The pairs32 slot of key k = ((l << 16) | r) + 1, or NULL (t->pairs32 must exist). */
+static inline const struct tok_pair32 *tok_pair32_find(const struct tok_bpe *t, uint32_t k) {
+  uint32_t mask = t->pairs32_mask; /* Robin Hood: stop at an entry closer to its home */
+  for (uint32_t i = tok_pair32_hash(k) & mask, dist = 0;; i = (i + 1) & mask, dist++) {
+    const struct tok_pair32 *s = &t->pairs32[i];
+    if (s->key == k) return s;
+    if (!s->key || ((i - tok_pair32_hash(s->key)) & mask) < dist) return NULL;
+  }
+}
+
 static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t r, int32_t *result) {
-  if (t->pairs32) { /* Robin Hood: stop at a slot whose entry is closer to its home */
-    uint32_t k = (((uint32_t)l << 16) | (uint32_t)r) + 1, mask = t->pairs32_mask;
-    uint32_t home = tok_pair32_hash(k) & mask;
-    for (uint32_t i = home, dist = 0;; i = (i + 1) & mask, dist++) {
-      const struct tok_pair32 *s = &t->pairs32[i];
-      if (s->key == k) {
-        *result = s->result;
-        return s->rank;
-      }
-      if (!s->key || ((i - tok_pair32_hash(s->key)) & mask) < dist) return -1;
-    }
+  if (t->pairs32) {
+    const struct tok_pair32 *s = tok_pair32_find(t, (((uint32_t)l << 16) | (uint32_t)r) + 1);
+    if (!s) return -1;
+    *result = s->result;
+    return s->rank;
   }
   const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, l, r);
   if (!p) return -1;
@@ -227,6 +231,12 @@ static inline int32_t tok_char_symbol(const struct tok_bpe *t, const char *w, si
   const int32_t *v = tok_strmap_get(&t->syms, w + i, *len);
   return v ? *v : -1;
 }
+
+/* tok_mem.c: zeroed memory for a table read at random, 64-byte aligned; with huge, rounded
+ * up to and aligned on 2 MiB and asked to use huge pages where the kernel allows madvise
+ * (with 4 KiB pages most random reads would also miss the TLB). Aborts with a message
+ * naming `what` when memory runs out. Free with free(). */
+void *tok_table_alloc(size_t bytes, bool huge, const char *what);
 
 /* Interns a symbol string; returns its id. */
 int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n);

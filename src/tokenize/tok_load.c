@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "tokenize/tok_internal.h"
@@ -316,18 +315,8 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     /* the pair table and the dense ASCII pair table share one block on huge pages when
      * the kernel allows: every uncached word reads both at random */
     size_t pair_bytes = cap * sizeof *t->pairs32;
-    size_t block = pair_bytes + (TOK_ASCII_END + 128) * sizeof *t->ascii_pairs;
-    size_t huge = (size_t)2 << 20;
-    block = (block + huge - 1) / huge * huge;
-    char *mem = aligned_alloc(huge, block);
-    if (!mem) {
-      al_error("out of memory for the merge-pair table (%zu bytes)", block);
-      abort();
-    }
-#ifdef MADV_HUGEPAGE
-    (void)madvise(mem, block, MADV_HUGEPAGE);
-#endif
-    memset(mem, 0, block);
+    char *mem = tok_table_alloc(pair_bytes + (TOK_ASCII_END + 128) * sizeof *t->ascii_pairs,
+                                true, "the merge-pair table");
     t->pairs32 = (struct tok_pair32 *)(void *)mem;
     t->ascii_pairs = (uint32_t *)(void *)(mem + pair_bytes);
     t->pairs32_mask = (uint32_t)(cap - 1);

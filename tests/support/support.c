@@ -88,6 +88,15 @@ const char *ts_pipeline_bin(void) {
   return p ? p : "./auralith-pipeline";
 }
 
+unsigned ts_rand(unsigned long long *state, unsigned n) {
+  unsigned long long x = *state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  *state = x;
+  return (unsigned)(x % n);
+}
+
 int ts_free_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};

@@ -20,6 +20,10 @@ char *ts_data_path(const char *rel);
 /* Path of the auralith-pipeline binary (AL_PIPELINE). */
 const char *ts_pipeline_bin(void);
 
+/* A reproducible pseudo-random number below n (xorshift64 on *state, which must not be
+ * 0), for tests that generate inputs from a fixed seed. */
+unsigned ts_rand(unsigned long long *state, unsigned n);
+
 /* A loopback TCP port nobody listens on right now. */
 int ts_free_port(void);
 

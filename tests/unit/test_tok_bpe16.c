@@ -22,13 +22,8 @@ static const char *PIECES[] = {
     "\xe1\x83\x90",                       /* Georgian */
 };
 
-static uint64_t RNG = 0x2545f4914f6cdd1dull;
-static uint32_t rnd(uint32_t n) {
-  RNG ^= RNG << 13;
-  RNG ^= RNG >> 7;
-  RNG ^= RNG << 17;
-  return (uint32_t)(RNG % n);
-}
+static unsigned long long RNG = 0x2545f4914f6cdd1dull;
+static uint32_t rnd(uint32_t n) { return ts_rand(&RNG, n); }
 
 /* Words of 1 .. 300 bytes (the short-word paths take fewer than TOK_SHORT_WORD
  * characters),

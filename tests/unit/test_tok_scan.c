@@ -8,6 +8,7 @@
 
 #include "common/al.h"
 #include "harness.h"
+#include "support.h"
 #include "tokenize/tok_scan.h"
 
 static const char *PIECES[] = {
@@ -16,13 +17,8 @@ static const char *PIECES[] = {
     "\x0c", "\r\n", "\t", " ", " ", " ", "  ", ".", ",", "!", "\xe2\x80\x94", "\x01", "\x7f",
     "\xef\xbf\xbd", "\xd9\xa3\xd9\xa4", "(", ")", "\"", "'", "-", "=", "\x1b", "\x0e", "\x08"};
 
-static uint64_t RNG = 0x9e3779b97f4a7c15ull;
-static uint32_t rnd(uint32_t n) {
-  RNG ^= RNG << 13;
-  RNG ^= RNG >> 7;
-  RNG ^= RNG << 17;
-  return (uint32_t)(RNG % n);
-}
+static unsigned long long RNG = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(uint32_t n) { return ts_rand(&RNG, n); }
 
 static void build_text(al_buf *b, size_t target) {
   b->len = 0;
