@@ -10,6 +10,10 @@
 #include "common/al.h"
 #include "tokenize/tok_unicode.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* A read prefetch the compiler keeps: GCC deletes loops whose only effect is
  * __builtin_prefetch, which is exactly what a batch-prefetch loop is. */
 static inline void tok_prefetch(const void *p) {
@@ -90,12 +94,20 @@ const struct tok_pair_slot *tok_pairmap_get(const tok_pairmap *m, int32_t l, int
 /* Inserts when absent (the first rank wins); returns true when inserted. */
 bool tok_pairmap_put(tok_pairmap *m, int32_t l, int32_t r, int32_t rank, int32_t result);
 
-struct tok_pair32 {
-  uint32_t key;     /* 0 = empty */
-  uint16_t rank;
-  uint16_t result;  /* merged symbol: no second memory access on a hit */
-};
-static inline uint32_t tok_pair32_hash(uint32_t k) { return (k * 0x9e3779b1u) ^ (k >> 15); }
+/* The merge-pair table when symbol ids and ranks fit 16 bits (vocabularies up to ~65k):
+ * buckets of one cache line, seven key/value slots and a meta slot each, so a lookup
+ * reads one line, compares all its keys at once and takes no data-dependent branch
+ * (a chain of them on every merge would be mispredicted about as often as taken). A
+ * full bucket overflows into the next; few do, as the table is about half full. */
+#define TOK_PAIR_SLOTS 7
+#define TOK_PAIR_EMPTY 0xffffffffu    /* key of an empty slot; its value is no merge */
+#define TOK_PAIR_META 0xfffffffeu     /* key[7]: (no symbol, 0xfffe) never matches */
+#define TOK_PAIR_OVERFLOW 0xffffffffu /* val[7] of a bucket that overflowed */
+typedef struct tok_pair_bucket {
+  uint32_t key[8]; /* (left << 16) | right */
+  uint32_t val[8]; /* rank | result << 16; TOK_NO_MERGE16 (rank 0xffff) when none */
+} tok_pair_bucket;
+_Static_assert(sizeof(tok_pair_bucket) == 64, "a pair bucket is one cache line");
 
 typedef struct tok_merge {
   int32_t left, right, result;   /* symbol ids */
@@ -122,12 +134,11 @@ struct tok_bpe {
   size_t n_merges;
   size_t depth;              /* merges applied when encoding */
   tok_pairmap pairs;         /* pairs of the first `depth` merges */
-  /* The same as 8-byte slots {(l << 16 | r) + 1, rank, result} when symbol ids and
-   * ranks fit 16 bits (vocabularies up to ~65k), in a Robin Hood table about 0.8 full:
-   * a quarter of the memory, so BPE lookups miss the CPU cache less. NULL otherwise. */
-  struct tok_pair32 *pairs32;
-  uint32_t pairs32_mask;
-  /* With pairs32: rank | result << 16 of every pair of ASCII characters a, b at
+  /* The same pairs in cache-line buckets (tok_pair16_get) when symbol ids and ranks
+   * fit 16 bits; NULL otherwise. */
+  tok_pair_bucket *pair16;
+  unsigned pair16_shift; /* bucket = hash >> pair16_shift */
+  /* With pair16: rank | result << 16 of every pair of ASCII characters a, b at
    * [a * 128 + b], and of (a, "</w>") at [TOK_ASCII_END + a]; 0xffff when the pair is no
    * merge. A word's first lookups are such pairs, and the common ones stay in the L1
    * cache here instead of being spread over the whole hash table. NULL otherwise. */
@@ -145,24 +156,41 @@ struct tok_bpe {
 #define TOK_ASCII_END (128 * 128)
 #define TOK_NO_MERGE16 0xffffu
 
-/* Rank of the merge (l, r) among the first `depth` merges, or -1; *result receives the
- * merged symbol. l and r are valid symbol ids (>= 0). */
-/* The pairs32 slot of key k = ((l << 16) | r) + 1, or NULL (t->pairs32 must exist). */
-static inline const struct tok_pair32 *tok_pair32_find(const struct tok_bpe *t, uint32_t k) {
-  uint32_t mask = t->pairs32_mask; /* Robin Hood: stop at an entry closer to its home */
-  for (uint32_t i = tok_pair32_hash(k) & mask, dist = 0;; i = (i + 1) & mask, dist++) {
-    const struct tok_pair32 *s = &t->pairs32[i];
-    if (s->key == k) return s;
-    if (!s->key || ((i - tok_pair32_hash(s->key)) & mask) < dist) return NULL;
+static inline const tok_pair_bucket *tok_pair16_bucket(const struct tok_bpe *t, uint32_t key) {
+  return &t->pair16[(uint32_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->pair16_shift)];
+}
+
+/* rank | result << 16 of the pair key = (l << 16) | r, or TOK_NO_MERGE16 (rank 0xffff)
+ * when it is no merge. l or r may be 0xffff (no symbol): such a pair is never a merge.
+ * t->pair16 must exist. */
+static inline uint32_t tok_pair16_get(const struct tok_bpe *t, uint32_t key) {
+  const tok_pair_bucket *b = tok_pair16_bucket(t, key);
+  for (;;) {
+#if defined(__SSE2__)
+    __m128i k = _mm_set1_epi32((int)key);
+    __m128i lo = _mm_load_si128((const __m128i *)(const void *)b->key);
+    __m128i hi = _mm_load_si128((const __m128i *)(const void *)(b->key + 4));
+    unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, k))) |
+                 (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, k))) << 4;
+    uint32_t v = b->val[__builtin_ctz(m | 0x80u)]; /* slot 7 when no key matched */
+#else
+    unsigned i = 0;
+    while (i < TOK_PAIR_SLOTS && b->key[i] != key) i++;
+    uint32_t v = b->val[i];
+#endif
+    if (__builtin_expect(v != TOK_PAIR_OVERFLOW, 1)) return v;
+    b++; /* the table has spare buckets after the last: no wrap-around */
   }
 }
 
+/* Rank of the merge (l, r) among the first `depth` merges, or -1; *result receives the
+ * merged symbol. l and r are valid symbol ids (>= 0). */
 static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t r, int32_t *result) {
-  if (t->pairs32) {
-    const struct tok_pair32 *s = tok_pair32_find(t, (((uint32_t)l << 16) | (uint32_t)r) + 1);
-    if (!s) return -1;
-    *result = s->result;
-    return s->rank;
+  if (t->pair16) {
+    uint32_t v = tok_pair16_get(t, ((uint32_t)l << 16) | (uint32_t)r);
+    if ((v & 0xffffu) == TOK_NO_MERGE16) return -1;
+    *result = (int32_t)(v >> 16);
+    return (int32_t)(v & 0xffffu);
   }
   const struct tok_pair_slot *p = tok_pairmap_get(&t->pairs, l, r);
   if (!p) return -1;
@@ -212,6 +240,7 @@ void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t
 bool tok_bpe16_usable(const struct tok_bpe *t);
 bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
 bool tok_cpu_has_sse41(void);
+
 
 /* The symbol of the character at w[i] (valid UTF-8), or -1 when it is no symbol;
  * *len receives its length in bytes. ASCII and BMP characters through tables. */

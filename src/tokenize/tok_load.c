@@ -267,6 +267,60 @@ static bool check_rank_order(const struct tok_bpe *t) {
   return ok;
 }
 
+#define PAIR_TAIL 8 /* spare buckets after the last, for its overflow */
+
+/* Puts the first `depth` merges in buckets of 2^bits (plus PAIR_TAIL); false when some
+ * overflow would run past the spare buckets (then more buckets are needed). */
+static bool fill_pair16(struct tok_bpe *t, unsigned bits) {
+  size_t nb = ((size_t)1 << bits) + PAIR_TAIL;
+  for (size_t i = 0; i < nb; i++) {
+    tok_pair_bucket *b = &t->pair16[i];
+    for (int k = 0; k < 8; k++) {
+      b->key[k] = TOK_PAIR_EMPTY;
+      b->val[k] = TOK_NO_MERGE16;
+    }
+    b->key[7] = TOK_PAIR_META;
+  }
+  t->pair16_shift = 64 - bits;
+  for (size_t r = 0; r < t->depth; r++) {
+    uint32_t key = ((uint32_t)t->merges[r].left << 16) | (uint32_t)t->merges[r].right;
+    if ((tok_pair16_get(t, key) & 0xffffu) != TOK_NO_MERGE16) continue; /* the first rank wins */
+    tok_pair_bucket *b = (tok_pair_bucket *)tok_pair16_bucket(t, key);
+    for (;;) {
+      if (b == t->pair16 + nb) return false;
+      int k = 0;
+      while (k < TOK_PAIR_SLOTS && b->key[k] != TOK_PAIR_EMPTY) k++;
+      if (k < TOK_PAIR_SLOTS) {
+        b->key[k] = key;
+        b->val[k] = (uint32_t)r | (uint32_t)t->merges[r].result << 16;
+        break;
+      }
+      b->val[7] = TOK_PAIR_OVERFLOW;
+      b++;
+    }
+  }
+  return true;
+}
+
+/* The bucketed pair table and the dense ASCII pair table, in one block on huge pages
+ * when the kernel allows (every uncached word reads both at random). About half full:
+ * 512 KiB for 26k merges. */
+static void build_pair16(struct tok_bpe *t) {
+  unsigned bits = 4;
+  while (((size_t)1 << bits) * TOK_PAIR_SLOTS < 2 * t->depth) bits++;
+  for (;; bits++) {
+    size_t pair_bytes = (((size_t)1 << bits) + PAIR_TAIL) * sizeof *t->pair16;
+    char *mem = tok_table_alloc(pair_bytes + (TOK_ASCII_END + 128) * sizeof *t->ascii_pairs,
+                                true, "the merge-pair table");
+    t->pair16 = (tok_pair_bucket *)(void *)mem;
+    t->ascii_pairs = (uint32_t *)(void *)(mem + pair_bytes);
+    if (fill_pair16(t, bits)) return;
+    free(mem);
+    t->pair16 = NULL;
+    t->ascii_pairs = NULL;
+  }
+}
+
 tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
   /* a tokenizers root holds text/; anything else is the text directory itself */
   char *base = al_xasprintf("%s/text", dir);
@@ -307,47 +361,8 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
   }
   t->rank_ok = check_rank_order(t);
   t->cpu_sse41 = tok_cpu_has_sse41();
-  if (t->n_syms < 0xffff && t->depth < 0xffff) {
-    /* Robin Hood hashing keeps probes short at a high load, so the table can be small
-     * (about 0.8 full: 256 KiB for 26k merges) and stay in the CPU's L2 cache. */
-    size_t cap = 16;
-    while (cap < t->depth + t->depth / 4 + 16) cap <<= 1;
-    /* the pair table and the dense ASCII pair table share one block on huge pages when
-     * the kernel allows: every uncached word reads both at random */
-    size_t pair_bytes = cap * sizeof *t->pairs32;
-    char *mem = tok_table_alloc(pair_bytes + (TOK_ASCII_END + 128) * sizeof *t->ascii_pairs,
-                                true, "the merge-pair table");
-    t->pairs32 = (struct tok_pair32 *)(void *)mem;
-    t->ascii_pairs = (uint32_t *)(void *)(mem + pair_bytes);
-    t->pairs32_mask = (uint32_t)(cap - 1);
-    for (size_t k = 0; k < t->depth; k++) {
-      int32_t ignored;
-      if (tok_pair_rank(t, t->merges[k].left, t->merges[k].right, &ignored) >= 0)
-        continue; /* the first rank of a repeated pair wins */
-      struct tok_pair32 cur = {
-          (((uint32_t)t->merges[k].left << 16) | (uint32_t)t->merges[k].right) + 1,
-          (uint16_t)k, (uint16_t)t->merges[k].result};
-      uint32_t i = tok_pair32_hash(cur.key) & t->pairs32_mask, dist = 0;
-      for (;;) {
-        struct tok_pair32 *slot = &t->pairs32[i];
-        if (!slot->key) {
-          *slot = cur;
-          break;
-        }
-        uint32_t their = (i - tok_pair32_hash(slot->key)) & t->pairs32_mask;
-        if (their < dist) { /* the richer entry moves on */
-          struct tok_pair32 tmp = *slot;
-          *slot = cur;
-          cur = tmp;
-          dist = their;
-        }
-        i = (i + 1) & t->pairs32_mask;
-        dist++;
-      }
-    }
-  }
-
-  if (t->pairs32) {
+  if (t->n_syms < 0xfffe && t->depth < 0xffff) build_pair16(t);
+  if (t->pair16) {
     for (int a = 0; a < 128; a++) {
       for (int b = 0; b <= 128; b++) {
         int32_t right = b < 128 ? t->ascii_sym[b] : t->word_end_sym, res = 0;
@@ -383,7 +398,7 @@ void tok_bpe_free(tok_bpe *t) {
   free(t->sym_vocab);
   free(t->merges);
   tok_pairmap_free(&t->pairs);
-  free(t->pairs32); /* with ascii_pairs */
+  free(t->pair16); /* with ascii_pairs */
   for (int k = 0; k < 256; k++) free(t->bmp_sym[k]);
   for (int i = 0; i < 16; i++) free(t->special_names[i]);
   free(t);
