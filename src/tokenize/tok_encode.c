@@ -218,7 +218,12 @@ typedef struct word_ref {
   uint64_t hash;
   uint64_t a, b;
   small_line *hot; /* its small-level line (words of up to 16 bytes) */
+  /* the small-level entry's ids when it held the word at the check (copied then: the
+   * line may be refilled before the word is encoded); nids NOT_HELD otherwise */
+  int32_t ids[HOT_IDS];
+  uint8_t nids;
 } word_ref;
+#define NOT_HELD 0xff
 
 #define SIG_BYTES 16
 _Static_assert(HOT_KEY == SIG_BYTES, "the small level compares a word's two integers");
@@ -232,17 +237,12 @@ static inline bool line_holds(const cache_line *c, uint32_t tag, const char *w, 
   return ka == r->a && kb == r->b;
 }
 
+/* One comparison of the key bytes and length, without a branch per field. */
 static inline bool hot_holds(const small_line *c, const word_ref *r) {
   uint64_t ka, kb;
   memcpy(&ka, c->key, 8);
   memcpy(&kb, c->key + 8, 8);
-  return c->klen == r->len && ka == r->a && kb == r->b;
-}
-
-static inline void emit_hot(const small_line *c, tok_ids *out) {
-  ids_reserve(out, HOT_IDS);
-  memcpy(out->v + out->len, c->ids, sizeof c->ids); /* fixed size: fast */
-  out->len += c->nids;
+  return ((ka ^ r->a) | (kb ^ r->b) | (uint64_t)(c->klen ^ r->len)) == 0;
 }
 
 /* Copies a large-level line into the small level when the word fits there. */
@@ -260,7 +260,7 @@ static inline void emit_line(const cache_line *c, tok_ids *out) {
   out->len += c->nids;
 }
 
-/* Encodes one word; w points at its bytes. */
+/* Encodes one word the small level did not hold at the check; w points at its bytes. */
 static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_ids *out) {
   size_t n = r->len;
   uint64_t h = r->hash;
@@ -269,10 +269,6 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
     return;
   }
   small_line *hot = r->hot; /* NULL for words longer than HOT_KEY: hot_fill skips them */
-  if (hot && hot_holds(hot, r)) {
-    emit_hot(hot, out);
-    return;
-  }
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
   /* the large level is 2-way set associative: the newer line of a set comes first */
   cache_line *set = large_set(e, h);
@@ -308,21 +304,28 @@ static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_id
 
 /* Words go through a three-stage pipeline, a batch per stage: a batch is found and
  * hashed and its small-level lines prefetched; one batch later, when those lines have
- * arrived, the words the small level does not hold get their large-level sets
- * prefetched; one batch later again, when those have arrived too, the batch is
- * encoded. So neither level's memory latency is waited for on the way. The prefetches
- * are hints only; encode_word checks everything again. */
+ * arrived, the small level is checked (the ids of the words it holds are copied) and
+ * the other words get their large-level sets prefetched; one batch later again, when
+ * those have arrived too, the batch is encoded. So neither level's memory latency is
+ * waited for on the way. The prefetches are hints only; encode_word checks the large
+ * level again. */
 #define WORD_BATCH 32
 static inline void prefetch_small(const tok_encoder *e, const word_ref *r) {
   if (r->len <= HOT_KEY) tok_prefetch(r->hot);
   else if (r->len <= LCACHE_KEY) tok_prefetch(&e->lcache[(size_t)r->hash & (LCACHE_LINES - 1)]);
 }
 
-static void prefetch_large(const tok_encoder *e, const word_ref *b, size_t n) {
+static void check_small(const tok_encoder *e, word_ref *b, size_t n) {
   for (size_t k = 0; k < n; k++) {
-    if (b[k].len > CACHE_KEY) continue;
-    if (b[k].len <= HOT_KEY && hot_holds(b[k].hot, &b[k])) continue;
-    const cache_line *set = large_set(e, b[k].hash);
+    word_ref *r = &b[k];
+    r->nids = NOT_HELD;
+    if (r->len <= HOT_KEY && hot_holds(r->hot, r)) {
+      memcpy(r->ids, r->hot->ids, sizeof r->ids);
+      r->nids = r->hot->nids;
+      continue;
+    }
+    if (r->len > CACHE_KEY) continue; /* its long-word line was prefetched with the hash */
+    const cache_line *set = large_set(e, r->hash);
     tok_prefetch(set);
     tok_prefetch(set + 1);
   }
@@ -400,12 +403,22 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
   for (size_t step = 0;; step++) {
     size_t fresh = step % 3, mid = (step + 2) % 3, old = (step + 1) % 3;
     count[fresh] = i < n ? find_batch(e, p, n, &i, batch[fresh]) : 0; /* and prefetch */
-    if (step >= 1) prefetch_large(e, batch[mid], count[mid]);
+    if (step >= 1) check_small(e, batch[mid], count[mid]);
     if (step >= 2) {
+      if (out->len >= stop) return; /* checked per batch: the truncation cuts exactly */
       const word_ref *b = batch[old];
+      ids_reserve(out, WORD_BATCH * HOT_IDS);
+      size_t room = out->cap - out->len;
       for (size_t k = 0; k < count[old]; k++) {
-        if (out->len >= stop) return;
+        if (b[k].nids != NOT_HELD && room >= HOT_IDS) {
+          memcpy(out->v + out->len, b[k].ids, sizeof b[k].ids); /* fixed size: fast */
+          out->len += b[k].nids;
+          room -= b[k].nids;
+          continue;
+        }
         encode_word(e, (const char *)p + b[k].off, &b[k], out);
+        ids_reserve(out, WORD_BATCH * HOT_IDS);
+        room = out->cap - out->len;
       }
       if (!count[old] && !count[mid] && !count[fresh]) return;
     }
