@@ -407,19 +407,24 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
     if (step >= 2) {
       if (out->len >= stop) return; /* checked per batch: the truncation cuts exactly */
       const word_ref *b = batch[old];
-      ids_reserve(out, WORD_BATCH * HOT_IDS);
-      size_t room = out->cap - out->len;
-      for (size_t k = 0; k < count[old]; k++) {
-        if (b[k].nids != NOT_HELD && room >= HOT_IDS) {
-          memcpy(out->v + out->len, b[k].ids, sizeof b[k].ids); /* fixed size: fast */
-          out->len += b[k].nids;
-          room -= b[k].nids;
+      size_t nb = count[old];
+      ids_reserve(out, WORD_BATCH * HOT_IDS); /* room for a batch of held words */
+      /* held words append through locals (a memcpy into out->v could alias out->len) */
+      int32_t *v = out->v;
+      size_t len = out->len;
+      for (size_t k = 0; k < nb; k++) {
+        if (b[k].nids != NOT_HELD) {
+          memcpy(v + len, b[k].ids, sizeof b[k].ids); /* fixed size: fast */
+          len += b[k].nids;
           continue;
         }
+        out->len = len;
         encode_word(e, (const char *)p + b[k].off, &b[k], out);
         ids_reserve(out, WORD_BATCH * HOT_IDS);
-        room = out->cap - out->len;
+        v = out->v;
+        len = out->len;
       }
+      out->len = len;
       if (!count[old] && !count[mid] && !count[fresh]) return;
     }
   }

@@ -130,27 +130,32 @@ static bool scan_block(const unsigned char *p, size_t *pos, tok_span *out, size_
   if (limit == 0) return false;
   uint64_t valid = limit == 64 ? ~0ull : (1ull << limit) - 1;
   uint64_t w = m.word & valid;
-  uint64_t starts = (w & ~(w << 1)) | (~(w | m.space) & valid);
-  uint64_t ends = w & ~(w >> 1);
+  uint64_t word_starts = w & ~(w << 1), punct = ~(w | m.space) & valid;
+  uint64_t starts = word_starts | punct;
+  /* every word ends at the first of these at or after its start: a word run's last
+   * byte, or the [^\w\s] character itself, so no branch tells the two kinds apart */
+  uint64_t ends = (w & ~(w >> 1)) | punct;
+  /* a word run reaching the last ASCII byte of the block may go on past the block or
+   * into a non-ASCII letter: it is left for the next call */
+  unsigned open = 64;
+  if ((w >> (limit - 1)) & 1) {
+    open = 63u - (unsigned)__builtin_clzll(word_starts & valid);
+    starts &= ((uint64_t)1 << open) - 1;
+  }
   while (starts) {
     unsigned k = (unsigned)__builtin_ctzll(starts);
-    unsigned len = 1;
-    if ((w >> k) & 1) {
-      unsigned last = k + (unsigned)__builtin_ctzll(ends >> k);
-      if (last + 1 == limit) { /* may continue past the block or into a non-ASCII letter */
-        *pos = i + k;
-        return k != 0;
-      }
-      len = last - k + 1;
-    }
     if (*nb == max) {
       *pos = i + k;
       return true;
     }
     out[*nb].off = (uint32_t)(i + k);
-    out[*nb].len = len;
+    out[*nb].len = (unsigned)__builtin_ctzll(ends >> k) + 1;
     (*nb)++;
     starts &= starts - 1;
+  }
+  if (open < 64) {
+    *pos = i + open;
+    return open != 0;
   }
   *pos = i + limit; /* the rest of the block is whitespace */
   return true;
