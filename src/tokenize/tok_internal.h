@@ -138,6 +138,7 @@ struct tok_bpe {
    * fit 16 bits; NULL otherwise. */
   tok_pair_bucket *pair16;
   unsigned pair16_shift; /* bucket = hash >> pair16_shift */
+  const tok_pair_bucket *pair16_none; /* an empty bucket after the table, for "no symbol" */
   /* With pair16: rank | result << 16 of every pair of ASCII characters a, b at
    * [a * 128 + b], and of (a, "</w>") at [TOK_ASCII_END + a]; 0xffff when the pair is no
    * merge. A word's first lookups are such pairs, and the common ones stay in the L1
@@ -160,11 +161,21 @@ static inline const tok_pair_bucket *tok_pair16_bucket(const struct tok_bpe *t, 
   return &t->pair16[(uint32_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->pair16_shift)];
 }
 
+/* The bucket to read for key: a pair with "no symbol" on either side (the merge loop's
+ * sentinels and unknown characters: a fifth of its lookups) reads the table's one
+ * always-empty bucket, which stays cached, instead of a random line. A select. */
+static inline const tok_pair_bucket *tok_pair16_read(const struct tok_bpe *t, uint32_t key) {
+  bool none = (key >> 16) == 0xffffu || (key & 0xffffu) == 0xffffu;
+  uintptr_t b = (uintptr_t)tok_pair16_bucket(t, key), e = (uintptr_t)t->pair16_none;
+  uintptr_t m = (uintptr_t)0 - (uintptr_t)none;
+  return (const tok_pair_bucket *)((b & ~m) | (e & m));
+}
+
 /* rank | result << 16 of the pair key = (l << 16) | r, or TOK_NO_MERGE16 (rank 0xffff)
  * when it is no merge. l or r may be 0xffff (no symbol): such a pair is never a merge.
  * t->pair16 must exist. */
 static inline uint32_t tok_pair16_get(const struct tok_bpe *t, uint32_t key) {
-  const tok_pair_bucket *b = tok_pair16_bucket(t, key);
+  const tok_pair_bucket *b = tok_pair16_read(t, key);
   for (;;) {
 #if defined(__SSE2__)
     __m128i k = _mm_set1_epi32((int)key);

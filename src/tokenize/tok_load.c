@@ -273,7 +273,7 @@ static bool check_rank_order(const struct tok_bpe *t) {
  * overflow would run past the spare buckets (then more buckets are needed). */
 static bool fill_pair16(struct tok_bpe *t, unsigned bits) {
   size_t nb = ((size_t)1 << bits) + PAIR_TAIL;
-  for (size_t i = 0; i < nb; i++) {
+  for (size_t i = 0; i <= nb; i++) { /* and the empty bucket for "no symbol" */
     tok_pair_bucket *b = &t->pair16[i];
     for (int k = 0; k < 8; k++) {
       b->key[k] = TOK_PAIR_EMPTY;
@@ -282,6 +282,7 @@ static bool fill_pair16(struct tok_bpe *t, unsigned bits) {
     b->key[7] = TOK_PAIR_META;
   }
   t->pair16_shift = 64 - bits;
+  t->pair16_none = &t->pair16[nb];
   for (size_t r = 0; r < t->depth; r++) {
     uint32_t key = ((uint32_t)t->merges[r].left << 16) | (uint32_t)t->merges[r].right;
     if ((tok_pair16_get(t, key) & 0xffffu) != TOK_NO_MERGE16) continue; /* the first rank wins */
@@ -309,7 +310,7 @@ static void build_pair16(struct tok_bpe *t) {
   unsigned bits = 4;
   while (((size_t)1 << bits) * TOK_PAIR_SLOTS < 2 * t->depth) bits++;
   for (;; bits++) {
-    size_t pair_bytes = (((size_t)1 << bits) + PAIR_TAIL) * sizeof *t->pair16;
+    size_t pair_bytes = (((size_t)1 << bits) + PAIR_TAIL + 1) * sizeof *t->pair16;
     char *mem = tok_table_alloc(pair_bytes + (TOK_ASCII_END + 128) * sizeof *t->ascii_pairs,
                                 true, "the merge-pair table");
     t->pair16 = (tok_pair_bucket *)(void *)mem;
