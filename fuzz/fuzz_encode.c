@@ -23,7 +23,8 @@ static const char CORPUS[] =
 
 static tok_bpe *TOK[2];
 static tok_encoder *ENC[2];
-static tok_encoder *DIFF[2][3]; /* per merge path, so each cache holds only its own results */
+/* per merge path (v3, SSE4.1, linked, portable), so each cache holds only its own results */
+static tok_encoder *DIFF[2][4];
 
 static void rm_tok(const char *dir) {
   const char *files[] = {"vocab.json", "merges.txt", "config.json"};
@@ -52,7 +53,7 @@ static void setup(void) {
     TOK[k] = tok_bpe_load(dir, &err);
     if (!TOK[k]) abort();
     ENC[k] = tok_encoder_new(TOK[k], 64);
-    for (int mode = 0; mode < 3; mode++) DIFF[k][mode] = tok_encoder_new(TOK[k], 64);
+    for (int mode = 0; mode < 4; mode++) DIFF[k][mode] = tok_encoder_new(TOK[k], 64);
     rm_tok(dir);
   }
 }
@@ -91,12 +92,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     t->ascii_pairs = NULL; /* the linked path */
     if (tok_encode(DIFF[k][2], text, n, false, TOK_NO_LIMIT, &ref, &err) != 0) abort();
     t->ascii_pairs = ascii_pairs;
-    for (int mode = 0; mode < 2; mode++) {
-      t->cpu_sse41 = mode == 0 ? sse41 : false;
-      if (tok_encode(DIFF[k][mode], text, n, false, TOK_NO_LIMIT, &got, &err) != 0) abort();
+    bool v3 = t->cpu_v3;
+    for (int mode = 0; mode < 3; mode++) { /* v3 and SSE4.1 as the CPU allows, portable */
+      t->cpu_v3 = mode == 0 ? v3 : false;
+      t->cpu_sse41 = mode <= 1 ? sse41 : false;
+      if (tok_encode(DIFF[k][mode == 2 ? 3 : mode], text, n, false, TOK_NO_LIMIT, &got, &err) != 0)
+        abort();
       if (got.len != ref.len || memcmp(got.v, ref.v, ref.len * sizeof *ref.v) != 0) abort();
     }
     t->cpu_sse41 = sse41;
+    t->cpu_v3 = v3;
     tok_ids_free(&ref);
     tok_ids_free(&got);
   }

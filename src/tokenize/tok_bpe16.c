@@ -10,6 +10,7 @@
  * loop when the merge list passed check_rank_order. */
 #include <string.h>
 
+#include "tokenize/tok_cpu.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
@@ -51,7 +52,8 @@ static inline size_t live_before(uint64_t live, size_t i) {
   return (size_t)(63 - __builtin_clzll(live & ((((uint64_t)1 << i) - 1) | 1)));
 }
 static inline size_t live_after(uint64_t live, size_t i) {
-  return (size_t)__builtin_ctzll(live & (~(uint64_t)1 << i));
+  /* (~1 << 63) is 0: the sentinel's own bit keeps the scan defined at i = NONE_AFTER */
+  return (size_t)__builtin_ctzll(live & ((~(uint64_t)1 << i) | (uint64_t)1 << NONE_AFTER));
 }
 
 /* Asks for the bucket line of the pair key when `want`, for bucket 0 (always cached)
@@ -91,7 +93,8 @@ __attribute__((target("sse4.1"))) static inline size_t argmin_sse41(const uint16
 
 /* Splits w[0..n) into its character symbols with their first ranks. Returns false when
  * the word has too many characters. */
-static inline bool word_init(const struct tok_bpe *t, word16 *st, const char *w, size_t n) {
+static inline __attribute__((always_inline)) bool word_init(const struct tok_bpe *t, word16 *st,
+                                                            const char *w, size_t n) {
   memset(st->sym, 0xff, sizeof st->sym); /* NOSYM */
   memset(st->rk, 0xff, sizeof st->rk);   /* no rank */
   bool ascii = true;
@@ -175,7 +178,7 @@ static inline __attribute__((always_inline)) bool word_merge(const struct tok_bp
   return true;
 }
 
-static inline void word_emit(const struct tok_bpe *t, const word16 *st, const char *w,
+static inline __attribute__((always_inline)) void word_emit(const struct tok_bpe *t, const word16 *st, const char *w,
                              tok_ids *out) {
   uint64_t live = st->live & ~GUARD;
   while (live) {
@@ -203,6 +206,10 @@ __attribute__((target("sse4.1"))) static bool bpe16_sse41(const struct tok_bpe *
                                                          size_t n, tok_ids *out) {
   return bpe16_body(t, w, n, out, true);
 }
+TOK_TARGET_V3 static bool bpe16_v3(const struct tok_bpe *t, const char *w, size_t n,
+                                   tok_ids *out) {
+  return bpe16_body(t, w, n, out, true);
+}
 #endif
 
 static bool bpe16_generic(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
@@ -213,17 +220,10 @@ bool tok_bpe16_usable(const struct tok_bpe *t) {
   return t->pair16 && t->ascii_pairs && t->rank_ok && t->depth;
 }
 
-bool tok_cpu_has_sse41(void) {
-#if HAVE_X86 && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("sse4.1");
-#else
-  return false;
-#endif
-}
 
 bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
 #if HAVE_X86
+  if (t->cpu_v3) return bpe16_v3(t, w, n, out);
   if (t->cpu_sse41) return bpe16_sse41(t, w, n, out);
 #endif
   return bpe16_generic(t, w, n, out);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenize/tok_cpu.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_scan.h"
 #include "tokenize/tok_unicode.h"
@@ -261,7 +262,8 @@ static inline void emit_line(const cache_line *c, tok_ids *out) {
 }
 
 /* Encodes one word the small level did not hold at the check; w points at its bytes. */
-static void encode_word(tok_encoder *e, const char *w, const word_ref *r, tok_ids *out) {
+static inline __attribute__((always_inline)) void encode_word(tok_encoder *e, const char *w,
+                                                               const word_ref *r, tok_ids *out) {
   size_t n = r->len;
   uint64_t h = r->hash;
   if (n > CACHE_KEY) {
@@ -315,7 +317,8 @@ static inline void prefetch_small(const tok_encoder *e, const word_ref *r) {
   else if (r->len <= LCACHE_KEY) tok_prefetch(&e->lcache[(size_t)r->hash & (LCACHE_LINES - 1)]);
 }
 
-static void check_small(const tok_encoder *e, word_ref *b, size_t n) {
+static inline __attribute__((always_inline)) void check_small(const tok_encoder *e, word_ref *b,
+                                                               size_t n) {
   for (size_t k = 0; k < n; k++) {
     word_ref *r = &b[k];
     r->nids = NOT_HELD;
@@ -379,10 +382,12 @@ static inline void word_sig(const tok_encoder *e, const unsigned char *w, size_t
 
 /* Finds the next batch of words of p[*i .. n) into b, with their hashes; returns how
  * many (0 at the end of the text). */
-static size_t find_batch(const tok_encoder *e, const unsigned char *p, size_t n, size_t *i,
-                         word_ref *b) {
+static inline __attribute__((always_inline)) size_t find_batch(const tok_encoder *e,
+                                                               const unsigned char *p, size_t n,
+                                                               size_t *i, word_ref *b, bool v3) {
   tok_span spans[WORD_BATCH];
-  size_t nb = tok_scan_words(p, n, i, spans, WORD_BATCH);
+  size_t nb = v3 ? tok_scan_words_v3(p, n, i, spans, WORD_BATCH)
+                 : tok_scan_words(p, n, i, spans, WORD_BATCH);
   for (size_t k = 0; k < nb; k++) {
     b[k].off = spans[k].off;
     b[k].len = spans[k].len;
@@ -394,15 +399,17 @@ static size_t find_batch(const tok_encoder *e, const unsigned char *p, size_t n,
 
 /* Encodes the words of text p[0..n) (valid UTF-8, NFC, already lowercased when the
  * tokenizer asks for it) until out holds `stop` ids. */
-static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
-                         tok_ids *out) {
+static inline __attribute__((always_inline)) void encode_words_body(tok_encoder *e,
+                                                                    const unsigned char *p,
+                                                                    size_t n, size_t stop,
+                                                                    tok_ids *out, bool v3) {
   word_ref batch[3][WORD_BATCH]; /* stages rotate through these */
   size_t count[3] = {0, 0, 0};
   size_t i = 0;
   /* batch j is found at step j, large-prefetched at step j + 1, encoded at step j + 2 */
   for (size_t step = 0;; step++) {
     size_t fresh = step % 3, mid = (step + 2) % 3, old = (step + 1) % 3;
-    count[fresh] = i < n ? find_batch(e, p, n, &i, batch[fresh]) : 0; /* and prefetch */
+    count[fresh] = i < n ? find_batch(e, p, n, &i, batch[fresh], v3) : 0; /* and prefetch */
     if (step >= 1) check_small(e, batch[mid], count[mid]);
     if (step >= 2) {
       if (out->len >= stop) return; /* checked per batch: the truncation cuts exactly */
@@ -428,6 +435,17 @@ static void encode_words(tok_encoder *e, const unsigned char *p, size_t n, size_
       if (!count[old] && !count[mid] && !count[fresh]) return;
     }
   }
+}
+
+static void encode_words_base(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
+                              tok_ids *out) {
+  encode_words_body(e, p, n, stop, out, false);
+}
+
+/* The same compiled for the v3 CPU level (tok_cpu.h), used where tok_cpu_has_v3(). */
+TOK_TARGET_V3 static void encode_words_v3(tok_encoder *e, const unsigned char *p, size_t n,
+                                          size_t stop, tok_ids *out) {
+  encode_words_body(e, p, n, stop, out, TOK_X86);
 }
 
 /* The input is processed in independent chunks (tok_chunk_end), so a max_length stops
@@ -466,7 +484,8 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
       w = (const unsigned char *)e->lower.data;
       cn = e->lower.len;
     }
-    encode_words(e, w, cn, stop, out);
+    if (t->cpu_v3) encode_words_v3(e, w, cn, stop, out);
+    else encode_words_base(e, w, cn, stop, out);
   }
   if (add_special_tokens) tok_ids_push(out, t->eos);
   if (max_length != TOK_NO_LIMIT) {

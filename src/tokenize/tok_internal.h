@@ -146,6 +146,7 @@ struct tok_bpe {
   uint32_t *ascii_pairs;
   bool rank_ok;              /* rank merging equals the sequential algorithm */
   bool cpu_sse41;            /* tok_cpu_has_sse41() at load */
+  bool cpu_v3;               /* tok_cpu_has_v3() at load: the encoder's v3 builds */
   int64_t max_merge_depth;
   int64_t vocab_size, min_frequency;
   bool lowercase;
@@ -250,7 +251,6 @@ void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t
  * true; returns false (out untouched) when the word has too many characters. */
 bool tok_bpe16_usable(const struct tok_bpe *t);
 bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
-bool tok_cpu_has_sse41(void);
 
 
 /* The symbol of the character at w[i] (valid UTF-8), or -1 when it is no symbol;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tokenize/tok_cpu.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
@@ -362,6 +363,7 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
   }
   t->rank_ok = check_rank_order(t);
   t->cpu_sse41 = tok_cpu_has_sse41();
+  t->cpu_v3 = tok_cpu_has_v3();
   if (t->n_syms < 0xfffe && t->depth < 0xffff) build_pair16(t);
   if (t->pair16) {
     for (int a = 0; a < 128; a++) {

@@ -6,6 +6,7 @@
  * scalar scanner, which is the definition. */
 #include <string.h>
 
+#include "tokenize/tok_cpu.h"
 #include "tokenize/tok_scan.h"
 #include "tokenize/tok_unicode.h"
 
@@ -123,7 +124,7 @@ static inline block_masks classify64(const unsigned char *p) {
  * before a word run that reaches the last ASCII byte of the block (it may go on). Sets
  * *pos to where scanning continues; returns false when the scalar scanner must take
  * the word at *pos. */
-static bool scan_block(const unsigned char *p, size_t *pos, tok_span *out, size_t *nb, size_t max) {
+static inline __attribute__((always_inline)) bool scan_block(const unsigned char *p, size_t *pos, tok_span *out, size_t *nb, size_t max) {
   size_t i = *pos;
   block_masks m = classify64(p + i);
   unsigned limit = m.high ? (unsigned)__builtin_ctzll(m.high) : 64;
@@ -162,7 +163,9 @@ static bool scan_block(const unsigned char *p, size_t *pos, tok_span *out, size_
 }
 #endif
 
-size_t tok_scan_words(const unsigned char *p, size_t n, size_t *pos, tok_span *out, size_t max) {
+static inline __attribute__((always_inline)) size_t scan_words(const unsigned char *p, size_t n,
+                                                               size_t *pos, tok_span *out,
+                                                               size_t max) {
   size_t i = *pos, nb = 0;
   while (nb < max) {
 #ifdef TOK_SCAN_BLOCKS
@@ -176,6 +179,15 @@ size_t tok_scan_words(const unsigned char *p, size_t n, size_t *pos, tok_span *o
   }
   *pos = i;
   return nb;
+}
+
+size_t tok_scan_words(const unsigned char *p, size_t n, size_t *pos, tok_span *out, size_t max) {
+  return scan_words(p, n, pos, out, max);
+}
+
+TOK_TARGET_V3 size_t tok_scan_words_v3(const unsigned char *p, size_t n, size_t *pos,
+                                       tok_span *out, size_t max) {
+  return scan_words(p, n, pos, out, max);
 }
 
 size_t tok_scan_words_scalar(const unsigned char *p, size_t n, size_t *pos, tok_span *out,

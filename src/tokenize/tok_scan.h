@@ -22,6 +22,10 @@ typedef struct tok_span {
  * how many were found: 0 only at the end of the text. */
 size_t tok_scan_words(const unsigned char *p, size_t n, size_t *pos, tok_span *out, size_t max);
 
+/* The same compiled for the v3 CPU level (tok_cpu.h); only where tok_cpu_has_v3(). */
+size_t tok_scan_words_v3(const unsigned char *p, size_t n, size_t *pos, tok_span *out,
+                         size_t max);
+
 /* The same, one character at a time: the definition the block scanner must equal
  * (tests compare the two). */
 size_t tok_scan_words_scalar(const unsigned char *p, size_t n, size_t *pos, tok_span *out,

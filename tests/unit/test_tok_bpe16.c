@@ -1,5 +1,5 @@
 /* The compact short-word merge (tok_bpe16.c) must give exactly the ids of the linked
- * merge path it replaces, with its SSE4.1 argmin and with the portable one, on random
+ * merge path it replaces, in its v3 build (tok_cpu.h) and its SSE4.1 and portable ones, on random
  * texts of ASCII, non-ASCII, astral and unknown characters and words of every length
  * around the short-word limit, for each reference tokenizer. The golden vectors
  * (test_tok_parity) cover only whichever path the machine picks. */
@@ -9,6 +9,7 @@
 #include "common/al.h"
 #include "harness.h"
 #include "support.h"
+#include "tokenize/tok_cpu.h"
 #include "tokenize/tok_internal.h"
 
 static const char *PIECES[] = {
@@ -64,20 +65,25 @@ static void check_tokenizer(const char *name) {
   free(dir);
   if (!t) return;
   CHECK_MSG(tok_bpe16_usable(t), "%s: the compact path should apply", name);
-  bool has_sse41 = tok_cpu_has_sse41();
+  bool has_sse41 = tok_cpu_has_sse41(), has_v3 = tok_cpu_has_v3();
   uint32_t *ascii_pairs = t->ascii_pairs;
   al_buf text = {0};
-  tok_ids simd = {0}, portable = {0}, linked = {0};
+  tok_ids v3 = {0}, simd = {0}, portable = {0}, linked = {0};
   size_t ids = 0;
   for (int round = 0; round < 200; round++) {
     build_text(&text, 50 + rnd(200));
+    t->cpu_v3 = has_v3; /* the v3 builds of the encoder and the merge, where the CPU has them */
     t->cpu_sse41 = has_sse41;
+    encode_with(t, &text, &v3);
+    t->cpu_v3 = false;
     encode_with(t, &text, &simd);
     t->cpu_sse41 = false;
     encode_with(t, &text, &portable);
     t->ascii_pairs = NULL; /* tok_bpe16_usable() is now false: the linked path */
     encode_with(t, &text, &linked);
     t->ascii_pairs = ascii_pairs;
+    CHECK_MSG(same_ids(&v3, &linked), "%s round %d: v3 path differs (%zu vs %zu ids)", name,
+              round, v3.len, linked.len);
     CHECK_MSG(same_ids(&simd, &linked), "%s round %d: SSE4.1 path differs (%zu vs %zu ids)",
               name, round, simd.len, linked.len);
     CHECK_MSG(same_ids(&portable, &linked), "%s round %d: portable path differs (%zu vs %zu)",
@@ -86,6 +92,8 @@ static void check_tokenizer(const char *name) {
   }
   CHECK_MSG(ids > 20000, "%s: only %zu ids compared", name, ids);
   t->cpu_sse41 = has_sse41;
+  t->cpu_v3 = has_v3;
+  tok_ids_free(&v3);
   tok_ids_free(&simd);
   tok_ids_free(&portable);
   tok_ids_free(&linked);

@@ -9,6 +9,7 @@
 #include "common/al.h"
 #include "harness.h"
 #include "support.h"
+#include "tokenize/tok_cpu.h"
 #include "tokenize/tok_scan.h"
 
 static const char *PIECES[] = {
@@ -64,7 +65,10 @@ static void test_block_equals_scalar(void) {
     size_t n = text.len;
     /* start at a word boundary the scalar scanner reached, or at 0 */
     size_t batch = 1 + rnd(40);
-    size_t na = scan_all(tok_scan_words, p, n, 0, batch, a, cap);
+    /* the v3 build of the block scanner where the CPU has it, every other round */
+    size_t (*block)(const unsigned char *, size_t, size_t *, tok_span *, size_t) =
+        round % 2 && tok_cpu_has_v3() ? tok_scan_words_v3 : tok_scan_words;
+    size_t na = scan_all(block, p, n, 0, batch, a, cap);
     size_t nb = scan_all(tok_scan_words_scalar, p, n, 0, 1 + rnd(40), b, cap);
     CHECK_MSG(na == nb, "round %d: %zu words vs %zu", round, na, nb);
     size_t m = na < nb ? na : nb;
@@ -79,7 +83,7 @@ static void test_block_equals_scalar(void) {
     if (m > 2) {
       size_t k = rnd((uint32_t)m);
       size_t from = b[k].off + b[k].len;
-      size_t ra = scan_all(tok_scan_words, p, n, from, 1 + rnd(40), a, cap);
+      size_t ra = scan_all(block, p, n, from, 1 + rnd(40), a, cap);
       CHECK_MSG(ra == m - k - 1, "round %d: resume after word %zu: %zu words, want %zu", round,
                 k, ra, m - k - 1);
       for (size_t q = 0; q < ra && q + k + 1 < m; q++)
