@@ -1,8 +1,8 @@
 /* CPU features the encoder's hot loops are compiled for twice: once for any x86-64 (or
  * other) CPU, once with AVX2, BMI1/2, LZCNT and POPCNT (the x86-64-v3 level, every x86
  * CPU since 2013-2015), chosen at run time. The v3 build is the same C: the compiler
- * turns the bit scans and shifts into single instructions (tzcnt, shrx, blsr) and
- * widens vectors, about 5% fewer instructions and 8% more speed on prose. */
+ * turns the bit scans and shifts into single instructions (tzcnt, shrx, blsr), which
+ * cachegrind counted as 4% fewer instructions over 3 passes of 8 MB of prose. */
 #ifndef AL_TOKENIZE_TOK_CPU_H
 #define AL_TOKENIZE_TOK_CPU_H
 
