@@ -14,11 +14,8 @@
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TOK_X86
 #include <immintrin.h>
-#define HAVE_X86 1
-#else
-#define HAVE_X86 0
 #endif
 
 #define NOSYM 0xffffu /* a character that is no symbol: no pair with it merges */
@@ -59,8 +56,7 @@ static inline size_t live_after(uint64_t live, size_t i) {
 /* Asks for the bucket line of the pair key when `want`, for bucket 0 (always cached)
  * otherwise: a select, not a branch. */
 static inline void prefetch_pair_if(const struct tok_bpe *t, uint32_t key, bool want) {
-  size_t i = (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->pair16_shift);
-  tok_prefetch(&t->pair16[i & ((size_t)0 - (size_t)want)]);
+  tok_prefetch(&t->pair16[tok_pair16_index(t, key) & ((size_t)0 - (size_t)want)]);
 }
 
 /* Position of the lowest rank in rk[0..np), the leftmost among equals; *best receives
@@ -75,7 +71,7 @@ static inline size_t argmin_scalar(const uint16_t *rk, size_t np, uint32_t *best
   return b & 0xff;
 }
 
-#if HAVE_X86
+#if TOK_X86
 __attribute__((target("sse4.1"))) static inline size_t argmin_sse41(const uint16_t *rk, size_t np,
                                                                    uint32_t *best) {
   uint32_t b = 0xffffu << 8;
@@ -145,7 +141,7 @@ static inline __attribute__((always_inline)) bool word_merge(const struct tok_bp
                                                               bool sse41) {
   uint32_t best;
   size_t b, nr = st->m; /* ranks to scan: rk[0 .. m) */
-#if HAVE_X86
+#if TOK_X86
   b = sse41 ? argmin_sse41(st->rk, nr, &best) : argmin_scalar(st->rk, nr, &best);
 #else
   (void)sse41;
@@ -201,7 +197,7 @@ static inline __attribute__((always_inline)) bool bpe16_body(const struct tok_bp
   return true;
 }
 
-#if HAVE_X86
+#if TOK_X86
 __attribute__((target("sse4.1"))) static bool bpe16_sse41(const struct tok_bpe *t, const char *w,
                                                          size_t n, tok_ids *out) {
   return bpe16_body(t, w, n, out, true);
@@ -222,7 +218,7 @@ bool tok_bpe16_usable(const struct tok_bpe *t) {
 
 
 bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
-#if HAVE_X86
+#if TOK_X86
   if (t->cpu_v3) return bpe16_v3(t, w, n, out);
   if (t->cpu_sse41) return bpe16_sse41(t, w, n, out);
 #endif

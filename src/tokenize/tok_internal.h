@@ -158,8 +158,12 @@ struct tok_bpe {
 #define TOK_ASCII_END (128 * 128)
 #define TOK_NO_MERGE16 0xffffu
 
+/* The home bucket of a pair key (multiplicative hash, top bits). */
+static inline size_t tok_pair16_index(const struct tok_bpe *t, uint32_t key) {
+  return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->pair16_shift);
+}
 static inline const tok_pair_bucket *tok_pair16_bucket(const struct tok_bpe *t, uint32_t key) {
-  return &t->pair16[(uint32_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->pair16_shift)];
+  return &t->pair16[tok_pair16_index(t, key)];
 }
 
 /* The bucket to read for key: a pair with "no symbol" on either side (the merge loop's
