@@ -95,7 +95,7 @@ int cmd_submit_job(int argc, char **argv) {
   }
   /* Absent flags stay 0: the pipeline runner then takes the config's job.* value,
    * whose default is the original's CLI default. */
-  if ((cli_given(&v, "max-seq-len") && !cli_get_int(&v, "max-seq-len", 0, 1048576, &max_seq_len)) ||
+  if ((cli_given(&v, "max-seq-len") && !cli_get_int(&v, "max-seq-len", 1, 1048576, &max_seq_len)) ||
       (cli_given(&v, "shard-size") && !cli_get_int(&v, "shard-size", 1, 10000000, &shard_size)) ||
       (cli_given(&v, "files-per-task") && !cli_get_int(&v, "files-per-task", 1, 10000000, &fpt)) ||
       (cli_given(&v, "num-workers") && !cli_get_int(&v, "num-workers", 1, 1024, &nworkers)) ||

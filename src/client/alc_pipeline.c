@@ -8,6 +8,7 @@
 
 #include "client/alc_internal.h"
 #include "client/embedded_hook.h"
+#include "client/precheck.h"
 #include "client/scan.h"
 
 /* Without any progress event for this long, ask for the job's status (covers a
@@ -181,7 +182,12 @@ int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o,
   if (rc == 0)
     rc = alc_submit_files(c, r->job_id, (const char *const *)p->files, p->n_files, (uint32_t)p->files_per_task, &nt,
                           err);
-  if (rc == 0) rc = alc_seal_job(c, r->job_id, nt, err);
+  if (rc == 0) {
+    rc = alc_seal_job(c, r->job_id, nt, err);
+    /* The job may already have ended (a task that cannot succeed fails it at once):
+     * following it reports its final status and reason. */
+    if (rc != 0 && err->code == ALC_E_BAD_STATE) rc = 0;
+  }
   if (rc != 0) {
     if (r->job_id) al_err_prefix(err, "submitting job %s", r->job_id);
     return -1;
@@ -246,8 +252,9 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   }
   char *in_abs = absolute(o->input_dir), *out_abs = absolute(o->output_dir), *tok_abs = absolute(o->tokenizers_dir);
   alc_file_list files;
+  memset(&files, 0, sizeof files);
   int rc = 0;
-  if (alc_scan_files(in_abs, &files, err) != 0) {
+  if (alc_precheck_input_dir(o->input_dir, err) != 0 || alc_scan_files(in_abs, &files, err) != 0) {
     rc = -1;
     goto out;
   }
@@ -270,9 +277,11 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   plan.timeout_s = o->timeout_s > 0 ? o->timeout_s : cfg.job.timeout;
   plan.num_workers = (int)pick(o->num_workers, cfg.job.num_workers);
   if (plan.num_workers < 1) plan.num_workers = 1;
-  if (plan.max_seq_len < 1 || plan.max_seq_len > UINT32_MAX || plan.shard_size < 1 || plan.files_per_task < 1 ||
-      plan.files_per_task > UINT32_MAX) {
-    rc = al_err_set(err, ALC_E_ARG, "pipeline: max_seq_len, shard_size and files_per_task must be positive");
+  if (alc_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||
+      alc_precheck_size("shard_size (--shard-size)", plan.shard_size, INT64_MAX, err) != 0 ||
+      alc_precheck_size("files_per_task (--files-per-task)", plan.files_per_task, UINT32_MAX, err) != 0 ||
+      alc_precheck_tokenizers(tok_abs, err) != 0) {
+    rc = -1;
     goto out;
   }
   r->files = files.n;

@@ -861,6 +861,19 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
     persist_job_soon(jm, j);
     if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
     job_check_done(jm, j);
+  } else if (res && res->permanent) {
+    /* Every retry would fail the same way (e.g. the tokenizers cannot be loaded):
+     * end the job now with that reason instead of after max_retries backoffs. */
+    const char *why = error && *error ? error : "task failed on worker";
+    w->tasks_failed++;
+    set_str(&t->error, why);
+    set_str(&t->last_worker_id, w->id);
+    t->status = COORD_TASK_FAILED;
+    t->failed_at = jm_wall(jm);
+    j->failed_tasks++;
+    al_error("coordinator: job %s fails: task %s cannot succeed on any retry: %s", j->id, t->id, why);
+    persist_task(jm, t);
+    job_abort(jm, j, COORD_JOB_FAILED, why);
   } else {
     w->tasks_failed++;
     task_attempt_failed(jm, t, w->id, error && *error ? error : "task failed on worker");

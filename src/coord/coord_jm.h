@@ -89,6 +89,8 @@ typedef struct coord_skip_info {
 typedef struct coord_task_result {
   char *status; /* "success" or "no_samples" */
   int64_t samples_processed, shards_written, skipped, tokens;
+  int64_t bytes_read;   /* input bytes the attempt read */
+  int permanent;        /* failed attempt: a retry would fail the same way */
   coord_shard_info *shards;
   size_t n_shards;
   coord_skip_info *skips;

@@ -280,6 +280,8 @@ static void result_from_msg(coord_task_result *r, const proto_task_result *m) {
   r->shards_written = (int64_t)m->shards_written;
   r->tokens = (int64_t)m->tokens;
   r->skipped = (int64_t)m->skipped;
+  r->bytes_read = (int64_t)m->bytes_read;
+  r->permanent = m->permanent;
   if (m->n_shards) {
     r->shards = al_xcalloc(m->n_shards, sizeof *r->shards);
     r->n_shards = m->n_shards;

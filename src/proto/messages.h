@@ -161,6 +161,8 @@ typedef struct proto_task_result { /* worker -> coordinator */
   size_t n_shards;
   const char *error;               /* optional */
   double duration_s;
+  bool permanent;                  /* optional: the error would recur on every retry */
+  uint64_t bytes_read;             /* optional: input bytes read */
 } proto_task_result;
 
 typedef struct proto_job_ref {     /* cancel_job, job_status, subscribe, job_accepted */

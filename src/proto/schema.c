@@ -113,7 +113,10 @@ SCHEMA(s_task_result, "task_result", proto_task_result,
        LIST(proto_task_result, skipped_files, s_skipped, "each skipped file with its reason"),
        LIST(proto_task_result, shards, s_shard, "shards written, for the job manifest"),
        STR(proto_task_result, error, OPT, "failure text when ok is false"),
-       F64(proto_task_result, duration_s, "wall time of the attempt, seconds"));
+       F64(proto_task_result, duration_s, "wall time of the attempt, seconds"),
+       BOOL(proto_task_result, permanent, OPT,
+            "true: the error would recur on every retry (e.g. the tokenizers cannot be loaded); the job fails at once"),
+       U64(proto_task_result, bytes_read, OPT, "input bytes read by the attempt"));
 SCHEMA(s_cancel_task, "cancel_task", proto_task_ack,
        STR(proto_task_ack, task_id, REQ, "task id"),
        U32(proto_task_ack, attempt, REQ, "attempt to abandon"));

@@ -160,6 +160,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   worker_tok_ref tok = {0};
   if (worker_tokcache_acquire(env->tokenizers, spec->tokenizers_dir, &tok, &err) != 0) {
     fail(out, "No tokenizers found in %s: %s", spec->tokenizers_dir, err.msg);
+    out->permanent = 1;
     goto done;
   }
   if (shard_dir_reset(spec->output_dir, &err) < 0) {

@@ -36,6 +36,7 @@ typedef struct worker_skip {
 typedef struct worker_task_outcome {
   int ok;                /* 1: task succeeded (status says whether it made samples) */
   int cancelled;         /* 1: stopped by a cancel request; output removed */
+  int permanent;         /* 1 when !ok: every retry would fail the same way (tokenizers) */
   char *error;           /* when !ok: why (owned) */
   const char *status;    /* "success" or "no_samples" (static) when ok */
   uint64_t samples;

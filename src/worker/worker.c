@@ -145,6 +145,8 @@ static void send_result(worker *w, wtask *t) {
   r->skipped = o->n_skips;
   r->error = o->ok ? NULL : o->error;
   r->duration_s = o->duration_s;
+  r->permanent = !o->ok && o->permanent;
+  r->bytes_read = o->bytes_read;
   proto_skipped_file *sk = al_xcalloc(o->n_skips ? o->n_skips : 1, sizeof *sk);
   for (size_t i = 0; i < o->n_skips; i++) sk[i] = (proto_skipped_file){o->skips[i].path, o->skips[i].reason};
   r->skipped_files = sk;

@@ -42,7 +42,7 @@ EMPTY=$(mktemp -d "$PREFIX/in.XXXXXX")
 run "$PREFIX/run_job" "$EMPTY" "$PREFIX/out" "$PREFIX/tok" "127.0.0.1:$PORT"; expect_rc 1 "run_job no files"
 expect_err "run_job: No files found in $EMPTY"
 echo x > "$EMPTY/a.txt"
-run "$PREFIX/run_job" "$EMPTY" "$PREFIX/out" "$PREFIX/tok" "127.0.0.1:$PORT"; expect_rc 1 "run_job unreachable"
+run "$PREFIX/run_job" "$EMPTY" "$PREFIX/out" "${AL_DATA_DIR:?}/pipeline/tokenizers" "127.0.0.1:$PORT"; expect_rc 1 "run_job unreachable"
 expect_err "cannot connect to coordinator 127.0.0.1:$PORT"
 run "$PREFIX/bin/alctl" --help; expect_rc 0 "installed alctl"; expect_out "Usage: alctl"
 finish

@@ -147,11 +147,18 @@ static char *make_input(int n) {
   return d;
 }
 
+/* A loadable tokenizers directory: the runner loads it before submitting. */
+static const char *test_tok_dir(void) {
+  static char *tok;
+  if (!tok) tok = ts_data_path("pipeline/tokenizers");
+  return tok;
+}
+
 static void opts_for(alc_pipeline_options *o, const char *in, const char *addr, calls *c) {
   alc_pipeline_options_init(o);
   o->input_dir = in;
   o->output_dir = "/tmp/out-not-written";
-  o->tokenizers_dir = "/tmp/tok";
+  o->tokenizers_dir = test_tok_dir();
   o->coordinator = addr;
   o->files_per_task = 2;
   o->on_submitted = on_submitted;
@@ -340,7 +347,8 @@ static void test_errors_before_start(void) {
   char *missing = al_xasprintf("%s/nope", empty);
   o.input_dir = missing;
   CHECK(alc_pipeline_run(&o, &r, &err) == -1);
-  snprintf(want, sizeof want, "No files found in %s", missing);
+  CHECK_EQ_INT(err.code, ALC_E_ARG);
+  snprintf(want, sizeof want, "input directory %s: No such file or directory", missing);
   CHECK_EQ_STR(err.msg, want);
   alc_pipeline_result_free(&r);
   CHECK_EQ_INT(c.submitted, 0);

@@ -44,12 +44,12 @@ done
 CHECKS=$((CHECKS + 1))
 [ -z "$(find "$T/out1" -name '*.tmp*')" ] || fail "temporary files left"
 
-# 2. Exit code follows the status: unusable tokenizers -> every task fails -> failed (4).
+# 2. Unusable tokenizers are refused before the job starts (exit 1, naming the
+#    directory); test_ops_failfast.sh covers a worker that cannot load them (failed, 4).
 mkdir -p "$T/notok"
 run "$BIN" submit-job --embedded -w 2 -c "$T/embedded.yaml" -i "$DATA/pipeline/raw" -o "$T/out2" -t "$T/notok" --files-per-task 20
-expect_rc 4 "all tasks failed"
-expect_out "Status:   failed"
-expect_out "No tokenizers found in"
+expect_rc 1 "unusable tokenizers"
+expect_err "tokenizers directory $T/notok cannot be used"
 
 # 3. Nothing to do: clear error before anything starts.
 mkdir -p "$T/empty"
@@ -59,7 +59,7 @@ run "$BIN" submit-job --embedded -c "$T/nope.yaml" -i "$T/empty" -o "$T/out3" -t
 expect_rc 1 "missing config"; expect_err "nope.yaml"
 run "$BIN" submit-job --embedded --external -c "$T/embedded.yaml" -i a -o b -t c
 expect_rc 2 "both modes"
-run "$BIN" submit-job --external --coordinator 127.0.0.1:1 -c "$T/embedded.yaml" -i "$DATA/pipeline/raw" -o "$T/o" -t "$T"
+run "$BIN" submit-job --external --coordinator 127.0.0.1:1 -c "$T/embedded.yaml" -i "$DATA/pipeline/raw" -o "$T/o" -t "$DATA/pipeline/tokenizers"
 expect_rc 1 "unreachable coordinator"; expect_err "cannot connect to coordinator 127.0.0.1:1"
 
 # 4. External: a coordinator process and three worker processes over loopback TCP.
