@@ -1,4 +1,4 @@
-# Install rules: libauralith (static), the public headers, alctl and a relocatable
+# Install rules: libauralith (static and shared), the public headers, alctl and a relocatable
 # pkg-config file. Included at the end of the root CMakeLists.txt.
 #
 #   cmake --install build --prefix /opt/auralith
@@ -11,6 +11,7 @@
 include(GNUInstallDirs)
 
 install(TARGETS auralith ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS auralith_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development)
 if(TARGET alctl)
   install(TARGETS alctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
@@ -19,6 +20,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/auralith
         FILES_MATCHING PATTERN "*.h")
 install(FILES ${PROJECT_SOURCE_DIR}/src/common/al.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/auralith/common)
+# The same layout in the build tree (build/include/auralith/common/al.h), so that code
+# built against the build tree (python/setup.py) sees exactly the installed headers:
+# -I include -I build/include/auralith.
+configure_file(${PROJECT_SOURCE_DIR}/src/common/al.h
+               ${PROJECT_BINARY_DIR}/include/auralith/common/al.h COPYONLY)
 
 # The .pc file locates the prefix relative to itself (${pcfiledir}), so it stays right
 # for `cmake --install --prefix` (chosen at install time) and for moved trees.

@@ -14,6 +14,7 @@ PACKAGES=(
   redis-server redis-tools
   clang libclang-rt-14-dev
   python3
+  python3-dev python3-venv python3-setuptools python3-wheel python3-numpy python3-pytest
 )
 
 missing=()

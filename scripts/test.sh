@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds and runs the whole test suite twice:
-#  1. build/       gcc, -Wall -Wextra -Werror, RelWithDebInfo
+#  1. build/       gcc, -Wall -Wextra -Werror, RelWithDebInfo; then the Python package
+#                  (python/) installed in build/pyenv and its pytest suite
 #  2. build-asan/  clang, -Werror, AddressSanitizer + UndefinedBehaviorSanitizer
 # Exits non-zero on any build or test failure. This is what .ci/run runs.
 set -euo pipefail
@@ -12,6 +13,9 @@ echo "== gcc build (warnings are errors)"
 cmake -S . -B build -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAURALITH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+echo "== Python package on the gcc build's libauralith.so (venv in build/pyenv, pytest)"
+AURALITH_BUILD_DIR="$PWD/build" bash scripts/python.sh --test build/pyenv
 
 echo "== clang ASan+UBSan build (warnings are errors)"
 cmake -S . -B build-asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DAURALITH_WERROR=ON \

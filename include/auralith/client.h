@@ -75,7 +75,9 @@ enum {
   ALC_E_PROTOCOL = 104, /* the coordinator sent something we cannot read */
   ALC_E_ARG = 105,      /* bad argument from the caller */
   ALC_E_IO = 106,       /* socket or file error */
-  ALC_E_NO_FILES = 107  /* pipeline: the input directory holds no files */
+  ALC_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
+  ALC_E_CONFIG = 108    /* pipeline: the config file is missing or invalid (the message
+                           is the loader's, FILE:LINE:COLUMN: ...) */
 };
 
 typedef enum alc_role { ALC_ROLE_SUBMITTER = 2, ALC_ROLE_ADMIN = 3 } alc_role;

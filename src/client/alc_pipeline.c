@@ -244,6 +244,7 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   if (o->config_path) {
     if (cfg_load(o->config_path, &cfg, err) != 0) {
       cfg_free(&cfg);
+      if (err) err->code = ALC_E_CONFIG; /* the loader's codes overlap the client's */
       return -1;
     }
   } else {

@@ -177,6 +177,13 @@ bool cfg_is_set(const cfg_config *cfg, const char *key);
 void cfg_print_yaml(const cfg_config *cfg, FILE *out);
 void cfg_print_yaml_opts(const cfg_config *cfg, FILE *out, bool redact_secrets);
 
+/* The effective configuration as a compact JSON object {"coordinator": {...},
+ * "workers": [{...}, ...], "job": {...}} with every key of cfg_print_yaml (integers as
+ * integers, durations as reals, null where YAML has null). Secrets are "<redacted>"
+ * when redact_secrets. Returns a NUL-terminated heap string the caller frees with
+ * free(). */
+char *cfg_to_json(const cfg_config *cfg, bool redact_secrets);
+
 /* The pool whose worker_ids lists worker_id, or NULL. Borrowed from cfg. */
 const cfg_pool *cfg_find_pool(const cfg_config *cfg, const char *worker_id);
 

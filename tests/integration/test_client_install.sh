@@ -28,6 +28,10 @@ SAN=""
 grep -q '^AURALITH_ENABLE_ASAN:BOOL=ON' "$BLD/CMakeCache.txt" && SAN="$SAN -fsanitize=address"
 grep -q '^AURALITH_ENABLE_UBSAN:BOOL=ON' "$BLD/CMakeCache.txt" && SAN="$SAN -fsanitize=undefined"
 grep -q '^AURALITH_ENABLE_TSAN:BOOL=ON' "$BLD/CMakeCache.txt" && SAN="$SAN -fsanitize=thread"
+# -lauralith links the shared library; the examples find it in the prefix at run time.
+LIBDIR=$(dirname "$PC")/..
+export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+CHECKS=$((CHECKS + 1)); [ -e "$LIBDIR/libauralith.so.0" ] || fail "libauralith.so.0 not installed in $LIBDIR"
 for ex in list_workers run_job; do
   # shellcheck disable=SC2046
   run "${CC:-cc}" -std=c11 -Wall -Wextra -Werror $SAN "$SRC/examples/c/$ex.c" -o "$PREFIX/$ex" \

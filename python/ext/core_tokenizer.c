@@ -1,0 +1,437 @@
+/* _core.Tokenizer: a loaded text tokenizer (tok_bpe) and a pool of encoders, so that
+ * encode and encode_batch run with the GIL released and any number of Python threads
+ * can use one tokenizer at once. Also _core.train. */
+#include "core.h" /* Python.h first, as CPython requires */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auralith/tokenizer.h"
+
+/* Idle encoders kept per tokenizer (each holds a ~5 MiB word cache); more threads than
+ * this still work, their encoders are freed after use. */
+#define POOL_MAX 64
+/* Threads encode_batch starts at most. */
+#define BATCH_MAX_THREADS 64
+
+typedef struct {
+  PyObject_HEAD
+  tok_bpe *t;
+  pthread_mutex_t mu; /* guards pool */
+  tok_encoder *pool[POOL_MAX];
+  int npool;
+} TokObject;
+
+static tok_encoder *take_encoder(TokObject *o) {
+  tok_encoder *e = NULL;
+  pthread_mutex_lock(&o->mu);
+  if (o->npool > 0) e = o->pool[--o->npool];
+  pthread_mutex_unlock(&o->mu);
+  return e ? e : tok_encoder_new(o->t, 0);
+}
+
+static void put_encoder(TokObject *o, tok_encoder *e) {
+  tok_encoder_trim(e);
+  pthread_mutex_lock(&o->mu);
+  if (o->npool < POOL_MAX) {
+    o->pool[o->npool++] = e;
+    e = NULL;
+  }
+  pthread_mutex_unlock(&o->mu);
+  if (e) tok_encoder_free(e);
+}
+
+static int tok_init(TokObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kw[] = {"path", NULL};
+  PyObject *path = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&:Tokenizer", kw, PyUnicode_FSConverter, &path)) return -1;
+  if (self->t) {
+    Py_DECREF(path);
+    PyErr_SetString(PyExc_RuntimeError, "Tokenizer is already loaded");
+    return -1;
+  }
+  al_err err;
+  al_err_clear(&err);
+  tok_bpe *t;
+  const char *p = PyBytes_AS_STRING(path);
+  Py_BEGIN_ALLOW_THREADS
+  t = tok_bpe_load(p, &err);
+  Py_END_ALLOW_THREADS
+  Py_DECREF(path);
+  if (!t) {
+    core_raise_tokenizer(&err);
+    return -1;
+  }
+  self->t = t;
+  return 0;
+}
+
+static PyObject *tok_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+  TokObject *self = (TokObject *)type->tp_alloc(type, 0);
+  if (!self) return NULL;
+  pthread_mutex_init(&self->mu, NULL);
+  return (PyObject *)self;
+}
+
+static void tok_dealloc(TokObject *self) {
+  for (int i = 0; i < self->npool; i++) tok_encoder_free(self->pool[i]);
+  self->npool = 0;
+  if (self->t) tok_bpe_free(self->t);
+  pthread_mutex_destroy(&self->mu);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int check_loaded(TokObject *self) {
+  if (self->t) return 0;
+  PyErr_SetString(PyExc_RuntimeError, "Tokenizer is not loaded");
+  return -1;
+}
+
+/* max_length: None = no limit, else an int (Python slicing semantics for negatives). */
+static int parse_max_length(PyObject *o, int64_t *out) {
+  if (o == Py_None) {
+    *out = TOK_NO_LIMIT;
+    return 0;
+  }
+  long long v = PyLong_AsLongLong(o);
+  if (v == -1 && PyErr_Occurred()) return -1;
+  *out = v == INT64_MIN ? INT64_MIN + 1 : (int64_t)v;
+  return 0;
+}
+
+/* UTF-8 bytes of a str (borrowed from the object's cache) or of bytes/bytearray-free
+ * bytes objects. The pointer lives as long as the object. */
+static int text_bytes(PyObject *o, const char **s, Py_ssize_t *n) {
+  if (PyUnicode_Check(o)) {
+    *s = PyUnicode_AsUTF8AndSize(o, n);
+    return *s ? 0 : -1;
+  }
+  if (PyBytes_Check(o)) {
+    *s = PyBytes_AS_STRING(o);
+    *n = PyBytes_GET_SIZE(o);
+    return 0;
+  }
+  PyErr_Format(PyExc_TypeError, "text must be str or bytes, not %.100s", Py_TYPE(o)->tp_name);
+  return -1;
+}
+
+static PyObject *ids_to_list(const tok_ids *ids) {
+  PyObject *l = PyList_New((Py_ssize_t)ids->len);
+  if (!l) return NULL;
+  for (size_t i = 0; i < ids->len; i++) {
+    PyObject *v = PyLong_FromLong(ids->v[i]);
+    if (!v) {
+      Py_DECREF(l);
+      return NULL;
+    }
+    PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+  }
+  return l;
+}
+
+static PyObject *tok_encode_py(TokObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kw[] = {"text", "add_special_tokens", "max_length", NULL};
+  PyObject *text, *maxlen_obj = Py_None;
+  int add = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pO:encode", kw, &text, &add, &maxlen_obj)) return NULL;
+  if (check_loaded(self) < 0) return NULL;
+  int64_t maxlen;
+  const char *s;
+  Py_ssize_t n;
+  if (parse_max_length(maxlen_obj, &maxlen) < 0 || text_bytes(text, &s, &n) < 0) return NULL;
+  tok_ids ids = {0};
+  al_err err;
+  al_err_clear(&err);
+  int rc;
+  Py_BEGIN_ALLOW_THREADS
+  tok_encoder *e = take_encoder(self);
+  rc = tok_encode(e, s, (size_t)n, add != 0, maxlen, &ids, &err);
+  put_encoder(self, e);
+  Py_END_ALLOW_THREADS
+  if (rc != 0) {
+    tok_ids_free(&ids);
+    return core_raise_tokenizer(&err);
+  }
+  PyObject *l = ids_to_list(&ids);
+  tok_ids_free(&ids);
+  return l;
+}
+
+/* ---- encode_batch ------------------------------------------------------------------ */
+
+typedef struct batch {
+  TokObject *tok;
+  const char **s;
+  size_t *n;
+  tok_ids *out;
+  size_t count;
+  bool add;
+  int64_t maxlen;
+  atomic_size_t next;
+  atomic_int failed;
+  pthread_mutex_t err_mu;
+  al_err err;
+} batch;
+
+/* Texts are handed out in small groups so threads stay balanced on uneven lengths
+ * without contending on the counter for every short text. */
+static void *batch_worker(void *arg) {
+  batch *b = arg;
+  tok_encoder *e = take_encoder(b->tok);
+  al_err err;
+  al_err_clear(&err);
+  for (;;) {
+    size_t i = atomic_fetch_add(&b->next, 8);
+    if (i >= b->count || atomic_load(&b->failed)) break;
+    size_t end = i + 8 < b->count ? i + 8 : b->count;
+    for (; i < end; i++) {
+      if (tok_encode(e, b->s[i], b->n[i], b->add, b->maxlen, &b->out[i], &err) != 0) {
+        pthread_mutex_lock(&b->err_mu);
+        if (!atomic_load(&b->failed)) b->err = err;
+        atomic_store(&b->failed, 1);
+        pthread_mutex_unlock(&b->err_mu);
+        break;
+      }
+    }
+  }
+  put_encoder(b->tok, e);
+  return NULL;
+}
+
+static long default_threads(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? n : 1;
+}
+
+/* Returns a list of lists of ids, or, with flat=True, a tuple (ids: bytes of native
+ * int32, offsets: bytes of native int64, n+1 entries) that Python views with NumPy. */
+static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kw[] = {"texts", "add_special_tokens", "max_length", "num_threads", "flat", NULL};
+  PyObject *texts, *maxlen_obj = Py_None, *threads_obj = Py_None;
+  int add = 1, flat = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOp:encode_batch", kw, &texts, &add, &maxlen_obj,
+                                   &threads_obj, &flat))
+    return NULL;
+  if (check_loaded(self) < 0) return NULL;
+  int64_t maxlen;
+  if (parse_max_length(maxlen_obj, &maxlen) < 0) return NULL;
+  long nthreads = default_threads();
+  if (threads_obj != Py_None) {
+    nthreads = PyLong_AsLong(threads_obj);
+    if (nthreads == -1 && PyErr_Occurred()) return NULL;
+    if (nthreads < 1) {
+      PyErr_Format(PyExc_ValueError, "num_threads must be >= 1, got %ld", nthreads);
+      return NULL;
+    }
+  }
+  if (nthreads > BATCH_MAX_THREADS) nthreads = BATCH_MAX_THREADS;
+  /* The fast sequence holds a reference to every text, so their UTF-8 buffers stay
+   * valid while the GIL is released even if the caller's list changes meanwhile. */
+  PyObject *seq = PySequence_Fast(texts, "texts must be a sequence of str or bytes");
+  if (!seq) return NULL;
+  size_t count = (size_t)PySequence_Fast_GET_SIZE(seq);
+  PyObject **items = PySequence_Fast_ITEMS(seq);
+  PyObject *result = NULL;
+  batch b;
+  memset(&b, 0, sizeof b);
+  b.tok = self;
+  b.count = count;
+  b.add = add != 0;
+  b.maxlen = maxlen;
+  b.s = PyMem_Calloc(count ? count : 1, sizeof *b.s);
+  b.n = PyMem_Calloc(count ? count : 1, sizeof *b.n);
+  b.out = PyMem_Calloc(count ? count : 1, sizeof *b.out);
+  if (!b.s || !b.n || !b.out) {
+    PyErr_NoMemory();
+    goto done;
+  }
+  for (size_t i = 0; i < count; i++) {
+    Py_ssize_t n;
+    if (text_bytes(items[i], &b.s[i], &n) < 0) goto done;
+    b.n[i] = (size_t)n;
+  }
+  if ((size_t)nthreads > (count + 7) / 8) nthreads = (long)((count + 7) / 8);
+  if (nthreads < 1) nthreads = 1;
+  atomic_init(&b.next, 0);
+  atomic_init(&b.failed, 0);
+  pthread_mutex_init(&b.err_mu, NULL);
+  Py_BEGIN_ALLOW_THREADS
+  pthread_t tids[BATCH_MAX_THREADS];
+  long started = 0;
+  for (long i = 1; i < nthreads; i++) {
+    /* A thread that cannot be started only means fewer threads share the work. */
+    if (pthread_create(&tids[started], NULL, batch_worker, &b) != 0) break;
+    started++;
+  }
+  batch_worker(&b); /* the calling thread works too */
+  for (long i = 0; i < started; i++) pthread_join(tids[i], NULL);
+  Py_END_ALLOW_THREADS
+  pthread_mutex_destroy(&b.err_mu);
+  if (atomic_load(&b.failed)) {
+    core_raise_tokenizer(&b.err);
+    goto done;
+  }
+  if (flat) {
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) total += b.out[i].len;
+    PyObject *ids = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(int32_t)));
+    PyObject *offs = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((count + 1) * sizeof(int64_t)));
+    if (!ids || !offs) {
+      Py_XDECREF(ids);
+      Py_XDECREF(offs);
+      goto done;
+    }
+    char *dst = PyBytes_AS_STRING(ids);
+    int64_t *o = (int64_t *)(void *)PyBytes_AS_STRING(offs);
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+      o[i] = (int64_t)at;
+      if (b.out[i].len) memcpy(dst + at * sizeof(int32_t), b.out[i].v, b.out[i].len * sizeof(int32_t));
+      at += b.out[i].len;
+    }
+    o[count] = (int64_t)at;
+    result = PyTuple_Pack(2, ids, offs);
+    Py_DECREF(ids);
+    Py_DECREF(offs);
+  } else {
+    result = PyList_New((Py_ssize_t)count);
+    for (size_t i = 0; result && i < count; i++) {
+      PyObject *l = ids_to_list(&b.out[i]);
+      if (!l) {
+        Py_CLEAR(result);
+        break;
+      }
+      PyList_SET_ITEM(result, (Py_ssize_t)i, l);
+    }
+  }
+done:
+  if (b.out)
+    for (size_t i = 0; i < count; i++) tok_ids_free(&b.out[i]);
+  PyMem_Free(b.s);
+  PyMem_Free(b.n);
+  PyMem_Free(b.out);
+  Py_DECREF(seq);
+  return result;
+}
+
+static PyObject *tok_decode_py(TokObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kw[] = {"ids", "skip_special_tokens", NULL};
+  PyObject *ids_obj;
+  int skip = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|p:decode", kw, &ids_obj, &skip)) return NULL;
+  if (check_loaded(self) < 0) return NULL;
+  PyObject *seq = PySequence_Fast(ids_obj, "ids must be a sequence of int");
+  if (!seq) return NULL;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  int32_t *v = PyMem_Malloc((size_t)(n ? n : 1) * sizeof *v);
+  if (!v) {
+    Py_DECREF(seq);
+    return PyErr_NoMemory();
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *it = PySequence_Fast_GET_ITEM(seq, i);
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(it, &overflow);
+    if (x == -1 && PyErr_Occurred()) {
+      PyMem_Free(v);
+      Py_DECREF(seq);
+      return NULL;
+    }
+    /* Ids outside the vocabulary are dropped by decode, as the original's; those
+     * outside int32 become -1, which is dropped the same way. */
+    v[i] = (overflow || x < INT32_MIN || x > INT32_MAX) ? -1 : (int32_t)x;
+  }
+  Py_DECREF(seq);
+  char *s;
+  Py_BEGIN_ALLOW_THREADS
+  s = tok_decode(self->t, v, (size_t)n, skip != 0);
+  Py_END_ALLOW_THREADS
+  PyMem_Free(v);
+  PyObject *r = PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+  free(s);
+  return r;
+}
+
+static PyObject *tok_token_id_py(TokObject *self, PyObject *arg) {
+  if (check_loaded(self) < 0) return NULL;
+  const char *s = PyUnicode_AsUTF8(arg);
+  if (!s) return NULL;
+  int32_t id = tok_bpe_token_id(self->t, s);
+  if (id < 0) Py_RETURN_NONE;
+  return PyLong_FromLong(id);
+}
+
+static PyObject *tok_info_py(TokObject *self, PyObject *unused) {
+  if (check_loaded(self) < 0) return NULL;
+  return Py_BuildValue("{s:n,s:n,s:L,s:O,s:O}", "vocab_len", (Py_ssize_t)tok_bpe_vocab_len(self->t), "merges",
+                       (Py_ssize_t)tok_bpe_merge_count(self->t), "max_merge_depth",
+                       (long long)tok_bpe_max_merge_depth(self->t), "lowercase",
+                       tok_bpe_lowercase(self->t) ? Py_True : Py_False, "rank_merging",
+                       tok_bpe_rank_merging(self->t) ? Py_True : Py_False);
+}
+
+static PyMethodDef tok_methods[] = {
+    {"encode", (PyCFunction)(void (*)(void))tok_encode_py, METH_VARARGS | METH_KEYWORDS,
+     "encode(text, add_special_tokens=True, max_length=None) -> list[int]"},
+    {"encode_batch", (PyCFunction)(void (*)(void))tok_encode_batch_py, METH_VARARGS | METH_KEYWORDS,
+     "encode_batch(texts, add_special_tokens=True, max_length=None, num_threads=None, flat=False)"},
+    {"decode", (PyCFunction)(void (*)(void))tok_decode_py, METH_VARARGS | METH_KEYWORDS,
+     "decode(ids, skip_special_tokens=True) -> str"},
+    {"token_id", (PyCFunction)tok_token_id_py, METH_O, "token_id(token) -> int or None"},
+    {"info", (PyCFunction)tok_info_py, METH_NOARGS, "info() -> dict"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject TokType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "auralith_pipeline._core.Tokenizer",
+    .tp_doc = "Tokenizer(path): a text tokenizer directory loaded by libauralith.",
+    .tp_basicsize = sizeof(TokObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = tok_new,
+    .tp_init = (initproc)tok_init,
+    .tp_dealloc = (destructor)tok_dealloc,
+    .tp_methods = tok_methods,
+};
+
+int core_tokenizer_init(PyObject *m) {
+  if (PyType_Ready(&TokType) < 0) return -1;
+  return PyModule_AddObjectRef(m, "Tokenizer", (PyObject *)&TokType);
+}
+
+/* ---- training ---------------------------------------------------------------------- */
+
+PyObject *core_train(PyObject *self, PyObject *args, PyObject *kwargs) {
+  static char *kw[] = {"corpus", "out_dir", "vocab_size", "min_frequency", "max_merge_depth", "lowercase", NULL};
+  PyObject *corpus, *out = NULL;
+  long long vocab_size = 32000, min_freq = 2, depth = 50;
+  int lower = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO&|LLLp:train", kw, &corpus, PyUnicode_FSConverter, &out,
+                                   &vocab_size, &min_freq, &depth, &lower))
+    return NULL;
+  const char *s;
+  Py_ssize_t n;
+  if (text_bytes(corpus, &s, &n) < 0) {
+    Py_DECREF(out);
+    return NULL;
+  }
+  tok_train_opts o;
+  tok_train_opts_default(&o);
+  o.vocab_size = vocab_size;
+  o.min_frequency = min_freq;
+  o.max_merge_depth = depth;
+  o.lowercase = lower != 0;
+  size_t nv = 0, nm = 0;
+  al_err err;
+  al_err_clear(&err);
+  int rc;
+  const char *dir = PyBytes_AS_STRING(out);
+  Py_BEGIN_ALLOW_THREADS
+  rc = tok_train(s, (size_t)n, &o, dir, &nv, &nm, &err);
+  Py_END_ALLOW_THREADS
+  Py_DECREF(out);
+  if (rc != 0) return core_raise_tokenizer(&err);
+  return Py_BuildValue("(nn)", (Py_ssize_t)nv, (Py_ssize_t)nm);
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# libauralith.so: carries the SONAME libauralith.so.0 and exports every function that the
+# public headers (include/auralith/*.h and the al_err helpers they use) declare, which
+# is what the Python extension and other dynamic users link against.
+source "$(dirname "$0")/lib.sh"
+SRC="${AL_SOURCE_DIR:?}"
+BLD="${AL_BIN_DIR:?}"
+SO="$BLD/libauralith.so"
+CHECKS=$((CHECKS + 1)); [ -e "$SO" ] || { fail "$SO not built"; finish; }
+run readelf -d "$SO"; expect_rc 0 readelf
+expect_out "Library soname: [libauralith.so.0]"
+CHECKS=$((CHECKS + 1)); [ -e "$BLD/libauralith.so.0" ] || fail "libauralith.so.0 link missing"
+CHECKS=$((CHECKS + 1)); [ -e "$BLD/libauralith.a" ] || fail "libauralith.a missing next to the shared library"
+EXPORTED=$(nm -D --defined-only "$SO" | awk '{print $3}' | sort -u)
+# Function names declared in the public headers: an identifier followed by "(" at the
+# start of a declaration line (return type before it), ignoring macros and comments.
+DECLARED=$(sed -e 's@/\*.*\*/@@g' "$SRC"/include/auralith/*.h |
+  grep -E '^[a-z_].*[ *]((alc|tok|al)_[a-z0-9_]+)\(' | grep -v '^#' |
+  sed -E 's/.*[ *]((alc|tok|al)_[a-z0-9_]+)\(.*/\1/' | sort -u)
+CHECKS=$((CHECKS + 1)); [ "$(echo "$DECLARED" | wc -l)" -gt 40 ] || fail "too few declarations found: $DECLARED"
+for f in $DECLARED al_err_clear al_err_set; do
+  CHECKS=$((CHECKS + 1))
+  echo "$EXPORTED" | grep -qx "$f" || fail "$f is declared in include/auralith but not exported by $SO"
+done
+finish
