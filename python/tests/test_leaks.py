@@ -1,0 +1,123 @@
+"""Reference counts and memory of the extension under repeated calls: arguments keep
+their refcounts, Python-side allocations (tracemalloc) and the process RSS (C-side
+allocations) stay flat."""
+import gc
+import os
+import sys
+import tracemalloc
+
+import pytest
+
+from auralith_pipeline import NotFoundError, TokenizerError
+from auralith_pipeline.distributed import DistributedClient, DistributedPipeline, JobConfig
+from auralith_pipeline.tokenization import BPETokenizer
+from conftest import DATA
+from fleet import Fleet
+
+TOKDIR = os.path.join(DATA, "text", "tok_full")
+RAW = os.path.join(DATA, "pipeline", "raw")
+TOK = os.path.join(DATA, "pipeline", "tokenizers")
+
+
+def rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def grows(fn, rounds=300, warm=30):
+    """(Python bytes, RSS KiB) gained over `rounds` calls, measured after `warm` calls
+    and a first window of `rounds` calls: by then caches (the encoders' word caches,
+    the allocator's arenas) have reached their steady size, and what still grows is a
+    leak."""
+    for _ in range(warm + rounds):
+        fn()
+    gc.collect()
+    tracemalloc.start()
+    before, rss0 = tracemalloc.get_traced_memory()[0], rss_kib()
+    for _ in range(rounds):
+        fn()
+    gc.collect()
+    after, rss1 = tracemalloc.get_traced_memory()[0], rss_kib()
+    tracemalloc.stop()
+    return after - before, rss1 - rss0
+
+
+def test_tokenizer_calls_keep_refcounts_and_memory_flat():
+    tok = BPETokenizer.load(TOKDIR)
+    text = "Ünïcode text, the quick brown fox " * 8
+    texts = [text, "hello world", b"bytes too"] * 6
+    ids = tok.encode(text)
+    refs = sys.getrefcount(text), sys.getrefcount(texts), sys.getrefcount(ids), [sys.getrefcount(t) for t in texts]
+
+    def work():
+        tok.encode(text)
+        tok.encode(text, max_length=5)
+        tok.encode_batch(texts, num_threads=2)
+        tok.encode_batch(texts, num_threads=2, return_numpy=True)
+        tok.decode(ids)
+        try:
+            tok.encode(3)
+        except TypeError:
+            pass
+
+    py, rss = grows(work, rounds=150)
+    assert refs == (sys.getrefcount(text), sys.getrefcount(texts), sys.getrefcount(ids),
+                    [sys.getrefcount(t) for t in texts])
+    assert py < 64 * 1024, f"Python memory grew by {py} bytes"
+    assert rss < 4 * 1024, f"RSS grew by {rss} KiB"
+
+
+def test_loading_and_freeing_tokenizers_releases_memory(tmp_path):
+    def work():
+        t = BPETokenizer.load(TOKDIR)
+        t.encode("warm the encoder pool once")
+        try:
+            BPETokenizer.load(tmp_path / "missing")
+        except TokenizerError:
+            pass
+
+    py, rss = grows(work, rounds=60, warm=10)
+    assert py < 64 * 1024 and rss < 8 * 1024, (py, rss)
+
+
+def test_client_calls_do_not_leak(tmp_path):
+    fleet = Fleet(str(tmp_path), workers=1)
+    try:
+        with DistributedClient(fleet.address) as c:
+            fleet.wait_workers(c, 1)
+            r = DistributedPipeline(JobConfig(), coordinator=fleet.address).run(
+                RAW, tmp_path / "o", TOK, max_seq_len=64, files_per_task=20)
+            job_id = r["job_id"]
+            refs = sys.getrefcount(job_id)
+
+            def work():
+                c.list_workers()
+                c.get_job(job_id)
+                c.get_metrics(job_id)
+                c.list_jobs()
+                try:
+                    c.get_job("no-such-job")
+                except NotFoundError:
+                    pass
+
+            py, rss = grows(work, rounds=200, warm=20)
+            assert sys.getrefcount(job_id) == refs
+            assert py < 64 * 1024 and rss < 4 * 1024, (py, rss)
+    finally:
+        fleet.stop()
+
+
+def test_repeated_embedded_runs_do_not_leak(tmp_path):
+    n = [0]
+    events = []
+
+    def work():
+        n[0] += 1
+        events.clear()
+        r = DistributedPipeline(JobConfig(), embedded=True, num_workers=1).run(
+            os.path.join(RAW, "sub"), tmp_path / f"o{n[0]}", TOK, max_seq_len=64, progress=events.append)
+        assert r["status"] == "completed"
+
+    py, rss = grows(work, rounds=15, warm=3)
+    assert py < 64 * 1024, f"Python memory grew by {py} bytes"
+    assert rss < 8 * 1024, f"RSS grew by {rss} KiB"
