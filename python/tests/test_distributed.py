@@ -201,3 +201,23 @@ def test_ctrl_c_detaches_an_external_run(idle_fleet, tmp_path):
     with DistributedClient(idle_fleet.address) as c:  # the job goes on
         assert c.get_job(job_id)["status"] in ("pending", "running")
         c.cancel_job(job_id)
+
+
+def test_ctrl_c_cancels_an_embedded_run(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(300):
+        (raw / f"f{i:03d}.txt").write_text(f"document number {i} " * 20)
+
+    def interrupt(job_id, files, tasks):
+        os.kill(os.getpid(), signal.SIGINT)  # as a terminal's Ctrl-C would, mid-run
+
+    p = DistributedPipeline(JobConfig(), embedded=True, num_workers=1)
+    with pytest.raises(KeyboardInterrupt) as e:
+        p.run(raw, tmp_path / "o", TOK, max_seq_len=64, files_per_task=1, on_submitted=interrupt)
+    r = e.value.result
+    assert r["status"] == "cancelled" and r["interrupted"] is True and r["total_tasks"] == 300
+    assert str(e.value) == f"interrupted: job {r['job_id']} cancelled"
+    assert r["completed_tasks"] < 300
+    # Python's own handler is back: a later Ctrl-C is an ordinary KeyboardInterrupt.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
