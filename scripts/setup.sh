@@ -15,6 +15,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3
   python3-dev python3-venv python3-setuptools python3-wheel python3-numpy python3-pytest
+  # optional for the package, needed by its DataLoader test (python/tests/test_shards.py)
+  python3-torch
 )
 
 missing=()
