@@ -20,7 +20,7 @@ static void test_values_and_kinds(void) {
   char *dir = ts_mkdtemp("cfgjson");
   char *path = al_xasprintf("%s/c.yaml", dir);
   const char *yaml =
-      "coordinator:\n  port: 9100\n  heartbeat_timeout: 2.5\n  auth_token: s3cret\n"
+      "coordinator:\n  port: 9100\n  heartbeat_interval: 1\n  heartbeat_timeout: 2.5\n  auth_token: s3cret\n"
       "workers:\n  - name: p\n    worker_ids: [a, b]\n    cpu_cores: null\n"
       "job:\n  name: j\n";
   CHECK(ts_write_file(path, yaml, strlen(yaml)) == 0);
