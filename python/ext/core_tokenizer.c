@@ -24,7 +24,17 @@ typedef struct {
   pthread_mutex_t mu; /* guards pool */
   tok_encoder *pool[POOL_MAX];
   int npool;
+  /* Python ints for ids 0..nints-1, made once (under the GIL) on the first list
+   * result: a list of ids then costs one reference increment per id instead of one
+   * int object allocation, which is most of the time of returning lists. */
+  PyObject **ints;
+  size_t nints;
 } TokObject;
+
+/* Ids past the vocabulary length (orphaned ids of a retrained string) are rare; they
+ * get fresh int objects. */
+#define INT_CACHE_SLACK 1024
+#define INT_CACHE_MAX ((size_t)1 << 22)
 
 static tok_encoder *take_encoder(TokObject *o) {
   tok_encoder *e = NULL;
@@ -78,6 +88,8 @@ static PyObject *tok_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
 }
 
 static void tok_dealloc(TokObject *self) {
+  for (size_t i = 0; i < self->nints; i++) Py_XDECREF(self->ints[i]);
+  PyMem_Free(self->ints);
   for (int i = 0; i < self->npool; i++) tok_encoder_free(self->pool[i]);
   self->npool = 0;
   if (self->t) tok_bpe_free(self->t);
@@ -119,16 +131,42 @@ static int text_bytes(PyObject *o, const char **s, Py_ssize_t *n) {
   return -1;
 }
 
-static PyObject *ids_to_list(const tok_ids *ids) {
+static int make_int_cache(TokObject *self) {
+  size_t n = tok_bpe_vocab_len(self->t) + INT_CACHE_SLACK;
+  if (n > INT_CACHE_MAX) n = INT_CACHE_MAX;
+  PyObject **v = PyMem_Calloc(n, sizeof *v);
+  if (!v) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!(v[i] = PyLong_FromSize_t(i))) {
+      for (size_t k = 0; k < i; k++) Py_DECREF(v[k]);
+      PyMem_Free(v);
+      return -1;
+    }
+  }
+  self->ints = v;
+  self->nints = n;
+  return 0;
+}
+
+static PyObject *ids_to_list(TokObject *self, const tok_ids *ids) {
+  if (!self->ints && make_int_cache(self) < 0) return NULL;
   PyObject *l = PyList_New((Py_ssize_t)ids->len);
   if (!l) return NULL;
+  PyObject **items = ((PyListObject *)l)->ob_item;
   for (size_t i = 0; i < ids->len; i++) {
-    PyObject *v = PyLong_FromLong(ids->v[i]);
-    if (!v) {
+    int32_t id = ids->v[i];
+    PyObject *v;
+    if (id >= 0 && (size_t)id < self->nints) {
+      v = self->ints[id];
+      Py_INCREF(v);
+    } else if (!(v = PyLong_FromLong(id))) {
       Py_DECREF(l);
       return NULL;
     }
-    PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    items[i] = v;
   }
   return l;
 }
@@ -156,7 +194,7 @@ static PyObject *tok_encode_py(TokObject *self, PyObject *args, PyObject *kwargs
     tok_ids_free(&ids);
     return core_raise_tokenizer(&err);
   }
-  PyObject *l = ids_to_list(&ids);
+  PyObject *l = ids_to_list(self, &ids);
   tok_ids_free(&ids);
   return l;
 }
@@ -300,7 +338,7 @@ static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *
   } else {
     result = PyList_New((Py_ssize_t)count);
     for (size_t i = 0; result && i < count; i++) {
-      PyObject *l = ids_to_list(&b.out[i]);
+      PyObject *l = ids_to_list(self, &b.out[i]);
       if (!l) {
         Py_CLEAR(result);
         break;
