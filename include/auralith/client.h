@@ -239,6 +239,8 @@ typedef struct alc_job_spec {
   uint32_t files_per_task;     /* 0 = 500 */
   double timeout_s;            /* job timeout enforced by the coordinator; 0 = none */
   double task_timeout_s;       /* 0 = the coordinator's task_timeout */
+  const char *output_mode;     /* non-empty output dir: NULL/"new" refuse, "overwrite", "resume" */
+  const char *verify_shards;   /* result verification: NULL/"header" or "sha256" */
 } alc_job_spec;
 
 /* Creates a job (no tasks yet). On success *job_id_out receives the job id as a heap

@@ -63,6 +63,11 @@ typedef struct alc_pipeline_options {
    * stops following and returns with status "detached"; the job keeps running on the
    * coordinator (embedded mode: the job is cancelled instead). */
   const volatile sig_atomic_t *stop;
+  /* A non-empty output directory: NULL or "new" refuses it, "overwrite" removes what
+   * the previous manifest lists first, "resume" keeps the previous run's verified
+   * tasks and runs the rest. */
+  const char *output_mode;
+  const char *verify_shards;   /* NULL = job.verify_shards of the config ("header") */
 } alc_pipeline_options;
 
 /* Zeroes o (every field at its "use the config" value). */

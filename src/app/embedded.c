@@ -141,6 +141,7 @@ app_embedded *app_embedded_start(const cfg_config *cfg, unsigned num_workers, un
   coord_options co;
   app_coord_options(&e->cfg, &co);
   co.quiet = 1;
+  co.drain_workers_on_stop = 1; /* the process ends with the job: so do its workers */
   co.no_persist = 1; /* nothing reads the embedded memory store: skip mirroring records */
   co.auth_token = NULL; /* socketpairs never leave the process */
   e->srv = coord_server_new(&e->loop, &co, err);

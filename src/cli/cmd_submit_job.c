@@ -25,6 +25,9 @@ static const cli_opt OPTS[] = {
     {"coordinator", 0, "HOST:PORT", "coordinator address (external; default: coordinator.host/port of the config)", NULL, 0},
     {"timeout", 0, "SECONDS", "job timeout (default: job.timeout of the config)", NULL, 0},
     {"detach", 0, NULL, "external mode: print the job id and return once the job is submitted", NULL, 0},
+    {"overwrite", 0, NULL, "the output directory holds a previous run: remove what its index.json lists, then run", NULL, 0},
+    {"resume", 0, NULL, "the output directory holds a previous run: keep its tasks that still verify, run the rest", NULL, 0},
+    {"verify-shards", 0, "MODE", "check each result before accepting it: header or sha256 (default: job.verify_shards)", NULL, 0},
     {0}};
 
 static const cli_cmd CMD = {
@@ -102,6 +105,15 @@ int cmd_submit_job(int argc, char **argv) {
       (cli_given(&v, "timeout") && !cli_get_double(&v, "timeout", 0.001, 1e9, &timeout)))
     goto done;
   int embedded = cli_flag(&v, "embedded");
+  if (cli_flag(&v, "overwrite") && cli_flag(&v, "resume")) {
+    cli_usage_error(&CMD, "--overwrite and --resume exclude each other");
+    goto done;
+  }
+  const char *verify = cli_get(&v, "verify-shards");
+  if (verify && strcmp(verify, "header") != 0 && strcmp(verify, "sha256") != 0) {
+    cli_usage_error(&CMD, "--verify-shards is '%s'; expected header or sha256", verify);
+    goto done;
+  }
 
   alc_pipeline_options o;
   alc_pipeline_options_init(&o);
@@ -118,6 +130,8 @@ int cmd_submit_job(int argc, char **argv) {
   o.num_workers = (int)nworkers;
   o.coordinator = cli_get(&v, "coordinator");
   o.detach = !embedded && cli_flag(&v, "detach");
+  o.output_mode = cli_flag(&v, "overwrite") ? "overwrite" : cli_flag(&v, "resume") ? "resume" : NULL;
+  o.verify_shards = verify;
   progress_state ps = {.tty = isatty(2), .t0 = al_mono_s()};
   o.on_submitted = on_submitted;
   o.on_progress = on_progress;

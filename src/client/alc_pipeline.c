@@ -177,6 +177,8 @@ int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o,
   spec.shard_size = (uint64_t)p->shard_size;
   spec.files_per_task = (uint32_t)p->files_per_task;
   spec.timeout_s = p->timeout_s;
+  spec.output_mode = p->output_mode;
+  spec.verify_shards = p->verify_shards;
   int rc = alc_submit_job(c, &spec, &r->job_id, err);
   uint64_t nt = 0;
   if (rc == 0)
@@ -277,6 +279,8 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   plan.files_per_task = pick(o->files_per_task, cfg.job.files_per_task);
   plan.timeout_s = o->timeout_s > 0 ? o->timeout_s : cfg.job.timeout;
   plan.num_workers = (int)pick(o->num_workers, cfg.job.num_workers);
+  plan.output_mode = o->output_mode;
+  plan.verify_shards = o->verify_shards ? o->verify_shards : cfg.job.verify_shards == CFG_VERIFY_SHA256 ? "sha256" : "header";
   if (plan.num_workers < 1) plan.num_workers = 1;
   if (alc_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||
       alc_precheck_size("shard_size (--shard-size)", plan.shard_size, INT64_MAX, err) != 0 ||

@@ -31,6 +31,8 @@ typedef struct alc_pipeline_plan {
   int64_t files_per_task;
   double timeout_s;
   int num_workers;             /* >= 1 */
+  const char *output_mode;     /* NULL/"new", "overwrite", "resume" */
+  const char *verify_shards;   /* "header" or "sha256" */
 } alc_pipeline_plan;
 
 /* Runs the plan in this process and fills r as alc_pipeline_run documents (status,

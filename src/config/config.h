@@ -120,7 +120,10 @@ typedef struct cfg_job {
   int64_t shard_size;
   char *input_dir;                  /* NULL = must come from the command line */
   char *tokenizers_dir;             /* NULL = must come from the command line */
+  int verify_shards;                /* CFG_VERIFY_HEADER or CFG_VERIFY_SHA256 */
 } cfg_job;
+
+enum { CFG_VERIFY_HEADER = 0, CFG_VERIFY_SHA256 = 1 };
 
 typedef struct cfg_config {
   cfg_coordinator coordinator;

@@ -8,6 +8,7 @@
 
 static const char *const store_names[] = {"redis", "memory", NULL};
 static const char *const strategy_names[] = {"round_robin", "least_busy", "dynamic", NULL};
+static const char *const verify_names[] = {"header", "sha256", NULL};
 
 const char *const cfg_section_names[3] = {"coordinator", "workers", "job"};
 
@@ -21,6 +22,7 @@ const char *const cfg_section_names[3] = {"coordinator", "workers", "job"};
 #define CE(n, f, names) {CFG_SEC_COORD, #n, CFG_K_ENUM, offsetof(cfg_coordinator, n), 0, 0, f, names}
 #define P(n, k, lo, hi, f) {CFG_SEC_POOL, #n, k, offsetof(cfg_pool, n), lo, hi, f, NULL}
 #define J(n, k, lo, hi, f) {CFG_SEC_JOB, #n, k, offsetof(cfg_job, n), lo, hi, f, NULL}
+#define JE(n, f, names) {CFG_SEC_JOB, #n, CFG_K_ENUM, offsetof(cfg_job, n), 0, 0, f, names}
 
 const cfg_key cfg_keys[] = {
     /* coordinator: the original's keys */
@@ -85,6 +87,7 @@ const cfg_key cfg_keys[] = {
     J(shard_size, CFG_K_INT, 1, 100000000, 0),
     J(input_dir, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
     J(tokenizers_dir, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    JE(verify_shards, 0, verify_names),
 };
 const size_t cfg_nkeys = AL_ARRAY_LEN(cfg_keys);
 

@@ -42,6 +42,7 @@ struct coord_jm {
   size_t rr_index;
   uint64_t stale;
   int dispatching;
+  char instance[9];        /* random per manager: staging names never repeat across restarts */
   al_buf scratch;
 };
 
@@ -214,6 +215,14 @@ coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store 
   coord_timer_init(&jm->steal_timer, TK_STEAL);
   coord_timer_init(&jm->flush_timer, TK_FLUSH);
   coord_map_init(&jm->jobs_by_id);
+  unsigned char r[4] = {0};
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (!f || fread(r, 1, sizeof r, f) != sizeof r) {
+    uint64_t x = al_mono_ns() ^ (uint64_t)(uintptr_t)jm;
+    memcpy(r, &x, sizeof r);
+  }
+  if (f) fclose(f);
+  snprintf(jm->instance, sizeof jm->instance, "%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
   return jm;
 }
 
@@ -247,6 +256,7 @@ static void task_free(coord_task *t) {
   for (size_t i = 0; i < t->n_files; i++) free(t->files[i]);
   free(t->files);
   free(t->output_dir);
+  free(t->staging_dir);
   free(t->last_worker_id);
   coord_task_result_free(&t->result);
   free(t->error);
@@ -271,6 +281,9 @@ static void task_detach(coord_jm *jm, coord_task *t) {
   case COORD_IN_RUNNING:
     list_remove(&t->worker->running, t);
     coord_heap_cancel(&jm->heap, &t->timer);
+    break;
+  case COORD_IN_COMMITTING:
+    t->job->committing--;
     break;
   case COORD_IN_NONE:
     break;
@@ -338,6 +351,13 @@ static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_
 static void task_assign(coord_jm *jm, coord_task *t, coord_worker *w) {
   task_detach(jm, t);
   t->attempt++;
+  free(t->staging_dir);
+  {
+    const char *od = t->job->config.output_dir;
+    size_t odl = strlen(od);
+    t->staging_dir = al_xasprintf("%s%s.staging/task_%s.a%u.%s", od, odl && od[odl - 1] == '/' ? "" : "/", t->id,
+                                  t->attempt, jm->instance);
+  }
   t->worker = w;
   t->status = COORD_TASK_ASSIGNED;
   t->place = COORD_IN_QUEUED;
@@ -630,8 +650,18 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
     make_uuid4(fresh);
     id = fresh;
   }
-  if (strlen(id) > 200 || strchr(id, ' ')) {
-    snprintf(err, errcap, "job id '%.64s' is invalid (at most 200 characters, no spaces)", id);
+  /* The id names files (task_<id>-NNNNNN) and store keys: letters, digits, '.', '_'
+   * and '-' only, not starting with '.', so no id can climb out of the output dir. */
+  size_t idlen = strlen(id);
+  int id_ok = idlen > 0 && idlen <= 200 && id[0] != '.';
+  for (size_t i = 0; id_ok && i < idlen; i++) {
+    char ch = id[i];
+    id_ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+            ch == '_' || ch == '-';
+  }
+  if (!id_ok) {
+    snprintf(err, errcap,
+             "job id '%.64s' is invalid (1 to 200 of A-Z a-z 0-9 . _ -, not starting with '.')", id);
     return NULL;
   }
   if (coord_jm_job_find(jm, id)) {
@@ -708,24 +738,67 @@ static coord_job_status final_status(const coord_job *j) {
   return COORD_JOB_COMPLETED_WITH_ERRORS;
 }
 
-static void job_finish(coord_jm *jm, coord_job *j, coord_job_status st) {
+/* The job's final status is set, written to the store, and announced. */
+static void job_finish_now(coord_jm *jm, coord_job *j, coord_job_status st) {
   j->status = st;
+  j->finalizing = 0;
   j->completed_at = jm_wall(jm);
   coord_heap_cancel(&jm->heap, &j->timer);
   if (jm->p.retention > 0) { /* the job timer now counts down its retention */
     j->timer.kind = TK_RETAIN;
     coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + jm->p.retention);
   }
-  al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)", j->id,
-          coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks);
+  al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)%s%s", j->id,
+          coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks,
+          j->final_error ? ": " : "", j->final_error ? j->final_error : "");
   flush_dirty_jobs(jm); /* a final state is written at once, with its tasks */
   persist_job(jm, j);
   if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
   if (jm->h.job_finished) jm->h.job_finished(jm->h.ud, j);
 }
 
+/* Every task has ended. A job whose results are still being committed waits for them
+ * (pending_final); then the finalize hook writes the manifest before the status is
+ * final, so "completed" is never announced without a durable index.json. */
+static void job_finish(coord_jm *jm, coord_job *j, coord_job_status st) {
+  if (coord_job_status_is_final(j->status) || j->finalizing) return;
+  if (j->committing > 0) {
+    j->pending_final = st;
+    j->has_pending_final = 1;
+    coord_heap_cancel(&jm->heap, &j->timer);
+    return;
+  }
+  j->has_pending_final = 0;
+  if (!jm->h.finalize) {
+    job_finish_now(jm, j, st);
+    return;
+  }
+  j->finalizing = 1;
+  j->pending_final = st;
+  coord_heap_cancel(&jm->heap, &j->timer);
+  jm->h.finalize(jm->h.ud, j, st);
+}
+
+void coord_jm_job_finalized(coord_jm *jm, coord_job *j, int ok, const char *error) {
+  if (!j->finalizing) return;
+  coord_job_status st = j->pending_final;
+  if (!ok) {
+    char *why = al_xasprintf("%s", error && *error ? error : "cannot write the job manifest");
+    set_str(&j->final_error, why);
+    free(why);
+    st = COORD_JOB_FAILED;
+  }
+  job_finish_now(jm, j, st);
+  report_deadline(jm);
+}
+
 static void job_check_done(coord_jm *jm, coord_job *j) {
-  if (coord_job_status_is_final(j->status) || !j->sealed) return;
+  if (coord_job_status_is_final(j->status) || j->finalizing) return;
+  if (j->has_pending_final) { /* an abort waits for its in-flight commits */
+    if (j->committing == 0) job_finish(jm, j, j->pending_final);
+    return;
+  }
+  if (!j->sealed) return;
   if (j->completed_tasks + j->failed_tasks < j->total_tasks) return;
   job_finish(jm, j, final_status(j));
 }
@@ -748,6 +821,7 @@ static void job_abort(coord_jm *jm, coord_job *j, coord_job_status st, const cha
   for (size_t i = 0; i < j->total_tasks; i++) {
     coord_task *t = j->tasks[i];
     if (t->status == COORD_TASK_COMPLETED || t->status == COORD_TASK_FAILED) continue;
+    if (t->place == COORD_IN_COMMITTING) continue; /* its output is being published: the job waits */
     coord_worker *w = t->worker;
     uint32_t attempt = t->attempt;
     task_detach(jm, t);
@@ -763,7 +837,7 @@ static void job_abort(coord_jm *jm, coord_job *j, coord_job_status st, const cha
 }
 
 int coord_jm_job_cancel(coord_jm *jm, coord_job *j, const char *why) {
-  if (coord_job_status_is_final(j->status)) return -1;
+  if (coord_job_status_is_final(j->status) || j->finalizing || j->has_pending_final) return -1;
   job_abort(jm, j, COORD_JOB_CANCELLED, why ? why : "job cancelled");
   return 0;
 }
@@ -838,32 +912,52 @@ static void accumulate(coord_job *j, const coord_task_result *r) {
   j->skipped += r->skipped;
 }
 
+/* The task's result is accepted: it is completed, counted and announced. */
+static void task_complete(coord_jm *jm, coord_task *t) {
+  coord_job *j = t->job;
+  t->status = COORD_TASK_COMPLETED;
+  t->place = COORD_IN_NONE;
+  t->completed_at = jm_wall(jm);
+  t->worker = NULL;
+  t->has_result = 1;
+  j->completed_tasks++;
+  accumulate(j, &t->result);
+  persist_task(jm, t);
+  persist_job_soon(jm, j);
+  if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
+  job_check_done(jm, j);
+}
+
 int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt,
                          int ok, coord_task_result *res, const char *error) {
   int rc;
   w->last_seen = jm_now(jm);
+  coord_task *dup = coord_jm_task_find(jm, task_id);
+  if (dup && dup->place == COORD_IN_COMMITTING && dup->attempt == attempt && dup->last_worker_id &&
+      strcmp(dup->last_worker_id, w->id) == 0)
+    return COORD_OK; /* the same result again (resent after a reconnect): already committing */
   coord_task *t = lease_check(jm, w, ok ? "task_result" : "task_failure", task_id, attempt, &rc);
   if (!t) return rc;
-  coord_job *j = t->job;
   task_detach(jm, t);
   if (ok) {
-    t->status = COORD_TASK_COMPLETED;
-    t->completed_at = jm_wall(jm);
-    t->worker = NULL;
     coord_task_result_free(&t->result);
     if (res) coord_task_result_move(&t->result, res);
-    t->has_result = 1;
     w->tasks_completed++;
     w->samples_processed += (uint64_t)(t->result.samples_processed > 0 ? t->result.samples_processed : 0);
-    j->completed_tasks++;
-    accumulate(j, &t->result);
-    persist_task(jm, t);
-    persist_job_soon(jm, j);
-    if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
-    job_check_done(jm, j);
+    if (jm->h.commit) {
+      /* Verification and publication happen off the loop; the lease stays frozen
+       * until coord_jm_task_committed. */
+      set_str(&t->last_worker_id, w->id);
+      t->place = COORD_IN_COMMITTING;
+      t->job->committing++;
+      jm->h.commit(jm->h.ud, t);
+    } else {
+      task_complete(jm, t);
+    }
   } else if (res && res->permanent) {
     /* Every retry would fail the same way (e.g. the tokenizers cannot be loaded):
      * end the job now with that reason instead of after max_retries backoffs. */
+    coord_job *j = t->job;
     const char *why = error && *error ? error : "task failed on worker";
     w->tasks_failed++;
     set_str(&t->error, why);
@@ -880,6 +974,50 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
   }
   dispatch(jm);
   return COORD_OK;
+}
+
+void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt, int ok,
+                             const char *const *paths, size_t n, const char *error) {
+  coord_task *t = coord_jm_task_find(jm, task_id);
+  if (!t || t->place != COORD_IN_COMMITTING || t->attempt != attempt) return;
+  coord_job *j = t->job;
+  j->committing--;
+  t->place = COORD_IN_NONE;
+  if (ok) {
+    for (size_t i = 0; paths && i < n && i < t->result.n_shards; i++) set_str(&t->result.shards[i].path, paths[i]);
+    task_complete(jm, t);
+  } else {
+    char *why = al_xasprintf("result rejected: %s", error && *error ? error : "verification failed");
+    coord_task_result_free(&t->result);
+    memset(&t->result, 0, sizeof t->result);
+    if (j->has_pending_final) { /* the job was aborted meanwhile: no retry */
+      t->status = COORD_TASK_FAILED;
+      t->failed_at = jm_wall(jm);
+      set_str(&t->error, why);
+      persist_task(jm, t);
+      job_check_done(jm, j);
+    } else {
+      al_warn("coordinator: task %s attempt %u: %s", t->id, attempt, why);
+      coord_worker *w = t->last_worker_id ? coord_jm_worker_find(jm, t->last_worker_id) : NULL;
+      if (w && w->tasks_completed > 0) {
+        w->tasks_completed--;
+        w->tasks_failed++;
+      }
+      task_attempt_failed(jm, t, t->last_worker_id, why);
+    }
+    free(why);
+  }
+  dispatch(jm);
+  report_deadline(jm);
+}
+
+int coord_jm_task_complete_from(coord_jm *jm, coord_task *t, coord_task_result *res) {
+  if (t->place != COORD_IN_PENDING || t->attempt != 0) return -1;
+  task_detach(jm, t);
+  coord_task_result_free(&t->result);
+  coord_task_result_move(&t->result, res);
+  task_complete(jm, t);
+  return 0;
 }
 
 /* ---------------------------------------------------------------- time */
@@ -966,7 +1104,8 @@ void coord_jm_on_timer(coord_jm *jm) {
       coord_job *j = CONTAINER(tm, coord_job, timer);
       char why[128];
       snprintf(why, sizeof why, "job timed out after %gs", j->config.timeout_s);
-      if (!coord_job_status_is_final(j->status)) job_abort(jm, j, COORD_JOB_TIMEOUT, why);
+      if (!coord_job_status_is_final(j->status) && !j->finalizing && !j->has_pending_final)
+        job_abort(jm, j, COORD_JOB_TIMEOUT, why);
       break;
     }
     }

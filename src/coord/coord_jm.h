@@ -110,7 +110,9 @@ typedef enum {
   COORD_IN_PENDING,  /* in the pending queue, waiting for capacity */
   COORD_IN_BACKOFF,  /* waiting out its retry backoff (timer armed) */
   COORD_IN_QUEUED,   /* assigned to a worker, not started */
-  COORD_IN_RUNNING   /* started on a worker (task_timeout armed) */
+  COORD_IN_RUNNING,  /* started on a worker (task_timeout armed) */
+  COORD_IN_COMMITTING /* its result is being verified and published (commit hook); the
+                       * lease is frozen: no requeue, no timeout, no second result */
 } coord_task_place;
 
 typedef struct coord_task {
@@ -123,7 +125,9 @@ typedef struct coord_task {
   uint32_t attempt;     /* lease number of the current/last assignment; 0 = never */
   char **files;
   size_t n_files;
-  char *output_dir;     /* <job output_dir>/task_<id> */
+  char *output_dir;     /* <job output_dir>/task_<id>: where a committed attempt is published */
+  char *staging_dir;    /* <job output_dir>/.staging/task_<id>.a<attempt>.<instance>: where the
+                         * current attempt writes (set at each assignment) */
   coord_worker *worker; /* holder while assigned/running */
   char *last_worker_id; /* worker of the last failed attempt (retry prefers another) */
   double assigned_at, started_at, completed_at, failed_at; /* wall seconds; 0 = unset */
@@ -166,6 +170,11 @@ struct coord_job {
   int64_t samples, tokens, shards_written, skipped;
   coord_timer timer;   /* job timeout */
   char *final_error;   /* for failed/timeout/cancelled: why */
+  size_t committing;   /* tasks whose result is being verified/published */
+  int finalizing;      /* the finalize hook runs (manifest); status not yet final */
+  coord_job_status pending_final; /* the status the job ends with once nothing is committing */
+  int has_pending_final;
+  int verify_sha256;   /* job.verify_shards: sha256 (1) or header (0) */
   int dirty;           /* counters changed since job:<id> was last written */
   struct coord_job *dirty_next;
 };
@@ -224,6 +233,16 @@ typedef struct coord_jm_hooks {
   void (*timer)(void *ud, double deadline);
   /* A finished job's retention expired: j and its tasks are freed after this. */
   void (*job_forgotten)(void *ud, coord_job *j);
+  /* A worker reported a successful result for t (moved into t->result); t is now
+   * COORD_IN_COMMITTING. The server verifies and publishes it off the loop and then
+   * calls coord_jm_task_committed exactly once. NULL: results are accepted as they are
+   * (unit tests of the manager). */
+  void (*commit)(void *ud, coord_task *t);
+  /* Every task of j has ended and nothing is committing: the server writes the
+   * manifest (with status st) and cleans the output directory off the loop, then calls
+   * coord_jm_job_finalized exactly once. Until then the job is not final and no client
+   * is told. NULL: the job ends at once. */
+  void (*finalize)(void *ud, coord_job *j, coord_job_status st);
 } coord_jm_hooks;
 
 typedef struct coord_jm coord_jm;
@@ -285,6 +304,20 @@ int coord_jm_task_started(coord_jm *jm, coord_worker *w, const char *task_id, ui
 /* task_result. ok: result is moved out of *res (res may be NULL). !ok: error text. */
 int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt,
                          int ok, coord_task_result *res, const char *error);
+/* Outcome of the commit hook for (task_id, attempt). ok: the published shards'
+ * paths replace the result's (paths: n entries, relative to the job's output dir,
+ * copied; NULL keeps them). !ok: the attempt failed with error (retried as any worker
+ * failure). Unknown or no longer committing tasks are ignored. */
+void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt, int ok,
+                             const char *const *paths, size_t n, const char *error);
+/* Outcome of the finalize hook for job j: ok, or the manifest could not be written
+ * (error says why; the job ends failed with it). The final status is then written to
+ * the store and job_changed/job_finished fire. */
+void coord_jm_job_finalized(coord_jm *jm, coord_job *j, int ok, const char *error);
+/* A task whose output a previous run already holds (--resume): completed at once with
+ * res (moved out). The task must be pending and never assigned. */
+int coord_jm_task_complete_from(coord_jm *jm, coord_task *t, coord_task_result *res);
+
 /* A reconnecting worker claims it holds (task_id, attempt). COORD_OK when that lease
  * is current and held by w; otherwise the worker must abandon it. */
 int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt);

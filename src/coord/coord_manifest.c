@@ -1,10 +1,12 @@
 /* Job manifest from coordinator state (see coord_manifest.h). */
 #include "coord/coord_manifest.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord/coord_outdir.h"
 #include "shard/index.h"
 
 static shard_index *build(const coord_job *j) {
@@ -38,46 +40,89 @@ static shard_index *build(const coord_job *j) {
   return x;
 }
 
-int coord_write_manifest(const coord_job *j, al_err *err) {
+int coord_write_manifest(const coord_job *j, coord_job_status st, al_err *err) {
   shard_index *x = build(j);
-  int rc = shard_index_write(x, coord_job_status_name(j->status), err);
+  int rc = shard_index_write(x, coord_job_status_name(st), err);
   shard_index_free(x);
   return rc;
 }
 
-typedef struct manifest_write {
+struct coord_finalize {
   uv_work_t req;
   shard_index *x;
   const char *status; /* static */
-  char *job_id;
+  char *job_id, *output_dir;
+  char **keep;        /* task_<id> directories accepted results list, sorted */
+  size_t n_keep;
   int rc;
   al_err err;
-} manifest_write;
+  coord_finalize_cb cb;
+  void *ud;
+};
 
-static void write_work(uv_work_t *req) {
-  manifest_write *m = req->data;
-  m->rc = shard_index_write(m->x, m->status, &m->err);
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int keep_dir(void *ud, const char *name) {
+  coord_finalize *f = ud;
+  return bsearch(&name, f->keep, f->n_keep, sizeof *f->keep, cmp_str) != NULL;
 }
 
-static void write_done(uv_work_t *req, int status) {
-  manifest_write *m = req->data;
-  if (status != 0 || m->rc != 0)
-    al_error("job %s: cannot write the manifest: %s", m->job_id, status ? uv_strerror(status) : m->err.msg);
-  else
-    al_info("job %s: manifest written", m->job_id);
-  shard_index_free(m->x);
-  free(m->job_id);
-  free(m);
-}
-
-void coord_write_manifest_async(uv_loop_t *loop, const coord_job *j) {
-  manifest_write *m = al_xcalloc(1, sizeof *m);
-  m->x = build(j);
-  m->status = coord_job_status_name(j->status);
-  m->job_id = al_xstrdup(j->id);
-  m->req.data = m;
-  if (uv_queue_work(loop, &m->req, write_work, write_done) != 0) {
-    m->rc = shard_index_write(m->x, m->status, &m->err);
-    write_done(&m->req, 0);
+static void finalize_work(uv_work_t *req) {
+  coord_finalize *f = req->data;
+  char root[PATH_MAX];
+  al_err e2;
+  al_err_clear(&e2);
+  if (realpath(f->output_dir, root)) coord_outdir_clean_job(root, f->job_id, keep_dir, f, &e2);
+  f->rc = shard_index_write(f->x, f->status, &f->err);
+  if (f->rc != 0 && realpath(f->output_dir, root)) {
+    int n = coord_outdir_remove_job_output(root, f->job_id, NULL);
+    if (n > 0) al_err_prefix(&f->err, "cannot write the job manifest (the job's %d task directories were removed)", n);
+    else al_err_prefix(&f->err, "cannot write the job manifest");
   }
+}
+
+static void finalize_after(uv_work_t *req, int status) {
+  coord_finalize *f = req->data;
+  if (status != 0 && f->rc == 0) {
+    f->rc = -1;
+    al_err_set(&f->err, 1, "manifest work not run: %s", uv_strerror(status));
+  }
+  if (f->rc != 0) al_error("job %s: %s", f->job_id, f->err.msg);
+  else al_info("job %s: manifest written", f->job_id);
+  if (f->cb) f->cb(f->ud, f->job_id, f->rc == 0, f->rc == 0 ? NULL : f->err.msg);
+  shard_index_free(f->x);
+  for (size_t i = 0; i < f->n_keep; i++) free(f->keep[i]);
+  free(f->keep);
+  free(f->job_id);
+  free(f->output_dir);
+  free(f);
+}
+
+coord_finalize *coord_finalize_start(uv_loop_t *loop, const coord_job *j, coord_job_status st, coord_finalize_cb cb,
+                                     void *ud) {
+  coord_finalize *f = al_xcalloc(1, sizeof *f);
+  f->x = build(j);
+  f->status = coord_job_status_name(st);
+  f->job_id = al_xstrdup(j->id);
+  f->output_dir = al_xstrdup(j->config.output_dir);
+  f->keep = al_xcalloc(j->total_tasks + 1, sizeof *f->keep);
+  for (size_t i = 0; i < j->total_tasks; i++) {
+    const coord_task *t = j->tasks[i];
+    if (t && t->has_result && t->result.n_shards > 0) f->keep[f->n_keep++] = al_xasprintf("task_%s", t->id);
+  }
+  qsort(f->keep, f->n_keep, sizeof *f->keep, cmp_str);
+  f->cb = cb;
+  f->ud = ud;
+  al_err_clear(&f->err);
+  f->req.data = f;
+  if (uv_queue_work(loop, &f->req, finalize_work, finalize_after) != 0) {
+    finalize_work(&f->req);
+    finalize_after(&f->req, 0);
+    return NULL;
+  }
+  return f;
+}
+
+void coord_finalize_orphan(coord_finalize *f) {
+  if (f) f->cb = NULL;
 }

@@ -11,7 +11,9 @@
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
 #include "coord/coord_recover.h"
+#include "coord/coord_commit.h"
 #include "coord/coord_manifest.h"
+#include "coord/coord_outdir.h"
 
 void coord_options_default(coord_options *o) {
   memset(o, 0, sizeof *o);
@@ -39,6 +41,7 @@ static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
   m.u.assign.output_dir = t->output_dir;
   m.u.assign.max_seq_len = (uint32_t)j->config.max_seq_len;
   m.u.assign.shard_size = (uint64_t)j->config.shard_size;
+  m.u.assign.staging_dir = t->staging_dir;
   coord_conn_send(c, &m);
 }
 
@@ -94,19 +97,79 @@ static void send_progress(coord_conn *c, const coord_job *j, uint64_t rid) {
   coord_conn_send(c, &m);
 }
 
-static void hk_job_changed(void *ud, coord_job *j) {
-  coord_server *s = ud;
+static void notify_subscribers(coord_server *s, coord_job *j) {
   if (s->n_subscribers == 0) return;
   for (coord_conn *c = s->conns; c; c = c->next)
     if (c->subscribed && conn_subscribed_to(c, j->id)) send_progress(c, j, 0);
 }
 
+typedef struct final_notice {
+  coord_server *s;
+  char *job_id;
+} final_notice;
+
+/* The store confirmed the job's final record: now, and not before, clients hear it. */
+static void on_final_stored(void *ud, const store_reply *r) {
+  final_notice *n = ud;
+  coord_server *s = n->s;
+  if (r->status == STORE_ERROR)
+    al_warn("coordinator: job %s: the store did not confirm its final status (%s); it is written again on "
+            "reconnect", n->job_id, r->msg ? r->msg : "error");
+  coord_job *j = coord_jm_job_find(s->jm, n->job_id);
+  if (j) notify_subscribers(s, j);
+  free(n->job_id);
+  free(n);
+  coord_server_handle_closed(s);
+}
+
+static void hk_job_changed(void *ud, coord_job *j) {
+  coord_server *s = ud;
+  if (!coord_job_status_is_final(j->status) || s->o.no_persist) {
+    notify_subscribers(s, j);
+    return;
+  }
+  /* A final status is announced only once the store holds it (a client that sees
+   * "completed" can rely on it after any restart). */
+  final_notice *n = al_xcalloc(1, sizeof *n);
+  n->s = s;
+  n->job_id = al_xstrdup(j->id);
+  s->handles_open++;
+  coord_jm_flush(s->jm);
+  store_sync(s->st, on_final_stored, n);
+}
+
 static void hk_job_finished(void *ud, coord_job *j) {
-  /* job_changed already sent the final progress event to subscribers; what is left is
-   * the job's manifest, written on the thread pool. */
   coord_server *s = ud;
   if (!s->o.no_persist) coord_recover_job_finished(s->st, j, s->o.jm.retention);
-  if (!s->o.no_manifest) coord_write_manifest_async(s->loop, j);
+}
+
+/* ---- commit and finalize: file-system work on the thread pool. Each in-flight
+ * request counts as an open handle, so a stopping server waits for it. */
+
+static void on_committed(void *ud, const char *task_id, uint32_t attempt, int ok, const char *const *paths, size_t n,
+                         const char *error) {
+  coord_server *s = ud;
+  coord_jm_task_committed(s->jm, task_id, attempt, ok, paths, n, error);
+  coord_server_handle_closed(s);
+}
+
+static void hk_commit(void *ud, coord_task *t) {
+  coord_server *s = ud;
+  s->handles_open++;
+  coord_commit_start(s->loop, t, t->job->verify_sha256, on_committed, s);
+}
+
+static void on_finalized(void *ud, const char *job_id, int ok, const char *error) {
+  coord_server *s = ud;
+  coord_job *j = coord_jm_job_find(s->jm, job_id);
+  if (j) coord_jm_job_finalized(s->jm, j, ok, error);
+  coord_server_handle_closed(s);
+}
+
+static void hk_finalize(void *ud, coord_job *j, coord_job_status st) {
+  coord_server *s = ud;
+  s->handles_open++;
+  coord_finalize_start(s->loop, j, st, on_finalized, s);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {
@@ -331,7 +394,10 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
     const proto_task_result *r = &m->u.task_result;
     coord_task_result res;
     result_from_msg(&res, r);
-    coord_jm_task_result(s->jm, w, r->task_id, r->attempt, r->ok, &res, r->error);
+    /* A refused result (stale lease, unknown task) is answered with cancel_task: the
+     * worker then removes that attempt's staging directory. */
+    if (coord_jm_task_result(s->jm, w, r->task_id, r->attempt, r->ok, &res, r->error) != COORD_OK)
+      send_cancel(c, r->task_id, r->attempt);
     coord_task_result_free(&res);
     break;
   }
@@ -420,12 +486,38 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
   cfg.timeout_s = sj->timeout_s;
   cfg.task_timeout_s = sj->task_timeout_s;
   cfg.name = (char *)sj->name;
+  int verify_sha256 = 0;
+  if (sj->verify_shards && *sj->verify_shards) {
+    if (strcmp(sj->verify_shards, "sha256") == 0) verify_sha256 = 1;
+    else if (strcmp(sj->verify_shards, "header") != 0) {
+      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                            "submit_job: verify_shards is '%.64s'; expected header or sha256", sj->verify_shards);
+      return;
+    }
+  }
+  int mode = coord_out_mode_parse(sj->output_mode);
+  if (mode < 0) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: output_mode is '%.64s'; expected new, overwrite or resume", sj->output_mode);
+    return;
+  }
+  if (!s->o.no_manifest) {
+    /* One directory read (or, with overwrite, the previous run's removal) before the
+     * job exists: a refused directory never gets a job record. */
+    al_err oe;
+    al_err_clear(&oe);
+    if (coord_outdir_prepare(sj->output_dir, (coord_out_mode)mode, &oe) != 0) {
+      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", oe.msg);
+      return;
+    }
+  }
   char err[512];
   coord_job *j = coord_jm_job_create(s->jm, sj->job_id, &cfg, err, sizeof err);
   if (!j) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
     return;
   }
+  j->verify_sha256 = verify_sha256;
   if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
   ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
@@ -681,7 +773,12 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL};
+  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL,
+                      NULL, NULL};
+  if (!s->o.no_manifest) { /* protocol tests and benchmarks run without output handling */
+    h.commit = hk_commit;
+    h.finalize = hk_finalize;
+  }
   s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
@@ -850,7 +947,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
     s->listening = 0;
     uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
   }
-  for (coord_conn *c = s->conns; c; c = c->next)
+  for (coord_conn *c = s->conns; s->o.drain_workers_on_stop && c; c = c->next)
     if (c->worker && !c->closing) {
       proto_msg d = {0};
       d.type = PROTO_MSG_DRAIN;

@@ -34,7 +34,11 @@ typedef struct coord_options {
   coord_jm_params jm;        /* scheduling parameters (coord_jm_params_default) */
   store *st;                 /* borrowed; NULL = the server creates a memory store */
   int quiet;                 /* 1 = do not print the listening line on stdout */
-  int no_manifest;           /* 1 = do not write <output_dir>/index.json at job end */
+  int no_manifest;           /* 1 = no output handling: results are accepted unverified and no
+                              * index.json is written (protocol tests and benchmarks with
+                              * synthetic workers only) */
+  int drain_workers_on_stop; /* 1 = a stop tells workers to drain and exit (embedded teardown);
+                              * 0 = workers reconnect and carry on (a coordinator restart) */
   int no_persist;            /* 1 = keep state in memory only (no store writes at all) */
 } coord_options;
 
@@ -61,7 +65,8 @@ int coord_server_attach_fd(coord_server *s, int fd, al_err *err);
  * with malloc: ownership passes to the server, which uv_close()s it and free()s it in
  * the close callback. */
 int coord_server_attach_stream(coord_server *s, uv_stream_t *stream, al_err *err);
-/* Graceful stop: stop accepting, tell workers to drain, flush the store, close every
+/* Graceful stop: stop accepting, tell workers to drain (drain_workers_on_stop), wait for
+ * in-flight commits and manifests, flush the store, close every
  * connection and handle. on_stopped (may be NULL) fires once, on the loop, when all of
  * the server's handles are closed; then coord_server_free may be called. Idempotent. */
 void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud);

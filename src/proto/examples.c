@@ -9,7 +9,7 @@ static const char *const ex_errors[] = {"job-7f3a-3: tokenizers dir not readable
 static const proto_task_ref ex_running[] = {{"job-7f3a-0", 1}};
 static const proto_skipped_file ex_skipped[] = {{"data/raw/c.bin", "unsupported file type"}};
 static const proto_shard ex_shards[] = {
-    {"shard_00000.safetensors", 120, 245760, 983424,
+    {".staging/task_job-7f3a-0.a1.5e1f09ab/shard_000000.safetensors", 120, 245760, 983424,
      "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ex_sources, 1}};
 static const char *const ex_task_files[] = {"data/raw/a.txt"};
 static const proto_task_spec ex_tasks[] = {{0, ex_task_files, 1}};
@@ -48,8 +48,9 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
       out->u.heartbeat = (proto_heartbeat){87.5, 41.25, 268435456, 12, 0, 1440, ex_running, 1};
       break;
     case PROTO_MSG_ASSIGN:
-      out->u.assign = (proto_assign){"job-7f3a-0", "job-7f3a", 1, ex_files, 2, "/srv/tokenizers", "/srv/out/wiki",
-                                     2048, 10000};
+      out->u.assign = (proto_assign){"job-7f3a-0", "job-7f3a", 1, ex_files, 2, "/srv/tokenizers",
+                                     "/srv/out/wiki/task_job-7f3a-0", 2048, 10000,
+                                     "/srv/out/wiki/.staging/task_job-7f3a-0.a1.5e1f09ab"};
       break;
     case PROTO_MSG_TASK_STARTED: out->u.task_started = (proto_task_ack){"job-7f3a-0", 1}; break;
     case PROTO_MSG_TASK_RESULT:

@@ -135,9 +135,11 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
   const char *const *files;
   size_t n_files;
   const char *tokenizers_dir;      /* required */
-  const char *output_dir;          /* required */
+  const char *output_dir;          /* required: where the task's output is published */
   uint32_t max_seq_len;
   uint64_t shard_size;
+  const char *staging_dir;         /* optional: where this attempt writes (the coordinator
+                                    * publishes it); absent = derived from output_dir */
 } proto_assign;
 
 typedef struct proto_task_ack {    /* task_started, cancel_task */
@@ -185,6 +187,8 @@ typedef struct proto_submit_job {  /* submitter -> coordinator */
   double timeout_s;                /* job timeout, 0 = none */
   double task_timeout_s;           /* per task, 0 = coordinator default */
   const char *config;              /* optional: the job config as JSON, stored as is */
+  const char *verify_shards;       /* optional: "header" (default) or "sha256" */
+  const char *output_mode;         /* optional: "new" (default), "overwrite" or "resume" */
 } proto_submit_job;
 
 typedef struct proto_submit_tasks { /* submitter -> coordinator, any number of batches */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auralith/tokenizer.h"
 #include "worker/fileread.h"
@@ -24,7 +25,26 @@ void worker_task_spec_clear(worker_task_spec *s) {
   free(s->files);
   free(s->tokenizers_dir);
   free(s->output_dir);
+  free(s->staging_dir);
   memset(s, 0, sizeof *s);
+}
+
+char *worker_task_staging_dir(const worker_task_spec *s) {
+  if (s->staging_dir && *s->staging_dir) return al_xstrdup(s->staging_dir);
+  const char *slash = strrchr(s->output_dir, '/');
+  if (!slash) return al_xasprintf(".staging/%s.a%u.w", s->output_dir, s->attempt);
+  return al_xasprintf("%.*s/.staging/%s.a%u.w", (int)(slash - s->output_dir), s->output_dir, slash + 1, s->attempt);
+}
+
+void worker_task_remove_staging(const char *staging_dir) {
+  al_err e;
+  al_err_clear(&e);
+  shard_dir_remove(staging_dir, &e);
+  const char *slash = strrchr(staging_dir, '/');
+  if (!slash) return;
+  char *parent = al_xstrndup(staging_dir, (size_t)(slash - staging_dir));
+  rmdir(parent); /* only when empty: other attempts may be writing there */
+  free(parent);
 }
 
 void worker_task_outcome_clear(worker_task_outcome *o) {
@@ -153,7 +173,8 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   al_err err;
   al_err_clear(&err);
 
-  if (env->output_root && !under_root(spec->output_dir, env->output_root)) {
+  char *stage = worker_task_staging_dir(spec);
+  if (env->output_root && (!under_root(stage, env->output_root) || !under_root(spec->output_dir, env->output_root))) {
     fail(out, "output directory %s is outside the worker's output root %s", spec->output_dir, env->output_root);
     goto done;
   }
@@ -163,15 +184,17 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     out->permanent = 1;
     goto done;
   }
-  if (shard_dir_reset(spec->output_dir, &err) < 0) {
+  if (shard_dir_reset(stage, &err) < 0) {
     worker_tokcache_release(env->tokenizers, &tok);
-    fail(out, "cannot prepare output directory %s: %s", spec->output_dir, err.msg);
+    fail(out, "cannot prepare staging directory %s: %s", stage, err.msg);
+    worker_task_remove_staging(stage);
     goto done;
   }
-  shard_writer *w = shard_writer_open(spec->output_dir, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
+  shard_writer *w = shard_writer_open(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
   if (!w) {
     worker_tokcache_release(env->tokenizers, &tok);
-    fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
+    fail(out, "cannot write shards in %s: %s", stage, err.msg);
+    worker_task_remove_staging(stage);
     goto done;
   }
   tok_encoder *enc = worker_tokcache_take_encoder(env->tokenizers, &tok);
@@ -213,7 +236,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     }
     for (size_t k = 0; k < n; k++) mask8[k] = (uint8_t)sample.mask.v[k];
     if (shard_writer_add_raw(w, sample.ids.v, mask8, n, path, &err) != 0) {
-      fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
+      fail(out, "cannot write shards in %s: %s", stage, err.msg);
       break;
     }
     out->samples++;
@@ -225,12 +248,11 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   worker_tokcache_release(env->tokenizers, &tok);
 
   if (out->ok && !out->cancelled && shard_writer_finish(w, &err) != 0)
-    fail(out, "cannot write shards in %s: %s", spec->output_dir, err.msg);
+    fail(out, "cannot write shards in %s: %s", stage, err.msg);
   if (!out->ok || out->cancelled) {
     shard_writer_abort(w);
     shard_writer_free(w);
-    al_err e2;
-    shard_dir_remove(spec->output_dir, &e2);
+    worker_task_remove_staging(stage); /* only this attempt's own files */
     if (out->cancelled) {
       out->ok = 0;
       free(out->error);
@@ -238,19 +260,21 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     }
     goto done;
   }
-  /* Shard paths in results are relative to the job output dir: "task_<id>/shard_...". */
-  const char *base = strrchr(spec->output_dir, '/');
-  base = base ? base + 1 : spec->output_dir;
+  /* Shard paths in results are relative to the job output dir:
+   * ".staging/<attempt dir>/shard_...". */
+  const char *base = strrchr(stage, '/');
+  base = base ? base + 1 : stage;
   out->n_shards = shard_writer_count(w);
   out->shards = al_xcalloc(out->n_shards ? out->n_shards : 1, sizeof *out->shards);
   for (size_t i = 0; i < out->n_shards; i++) {
     shard_info_copy(&out->shards[i], shard_writer_info(w, i));
     out->tokens += out->shards[i].tokens;
     free(out->shards[i].path);
-    out->shards[i].path = al_xasprintf("%s/%s", base, out->shards[i].name);
+    out->shards[i].path = al_xasprintf(".staging/%s/%s", base, out->shards[i].name);
   }
   shard_writer_free(w);
   out->status = out->samples ? "success" : "no_samples";
 done:
+  free(stage);
   out->duration_s = al_mono_s() - t0;
 }

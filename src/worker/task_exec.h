@@ -20,10 +20,20 @@ typedef struct worker_task_spec {
   char **files;
   size_t n_files;
   char *tokenizers_dir;
-  char *output_dir;      /* the task's own directory: <job output>/task_<task_id> */
+  char *output_dir;      /* where the coordinator publishes the task: <job output>/task_<task_id>;
+                          * the worker never writes there */
+  char *staging_dir;     /* where this attempt writes: <job output>/.staging/<name>; NULL =
+                          * derived from output_dir and attempt (worker_task_staging_dir) */
   uint32_t max_seq_len;
   uint64_t shard_size;
 } worker_task_spec;
+
+/* The attempt's staging directory: spec->staging_dir, or one derived from output_dir.
+ * Returns a new string (caller frees). */
+char *worker_task_staging_dir(const worker_task_spec *s);
+/* Removes an attempt's staging directory and, when empty, the .staging directory that
+ * holds it. Never touches published output. */
+void worker_task_remove_staging(const char *staging_dir);
 
 /* Frees every string of the spec and zeroes it. */
 void worker_task_spec_clear(worker_task_spec *s);
@@ -44,7 +54,8 @@ typedef struct worker_task_outcome {
   uint64_t bytes_read;
   worker_skip *skips;    /* owned, n_skips entries */
   size_t n_skips;
-  shard_info *shards;    /* owned, n_shards entries; paths relative to the job output */
+  shard_info *shards;    /* owned, n_shards entries; paths relative to the job output
+                          * (".staging/<name>/shard_NNNNNN.safetensors") */
   size_t n_shards;
   double duration_s;
 } worker_task_outcome;
@@ -57,9 +68,11 @@ typedef struct worker_exec_env {
   atomic_int *cancel;           /* set non-zero to stop between files; may be NULL */
 } worker_exec_env;
 
-/* Runs the task. Always fills *out (zero it first): a per-file problem is a skip, a
- * problem with the tokenizers or the output directory fails the task (ok = 0, error
- * set) so that the coordinator retries it. */
+/* Runs the task into its staging directory. Always fills *out (zero it first): a
+ * per-file problem is a skip, a problem with the tokenizers or the output directory
+ * fails the task (ok = 0, error set) so that the coordinator retries it. A failed or
+ * cancelled attempt removes its staging directory; a successful one leaves it for the
+ * coordinator to verify and publish. */
 void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *env,
                          worker_task_outcome *out);
 

@@ -271,6 +271,7 @@ static void on_assign(worker *w, const proto_assign *a) {
   t->spec.n_files = a->n_files;
   t->spec.tokenizers_dir = al_xstrdup(a->tokenizers_dir);
   t->spec.output_dir = al_xstrdup(a->output_dir);
+  t->spec.staging_dir = a->staging_dir ? al_xstrdup(a->staging_dir) : NULL;
   t->spec.max_seq_len = a->max_seq_len;
   t->spec.shard_size = a->shard_size ? a->shard_size : 10000;
   atomic_init(&t->cancel, 0);
@@ -296,7 +297,27 @@ static void on_cancel_task(worker *w, const proto_task_ack *c) {
     }
   }
   wtask *t = find_task(w->running, c->task_id);
-  if (t && (c->attempt == 0 || c->attempt == t->spec.attempt)) atomic_store(&t->cancel, 1);
+  if (t && (c->attempt == 0 || c->attempt == t->spec.attempt)) {
+    atomic_store(&t->cancel, 1);
+    return;
+  }
+  /* A finished attempt whose result the coordinator refused (stale lease, job over):
+   * its staging directory will never be published, so this attempt removes it. */
+  for (wtask **l = &w->done; *l; l = &(*l)->next) {
+    wtask *d = *l;
+    if (strcmp(d->spec.task_id, c->task_id) != 0 || (c->attempt != 0 && c->attempt != d->spec.attempt)) continue;
+    if (d->out.ok) {
+      char *stage = worker_task_staging_dir(&d->spec);
+      al_info("worker %s: result of task %s attempt %u refused; removing its staging directory %s", w->opt.worker_id,
+              d->spec.task_id, d->spec.attempt, stage);
+      worker_task_remove_staging(stage);
+      free(stage);
+    }
+    *l = d->next;
+    task_free(d);
+    w->n_done--;
+    return;
+  }
 }
 
 static void on_cancel_job(worker *w, const char *job_id) {

@@ -74,6 +74,7 @@ static int fx_coord_start(fx_coord *f, const char *token, int max_retries) {
   f->opts.host = "127.0.0.1";
   f->opts.port = 0;
   f->opts.quiet = 1;
+  f->opts.no_manifest = 1; /* a scripted worker reports made-up shards: no output handling */
   f->opts.auth_token = token;
   if (max_retries >= 0) f->opts.jm.max_retries = max_retries;
   f->opts.jm.retry_backoff = 0.05;

@@ -421,6 +421,12 @@ static void test_embedded(void) {
   o.embedded = true;
   o.num_workers = 1;
   o.files_per_task = 1;
+  /* the directory holds the first run: a second run is refused unless told */
+  CHECK(alc_pipeline_run(&o, &r, &err) != 0);
+  CHECK_CONTAINS(err.msg, "is not empty");
+  CHECK_CONTAINS(err.msg, "--overwrite");
+  alc_pipeline_result_free(&r);
+  o.output_mode = "overwrite";
   CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK(r.status && (strcmp(r.status, "cancelled") == 0 || strcmp(r.status, "completed") == 0));
   alc_pipeline_result_free(&r);

@@ -49,7 +49,7 @@ static void env_init(env *e, coord_jm_params *p) {
   e->now = 100;
   e->deadline = -1;
   e->st = store_memory_new(env_now, e);
-  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer, NULL};
+  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer, NULL, NULL, NULL};
   e->jm = coord_jm_new(p, &h, e->st);
 }
 static void env_free(env *e) {

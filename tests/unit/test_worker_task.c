@@ -133,16 +133,22 @@ static void test_reference_tree(void) {
   CHECK(skip_reason(&o, "invalid_utf8.txt") == NULL); /* U+FFFD replacement, as the original */
   char *out_root = al_xasprintf("%s/ref", tmp);
   check_rows(&o, out_root);
-  CHECK_EQ_STR(o.shards[0].path, "task_job-000000/shard_000000.safetensors");
+  /* The attempt writes into its own staging directory; publishing is the coordinator's. */
+  CHECK_EQ_STR(o.shards[0].path, ".staging/task_job-000000.a1.w/shard_000000.safetensors");
+  struct stat pst;
+  CHECK(stat(spec.output_dir, &pst) != 0); /* nothing written where output is published */
   CHECK_EQ_INT(strlen(o.shards[0].sha256), 64);
 
-  /* A rerun (retry) into the same directory replaces the output: same shards, no temporaries. */
+  /* A rerun of the same attempt into the same staging directory replaces its output:
+   * same shards, no temporaries. */
   worker_task_outcome o2;
   worker_task_execute(&spec, &env, &o2);
   CHECK(o2.ok);
   CHECK_EQ_INT(o2.n_shards, o.n_shards);
   CHECK_EQ_STR(o2.shards[0].sha256, o.shards[0].sha256);
-  DIR *d = opendir(spec.output_dir);
+  char *stage = worker_task_staging_dir(&spec);
+  DIR *d = opendir(stage);
+  free(stage);
   struct dirent *e;
   int files = 0, tmps = 0;
   while (d && (e = readdir(d))) {

@@ -1,0 +1,370 @@
+/* Verification and publication of task output (see coord_commit.h). */
+#include "coord/coord_commit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "coord/coord_outdir.h"
+#include "shard/safetensors.h"
+#include "shard/shard.h"
+
+/* ---------------------------------------------------------------- snapshot */
+
+/* What a commit needs, copied on the loop so the work never reads coordinator state. */
+typedef struct snap_shard {
+  char *path, *sha256;
+  int64_t samples, bytes;
+} snap_shard;
+
+typedef struct snap {
+  char *task_id, *job_id, *output_dir, *staging_dir;
+  uint32_t attempt;
+  int64_t max_seq_len;
+  char **files; /* the task's input files */
+  size_t n_files;
+  char **used;  /* every source of every shard and every skipped path */
+  size_t n_used;
+  size_t *used_skip_from; /* index in used where skipped paths begin */
+  snap_shard *shards;
+  size_t n_shards;
+} snap;
+
+static char *dupn(const char *s) { return s ? al_xstrdup(s) : NULL; }
+
+static void snap_take(snap *s, const coord_task *t) {
+  memset(s, 0, sizeof *s);
+  s->task_id = al_xstrdup(t->id);
+  s->job_id = al_xstrdup(t->job->id);
+  s->output_dir = al_xstrdup(t->job->config.output_dir);
+  s->staging_dir = dupn(t->staging_dir);
+  s->attempt = t->attempt;
+  s->max_seq_len = t->job->config.max_seq_len;
+  s->files = al_xcalloc(t->n_files + 1, sizeof *s->files);
+  for (size_t i = 0; i < t->n_files; i++) s->files[i] = al_xstrdup(t->files[i]);
+  s->n_files = t->n_files;
+  const coord_task_result *r = &t->result;
+  size_t n_used = r->n_skips;
+  for (size_t i = 0; i < r->n_shards; i++) n_used += r->shards[i].n_files;
+  s->used = al_xcalloc(n_used + 1, sizeof *s->used);
+  s->shards = al_xcalloc(r->n_shards + 1, sizeof *s->shards);
+  for (size_t i = 0; i < r->n_shards; i++) {
+    const coord_shard_info *c = &r->shards[i];
+    s->shards[i] = (snap_shard){dupn(c->path), dupn(c->sha256), c->samples, c->bytes};
+    for (size_t k = 0; k < c->n_files; k++) s->used[s->n_used++] = dupn(c->files[k]);
+  }
+  s->n_shards = r->n_shards;
+  for (size_t i = 0; i < r->n_skips; i++) s->used[s->n_used++] = dupn(r->skips[i].path);
+}
+
+static void snap_free(snap *s) {
+  free(s->task_id);
+  free(s->job_id);
+  free(s->output_dir);
+  free(s->staging_dir);
+  for (size_t i = 0; i < s->n_files; i++) free(s->files[i]);
+  free(s->files);
+  for (size_t i = 0; i < s->n_used; i++) free(s->used[i]);
+  free(s->used);
+  for (size_t i = 0; i < s->n_shards; i++) {
+    free(s->shards[i].path);
+    free(s->shards[i].sha256);
+  }
+  free(s->shards);
+  memset(s, 0, sizeof *s);
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static int cmp_str(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  if (!x) return y ? -1 : 0;
+  if (!y) return 1;
+  return strcmp(x, y);
+}
+
+/* Every input file of the task is a source or a skipped file, and every source and
+ * skipped path is an input file of the task. A file may feed several rows (split or
+ * packed output), so sources may repeat; a file may not be both used and skipped. */
+static int check_accounting(const snap *s, al_err *err) {
+  char **files = al_xcalloc(s->n_files + 1, sizeof *files);
+  memcpy(files, s->files, s->n_files * sizeof *files);
+  qsort(files, s->n_files, sizeof *files, cmp_str);
+  unsigned char *seen = al_xcalloc(s->n_files + 1, 1);
+  int rc = 0;
+  size_t n_sources = s->n_used;
+  for (size_t i = 0; i < s->n_used && rc == 0; i++) {
+    const char *p = s->used[i];
+    char **hit = p ? bsearch(&p, files, s->n_files, sizeof *files, cmp_str) : NULL;
+    if (!hit) {
+      rc = al_err_set(err, 1, "the result names '%.300s', which is not an input file of task %s", p ? p : "(null)",
+                      s->task_id);
+      break;
+    }
+    seen[hit - files] |= 1;
+  }
+  (void)n_sources;
+  for (size_t i = 0; i < s->n_files && rc == 0; i++)
+    if (!seen[i])
+      rc = al_err_set(err, 1, "input file '%.300s' of task %s is neither in a shard nor skipped", files[i],
+                      s->task_id);
+  free(seen);
+  free(files);
+  return rc;
+}
+
+static int sha256_file(const char *path, char hex[65], al_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return al_err_set(err, 1, "%s: cannot open: %s", path, strerror(errno));
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int rc = 0;
+  if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    rc = al_err_set(err, 1, "%s: cannot start SHA-256", path);
+    goto out;
+  }
+  static _Thread_local unsigned char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      rc = al_err_set(err, 1, "%s: cannot read: %s", path, strerror(errno));
+      goto out;
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(md, buf, (size_t)n);
+  }
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned dl = 0;
+  EVP_DigestFinal_ex(md, d, &dl);
+  for (unsigned i = 0; i < dl && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+out:
+  EVP_MD_CTX_free(md);
+  close(fd);
+  return rc;
+}
+
+/* One reported shard: where it must be, what it must hold. */
+static int check_shard(const snap *s, const snap_shard *sh, const char *stage_rel, const char *stage_abs,
+                       int verify_sha256, char **base_out, al_err *err) {
+  const char *p = sh->path ? sh->path : "";
+  size_t nrel = strlen(stage_rel);
+  if (strncmp(p, stage_rel, nrel) != 0 || p[nrel] != '/')
+    return al_err_set(err, 1, "shard '%.300s' is not in the attempt's staging directory %s", p, stage_rel);
+  const char *base = p + nrel + 1;
+  if (strchr(base, '/') || fnmatch("shard_*.safetensors", base, 0) != 0 || strstr(base, ".."))
+    return al_err_set(err, 1, "shard '%.300s' is not named shard_*.safetensors", p);
+  char *full = al_xasprintf("%s/%s", stage_abs, base);
+  int rc = 0;
+  struct stat st;
+  if (lstat(full, &st) != 0) {
+    rc = al_err_set(err, 1, "shard %s does not exist: %s", full, strerror(errno));
+    goto out;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    rc = al_err_set(err, 1, "shard %s is not a regular file", full);
+    goto out;
+  }
+  if ((int64_t)st.st_size != sh->bytes) {
+    rc = al_err_set(err, 1, "shard %s is %lld bytes, the result says %lld", full, (long long)st.st_size,
+                    (long long)sh->bytes);
+    goto out;
+  }
+  shard_st_file f;
+  al_err e2;
+  al_err_clear(&e2);
+  if (shard_st_load(full, &f, &e2) != 0) {
+    rc = al_err_set(err, 1, "shard header does not parse: %s", e2.msg);
+    goto out;
+  }
+  const shard_st_tensor *ids = shard_st_find(&f, "input_ids");
+  if (!ids || ids->ndim != 2 || (int64_t)ids->shape[0] != sh->samples || (int64_t)ids->shape[1] != s->max_seq_len)
+    rc = al_err_set(err, 1, "shard %s: input_ids is %s%llux%llu, the result says %lldx%lld", full,
+                    ids ? "" : "missing, not ", ids && ids->ndim >= 1 ? (unsigned long long)ids->shape[0] : 0ULL,
+                    ids && ids->ndim >= 2 ? (unsigned long long)ids->shape[1] : 0ULL, (long long)sh->samples,
+                    (long long)s->max_seq_len);
+  shard_st_free(&f);
+  if (rc) goto out;
+  if (verify_sha256) {
+    char hex[65] = {0};
+    if ((rc = sha256_file(full, hex, err)) != 0) goto out;
+    if (!sh->sha256 || strcasecmp(hex, sh->sha256) != 0) {
+      rc = al_err_set(err, 1, "shard %s: sha256 is %s, the result says %.64s", full, hex,
+                      sh->sha256 ? sh->sha256 : "(none)");
+      goto out;
+    }
+  }
+  *base_out = al_xstrdup(base);
+out:
+  free(full);
+  return rc;
+}
+
+static int listed(char **bases, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (bases[i] && strcmp(bases[i], name) == 0) return 1;
+  return 0;
+}
+
+/* Removes files of the staging directory the result does not list (a worker's
+ * leftovers), so the published directory holds exactly the listed shards. */
+static int prune_unlisted(const char *dir, char **bases, size_t n, al_err *err) {
+  DIR *d = opendir(dir);
+  if (!d) return al_err_set(err, 1, "%s: cannot open: %s", dir, strerror(errno));
+  int rc = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    if (listed(bases, n, de->d_name)) continue;
+    char *p = al_xasprintf("%s/%s", dir, de->d_name);
+    struct stat st;
+    if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+      rc = al_err_set(err, 1, "%s: unexpected directory in a staging directory", p);
+    else if (unlink(p) != 0 && errno != ENOENT)
+      rc = al_err_set(err, 1, "%s: cannot remove: %s", p, strerror(errno));
+    free(p);
+    if (rc) break;
+  }
+  closedir(d);
+  return rc;
+}
+
+static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_err *err) {
+  *paths_out = NULL;
+  char root[PATH_MAX];
+  if (!realpath(s->output_dir, root))
+    return al_err_set(err, 1, "output directory %s: %s", s->output_dir, strerror(errno));
+  char *name;
+  if (s->staging_dir) {
+    const char *b = strrchr(s->staging_dir, '/');
+    name = al_xstrdup(b ? b + 1 : s->staging_dir);
+  } else {
+    /* A lease restored after a coordinator restart: the staging name was chosen by the
+     * previous instance. Take it from the result, but only an attempt's own name. */
+    char *want = al_xasprintf("%s/task_%s.a%u.", COORD_STAGING_DIR, s->task_id, s->attempt);
+    const char *p = s->n_shards ? s->shards[0].path : NULL;
+    const char *end = p && strncmp(p, want, strlen(want)) == 0 ? strchr(p + strlen(COORD_STAGING_DIR) + 1, '/') : NULL;
+    free(want);
+    if (!end && s->n_shards > 0)
+      return al_err_set(err, 1, "task %s attempt %u: shard '%.300s' is not in a staging directory of this attempt",
+                        s->task_id, s->attempt, p ? p : "");
+    name = end ? al_xstrndup(p + strlen(COORD_STAGING_DIR) + 1, (size_t)(end - p) - strlen(COORD_STAGING_DIR) - 1)
+               : al_xasprintf("task_%s.a%u.none", s->task_id, s->attempt);
+  }
+  char *stage_rel = al_xasprintf("%s/%s", COORD_STAGING_DIR, name);
+  free(name);
+  char *stage_abs = al_xasprintf("%s/%s", root, stage_rel);
+  char *task_dir = al_xasprintf("%s/task_%s", root, s->task_id);
+  char **bases = al_xcalloc(s->n_shards + 1, sizeof *bases);
+  int rc = 0;
+  struct stat st;
+  int have_stage = lstat(stage_abs, &st) == 0;
+  if (have_stage && !S_ISDIR(st.st_mode)) {
+    rc = al_err_set(err, 1, "%s is not a directory", stage_abs);
+    goto fail;
+  }
+  if (!have_stage && s->n_shards > 0) {
+    rc = al_err_set(err, 1, "staging directory %s does not exist", stage_abs);
+    goto fail;
+  }
+  if ((rc = check_accounting(s, err)) != 0) goto fail;
+  for (size_t i = 0; i < s->n_shards; i++) {
+    if ((rc = check_shard(s, &s->shards[i], stage_rel, stage_abs, verify_sha256, &bases[i], err)) != 0) goto fail;
+    for (size_t k = 0; k < i; k++)
+      if (strcmp(bases[k], bases[i]) == 0) {
+        rc = al_err_set(err, 1, "shard %s is listed twice", s->shards[i].path);
+        goto fail;
+      }
+  }
+  if (s->n_shards == 0) { /* nothing to publish: the attempt's directory goes */
+    if (have_stage) coord_outdir_remove_tree(stage_abs, NULL);
+    coord_outdir_remove_tree(task_dir, NULL); /* a crashed earlier instance's unrecorded output */
+  } else {
+    if ((rc = prune_unlisted(stage_abs, bases, s->n_shards, err)) != 0) goto fail;
+    if ((rc = coord_outdir_publish(root, stage_abs, task_dir, err)) != 0) goto fail;
+  }
+  char **paths = al_xcalloc(s->n_shards + 1, sizeof *paths);
+  for (size_t i = 0; i < s->n_shards; i++) paths[i] = al_xasprintf("task_%s/%s", s->task_id, bases[i]);
+  *paths_out = paths;
+  goto out;
+fail:
+  if (have_stage) coord_outdir_remove_tree(stage_abs, NULL);
+out:
+  for (size_t i = 0; i < s->n_shards; i++) free(bases[i]);
+  free(bases);
+  free(stage_rel);
+  free(stage_abs);
+  free(task_dir);
+  return rc;
+}
+
+int coord_commit_run(const coord_task *t, int verify_sha256, char ***paths_out, al_err *err) {
+  snap s;
+  snap_take(&s, t);
+  int rc = commit_snap(&s, verify_sha256, paths_out, err);
+  snap_free(&s);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- async commit */
+
+struct coord_commit {
+  uv_work_t req;
+  snap s;
+  int verify_sha256;
+  int rc;
+  char **paths;
+  al_err err;
+  coord_commit_cb cb;
+  void *ud;
+};
+
+static void commit_work(uv_work_t *req) {
+  coord_commit *c = req->data;
+  c->rc = commit_snap(&c->s, c->verify_sha256, &c->paths, &c->err);
+}
+
+static void commit_after(uv_work_t *req, int status) {
+  coord_commit *c = req->data;
+  if (status != 0 && c->rc == 0) {
+    c->rc = -1;
+    al_err_set(&c->err, 1, "commit work not run: %s", uv_strerror(status));
+  }
+  if (c->cb)
+    c->cb(c->ud, c->s.task_id, c->s.attempt, c->rc == 0, (const char *const *)c->paths, c->rc == 0 ? c->s.n_shards : 0,
+          c->rc == 0 ? NULL : c->err.msg);
+  if (c->paths)
+    for (size_t i = 0; i < c->s.n_shards; i++) free(c->paths[i]);
+  free(c->paths);
+  snap_free(&c->s);
+  free(c);
+}
+
+coord_commit *coord_commit_start(uv_loop_t *loop, const coord_task *t, int verify_sha256, coord_commit_cb cb,
+                                 void *ud) {
+  coord_commit *c = al_xcalloc(1, sizeof *c);
+  snap_take(&c->s, t);
+  c->verify_sha256 = verify_sha256;
+  c->cb = cb;
+  c->ud = ud;
+  al_err_clear(&c->err);
+  c->req.data = c;
+  if (uv_queue_work(loop, &c->req, commit_work, commit_after) != 0) {
+    commit_work(&c->req);
+    commit_after(&c->req, 0);
+    return NULL;
+  }
+  return c;
+}
+
+void coord_commit_orphan(coord_commit *c) {
+  if (c) c->cb = NULL;
+}
