@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,36 +121,6 @@ static int check_accounting(const snap *s, al_err *err) {
   return rc;
 }
 
-static int sha256_file(const char *path, char hex[65], al_err *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return al_err_set(err, 1, "%s: cannot open: %s", path, strerror(errno));
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  int rc = 0;
-  if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-    rc = al_err_set(err, 1, "%s: cannot start SHA-256", path);
-    goto out;
-  }
-  static _Thread_local unsigned char buf[1 << 16];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      rc = al_err_set(err, 1, "%s: cannot read: %s", path, strerror(errno));
-      goto out;
-    }
-    if (n == 0) break;
-    EVP_DigestUpdate(md, buf, (size_t)n);
-  }
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned dl = 0;
-  EVP_DigestFinal_ex(md, d, &dl);
-  for (unsigned i = 0; i < dl && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
-out:
-  EVP_MD_CTX_free(md);
-  close(fd);
-  return rc;
-}
-
 /* One reported shard: where it must be, what it must hold. */
 static int check_shard(const snap *s, const snap_shard *sh, const char *stage_rel, const char *stage_abs,
                        int verify_sha256, char **base_out, al_err *err) {
@@ -195,7 +164,7 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
   if (rc) goto out;
   if (verify_sha256) {
     char hex[65] = {0};
-    if ((rc = sha256_file(full, hex, err)) != 0) goto out;
+    if ((rc = coord_outdir_sha256(full, hex, err)) != 0) goto out;
     if (!sh->sha256 || strcasecmp(hex, sh->sha256) != 0) {
       rc = al_err_set(err, 1, "shard %s: sha256 is %s, the result says %.64s", full, hex,
                       sh->sha256 ? sh->sha256 : "(none)");

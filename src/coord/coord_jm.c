@@ -693,8 +693,15 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
   return j;
 }
 
+static void task_complete(coord_jm *jm, coord_task *t);
+
 coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const *files,
                                   size_t n_files, char *err, size_t errcap) {
+  return coord_jm_job_add_task_done(jm, j, files, n_files, NULL, err, errcap);
+}
+
+coord_task *coord_jm_job_add_task_done(coord_jm *jm, coord_job *j, const char *const *files, size_t n_files,
+                                       coord_task_result *done, char *err, size_t errcap) {
   if (coord_job_status_is_final(j->status)) {
     snprintf(err, errcap, "job '%s' is %s; no tasks can be added", j->id,
              coord_job_status_name(j->status));
@@ -726,6 +733,11 @@ coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const 
   }
   j->tasks[j->total_tasks++] = t;
   if (j->status == COORD_JOB_PENDING) j->status = COORD_JOB_RUNNING;
+  if (done) { /* a previous run's verified output (--resume): never dispatched */
+    coord_task_result_move(&t->result, done);
+    task_complete(jm, t);
+    return t;
+  }
   to_pending(jm, t, 0);
   persist_job_soon(jm, j);
   dispatch(jm);
@@ -1009,15 +1021,6 @@ void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt
   }
   dispatch(jm);
   report_deadline(jm);
-}
-
-int coord_jm_task_complete_from(coord_jm *jm, coord_task *t, coord_task_result *res) {
-  if (t->place != COORD_IN_PENDING || t->attempt != 0) return -1;
-  task_detach(jm, t);
-  coord_task_result_free(&t->result);
-  coord_task_result_move(&t->result, res);
-  task_complete(jm, t);
-  return 0;
 }
 
 /* ---------------------------------------------------------------- time */

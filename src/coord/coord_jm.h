@@ -175,6 +175,8 @@ struct coord_job {
   coord_job_status pending_final; /* the status the job ends with once nothing is committing */
   int has_pending_final;
   int verify_sha256;   /* job.verify_shards: sha256 (1) or header (0) */
+  int owns_output;     /* --resume: every task_* directory the manifest does not list goes */
+  void *resume;        /* the server's coord_resume while tasks are submitted (--resume) */
   int dirty;           /* counters changed since job:<id> was last written */
   struct coord_job *dirty_next;
 };
@@ -286,6 +288,10 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
  * is sealed or final. Returns the task. */
 coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const *files,
                                   size_t n_files, char *err, size_t errcap);
+/* Same, for a task whose output a previous run already holds (--resume): it is added
+ * completed with the result *done (moved out), never dispatched. done NULL = add_task. */
+coord_task *coord_jm_job_add_task_done(coord_jm *jm, coord_job *j, const char *const *files, size_t n_files,
+                                       coord_task_result *done, char *err, size_t errcap);
 /* No more tasks; the job can now complete. */
 int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap);
 /* Cancels: stops dispatch, revokes its tasks on workers; final status cancelled. */
@@ -314,9 +320,6 @@ void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt
  * (error says why; the job ends failed with it). The final status is then written to
  * the store and job_changed/job_finished fire. */
 void coord_jm_job_finalized(coord_jm *jm, coord_job *j, int ok, const char *error);
-/* A task whose output a previous run already holds (--resume): completed at once with
- * res (moved out). The task must be pending and never assigned. */
-int coord_jm_task_complete_from(coord_jm *jm, coord_task *t, coord_task_result *res);
 
 /* A reconnecting worker claims it holds (task_id, attempt). COORD_OK when that lease
  * is current and held by w; otherwise the worker must abandon it. */

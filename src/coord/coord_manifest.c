@@ -52,6 +52,7 @@ struct coord_finalize {
   shard_index *x;
   const char *status; /* static */
   char *job_id, *output_dir;
+  int owns_output;
   char **keep;        /* task_<id> directories accepted results list, sorted */
   size_t n_keep;
   int rc;
@@ -72,7 +73,7 @@ static void finalize_work(uv_work_t *req) {
   char root[PATH_MAX];
   al_err e2;
   al_err_clear(&e2);
-  if (realpath(f->output_dir, root)) coord_outdir_clean_job(root, f->job_id, keep_dir, f, &e2);
+  if (realpath(f->output_dir, root)) coord_outdir_clean_job(root, f->owns_output ? NULL : f->job_id, keep_dir, f, &e2);
   f->rc = shard_index_write(f->x, f->status, &f->err);
   if (f->rc != 0 && realpath(f->output_dir, root)) {
     int n = coord_outdir_remove_job_output(root, f->job_id, NULL);
@@ -106,9 +107,14 @@ coord_finalize *coord_finalize_start(uv_loop_t *loop, const coord_job *j, coord_
   f->job_id = al_xstrdup(j->id);
   f->output_dir = al_xstrdup(j->config.output_dir);
   f->keep = al_xcalloc(j->total_tasks + 1, sizeof *f->keep);
+  f->owns_output = j->owns_output;
   for (size_t i = 0; i < j->total_tasks; i++) {
     const coord_task *t = j->tasks[i];
-    if (t && t->has_result && t->result.n_shards > 0) f->keep[f->n_keep++] = al_xasprintf("task_%s", t->id);
+    if (!t || !t->has_result || t->result.n_shards == 0) continue;
+    /* the directory of its shards: task_<id> (or a previous run's, when resumed) */
+    const char *p = t->result.shards[0].path ? t->result.shards[0].path : "";
+    const char *slash = strchr(p, '/');
+    f->keep[f->n_keep++] = slash ? al_xstrndup(p, (size_t)(slash - p)) : al_xasprintf("task_%s", t->id);
   }
   qsort(f->keep, f->n_keep, sizeof *f->keep, cmp_str);
   f->cb = cb;

@@ -2,6 +2,8 @@
 #include "coord/coord_outdir.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -78,8 +80,8 @@ static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strle
 int coord_outdir_clean_job(const char *root, const char *job_id, int (*keep)(void *ud, const char *name), void *ud,
                            al_err *err) {
   int removed = 0;
-  char *prefix = al_xasprintf("task_%s-", job_id);
-  char *replaced = al_xasprintf("replaced.task_%s-", job_id);
+  char *prefix = job_id ? al_xasprintf("task_%s-", job_id) : al_xstrdup("task_");
+  char *replaced = job_id ? al_xasprintf("replaced.task_%s-", job_id) : al_xstrdup("replaced.");
   char *staging = al_xasprintf("%s/%s", root, COORD_STAGING_DIR);
   DIR *d = opendir(staging);
   if (d) {
@@ -197,3 +199,34 @@ int coord_outdir_prepare(const char *dir, coord_out_mode mode, al_err *err) {
                       dir, first);
   return 0;
 }
+
+int coord_outdir_sha256(const char *path, char hex[65], al_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return al_err_set(err, 1, "%s: cannot open: %s", path, strerror(errno));
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int rc = 0;
+  if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    rc = al_err_set(err, 1, "%s: cannot start SHA-256", path);
+    goto out;
+  }
+  static _Thread_local unsigned char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      rc = al_err_set(err, 1, "%s: cannot read: %s", path, strerror(errno));
+      goto out;
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(md, buf, (size_t)n);
+  }
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned dl = 0;
+  EVP_DigestFinal_ex(md, d, &dl);
+  for (unsigned i = 0; i < dl && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+out:
+  EVP_MD_CTX_free(md);
+  close(fd);
+  return rc;
+}
+

@@ -31,7 +31,8 @@ int coord_outdir_publish(const char *root, const char *stage, const char *task_d
 
 /* Removes what the job's attempts left in <root>/.staging (entries named
  * task_<job_id>-*), and .staging itself once empty; then every <root>/task_<job_id>-*
- * directory for which keep(ud, name) returns 0. Returns the number of entries removed,
+ * directory for which keep(ud, name) returns 0. job_id NULL means every task_* entry
+ * (a --resume job owns the whole directory). Returns the number of entries removed,
  * or -1 with err. */
 int coord_outdir_clean_job(const char *root, const char *job_id, int (*keep)(void *ud, const char *name), void *ud,
                            al_err *err);
@@ -39,6 +40,9 @@ int coord_outdir_clean_job(const char *root, const char *job_id, int (*keep)(voi
 /* Removes every task directory of the job (task_<job_id>-*): used when its manifest
  * cannot be written. Returns the number removed or -1. */
 int coord_outdir_remove_job_output(const char *root, const char *job_id, al_err *err);
+
+/* Lowercase hex SHA-256 of a regular file (not followed through a symlink). */
+int coord_outdir_sha256(const char *path, char hex[65], al_err *err);
 
 /* How a job treats an output directory that already holds something. */
 typedef enum { COORD_OUT_NEW = 0, COORD_OUT_OVERWRITE, COORD_OUT_RESUME } coord_out_mode;

@@ -1,6 +1,7 @@
 /* The coordinator server: listening, the hello handshake, message handling for
  * workers, submitters and admin clients, the job manager's hooks (assignments,
  * revocations, progress events, dead workers, deadlines) and graceful stop. */
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "coord/coord_commit.h"
 #include "coord/coord_manifest.h"
 #include "coord/coord_outdir.h"
+#include "coord/coord_resume.h"
 
 void coord_options_default(coord_options *o) {
   memset(o, 0, sizeof *o);
@@ -168,6 +170,8 @@ static void on_finalized(void *ud, const char *job_id, int ok, const char *error
 
 static void hk_finalize(void *ud, coord_job *j, coord_job_status st) {
   coord_server *s = ud;
+  coord_resume_free(j->resume); /* a job that ends before it was sealed */
+  j->resume = NULL;
   s->handles_open++;
   coord_finalize_start(s->loop, j, st, on_finalized, s);
 }
@@ -518,6 +522,15 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     return;
   }
   j->verify_sha256 = verify_sha256;
+  if (mode == COORD_OUT_RESUME && !s->o.no_manifest) {
+    size_t bad = 0;
+    al_err re;
+    al_err_clear(&re);
+    j->owns_output = 1;
+    j->resume = coord_resume_load(sj->output_dir, (int)j->config.max_seq_len, verify_sha256, &bad, &re);
+    if (!j->resume) al_warn("job %s: %s; every task runs", j->id, re.msg);
+    else if (bad > 0) al_warn("job %s: --resume: %zu shards of the previous run do not verify; their tasks run again", j->id, bad);
+  }
   if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
   ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
@@ -536,7 +549,12 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
                             (unsigned long long)ts->index, j->total_tasks);
       return;
     }
-    if (!coord_jm_job_add_task(c->srv->jm, j, ts->files, ts->n_files, err, sizeof err)) {
+    coord_task_result prev;
+    int reuse = j->resume && coord_resume_match(j->resume, ts->files, ts->n_files, &prev);
+    coord_task *t = coord_jm_job_add_task_done(c->srv->jm, j, ts->files, ts->n_files, reuse ? &prev : NULL, err,
+                                               sizeof err);
+    if (reuse) coord_task_result_free(&prev);
+    if (!t) {
       coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_tasks: %s", err);
       return;
     }
@@ -554,6 +572,11 @@ static void handle_seal(coord_conn *c, const proto_msg *m) {
     return;
   }
   char err[512];
+  if (j->resume) {
+    al_info("job %s: --resume reused %zu of %zu tasks", j->id, coord_resume_reused(j->resume), j->total_tasks);
+    coord_resume_free(j->resume);
+    j->resume = NULL;
+  }
   if (coord_jm_job_seal(c->srv->jm, j, err, sizeof err) != 0) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "seal_job: %s", err);
     return;
@@ -561,8 +584,69 @@ static void handle_seal(coord_conn *c, const proto_msg *m) {
   send_ok(c, m->request_id);
 }
 
+typedef struct stored_status {
+  coord_conn *c;
+  uint64_t rid;
+  char *job_id;
+} stored_status;
+
+/* A job this coordinator does not hold in memory (finished before a restart): the
+ * answer comes from its record in the store, for as long as the record is kept. */
+static void on_stored_job(void *ud, const store_reply *r) {
+  stored_status *q = ud;
+  coord_conn *c = q->c;
+  json_t *doc = NULL;
+  if (!c->closing) {
+    if (r->status == STORE_OK && r->value) doc = json_loadb(r->value, r->len, 0, NULL);
+    if (!json_is_object(doc)) {
+      coord_conn_send_error(c, q->rid, PROTO_E_NOT_FOUND, "job '%s' not found", q->job_id);
+    } else {
+      proto_msg m = {0};
+      proto_job_summary *s = &m.u.job_info;
+      m.type = PROTO_MSG_JOB_INFO;
+      m.request_id = q->rid;
+      s->job_id = q->job_id;
+      s->status = json_string_value(json_object_get(doc, "status"));
+      if (!s->status) s->status = "unknown";
+      s->created_at = json_string_value(json_object_get(doc, "created_at"));
+      s->completed_at = json_string_value(json_object_get(doc, "completed_at"));
+      s->total_tasks = (uint64_t)json_integer_value(json_object_get(doc, "total_tasks"));
+      s->completed_tasks = (uint64_t)json_integer_value(json_object_get(doc, "completed_tasks"));
+      s->failed_tasks = (uint64_t)json_integer_value(json_object_get(doc, "failed_tasks"));
+      s->retried_tasks = (uint64_t)json_integer_value(json_object_get(doc, "retried_tasks"));
+      s->samples = (uint64_t)json_integer_value(json_object_get(doc, "samples_processed"));
+      s->tokens = (uint64_t)json_integer_value(json_object_get(doc, "tokens"));
+      s->sealed = json_is_true(json_object_get(doc, "sealed"));
+      const char *errs[1];
+      const char *e = json_string_value(json_object_get(doc, "error"));
+      if (e) {
+        errs[0] = e;
+        s->errors = errs;
+        s->n_errors = 1;
+      }
+      coord_conn_send(c, &m);
+    }
+  }
+  json_decref(doc);
+  free(q->job_id);
+  free(q);
+  coord_conn_unref(c);
+}
+
 static void handle_job_status(coord_conn *c, const proto_msg *m) {
-  coord_job *j = need_job(c, m->request_id, m->u.job_status.job_id);
+  coord_job *j = coord_jm_job_find(c->srv->jm, m->u.job_status.job_id);
+  if (!j && !c->srv->o.no_persist) {
+    stored_status *q = al_xcalloc(1, sizeof *q);
+    q->c = c;
+    q->rid = m->request_id;
+    q->job_id = al_xstrdup(m->u.job_status.job_id);
+    c->refs++;
+    char key[512];
+    snprintf(key, sizeof key, "job:%s", m->u.job_status.job_id);
+    store_get(c->srv->st, key, on_stored_job, q);
+    return;
+  }
+  if (!j) j = need_job(c, m->request_id, m->u.job_status.job_id);
   if (!j) return;
   proto_msg r = {0};
   char ts[2][48];
@@ -960,6 +1044,11 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
 
 void coord_server_free(coord_server *s) {
   if (!s) return;
+  for (size_t i = 0; i < coord_jm_job_count(s->jm); i++) { /* jobs never sealed */
+    coord_job *j = coord_jm_job_at(s->jm, i);
+    coord_resume_free(j->resume);
+    j->resume = NULL;
+  }
   coord_jm_free(s->jm);
   if (s->own_store) store_destroy(s->st);
   free(s);

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Output integrity under faults, with real processes (coordinator, workers, submit-job
+# over loopback TCP) and real files. Every scenario checks the final status and exit
+# code, then tests/fault/check_output.py checks the output directory: every usable
+# input exactly once in shards that exist and verify, every shard on disk listed in
+# index.json, no staging directory, no temporary file.
+#
+#   FAULT_TRIALS=N  SIGSTOP/SIGCONT trials (default 3; the full series uses 20)
+source "$(dirname "$0")/../integration/lib.sh"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+DATA="${AL_DATA_DIR:?}"
+TOK="$DATA/pipeline/tokenizers"
+TRIALS="${FAULT_TRIALS:-3}"
+T=$(mktemp -d)
+PIDS=()
+MNT=""
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+  [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq "${3:-200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+check() { # what OUT STATUS [checker options...]
+  local what="$1"; shift
+  CHECKS=$((CHECKS + 1))
+  local msg
+  msg=$(python3 "$HERE/check_output.py" "$@" 2>&1) || fail "$what: $msg"
+}
+
+# Input: 1,200 text files that tokenize to a few thousand ids each, plus unusable ones.
+mkdir -p "$T/in/sub"
+python3 - "$T/in" <<'PY'
+import os, random, sys
+random.seed(7)
+w = "the of and to in is was for on that with as by at from river city data model train".split()
+for i in range(1200):
+    d = sys.argv[1] + ("/sub" if i % 3 == 0 else "")
+    with open(f"{d}/doc{i:05d}.txt", "w") as f:
+        f.write(" ".join(random.choice(w) + str(random.randint(0, 999)) for _ in range(random.randint(2000, 6000))))
+open(sys.argv[1] + "/empty.txt", "w").close()
+open(sys.argv[1] + "/blank.md", "w").write("   \n\t\n")
+open(sys.argv[1] + "/photo.bin", "wb").write(bytes(range(256)) * 4)
+PY
+find "$T/in" -name 'doc*.txt' -exec realpath {} \; | sort > "$T/usable"
+printf '%s\n' "$(realpath "$T/in/empty.txt")" "$(realpath "$T/in/blank.md")" "$(realpath "$T/in/photo.bin")" > "$T/unusable"
+
+PORT=$(free_port)
+cat > "$T/c.yaml" <<Y
+coordinator:
+  host: 127.0.0.1
+  port: $PORT
+  state_store_type: memory
+  heartbeat_interval: 0.2
+  heartbeat_timeout: 1
+  retry_backoff: 0.05
+  max_retry_backoff: 0.2
+  max_retries: 5
+workers:
+  - name: p
+    num_processes: 1
+job:
+  files_per_task: 20
+  max_seq_len: 8192
+  shard_size: 7
+Y
+start_coord() {
+  "$BIN" coordinator -c "$T/c.yaml" --host 127.0.0.1 --port "$PORT" >> "$T/coord.log" 2>&1 & CPID=$!; PIDS+=($CPID)
+  wait_for "$T/coord.log" "started successfully" || fail "coordinator did not start: $(tail -3 "$T/coord.log")"
+}
+start_worker() { # ID
+  "$BIN" worker -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" --worker-id "$1" >> "$T/$1.log" 2>&1 & LASTW=$!
+  PIDS+=($LASTW)
+  wait_for "$T/$1.log" "connected to coordinator" || fail "worker $1 did not connect"
+}
+submit() { # OUT [extra flags]: attached external submit; sets RC
+  local out="$1"; shift
+  "$BIN" submit-job --external -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" -i "$T/in" -o "$T/$out" -t "$TOK" \
+    "$@" > "$T/$out.submit" 2>&1
+  RC=$?
+}
+
+start_coord
+start_worker wa; WA=$LASTW
+start_worker wb; WB=$LASTW
+
+# 1. A worker paused past heartbeat_timeout, then resumed, at varied moments. Its stale
+#    attempts must neither be accepted nor destroy the retries' published shards.
+for trial in $(seq "$TRIALS"); do
+  out="stop$trial"
+  submit "$out" & SUB=$!
+  sleep "$(python3 -c "import random; print(round(random.uniform(0.05, 0.6), 3))")"
+  victim=$WA; [ $((trial % 2)) -eq 0 ] && victim=$WB
+  kill -STOP "$victim"
+  sleep "$(python3 -c "import random; print(round(random.uniform(1.3, 2.5), 3))")"
+  kill -CONT "$victim"
+  wait "$SUB"; RC=$?
+  CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "trial $trial: submit-job exit $RC: $(tail -3 "$T/$out.submit")"
+  sleep 2.5 # the resumed worker finishes its stale attempt; its result is refused, its staging removed
+  check "stop/cont trial $trial" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
+done
+
+# 2. A second run into the same directory is refused; --overwrite replaces it; --resume
+#    reuses what verifies and runs what is missing.
+submit stop1
+expect_rc 1 "second run into a non-empty output directory"
+CHECKS=$((CHECKS + 1)); grep -q "is not empty" "$T/stop1.submit" || fail "refusal does not say why: $(tail -2 "$T/stop1.submit")"
+check "after a refused rerun" "$T/stop1" completed --usable "$T/usable" --unusable "$T/unusable"
+submit stop1 --overwrite
+expect_rc 0 "--overwrite"
+check "--overwrite" "$T/stop1" completed --usable "$T/usable" --unusable "$T/unusable"
+rm -rf "$(find "$T/stop1" -maxdepth 1 -name 'task_*' | sort | sed -n 3p)"
+victim_shard=$(find "$T/stop1" -name '*.safetensors' | sort | sed -n 10p)
+printf 'garbage' >> "$victim_shard" # wrong size: its task must run again
+submit stop1 --resume
+expect_rc 0 "--resume"
+CHECKS=$((CHECKS + 1)); grep -qE "reused (58|59|60) of 61 tasks" "$T/coord.log" || fail "--resume reused: $(grep reused "$T/coord.log" | tail -1)"
+check "--resume" "$T/stop1" completed --usable "$T/usable" --unusable "$T/unusable"
+
+# 3. Job timeout and cancel: every shard on disk is listed, nothing else is left.
+submit tmo --timeout 0.3
+expect_rc 6 "job timeout"
+sleep 1
+check "timeout" "$T/tmo" timeout --usable "$T/usable" --partial
+submit can --detach
+JOB=$(sed -n 's/^Job ID: *//p' "$T/can.submit")
+sleep 0.3
+run "$BIN" job-status --coordinator "127.0.0.1:$PORT" --job-id "$JOB"
+"$(dirname "$BIN")/alctl" --coordinator "127.0.0.1:$PORT" cancel "$JOB" > /dev/null 2>&1
+for _ in $(seq 100); do [ -f "$T/can/index.json" ] && break; sleep 0.05; done
+sleep 1
+check "cancel" "$T/can" cancelled --usable "$T/usable" --partial
+
+# 4. A coordinator stopped with SIGTERM (a planned restart) does not end its workers:
+#    they reconnect with backoff and the next job runs on them.
+kill -TERM "$CPID"; wait "$CPID"
+sleep 0.5
+CHECKS=$((CHECKS + 1)); kill -0 "$WA" 2>/dev/null && kill -0 "$WB" 2>/dev/null || fail "a worker exited when the coordinator stopped"
+start_coord
+wait_for "$T/coord.log" "worker wa joined" 200 || fail "wa did not come back"
+wait_for "$T/coord.log" "worker wb joined" 200 || fail "wb did not come back"
+submit after_restart
+expect_rc 0 "job after a coordinator restart"
+check "after restart" "$T/after_restart" completed --usable "$T/usable" --unusable "$T/unusable"
+
+# 5. The disk fills: at a shard, or at the manifest. Whatever the size, the job either
+#    completes with everything listed, or fails with nothing unlisted left behind. Needs
+#    root for a small tmpfs (CI runs as root).
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/mnt" && mount -t tmpfs -o size=64k tmpfs "$T/mnt" 2>/dev/null; then
+  MNT="$T/mnt"; umount "$MNT"
+  mkdir -p "$T/small"
+  find "$T/in" -name 'doc*.txt' | sort | head -40 | xargs -I{} cp {} "$T/small/"
+  run_small() { # tmpfs size in KiB; sets RC
+    mount -t tmpfs -o size=${1}k tmpfs "$MNT"
+    "$BIN" submit-job --external -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" -i "$T/small" -o "$MNT/o" -t "$TOK" \
+      --files-per-task 4 > "$T/full.submit" 2>&1
+    RC=$?
+  }
+  # what the shards take, so that the sizes below straddle "shards fit, manifest does not"
+  run_small 65536
+  used=$(df -k --output=used "$MNT" | tail -1)
+  man=$(( ($(stat -c %s "$MNT/o/index.json") + 4095) / 4096 * 4 ))
+  umount "$MNT"
+  manifest_failures=0; shard_failures=0; completed=0
+  for kb in 400 1600 $((used / 2)) $((used - man - 8)) $((used - man - 4)) $((used - man)) $((used - 4)) $((used)) $((used + 8)) $((used * 2)); do
+    run_small "$kb"
+    st=$(python3 -c "import json,sys; print(json.load(open('$MNT/o/index.json'))['status'])" 2>/dev/null || echo none)
+    if [ "$RC" -eq 0 ]; then
+      completed=$((completed + 1))
+      check "disk ${kb}k completed" "$MNT/o" completed
+    else
+      CHECKS=$((CHECKS + 1))
+      n=$(find "$MNT/o" -name '*.safetensors' 2>/dev/null | wc -l)
+      if [ "$st" = none ]; then
+        manifest_failures=$((manifest_failures + 1))
+        grep -q "cannot write the job manifest" "$T/full.submit" || fail "disk ${kb}k: no manifest and no reason given: $(tail -2 "$T/full.submit")"
+        [ "$n" -eq 0 ] || fail "disk ${kb}k: no manifest but $n shards left"
+      else
+        shard_failures=$((shard_failures + 1))
+        python3 "$HERE/check_output.py" "$MNT/o" "$st" > "$T/chk" 2>&1 || fail "disk ${kb}k ($st): $(cat "$T/chk")"
+      fi
+    fi
+    umount "$MNT"
+  done
+  echo "disk full: $completed completed, $shard_failures failed at a shard, $manifest_failures failed at the manifest"
+  CHECKS=$((CHECKS + 1)); [ "$completed" -ge 1 ] || fail "no disk size let the job complete"
+  CHECKS=$((CHECKS + 1)); [ "$shard_failures" -ge 1 ] || fail "no disk size made a shard write fail"
+  CHECKS=$((CHECKS + 1)); [ "$manifest_failures" -ge 1 ] || fail "no disk size made the manifest write fail"
+else
+  echo "SKIP disk-full scenario: needs root to mount a tmpfs"
+fi
+finish

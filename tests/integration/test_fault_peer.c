@@ -1,0 +1,188 @@
+/* A connected peer that claims the worker role and answers every assignment with a
+ * made-up result, against a real coordinator process (forked) with output handling on.
+ * Every fabrication must be refused by result verification, so the job ends failed
+ * (never completed), nothing outside the output directory is touched and the output
+ * directory holds nothing but the manifest. */
+#include <sys/stat.h>
+
+#include "test_coord_client.h"
+
+static int submit_real(tpeer *p, const char *job, const char *in, const char *out, size_t n) {
+  proto_msg m = {0}, r;
+  m.type = PROTO_MSG_SUBMIT_JOB;
+  m.u.submit_job.job_id = job;
+  m.u.submit_job.input_dir = in;
+  m.u.submit_job.output_dir = out;
+  m.u.submit_job.tokenizers_dir = "/tok";
+  m.u.submit_job.max_seq_len = 64;
+  m.u.submit_job.shard_size = 10;
+  if (tp_request(p, &m, &r) != 0) return -1;
+  int ok = r.type == PROTO_MSG_JOB_ACCEPTED;
+  proto_msg_free(&r);
+  if (!ok) return -1;
+  proto_task_spec specs[8];
+  char names[8][600];
+  const char *files[8];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(names[i], sizeof names[i], "%.500s/f%zu.txt", in, i);
+    files[i] = names[i];
+    specs[i] = (proto_task_spec){i, &files[i], 1};
+  }
+  memset(&m, 0, sizeof m);
+  m.type = PROTO_MSG_SUBMIT_TASKS;
+  m.u.submit_tasks.job_id = job;
+  m.u.submit_tasks.tasks = specs;
+  m.u.submit_tasks.n_tasks = n;
+  if (tp_request(p, &m, &r) != 0) return -1;
+  ok = r.type == PROTO_MSG_OK;
+  proto_msg_free(&r);
+  memset(&m, 0, sizeof m);
+  m.type = PROTO_MSG_SEAL_JOB;
+  m.u.seal_job.job_id = job;
+  m.u.seal_job.total_tasks = n;
+  if (!ok || tp_request(p, &m, &r) != 0) return -1;
+  ok = r.type == PROTO_MSG_OK;
+  proto_msg_free(&r);
+  return ok ? 0 : -1;
+}
+
+/* Waits for an assign; returns its files[0] and staging dir through the out args. */
+static int next_assign(tpeer *w, tassign *a, char *file, char *staging, double timeout_s) {
+  double end = al_mono_s() + timeout_s;
+  while (al_mono_s() < end) {
+    proto_msg m;
+    int rc = tp_recv(w, &m, 0.2);
+    if (rc == -1) {
+      tw_heartbeat(w, -1, -1);
+      continue;
+    }
+    if (rc != 0) return rc;
+    if (m.type == PROTO_MSG_ASSIGN) {
+      snprintf(a->task_id, sizeof a->task_id, "%s", m.u.assign.task_id);
+      a->attempt = m.u.assign.attempt;
+      snprintf(file, 512, "%s", m.u.assign.n_files ? m.u.assign.files[0] : "");
+      snprintf(staging, 512, "%s", m.u.assign.staging_dir ? m.u.assign.staging_dir : "");
+      proto_msg_free(&m);
+      return 0;
+    }
+    proto_msg_free(&m);
+  }
+  return -1;
+}
+
+static void send_fake(tpeer *w, const tassign *a, const char *shard_path, uint64_t bytes, const char *source) {
+  proto_msg m = {0};
+  proto_shard sh = {shard_path, 5, 320, bytes, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    &source, source ? 1 : 0};
+  m.type = PROTO_MSG_TASK_RESULT;
+  m.u.task_result.task_id = a->task_id;
+  m.u.task_result.attempt = a->attempt;
+  m.u.task_result.ok = true;
+  m.u.task_result.status = "success";
+  m.u.task_result.samples_processed = 5;
+  m.u.task_result.shards_written = shard_path ? 1 : 0;
+  m.u.task_result.shards = shard_path ? &sh : NULL;
+  m.u.task_result.n_shards = shard_path ? 1 : 0;
+  tp_send(w, &m);
+}
+
+static void test_fabricated_results_are_refused(void) {
+  char *tmp = ts_mkdtemp("fault-peer");
+  char in[512], out[512];
+  snprintf(in, sizeof in, "%s/in", tmp);
+  snprintf(out, sizeof out, "%s/out", tmp);
+  mkdir(in, 0755);
+  struct stat passwd0;
+  int have_passwd = stat("/etc/passwd", &passwd0) == 0;
+
+  coord_options o = tc_options();
+  o.no_manifest = 0; /* output handling on: results are verified */
+  o.jm.max_retries = 3;
+  tcoord c;
+  CHECK_EQ_INT(tc_start(&c, o), 0);
+  tpeer liar, sub;
+  CHECK_EQ_INT(tp_hello(&liar, c.port, PROTO_ROLE_WORKER, "liar", 1), 0);
+  CHECK_EQ_INT(tp_hello(&sub, c.port, PROTO_ROLE_SUBMITTER, "sub", 0), 0);
+  CHECK_EQ_INT(submit_real(&sub, "fake", in, out, 2), 0);
+
+  /* Four attempts per task, each a different lie. */
+  int answered = 0;
+  for (int k = 0; k < 8; k++) {
+    tassign a;
+    char file[512], staging[512], path[600];
+    if (next_assign(&liar, &a, file, staging, 5) != 0) break;
+    tw_started(&liar, a.task_id, a.attempt);
+    const char *rel = strstr(staging, "/.staging/");
+    switch ((a.attempt - 1) % 4) {
+    case 0: /* a path that climbs out of the output directory */
+      send_fake(&liar, &a, "../../../../etc/passwd", 100, file);
+      break;
+    case 1: /* the right place, but no such file */
+      snprintf(path, sizeof path, "%s/shard_000000.safetensors", rel ? rel + 1 : staging);
+      send_fake(&liar, &a, path, 100, file);
+      break;
+    case 2: /* nothing processed, nothing skipped */
+      send_fake(&liar, &a, NULL, 0, NULL);
+      break;
+    default: { /* a file that exists where it should, but is no shard */
+      char *parent = al_xstrdup(staging);
+      char *slash = strrchr(parent, '/');
+      if (slash) *slash = '\0';
+      mkdir(out, 0755);
+      mkdir(parent, 0755);
+      mkdir(staging, 0755);
+      free(parent);
+      snprintf(path, sizeof path, "%s/shard_000000.safetensors", staging);
+      FILE *f = fopen(path, "wb");
+      if (f) {
+        fputs("not a safetensors file", f);
+        fclose(f);
+      }
+      snprintf(path, sizeof path, "%s/shard_000000.safetensors", rel ? rel + 1 : staging);
+      send_fake(&liar, &a, path, 22, file);
+    }
+    }
+    answered++;
+  }
+  CHECK_EQ_INT(answered, 8);
+  tjob j;
+  CHECK_EQ_INT(tp_wait_job(&sub, "fake", "failed", 10, &j), 0);
+  CHECK_EQ_INT(j.completed, 0);
+  CHECK_EQ_INT(j.failed, 2);
+  /* the manifest says failed and lists nothing; nothing else is left */
+  char idx_path[600];
+  snprintf(idx_path, sizeof idx_path, "%s/index.json", out);
+  size_t len = 0;
+  char *idx = NULL;
+  for (int i = 0; i < 100 && !idx; i++) {
+    idx = ts_read_file(idx_path, &len);
+    if (!idx) usleep(20000);
+  }
+  CHECK_MSG(idx != NULL, "no %s", idx_path);
+  if (idx) {
+    CHECK_CONTAINS(idx, "\"status\": \"failed\"");
+    CHECK_CONTAINS(idx, "\"shards\": []");
+  }
+  free(idx);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = index.json", out);
+  CHECK_MSG(system(cmd) == 0, "the output directory holds more than index.json");
+  if (have_passwd) {
+    struct stat passwd1;
+    CHECK(stat("/etc/passwd", &passwd1) == 0 && passwd1.st_size == passwd0.st_size &&
+          passwd1.st_mtime == passwd0.st_mtime);
+  }
+  CHECK_EQ_INT(tc_stop(&c), 0);
+  tp_close(&liar);
+  tp_close(&sub);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+  free(tmp);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  al_log_set_level(AL_LOG_ERROR);
+  RUN(test_fabricated_results_are_refused);
+  return TEST_REPORT();
+}
