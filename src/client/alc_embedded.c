@@ -16,7 +16,7 @@ int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_
                           : NULL;
   int rc = -1;
   if (c) {
-    rc = alc_pipeline_submit_and_follow(c, o, plan, true, r, err);
+    rc = alc_pipeline_submit_and_follow(&c, o, plan, true, r, err);
     alc_close(c);
   }
   app_embedded_stop(e); /* joins the loop thread once the manifest is written */

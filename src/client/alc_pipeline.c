@@ -90,11 +90,58 @@ static void progress(const alc_pipeline_options *o, const alc_job *j) {
   if (o->on_progress) o->on_progress(o->user_data, j);
 }
 
+static bool connection_lost(const al_err *err) {
+  return err->code == ALC_E_CLOSED || err->code == ALC_E_CONNECT || err->code == ALC_E_TIMEOUT ||
+         err->code == ALC_E_IO;
+}
+
+/* The connection to the coordinator was lost while following (it restarted): connect
+ * again with backoff for the plan's window and subscribe again. A job the restarted
+ * coordinator no longer holds in memory (it finished meanwhile) is read with
+ * job_status, which answers from the store. Returns 0 with *cp replaced and *last
+ * the latest snapshot, or -1 with err. */
+static int reconnect(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+                     alc_pipeline_result *r, alc_job *last, al_err *err) {
+  if (!p || !p->reconnect_address) return -1;
+  double end = al_mono_s() + p->reconnect_window_s, delay = 0.2;
+  al_warn("lost the coordinator %s while following job %s (%s); reconnecting for up to %.0fs", p->reconnect_address,
+          r->job_id, err->msg, p->reconnect_window_s);
+  alc_close(*cp);
+  *cp = NULL;
+  while (al_mono_s() < end && !stopped(o)) {
+    usleep((useconds_t)(delay * 1e6));
+    delay = delay * 2 > 5 ? 5 : delay * 2;
+    al_err e;
+    al_err_clear(&e);
+    alc_client *c = alc_connect(p->reconnect_address, ALC_ROLE_SUBMITTER, p->reconnect_token, o->request_timeout_s, &e);
+    if (!c) continue;
+    alc_job snap;
+    if (alc_subscribe(c, r->job_id, &snap, &e) == 0 || alc_job_status(c, r->job_id, &snap, &e) == 0) {
+      al_info("reconnected to the coordinator %s; following job %s (%s)", p->reconnect_address, r->job_id,
+              snap.status);
+      alc_job_free(last);
+      *last = snap;
+      *cp = c;
+      return 0;
+    }
+    if (e.code == ALC_E_NOT_FOUND) {
+      alc_close(c);
+      return al_err_set(err, ALC_E_NOT_FOUND,
+                        "the restarted coordinator does not know job %s (a coordinator without a durable state "
+                        "store loses its jobs when it stops)",
+                        r->job_id);
+    }
+    alc_close(c);
+  }
+  return -1;
+}
+
 /* Follows the job until it ends, the caller stops, or the local timeout guard trips.
  * *last holds the latest snapshot. */
-static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s, double t0, bool cancel_on_stop,
-                  alc_pipeline_result *r, al_err *err) {
+static int follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p, double timeout_s,
+                  double t0, bool cancel_on_stop, alc_pipeline_result *r, al_err *err) {
   alc_job last;
+  alc_client *c = *cp;
   if (alc_subscribe(c, r->job_id, &last, err) != 0) return -1;
   progress(o, &last);
   double last_heard = al_mono_s();
@@ -115,6 +162,11 @@ static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s
     }
     alc_job ev;
     int got = alc_next_event(c, FOLLOW_TICK_S, &ev, err);
+    if (got < 0 && connection_lost(err) && reconnect(cp, o, p, r, &last, err) == 0) {
+      c = *cp;
+      progress(o, &last);
+      continue;
+    }
     if (got < 0) {
       rc = -1;
       break;
@@ -135,6 +187,11 @@ static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s
     last_heard = now;
     alc_job cur;
     if (alc_job_status(c, r->job_id, &cur, err) != 0) {
+      if (connection_lost(err) && reconnect(cp, o, p, r, &last, err) == 0) {
+        c = *cp;
+        progress(o, &last);
+        continue;
+      }
       rc = -1;
       break;
     }
@@ -164,8 +221,9 @@ static int follow(alc_client *c, const alc_pipeline_options *o, double timeout_s
   return rc;
 }
 
-int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p,
                                    bool embedded, alc_pipeline_result *r, al_err *err) {
+  alc_client *c = *cp;
   double t0 = al_mono_s();
   alc_job_spec spec = {0};
   spec.job_id = p->job_id;
@@ -205,7 +263,7 @@ int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o,
       alc_job_free(&j);
     }
   } else {
-    rc = follow(c, o, p->timeout_s, t0, embedded, r, err);
+    rc = follow(cp, o, p, p->timeout_s, t0, embedded, r, err);
   }
   return rc;
 }
@@ -217,7 +275,14 @@ static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *
    * which cfg_load already applied. */
   alc_client *c = alc_connect(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s, err);
   if (!c) return -1;
-  int rc = alc_pipeline_submit_and_follow(c, o, p, false, r, err);
+  /* Following rides through a coordinator restart: at least three heartbeat timeouts,
+   * and never less than half a minute. */
+  alc_pipeline_plan rp = *p;
+  rp.reconnect_address = r->coordinator;
+  rp.reconnect_token = token ? token : "";
+  rp.reconnect_window_s = 3 * p->cfg->coordinator.heartbeat_timeout;
+  if (rp.reconnect_window_s < 30) rp.reconnect_window_s = 30;
+  int rc = alc_pipeline_submit_and_follow(&c, o, &rp, false, r, err);
   alc_close(c);
   return rc;
 }

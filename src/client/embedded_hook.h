@@ -33,6 +33,9 @@ typedef struct alc_pipeline_plan {
   int num_workers;             /* >= 1 */
   const char *output_mode;     /* NULL/"new", "overwrite", "resume" */
   const char *verify_shards;   /* "header" or "sha256" */
+  const char *reconnect_address; /* external mode: where to reconnect while following */
+  const char *reconnect_token;
+  double reconnect_window_s;   /* how long to keep trying */
 } alc_pipeline_plan;
 
 /* Runs the plan in this process and fills r as alc_pipeline_run documents (status,
@@ -44,8 +47,11 @@ int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_
 
 /* Submits the plan over a connected client, seals it and follows it to a final
  * status (external mode; embedded: the same over a socketpair). With embedded true,
- * o->detach is ignored and o->stop cancels the job instead of detaching. Fills r. */
-int alc_pipeline_submit_and_follow(alc_client *c, const alc_pipeline_options *o, const alc_pipeline_plan *p,
+ * o->detach is ignored and o->stop cancels the job instead of detaching. Fills r.
+ * With p->reconnect_address set, a connection lost while following is reconnected
+ * with backoff for p->reconnect_window_s (the coordinator restarted); *cp is then
+ * replaced (the old client closed). */
+int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p,
                                    bool embedded, alc_pipeline_result *r, al_err *err);
 
 #endif

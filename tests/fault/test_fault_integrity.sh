@@ -144,6 +144,40 @@ submit after_restart
 expect_rc 0 "job after a coordinator restart"
 check "after restart" "$T/after_restart" completed --usable "$T/usable" --unusable "$T/unusable"
 
+# 6. With Redis: the coordinator killed (SIGKILL) or stopped (SIGTERM) and restarted while
+#    an attached submit-job follows the job. The submitter reconnects and its exit code
+#    is the job's final status; workers ride through; job-status answers for the
+#    finished job after another restart (from job:<id> in Redis).
+if command -v redis-server > /dev/null; then
+  RPORT=$(free_port)
+  redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always --dir "$T" \
+    > "$T/redis.log" 2>&1 & PIDS+=($!)
+  for _ in $(seq 100); do redis-cli -p "$RPORT" PING 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+  kill -TERM "$CPID"; wait "$CPID"
+  sed -i "s/state_store_type: memory/state_store_type: redis\n  state_store_host: 127.0.0.1\n  state_store_port: $RPORT\n  retention: 3600/" "$T/c.yaml"
+  start_coord
+  wait_for "$T/coord.log" "worker wb joined" 300 || fail "workers did not join the Redis-backed coordinator"
+  for sig in KILL TERM; do
+    out="restart_$sig"
+    submit "$out" --files-per-task 4 & SUB=$!
+    sleep 0.6
+    kill -"$sig" "$CPID"; wait "$CPID" 2>/dev/null
+    sleep 0.5
+    start_coord
+    wait "$SUB"; RC=$?
+    CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "submit-job across a coordinator $sig: exit $RC: $(tail -3 "$T/$out.submit")"
+    CHECKS=$((CHECKS + 1)); grep -q "reconnected to the coordinator" "$T/$out.submit" || fail "$sig: the submitter did not reconnect"
+    check "coordinator $sig mid-job" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
+  done
+  JOB=$(sed -n 's/^Job ID: *//p' "$T/restart_TERM.submit" | head -1)
+  kill -TERM "$CPID"; wait "$CPID"
+  start_coord
+  run "$BIN" job-status --coordinator "127.0.0.1:$PORT" --job-id "$JOB"
+  expect_rc 0 "job-status of a job finished before the restart"; expect_out "completed"
+else
+  echo "SKIP Redis restart scenarios: redis-server not installed"
+fi
+
 # 5. The disk fills: at a shard, or at the manifest. Whatever the size, the job either
 #    completes with everything listed, or fails with nothing unlisted left behind. Needs
 #    root for a small tmpfs (CI runs as root).
