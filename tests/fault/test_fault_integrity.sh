@@ -65,8 +65,11 @@ job:
   max_seq_len: 8192
   shard_size: 7
 Y
-start_coord() {
-  "$BIN" coordinator -c "$T/c.yaml" --host 127.0.0.1 --port "$PORT" >> "$T/coord.log" 2>&1 & CPID=$!; PIDS+=($CPID)
+NCOORD=0
+start_coord() { # each start logs to its own file; coord.log is the current one
+  NCOORD=$((NCOORD + 1))
+  [ -f "$T/coord.log" ] && cat "$T/coord.log" >> "$T/coord.all.log"
+  "$BIN" coordinator -c "$T/c.yaml" --host 127.0.0.1 --port "$PORT" > "$T/coord.log" 2>&1 & CPID=$!; PIDS+=($CPID)
   wait_for "$T/coord.log" "started successfully" || fail "coordinator did not start: $(tail -3 "$T/coord.log")"
 }
 start_worker() { # ID
@@ -160,7 +163,8 @@ if command -v redis-server > /dev/null; then
   for sig in KILL TERM; do
     out="restart_$sig"
     submit "$out" --files-per-task 4 & SUB=$!
-    sleep 0.6
+    wait_for "$T/$out.submit" "submitted:" 600 || fail "$sig: the job was not submitted: $(tail -2 "$T/$out.submit")"
+    sleep 0.3
     kill -"$sig" "$CPID"; wait "$CPID" 2>/dev/null
     sleep 0.5
     start_coord

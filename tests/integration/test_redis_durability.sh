@@ -11,6 +11,7 @@ source "$(dirname "$0")/lib.sh"
 DATA="${AL_DATA_DIR:?}"
 T=$(mktemp -d)
 PIDS=()
+WPIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 
@@ -90,6 +91,7 @@ start_coordinator() { # each start logs to its own file; $T/coord.log is the cur
 start_coordinator
 for i in 1 2; do
   "$BIN" worker -c "$T/c.yaml" --coordinator "127.0.0.1:$CPORT" --worker-id "w$i" > "$T/w$i.log" 2>&1 & PIDS+=($!)
+  WPIDS+=($!)
 done
 
 check_output() { # $1 output dir, $2 label: every input file exactly once, no temporaries
@@ -108,10 +110,15 @@ JOB=$(printf '%s\n' "$OUT" | sed -n 's/^Job ID: *//p' | head -1)
 CHECKS=$((CHECKS + 1)); [ -n "$JOB" ] || fail "no job id in: $OUT"
 CHECKS=$((CHECKS + 1)); [ "$(rcli SISMEMBER e2e:jobs:active "$JOB")" = "1" ] || fail "job not in jobs:active"
 for _ in $(seq 600); do rcli GET "e2e:job:$JOB" | grep -q '"completed_tasks": [1-9]' && break; sleep 0.02; done
+# the workers pause while the coordinator is killed, so the kill lands mid-job however
+# loaded the machine is
+kill -STOP "${WPIDS[@]}"
+sleep 0.2
 DONE_BEFORE=$(job_field "$JOB" completed_tasks)
 CHECKS=$((CHECKS + 1)); [ "$DONE_BEFORE" -ge 1 ] && [ "$DONE_BEFORE" -lt "$NTASKS" ] || fail "kill point: $DONE_BEFORE tasks done"
 kill -9 "$CPID"; wait "$CPID" 2>/dev/null
 start_coordinator
+kill -CONT "${WPIDS[@]}"
 CHECKS=$((CHECKS + 1)); grep -q "recovery: 1 unfinished jobs reloaded" "$T/coord.log" || fail "no recovery line: $(grep recovery "$T/coord.log")"
 for _ in $(seq 600); do case "$(job_field "$JOB" status)" in completed|completed_with_errors|failed) break;; esac; sleep 0.1; done
 CHECKS=$((CHECKS + 1)); [ "$(job_field "$JOB" status)" = "completed" ] || fail "job after restart: $(rcli GET "e2e:job:$JOB")"
