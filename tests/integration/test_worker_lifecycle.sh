@@ -72,7 +72,7 @@ expect_rc 0 "job-status after drain"; expect_out "Status: completed"; expect_out
 "$BIN" worker -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" --worker-id wa > "$T/wa.log" 2>&1 & W=$!; PIDS+=($W)
 wait_for "$T/wa.log" "connected to coordinator"
 submit out2 slow
-for _ in $(seq 200); do [ -d "$T/out2" ] && break; sleep 0.02; done
+for _ in $(seq 200); do [ -d "$T/out2/.staging" ] && break; sleep 0.02; done # the attempt is writing
 kill -INT "$W"; sleep 0.05; kill -INT "$W"
 T0=$(date +%s%N); wait "$W"; T1=$(date +%s%N)
 CHECKS=$((CHECKS + 1)); [ $(( (T1 - T0) / 1000000 )) -lt 5000 ] || fail "abandon took $(( (T1 - T0) / 1000000 )) ms"
@@ -94,7 +94,7 @@ expect_rc 0 "status after restart"; expect_out "wr"
 # 4. Cancel from the coordinator stops the running task and removes its output.
 submit out4 slow
 JOB=$(sed -n 's/^Job ID: //p' "$T/out4.submit")
-for _ in $(seq 200); do [ -d "$T/out4" ] && break; sleep 0.02; done
+for _ in $(seq 200); do [ -d "$T/out4/.staging" ] && break; sleep 0.02; done # the attempt is writing
 run "$ALCTL" --coordinator "127.0.0.1:$PORT" cancel "$JOB"
 expect_rc 0 "alctl cancel"
 wait_for "$T/wr.log" "cancelled" 200
