@@ -172,6 +172,10 @@ def test_detach_then_cancel_from_the_client(idle_fleet, tmp_path):
     with DistributedClient(idle_fleet.address) as c:
         assert c.get_job(r["job_id"])["status"] in ("pending", "running")
         c.cancel_job(r["job_id"])
+        # final once its manifest is written (off the coordinator's loop): moments later
+        deadline = time.monotonic() + 10
+        while c.get_job(r["job_id"])["status"] != "cancelled" and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert c.get_job(r["job_id"])["status"] == "cancelled"
 
 
