@@ -85,9 +85,11 @@ static void report_deadline(coord_jm *jm) {
   if (jm->h.timer) jm->h.timer(jm->h.ud, d);
 }
 
+/* src may be *dst itself (copied before the old value is freed). */
 static void set_str(char **dst, const char *src) {
+  char *copy = src ? al_xstrdup(src) : NULL;
   free(*dst);
-  *dst = src ? al_xstrdup(src) : NULL;
+  *dst = copy;
 }
 
 /* ---------------------------------------------------------------- persistence */
