@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libhiredis-dev libmsgpack-dev libyaml-dev
-  libjansson-dev libutf8proc-dev libssl-dev
+  libjansson-dev libutf8proc-dev libssl-dev libpcre2-dev
   redis-server redis-tools
   clang libclang-rt-14-dev
   python3

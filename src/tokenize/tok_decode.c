@@ -2,10 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenize/tok_hf.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
 char *tok_decode(const tok_bpe *t, const int32_t *ids, size_t n, bool skip_special_tokens) {
+  if (t->hf) return tok_hf_decode(t->hf, ids, n, skip_special_tokens);
   al_buf joined = {0};
   for (size_t i = 0; i < n; i++) {
     int32_t id = ids[i];

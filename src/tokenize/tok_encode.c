@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tokenize/tok_cpu.h"
+#include "tokenize/tok_hf.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_scan.h"
 #include "tokenize/tok_unicode.h"
@@ -59,6 +60,7 @@ _Static_assert(sizeof(lcache_line) == 128, "long cache line must be 128 bytes");
 
 struct tok_encoder {
   const struct tok_bpe *t;
+  tok_hf_enc *hf;      /* the encoder of a byte-level tokenizer (t->hf); nothing else is used then */
   al_buf nfc;          /* NFC of the input */
   al_buf lower;        /* one lowercased segment (lowercase tokenizers) */
   al_buf valid;        /* input after U+FFFD replacement, when it was not valid UTF-8 */
@@ -104,6 +106,10 @@ void tok_ids_push(tok_ids *ids, int32_t id) {
 tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   tok_encoder *e = al_xcalloc(1, sizeof *e);
   e->t = t;
+  if (t->hf) {
+    e->hf = tok_hf_enc_new(t->hf);
+    return e;
+  }
   size_t want = cache_entries ? cache_entries : CACHE_DEFAULT;
   size_t lines = 16;
   while (lines < want && lines < ((size_t)1 << 24)) lines <<= 1;
@@ -121,6 +127,7 @@ tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
 
 void tok_encoder_free(tok_encoder *e) {
   if (!e) return;
+  tok_hf_enc_free(e->hf);
   al_buf_free(&e->nfc);
   al_buf_free(&e->lower);
   al_buf_free(&e->valid);
@@ -136,7 +143,10 @@ static void buf_trim(al_buf *b) {
   if (b->cap > TRIM_BYTES) al_buf_free(b);
 }
 
+tok_hf_enc *tok_encoder_hf(tok_encoder *e) { return e->hf; }
+
 void tok_encoder_trim(tok_encoder *e) {
+  if (e->hf) tok_hf_enc_trim(e->hf);
   tok_merge_work_trim(&e->merge);
   if (e->cps_cap > TRIM_BYTES) {
     free(e->cps);
@@ -453,6 +463,7 @@ TOK_TARGET_V3 static void encode_words_v3(tok_encoder *e, const unsigned char *p
 int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
                int64_t max_length, tok_ids *out, al_err *err) {
   const struct tok_bpe *t = e->t;
+  if (e->hf) return tok_hf_encode(e->hf, text, len, add_special_tokens, max_length, out, err);
   out->len = 0;
   if (add_special_tokens) tok_ids_push(out, t->bos);
   /* Once max_length ids exist, later words cannot survive the truncation. */

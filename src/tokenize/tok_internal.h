@@ -153,6 +153,9 @@ struct tok_bpe {
   int32_t bos, eos;
   int32_t special_ids[16];   /* canonical specials, for decode's skip */
   char *special_names[16];
+  /* A byte-level BPE tokenizer (tokenizer.json or tiktoken ranks) instead of the
+   * original's kind: everything above is unused then (tok_hf.h). Owned. */
+  struct tok_hf *hf;
 };
 
 #define TOK_ASCII_END (128 * 128)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "tokenize/tok_cpu.h"
+#include "tokenize/tok_hf.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
@@ -331,6 +332,19 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
     free(base);
     base = al_xstrdup(dir);
   }
+  {
+    /* the byte-level kinds are recognised by their files */
+    struct tok_bpe *h = al_xcalloc(1, sizeof *h);
+    bool found;
+    int rc = tok_hf_try_load(h, base, &found, err);
+    if (found) {
+      free(base);
+      if (rc == 0) return h;
+      tok_bpe_free(h);
+      return NULL;
+    }
+    free(h);
+  }
   char *vocab_p = al_xasprintf("%s/vocab.json", base);
   char *merges_p = al_xasprintf("%s/merges.txt", base);
   char *config_p = al_xasprintf("%s/config.json", base);
@@ -404,15 +418,24 @@ void tok_bpe_free(tok_bpe *t) {
   free(t->pair16); /* with ascii_pairs */
   for (int k = 0; k < 256; k++) free(t->bmp_sym[k]);
   for (int i = 0; i < 16; i++) free(t->special_names[i]);
+  tok_hf_free(t->hf);
   free(t);
 }
 
-size_t tok_bpe_vocab_len(const tok_bpe *t) { return t->vocab_len; }
+size_t tok_bpe_vocab_len(const tok_bpe *t) {
+  return t->hf ? t->hf->vocab.count + t->hf->n_added : t->vocab_len;
+}
 size_t tok_bpe_merge_count(const tok_bpe *t) { return t->n_merges; }
 int64_t tok_bpe_max_merge_depth(const tok_bpe *t) { return t->max_merge_depth; }
 bool tok_bpe_lowercase(const tok_bpe *t) { return t->lowercase; }
 bool tok_bpe_rank_merging(const tok_bpe *t) { return t->rank_ok; }
 int32_t tok_bpe_token_id(const tok_bpe *t, const char *token) {
+  if (t->hf) {
+    for (size_t i = 0; i < t->hf->n_added; i++)
+      if (strcmp(t->hf->added[i].content, token) == 0) return t->hf->added[i].id;
+    const int32_t *v = tok_strmap_get(&t->hf->vocab, token, strlen(token));
+    return v ? *v : -1;
+  }
   const int32_t *v = tok_strmap_get(&t->vocab, token, strlen(token));
   return v ? *v : -1;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenize/tok_hf.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
@@ -45,6 +46,8 @@ tok_sample_status tok_build_sample_text(tok_encoder *e, tok_modality m, const ch
   out->mask.len = 0;
   if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) return TOK_SAMPLE_NOT_TEXT;
   if (is_blank(text, len)) return TOK_SAMPLE_BLANK;
+  tok_hf_enc *hf = tok_encoder_hf(e);
+  if (hf) return tok_hf_build_sample(hf, m, text, len, max_seq_len, out, err);
   if (m == TOK_MOD_TEXT) {
     if (tok_encode(e, text, len, true, max_seq_len, &out->ids, err) < 0) return TOK_SAMPLE_ERROR;
   } else {

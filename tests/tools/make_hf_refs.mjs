@@ -187,9 +187,21 @@ function llama3Spec(small) {
 
 function writeHf(dir, spec) {
   fs.mkdirSync(path.join(dir, "text"), { recursive: true });
-  const tok = Tokenizer.fromString(JSON.stringify(hfJson(spec)));
   const file = path.join(dir, "text/tokenizer.json");
-  tok.save(file, false);
+  Tokenizer.fromString(JSON.stringify(hfJson(spec))).save(file, false);
+  // The library numbers added tokens that are not in the model's vocabulary after it;
+  // with a cut vocabulary that moves them, so the template is pointed at the ids the
+  // library gave them and the file saved once more.
+  const saved = JSON.parse(fs.readFileSync(file, "utf8"));
+  const idOf = Object.fromEntries(saved.added_tokens.map((a) => [a.content, a.id]));
+  const fix = (pp) => {
+    if (!pp) return;
+    if (pp.type === "Sequence") pp.processors.forEach(fix);
+    if (pp.type === "TemplateProcessing")
+      for (const [k, v] of Object.entries(pp.special_tokens)) if (k in idOf) v.ids = [idOf[k]];
+  };
+  fix(saved.post_processor);
+  Tokenizer.fromString(JSON.stringify(saved)).save(file, false);
   return Tokenizer.fromFile(file);
 }
 
