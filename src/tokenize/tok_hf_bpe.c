@@ -4,6 +4,7 @@
  * candidate pairs with lazy invalidation keeps a piece of n bytes O(n log n), so a
  * 10 MB piece without spaces stays linear in practice. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tokenize/tok_hf.h"
 #include "tokenize/tok_hf_enc.h"
@@ -69,9 +70,34 @@ static int32_t unknown_byte(const struct tok_hf *h, unsigned b) {
   return h->unk_id;
 }
 
+static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out);
+
 void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out) {
-  const struct tok_hf *h = e->h;
   if (n == 0) return;
+  if (n > TOK_HF_CACHE_KEY) {
+    merge_piece(e, p, n, out);
+    return;
+  }
+  uint64_t hv = tok_hash_bytes(p, n);
+  tok_hf_cache_line *c = &e->cache[hv & (TOK_HF_CACHE_LINES - 1)];
+  if (c->klen == n && c->hash == hv && memcmp(c->key, p, n) == 0) {
+    tok_ids_append(out, c->ids, c->nids, 0);
+    return;
+  }
+  size_t before = out->len;
+  merge_piece(e, p, n, out);
+  size_t got = out->len - before;
+  if (got <= TOK_HF_CACHE_IDS) {
+    c->hash = hv;
+    c->klen = (uint8_t)n;
+    c->nids = (uint8_t)got;
+    memcpy(c->key, p, n);
+    memcpy(c->ids, out->v + before, got * sizeof *out->v);
+  }
+}
+
+static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out) {
+  const struct tok_hf *h = e->h;
   if (h->whole_piece_first || n == 1) {
     const int32_t *v = tok_strmap_get(&h->vocab, (const char *)p, n);
     if (v) {

@@ -4,7 +4,23 @@
 
 #include "tokenize/tok_hf.h"
 
+/* A piece's ids, cached: text repeats its pieces (Zipf), so most never reach the
+ * merge loop. Direct-mapped, one 64-byte line each, pieces of up to
+ * TOK_HF_CACHE_KEY bytes that give up to TOK_HF_CACHE_IDS ids. */
+#define TOK_HF_CACHE_KEY 22
+#define TOK_HF_CACHE_IDS 8
+#define TOK_HF_CACHE_LINES 16384 /* 1 MiB per encoder */
+typedef struct tok_hf_cache_line {
+  uint64_t hash;
+  uint8_t klen;  /* 0 = empty */
+  uint8_t nids;
+  char key[TOK_HF_CACHE_KEY];
+  int32_t ids[TOK_HF_CACHE_IDS];
+} tok_hf_cache_line;
+_Static_assert(sizeof(tok_hf_cache_line) == 64, "a cache line is 64 bytes");
+
 struct tok_hf_enc {
+  tok_hf_cache_line *cache;                 /* TOK_HF_CACHE_LINES, owned */
   const struct tok_hf *h;                   /* borrowed */
   tok_pretok_md *md[TOK_HF_MAX_STAGES];     /* one match state per stage */
   al_buf prefixed[TOK_HF_MAX_STAGES];       /* a piece with its prefix space, per stage */

@@ -13,6 +13,7 @@
 tok_hf_enc *tok_hf_enc_new(const struct tok_hf *h) {
   tok_hf_enc *e = al_xcalloc(1, sizeof *e);
   e->h = h;
+  e->cache = al_xcalloc(TOK_HF_CACHE_LINES, sizeof *e->cache);
   for (int i = 0; i < h->n_stages; i++)
     if (h->stages[i].pat) e->md[i] = tok_pretok_md_new(h->stages[i].pat);
   return e;
@@ -35,6 +36,7 @@ void tok_hf_enc_free(tok_hf_enc *e) {
   if (!e) return;
   for (int i = 0; i < TOK_HF_MAX_STAGES; i++) tok_pretok_md_free(e->md[i]);
   free_work(e);
+  free(e->cache);
   free(e);
 }
 
