@@ -9,7 +9,7 @@
  * TOK_HF_CACHE_KEY bytes that give up to TOK_HF_CACHE_IDS ids. */
 #define TOK_HF_CACHE_KEY 22
 #define TOK_HF_CACHE_IDS 8
-#define TOK_HF_CACHE_LINES 16384 /* 1 MiB per encoder */
+#define TOK_HF_CACHE_LINES 65536 /* 4 MiB per encoder, as the original kind's word cache */
 typedef struct tok_hf_cache_line {
   uint64_t hash;
   uint8_t klen;  /* 0 = empty */
