@@ -92,7 +92,7 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)got;
     memcpy(c->key, p, n);
-    memcpy(c->ids, out->v + before, got * sizeof *out->v);
+    if (got) memcpy(c->ids, out->v + before, got * sizeof *out->v); /* out->v may be NULL */
   }
 }
 
