@@ -89,6 +89,7 @@ static void ids_reserve(tok_ids *ids, size_t extra) {
 }
 
 void tok_ids_append(tok_ids *ids, const int32_t *v, size_t n, int32_t fill) {
+  if (n == 0) return; /* ids->v may still be NULL: no pointer arithmetic on it */
   ids_reserve(ids, n);
   if (v) {
     memcpy(ids->v + ids->len, v, n * sizeof *v);
