@@ -107,7 +107,7 @@ PY
 VICTIM=""
 for _ in $(seq 100); do
   for i in 1 2 3; do
-    if [ -n "$(ls "$T/out5" 2>/dev/null)" ]; then VICTIM=${PIDS[$i]}; break 2; fi
+    if [ -n "$(ls -A "$T/out5/.staging" 2>/dev/null)" ]; then VICTIM=${PIDS[$i]}; break 2; fi
   done
   sleep 0.05
 done
