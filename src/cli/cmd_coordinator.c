@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
+#include "coord/coord_ops.h"
 
 static const cli_opt OPTS[] = {
     {"config", 'c', "PATH", "YAML config file", NULL, CLI_REQUIRED},
@@ -16,6 +17,12 @@ static const cli_opt OPTS[] = {
     {"port", 0, "PORT", "TCP port to listen on (overrides coordinator.port)", "8080", 0},
     {"strategy", 0, "NAME", "round_robin | least_busy | dynamic (overrides coordinator.strategy)", NULL, 0},
     {"print-config", 0, NULL, "print the effective configuration as YAML and exit", NULL, 0},
+    {"metrics-port", 0, "PORT",
+     "serve GET /metrics (Prometheus) and /healthz on this port, on the --host address (default: "
+     "job.monitoring_port when the config sets it, else none)",
+     NULL, 0},
+    {"no-worker-warning", 0, "SECONDS", "warn this often while tasks wait and no worker is alive (0: never)", "30",
+     0},
     {0}};
 
 static const cli_cmd CMD = {
@@ -27,6 +34,7 @@ static const cli_cmd CMD = {
 typedef struct coord_main {
   uv_signal_t sigint, sigterm;
   coord_server *srv;
+  coord_ops *ops;
   store **st; /* destroyed once the server has flushed it and stopped */
   int stopping;
 } coord_main;
@@ -55,6 +63,8 @@ static void on_signal(uv_signal_t *s, int signum) {
     return;
   }
   m->stopping = 1;
+  coord_ops_stop(m->ops);
+  m->ops = NULL;
   printf("Shutting down coordinator...\n");
   fflush(stdout);
   coord_server_stop(m->srv, on_server_stopped, m);
@@ -76,6 +86,14 @@ int cmd_coordinator(int argc, char **argv) {
       cfg_set(&cfg, "coordinator.port", cli_get(&v, "port"), &err) != 0 ||
       (cli_given(&v, "strategy") && cfg_set(&cfg, "coordinator.strategy", cli_get(&v, "strategy"), &err) != 0)) {
     cli_usage_error(&CMD, "%s", err.msg);
+    cfg_free(&cfg);
+    cli_values_free(&v);
+    return 2;
+  }
+  int64_t metrics_port = cfg_is_set(&cfg, "job.monitoring_port") ? cfg.job.monitoring_port : 0;
+  double no_worker_s = 30;
+  if ((cli_given(&v, "metrics-port") && !cli_get_int(&v, "metrics-port", 0, 65535, &metrics_port)) ||
+      !cli_get_double(&v, "no-worker-warning", 0, 1e9, &no_worker_s)) {
     cfg_free(&cfg);
     cli_values_free(&v);
     return 2;
@@ -134,6 +152,15 @@ int cmd_coordinator(int argc, char **argv) {
       uv_run(&loop, UV_RUN_DEFAULT);
       coord_server_free(m.srv);
     }
+    goto out;
+  }
+  coord_ops_options oo = {.metrics_host = c->host, .metrics_port = (int)metrics_port, .no_worker_warn_s = no_worker_s};
+  m.ops = coord_ops_start(&loop, m.srv, &oo, &err);
+  if (!m.ops) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    coord_server_stop(m.srv, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    coord_server_free(m.srv);
     goto out;
   }
   uv_signal_init(&loop, &m.sigint);

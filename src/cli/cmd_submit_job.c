@@ -56,22 +56,32 @@ static void on_submitted(void *ud, const char *job_id, uint64_t files, uint64_t 
   al_info("job %s submitted: %llu files in %llu tasks", job_id, (unsigned long long)files, (unsigned long long)tasks);
 }
 
-/* A live line on a terminal; a log line every 10 s otherwise. */
+/* "ETA 12s" once a task has finished; "ETA --" before (nothing to estimate from). */
+static void format_eta(char *out, size_t cap, double el, uint64_t done, uint64_t total) {
+  if (done == 0 || el <= 0) snprintf(out, cap, "--");
+  else if (done >= total) snprintf(out, cap, "0s");
+  else snprintf(out, cap, "%.0fs", el * (double)(total - done) / (double)done);
+}
+
+/* A status line kept below the log lines on a terminal; a log line every 10 s otherwise. */
 static void on_progress(void *ud, const alc_job *j) {
   progress_state *p = ud;
   double now = al_mono_s(), el = now - p->t0;
   uint64_t done = j->completed_tasks + j->failed_tasks;
   int final = done >= j->total_tasks && j->sealed;
   double tps = el > 0 ? (double)j->tokens / el : 0, mbs = el > 0 ? (double)j->bytes / el / 1e6 : 0;
-  double eta = done > 0 && j->total_tasks > done ? el * (double)(j->total_tasks - done) / (double)done : 0;
+  char eta[32];
+  format_eta(eta, sizeof eta, el, done, j->total_tasks);
   if (p->tty) {
     if (now - p->last_print < 0.1 && !final) return;
-    fprintf(stderr, "\r\033[K[%s] tasks %llu/%llu  samples %llu  %.1f MB/s  %.0f tokens/s  failed %llu  ETA %.0fs",
-            j->status, (unsigned long long)done, (unsigned long long)j->total_tasks, (unsigned long long)j->samples,
-            mbs, tps, (unsigned long long)j->failed_tasks, eta);
+    char line[256];
+    snprintf(line, sizeof line, "[%s] tasks %llu/%llu  samples %llu  %.1f MB/s  %.0f tokens/s  failed %llu  ETA %s",
+             j->status, (unsigned long long)done, (unsigned long long)j->total_tasks, (unsigned long long)j->samples,
+             mbs, tps, (unsigned long long)j->failed_tasks, eta);
+    al_log_status(line);
   } else {
     if (now - p->last_print < 10 && !final) return;
-    al_info("job %s: %s, tasks %llu/%llu, samples %llu, %.1f MB/s, %.0f tokens/s, failed %llu, ETA %.0fs", j->id,
+    al_info("job %s: %s, tasks %llu/%llu, samples %llu, %.1f MB/s, %.0f tokens/s, failed %llu, ETA %s", j->id,
             j->status, (unsigned long long)done, (unsigned long long)j->total_tasks, (unsigned long long)j->samples,
             mbs, tps, (unsigned long long)j->failed_tasks, eta);
   }
@@ -114,6 +124,12 @@ int cmd_submit_job(int argc, char **argv) {
     cli_usage_error(&CMD, "--verify-shards is '%s'; expected header or sha256", verify);
     goto done;
   }
+  /* Embedded: the in-process coordinator's and workers' life-cycle lines (joined,
+   * draining, disconnected) say nothing to the user; -v shows them. */
+  if (embedded) {
+    al_log_demote_component("coordinator");
+    al_log_demote_component("worker");
+  }
 
   alc_pipeline_options o;
   alc_pipeline_options_init(&o);
@@ -153,7 +169,7 @@ int cmd_submit_job(int argc, char **argv) {
   al_err err;
   al_err_clear(&err);
   int run = alc_pipeline_run(&o, &res, &err);
-  if (ps.tty && ps.last_print > 0) fprintf(stderr, "\n");
+  if (ps.tty) al_log_status(NULL);
   if (run != 0) {
     fprintf(stderr, "[ERROR] Job failed: %s\n", err.msg);
     status = 1;

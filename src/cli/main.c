@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/opts.h"
 #include "common/al.h"
 
 typedef struct command {
@@ -33,6 +34,8 @@ static void print_help(void) {
   printf("\nGlobal options:\n"
          "  --version        print the version and exit\n"
          "  -v, --verbose    debug logging\n"
+         "  -q, --quiet      log warnings and errors only\n"
+         "  --log-format F   log lines as text (default) or json\n"
          "  --no-banner      accepted for compatibility (no banner is printed)\n"
          "  -h, --help       show this help\n\n"
          "Run 'auralith-pipeline COMMAND --help' for the options of a command.\n"
@@ -51,6 +54,14 @@ int main(int argc, char **argv) {
       return 0;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
       al_log_set_level(AL_LOG_DEBUG);
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      al_log_set_level(AL_LOG_WARN);
+    } else if (strncmp(a, "--log-format", 12) == 0 && (a[12] == '\0' || a[12] == '=')) {
+      const char *f = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+      if (cli_set_log_format(f) != 0) {
+        fprintf(stderr, "auralith-pipeline: --log-format: expected text or json, got '%s'\n", f ? f : "");
+        return 2;
+      }
     } else if (strcmp(a, "--no-banner") == 0) {
       /* The original prints a banner on a TTY; we never do. */
     } else {
@@ -64,6 +75,7 @@ int main(int argc, char **argv) {
   }
   for (size_t c = 0; c < AL_ARRAY_LEN(COMMANDS); c++) {
     if (strcmp(argv[i], COMMANDS[c].name) != 0) continue;
+    al_log_set_component(COMMANDS[c].name);
     return COMMANDS[c].fn(argc - i, argv + i);
   }
   fprintf(stderr, "auralith-pipeline: unknown command '%s'\nTry 'auralith-pipeline --help'.\n", argv[i]);

@@ -57,6 +57,8 @@ void cli_print_help(const cli_cmd *cmd) {
     printf("\n");
   }
   printf("  %-34s %s\n", "-v, --verbose", "debug logging");
+  printf("  %-34s %s\n", "-q, --quiet", "log warnings and errors only");
+  printf("  %-34s %s\n", "    --log-format text|json", "log line format on stderr [default: text]");
   printf("  %-34s %s\n", "-h, --help", "show this help and exit");
   if (cmd->epilog) printf("\n%s\n", cmd->epilog);
 }
@@ -95,6 +97,16 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_values *out) {
       al_log_set_level(AL_LOG_DEBUG);
       continue;
     }
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      al_log_set_level(AL_LOG_WARN);
+      continue;
+    }
+    if (strncmp(a, "--log-format", 12) == 0 && (a[12] == '\0' || a[12] == '=')) {
+      const char *f = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+      if (cli_set_log_format(f) != 0)
+        return cli_usage_error(cmd, "option --log-format: expected text or json, got '%s'", f ? f : "");
+      continue;
+    }
     int idx;
     const char *inline_val = NULL;
     if (a[1] == '-') {
@@ -127,6 +139,13 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_values *out) {
       return cli_usage_error(cmd, "missing required option --%s", cmd->opts[i].name);
   }
   return CLI_OK;
+}
+
+int cli_set_log_format(const char *f) {
+  if (f && strcmp(f, "text") == 0) al_log_set_format(AL_LOG_TEXT);
+  else if (f && strcmp(f, "json") == 0) al_log_set_format(AL_LOG_JSON);
+  else return -1;
+  return 0;
 }
 
 void cli_values_free(cli_values *v) {

@@ -52,8 +52,12 @@ typedef struct cli_values {
 
 enum { CLI_OK = 0, CLI_HELP = 1, CLI_USAGE = 2 };
 
-/* Parses argv (argv[0] = command name). Handles --help/-h and -v/--verbose (sets the
- * log level to debug) for every command. On a usage error prints
+/* Sets the log format from "text" or "json"; -1 for anything else. */
+int cli_set_log_format(const char *f);
+
+/* Parses argv (argv[0] = command name). Handles --help/-h, -v/--verbose (log level
+ * debug), -q/--quiet (warnings and errors only) and --log-format text|json for every
+ * command. On a usage error prints
  * "auralith-pipeline <cmd>: <what is wrong>" and a hint to stderr and returns CLI_USAGE.
  * Values borrow argv memory; cli_values_free releases only the positional array. */
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_values *out);

@@ -36,10 +36,25 @@ int al_err_set(al_err *e, int code, const char *fmt, ...) __attribute__((format(
 void al_err_prefix(al_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- Logging ----------------------------------------------------------------------
- * Logs go to stderr as "<UTC ISO time> <LEVEL> <message>"; results go to stdout. */
+ * Logs go to stderr, results to stdout. Text: "<UTC ISO time> <LEVEL> <component>:
+ * <message>"; JSON: one object per line with time, level, component, job_id, task_id,
+ * worker_id (when the message names them) and msg. Messages start with "component: "
+ * or "component id: " (log.c says how ids are found). Thread-safe. */
 typedef enum { AL_LOG_DEBUG = 0, AL_LOG_INFO, AL_LOG_WARN, AL_LOG_ERROR, AL_LOG_NONE } al_log_level;
+typedef enum { AL_LOG_TEXT = 0, AL_LOG_JSON } al_log_format;
 void al_log_set_level(al_log_level lvl);
 al_log_level al_log_get_level(void);
+void al_log_set_format(al_log_format f);
+al_log_format al_log_get_format(void);
+/* Component of lines without a "component: " prefix (the command: "submit-job", ...);
+ * copied. */
+void al_log_set_component(const char *component);
+/* INFO lines of this component are logged as DEBUG (embedded mode keeps the in-process
+ * coordinator's and workers' life-cycle lines for -v). At most 4 components. */
+void al_log_demote_component(const char *component);
+/* Shows line as the status line at the bottom of a terminal (log lines are printed
+ * above it and it is redrawn); NULL ends it with a newline. line is copied. */
+void al_log_status(const char *line);
 void al_log(al_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void al_logv(al_log_level lvl, const char *fmt, va_list ap);
 #define al_debug(...) al_log(AL_LOG_DEBUG, __VA_ARGS__)

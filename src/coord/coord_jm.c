@@ -500,7 +500,7 @@ coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void
   int known = w != NULL;
   if (slots < 1) slots = 1;
   if (w) {
-    al_info("coordinator: worker %s rejoined with %zu queued, %zu running", id, w->queued.n,
+    al_info("coordinator: worker %s heartbeat resumed: rejoined with %zu queued, %zu running", id, w->queued.n,
             w->running.n);
   } else {
     w = al_xcalloc(1, sizeof *w);
@@ -512,7 +512,7 @@ coord_worker *coord_jm_worker_join(coord_jm *jm, const char *id, int slots, void
       jm->workers = al_xrealloc(jm->workers, jm->cap_workers * sizeof *jm->workers);
     }
     jm->workers[jm->n_workers++] = w;
-    al_info("coordinator: worker %s joined with %d slots", id, slots);
+    al_info("coordinator: worker %s heartbeat registered: joined with %d slots", id, slots);
   }
   int rejoined = known && (w->running.n + w->queued.n) > 0;
   w->slots = slots;
@@ -585,7 +585,7 @@ void coord_jm_worker_drain(coord_jm *jm, coord_worker *w) {
 void coord_jm_worker_dead(coord_jm *jm, coord_worker *w, const char *why) {
   char err[512];
   snprintf(err, sizeof err, "worker %s lost: %s", w->id, why);
-  al_warn("coordinator: %s; requeueing %zu queued and %zu running tasks", err, w->queued.n,
+  al_warn("coordinator: heartbeat lost: %s; requeueing %zu queued and %zu running tasks", err, w->queued.n,
           w->running.n);
   size_t i;
   for (i = 0; i < jm->n_workers && jm->workers[i] != w; i++) {
@@ -1034,7 +1034,7 @@ static void on_worker_deadline(coord_jm *jm, coord_worker *w, double now) {
     return;
   }
   char why[128];
-  snprintf(why, sizeof why, w->connected ? "silent for %.3gs" : "disconnected and not back within %.3gs",
+  snprintf(why, sizeof why, w->connected ? "no heartbeat for %.3gs" : "disconnected, no heartbeat within %.3gs",
            now - w->last_seen);
   coord_jm_worker_dead(jm, w, why);
 }
