@@ -16,7 +16,9 @@ typedef struct ops_conn {
   char buf[OPS_HTTP_MAX_REQUEST + 1];
   size_t len;
   int closing, open_handles;
+  int responded; /* reading only drains what the client still sends */
   uv_write_t wr;
+  uv_shutdown_t sd;
   al_buf out;
 } ops_conn;
 
@@ -54,13 +56,32 @@ static void conn_close(ops_conn *c) {
   uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
 }
 
+static void on_shutdown(uv_shutdown_t *sd, int status) {
+  if (status < 0) conn_close(sd->data);
+}
+
+static void on_linger_timeout(uv_timer_t *t) { conn_close(t->data); }
+
+/* Lingering close: after the response, shut down the sending side and drain what the
+ * client still sends (a refused request may not have been read in full) until it
+ * closes or OPS_SERVER_LINGER_S pass; closing with unread data would reset the
+ * connection and could destroy the response before the client reads it. */
 static void on_written(uv_write_t *w, int status) {
-  (void)status;
-  conn_close(w->data);
+  ops_conn *c = w->data;
+  if (status < 0 || c->closing) {
+    conn_close(c);
+    return;
+  }
+  c->sd.data = c;
+  if (uv_shutdown(&c->sd, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+    conn_close(c);
+    return;
+  }
+  uv_timer_start(&c->timer, on_linger_timeout, (uint64_t)(OPS_SERVER_LINGER_S * 1000), 0);
 }
 
 static void respond(ops_conn *c, int status, const char *ctype, const al_buf *body, int head_only) {
-  uv_read_stop((uv_stream_t *)&c->tcp);
+  c->responded = 1;
   uv_timer_stop(&c->timer);
   size_t blen = body ? body->len : 0;
   al_buf_printf(&c->out,
@@ -104,6 +125,7 @@ static void serve(ops_conn *c, const ops_http_request *req) {
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   ops_conn *c = h->data;
   (void)suggested;
+  if (c->responded) c->len = 0; /* draining: reuse the buffer */
   size_t room = sizeof c->buf - c->len;
   *buf = uv_buf_init(c->buf + c->len, (unsigned)room);
 }
@@ -115,6 +137,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     conn_close(c);
     return;
   }
+  if (c->responded) return; /* draining */
   c->len += (size_t)n;
   ops_http_request req;
   ops_http_result r = ops_http_parse(c->buf, c->len, &req);
@@ -125,7 +148,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
 
 static void on_timeout(uv_timer_t *t) {
   ops_conn *c = t->data;
-  respond_text(c, 408, ops_http_reason(408), 0);
+  if (!c->responded) respond_text(c, 408, ops_http_reason(408), 0);
 }
 
 static void on_connection(uv_stream_t *l, int status) {

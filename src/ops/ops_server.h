@@ -12,6 +12,7 @@
 
 #define OPS_SERVER_MAX_CONNS 32
 #define OPS_SERVER_TIMEOUT_S 5.0
+#define OPS_SERVER_LINGER_S 1.0 /* after a response, at most this long to drain the client */
 
 typedef struct ops_server_hooks {
   /* Appends the Prometheus text exposition to out. Called on the loop thread. */
