@@ -62,7 +62,7 @@ coordinator:
   max_retries: 3
 Y
 "$BIN" coordinator -c "$T/c.yaml" --host 127.0.0.1 --port "$PORT" >> "$T/coord.log" 2>&1 & CPID=$!; PIDS+=($CPID)
-wait_for "$T/coord.log" "started successfully"
+wait_for "$T/coord.log" "started successfully" 400
 T0=$(ms); run "$BIN" submit-job --external -c "$T/c.yaml" -i "$IN" -o "$T/x1" -t "$T/bad"
 expect_rc 1 "external corrupt tokenizers"; expect_err "cannot be used"; within 3000 "external corrupt tokenizers"
 mkdir -p "$T/tok/text"; cp "$TOK"/text/* "$T/tok/text/"

@@ -37,7 +37,7 @@ coordinator:
 Y
 "$BIN" coordinator -c "$T/c.yaml" --host 127.0.0.1 --port "$PORT" --metrics-port "$MPORT" --no-worker-warning 1 \
   --log-format json > "$T/coord.out" 2> "$T/coord.log" & CPID=$!; PIDS+=($CPID)
-wait_for "$T/coord.out" "started successfully" || fail "coordinator did not start: $(cat "$T/coord.log")"
+wait_for "$T/coord.out" "started successfully" 400 || fail "coordinator did not start: $(cat "$T/coord.log")"
 
 # 1. Metrics before any work; the request parser's refusals.
 run http /healthz; expect_out "HTTP/1.1 200 OK"; expect_out "ok"
@@ -55,7 +55,7 @@ run "$BIN" submit-job --external -c "$T/c.yaml" -i "$DATA/pipeline/raw" -o "$T/o
   --files-per-task 2 --max-seq-len 64 --detach
 expect_rc 0 "detached submit"
 JOB=$(sed -n 's/^Job ID: //p' <<<"$OUT")
-check 'wait_for "$T/coord.log" "no alive worker" 80' "no warning while tasks wait without a worker"
+check 'wait_for "$T/coord.log" "no alive worker" 400' "no warning while tasks wait without a worker"
 scrape
 TOTAL=$(metric 'auralith_job_tasks{job_id="'"$JOB"'",state="total"}')
 check '[ "${TOTAL:-0}" -gt 1 ]' "job tasks gauge: '$TOTAL'"
@@ -86,7 +86,7 @@ check '[ "$(metric "auralith_workers{state=\"alive\"}")" = 1 ]' "alive workers !
 
 # 4. The worker is killed: its loss is logged with "heartbeat".
 kill -9 "$W"
-check 'wait_for "$T/coord.log" "heartbeat lost" 100' "no heartbeat loss logged: $(tail -3 "$T/coord.log")"
+check 'wait_for "$T/coord.log" "heartbeat lost" 400' "no heartbeat loss logged: $(tail -3 "$T/coord.log")"
 
 # 5. Every log line is JSON with time, level, component; the worker's lines name it.
 check 'python3 - "$T/coord.log" <<PY
