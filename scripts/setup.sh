@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libhiredis-dev libmsgpack-dev libyaml-dev
   libjansson-dev libutf8proc-dev libssl-dev libpcre2-dev
-  redis-server redis-tools
+  redis-server redis-tools stunnel4 openssl
   clang libclang-rt-14-dev
   python3
   python3-dev python3-venv python3-setuptools python3-wheel python3-numpy python3-pytest

@@ -60,6 +60,7 @@ typedef struct cfg_coordinator {
   int64_t state_store_port;
   int64_t state_store_db;
   char *state_store_password;     /* NULL = no AUTH */
+  char *state_store_username;     /* Redis 6 ACL user (AUTH user password); NULL = default user */
   double heartbeat_interval;
   double heartbeat_timeout;       /* > heartbeat_interval */
   int64_t max_retries;            /* effective; job.max_task_retries is its alias */

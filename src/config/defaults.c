@@ -36,6 +36,7 @@ void cfg_defaults(cfg_config *cfg) {
   c->state_store_port = 6379;
   c->state_store_db = 0;
   c->state_store_password = NULL;
+  c->state_store_username = NULL;
   c->heartbeat_interval = 10;
   c->heartbeat_timeout = 30;
   c->max_retries = 3;

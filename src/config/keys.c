@@ -33,6 +33,7 @@ const cfg_key cfg_keys[] = {
     C(state_store_port, CFG_K_INT, 1, 65535, ORIG),
     C(state_store_db, CFG_K_INT, 0, I32MAX, ORIG),
     C(state_store_password, CFG_K_STR, 0, 0, ORIG | CFG_F_NULLABLE | CFG_F_SECRET),
+    C(state_store_username, CFG_K_STR, 0, 0, CFG_F_NULLABLE),
     C(heartbeat_interval, CFG_K_SECONDS, 0, 0, ORIG),
     C(heartbeat_timeout, CFG_K_SECONDS, 0, 0, ORIG),
     C(max_retries, CFG_K_INT, 0, 1000000, ORIG),

@@ -954,6 +954,7 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
   if (!t) return rc;
   task_detach(jm, t);
   if (ok) {
+    set_str(&t->last_worker_id, w->id); /* worker_id of the task record */
     coord_task_result_free(&t->result);
     if (res) coord_task_result_move(&t->result, res);
     w->tasks_completed++;

@@ -129,7 +129,8 @@ typedef struct coord_task {
   char *staging_dir;    /* <job output_dir>/.staging/task_<id>.a<attempt>.<instance>: where the
                          * current attempt writes (set at each assignment) */
   coord_worker *worker; /* holder while assigned/running */
-  char *last_worker_id; /* worker of the last failed attempt (retry prefers another) */
+  char *last_worker_id; /* worker of the last finished attempt: a retry prefers another;
+                         * the task record's worker_id once no worker holds it */
   double assigned_at, started_at, completed_at, failed_at; /* wall seconds; 0 = unset */
   coord_task_result result;
   int has_result;

@@ -225,7 +225,7 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
   json_key(b, &f, "shard_size");
   json_int(b, (long long)j->config.shard_size);
   json_key(b, &f, "worker_id");
-  json_str(b, t->worker ? t->worker->id : NULL);
+  json_str(b, t->worker ? t->worker->id : t->last_worker_id); /* holder, else who finished it */
   json_time(b, &f, "assigned_at", t->assigned_at);
   json_time(b, &f, "started_at", t->started_at);
   json_time(b, &f, "completed_at", t->completed_at);

@@ -63,7 +63,7 @@ typedef struct gai_req {
 typedef struct redis_store {
   store base;
   uv_loop_t *loop;
-  char *host, *password, *prefix;
+  char *host, *password, *username, *prefix;
   size_t prefix_len;
   int port, db;
   double connect_timeout, command_timeout, rmin, rmax;
@@ -407,7 +407,12 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv) {
   if (c->internal) {
     if (rep->type == REDIS_REPLY_ERROR) {
       char msg[AL_ERR_MSG_MAX];
-      if (strcmp(c->argv[0], "AUTH") == 0)
+      if (strcmp(c->argv[0], "AUTH") == 0 && c->argc > 2)
+        snprintf(msg, sizeof msg,
+                 "Redis at %s rejected user '%s' with its password (state_store_username, "
+                 "state_store_password): %s",
+                 s->addr, c->argv[1], rep->str);
+      else if (strcmp(c->argv[0], "AUTH") == 0)
         snprintf(msg, sizeof msg,
                  "Redis at %s rejected the password (state_store_password): %s", s->addr, rep->str);
       else if (strncmp(rep->str, "NOAUTH", 6) == 0)
@@ -461,11 +466,13 @@ static void on_connect(const redisAsyncContext *cac, int status) {
   s->state = ST_HANDSHAKE;
   char db[24];
   snprintf(db, sizeof db, "%d", s->db);
-  const char *auth[2] = {"AUTH", s->password};
+  const char *auth[3] = {"AUTH", s->password, NULL};
+  const char *auth_user[3] = {"AUTH", s->username, s->password};
   const char *sel[2] = {"SELECT", db};
   rs_cmd *hs[2];
   int n = 0;
-  if (s->password) hs[n++] = make_cmd(s, K_STATUS, 2, auth, NULL, -1);
+  if (s->password && s->username) hs[n++] = make_cmd(s, K_STATUS, 3, auth_user, NULL, -1);
+  else if (s->password) hs[n++] = make_cmd(s, K_STATUS, 2, auth, NULL, -1);
   /* SELECT always: it also proves the connection is authorised (NOAUTH otherwise) */
   hs[n++] = make_cmd(s, K_STATUS, 2, sel, NULL, -1);
   s->handshake_left = n;
@@ -763,6 +770,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (--s->open_handles > 0) return;
   free(s->host);
   free(s->password);
+  free(s->username);
   free(s->prefix);
   free(s);
 }
@@ -813,6 +821,7 @@ void store_redis_options_from_config(store_redis_options *o, const struct cfg_co
   o->port = (int)c->state_store_port;
   o->db = (int)c->state_store_db;
   o->password = c->state_store_password;
+  o->username = c->state_store_username;
   o->key_prefix = c->state_store_key_prefix;
   o->connect_timeout = c->state_store_connect_timeout;
   o->command_timeout = c->state_store_command_timeout;
@@ -841,6 +850,7 @@ store *store_redis_new(uv_loop_t *loop, const store_redis_options *o, al_err *er
   s->port = port;
   s->db = o->db;
   s->password = o->password && *o->password ? al_xstrdup(o->password) : NULL;
+  s->username = o->username && *o->username ? al_xstrdup(o->username) : NULL;
   s->prefix = al_xstrdup(o->key_prefix ? o->key_prefix : "");
   s->prefix_len = strlen(s->prefix);
   s->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 5;

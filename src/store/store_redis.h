@@ -58,6 +58,7 @@ typedef struct store_redis_options {
   int port;                /* 0 = 6379 */
   int db;                  /* SELECT index */
   const char *password;    /* NULL or "" = no AUTH */
+  const char *username;    /* with a password: AUTH username password (Redis 6 ACL); NULL = AUTH password */
   const char *key_prefix;  /* put in front of every key; NULL = "" */
   double connect_timeout;  /* s; <= 0 = 5 */
   double command_timeout;  /* s; <= 0 = 10 */
