@@ -129,7 +129,7 @@ void coord_metrics_render(coord_server *s, double started_mono, al_buf *o) {
   al_buf_printf(o, "auralith_tasks{state=\"queued\"} %.0f\nauralith_tasks{state=\"running\"} %.0f\n", queued,
                 running);
 
-  double dispatched = 0, completed = 0, failed = 0, retried = 0, samples = 0, tokens = 0, bytes = 0, shards = 0;
+  double dispatched = 0, completed = 0, retried = 0, samples = 0, tokens = 0, bytes = 0, shards = 0;
   double skipped = 0;
   reason_count fail_r[METRICS_MAX_REASONS], skip_r[METRICS_MAX_REASONS];
   size_t n_fail_r = 0, n_skip_r = 0;
@@ -139,7 +139,6 @@ void coord_metrics_render(coord_server *s, double started_mono, al_buf *o) {
     coord_job *j = coord_jm_job_at(jm, i);
     if (j->status <= COORD_JOB_TIMEOUT) jobs_by[j->status]++;
     completed += (double)j->completed_tasks;
-    failed += (double)j->failed_tasks;
     retried += (double)j->retried_tasks;
     samples += (double)j->samples;
     tokens += (double)j->tokens;
