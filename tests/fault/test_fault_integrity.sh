@@ -141,8 +141,8 @@ kill -TERM "$CPID"; wait "$CPID"
 sleep 0.5
 CHECKS=$((CHECKS + 1)); kill -0 "$WA" 2>/dev/null && kill -0 "$WB" 2>/dev/null || fail "a worker exited when the coordinator stopped"
 start_coord
-wait_for "$T/coord.log" "worker wa joined" 200 || fail "wa did not come back"
-wait_for "$T/coord.log" "worker wb joined" 200 || fail "wb did not come back"
+wait_for "$T/coord.log" "worker wa heartbeat registered\|worker wa heartbeat resumed" 200 || fail "wa did not come back"
+wait_for "$T/coord.log" "worker wb heartbeat registered\|worker wb heartbeat resumed" 200 || fail "wb did not come back"
 submit after_restart
 expect_rc 0 "job after a coordinator restart"
 check "after restart" "$T/after_restart" completed --usable "$T/usable" --unusable "$T/unusable"
@@ -159,7 +159,7 @@ if command -v redis-server > /dev/null; then
   kill -TERM "$CPID"; wait "$CPID"
   sed -i "s/state_store_type: memory/state_store_type: redis\n  state_store_host: 127.0.0.1\n  state_store_port: $RPORT\n  retention: 3600/" "$T/c.yaml"
   start_coord
-  wait_for "$T/coord.log" "worker wb joined" 300 || fail "workers did not join the Redis-backed coordinator"
+  wait_for "$T/coord.log" "worker wb heartbeat registered\|worker wb heartbeat resumed" 300 || fail "workers did not join the Redis-backed coordinator"
   for sig in KILL TERM; do
     out="restart_$sig"
     submit "$out" --files-per-task 4 & SUB=$!
