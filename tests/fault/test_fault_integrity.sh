@@ -7,6 +7,7 @@
 #
 #   FAULT_TRIALS=N  SIGSTOP/SIGCONT trials (default 3; the full series uses 20)
 source "$(dirname "$0")/../integration/lib.sh"
+ERR=""
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DATA="${AL_DATA_DIR:?}"
 TOK="$DATA/pipeline/tokenizers"
@@ -122,9 +123,14 @@ CHECKS=$((CHECKS + 1)); grep -qE "reused (58|59|60) of 61 tasks" "$T/coord.log" 
 check "--resume" "$T/stop1" completed --usable "$T/usable" --unusable "$T/unusable"
 
 # 3. Job timeout and cancel: every shard on disk is listed, nothing else is left.
-submit tmo --timeout 0.3
+# the workers pause once the job runs, so it times out however fast this machine is
+submit tmo --timeout 1.5 & SUB=$!
+for _ in $(seq 400); do [ -n "$(ls -A "$T/tmo/.staging" 2>/dev/null)" ] && break; sleep 0.01; done
+kill -STOP "$WA" "$WB"
+wait "$SUB"; RC=$?
+kill -CONT "$WA" "$WB"
 expect_rc 6 "job timeout"
-sleep 1
+sleep 2
 check "timeout" "$T/tmo" timeout --usable "$T/usable" --partial
 submit can --detach --files-per-task 1 # 1,203 tasks: long enough to be cancelled midway
 JOB=$(sed -n 's/^Job ID: *//p' "$T/can.submit")
