@@ -83,6 +83,7 @@ submit() { # OUT [extra flags]: attached external submit; sets RC
   "$BIN" submit-job --external -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" -i "$T/in" -o "$T/$out" -t "$TOK" \
     "$@" > "$T/$out.submit" 2>&1
   RC=$?
+  return "$RC" # also the exit status of `submit ... &` for `wait`
 }
 
 start_coord
