@@ -307,6 +307,8 @@ static inline void tw_result(tpeer *w, const char *task_id, uint32_t attempt, in
 typedef struct tassign {
   char task_id[128];
   uint32_t attempt;
+  char file[512];    /* its first input file ("" when none) */
+  char staging[512]; /* the attempt's staging_dir ("" when absent) */
 } tassign;
 
 /* Waits for the next assign (heartbeating meanwhile so the worker stays alive). */
@@ -323,6 +325,8 @@ static inline int tw_next_assign(tpeer *w, tassign *a, double timeout_s) {
     if (m.type == PROTO_MSG_ASSIGN) {
       snprintf(a->task_id, sizeof a->task_id, "%s", m.u.assign.task_id);
       a->attempt = m.u.assign.attempt;
+      snprintf(a->file, sizeof a->file, "%s", m.u.assign.n_files ? m.u.assign.files[0] : "");
+      snprintf(a->staging, sizeof a->staging, "%s", m.u.assign.staging_dir ? m.u.assign.staging_dir : "");
       proto_msg_free(&m);
       return 0;
     }
