@@ -1,6 +1,7 @@
 /* Job manager core: dispatch on capacity, leases, retries with backoff, dead-worker
  * reclamation, work stealing, task and job timeouts, cancellation and completion.
  * Single-threaded; see coord_jm.h for the contract and the task state machine. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -546,15 +547,19 @@ void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double m
     char key[512];
     al_buf *b = &jm->scratch;
     char ts[48];
-      b->len = 0;
-    al_buf_printf(b,
-                  "{\"worker_id\": \"%s\", \"timestamp\": \"%s\", \"status\": \"alive\", "
-                  "\"tasks_completed\": %llu, \"tasks_failed\": %llu, \"samples_processed\": %llu}",
-                  w->id, al_iso_from_wall(jm_wall(jm), ts, sizeof ts),
-                  (unsigned long long)w->tasks_completed, (unsigned long long)w->tasks_failed,
-                  (unsigned long long)w->samples_processed);
+    /* Built with jansson: the worker id is peer input and may hold quotes, backslashes
+     * or control characters. Separators ", " and ": " as the original's json.dumps. */
+    json_t *hb = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "worker_id", w->id, "timestamp",
+                           al_iso_from_wall(jm_wall(jm), ts, sizeof ts), "status", "alive", "tasks_completed",
+                           (json_int_t)w->tasks_completed, "tasks_failed", (json_int_t)w->tasks_failed,
+                           "samples_processed", (json_int_t)w->samples_processed);
+    char *text = hb ? json_dumps(hb, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+    json_decref(hb);
+    b->len = 0;
+    if (text) al_buf_puts(b, text);
+    free(text);
     snprintf(key, sizeof key, "heartbeat:%s", w->id);
-    store_set(jm->st, key, b->data, b->len, jm->p.heartbeat_timeout, NULL, NULL);
+    if (b->len) store_set(jm->st, key, b->data, b->len, jm->p.heartbeat_timeout, NULL, NULL);
     b->len = 0;
     al_buf_printf(b,
                   "{\"cpu_usage\": %.1f, \"memory_usage\": %.1f, \"tasks_completed\": %llu, "

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/al.h"
 #include "coord/coord_jm.h"
 #include "coord/coord_strategy.h"
@@ -269,6 +271,33 @@ static void test_records_in_store(void) {
   free(v);
   store_get(e.st, "heartbeat:w1", get_cb, &v);
   CHECK_CONTAINS(v, "\"status\": \"alive\"");
+  CHECK_CONTAINS(v, "{\"worker_id\": \"w1\", \"timestamp\": \"");
+  free(v);
+  env_free(&e);
+}
+
+/* A worker id with a quote, a backslash and a control character still gives a heartbeat
+ * record that is valid JSON and carries the id unchanged. */
+static void test_heartbeat_record_escapes_worker_id(void) {
+  coord_jm_params p = params();
+  env e;
+  env_init(&e, &p);
+  const char *id = "w\"1\\x\ty";
+  coord_worker *w = coord_jm_worker_join(e.jm, id, 1, NULL);
+  coord_jm_worker_metrics(e.jm, w, 1.0, 2.0, 0, 0, 7);
+  char key[64];
+  snprintf(key, sizeof key, "heartbeat:%s", id);
+  char *v = NULL;
+  store_get(e.st, key, get_cb, &v);
+  CHECK(v != NULL);
+  json_error_t je;
+  json_t *o = v ? json_loads(v, 0, &je) : NULL;
+  CHECK_MSG(o != NULL, "heartbeat record is not JSON: %s (%s)", v ? v : "(none)", o ? "" : je.text);
+  CHECK_EQ_STR(json_string_value(json_object_get(o, "worker_id")), id);
+  CHECK_EQ_STR(json_string_value(json_object_get(o, "status")), "alive");
+  CHECK_EQ_INT(json_integer_value(json_object_get(o, "samples_processed")), 7);
+  CHECK_CONTAINS(v, "\"worker_id\": \"w\\\"1\\\\x\\ty\", ");
+  json_decref(o);
   free(v);
   env_free(&e);
 }
@@ -596,6 +625,7 @@ static void test_retention_forgets_finished_jobs(void) {
 
 int main(void) {
   al_log_set_level(AL_LOG_ERROR);
+  RUN(test_heartbeat_record_escapes_worker_id);
   RUN(test_round_robin_order);
   RUN(test_strategy_cases);
   RUN(test_least_busy_dispatch);
