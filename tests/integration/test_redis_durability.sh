@@ -20,11 +20,26 @@ json() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print(eval(s
 RPORT=$(free_port)
 PW="s3cret pw"
 rcli() { redis-cli -p "$RPORT" -a "$PW" --no-auth-warning -n 1 "$@"; }
-start_redis() {
-  redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
-    --dir "$T" --requirepass "$PW" > "$T/redis.log" 2>&1 & PIDS+=($!); RPID=$!
-  for _ in $(seq 100); do rcli PING 2>/dev/null | grep -q PONG && return 0; sleep 0.05; done
-  fail "redis-server did not start"
+# The server must be ours: a free port can be taken by another process between
+# free_port and redis-server's bind, and then something else answers on it. The first
+# start moves to a fresh port when that happens; a restart must get the same port back.
+redis_is_ours() { rcli INFO server 2>/dev/null | tr -d '\r' | grep -qx "process_id:$RPID"; }
+start_redis() { # $1 = fresh: another port may be chosen (the configs are rewritten)
+  for _ in 1 2 3 4 5; do
+    redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always \
+      --dir "$T" --requirepass "$PW" > "$T/redis.log" 2>&1 & PIDS+=($!); RPID=$!
+    for _ in $(seq 200); do
+      redis_is_ours && return 0
+      kill -0 "$RPID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -9 "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null
+    [ "${1:-}" = fresh ] || break
+    RPORT=$(free_port)
+    write_config "$T/c.yaml" "$PW"; write_config "$T/bad.yaml" "wrong"
+  done
+  fail "redis-server did not start on port $RPORT: $(tail -2 "$T/redis.log")"
+  finish
 }
 # field of the job record, read the way a monitoring script would
 job_field() { rcli GET "e2e:job:$1" | python3 -c "import json,sys;t=sys.stdin.read().strip();print(json.loads(t).get('$2','') if t else '')"; }
@@ -60,7 +75,7 @@ write_config "$T/bad.yaml" "wrong"
 # 1. Redis not there; then wrong password.
 run "$BIN" coordinator -c "$T/c.yaml" --host 127.0.0.1 --port "$CPORT"
 expect_rc 1 "no Redis"; expect_err "cannot connect to Redis at 127.0.0.1:$RPORT: Connection refused"
-start_redis
+start_redis fresh
 run "$BIN" coordinator -c "$T/bad.yaml" --host 127.0.0.1 --port "$CPORT"
 expect_rc 1 "wrong password"; expect_err "Redis at 127.0.0.1:$RPORT rejected the password"
 

@@ -240,6 +240,31 @@ int ts_wait_port(int port, double timeout_s) {
   return -1;
 }
 
+int ts_wait_redis(pid_t pid, int port, const char *password, double timeout_s) {
+  double end = al_mono_s() + timeout_s;
+  char ports[16], want[48];
+  snprintf(ports, sizeof ports, "%d", port);
+  snprintf(want, sizeof want, "process_id:%d\r", (int)pid);
+  while (al_mono_s() < end) {
+    int st;
+    if (waitpid(pid, &st, WNOHANG) == pid) return -2; /* could not bind: the port was taken */
+    char *argv[12];
+    int n = 0;
+    argv[n++] = "redis-cli";
+    argv[n++] = "-p"; argv[n++] = ports;
+    if (password) { argv[n++] = "-a"; argv[n++] = (char *)password; argv[n++] = "--no-auth-warning"; }
+    argv[n++] = "INFO"; argv[n++] = "server";
+    argv[n] = NULL;
+    char *out = NULL;
+    int rc = ts_run(argv, NULL, &out, NULL, 5);
+    int ours = rc == 0 && out && strstr(out, want) != NULL;
+    free(out);
+    if (ours) return 0;
+    sleep_ms(20);
+  }
+  return -1;
+}
+
 int ts_redis_start(ts_redis *r, const char *password) {
   memset(r, 0, sizeof *r);
   r->dir = ts_mkdtemp("redis");
@@ -264,8 +289,9 @@ int ts_redis_start(ts_redis *r, const char *password) {
       fprintf(stderr, "cannot start redis-server (is it installed? scripts/setup.sh installs it)\n");
       return -1;
     }
-    if (ts_wait_port(r->port, 10) == 0) return 0;
-    ts_stop(r->pid, 2);
+    int w = ts_wait_redis(r->pid, r->port, password, 10);
+    if (w == 0) return 0;
+    if (w == -1) ts_stop(r->pid, 2); /* -2: it exited and was reaped already */
   }
   return -1;
 }

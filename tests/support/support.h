@@ -41,6 +41,12 @@ int ts_wait(pid_t pid, double timeout_s);
 void ts_stop(pid_t pid, double grace_s);
 /* Waits until a TCP connect to 127.0.0.1:port succeeds; 0 on success. */
 int ts_wait_port(int port, double timeout_s);
+/* Waits until the redis-server started as pid answers on port. A free port can be
+ * taken by another process between ts_free_port() and the server's bind; then the
+ * server exits, and something else answers on the port. Returns 0 when INFO on the port
+ * reports pid as its process_id, -2 when pid exited (it is reaped: do not stop it), -1
+ * on timeout. password may be NULL. */
+int ts_wait_redis(pid_t pid, int port, const char *password, double timeout_s);
 
 /* A real redis-server on a free loopback port, no persistence. password may be NULL.
  * Returns 0 on success (fills port and pid). Skips nothing: fails loudly when

@@ -118,9 +118,10 @@ static __attribute__((unused)) pid_t redis_on(int port, const char *dir, const c
   argv[n] = NULL;
   pid_t pid = ts_spawn(argv, log);
   free(log);
-  if (pid > 0 && ts_wait_port(port, 10) != 0) {
-    ts_stop(pid, 2);
-    return -1;
+  if (pid > 0) {
+    int w = ts_wait_redis(pid, port, password, 10);
+    if (w == -1) ts_stop(pid, 2);
+    if (w != 0) return -1;
   }
   return pid;
 }
