@@ -10,7 +10,9 @@ static ts_redis R; /* shared server without password */
 static void test_every_operation(void) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  store *s = new_store(&loop, R.port, NULL, 0, "t1:");
+  /* generous timeouts: the test counts connections, and a command timing out on a
+   * loaded machine would reconnect */
+  store *s = new_store_t(&loop, R.port, NULL, 0, "t1:", 30);
   CHECK_EQ_STR(s->ops->name, "redis");
   op_rec o[32] = {{0}};
   int k = 0;

@@ -152,7 +152,10 @@ static __attribute__((unused)) char *cli(int port, const char *password, int db,
   return out;
 }
 
-static __attribute__((unused)) store *new_store(uv_loop_t *loop, int port, const char *password, int db, const char *prefix) {
+/* A Redis store on 127.0.0.1:port with short timeouts (2 s: the outage tests wait for
+ * them); timeout_s overrides both where a test only needs a healthy connection. */
+static __attribute__((unused)) store *new_store_t(uv_loop_t *loop, int port, const char *password, int db,
+                                                  const char *prefix, double timeout_s) {
   store_redis_options o;
   store_redis_options_default(&o);
   o.host = "127.0.0.1";
@@ -160,14 +163,18 @@ static __attribute__((unused)) store *new_store(uv_loop_t *loop, int port, const
   o.password = password;
   o.db = db;
   o.key_prefix = prefix;
-  o.connect_timeout = 2;
-  o.command_timeout = 2;
+  o.connect_timeout = timeout_s;
+  o.command_timeout = timeout_s;
   o.reconnect_min = 0.05;
   o.reconnect_max = 0.3;
   al_err err;
   store *s = store_redis_new(loop, &o, &err);
   CHECK(s != NULL);
   return s;
+}
+
+static __attribute__((unused)) store *new_store(uv_loop_t *loop, int port, const char *password, int db, const char *prefix) {
+  return new_store_t(loop, port, password, db, prefix, 2);
 }
 
 #endif
