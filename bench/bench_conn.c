@@ -35,6 +35,7 @@
 
 #include "common/al.h"
 #include "coord/coord_server.h"
+#include "loop/loop_conn.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 
@@ -46,9 +47,8 @@
 enum { C_IDLE, C_CONNECTING, C_HELLO, C_READY, C_CLOSED };
 
 typedef struct conn {
-  uv_tcp_t tcp;
+  loop_conn lc;              /* src/loop: the same connection code as the coordinator's */
   uv_connect_t creq;
-  proto_decoder dec;
   struct run *run;
   uint32_t idx;
   uint8_t state;
@@ -57,6 +57,7 @@ typedef struct conn {
 
 typedef struct run {
   uv_loop_t *loop;
+  loop_group grp;
   uv_timer_t tick;
   conn *conns;
   uint32_t n, next_connect, inflight, ready, failed_connects;
@@ -83,11 +84,6 @@ typedef struct run {
  * moves on to fresh addresses, because the ports of the previous one are still in
  * TIME_WAIT and an explicit bind would fail with EADDRINUSE. */
 static unsigned g_src_base = 1;
-
-typedef struct wreq {
-  uv_write_t req;
-  al_buf buf;
-} wreq;
 
 /* ---------------------------------------------------------------- coordinator child */
 
@@ -167,28 +163,26 @@ static void stop_coordinator(pid_t pid) {
 
 /* ---------------------------------------------------------------- client side */
 
-static void on_write(uv_write_t *req, int status) {
-  wreq *w = (wreq *)req;
-  (void)status; /* a failed write shows up as a read error / close */
-  al_buf_free(&w->buf);
-  free(w);
-}
-
+/* Heartbeat and probe leave in one write, so the probe measures the heartbeat only. */
 static void send_msgs(conn *c, const proto_msg *a, const proto_msg *b) {
-  wreq *w = al_xcalloc(1, sizeof *w);
-  proto_msg_encode(a, &w->buf);
-  if (b) proto_msg_encode(b, &w->buf);
-  uv_buf_t ub = uv_buf_init(w->buf.data, (unsigned)w->buf.len);
-  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write) != 0) {
-    al_buf_free(&w->buf);
-    free(w);
-  }
+  al_buf *out = loop_conn_begin_write(&c->lc);
+  if (!out) return;
+  proto_msg_encode(a, out);
+  if (b) proto_msg_encode(b, out);
+  loop_conn_end_write(&c->lc);
 }
 
-static void on_closed(uv_handle_t *h) {
-  conn *c = h->data;
+static void on_closed(loop_conn *lc, const char *why) {
+  conn *c = lc->data;
+  run *r = c->run;
+  (void)why;
   c->handle_open = 0;
-  proto_decoder_free(&c->dec);
+  if (c->state != C_CLOSED) { /* closed by the peer or an error, not by conn_close */
+    if (!r->stopping) r->server_closed++;
+    if (c->state == C_READY) r->ready--;
+    if (c->state == C_CONNECTING || c->state == C_HELLO) r->inflight--;
+    c->state = C_CLOSED;
+  }
 }
 
 static void conn_close(conn *c) {
@@ -197,7 +191,7 @@ static void conn_close(conn *c) {
   if (c->state == C_READY) r->ready--;
   if (c->state == C_CONNECTING || c->state == C_HELLO) r->inflight--;
   c->state = C_CLOSED;
-  if (c->handle_open && !uv_is_closing((uv_handle_t *)&c->tcp)) uv_close((uv_handle_t *)&c->tcp, on_closed);
+  if (c->handle_open) loop_conn_close(&c->lc, NULL);
 }
 
 static void start_connects(run *r);
@@ -257,45 +251,28 @@ static void on_msg(conn *c, const proto_msg *m) {
   }
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  conn *c = h->data;
-  char *p;
-  size_t room;
-  (void)suggested;
-  proto_decoder_prepare(&c->dec, &p, &room);
-  *buf = uv_buf_init(p, (unsigned)room);
-}
-
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  conn *c = s->data;
-  run *r = c->run;
-  (void)buf;
-  if (nread < 0) {
-    if (!r->stopping && c->state != C_CLOSED) r->server_closed++;
-    conn_close(c);
+static void on_frame(loop_conn *lc, const uint8_t *payload, size_t len) {
+  conn *c = lc->data;
+  proto_msg m;
+  al_err err;
+  al_err_clear(&err);
+  if (c->state == C_CLOSED) return;
+  if (proto_msg_decode(payload, len, &m, &err) != 0) {
+    c->run->other_errors++;
     return;
   }
-  proto_decoder_commit(&c->dec, (size_t)nread);
-  const uint8_t *payload;
-  size_t len;
-  proto_status st;
-  while ((st = proto_decoder_next(&c->dec, &payload, &len)) == PROTO_FRAME) {
-    proto_msg m;
-    al_err err;
-    al_err_clear(&err);
-    if (proto_msg_decode(payload, len, &m, &err) != 0) {
-      r->other_errors++;
-      continue;
-    }
-    on_msg(c, &m);
-    proto_msg_free(&m);
-    if (c->state == C_CLOSED) return;
-  }
-  if (st == PROTO_ERROR) {
-    r->other_errors++;
-    conn_close(c);
-  }
+  on_msg(c, &m);
+  proto_msg_free(&m);
 }
+
+static void on_bad_stream(loop_conn *lc, const al_err *e) {
+  conn *c = lc->data;
+  (void)e;
+  c->run->other_errors++;
+  conn_close(c);
+}
+
+static const loop_conn_cbs bench_cbs = {on_frame, on_bad_stream, on_closed, NULL};
 
 static void on_connect(uv_connect_t *req, int status) {
   conn *c = req->data;
@@ -308,7 +285,7 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   }
   c->state = C_HELLO;
-  uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  loop_conn_start(&c->lc);
   char id[32];
   snprintf(id, sizeof id, "bench-w%u", c->idx);
   proto_msg h = {0};
@@ -328,9 +305,7 @@ static void start_connects(run *r) {
     conn *c = &r->conns[r->next_connect];
     c->idx = r->next_connect++;
     c->run = r;
-    proto_decoder_init(&c->dec, 1 << 20);
-    uv_tcp_init(r->loop, &c->tcp);
-    c->tcp.data = c;
+    uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &r->grp, &bench_cbs, c);
     c->handle_open = 1;
     c->state = C_CONNECTING;
     r->inflight++;
@@ -339,9 +314,9 @@ static void start_connects(run *r) {
     snprintf(srcip, sizeof srcip, "127.0.0.%u", g_src_base + c->idx / PER_SOURCE_ADDR);
     uv_ip4_addr(srcip, 0, &src);
     uv_ip4_addr("127.0.0.1", r->port, &dst);
-    int rc = uv_tcp_bind(&c->tcp, (const struct sockaddr *)&src, 0);
+    int rc = uv_tcp_bind(tcp, (const struct sockaddr *)&src, 0);
     c->creq.data = c;
-    if (rc == 0) rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&dst, on_connect);
+    if (rc == 0) rc = uv_tcp_connect(&c->creq, tcp, (const struct sockaddr *)&dst, on_connect);
     if (rc != 0) {
       if (!r->first_error) r->first_error = rc;
       r->failed_connects++;
@@ -389,9 +364,10 @@ static void on_tick(uv_timer_t *t) {
   }
 }
 
+/* What is left once the connections and the group are closed: the tick timer. */
 static void close_walk(uv_handle_t *h, void *arg) {
   (void)arg;
-  if (!uv_is_closing(h)) uv_close(h, h->data && h->type == UV_TCP ? on_closed : NULL);
+  if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -428,6 +404,8 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
   uv_loop_t loop;
   uv_loop_init(&loop);
   r.loop = &loop;
+  loop_limits lim = {.max_frame = 1 << 20};
+  loop_group_init(&r.grp, &loop, &lim);
   r.n = n;
   r.conns = al_xcalloc(n, sizeof *r.conns);
   double t0 = al_mono_s();
@@ -470,6 +448,7 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
   r.stopping = 1;
   uv_timer_stop(&r.tick);
   for (uint32_t i = 0; i < r.next_connect; i++) conn_close(&r.conns[i]);
+  loop_group_close(&r.grp, NULL);
   uv_walk(&loop, close_walk, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop) != 0) al_warn("bench_conn: loop closed with handles left");

@@ -22,30 +22,25 @@
 
 #include "common/al.h"
 #include "coord/coord_server.h"
+#include "loop/loop_conn.h"
 #include "store/store_redis.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 
 typedef struct bconn {
-  uv_tcp_t tcp;
+  loop_conn lc;        /* src/loop: the same connection code as the coordinator's */
   uv_connect_t creq;
-  proto_decoder dec;
-  al_buf out;
   int is_submitter;
   int idx;
   uint64_t results;
 } bconn;
-
-typedef struct wreq {
-  uv_write_t req;
-  al_buf buf;
-} wreq;
 
 static size_t n_tasks = 200000, n_workers = 32, slots = 16;
 static const size_t batch = 5000;
 static bconn *conns;
 static bconn sub;
 static uv_loop_t client_loop;
+static loop_group client_grp;
 static uv_timer_t poll_timer;
 static size_t submitted;
 static int welcomed, finished;
@@ -86,22 +81,9 @@ static void *coord_thread(void *arg) {
 }
 
 /* ---- client side ---- */
-static void on_written(uv_write_t *r, int status) {
-  wreq *w = (wreq *)r;
-  al_buf_free(&w->buf);
-  free(w);
-}
-
-static void flush(bconn *c) {
-  if (c->out.len == 0) return;
-  wreq *w = al_xcalloc(1, sizeof *w);
-  w->buf = c->out;
-  memset(&c->out, 0, sizeof c->out);
-  uv_buf_t b = uv_buf_init(w->buf.data, (unsigned)w->buf.len);
-  uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
-}
-
-static void send_msg(bconn *c, proto_msg *m) { proto_msg_encode(m, &c->out); }
+/* Queued; replies to a read batch go out together when the batch ends, other sends at
+ * once (or behind the write in flight). */
+static void send_msg(bconn *c, proto_msg *m) { loop_conn_send(&c->lc, m); }
 
 static void submit_more(void) {
   if (submitted >= n_tasks) return;
@@ -130,7 +112,6 @@ static void submit_more(void) {
     s.u.seal_job.total_tasks = n_tasks;
     send_msg(&sub, &s);
   }
-  flush(&sub);
 }
 
 static void on_poll(uv_timer_t *h) {
@@ -139,7 +120,6 @@ static void on_poll(uv_timer_t *h) {
   m.request_id = 3;
   m.u.job_status.job_id = "bench";
   send_msg(&sub, &m);
-  flush(&sub);
 }
 
 static void handle(bconn *c, proto_msg *m) {
@@ -154,7 +134,6 @@ static void handle(bconn *c, proto_msg *m) {
       s.u.submit_job.tokenizers_dir = "/tok";
       t_start = al_mono_s();
       send_msg(&sub, &s);
-      flush(&sub);
     }
     return;
   }
@@ -190,49 +169,37 @@ static void handle(bconn *c, proto_msg *m) {
       finished = 1;
       snprintf(final_status, sizeof final_status, "%s", m->u.job_info.status);
       uv_timer_stop(&poll_timer);
-      for (size_t i = 0; i < n_workers; i++) uv_close((uv_handle_t *)&conns[i].tcp, NULL);
-      uv_close((uv_handle_t *)&sub.tcp, NULL);
+      for (size_t i = 0; i < n_workers; i++) loop_conn_close(&conns[i].lc, "finished");
+      loop_conn_close(&sub.lc, "finished");
+      loop_group_close(&client_grp, NULL);
       uv_close((uv_handle_t *)&poll_timer, NULL);
     }
   }
 }
 
-static void on_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
-  bconn *c = h->data;
-  char *p;
-  size_t room;
-  proto_decoder_prepare(&c->dec, &p, &room);
-  *b = uv_buf_init(p, (unsigned)room);
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
-  bconn *c = s->data;
-  if (n < 0) {
-    if (!finished) fprintf(stderr, "bench: connection lost: %s\n", uv_strerror((int)n));
-    if (!uv_is_closing((uv_handle_t *)s)) uv_close((uv_handle_t *)s, NULL);
-    return;
-  }
-  proto_decoder_commit(&c->dec, (size_t)n);
-  const uint8_t *p;
-  size_t len;
-  proto_status st;
-  while ((st = proto_decoder_next(&c->dec, &p, &len)) == PROTO_FRAME) {
-    proto_msg m;
-    al_err e;
-    if (proto_msg_decode(p, len, &m, &e) != 0) {
-      fprintf(stderr, "bench: bad frame: %s\n", e.msg);
-      exit(1);
-    }
-    handle(c, &m);
-    proto_msg_free(&m);
-    if (finished) return;
-  }
-  if (st == PROTO_ERROR) {
-    fprintf(stderr, "bench: %s\n", proto_decoder_error(&c->dec)->msg);
+static void on_frame(loop_conn *lc, const uint8_t *p, size_t len) {
+  bconn *c = lc->data;
+  if (finished) return;
+  proto_msg m;
+  al_err e;
+  if (proto_msg_decode(p, len, &m, &e) != 0) {
+    fprintf(stderr, "bench: bad frame: %s\n", e.msg);
     exit(1);
   }
-  flush(c);
+  handle(c, &m);
+  proto_msg_free(&m);
 }
+
+static void on_bad_stream(loop_conn *lc, const al_err *e) {
+  fprintf(stderr, "bench: %s\n", e->msg);
+  exit(1);
+}
+
+static void on_closed(loop_conn *lc, const char *why) {
+  if (!finished) fprintf(stderr, "bench: connection lost: %s\n", why);
+}
+
+static const loop_conn_cbs bench_cbs = {on_frame, on_bad_stream, on_closed, NULL};
 
 static void on_connect(uv_connect_t *r, int status) {
   bconn *c = r->data;
@@ -240,7 +207,6 @@ static void on_connect(uv_connect_t *r, int status) {
     fprintf(stderr, "bench: connect: %s\n", uv_strerror(status));
     exit(1);
   }
-  uv_tcp_nodelay(&c->tcp, 1);
   char id[32];
   snprintf(id, sizeof id, c->is_submitter ? "submitter" : "bench-w%d", c->idx);
   proto_msg m = {0};
@@ -250,18 +216,16 @@ static void on_connect(uv_connect_t *r, int status) {
   m.u.hello.peer_id = id;
   m.u.hello.slots = (uint32_t)slots;
   send_msg(c, &m);
-  flush(c);
-  uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  loop_conn_start(&c->lc);
 }
 
 static void start_conn(bconn *c) {
   struct sockaddr_in a;
   uv_ip4_addr("127.0.0.1", port, &a);
-  uv_tcp_init(&client_loop, &c->tcp);
-  c->tcp.data = c;
+  uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &client_grp, &bench_cbs, c);
+  uv_tcp_nodelay(tcp, 1);
   c->creq.data = c;
-  proto_decoder_init(&c->dec, 0);
-  uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&a, on_connect);
+  uv_tcp_connect(&c->creq, tcp, (const struct sockaddr *)&a, on_connect);
 }
 
 static void usage(void) {
@@ -327,6 +291,7 @@ int main(int argc, char **argv) {
 
   uv_loop_init(&client_loop);
   uv_timer_init(&client_loop, &poll_timer);
+  loop_group_init(&client_grp, &client_loop, NULL);
   conns = al_xcalloc(n_workers, sizeof *conns);
   for (size_t i = 0; i < n_workers; i++) {
     conns[i].idx = (int)i;
@@ -342,13 +307,7 @@ int main(int argc, char **argv) {
   uv_loop_close(&coord_loop);
   uv_loop_close(&client_loop);
   uint64_t results = 0;
-  for (size_t i = 0; i < n_workers; i++) {
-    results += conns[i].results;
-    proto_decoder_free(&conns[i].dec);
-    al_buf_free(&conns[i].out);
-  }
-  proto_decoder_free(&sub.dec);
-  al_buf_free(&sub.out);
+  for (size_t i = 0; i < n_workers; i++) results += conns[i].results;
   free(conns);
   double dt = t_end - t_start;
   double client_cpu = thread_cpu_s();

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client/alc_internal.h"
+#include "loop/loop_frame.h"
 
 /* The client's codes for server errors are the protocol's numbers. */
 _Static_assert((int)ALC_E_AUTH == (int)PROTO_E_AUTH && (int)ALC_E_NOT_FOUND == (int)PROTO_E_NOT_FOUND &&
@@ -170,14 +171,8 @@ static int read_any(alc_client *c, double deadline, proto_msg *m, al_err *err) {
     }
     int r = poll_fd(c->fd, POLLIN, deadline);
     if (r == 0) return 0;
-    char *ptr;
-    size_t room;
-    proto_decoder_prepare(&c->dec, &ptr, &room);
-    ssize_t n = r > 0 ? recv(c->fd, ptr, room, 0) : -1;
-    if (n > 0) {
-      proto_decoder_commit(&c->dec, (size_t)n);
-      continue;
-    }
+    ssize_t n = r > 0 ? loop_fd_read(c->fd, &c->dec) : -1;
+    if (n > 0) continue;
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     char msg[AL_ERR_MSG_MAX];
     if (n == 0)
@@ -220,11 +215,10 @@ int alc_read_message(alc_client *c, double deadline, proto_msg *m, al_err *err) 
 
 static int send_msg(alc_client *c, const proto_msg *m, double deadline, al_err *err) {
   c->out.len = 0;
-  if (proto_msg_encode(m, &c->out) == 0)
-    return al_err_set(err, ALC_E_ARG, "cannot encode message '%s'", proto_msg_type_name(m->type));
-  if (c->out.len - PROTO_HEADER_SIZE > PROTO_DEFAULT_MAX_FRAME)
-    return al_err_set(err, ALC_E_ARG, "message '%s' is %zu bytes, over the %zu-byte frame limit",
-                      proto_msg_type_name(m->type), c->out.len, PROTO_DEFAULT_MAX_FRAME);
+  if (loop_frame_encode(&c->out, m, PROTO_DEFAULT_MAX_FRAME, err) != 0) {
+    if (err) err->code = ALC_E_ARG; /* the caller's message, not the connection, is at fault */
+    return -1;
+  }
   return send_all(c, c->out.data, c->out.len, deadline, err);
 }
 

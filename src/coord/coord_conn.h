@@ -1,6 +1,7 @@
-/* Internal to the coordinator server: one peer connection (bounded input through the
- * proto decoder, an output queue with soft/hard limits, a per-wakeup frame budget) and
- * the server state the connection code shares with the message handlers. */
+/* Internal to the coordinator server: one peer connection (a loop_conn from src/loop,
+ * which bounds input and output and budgets frames per wakeup, plus the peer's
+ * protocol state) and the server state the connection code shares with the message
+ * handlers. */
 #ifndef AL_COORD_CONN_H
 #define AL_COORD_CONN_H
 
@@ -8,31 +9,15 @@
 
 #include "coord/coord_jm.h"
 #include "coord/coord_server.h"
+#include "loop/loop_conn.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 
 typedef struct coord_conn coord_conn;
 
 struct coord_conn {
+  loop_conn lc;          /* the framed connection (src/loop); embedded, first */
   coord_server *srv;
-  uv_stream_t *stream; /* &h.tcp / &h.pipe, or a caller-allocated stream (external) */
-  union {
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } h;
-  int external;
-  proto_decoder dec;
-  al_buf out;      /* queued, not yet handed to libuv */
-  al_buf wbuf;     /* being written by wreq */
-  uv_write_t wreq;
-  int writing;
-  int closing;           /* uv_close called (or about to be) */
-  int close_after_flush; /* close once the output is written */
-  int paused_out;        /* reading paused: output above the soft limit */
-  int backlogged;        /* reading paused: frames left over for the next turn */
-  int reading;
-  int refs;              /* store callbacks in flight that reference this conn */
-  int handle_closed;
   int hello_done;
   proto_role role;
   char *peer_id;
@@ -41,7 +26,6 @@ struct coord_conn {
   char **subs;           /* subscribed job ids */
   size_t n_subs;
   coord_conn *prev, *next;       /* server's list of connections */
-  coord_conn *bl_prev, *bl_next; /* server's backlog list */
   double hello_deadline;         /* monotonic; while on the hello-wait list */
   int hello_waiting;
   coord_conn *hw_prev, *hw_next; /* server's hello-wait list, oldest first */
@@ -59,13 +43,11 @@ struct coord_server {
   int listening;
   int port;
   uv_timer_t timer;   /* job manager deadlines; after stop: the force-close timer */
-  uv_idle_t idle;     /* drives backlogged connections */
+  loop_group conns_grp; /* connection limits; its idle handle drives frames left over */
   uv_timer_t hello_timer; /* fires for the oldest connection still owing its hello */
   coord_conn *hw_head, *hw_tail;
-  int idle_active;
   coord_conn *conns;
   size_t n_conns;
-  coord_conn *backlog;
   size_t n_subscribers;
   int handles_open;   /* listener, timer, idle and connection handles not yet closed */
   int stopping;
@@ -75,21 +57,24 @@ struct coord_server {
   int stopped_fired;
 };
 
-/* Creates a connection around an accepted/opened stream and starts reading. */
-coord_conn *coord_conn_new(coord_server *s);
+/* Creates a connection on the server's TCP handle (to accept into) or around a stream
+ * the caller allocated with malloc (taken over: closed and freed by the connection). */
+coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp);
+coord_conn *coord_conn_new_stream(coord_server *s, uv_stream_t *stream);
+/* Starts reading and puts the connection on the hello-wait list. */
 void coord_conn_start(coord_conn *c);
 /* Queues one encoded message; enforces the output limits. */
 void coord_conn_send(coord_conn *c, const proto_msg *m);
 void coord_conn_send_error(coord_conn *c, uint64_t rid, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* 1 while the connection can still send (not closing, not closing after flush). */
+static inline int coord_conn_is_open(const coord_conn *c) { return loop_conn_is_open(&c->lc); }
 /* Closes now (pending output dropped). Safe to call repeatedly. */
 void coord_conn_close(coord_conn *c, const char *why);
 /* Closes after the queued output has been written. */
 void coord_conn_close_after_flush(coord_conn *c);
 /* Drops a reference taken for an in-flight callback; frees a closed conn at zero. */
 void coord_conn_unref(coord_conn *c);
-/* Processes backlogged connections (idle handle callback). */
-void coord_conn_idle_cb(uv_idle_t *h);
 
 /* The hello-wait list (coord_server.c): connections that owe their hello. */
 void coord_server_hello_wait(coord_conn *c);

@@ -266,6 +266,7 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
   coord_server_hello_done(c);
   c->role = h->role;
   c->peer_id = al_xstrdup(h->peer_id && *h->peer_id ? h->peer_id : "client");
+  loop_conn_set_label(&c->lc, c->peer_id);
   proto_msg w = {0};
   w.type = PROTO_MSG_WELCOME;
   w.request_id = m->request_id;
@@ -429,7 +430,7 @@ typedef struct submit_ack {
 static void on_submit_synced(void *ud, const store_reply *r) {
   submit_ack *a = ud;
   coord_conn *c = a->c;
-  if (!c->closing) {
+  if (coord_conn_is_open(c)) {
     if (r->status == STORE_ERROR) {
       coord_conn_send_error(c, a->rid, PROTO_E_INTERNAL, "state store did not confirm job %s: %s", a->job_id,
                             r->msg ? r->msg : "error");
@@ -456,7 +457,7 @@ static void ack_when_stored(coord_conn *c, uint64_t rid, proto_msg_type reply, c
   a->rid = rid;
   a->reply = reply;
   a->job_id = al_xstrdup(job_id);
-  c->refs++;
+  loop_conn_ref(&c->lc);
   coord_jm_flush(s->jm);
   store_sync(s->st, on_submit_synced, a);
 }
@@ -596,7 +597,7 @@ static void on_stored_job(void *ud, const store_reply *r) {
   stored_status *q = ud;
   coord_conn *c = q->c;
   json_t *doc = NULL;
-  if (!c->closing) {
+  if (coord_conn_is_open(c)) {
     if (r->status == STORE_OK && r->value) doc = json_loadb(r->value, r->len, 0, NULL);
     if (!json_is_object(doc)) {
       coord_conn_send_error(c, q->rid, PROTO_E_NOT_FOUND, "job '%s' not found", q->job_id);
@@ -640,7 +641,7 @@ static void handle_job_status(coord_conn *c, const proto_msg *m) {
     q->c = c;
     q->rid = m->request_id;
     q->job_id = al_xstrdup(m->u.job_status.job_id);
-    c->refs++;
+    loop_conn_ref(&c->lc);
     char key[512];
     snprintf(key, sizeof key, "job:%s", m->u.job_status.job_id);
     store_get(c->srv->st, key, on_stored_job, q);
@@ -866,8 +867,11 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
   s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
-  uv_idle_init(loop, &s->idle);
-  s->idle.data = s;
+  loop_limits lim = {.max_frame = s->o.max_frame, .out_soft_limit = s->o.out_soft_limit,
+                     .out_hard_limit = s->o.out_hard_limit, .frames_per_wakeup = s->o.frames_per_wakeup,
+                     .trim_when_idle = 1};
+  loop_group_init(&s->conns_grp, loop, &lim);
+  s->conns_grp.data = s;
   uv_timer_init(loop, &s->hello_timer);
   s->hello_timer.data = s;
   s->handles_open = 3;
@@ -895,11 +899,9 @@ static void on_connection(uv_stream_t *server, int status) {
     }
     return;
   }
-  coord_conn *c = coord_conn_new(s);
-  uv_tcp_init(s->loop, &c->h.tcp);
-  c->stream = (uv_stream_t *)&c->h.tcp;
-  c->stream->data = c;
-  if (uv_accept(server, c->stream) != 0) {
+  uv_tcp_t *tcp;
+  coord_conn *c = coord_conn_new_tcp(s, &tcp);
+  if (uv_accept(server, (uv_stream_t *)tcp) != 0) {
     coord_conn_close(c, "accept failed");
     return;
   }
@@ -907,7 +909,7 @@ static void on_connection(uv_stream_t *server, int status) {
     coord_conn_close(c, s->stopping ? "shutting down" : "too many connections");
     return;
   }
-  uv_tcp_nodelay(&c->h.tcp, 1);
+  uv_tcp_nodelay(tcp, 1);
   coord_conn_start(c);
 }
 
@@ -952,10 +954,7 @@ int coord_server_listen(coord_server *s, al_err *err) {
 }
 
 int coord_server_attach_stream(coord_server *s, uv_stream_t *stream, al_err *err) {
-  coord_conn *c = coord_conn_new(s);
-  c->external = 1;
-  c->stream = stream;
-  stream->data = c;
+  coord_conn *c = coord_conn_new_stream(s, stream);
   if (s->stopping) {
     coord_conn_close(c, "shutting down");
     return al_err_set(err, 1, "coordinator is shutting down");
@@ -977,6 +976,7 @@ int coord_server_attach_fd(coord_server *s, int fd, al_err *err) {
 }
 
 static void on_server_handle_closed(uv_handle_t *h) { coord_server_handle_closed(h->data); }
+static void on_conns_grp_closed(loop_group *g) { coord_server_handle_closed(g->data); }
 
 static void maybe_close_core(coord_server *s);
 
@@ -994,7 +994,7 @@ static void maybe_close_core(coord_server *s) {
   if (s->n_conns > 0 || uv_is_closing((uv_handle_t *)&s->timer)) return;
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, on_server_handle_closed);
-  uv_close((uv_handle_t *)&s->idle, on_server_handle_closed);
+  loop_group_close(&s->conns_grp, on_conns_grp_closed);
   uv_close((uv_handle_t *)&s->hello_timer, on_server_handle_closed);
 }
 
@@ -1025,14 +1025,12 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
   al_info("coordinator: stopping");
   uv_timer_stop(&s->timer);
   uv_timer_stop(&s->hello_timer);
-  if (s->idle_active) uv_idle_stop(&s->idle);
-  s->idle_active = 0;
   if (s->listening) {
     s->listening = 0;
     uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
   }
   for (coord_conn *c = s->conns; s->o.drain_workers_on_stop && c; c = c->next)
-    if (c->worker && !c->closing) {
+    if (c->worker && coord_conn_is_open(c)) {
       proto_msg d = {0};
       d.type = PROTO_MSG_DRAIN;
       d.u.drain.worker_id = c->worker->id;

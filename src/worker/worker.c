@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loop/loop_conn.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 #include "worker/sysmetrics.h"
@@ -15,6 +16,10 @@
  * duplicates); older reported ones are dropped beyond this. */
 #define WORKER_KEEP_RESULTS 256
 #define WORKER_READ_CHUNK 65536
+/* Output queued for the coordinator: reading pauses above the soft limit, the
+ * connection is dropped (and results resent after the reconnect) above the hard one.
+ * The hard limit leaves room for a full result frame on top of the soft limit. */
+#define WORKER_OUT_SOFT ((size_t)4 << 20)
 
 typedef enum { TASK_QUEUED, TASK_RUNNING, TASK_DONE } task_state;
 
@@ -32,16 +37,8 @@ typedef struct wtask {
 typedef enum { CONN_NONE, CONN_CONNECTING, CONN_HELLO, CONN_READY, CONN_CLOSING } conn_state;
 
 typedef struct conn {
-  union {
-    uv_handle_t handle;
-    uv_stream_t stream;
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } h;
-  uv_stream_t *stream;       /* points into h, or at an attached stream */
-  int attached;              /* stream came from worker_attach_stream (free() it) */
+  loop_conn lc;              /* the framed connection (src/loop); embedded */
   uv_connect_t connect_req;
-  proto_decoder dec;
   struct worker *w;
 } conn;
 
@@ -53,6 +50,8 @@ struct worker {
   void *ud;
 
   conn *c;                   /* current connection or NULL */
+  conn *flushing;            /* a dropped connection still writing its last output */
+  loop_group grp;            /* the connection's limits and frame budget */
   conn_state state;
   uv_timer_t hb_timer;
   uv_timer_t reconnect_timer;
@@ -82,32 +81,11 @@ static void conn_close(worker *w);
 static void maybe_finish_stop(worker *w);
 
 /* ---- Sending ------------------------------------------------------------------------- */
-typedef struct wreq {
-  uv_write_t req;
-  al_buf buf;
-} wreq;
-
-static void on_written(uv_write_t *req, int status) {
-  wreq *r = (wreq *)req;
-  (void)status; /* a failed write shows up as a read error and a reconnect */
-  al_buf_free(&r->buf);
-  free(r);
-}
-
+/* Queues one message on the current connection. -1 when there is none (or it is
+ * closing); a write that fails later closes the connection and results are resent. */
 static int send_msg(worker *w, const proto_msg *m) {
   if (!w->c || (w->state != CONN_READY && w->state != CONN_HELLO)) return -1;
-  wreq *r = al_xcalloc(1, sizeof *r);
-  if (proto_msg_encode(m, &r->buf) == 0) {
-    free(r);
-    return -1;
-  }
-  uv_buf_t b = uv_buf_init(r->buf.data, (unsigned)r->buf.len);
-  if (uv_write(&r->req, w->c->stream, &b, 1, on_written) != 0) {
-    al_buf_free(&r->buf);
-    free(r);
-    return -1;
-  }
-  return 0;
+  return loop_conn_send(&w->c->lc, m);
 }
 
 static void send_heartbeat(worker *w) {
@@ -408,44 +386,23 @@ static void handle_msg(worker *w, proto_msg *m) {
   }
 }
 
-static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  conn *c = h->data;
-  char *p;
-  size_t room;
-  (void)suggested;
-  proto_decoder_prepare(&c->dec, &p, &room);
-  if (room > WORKER_READ_CHUNK) room = WORKER_READ_CHUNK;
-  *buf = uv_buf_init(p, (unsigned)room);
+static void on_frame(loop_conn *lc, const uint8_t *payload, size_t len) {
+  conn *c = lc->data;
+  worker *w = c->w;
+  if (w->c != c) return; /* replaced; its remaining frames are stale */
+  proto_msg m;
+  al_err err;
+  if (proto_msg_decode(payload, len, &m, &err) != 0) {
+    al_warn("worker %s: bad message from coordinator: %s", w->opt.worker_id, err.msg);
+    return; /* an unknown type from a newer coordinator is not fatal */
+  }
+  handle_msg(w, &m);
+  proto_msg_free(&m);
 }
 
-static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  conn *c = s->data;
-  worker *w = c->w;
-  (void)buf;
-  if (nread < 0) {
-    if (nread != UV_EOF) al_warn("worker %s: connection error: %s", w->opt.worker_id, uv_strerror((int)nread));
-    else al_info("worker %s: coordinator closed the connection", w->opt.worker_id);
-    conn_close(w);
-    return;
-  }
-  proto_decoder_commit(&c->dec, (size_t)nread);
-  const uint8_t *payload;
-  size_t len;
-  proto_status st;
-  while (w->c == c && (st = proto_decoder_next(&c->dec, &payload, &len)) == PROTO_FRAME) {
-    proto_msg m;
-    al_err err;
-    if (proto_msg_decode(payload, len, &m, &err) != 0) {
-      al_warn("worker %s: bad message from coordinator: %s", w->opt.worker_id, err.msg);
-      continue; /* an unknown type from a newer coordinator is not fatal */
-    }
-    handle_msg(w, &m);
-    proto_msg_free(&m);
-  }
-  if (w->c == c && proto_decoder_error(&c->dec)->code) {
-    al_error("worker %s: protocol error from coordinator: %s", w->opt.worker_id, proto_decoder_error(&c->dec)->msg);
-    conn_close(w);
-  }
+static void on_bad_stream(loop_conn *lc, const al_err *e) {
+  conn *c = lc->data;
+  al_error("worker %s: protocol error from coordinator: %s", c->w->opt.worker_id, e->msg);
 }
 
 static void send_hello(worker *w) {
@@ -454,7 +411,7 @@ static void send_hello(worker *w) {
   m.u.hello = (proto_hello){.version = PROTO_VERSION, .role = PROTO_ROLE_WORKER, .peer_id = w->opt.worker_id,
                             .token = w->opt.auth_token, .slots = w->opt.slots, .software = "auralith " AURALITH_VERSION};
   send_msg(w, &m);
-  uv_read_start(w->c->stream, alloc_cb, read_cb);
+  loop_conn_start(&w->c->lc);
 }
 
 static void reconnect_timer_cb(uv_timer_t *t);
@@ -475,12 +432,17 @@ static void schedule_reconnect(worker *w) {
   uv_timer_start(&w->reconnect_timer, reconnect_timer_cb, (uint64_t)(delay * 1000), 0);
 }
 
-static void conn_closed_cb(uv_handle_t *h) {
-  conn *c = h->data;
+static void on_closed(loop_conn *lc, const char *why) {
+  conn *c = lc->data;
   worker *w = c->w;
-  proto_decoder_free(&c->dec);
-  if (c->attached) free(c->stream); /* the embedder's handle, ours since attach */
-  free(c);
+  if (w->c == c) { /* closed by the loop (peer, error, limit), not by conn_close */
+    w->c = NULL;
+    w->state = CONN_NONE;
+    uv_timer_stop(&w->hb_timer);
+    if (strcmp(why, "peer closed") == 0) al_info("worker %s: coordinator closed the connection", w->opt.worker_id);
+    else al_warn("worker %s: connection error: %s", w->opt.worker_id, why);
+  }
+  if (w->flushing == c) w->flushing = NULL;
   w->open_handles--;
   if (w->stopping)
     maybe_finish_stop(w);
@@ -488,19 +450,31 @@ static void conn_closed_cb(uv_handle_t *h) {
     schedule_reconnect(w);
 }
 
-static void conn_close(worker *w) {
+static void on_release(loop_conn *lc) { free(lc->data); }
+
+static const loop_conn_cbs worker_conn_cbs = {on_frame, on_bad_stream, on_closed, on_release};
+
+/* Drops the current connection: at once, or (flush) once the queued output, e.g. the
+ * last results of a drain, is written. worker_abandon cuts a flushing one short. */
+static void conn_close_ex(worker *w, int flush) {
   conn *c = w->c;
   if (!c) return;
   w->c = NULL;
   w->state = CONN_NONE;
   uv_timer_stop(&w->hb_timer);
-  uv_close((uv_handle_t *)c->stream, conn_closed_cb);
+  if (flush) {
+    w->flushing = c;
+    loop_conn_close_after_flush(&c->lc);
+  } else {
+    loop_conn_close(&c->lc, NULL);
+  }
 }
+
+static void conn_close(worker *w) { conn_close_ex(w, 0); }
 
 static conn *conn_new(worker *w) {
   conn *c = al_xcalloc(1, sizeof *c);
   c->w = w;
-  proto_decoder_init(&c->dec, w->opt.max_frame);
   return c;
 }
 
@@ -535,15 +509,13 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     return;
   }
   conn *c = conn_new(w);
-  uv_tcp_init(w->loop, &c->h.tcp);
-  c->stream = &c->h.stream;
-  c->h.handle.data = c;
+  uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &w->grp, &worker_conn_cbs, c);
   c->connect_req.data = c;
-  uv_tcp_nodelay(&c->h.tcp, 1);
+  uv_tcp_nodelay(tcp, 1);
   w->c = c;
   w->state = CONN_CONNECTING;
   w->open_handles++;
-  int rc = uv_tcp_connect(&c->connect_req, &c->h.tcp, res->ai_addr, on_connect);
+  int rc = uv_tcp_connect(&c->connect_req, tcp, res->ai_addr, on_connect);
   uv_freeaddrinfo(res);
   if (rc != 0) {
     al_warn("worker %s: connect: %s", w->opt.worker_id, uv_strerror(rc));
@@ -593,7 +565,12 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
   uv_timer_init(loop, &w->hb_timer);
   uv_timer_init(loop, &w->reconnect_timer);
   w->hb_timer.data = w->reconnect_timer.data = w;
-  w->open_handles = 2;
+  loop_limits lim = {.max_frame = w->opt.max_frame, .out_soft_limit = WORKER_OUT_SOFT,
+                     .out_hard_limit = WORKER_OUT_SOFT + (w->opt.max_frame ? w->opt.max_frame : PROTO_DEFAULT_MAX_FRAME),
+                     .read_chunk = WORKER_READ_CHUNK};
+  loop_group_init(&w->grp, loop, &lim);
+  w->grp.data = w;
+  w->open_handles = 3;
   worker_cpu_percent(&w->cpu);
   return w;
 }
@@ -608,9 +585,7 @@ int worker_connect_tcp(worker *w, al_err *err) {
 int worker_attach_stream(worker *w, uv_stream_t *stream, al_err *err) {
   if (w->c) return al_err_set(err, 1, "worker %s: already connected", w->opt.worker_id);
   conn *c = conn_new(w);
-  c->attached = 1;
-  c->stream = stream;
-  stream->data = c;
+  loop_conn_init_stream(&c->lc, &w->grp, &worker_conn_cbs, c, stream);
   w->c = c;
   w->open_handles++;
   send_hello(w);
@@ -634,11 +609,18 @@ void worker_drain(worker *w) {
 void worker_abandon(worker *w) {
   al_warn("worker %s: abandoning %u running task(s)", w->opt.worker_id, w->st.running);
   for (wtask *t = w->running; t; t = t->next) atomic_store(&t->cancel, 1);
+  if (w->flushing) loop_conn_close(&w->flushing->lc, "abandoned");
   stop_with(w, 0, "");
 }
 
 static void timer_closed_cb(uv_handle_t *h) {
   worker *w = h->data;
+  w->open_handles--;
+  maybe_finish_stop(w);
+}
+
+static void grp_closed_cb(loop_group *g) {
+  worker *w = g->data;
   w->open_handles--;
   maybe_finish_stop(w);
 }
@@ -649,7 +631,7 @@ static void maybe_finish_stop(worker *w) {
   if (w->stopped) return;
   if (w->draining && !w->stopping && w->st.running == 0) {
     w->stopping = 1;
-    conn_close(w); /* results were written before; the close flushes them */
+    conn_close_ex(w, 1); /* the last results go out before the handle closes */
   }
   if (!w->stopping) return;
   uv_timer_stop(&w->reconnect_timer);
@@ -659,6 +641,7 @@ static void maybe_finish_stop(worker *w) {
     uv_close((uv_handle_t *)&w->hb_timer, timer_closed_cb);
     uv_close((uv_handle_t *)&w->reconnect_timer, timer_closed_cb);
   }
+  if (!w->c && w->open_handles == 1 && !w->grp.closed) loop_group_close(&w->grp, grp_closed_cb);
   if (w->gai_busy) uv_cancel((uv_req_t *)&w->gai);
   if (w->open_handles > 0) return;
   w->stopped = 1;
