@@ -305,7 +305,7 @@ static void start_connects(run *r) {
     conn *c = &r->conns[r->next_connect];
     c->idx = r->next_connect++;
     c->run = r;
-    uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &r->grp, &bench_cbs, c);
+    uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &r->grp, c);
     c->handle_open = 1;
     c->state = C_CONNECTING;
     r->inflight++;
@@ -405,7 +405,7 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
   uv_loop_init(&loop);
   r.loop = &loop;
   loop_limits lim = {.max_frame = 1 << 20};
-  loop_group_init(&r.grp, &loop, &lim);
+  loop_group_init(&r.grp, &loop, &lim, &bench_cbs);
   r.n = n;
   r.conns = al_xcalloc(n, sizeof *r.conns);
   double t0 = al_mono_s();

@@ -222,7 +222,7 @@ static void on_connect(uv_connect_t *r, int status) {
 static void start_conn(bconn *c) {
   struct sockaddr_in a;
   uv_ip4_addr("127.0.0.1", port, &a);
-  uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &client_grp, &bench_cbs, c);
+  uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &client_grp, c);
   uv_tcp_nodelay(tcp, 1);
   c->creq.data = c;
   uv_tcp_connect(&c->creq, tcp, (const struct sockaddr *)&a, on_connect);
@@ -291,7 +291,7 @@ int main(int argc, char **argv) {
 
   uv_loop_init(&client_loop);
   uv_timer_init(&client_loop, &poll_timer);
-  loop_group_init(&client_grp, &client_loop, NULL);
+  loop_group_init(&client_grp, &client_loop, NULL, &bench_cbs);
   conns = al_xcalloc(n_workers, sizeof *conns);
   for (size_t i = 0; i < n_workers; i++) {
     conns[i].idx = (int)i;

@@ -41,7 +41,7 @@ static void on_release(loop_conn *lc) {
   free(c);
 }
 
-static const loop_conn_cbs coord_conn_cbs = {on_frame, on_bad_stream, on_closed, on_release};
+const loop_conn_cbs coord_conn_cbs = {on_frame, on_bad_stream, on_closed, on_release};
 
 static coord_conn *conn_alloc(coord_server *s) {
   coord_conn *c = al_xcalloc(1, sizeof *c);
@@ -56,13 +56,13 @@ static coord_conn *conn_alloc(coord_server *s) {
 
 coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp) {
   coord_conn *c = conn_alloc(s);
-  *tcp = loop_conn_init_tcp(&c->lc, &s->conns_grp, &coord_conn_cbs, c);
+  *tcp = loop_conn_init_tcp(&c->lc, &s->conns_grp, c);
   return c;
 }
 
 coord_conn *coord_conn_new_stream(coord_server *s, uv_stream_t *stream) {
   coord_conn *c = conn_alloc(s);
-  loop_conn_init_stream(&c->lc, &s->conns_grp, &coord_conn_cbs, c, stream);
+  loop_conn_init_stream(&c->lc, &s->conns_grp, c, stream);
   return c;
 }
 

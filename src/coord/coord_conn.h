@@ -57,6 +57,8 @@ struct coord_server {
   int stopped_fired;
 };
 
+/* The callbacks of the server's connection group (coord_conn.c). */
+extern const loop_conn_cbs coord_conn_cbs;
 /* Creates a connection on the server's TCP handle (to accept into) or around a stream
  * the caller allocated with malloc (taken over: closed and freed by the connection). */
 coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp);

@@ -870,7 +870,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
   loop_limits lim = {.max_frame = s->o.max_frame, .out_soft_limit = s->o.out_soft_limit,
                      .out_hard_limit = s->o.out_hard_limit, .frames_per_wakeup = s->o.frames_per_wakeup,
                      .trim_when_idle = 1};
-  loop_group_init(&s->conns_grp, loop, &lim);
+  loop_group_init(&s->conns_grp, loop, &lim, &coord_conn_cbs);
   s->conns_grp.data = s;
   uv_timer_init(loop, &s->hello_timer);
   s->hello_timer.data = s;

@@ -20,9 +20,10 @@ static void group_idle_cb(uv_idle_t *h);
 static const char *label(const loop_conn *c) { return c->label ? c->label : "(unnamed peer)"; }
 
 /* ---- Group ----------------------------------------------------------------------------- */
-void loop_group_init(loop_group *g, uv_loop_t *loop, const loop_limits *lim) {
+void loop_group_init(loop_group *g, uv_loop_t *loop, const loop_limits *lim, const loop_conn_cbs *cbs) {
   memset(g, 0, sizeof *g);
   g->loop = loop;
+  g->cbs = cbs;
   if (lim) g->lim = *lim;
   if (!g->lim.out_soft_limit) g->lim.out_soft_limit = LOOP_DEFAULT_SOFT;
   if (!g->lim.out_hard_limit) g->lim.out_hard_limit = LOOP_DEFAULT_HARD;
@@ -73,54 +74,60 @@ static void backlog_remove(loop_conn *c) {
 }
 
 /* ---- Life cycle ------------------------------------------------------------------------ */
-static void conn_init(loop_conn *c, loop_group *g, const loop_conn_cbs *cbs, void *data) {
+static void conn_init(loop_conn *c, loop_group *g, void *data) {
   memset(c, 0, sizeof *c);
   c->data = data;
   c->grp = g;
-  c->cbs = cbs;
   proto_decoder_init(&c->dec, g->lim.max_frame);
 }
 
-uv_tcp_t *loop_conn_init_tcp(loop_conn *c, loop_group *g, const loop_conn_cbs *cbs, void *data) {
-  conn_init(c, g, cbs, data);
+uv_tcp_t *loop_conn_init_tcp(loop_conn *c, loop_group *g, void *data) {
+  conn_init(c, g, data);
   uv_tcp_init(g->loop, &c->h.tcp);
   c->stream = (uv_stream_t *)&c->h.tcp;
   c->stream->data = c;
   return &c->h.tcp;
 }
 
-void loop_conn_init_stream(loop_conn *c, loop_group *g, const loop_conn_cbs *cbs, void *data, uv_stream_t *stream) {
-  conn_init(c, g, cbs, data);
+void loop_conn_init_stream(loop_conn *c, loop_group *g, void *data, uv_stream_t *stream) {
+  conn_init(c, g, data);
   c->adopted = 1;
   c->stream = stream;
   stream->data = c;
 }
 
 void loop_conn_set_filter(loop_conn *c, const loop_filter *f, void *state) {
-  c->filter = f;
-  c->filter_state = state;
+  if (!c->fx) c->fx = al_xcalloc(1, sizeof *c->fx);
+  c->fx->f = f;
+  c->fx->state = state;
 }
+
+void *loop_conn_filter_state(const loop_conn *c) { return c->fx ? c->fx->state : NULL; }
 
 void loop_conn_set_label(loop_conn *c, const char *lbl) { c->label = lbl; }
 
 static void maybe_release(loop_conn *c) {
   if (!c->handle_closed || c->refs > 0) return;
-  if (c->cbs->on_release) c->cbs->on_release(c); /* may free c: last touch */
+  if (c->grp->cbs->on_release) c->grp->cbs->on_release(c); /* may free c: last touch */
 }
 
 static void on_handle_closed(uv_handle_t *h) {
   loop_conn *c = h->data;
   c->handle_closed = 1;
-  if (c->filter && c->filter->release) c->filter->release(c);
+  if (c->fx) {
+    if (c->fx->f->release) c->fx->f->release(c);
+    al_buf_free(&c->fx->fin);
+    al_buf_free(&c->fx->wpend);
+    free(c->fx);
+    c->fx = NULL;
+  }
   proto_decoder_free(&c->dec);
   al_buf_free(&c->out);
   al_buf_free(&c->wbuf);
-  al_buf_free(&c->fin);
-  al_buf_free(&c->wpend);
   if (c->adopted) free(c->stream);
   c->stream = NULL;
   c->refs++; /* on_closed may unref; release only after it returns */
-  c->cbs->on_closed(c, c->why ? c->why : "closed");
+  c->grp->cbs->on_closed(c, c->why ? c->why : "closed");
   c->refs--;
   maybe_release(c);
 }
@@ -154,22 +161,22 @@ void loop_conn_unref(loop_conn *c) {
 }
 
 /* ---- Output ---------------------------------------------------------------------------- */
-size_t loop_conn_queued(const loop_conn *c) { return c->out.len + c->wbuf.len + c->wpend.len; }
+size_t loop_conn_queued(const loop_conn *c) { return c->out.len + c->wbuf.len + (c->fx ? c->fx->wpend.len : 0); }
 
 static void on_write(uv_write_t *req, int status);
 
 /* Hands the queued output to libuv (one write in flight; the rest batches behind it). */
 static void flush(loop_conn *c) {
   if (c->writing || c->closing) return;
-  if (c->filter) {
+  if (c->fx) {
     /* The filter's own wire bytes first (they were produced before these frames). */
     al_buf tmp = c->wbuf; /* empty: nothing is in flight */
-    c->wbuf = c->wpend;
-    c->wpend = tmp;
+    c->wbuf = c->fx->wpend;
+    c->fx->wpend = tmp;
     if (c->out.len > 0) {
       al_err e;
       al_err_clear(&e);
-      int rc = c->filter->encode(c, c->out.data, c->out.len, &c->wbuf, &e);
+      int rc = c->fx->f->encode(c, c->out.data, c->out.len, &c->wbuf, &e);
       c->out.len = 0;
       if (rc != 0) {
         al_warn("connection %s: %s", label(c), e.msg);
@@ -250,10 +257,11 @@ int loop_conn_send(loop_conn *c, const proto_msg *m) {
 static proto_status next_frame(loop_conn *c, const uint8_t **p, size_t *len) {
   for (;;) {
     proto_status st = proto_decoder_next(&c->dec, p, len);
-    if (st != PROTO_NEED_MORE || c->fin_off >= c->fin.len) return st;
-    size_t took = proto_decoder_feed(&c->dec, c->fin.data + c->fin_off, c->fin.len - c->fin_off);
-    c->fin_off += took;
-    if (c->fin_off >= c->fin.len) c->fin.len = c->fin_off = 0;
+    loop_filter_io *fx = c->fx;
+    if (st != PROTO_NEED_MORE || !fx || fx->fin_off >= fx->fin.len) return st;
+    size_t took = proto_decoder_feed(&c->dec, fx->fin.data + fx->fin_off, fx->fin.len - fx->fin_off);
+    fx->fin_off += took;
+    if (fx->fin_off >= fx->fin.len) fx->fin.len = fx->fin_off = 0;
     if (took == 0) return PROTO_NEED_MORE;
   }
 }
@@ -278,14 +286,14 @@ static int deliver(loop_conn *c, unsigned budget) {
       more = 0;
       if (!c->bad_stream) {
         c->bad_stream = 1;
-        if (c->cbs->on_bad_stream) c->cbs->on_bad_stream(c, proto_decoder_error(&c->dec));
+        if (c->grp->cbs->on_bad_stream) c->grp->cbs->on_bad_stream(c, proto_decoder_error(&c->dec));
         else al_warn("connection %s: protocol error: %s", label(c), proto_decoder_error(&c->dec)->msg);
         c->why = "protocol error";
         loop_conn_close_after_flush(c);
       }
       break;
     }
-    c->cbs->on_frame(c, p, len);
+    c->grp->cbs->on_frame(c, p, len);
   }
   c->delivering = 0;
   if (!c->closing) flush(c);
@@ -295,8 +303,8 @@ static int deliver(loop_conn *c, unsigned budget) {
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   loop_conn *c = h->data;
   (void)suggested;
-  if (c->filter) {
-    if (c->fin.len > 0) { /* plaintext still waiting for decoder room */
+  if (c->fx) {
+    if (c->fx->fin.len > 0) { /* plaintext still waiting for decoder room */
       *buf = uv_buf_init(NULL, 0);
       return;
     }
@@ -310,27 +318,27 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(p, (unsigned)AL_MIN(room, c->grp->lim.read_chunk));
 }
 
-/* Filter input: wire bytes -> plaintext in c->fin; wire bytes the filter sends on its
- * own wait in c->wpend and go out ahead of later frames. */
+/* Filter input: wire bytes -> plaintext in fx->fin; wire bytes the filter sends on its
+ * own wait in fx->wpend and go out ahead of later frames. */
 static int filter_input(loop_conn *c, const char *wire, size_t n) {
   al_err e;
   al_err_clear(&e);
-  if (c->filter->decode(c, wire, n, &c->fin, &c->wpend, &e) != 0) {
+  if (c->fx->f->decode(c, wire, n, &c->fx->fin, &c->fx->wpend, &e) != 0) {
     al_warn("connection %s: %s", label(c), e.msg);
     loop_conn_close(c, "transport filter failed");
     return -1;
   }
-  if (c->wpend.len > 0) flush(c);
+  if (c->fx->wpend.len > 0) flush(c);
   return c->closing ? -1 : 0;
 }
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   loop_conn *c = st->data;
-  if (c->filter && n > 0) {
+  if (c->fx && n > 0) {
     int rc = filter_input(c, buf->base, (size_t)n);
     free(buf->base);
     if (rc != 0) return;
-  } else if (c->filter) {
+  } else if (c->fx) {
     free(buf->base);
   }
   if (n == UV_ENOBUFS) { /* decoder full of unhandled frames: handle them first */
@@ -343,7 +351,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     return;
   }
   if (n == 0) return;
-  if (!c->filter) proto_decoder_commit(&c->dec, (size_t)n);
+  if (!c->fx) proto_decoder_commit(&c->dec, (size_t)n);
   if (deliver(c, c->grp->lim.frames_per_wakeup)) {
     backlog_add(c);
     update_reading(c);

@@ -51,9 +51,11 @@ typedef struct loop_limits {
 /* Connections that share one uv_loop, one idle handle (for frames left over by the
  * per-wakeup budget) and one set of limits. Embedded in its owner; the idle handle is
  * the group's only handle. */
+typedef struct loop_conn_cbs loop_conn_cbs;
 typedef struct loop_group {
   uv_loop_t *loop;
   loop_limits lim;
+  const loop_conn_cbs *cbs;    /* the callbacks of every connection of the group */
   uv_idle_t idle;
   loop_conn *backlog;          /* connections with frames left for a later turn */
   int idle_active;
@@ -62,14 +64,16 @@ typedef struct loop_group {
   void *data;                  /* owner's pointer */
 } loop_group;
 
-/* Fills in defaults, initialises the idle handle on loop (borrowed). */
-void loop_group_init(loop_group *g, uv_loop_t *loop, const loop_limits *lim);
+/* Fills in defaults, initialises the idle handle on loop (borrowed). cbs (borrowed,
+ * static) are the callbacks of the group's connections: one table per group keeps a
+ * connection a pointer smaller, which counts at 10,000s of connections. */
+void loop_group_init(loop_group *g, uv_loop_t *loop, const loop_limits *lim, const loop_conn_cbs *cbs);
 /* Closes the idle handle; on_closed (may be NULL) fires from its close callback. Every
  * connection of the group must be closed first (their handles may still be closing). */
 void loop_group_close(loop_group *g, void (*on_closed)(loop_group *g));
 
-/* The owner's callbacks. The table is borrowed and must outlive the connection. */
-typedef struct loop_conn_cbs {
+/* The owner's callbacks. The table is borrowed and must outlive the group. */
+struct loop_conn_cbs {
   /* One complete frame whose length and msgpack well-formedness were checked. payload
    * is borrowed until return. The owner may send or close from here. Required. */
   void (*on_frame)(loop_conn *c, const uint8_t *payload, size_t len);
@@ -84,9 +88,9 @@ typedef struct loop_conn_cbs {
   /* After on_closed, once no reference is held: the owner may free the storage. Fires
    * exactly once. Optional. */
   void (*on_release)(loop_conn *c);
-} loop_conn_cbs;
+};
 
-/* Transport filter (TLS goes here). state is the filter's, reachable as c->filter_state.
+/* Transport filter (TLS goes here). state is the filter's: loop_conn_filter_state(c).
  * Both functions append their output to the buffers given (owned by the connection)
  * and return 0, or -1 with err set (the connection closes with that reason logged). */
 typedef struct loop_filter {
@@ -99,13 +103,20 @@ typedef struct loop_filter {
   void (*release)(loop_conn *c);
 } loop_filter;
 
+/* Filter state, allocated only for a connection that has a filter (most have none). */
+typedef struct loop_filter_io {
+  const loop_filter *f;
+  void *state;
+  al_buf fin;            /* wire read buffer / plaintext not yet fed to the decoder */
+  size_t fin_off;        /* plaintext in fin already fed */
+  al_buf wpend;          /* wire bytes of the filter's own, not yet written */
+} loop_filter_io;
+
 struct loop_conn {
   void *data; /* owner's pointer; the only public field */
   /* ---- private ---- */
   loop_group *grp;
-  const loop_conn_cbs *cbs;
-  const loop_filter *filter;
-  void *filter_state;
+  loop_filter_io *fx;    /* NULL without a filter */
   uv_stream_t *stream;   /* &h.tcp, or an adopted stream */
   union {
     uv_tcp_t tcp;
@@ -114,9 +125,6 @@ struct loop_conn {
   proto_decoder dec;
   al_buf out;            /* queued plaintext frames, not yet handed to libuv */
   al_buf wbuf;           /* being written by wreq (wire bytes) */
-  al_buf fin;            /* filter only: wire read buffer / plaintext not yet decoded */
-  size_t fin_off;        /* filter only: plaintext in fin already fed to the decoder */
-  al_buf wpend;          /* filter only: wire bytes of the filter's own, not yet written */
   uv_write_t wreq;
   const char *label;     /* borrowed; names the peer in log lines */
   const char *why;       /* close reason (static string) */
@@ -129,13 +137,15 @@ struct loop_conn {
 /* Initialises c and a TCP handle on the group's loop; returns the handle to accept
  * into, bind or connect (its data field belongs to the connection). From here on the
  * handle is closed only through loop_conn_close. */
-uv_tcp_t *loop_conn_init_tcp(loop_conn *c, loop_group *g, const loop_conn_cbs *cbs, void *data);
+uv_tcp_t *loop_conn_init_tcp(loop_conn *c, loop_group *g, void *data);
 /* Initialises c around a stream the caller allocated with malloc and initialised
  * (e.g. a uv_pipe_t over a socketpair). Takes ownership: the stream is closed by the
  * connection and free()d after its close callback. */
-void loop_conn_init_stream(loop_conn *c, loop_group *g, const loop_conn_cbs *cbs, void *data, uv_stream_t *stream);
-/* Installs a transport filter before loop_conn_start. f is borrowed (static table). */
+void loop_conn_init_stream(loop_conn *c, loop_group *g, void *data, uv_stream_t *stream);
+/* Installs a transport filter before loop_conn_start. f is borrowed (static table);
+ * state is the filter's (released by f->release). */
 void loop_conn_set_filter(loop_conn *c, const loop_filter *f, void *state);
+void *loop_conn_filter_state(const loop_conn *c);
 /* Names the peer in log lines (borrowed; keep it alive while the connection is). */
 void loop_conn_set_label(loop_conn *c, const char *label);
 /* Starts reading (the stream must be connected). */

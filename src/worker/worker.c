@@ -509,7 +509,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     return;
   }
   conn *c = conn_new(w);
-  uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &w->grp, &worker_conn_cbs, c);
+  uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &w->grp, c);
   c->connect_req.data = c;
   uv_tcp_nodelay(tcp, 1);
   w->c = c;
@@ -568,7 +568,7 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
   loop_limits lim = {.max_frame = w->opt.max_frame, .out_soft_limit = WORKER_OUT_SOFT,
                      .out_hard_limit = WORKER_OUT_SOFT + (w->opt.max_frame ? w->opt.max_frame : PROTO_DEFAULT_MAX_FRAME),
                      .read_chunk = WORKER_READ_CHUNK};
-  loop_group_init(&w->grp, loop, &lim);
+  loop_group_init(&w->grp, loop, &lim, &worker_conn_cbs);
   w->grp.data = w;
   w->open_handles = 3;
   worker_cpu_percent(&w->cpu);
@@ -585,7 +585,7 @@ int worker_connect_tcp(worker *w, al_err *err) {
 int worker_attach_stream(worker *w, uv_stream_t *stream, al_err *err) {
   if (w->c) return al_err_set(err, 1, "worker %s: already connected", w->opt.worker_id);
   conn *c = conn_new(w);
-  loop_conn_init_stream(&c->lc, &w->grp, &worker_conn_cbs, c, stream);
+  loop_conn_init_stream(&c->lc, &w->grp, c, stream);
   w->c = c;
   w->open_handles++;
   send_hello(w);

@@ -58,7 +58,7 @@ static const loop_conn_cbs cbs = {s_frame, s_bad, s_closed, s_release};
  * both reading when start is set. */
 static void pair(uv_loop_t *loop, loop_group *g, const loop_limits *lim, side *a, side *b, int start) {
   uv_loop_init(loop);
-  loop_group_init(g, loop, lim);
+  loop_group_init(g, loop, lim, &cbs);
   int fds[2];
   CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   side *sides[2] = {a, b};
@@ -68,7 +68,7 @@ static void pair(uv_loop_t *loop, loop_group *g, const loop_limits *lim, side *a
     CHECK_EQ_INT(uv_pipe_open(p, fds[i]), 0);
     memset(sides[i], 0, sizeof *sides[i]);
     sides[i]->next_rid = 1;
-    loop_conn_init_stream(&sides[i]->lc, g, &cbs, sides[i], (uv_stream_t *)p);
+    loop_conn_init_stream(&sides[i]->lc, g, sides[i], (uv_stream_t *)p);
   }
   if (start) {
     loop_conn_start(&a->lc);
@@ -213,7 +213,7 @@ typedef struct xf {
   int decoded, encoded, greeted, skip;
 } xf;
 static int xf_decode(loop_conn *c, const char *wire, size_t n, al_buf *plain, al_buf *wire_out, al_err *err) {
-  xf *x = c->filter_state;
+  xf *x = loop_conn_filter_state(c);
   x->decoded++;
   size_t i = 0;
   if (x->skip && n > 0) { /* the peer's greeting byte */
@@ -233,7 +233,7 @@ static int xf_decode(loop_conn *c, const char *wire, size_t n, al_buf *plain, al
   return 0;
 }
 static int xf_encode(loop_conn *c, const char *plainp, size_t n, al_buf *wire_out, al_err *err) {
-  xf *x = c->filter_state;
+  xf *x = loop_conn_filter_state(c);
   (void)err;
   x->encoded++;
   if (!x->greeted) {
