@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "app/app.h"
 #include "common/al.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
@@ -103,6 +104,18 @@ static long proc_status_kb(pid_t pid, const char *key) {
   return v;
 }
 
+static size_t bc_max_conns; /* in the coordinator child */
+static void bench_coord_adjust(coord_options *o, void *ud) {
+  (void)ud;
+  o->port = 0; /* any free port; the child prints it */
+  o->max_connections = bc_max_conns + 64;
+}
+static void bench_on_listening(int port, void *ud) {
+  (void)ud;
+  printf("Coordinator listening on 127.0.0.1 port %d\n", port);
+  fflush(stdout);
+}
+
 /* Starts the coordinator in a child process; returns its pid and sets *port from the
  * "listening on ... port N" line it prints, or returns -1. */
 static pid_t start_coordinator(double hb_timeout, size_t max_conns, const char *log_path, int *port) {
@@ -117,14 +130,23 @@ static pid_t start_coordinator(double hb_timeout, size_t max_conns, const char *
     close(pfd[1]);
     FILE *lf = freopen(log_path, "a", stderr);
     (void)lf;
-    coord_options o;
-    coord_options_default(&o);
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.max_connections = max_conns + 64;
-    o.jm.heartbeat_interval = 1.0;
-    o.jm.heartbeat_timeout = hb_timeout;
-    _exit(coord_server_run(&o));
+    /* the coordinator's one entry point, as the `coordinator` command runs it */
+    cfg_config cfg;
+    cfg_defaults(&cfg);
+    char hbt[32];
+    snprintf(hbt, sizeof hbt, "%g", hb_timeout);
+    al_err err;
+    if (cfg_set(&cfg, "coordinator.host", "127.0.0.1", &err) != 0 || cfg_set(&cfg, "coordinator.port", "1", &err) != 0 ||
+        cfg_set(&cfg, "coordinator.state_store_type", "memory", &err) != 0 ||
+        cfg_set(&cfg, "coordinator.heartbeat_interval", "1", &err) != 0 ||
+        cfg_set(&cfg, "coordinator.heartbeat_timeout", hbt, &err) != 0) {
+      fprintf(stderr, "bench_conn: %s\n", err.msg);
+      _exit(1);
+    }
+    bc_max_conns = max_conns;
+    app_coord_opts ao = {.listen = 1, .adjust = bench_coord_adjust};
+    app_coord_run_hooks hooks = {.on_listening = bench_on_listening};
+    _exit(app_coord_run(&cfg, &ao, &hooks));
   }
   close(pfd[1]);
   char buf[512];

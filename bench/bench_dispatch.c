@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/al.h"
+#include "app/app.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
 #include "store/store_redis.h"
@@ -61,16 +62,18 @@ static double thread_cpu_s(void) {
          ru.ru_stime.tv_usec / 1e6;
 }
 
-static store *g_redis; /* the Redis store, when --store redis */
-/* The server has flushed its store and closed its handles; the Redis connection
- * would keep the loop alive, so it goes now. */
-static void on_coord_stopped(void *ud) {
+static app_coord *g_coord;
+static int g_persist; /* --store memory-mirror or redis: every record goes to the store */
+static size_t g_slots;
+static void bench_coord_adjust(coord_options *o, void *ud) {
   (void)ud;
-  if (g_redis) store_destroy(g_redis);
-  g_redis = NULL;
+  o->port = 0;
+  o->no_manifest = 1;
+  o->no_persist = !g_persist; /* memory-mirror: the server's own memory store gets records */
+  o->jm.prefetch = (int)g_slots;
 }
 static void on_coord_stop(uv_async_t *h) {
-  coord_server_stop(srv, on_coord_stopped, NULL);
+  app_coord_stop(g_coord, NULL, NULL); /* the store goes once the server has flushed it */
   uv_close((uv_handle_t *)h, NULL);
 }
 static void *coord_thread(void *arg) {
@@ -258,32 +261,30 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
 
   uv_loop_init(&coord_loop);
-  coord_options o;
-  coord_options_default(&o);
-  o.port = 0;
-  o.quiet = 1;
-  o.no_manifest = 1;
-  o.no_persist = !persist;
-  o.jm.prefetch = (int)slots;
+  /* the coordinator's one entry point, with the store asked for */
+  cfg_config cfg;
+  cfg_defaults(&cfg);
+  char rport[16];
+  snprintf(rport, sizeof rport, "%d", redis_port);
   al_err err;
   al_err_clear(&err);
-  if (use_redis) {
-    store_redis_options ro;
-    store_redis_options_default(&ro);
-    ro.host = redis_host;
-    ro.port = redis_port;
-    g_redis = store_redis_new(&coord_loop, &ro, &err);
-    if (!g_redis || store_redis_probe(g_redis, &err) != 0) {
-      fprintf(stderr, "bench: %s\n", err.msg);
-      return 1;
-    }
-    o.st = g_redis;
-  }
-  srv = coord_server_new(&coord_loop, &o, &err);
-  if (coord_server_listen(srv, &err) != 0) {
+  if (cfg_set(&cfg, "coordinator.host", "127.0.0.1", &err) != 0 ||
+      cfg_set(&cfg, "coordinator.state_store_type", use_redis ? "redis" : "memory", &err) != 0 ||
+      cfg_set(&cfg, "coordinator.state_store_host", redis_host, &err) != 0 ||
+      cfg_set(&cfg, "coordinator.state_store_port", rport, &err) != 0) {
     fprintf(stderr, "bench: %s\n", err.msg);
     return 1;
   }
+  g_persist = persist;
+  g_slots = slots;
+  app_coord_opts ao = {.listen = 1, .adjust = bench_coord_adjust};
+  g_coord = app_coord_start(&coord_loop, &cfg, &ao, &err);
+  cfg_free(&cfg);
+  if (!g_coord) {
+    fprintf(stderr, "bench: %s\n", err.msg);
+    return 1;
+  }
+  srv = app_coord_server(g_coord);
   port = coord_server_port(srv);
   uv_async_init(&coord_loop, &coord_stop, on_coord_stop);
   pthread_t th;
@@ -303,7 +304,7 @@ int main(int argc, char **argv) {
 
   uv_async_send(&coord_stop);
   pthread_join(th, NULL);
-  coord_server_free(srv);
+  app_coord_free(g_coord);
   uv_loop_close(&coord_loop);
   uv_loop_close(&client_loop);
   uint64_t results = 0;

@@ -8,12 +8,57 @@
 
 #include "common/al.h"
 #include "config/config.h"
+#include "coord/coord_ops.h"
 #include "coord/coord_server.h"
 #include "worker/worker.h"
 
-/* Coordinator options from the config (listen address, limits, auth, scheduling). The
- * strings point into cfg (borrowed): cfg must outlive the options. st is left NULL. */
-void app_coord_options(const cfg_config *cfg, coord_options *out);
+/* ---- The coordinator -----------------------------------------------------------------
+ * The one way a coordinator starts, whoever runs it (the `coordinator` command, embedded
+ * mode, tests, bench): the state store the config names (Redis, or none: the server's
+ * own memory store), the server, recovery of unfinished jobs before anyone can connect,
+ * then, when listen is set, the TCP listener. */
+typedef struct app_coord app_coord;
+typedef struct app_coord_opts {
+  int listen;                                 /* open the TCP listener (host/port of cfg) */
+  void (*adjust)(coord_options *o, void *ud); /* last word on the options (tests, bench,
+                                                 embedded); may be NULL */
+  void *ud;
+  const coord_ops_options *ops;               /* with listen: the /metrics endpoint and the
+                                                 no-worker warning (coord_ops), started after
+                                                 the listener; NULL = neither. Read during
+                                                 app_coord_start only (metrics_host
+                                                 borrowed until the coordinator is freed) */
+} app_coord_opts;
+
+/* Starts on loop (borrowed). cfg is read during the call only; strings the options
+ * borrow from it must outlive the coordinator. opts may be NULL (no listener). On
+ * failure returns NULL with err filled, after running loop until what was started is
+ * closed: start before adding handles of your own to loop. */
+app_coord *app_coord_start(uv_loop_t *loop, const cfg_config *cfg, const app_coord_opts *opts, al_err *err);
+/* The server (borrowed), e.g. to attach socketpairs or reach the job manager. */
+coord_server *app_coord_server(app_coord *c);
+/* The port listened on (0 without a listener). */
+int app_coord_port(const app_coord *c);
+/* Graceful stop: the metrics endpoint, then the server (tell workers to drain when
+ * drain_workers_on_stop is set, flush the store, close connections), then the store;
+ * done (may be NULL) fires once, when all of it is closed. */
+void app_coord_stop(app_coord *c, void (*done)(void *ud), void *ud);
+/* Closes the store without waiting for its confirmations (a second stop request while
+ * Redis is unreachable). */
+void app_coord_abandon_store(app_coord *c);
+/* Frees a stopped coordinator (after done fired and the loop closed its handles). */
+void app_coord_free(app_coord *c);
+
+/* The coordinator process: its own loop, app_coord_start with the listener, SIGINT /
+ * SIGTERM for a graceful stop (a second one abandons the store), run to the end.
+ * Errors are printed as "[ERROR] <message>" on stderr. Returns the exit status: 0 after
+ * a stop, 1 when the start failed. */
+typedef struct app_coord_run_hooks {
+  void (*on_listening)(int port, void *ud); /* listening; may be NULL */
+  void (*on_stopping)(void *ud);            /* first signal received; may be NULL */
+  void *ud;
+} app_coord_run_hooks;
+int app_coord_run(const cfg_config *cfg, const app_coord_opts *opts, const app_coord_run_hooks *h);
 
 /* Worker options from the config for one worker. slots 0 = num_processes of the first
  * pool (4 by default). Strings are borrowed from cfg and the arguments. */

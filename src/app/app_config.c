@@ -7,8 +7,6 @@
 #include "coord/coord_recover.h"
 #include "store/store_redis.h"
 
-void app_coord_options(const cfg_config *cfg, coord_options *o) { coord_options_from_config(o, cfg); }
-
 void app_worker_options(const cfg_config *cfg, const char *worker_id, const char *host, int port, uint32_t slots,
                         worker_options *o) {
   memset(o, 0, sizeof *o);

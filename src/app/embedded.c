@@ -28,7 +28,8 @@ struct app_embedded {
   size_t n_attach;
   int stop_requested;
   int stopping;              /* loop side */
-  coord_server *srv;
+  app_coord *coord;
+  coord_server *srv;         /* app_coord_server(coord), borrowed */
   int coord_stopped;
   worker_tokcache *cache;
   emb_worker *workers;
@@ -77,7 +78,7 @@ static void wake_cb(uv_async_t *a) {
     e->stopping = 1;
     for (unsigned i = 0; i < e->n_workers; i++)
       if (!e->workers[i].stopped) worker_drain(e->workers[i].w);
-    coord_server_stop(e->srv, on_coord_stopped, e);
+    app_coord_stop(e->coord, on_coord_stopped, e);
     maybe_done(e);
   }
 }
@@ -116,6 +117,13 @@ static int attach_worker(app_embedded *e, unsigned i, unsigned threads, al_err *
   return worker_attach_stream(ew->w, (uv_stream_t *)p, err);
 }
 
+static void embedded_coord_options(coord_options *co, void *ud) {
+  (void)ud;
+  co->no_persist = 1;     /* nothing reads the embedded memory store: skip mirroring records */
+  co->auth_token = NULL;  /* socketpairs never leave the process */
+  co->drain_workers_on_stop = 1; /* the process ends with the job: so do its workers */
+}
+
 app_embedded *app_embedded_start(const cfg_config *cfg, unsigned num_workers, unsigned threads_per_worker,
                                  al_err *err) {
   if (num_workers == 0 || num_workers > EMBEDDED_MAX_WORKERS) {
@@ -135,17 +143,21 @@ app_embedded *app_embedded_start(const cfg_config *cfg, unsigned num_workers, un
   e->cfg.coordinator.state_store_type = CFG_STORE_MEMORY;
   uv_loop_init(&e->loop);
   pthread_mutex_init(&e->mu, NULL);
+  /* The coordinator first: on failure app_coord_start runs the loop until its own
+   * handles are closed, so the loop must hold nothing else yet. */
+  app_coord_opts co = {.listen = 0, .adjust = embedded_coord_options};
+  e->coord = app_coord_start(&e->loop, &e->cfg, &co, err);
+  if (!e->coord) {
+    uv_loop_close(&e->loop);
+    pthread_mutex_destroy(&e->mu);
+    cfg_free(&e->cfg);
+    free(e);
+    return NULL;
+  }
+  e->srv = app_coord_server(e->coord);
   uv_async_init(&e->loop, &e->wake, wake_cb);
   e->wake.data = e;
   e->cache = worker_tokcache_new();
-  coord_options co;
-  app_coord_options(&e->cfg, &co);
-  co.quiet = 1;
-  co.drain_workers_on_stop = 1; /* the process ends with the job: so do its workers */
-  co.no_persist = 1; /* nothing reads the embedded memory store: skip mirroring records */
-  co.auth_token = NULL; /* socketpairs never leave the process */
-  e->srv = coord_server_new(&e->loop, &co, err);
-  if (!e->srv) goto fail;
   e->n_workers = num_workers;
   e->workers = al_xcalloc(num_workers, sizeof *e->workers);
   for (unsigned i = 0; i < num_workers; i++) {
@@ -164,9 +176,7 @@ fail:
   /* Nothing ran yet: stop everything on this thread by running the loop to the end. */
   e->stop_requested = 1;
   uv_async_send(&e->wake);
-  if (e->srv) {
-    uv_run(&e->loop, UV_RUN_DEFAULT);
-  }
+  uv_run(&e->loop, UV_RUN_DEFAULT);
   app_embedded_stop(e);
   return NULL;
 }
@@ -192,7 +202,7 @@ void app_embedded_stop(app_embedded *e) {
   if (e->thread_started) pthread_join(e->thread, NULL);
   for (unsigned i = 0; i < e->n_workers; i++) worker_free(e->workers[i].w);
   free(e->workers);
-  if (e->srv) coord_server_free(e->srv);
+  app_coord_free(e->coord);
   if (!uv_is_closing((uv_handle_t *)&e->wake)) uv_close((uv_handle_t *)&e->wake, NULL);
   uv_run(&e->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&e->loop) != 0) al_warn("embedded: loop closed with handles still open");

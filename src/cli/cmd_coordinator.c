@@ -1,9 +1,7 @@
 /* auralith-pipeline coordinator: the TCP server that owns all job state. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #include "app/app.h"
 #include "cli/cli_common.h"
@@ -31,48 +29,16 @@ static const cli_cmd CMD = {
     "coordinator resumes unfinished jobs) and in memory when it is memory.\n"
     "SIGINT/SIGTERM: stop accepting, tell workers to drain, flush state, exit 0."};
 
-typedef struct coord_main {
-  uv_signal_t sigint, sigterm;
-  coord_server *srv;
-  coord_ops *ops;
-  store **st; /* destroyed once the server has flushed it and stopped */
-  int stopping;
-} coord_main;
-
-static void on_server_stopped(void *ud) {
-  coord_main *m = ud;
-  if (*m->st) store_destroy(*m->st); /* its connection would keep the loop alive */
-  *m->st = NULL;
-  uv_close((uv_handle_t *)&m->sigint, NULL);
-  uv_close((uv_handle_t *)&m->sigterm, NULL);
+static void on_listening(int port, void *ud) {
+  const cfg_coordinator *c = ud;
+  printf("Listening on %s:%d\n[OK] Coordinator started successfully\nPress Ctrl+C to stop...\n", c->host, port);
+  fflush(stdout);
 }
 
-static void on_signal(uv_signal_t *s, int signum) {
-  coord_main *m = s->data;
-  (void)signum;
-  if (m->stopping) {
-    /* A second signal: the stop is waiting for the state store to confirm the last
-     * writes (Redis unreachable). Give up on them so that the process can exit; the
-     * store logs how many were not confirmed. */
-    if (*m->st) {
-      al_error("coordinator: second signal while waiting for the state store; exiting without its confirmation");
-      store *st = *m->st;
-      *m->st = NULL;
-      store_destroy(st);
-    }
-    return;
-  }
-  m->stopping = 1;
-  coord_ops_stop(m->ops);
-  m->ops = NULL;
+static void on_stopping(void *ud) {
+  (void)ud;
   printf("Shutting down coordinator...\n");
   fflush(stdout);
-  coord_server_stop(m->srv, on_server_stopped, m);
-}
-
-static int is_loopback(const char *host) {
-  return !strcmp(host, "127.0.0.1") || !strcmp(host, "::1") || !strcmp(host, "localhost") ||
-         !strncmp(host, "127.", 4);
 }
 
 int cmd_coordinator(int argc, char **argv) {
@@ -113,72 +79,11 @@ int cmd_coordinator(int argc, char **argv) {
     printf("State Store: memory\n");
   printf("Strategy:    %s\n", cfg_strategy_name(c->strategy));
   fflush(stdout);
-  if (!c->auth_token && !is_loopback(c->host))
-    al_warn("coordinator listens on %s without an auth token: anyone who can reach this port can submit "
-            "jobs and make workers write files. Set coordinator.auth_token or %s.",
-            c->host, CFG_ENV_AUTH_TOKEN);
-
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  signal(SIGPIPE, SIG_IGN);
-  coord_options co;
-  app_coord_options(&cfg, &co);
-  int status = 1;
-  store *st = NULL;
-  if (app_open_store(&loop, &cfg, &st, &err) != 0) {
-    fprintf(stderr, "[ERROR] %s\n", err.msg);
-    goto out;
-  }
-  co.st = st;
-  /* With state_store_type: memory the state dies with the process and every query is
-   * answered from the job manager, so mirroring records into a store nobody reads is
-   * pure cost (about 40% of the coordinator's CPU per task). Redis gets every record. */
-  co.no_persist = st == NULL;
-  coord_main m = {0};
-  m.st = &st;
-  m.srv = coord_server_new(&loop, &co, &err);
-  /* recovery before listening: no worker may join while jobs are being reloaded */
-  if (m.srv && app_recover(&loop, m.srv, st, &err) != 0) {
-    fprintf(stderr, "[ERROR] %s\n", err.msg);
-    coord_server_stop(m.srv, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    coord_server_free(m.srv);
-    goto out;
-  }
-  if (!m.srv || coord_server_listen(m.srv, &err) != 0) {
-    fprintf(stderr, "[ERROR] %s\n", err.msg);
-    if (m.srv) {
-      coord_server_stop(m.srv, NULL, NULL);
-      uv_run(&loop, UV_RUN_DEFAULT);
-      coord_server_free(m.srv);
-    }
-    goto out;
-  }
   coord_ops_options oo = {.metrics_host = c->host, .metrics_port = (int)metrics_port, .no_worker_warn_s = no_worker_s};
-  m.ops = coord_ops_start(&loop, m.srv, &oo, &err);
-  if (!m.ops) {
-    fprintf(stderr, "[ERROR] %s\n", err.msg);
-    coord_server_stop(m.srv, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    coord_server_free(m.srv);
-    goto out;
-  }
-  uv_signal_init(&loop, &m.sigint);
-  uv_signal_init(&loop, &m.sigterm);
-  m.sigint.data = m.sigterm.data = &m;
-  uv_signal_start(&m.sigint, on_signal, SIGINT);
-  uv_signal_start(&m.sigterm, on_signal, SIGTERM);
-  printf("Listening on %s:%d\n[OK] Coordinator started successfully\nPress Ctrl+C to stop...\n", c->host,
-         coord_server_port(m.srv));
-  fflush(stdout);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  coord_server_free(m.srv);
-  printf("[OK] Coordinator stopped\n");
-  status = 0;
-out:
-  if (st) store_destroy(st);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  if (uv_loop_close(&loop) != 0) al_warn("coordinator: loop closed with handles still open");
+  app_coord_opts ao = {.ops = &oo};
+  app_coord_run_hooks hooks = {on_listening, on_stopping, (void *)c};
+  int status = app_coord_run(&cfg, &ao, &hooks);
+  if (status == 0) printf("[OK] Coordinator stopped\n");
   cfg_free(&cfg);
   cli_values_free(&v);
   return status;

@@ -2,13 +2,11 @@
  * over the wire protocol (src/proto), driving the job manager (coord_jm.h) and
  * persisting through a store (store/store.h).
  *
- * Two ways to run it:
- *   - coord_server_run(): the `coordinator` command. Owns its loop, listens on TCP,
- *     stops gracefully on SIGINT/SIGTERM, returns an exit code.
- *   - embedded: coord_server_new() on a loop the caller owns, then optionally
- *     coord_server_listen() and/or coord_server_attach_fd() for in-process peers
- *     (e.g. one end of a socketpair), coord_server_stop() to close everything, and
- *     coord_server_free() once the stop callback has fired.
+ * Started in one place, app_coord_start() / app_coord_run() (src/app/app.h), by the
+ * `coordinator` command, embedded mode, tests and bench: coord_server_new() on a loop
+ * the caller owns, then coord_server_listen() and/or coord_server_attach_fd() for
+ * in-process peers (e.g. one end of a socketpair), coord_server_stop() to close
+ * everything, and coord_server_free() once the stop callback has fired.
  *
  * Only the loop thread may call these functions. */
 #ifndef AL_COORD_SERVER_H
@@ -33,7 +31,6 @@ typedef struct coord_options {
   double hello_timeout_s;    /* a connection that sends no hello this long is closed; 0 = 10 */
   coord_jm_params jm;        /* scheduling parameters (coord_jm_params_default) */
   store *st;                 /* borrowed; NULL = the server creates a memory store */
-  int quiet;                 /* 1 = do not print the listening line on stdout */
   int no_manifest;           /* 1 = no output handling: results are accepted unverified and no
                               * index.json is written (protocol tests and benchmarks with
                               * synthetic workers only) */
@@ -77,9 +74,5 @@ void coord_server_free(coord_server *s);
 coord_jm *coord_server_jm(coord_server *s);
 /* Number of open connections (for leak tests). */
 size_t coord_server_conn_count(const coord_server *s);
-
-/* Runs a coordinator until SIGINT/SIGTERM. Returns the process exit code (0 after a
- * graceful stop, 1 when it cannot listen). */
-int coord_server_run(const coord_options *o);
 
 #endif

@@ -16,17 +16,20 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "app/app.h"
 #include "common/al.h"
 #include "coord/coord_server.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
+#include "support.h"
 
 typedef struct fx_coord {
   uv_loop_t loop;
   uv_async_t stop_async;
   uv_thread_t thread;
   uv_sem_t ready;
-  coord_server *srv;
+  app_coord *coord;
+  coord_server *srv; /* app_coord_server(coord) */
   coord_options opts;
   int port;
   char addr[64];
@@ -35,7 +38,7 @@ typedef struct fx_coord {
 
 static void fx_on_stop_async(uv_async_t *h) {
   fx_coord *f = h->data;
-  coord_server_stop(f->srv, NULL, NULL);
+  app_coord_stop(f->coord, NULL, NULL);
   uv_close((uv_handle_t *)h, NULL);
 }
 
@@ -43,25 +46,28 @@ static void fx_thread(void *arg) {
   fx_coord *f = arg;
   al_err err;
   uv_loop_init(&f->loop);
-  f->stop_async.data = f;
-  uv_async_init(&f->loop, &f->stop_async, fx_on_stop_async);
-  f->srv = coord_server_new(&f->loop, &f->opts, &err);
-  if (!f->srv || coord_server_listen(f->srv, &err) != 0) {
+  /* the coordinator's one entry point, with the fixture's options */
+  cfg_config cfg;
+  ts_coord_cfg(&cfg, 0);
+  app_coord_opts ao = {.listen = 1, .adjust = ts_coord_adjust, .ud = &f->opts};
+  f->coord = app_coord_start(&f->loop, &cfg, &ao, &err);
+  cfg_free(&cfg);
+  if (!f->coord) {
     fprintf(stderr, "fixture: coordinator: %s\n", err.msg);
     f->failed = 1;
-    uv_close((uv_handle_t *)&f->stop_async, NULL);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    if (f->srv) coord_server_free(f->srv);
-    f->srv = NULL;
     uv_loop_close(&f->loop);
     uv_sem_post(&f->ready);
     return;
   }
+  f->srv = app_coord_server(f->coord);
+  f->stop_async.data = f;
+  uv_async_init(&f->loop, &f->stop_async, fx_on_stop_async);
   f->port = coord_server_port(f->srv);
   snprintf(f->addr, sizeof f->addr, "127.0.0.1:%d", f->port);
   uv_sem_post(&f->ready);
   uv_run(&f->loop, UV_RUN_DEFAULT);
-  coord_server_free(f->srv);
+  app_coord_free(f->coord);
+  f->coord = NULL;
   f->srv = NULL;
   if (uv_loop_close(&f->loop) != 0) fprintf(stderr, "fixture: coordinator loop did not close cleanly\n");
 }
@@ -73,7 +79,6 @@ static int fx_coord_start(fx_coord *f, const char *token, int max_retries) {
   coord_options_default(&f->opts);
   f->opts.host = "127.0.0.1";
   f->opts.port = 0;
-  f->opts.quiet = 1;
   f->opts.no_manifest = 1; /* a scripted worker reports made-up shards: no output handling */
   f->opts.auth_token = token;
   if (max_retries >= 0) f->opts.jm.max_retries = max_retries;

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "common/al.h"
 #include "coord/coord_server.h"
 #include "harness.h"
@@ -34,7 +35,6 @@ static inline coord_options tc_options(void) {
   coord_options o;
   coord_options_default(&o);
   o.port = 0;
-  o.quiet = 1;
   o.no_manifest = 1;
   o.jm.heartbeat_interval = 0.25;
   o.jm.heartbeat_timeout = 1.0;
@@ -56,8 +56,14 @@ static inline int tc_start(tcoord *c, coord_options o) {
   if (c->pid < 0) return -1;
   if (c->pid == 0) {
     al_log_set_level(getenv("AL_TEST_VERBOSE") ? AL_LOG_DEBUG : AL_LOG_ERROR);
+    /* the coordinator's one entry point, with the test's options */
+    cfg_config cfg;
+    ts_coord_cfg(&cfg, c->port);
+    app_coord_opts ao = {.adjust = ts_coord_adjust, .ud = &o};
+    int rc = app_coord_run(&cfg, &ao, NULL);
+    cfg_free(&cfg);
     /* exit, not _exit: under ASan the leak checker then inspects the coordinator */
-    exit(coord_server_run(&o));
+    exit(rc);
   }
   return ts_wait_port(c->port, 5.0);
 }

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "common/al.h"
+#include "config/config.h"
+#include "coord/coord_server.h"
+#include "store/store.h"
 
 extern char **environ;
 
@@ -328,4 +331,21 @@ int ts_loop_close_all(uv_loop_t *loop) {
   uv_walk(loop, close_walk, NULL);
   uv_run(loop, UV_RUN_DEFAULT);
   return uv_loop_close(loop);
+}
+
+void ts_coord_cfg(cfg_config *cfg, int port) {
+  cfg_defaults(cfg);
+  char p[16];
+  snprintf(p, sizeof p, "%d", port);
+  al_err err;
+  if (cfg_set(cfg, "coordinator.state_store_type", "memory", &err) != 0 ||
+      cfg_set(cfg, "coordinator.host", "127.0.0.1", &err) != 0 ||
+      (port > 0 && cfg_set(cfg, "coordinator.port", p, &err) != 0))
+    fprintf(stderr, "ts_coord_cfg: %s\n", err.msg);
+}
+
+void ts_coord_adjust(coord_options *co, void *ud) {
+  store *st = co->st;
+  *co = *(const coord_options *)ud;
+  co->st = st;
 }

@@ -61,6 +61,14 @@ void ts_redis_stop(ts_redis *r);
 /* Runs redis-cli against it with the given args; returns stdout (caller frees). */
 char *ts_redis_cli(const ts_redis *r, const char *password, const char *const args[]);
 
+/* A coordinator for tests: the configuration of one on 127.0.0.1:port (port 0: the
+ * options given to the adjust below decide) with the memory store (release with cfg_free), and an app_coord_opts.adjust that replaces the
+ * options with the test's own (*(const coord_options *)ud), keeping the store. */
+struct cfg_config;
+struct coord_options;
+void ts_coord_cfg(struct cfg_config *cfg, int port);
+void ts_coord_adjust(struct coord_options *co, void *ud);
+
 /* Closes every handle still on the loop, runs it until they are closed, and returns
  * uv_loop_close()'s result (0 = clean). */
 int ts_loop_close_all(uv_loop_t *loop);
