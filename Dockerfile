@@ -7,7 +7,8 @@
 FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake pkg-config \
-      libuv1-dev libhiredis-dev libmsgpack-dev libyaml-dev libjansson-dev libutf8proc-dev libssl-dev \
+      libuv1-dev libhiredis-dev libmsgpack-dev libyaml-dev libjansson-dev libutf8proc-dev libssl-dev libpcre2-dev \
+      libjpeg62-turbo-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libsndfile1-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -18,10 +19,13 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DAURALITH_BUILD_TESTS=OFF -
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libuv1 libhiredis0.14 libmsgpackc2 libyaml-0-2 libjansson4 \
-      libutf8proc2 libssl3 stunnel4 ca-certificates tini \
+      libutf8proc2 libssl3 libpcre2-8-0 stunnel4 ca-certificates tini \
+      libjpeg62-turbo libavcodec59 libavformat59 libavutil57 libswscale6 libsndfile1 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /srv/auralith --create-home --shell /usr/sbin/nologin auralith
 COPY --from=build /build/auralith-pipeline /build/alctl /usr/bin/
+# The media codec module, where /usr/bin/auralith-pipeline looks (<bindir>/../lib).
+COPY --from=build /build/libauralith_media.so /usr/lib/
 COPY --from=build /build/man/ /usr/share/man/man1/
 COPY contrib/completion/auralith-pipeline.bash /usr/share/bash-completion/completions/auralith-pipeline
 USER auralith

@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 timeout --kill-after=5 55 bash bench/run.sh --smoke "$@"
+timeout --kill-after=5 60 bash bench/media.sh --smoke
 echo "bench smoke: finished in $((SECONDS - start)) s"

@@ -12,6 +12,8 @@ include(GNUInstallDirs)
 
 install(TARGETS auralith ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS auralith_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development)
+# The media codec module goes next to libauralith.so, where src/media/med_module.c looks.
+install(TARGETS auralith_media LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(TARGET alctl)
   install(TARGETS alctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

@@ -4,7 +4,8 @@ The extension uses only the public headers (include/auralith/ and the al.h the b
 places in build/include/auralith/common/) and links the shared library
 libauralith.so.<SOVERSION>, which is copied into the package next to the extension and
 found there at run time (rpath $ORIGIN), so an installed package does not depend on
-the build tree staying around.
+the build tree staying around. The media codec module libauralith_media.so is copied
+next to it too (libauralith opens it from there on the first media decode).
 
     AURALITH_BUILD_DIR   CMake build directory holding libauralith.so (default ../build)
     AURALITH_WERROR=1    compile the extension with -Werror
@@ -19,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.path.abspath(os.environ.get("AURALITH_BUILD_DIR", os.path.join(ROOT, "build")))
 SONAME = "libauralith.so.0"
+MEDIA_MODULE = "libauralith_media.so"
 
 
 class BuildExt(build_ext):
@@ -36,6 +38,10 @@ class BuildExt(build_ext):
             dest_dir = os.path.dirname(self.get_ext_fullpath(ext.name))
             os.makedirs(dest_dir, exist_ok=True)
             shutil.copyfile(os.path.realpath(lib), os.path.join(dest_dir, SONAME))
+            # The media codec module, looked for next to libauralith.so when present.
+            media = os.path.join(BUILD, MEDIA_MODULE)
+            if os.path.exists(media):
+                shutil.copyfile(media, os.path.join(dest_dir, MEDIA_MODULE))
 
 
 flags = ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]
@@ -54,4 +60,4 @@ core = Extension(
     depends=[os.path.join("ext", "core.h")],
 )
 
-setup(packages=["auralith_pipeline"], ext_modules=[core], cmdclass={"build_ext": BuildExt}, package_data={"auralith_pipeline": [SONAME]})
+setup(packages=["auralith_pipeline"], ext_modules=[core], cmdclass={"build_ext": BuildExt}, package_data={"auralith_pipeline": [SONAME, MEDIA_MODULE]})

@@ -11,6 +11,8 @@ PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libhiredis-dev libmsgpack-dev libyaml-dev
   libjansson-dev libutf8proc-dev libssl-dev libpcre2-dev
+  libjpeg62-turbo-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libsndfile1-dev
   redis-server redis-tools stunnel4 openssl
   clang libclang-rt-14-dev
   python3

@@ -1,5 +1,5 @@
 /* auralith-pipeline train-tokenizer: train the text BPE tokenizer like the original's
- * `train-tokenizer text` (image/audio/video training is not part of this build). */
+ * `train-tokenizer text`; image, audio, video and all are in cmd_train_media.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -37,10 +37,10 @@ static void group_help(void) {
          "Train a tokenizer.\n\n"
          "Subcommands:\n"
          "  text    Train the BPE text tokenizer (see 'train-tokenizer text --help')\n"
-         "  image   not available in this build\n"
-         "  audio   not available in this build\n"
-         "  video   not available in this build\n"
-         "  all     not available in this build\n");
+         "  image   Train the image VQ tokenizer from .npy images\n"
+         "  audio   Train the audio VQ tokenizer from .npy waveforms\n"
+         "  video   Train the video VQ tokenizer from video files\n"
+         "  all     Train every tokenizer whose input is given, into one tokenizers root\n");
 }
 
 typedef struct pathlist {
@@ -231,14 +231,10 @@ int cmd_train_tokenizer(int argc, char **argv) {
   }
   const char *sub = argv[1];
   if (strcmp(sub, "text") == 0) return train_text(argc - 1, argv + 1);
-  if (strcmp(sub, "image") == 0 || strcmp(sub, "audio") == 0 || strcmp(sub, "video") == 0 ||
-      strcmp(sub, "all") == 0) {
-    fprintf(stderr,
-            "auralith-pipeline train-tokenizer %s: not available in this build (only 'text' "
-            "training exists; image/audio/video tokenizers trained by the original can be used as they are)\n",
-            sub);
-    return 1;
-  }
+  if (strcmp(sub, "image") == 0) return cmd_train_image(argc - 1, argv + 1);
+  if (strcmp(sub, "audio") == 0) return cmd_train_audio(argc - 1, argv + 1);
+  if (strcmp(sub, "video") == 0) return cmd_train_video(argc - 1, argv + 1);
+  if (strcmp(sub, "all") == 0) return cmd_train_all(argc - 1, argv + 1, train_text);
   fprintf(stderr, "auralith-pipeline train-tokenizer: unknown subcommand '%s'\nTry 'auralith-pipeline train-tokenizer --help'.\n", sub);
   return 2;
 }

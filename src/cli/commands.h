@@ -13,5 +13,12 @@ int cmd_train_tokenizer(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+/* train-tokenizer image|audio|video|all (cmd_train_media.c); argv[0] is the
+ * subcommand. cmd_train_all trains text through train_text. */
+int cmd_train_image(int argc, char **argv);
+int cmd_train_audio(int argc, char **argv);
+int cmd_train_video(int argc, char **argv);
+int cmd_train_all(int argc, char **argv, int (*train_text)(int, char **));
 
 #endif

@@ -22,6 +22,7 @@ static const command COMMANDS[] = {
     {"train-tokenizer", cmd_train_tokenizer, "Train a tokenizer (text BPE)"},
     {"encode", cmd_encode, "Print the token ids of a text"},
     {"classify", cmd_classify, "Print the modality the pipeline assigns to paths"},
+    {"sample", cmd_sample, "Print the row the pipeline builds for each file (every modality)"},
     {"inspect", cmd_inspect, "Print the header and samples of a .safetensors shard"},
 };
 

@@ -4,12 +4,14 @@
  * must load. The tokenizers are loaded with the same loader the workers use (the
  * submitter reads the same paths as the workers: it lists the input files itself). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "auralith/tokenizer.h"
 #include "client/alc_internal.h"
 #include "client/precheck.h"
+#include "media/media.h"
 
 int alc_precheck_input_dir(const char *dir, al_err *err) {
   struct stat st;
@@ -24,11 +26,27 @@ int alc_precheck_tokenizers(const char *dir, al_err *err) {
   if (stat(dir, &st) != 0)
     return al_err_set(err, ALC_E_ARG, "tokenizers directory %s: %s", dir, strerror(errno));
   if (!S_ISDIR(st.st_mode)) return al_err_set(err, ALC_E_ARG, "tokenizers directory %s: not a directory", dir);
-  al_err e;
+  al_err e, me;
   al_err_clear(&e);
+  al_err_clear(&me);
+  /* The media tokenizers (image/, audio/, video/) are checked as the workers load them;
+   * a directory with only those is usable (its text files are skipped). */
+  med_set media;
+  if (med_set_load(dir, &media, &me) < 0)
+    return al_err_set(err, ALC_E_ARG, "tokenizers directory %s cannot be used: %s", dir, me.msg);
+  int any_media = med_set_any(&media);
+  med_set_clear(&media);
   tok_bpe *t = tok_bpe_load(dir, &e);
-  if (!t) return al_err_set(err, ALC_E_ARG, "tokenizers directory %s cannot be used: %s", dir, e.msg);
-  tok_bpe_free(t);
+  if (t) {
+    tok_bpe_free(t);
+    return 0;
+  }
+  char *t1 = al_xasprintf("%s/text/vocab.json", dir), *t2 = al_xasprintf("%s/vocab.json", dir);
+  int text_present = stat(t1, &st) == 0 || stat(t2, &st) == 0;
+  free(t1);
+  free(t2);
+  if (text_present || !any_media)
+    return al_err_set(err, ALC_E_ARG, "tokenizers directory %s cannot be used: %s", dir, e.msg);
   return 0;
 }
 

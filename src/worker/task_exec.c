@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auralith/tokenizer.h"
+#include "media/media.h"
 #include "worker/fileread.h"
 
 /* First read window per file: enough for the sample in almost every case. Files longer
@@ -104,10 +106,22 @@ static size_t cut_at_space(const char *d, size_t n) {
   return 0;
 }
 
+/* The tokenizers of one task: the text encoder (NULL when the directory has no text
+ * tokenizer) and the image/audio/video set (src/media). */
+typedef struct task_toks {
+  tok_encoder *enc;
+  const med_set *media;
+} task_toks;
+
 /* Builds the sample of one text/code file. Returns TOK_SAMPLE_* or -1 with reason set
  * for read problems. */
-static int sample_for_file(tok_encoder *enc, tok_modality m, const char *path, uint32_t max_seq_len,
+static int sample_for_file(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
                            tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
+  tok_encoder *enc = tk->enc;
+  if (!enc) {
+    snprintf(reason, reason_cap, "no tokenizer for modality '%s'", tok_modality_name(m));
+    return -1;
+  }
   size_t window = (size_t)max_seq_len * READ_BYTES_PER_TOKEN;
   if (window < READ_WINDOW_MIN) window = READ_WINDOW_MIN;
   for (;;) {
@@ -151,19 +165,79 @@ static int sample_for_file(tok_encoder *enc, tok_modality m, const char *path, u
   }
 }
 
-/* How the worker builds a sample for each modality. A modality with no builder (image,
- * audio and video in this build) is skipped with "no tokenizer for modality '...'";
- * a VQ tokenizer plugs in by adding its builder here. Builders return TOK_SAMPLE_* or
- * -1 with reason filled. */
-typedef int (*sample_builder)(tok_encoder *enc, tok_modality m, const char *path, uint32_t max_seq_len,
+/* Builds the sample of one image, audio or video file with the media tokenizers
+ * (decoding runs here, on the task's pool thread). */
+static int sample_for_media(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
+                            tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
+  al_err err;
+  al_err_clear(&err);
+  if (med_build_sample(tk->media, m, path, max_seq_len, sample, &err) != TOK_SAMPLE_OK) {
+    /* The skip already names the file: keep the reason alone, so that equal reasons
+     * count together in the manifest's skip_reasons. */
+    size_t pl = strlen(path);
+    const char *r = strncmp(err.msg, path, pl) == 0 && err.msg[pl] == ':' && err.msg[pl + 1] == ' ' ? err.msg + pl + 2 : err.msg;
+    snprintf(reason, reason_cap, "%s", r);
+    return -1;
+  }
+  struct stat st;
+  if (stat(path, &st) == 0) *bytes_read += (uint64_t)st.st_size;
+  return TOK_SAMPLE_OK;
+}
+
+/* How the worker builds a sample for each modality. A modality whose tokenizer is
+ * missing is skipped with "no tokenizer for modality '...'". Builders return
+ * TOK_SAMPLE_* or -1 with reason filled. */
+typedef int (*sample_builder)(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
                               tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
 
 static sample_builder builder_for(tok_modality m) {
   switch (m) {
     case TOK_MOD_TEXT:
     case TOK_MOD_CODE: return sample_for_file;
+    case TOK_MOD_IMAGE:
+    case TOK_MOD_AUDIO:
+    case TOK_MOD_VIDEO: return sample_for_media;
     default: return NULL;
   }
+}
+
+static int is_file(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The text tokenizer (shared cache) and the media set (src/media's cache). A directory
+ * with only media tokenizers is usable (text files are then skipped, as the original
+ * does); a present but broken tokenizer, or none at all, fails the task. */
+static int acquire_tokenizers(const char *dir, const worker_exec_env *env, worker_tok_ref *tok, med_ref *media,
+                              worker_task_outcome *out) {
+  al_err err, merr;
+  al_err_clear(&err);
+  al_err_clear(&merr);
+  int have_text = worker_tokcache_acquire(env->tokenizers, dir, tok, &err) == 0;
+  if (med_cache_acquire(dir, media, &merr) != 0) {
+    if (have_text) worker_tokcache_release(env->tokenizers, tok);
+    fail(out, "cannot load the media tokenizers in %s: %s", dir, merr.msg);
+    return -1;
+  }
+  if (!have_text) {
+    char *t1 = al_xasprintf("%s/text/vocab.json", dir), *t2 = al_xasprintf("%s/vocab.json", dir);
+    int text_present = is_file(t1) || is_file(t2);
+    free(t1);
+    free(t2);
+    if (text_present || !med_set_any(media->set)) {
+      med_cache_release(media);
+      fail(out, "No tokenizers found in %s: %s", dir, err.msg);
+      return -1;
+    }
+    memset(tok, 0, sizeof *tok);
+  }
+  return 0;
+}
+
+static void release_tokenizers(const worker_exec_env *env, worker_tok_ref *tok, med_ref *media) {
+  if (tok->bpe) worker_tokcache_release(env->tokenizers, tok);
+  med_cache_release(media);
 }
 
 void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *env, worker_task_outcome *out) {
@@ -179,25 +253,25 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     goto done;
   }
   worker_tok_ref tok = {0};
-  if (worker_tokcache_acquire(env->tokenizers, spec->tokenizers_dir, &tok, &err) != 0) {
-    fail(out, "No tokenizers found in %s: %s", spec->tokenizers_dir, err.msg);
-    out->permanent = 1;
+  med_ref media = {0};
+  if (acquire_tokenizers(spec->tokenizers_dir, env, &tok, &media, out) < 0) {
+    out->permanent = 1; /* retrying cannot help: the job fails at once */
     goto done;
   }
   if (shard_dir_reset(stage, &err) < 0) {
-    worker_tokcache_release(env->tokenizers, &tok);
+    release_tokenizers(env, &tok, &media);
     fail(out, "cannot prepare staging directory %s: %s", stage, err.msg);
     worker_task_remove_staging(stage);
     goto done;
   }
   shard_writer *w = shard_writer_open(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
   if (!w) {
-    worker_tokcache_release(env->tokenizers, &tok);
+    release_tokenizers(env, &tok, &media);
     fail(out, "cannot write shards in %s: %s", stage, err.msg);
     worker_task_remove_staging(stage);
     goto done;
   }
-  tok_encoder *enc = worker_tokcache_take_encoder(env->tokenizers, &tok);
+  task_toks tk = {tok.bpe ? worker_tokcache_take_encoder(env->tokenizers, &tok) : NULL, media.set};
   tok_sample sample = {0};
   uint8_t *mask8 = NULL;
   size_t mask_cap = 0;
@@ -220,7 +294,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       continue;
     }
     char reason[1100];
-    int st = build(enc, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
+    int st = build(&tk, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
       continue;
@@ -244,8 +318,8 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   }
   tok_sample_free(&sample);
   free(mask8);
-  worker_tokcache_put_encoder(env->tokenizers, &tok, enc);
-  worker_tokcache_release(env->tokenizers, &tok);
+  if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);
+  release_tokenizers(env, &tok, &media);
 
   if (out->ok && !out->cancelled && shard_writer_finish(w, &err) != 0)
     fail(out, "cannot write shards in %s: %s", stage, err.msg);

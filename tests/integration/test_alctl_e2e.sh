@@ -91,10 +91,10 @@ Progress: 11/11
 Throughput: 100.0%
 Errors: 0
 Name: nightly"
-expect_out "Samples: 20"
+expect_out "Samples: 33"
 run "$BIN" job-status --coordinator "$A" --job-id "$JOB" --json; expect_rc 0
 expect_py 'd["id"], d["status"], d["total_tasks"], d["completed_tasks"], d["failed_tasks"], d["throughput"], d["samples"], d["errors"]' \
-  "('$JOB', 'completed', 11, 11, 0, 100.0, 20, [])"
+  "('$JOB', 'completed', 11, 11, 0, 100.0, 33, [])"
 # The original's keys and JSON fields, read with a plain Redis client.
 rget() { redis-cli -p "$RPORT" --raw GET "$1"; }
 OUT=$(rget "job:$JOB")

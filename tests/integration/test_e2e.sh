@@ -28,9 +28,9 @@ run "$BIN" submit-job --embedded -w 2 -c "$T/embedded.yaml" -i "$DATA/pipeline/r
 expect_rc 0 "embedded run"
 expect_out "Status:   completed"
 expect_out "Tasks:    5/5"
-expect_out "Samples:  20"
+expect_out "Samples:  33"
 CHECKS=$((CHECKS + 1))
-[ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["totals"]["skipped"], d["status"]')" = "(20, 43, 23, 'completed')" ] \
+[ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["totals"]["skipped"], d["status"]')" = "(33, 43, 10, 'completed')" ] \
   || fail "index.json totals: $(json "$T/out1/index.json" 'd["totals"], d["status"]')"
 CHECKS=$((CHECKS + 1))
 [ "$(json "$T/out1/index.json" 'd["skip_reasons"]["blank text"], d["skip_reasons"]["unclassified"]')" = "(4, 4)" ] || fail "skip reasons"
@@ -84,10 +84,10 @@ done
 for _ in $(seq 50); do grep -q "started successfully" "$T/coord.log" 2>/dev/null && break; sleep 0.1; done
 run "$BIN" submit-job --external -c "$T/ext.yaml" -i "$DATA/pipeline/raw" -o "$T/out4" -t "$DATA/pipeline/tokenizers" \
     --max-seq-len 64 --shard-size 8 --files-per-task 4
-expect_rc 0 "external run"; expect_out "Tasks:    11/11"; expect_out "Samples:  20"
+expect_rc 0 "external run"; expect_out "Tasks:    11/11"; expect_out "Samples:  33"
 for _ in $(seq 50); do [ -f "$T/out4/index.json" ] && break; sleep 0.1; done
 CHECKS=$((CHECKS + 1))
-[ "$(json "$T/out4/index.json" 'd["totals"]["samples"], d["totals"]["files"]')" = "(20, 43)" ] || fail "external manifest"
+[ "$(json "$T/out4/index.json" 'd["totals"]["samples"], d["totals"]["files"]')" = "(33, 43)" ] || fail "external manifest"
 for i in 1 2 3; do CHECKS=$((CHECKS + 1)); grep -q "success" "$T/w$i.log" || fail "worker w$i ran no task"; done
 
 # 5. A worker killed with SIGKILL mid-task: its tasks are retried elsewhere; the output

@@ -1,0 +1,25 @@
+/* Declarations shared by the files of src/media only. */
+#ifndef AL_MEDIA_INTERNAL_H
+#define AL_MEDIA_INTERNAL_H
+
+#include "media/media.h"
+
+/* The loaded codec module's table, loading it on first use; NULL with err naming the
+ * module and the places searched when it is missing or unusable (med_module.c). */
+const mmod_api *med_module_get(al_err *err);
+
+/* Audio bytes to interleaved normalised doubles through the module (med_codecs.c); see
+ * mmod_api.h audio_decode. *samples is heap, caller frees. */
+int med_audio_decode(const uint8_t *data, size_t len, const char *name, double **samples, size_t *frames,
+                     int *channels, int *rate, al_err *err);
+
+/* FFT plans (med_fft.c): out[k] = Σ_j in[j]·exp(sign·2πi·jk/n), any n. A plan holds
+ * scratch space, so one plan is used by one thread at a time. in and out must not
+ * overlap. */
+#include <complex.h>
+typedef struct med_fft_plan med_fft_plan;
+med_fft_plan *med_fft_plan_new(size_t n, int sign);
+void med_fft_run(const med_fft_plan *p, const double complex *in, double complex *out);
+void med_fft_plan_free(med_fft_plan *p);
+
+#endif

@@ -1,0 +1,22 @@
+/* Image format sniffing: the decoder is chosen from the file's bytes, as Pillow's
+ * Image.open does, not from its extension. */
+#include <libavcodec/avcodec.h>
+#include <string.h>
+
+#include "mediamod/mmod_internal.h"
+
+int mmod_image_decode(const uint8_t *data, size_t len, const char *name, const mmod_limits *lim, mmod_image *out,
+                      al_err *err) {
+  memset(out, 0, sizeof *out);
+  if (len == 0) return al_err_set(err, 1, "%s: empty file", name);
+  if (len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
+    return mmod_jpeg_decode(data, len, name, lim, out, err);
+  int id = AV_CODEC_ID_NONE;
+  if (len >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) id = AV_CODEC_ID_PNG;
+  else if (len >= 2 && memcmp(data, "BM", 2) == 0) id = AV_CODEC_ID_BMP;
+  else if (len >= 4 && (memcmp(data, "II*\0", 4) == 0 || memcmp(data, "MM\0*", 4) == 0)) id = AV_CODEC_ID_TIFF;
+  else if (len >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0)) id = AV_CODEC_ID_GIF;
+  else if (len >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0) id = AV_CODEC_ID_WEBP;
+  if (id == AV_CODEC_ID_NONE) return al_err_set(err, 1, "%s: cannot identify image file", name);
+  return mmod_av_image_decode(id, data, len, name, lim, out, err);
+}
