@@ -63,13 +63,14 @@ def test_embedded_run_counts_progress_and_shards(tmp_path):
               progress=events.append, on_submitted=lambda *a: submitted.append(a))
     assert r["status"] == "completed" and r["interrupted"] is False
     assert (r["total_tasks"], r["completed_tasks"], r["failed_tasks"]) == (11, 11, 0)
-    assert r["files"] == 43 and r["samples"] == 20 and r["tokens"] > 0 and r["elapsed_seconds"] > 0
+    # 20 text and code rows plus 13 image, audio and video rows (TOK has media tokenizers).
+    assert r["files"] == 43 and r["samples"] == 33 and r["tokens"] > 0 and r["elapsed_seconds"] > 0
     assert r["job_id"] and r["coordinator"] is None and r["errors"] == []
     assert submitted == [(r["job_id"], 43, 11)]
     assert events and events[-1]["status"] == "completed" and events[-1]["completed_tasks"] == 11
     assert events[-1]["name"] == "py-embedded"
     reader = ShardReader(tmp_path / "out", verify=True)
-    assert len(reader) == 20 and reader.index.job_id == r["job_id"]
+    assert len(reader) == 33 and reader.index.job_id == r["job_id"]
 
 
 def test_progress_callback_exception_cancels_embedded_job(tmp_path):
@@ -139,7 +140,7 @@ def test_external_run_and_client_calls(fleet, tmp_path):
     p = DistributedPipeline(JobConfig(name="py-external"), coordinator=fleet.address)
     r = p.run(RAW, tmp_path / "out", TOK, max_seq_len=64, shard_size=8, files_per_task=4, progress=seen.append)
     assert r["status"] == "completed" and (r["total_tasks"], r["completed_tasks"]) == (11, 11)
-    assert r["samples"] == 20 and r["coordinator"] == fleet.address and seen
+    assert r["samples"] == 33 and r["coordinator"] == fleet.address and seen
     with DistributedClient(fleet.address) as c:
         ws = c.list_workers()
         assert sorted(w["id"] for w in ws) == ["w0", "w1"]
