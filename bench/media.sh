@@ -4,6 +4,9 @@
 # mono WAV, 16 kHz as is and 44.1 kHz resampled; 512 codes, 80 mels), video frames/s
 # (64-frame 320×240 uncompressed AVI, 32 sampled frames resized to 224). Runs
 # `auralith-pipeline sample` over generated inputs (bench/media_inputs.py, numpy).
+# With AL_ORIGINAL=<checkout of the original Python project>, its tokenizers run on the
+# same inputs on the same core (bench/media_peer.py; needs Debian's python3-pil,
+# python3-scipy, python3-soundfile, python3-opencv) for the peer columns.
 #   bench/media.sh            measure and append a section to bench/RESULTS.md
 #   bench/media.sh --smoke    tiny inputs, nothing recorded
 set -euo pipefail
@@ -34,20 +37,33 @@ measure() {
   if grep -q '"skipped"' "$W/out.jsonl"; then echo "a file was skipped: $(grep -m1 skipped "$W/out.jsonl")" >&2; exit 1; fi
   echo "$(echo "w=$WALL - $LOAD_WALL; if (w < 0.001) w = 0.001; w" | bc -l) $(echo "c=$CPU - $LOAD_CPU; if (c < 0.01) c = 0.01; c" | bc -l) $(echo "$per * $#" | bc -l)"
 }
-row() { # NAME UNIT wall cpu units
-  printf '| %s | %.1f | %.1f | %s |\n' "$1" "$(echo "$5 / $3" | bc -l)" "$(echo "$5 / $4" | bc -l)" "$2"
+# peer NAME: the original's "wall_s cpu_s" for one input set (empty without AL_ORIGINAL)
+peer() { [ -n "$PEER" ] && awk -v n="$1" '$1 == n {print $3, $4}' <<< "$PEER"; }
+row() { # NAME UNIT wall cpu units [peer_wall peer_cpu]
+  local pw="—" pc="—" ratio="—"
+  if [ $# -ge 7 ]; then
+    pw=$(printf '%.1f' "$(echo "$5 / $6" | bc -l)"); pc=$(printf '%.1f' "$(echo "$5 / $7" | bc -l)")
+    ratio=$(printf '%.1f×' "$(echo "($5 / $4) / ($5 / $7)" | bc -l)")
+  fi
+  printf '| %s | %.1f | %.1f | %s | %s | %s | %s |\n' "$1" "$(echo "$5 / $3" | bc -l)" "$(echo "$5 / $4" | bc -l)" \
+    "$pw" "$pc" "$ratio" "$2"
 }
 img=$(measure 1 "$W"/images/*.png)
 a16=$(measure $secs "$W"/audio16k/*.wav)
 a44=$(measure $secs "$W"/audio44k/*.wav)
 vid=$(measure 32 "$W"/videos/*.avi)
+PEER=""
+if [ -n "${AL_ORIGINAL:-}" ]; then
+  PEER=$(taskset -c 0 "$PY" bench/media_peer.py "$AL_ORIGINAL" "$W")
+  echo "$PEER" >&2
+fi
 table=$(
-  echo "| metric | per wall second | per CPU second | unit |"
-  echo "|---|---|---|---|"
-  row "image: 224×224 PNG → 196 codes (decode, no resize needed, VQ 1024)" "images" $img
-  row "audio: 10 s WAV at 16 kHz → 39 codes (mel 80, VQ 512)" "audio seconds" $a16
-  row "audio: 10 s WAV at 44.1 kHz, FFT-resampled to 16 kHz" "audio seconds" $a44
-  row "video: 320×240 AVI, 32 frames sampled, zoom to 224, VQ 1024" "frames" $vid
+  echo "| metric | ours per wall s | ours per CPU s | original per wall s | original per CPU s | ours ÷ original (CPU) | unit |"
+  echo "|---|---|---|---|---|---|---|"
+  row "image: 224×224 PNG → 196 codes (decode, no resize needed, VQ 1024)" "images" $img $(peer images)
+  row "audio: 10 s WAV at 16 kHz → 39 codes (mel 80, VQ 512)" "audio seconds" $a16 $(peer audio16k)
+  row "audio: 10 s WAV at 44.1 kHz, FFT-resampled to 16 kHz" "audio seconds" $a44 $(peer audio44k)
+  row "video: 320×240 AVI, 32 frames sampled, zoom to 224, VQ 1024" "frames" $vid $(peer videos)
 )
 echo "$table"
 if [ $smoke = 0 ]; then
@@ -60,7 +76,11 @@ if [ $smoke = 0 ]; then
     echo "- commit: $(git rev-parse --short HEAD)"
     echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); nproc $(nproc); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- tokenizer loading (measured with an unclassified file: ${LOAD_WALL} s wall, ${LOAD_CPU} s CPU) is subtracted from every row"
-    echo "- the original (Python) could not be run side by side: this machine has numpy but not Pillow, scipy, soundfile or OpenCV (\`/usr/bin/python3 -c 'import PIL'\` fails), so there is no peer column"
+    if [ -n "$PEER" ]; then
+      echo "- original: \`AL_ORIGINAL=$AL_ORIGINAL\` at commit $(cat "$AL_ORIGINAL/.commit" 2>/dev/null || echo '?'), its ImageTokenizer/AudioTokenizer/VideoTokenizer \`encode\` per file (bench/media_peer.py, Debian's numpy, Pillow, scipy, soundfile, OpenCV; import time excluded), pinned to the same core"
+    else
+      echo "- the original (Python) was not run (AL_ORIGINAL unset), so there is no peer column"
+    fi
     echo
     echo "$table"
   } >> bench/RESULTS.md
