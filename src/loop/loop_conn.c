@@ -325,7 +325,13 @@ static int filter_input(loop_conn *c, const char *wire, size_t n) {
   al_err_clear(&e);
   if (c->fx->f->decode(c, wire, n, &c->fx->fin, &c->fx->wpend, &e) != 0) {
     al_warn("connection %s: %s", label(c), e.msg);
-    loop_conn_close(c, "transport filter failed");
+    c->out.len = 0; /* nothing more passes through a failed filter */
+    if (c->fx->wpend.len > 0) { /* its last words (a TLS alert) tell the peer why */
+      c->why = "transport filter failed";
+      loop_conn_close_after_flush(c);
+    } else {
+      loop_conn_close(c, "transport filter failed");
+    }
     return -1;
   }
   if (c->fx->wpend.len > 0) flush(c);
