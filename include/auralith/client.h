@@ -47,6 +47,12 @@ extern "C" {
 #define ALC_DEFAULT_ADDRESS "127.0.0.1:8080"
 #define ALC_ENV_COORDINATOR "AURALITH_COORDINATOR"
 #define ALC_ENV_AUTH_TOKEN "AURALITH_AUTH_TOKEN"
+/* TLS settings consulted when a caller passes no alc_tls_options (alc_connect): TLS is
+ * on when AURALITH_TLS_CA is set and non-empty (docs/SECURITY.md). */
+#define ALC_ENV_TLS_CA "AURALITH_TLS_CA"
+#define ALC_ENV_TLS_SERVER_NAME "AURALITH_TLS_SERVER_NAME"
+#define ALC_ENV_TLS_CERT "AURALITH_TLS_CERT"
+#define ALC_ENV_TLS_KEY "AURALITH_TLS_KEY"
 #define ALC_DEFAULT_TIMEOUT_S 10.0
 /* Progress events buffered between alc_next_event calls; when more arrive, the oldest
  * are dropped (each event is a full snapshot, so only the newest matters). */
@@ -76,8 +82,10 @@ enum {
   ALC_E_ARG = 105,      /* bad argument from the caller */
   ALC_E_IO = 106,       /* socket or file error */
   ALC_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
-  ALC_E_CONFIG = 108    /* pipeline: the config file is missing or invalid (the message
+  ALC_E_CONFIG = 108,   /* pipeline: the config file is missing or invalid (the message
                            is the loader's, FILE:LINE:COLUMN: ...) */
+  ALC_E_TLS = 109       /* TLS: a certificate file, the handshake, or the session failed
+                           (the message names the reason, e.g. "certificate has expired") */
 };
 
 typedef enum alc_role { ALC_ROLE_SUBMITTER = 2, ALC_ROLE_ADMIN = 3 } alc_role;
@@ -161,6 +169,21 @@ typedef struct alc_task {
  * Returns a client the caller owns (release with alc_close), or NULL with err set. */
 alc_client *alc_connect(const char *address, alc_role role, const char *token, double timeout_s,
                         al_err *err);
+
+/* TLS to the coordinator: PEM file paths, read during the connect. */
+typedef struct alc_tls_options {
+  const char *ca;          /* CA of the coordinator's certificate; NULL or "" = plaintext */
+  const char *server_name; /* name or IP its certificate must carry; NULL = the address's host */
+  const char *cert;        /* client certificate and key to present (both or neither) */
+  const char *key;
+} alc_tls_options;
+
+/* alc_connect with explicit TLS settings. tls NULL: from $AURALITH_TLS_CA,
+ * $AURALITH_TLS_SERVER_NAME, $AURALITH_TLS_CERT, $AURALITH_TLS_KEY (plaintext when
+ * AURALITH_TLS_CA is unset). With TLS, nothing (the token included) is sent before the
+ * coordinator's certificate is verified; failures give ALC_E_TLS with the reason. */
+alc_client *alc_connect_tls(const char *address, alc_role role, const char *token, double timeout_s,
+                            const alc_tls_options *tls, al_err *err);
 
 /* Closes the connection and frees the client (NULL is fine). */
 void alc_close(alc_client *c);

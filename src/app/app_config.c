@@ -17,6 +17,10 @@ void app_worker_options(const cfg_config *cfg, const char *worker_id, const char
   o->slots = slots;
   o->heartbeat_interval_s = cfg->coordinator.heartbeat_interval;
   o->auth_token = cfg->coordinator.auth_token;
+  o->tls_ca = cfg->coordinator.tls_ca;
+  o->tls_server_name = cfg->coordinator.tls_server_name;
+  o->tls_cert = cfg->coordinator.tls_client_cert;
+  o->tls_key = cfg->coordinator.tls_client_key;
   o->output_root = cfg->coordinator.worker_output_root;
   o->max_frame = (size_t)cfg->coordinator.max_frame_bytes;
   o->reconnect = 1;

@@ -78,6 +78,8 @@ int cmd_coordinator(int argc, char **argv) {
   else
     printf("State Store: memory\n");
   printf("Strategy:    %s\n", cfg_strategy_name(c->strategy));
+  if (c->tls_cert)
+    printf("TLS:         on (%s%s)\n", c->tls_cert, c->tls_require_client_cert ? ", client certificates required" : "");
   fflush(stdout);
   coord_ops_options oo = {.metrics_host = c->host, .metrics_port = (int)metrics_port, .no_worker_warn_s = no_worker_s};
   app_coord_opts ao = {.ops = &oo};

@@ -20,6 +20,8 @@ static const cli_opt OPTS[] = {
 static const cli_cmd CMD = {"job-status", "Show the status, progress and errors of one job.",
                             "--coordinator HOST:PORT --job-id ID [--json]", OPTS,
                             "The auth token, when the coordinator needs one, comes from $AURALITH_AUTH_TOKEN.\n"
+                            "TLS is on when $AURALITH_TLS_CA names the CA of the coordinator's certificate\n"
+                            "($AURALITH_TLS_SERVER_NAME, $AURALITH_TLS_CERT, $AURALITH_TLS_KEY optional).\n"
                             "Exit codes: 0 success, 1 coordinator unreachable, job not found or other error,\n"
                             "2 usage error."};
 

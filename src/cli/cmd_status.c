@@ -20,6 +20,8 @@ static const cli_opt OPTS[] = {
 static const cli_cmd CMD = {"status", "Show the active workers of a running coordinator.",
                             "--coordinator HOST:PORT [--json]", OPTS,
                             "The auth token, when the coordinator needs one, comes from $AURALITH_AUTH_TOKEN.\n"
+                            "TLS is on when $AURALITH_TLS_CA names the CA of the coordinator's certificate\n"
+                            "($AURALITH_TLS_SERVER_NAME, $AURALITH_TLS_CERT, $AURALITH_TLS_KEY optional).\n"
                             "Exit codes: 0 success, 1 coordinator unreachable or error, 2 usage error."};
 
 int cmd_status(int argc, char **argv) {

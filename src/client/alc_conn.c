@@ -119,7 +119,7 @@ static int broken_err(alc_client *c, al_err *err) {
   return al_err_set(err, c->broken_code ? c->broken_code : ALC_E_CLOSED, "%s", c->broken_msg);
 }
 
-static int send_all(alc_client *c, const void *data, size_t len, double deadline, al_err *err) {
+static int send_raw(alc_client *c, const void *data, size_t len, double deadline, al_err *err) {
   const char *p = data;
   while (len > 0) {
     ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
@@ -142,6 +142,41 @@ static int send_all(alc_client *c, const void *data, size_t len, double deadline
     return broken_err(c, err);
   }
   return 0;
+}
+
+/* Sends plaintext: as TLS records when the connection has TLS. */
+static int send_all(alc_client *c, const void *data, size_t len, double deadline, al_err *err) {
+  if (!c->tls) return send_raw(c, data, len, deadline, err);
+  al_err e;
+  c->wire.len = 0;
+  if (loop_tls_encode(c->tls, data, len, &c->wire, &e) != 0) {
+    mark_broken(c, ALC_E_TLS, e.msg);
+    return broken_err(c, err);
+  }
+  return send_raw(c, c->wire.data, c->wire.len, deadline, err);
+}
+
+/* Feeds decoded TLS plaintext to the frame decoder as room allows; 1 when some went in. */
+static int feed_plain(alc_client *c) {
+  if (c->tin_off >= c->tin.len) return 0;
+  size_t took = proto_decoder_feed(&c->dec, c->tin.data + c->tin_off, c->tin.len - c->tin_off);
+  c->tin_off += took;
+  if (c->tin_off >= c->tin.len) c->tin.len = c->tin_off = 0;
+  return took > 0;
+}
+
+/* One read of TLS records: decodes them into c->tin and sends what the session must
+ * answer. Returns > 0, 0 at end of stream, -1 with errno, or -2 with the TLS failure
+ * in *e. */
+static ssize_t tls_read(alc_client *c, double deadline, al_err *e) {
+  char buf[16384];
+  ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+  if (n <= 0) return n;
+  c->wire.len = 0;
+  if (loop_tls_decode(c->tls, buf, (size_t)n, &c->tin, &c->wire, e) != 0) return -2;
+  if (c->wire.len > 0 && send_raw(c, c->wire.data, c->wire.len, deadline, e) != 0) return -2;
+  if (loop_tls_peer_closed(c->tls) && c->tin.len == 0) return 0;
+  return n;
 }
 
 /* Reads the next decoded frame of any kind. 1 frame, 0 timeout, -1 error. */
@@ -169,9 +204,15 @@ static int read_any(alc_client *c, double deadline, proto_msg *m, al_err *err) {
       mark_broken(c, ALC_E_PROTOCOL, msg);
       return broken_err(c, err);
     }
+    if (c->tls && feed_plain(c)) continue;
     int r = poll_fd(c->fd, POLLIN, deadline);
     if (r == 0) return 0;
-    ssize_t n = r > 0 ? loop_fd_read(c->fd, &c->dec) : -1;
+    al_err te;
+    ssize_t n = r <= 0 ? -1 : c->tls ? tls_read(c, deadline, &te) : loop_fd_read(c->fd, &c->dec);
+    if (n == -2) {
+      mark_broken(c, ALC_E_TLS, te.msg);
+      return broken_err(c, err);
+    }
     if (n > 0) continue;
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     char msg[AL_ERR_MSG_MAX];
@@ -282,9 +323,12 @@ static int handshake(alc_client *c, alc_role role, const char *token, double dea
     return al_err_set(err, ALC_E_TIMEOUT, "coordinator %s did not answer the handshake within %gs", c->address,
                       c->timeout_s);
   if (r < 0) {
+    /* A TLS coordinator drops a plaintext hello (it logs why): say what to check. */
+    const char *hint = c->tls ? "" : " (if it serves TLS, set AURALITH_TLS_CA or coordinator.tls_ca here)";
     if (err && err->code == ALC_E_CLOSED)
-      return al_err_set(err, ALC_E_CLOSED, "coordinator %s closed the connection during the handshake",
-                        c->address);
+      return al_err_set(err, ALC_E_CLOSED, "coordinator %s closed the connection during the handshake%s",
+                        c->address, hint);
+    if (err && err->code == ALC_E_PROTOCOL && *hint) al_err_set(err, ALC_E_PROTOCOL, "%.900s%s", err->msg, hint);
     return -1;
   }
   int rc = 0;
@@ -307,9 +351,41 @@ static int handshake(alc_client *c, alc_role role, const char *token, double dea
   return rc;
 }
 
-/* Wraps a connected non-blocking socket (owned from here on) and says hello. */
+/* TLS handshake, before anything else is sent. 0 or -1 with err (ALC_E_TLS, ...). */
+static int tls_handshake(alc_client *c, loop_tls_ctx *x, const char *server_name, double deadline, al_err *err) {
+  char peer[300];
+  snprintf(peer, sizeof peer, "coordinator %s", c->address);
+  c->tls = loop_tls_new(x, server_name, peer, err);
+  if (!c->tls) {
+    if (err) err->code = ALC_E_TLS;
+    return -1;
+  }
+  al_err e;
+  if (loop_tls_start(c->tls, &c->wire, &e) != 0) return al_err_set(err, ALC_E_TLS, "%s", e.msg);
+  if (send_raw(c, c->wire.data, c->wire.len, deadline, err) != 0) return -1;
+  while (!loop_tls_ready(c->tls)) {
+    int r = poll_fd(c->fd, POLLIN, deadline);
+    if (r == 0)
+      return al_err_set(err, ALC_E_TIMEOUT, "coordinator %s did not complete the TLS handshake within %gs",
+                        c->address, c->timeout_s);
+    ssize_t n = r > 0 ? tls_read(c, deadline, &e) : -1;
+    if (n == -2) return al_err_set(err, ALC_E_TLS, "%s", e.msg);
+    if (n == 0)
+      return al_err_set(err, ALC_E_TLS,
+                        "coordinator %s closed the connection during the TLS handshake (does it serve TLS? it "
+                        "needs coordinator.tls_cert and tls_key)",
+                        c->address);
+    if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+      return al_err_set(err, ALC_E_TLS, "connection to coordinator %s lost during the TLS handshake: %s", c->address,
+                        strerror(errno));
+  }
+  return 0;
+}
+
+/* Wraps a connected non-blocking socket (owned from here on), sets up TLS when x is
+ * given (borrowed), and says hello. */
 static alc_client *start_client(int fd, const char *address, alc_role role, const char *token, double timeout_s,
-                                double deadline, al_err *err) {
+                                double deadline, loop_tls_ctx *x, const char *server_name, al_err *err) {
   alc_client *c = al_xcalloc(1, sizeof *c);
   c->fd = fd;
   c->address = al_xstrdup(address);
@@ -317,6 +393,10 @@ static alc_client *start_client(int fd, const char *address, alc_role role, cons
   c->timeout_s = timeout_s;
   c->next_rid = 1;
   proto_decoder_init(&c->dec, 0);
+  if (x && tls_handshake(c, x, server_name, deadline, err) != 0) {
+    alc_close(c);
+    return NULL;
+  }
   if (handshake(c, role, token, deadline, err) != 0) {
     alc_close(c);
     return NULL;
@@ -326,7 +406,20 @@ static alc_client *start_client(int fd, const char *address, alc_role role, cons
 
 alc_client *alc_connect(const char *address, alc_role role, const char *token, double timeout_s,
                         al_err *err) {
+  return alc_connect_tls(address, role, token, timeout_s, NULL, err);
+}
+
+static const char *env_or_null(const char *name) {
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+alc_client *alc_connect_tls(const char *address, alc_role role, const char *token, double timeout_s,
+                            const alc_tls_options *tls, al_err *err) {
   al_err_clear(err);
+  alc_tls_options env_tls = {env_or_null(ALC_ENV_TLS_CA), env_or_null(ALC_ENV_TLS_SERVER_NAME),
+                             env_or_null(ALC_ENV_TLS_CERT), env_or_null(ALC_ENV_TLS_KEY)};
+  if (!tls) tls = &env_tls;
   if (!address || !*address) {
     const char *env = getenv(ALC_ENV_COORDINATOR);
     address = env && *env ? env : ALC_DEFAULT_ADDRESS;
@@ -344,6 +437,14 @@ alc_client *alc_connect(const char *address, alc_role role, const char *token, d
   if (!(timeout_s > 0)) timeout_s = ALC_DEFAULT_TIMEOUT_S;
   char host[256], port[8];
   if (alc_parse_address(address, host, sizeof host, port, sizeof port, err) != 0) return NULL;
+  loop_tls_ctx *x = NULL;
+  if (tls->ca && *tls->ca) { /* certificate files first: a bad path fails before any connect */
+    x = loop_tls_client_ctx(tls->ca, tls->cert, tls->key, err);
+    if (!x) {
+      if (err) err->code = ALC_E_TLS;
+      return NULL;
+    }
+  }
 
   double deadline = al_mono_s() + timeout_s;
   struct addrinfo hints = {0}, *res = NULL;
@@ -359,13 +460,17 @@ alc_client *alc_connect(const char *address, alc_role role, const char *token, d
   for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) fd = connect_one(ai, deadline, &why);
   freeaddrinfo(res);
   if (fd < 0) {
+    loop_tls_ctx_free(x);
     if (why == ETIMEDOUT)
       al_err_set(err, ALC_E_CONNECT, "cannot connect to coordinator %s: no answer within %gs", address, timeout_s);
     else
       al_err_set(err, ALC_E_CONNECT, "cannot connect to coordinator %s: %s", address, strerror(why));
     return NULL;
   }
-  return start_client(fd, address, role, token, timeout_s, deadline, err);
+  alc_client *c = start_client(fd, address, role, token, timeout_s, deadline, x,
+                               tls->server_name && *tls->server_name ? tls->server_name : host, err);
+  loop_tls_ctx_free(x); /* the session keeps what it needs */
+  return c;
 }
 
 alc_client *alc_connect_fd(int fd, const char *name, alc_role role, const char *token, double timeout_s,
@@ -382,7 +487,8 @@ alc_client *alc_connect_fd(int fd, const char *name, alc_role role, const char *
     close(fd);
     return NULL;
   }
-  return start_client(fd, name, role, token && *token ? token : NULL, timeout_s, al_mono_s() + timeout_s, err);
+  return start_client(fd, name, role, token && *token ? token : NULL, timeout_s, al_mono_s() + timeout_s, NULL, NULL,
+                      err);
 }
 
 void alc_close(alc_client *c) {
@@ -392,6 +498,9 @@ void alc_close(alc_client *c) {
   while (alc_event_pop(c, &j)) alc_job_free(&j);
   proto_decoder_free(&c->dec);
   al_buf_free(&c->out);
+  loop_tls_free(c->tls);
+  al_buf_free(&c->tin);
+  al_buf_free(&c->wire);
   free(c->address);
   free(c->server);
   free(c->strategy);

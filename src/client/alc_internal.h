@@ -9,6 +9,7 @@
 
 #include "auralith/client.h"
 #include "common/al.h"
+#include "loop/loop_tls.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 
@@ -21,6 +22,10 @@ struct alc_client {
   uint64_t next_rid;
   proto_decoder dec;
   al_buf out;               /* the frame being sent */
+  loop_tls *tls;            /* NULL = plaintext */
+  al_buf tin;               /* TLS: plaintext decoded, not yet fed to dec (from tin_off) */
+  size_t tin_off;
+  al_buf wire;              /* TLS: records being sent */
   int broken;               /* 1: the connection is unusable; broken_msg says why */
   char broken_msg[AL_ERR_MSG_MAX];
   int broken_code;

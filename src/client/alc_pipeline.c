@@ -95,6 +95,15 @@ static bool connection_lost(const al_err *err) {
          err->code == ALC_E_IO;
 }
 
+/* TLS settings of the config (coordinator.tls_ca, ...), or NULL when it sets none: the
+ * client library then consults AURALITH_TLS_CA and the like. */
+static const alc_tls_options *plan_tls(const alc_pipeline_plan *p, alc_tls_options *buf) {
+  const cfg_coordinator *cc = &p->cfg->coordinator;
+  if (!cc->tls_ca) return NULL;
+  *buf = (alc_tls_options){cc->tls_ca, cc->tls_server_name, cc->tls_client_cert, cc->tls_client_key};
+  return buf;
+}
+
 /* The connection to the coordinator was lost while following (it restarted): connect
  * again with backoff for the plan's window and subscribe again. A job the restarted
  * coordinator no longer holds in memory (it finished meanwhile) is read with
@@ -113,7 +122,9 @@ static int reconnect(alc_client **cp, const alc_pipeline_options *o, const alc_p
     delay = delay * 2 > 5 ? 5 : delay * 2;
     al_err e;
     al_err_clear(&e);
-    alc_client *c = alc_connect(p->reconnect_address, ALC_ROLE_SUBMITTER, p->reconnect_token, o->request_timeout_s, &e);
+    alc_tls_options tls;
+    alc_client *c = alc_connect_tls(p->reconnect_address, ALC_ROLE_SUBMITTER, p->reconnect_token, o->request_timeout_s,
+                                    plan_tls(p, &tls), &e);
     if (!c) continue;
     alc_job snap;
     if (alc_subscribe(c, r->job_id, &snap, &e) == 0 || alc_job_status(c, r->job_id, &snap, &e) == 0) {
@@ -273,7 +284,9 @@ static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *
   const char *token = o->auth_token ? o->auth_token : p->cfg->coordinator.auth_token;
   /* An empty token means "none" to alc_connect; NULL would consult the environment,
    * which cfg_load already applied. */
-  alc_client *c = alc_connect(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s, err);
+  alc_tls_options tls;
+  alc_client *c = alc_connect_tls(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s,
+                                  plan_tls(p, &tls), err);
   if (!c) return -1;
   /* Following rides through a coordinator restart: at least three heartbeat timeouts,
    * and never less than half a minute. */

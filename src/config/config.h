@@ -73,6 +73,15 @@ typedef struct cfg_coordinator {
   /* ---- keys our design adds ---- */
   cfg_strategy strategy;
   char *auth_token;               /* NULL = no token; AURALITH_AUTH_TOKEN overrides */
+  /* TLS (docs/SECURITY.md). The coordinator serves TLS when tls_cert/tls_key are set;
+   * its peers (worker, submit-job --external) speak TLS when tls_ca is set. */
+  char *tls_cert;                 /* coordinator: PEM certificate (chain); NULL = plaintext */
+  char *tls_key;                  /* coordinator: PEM private key of tls_cert */
+  char *tls_ca;                   /* peers: CA of the coordinator's cert; coordinator: CA of client certs */
+  bool tls_require_client_cert;   /* coordinator: every peer presents a cert signed by tls_ca */
+  char *tls_server_name;          /* peers: name/IP the coordinator's cert must carry; NULL = the host */
+  char *tls_client_cert;          /* peers: client certificate to present; NULL = none */
+  char *tls_client_key;           /* peers: its private key */
   double retry_backoff_multiplier;/* effective; job.retry_backoff_multiplier alias */
   double max_retry_backoff;       /* effective; job.max_retry_backoff alias */
   int64_t prefetch;               /* tasks per worker beyond its slots */

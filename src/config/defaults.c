@@ -48,6 +48,8 @@ void cfg_defaults(cfg_config *cfg) {
   c->keep_last_n_checkpoints = 5;
   c->strategy = CFG_STRATEGY_ROUND_ROBIN;
   c->auth_token = NULL;
+  c->tls_cert = c->tls_key = c->tls_ca = c->tls_server_name = c->tls_client_cert = c->tls_client_key = NULL;
+  c->tls_require_client_cert = false;
   c->retry_backoff_multiplier = 2;
   c->max_retry_backoff = 300;
   c->prefetch = 2;

@@ -46,6 +46,14 @@ const cfg_key cfg_keys[] = {
     /* coordinator: keys our design adds */
     CE(strategy, 0, strategy_names),
     C(auth_token, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_SECRET | CFG_F_NONEMPTY),
+    /* coordinator: TLS (docs/SECURITY.md) */
+    C(tls_cert, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    C(tls_key, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    C(tls_ca, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    C(tls_require_client_cert, CFG_K_BOOL, 0, 0, 0),
+    C(tls_server_name, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    C(tls_client_cert, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    C(tls_client_key, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
     C(retry_backoff_multiplier, CFG_K_FACTOR, 0, 0, 0),
     C(max_retry_backoff, CFG_K_SECONDS, 0, 0, CFG_F_ZERO_OK),
     C(prefetch, CFG_K_INT, 0, 1024, 0),

@@ -9,6 +9,10 @@ void coord_options_from_config(coord_options *o, const cfg_config *cfg) {
   o->host = c->host;
   o->port = (int)c->port;
   o->auth_token = c->auth_token;
+  o->tls_cert = c->tls_cert;
+  o->tls_key = c->tls_key;
+  o->tls_ca = c->tls_ca;
+  o->tls_require_client_cert = c->tls_require_client_cert;
   o->max_frame = c->max_frame_bytes > 0 ? (size_t)c->max_frame_bytes : 0;
   o->out_soft_limit = c->output_buffer_soft_limit > 0 ? (size_t)c->output_buffer_soft_limit : 0;
   o->out_hard_limit = c->output_buffer_hard_limit > 0 ? (size_t)c->output_buffer_hard_limit : 0;

@@ -2,6 +2,7 @@
  * coordinator's limits, its error reply on a broken stream and its bookkeeping when a
  * connection goes away. A connection is freed only after its handle closed and no
  * store callback still references it (loop_conn's on_release). */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,34 @@ void coord_conn_send_error(coord_conn *c, uint64_t rid, uint32_t code, const cha
 
 void coord_conn_close_after_flush(coord_conn *c) {
   loop_conn_close_after_flush(&c->lc);
+}
+
+int coord_conn_start_tls(coord_conn *c, uv_tcp_t *tcp, loop_tls_ctx *tls) {
+  char peer[INET6_ADDRSTRLEN + 16] = "unknown address";
+  struct sockaddr_storage ss;
+  int len = (int)sizeof ss;
+  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) == 0) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (ss.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+      port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+      snprintf(peer, sizeof peer, "[%s]:%d", ip, port);
+    } else {
+      uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+      port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+      snprintf(peer, sizeof peer, "%s:%d", ip, port);
+    }
+  }
+  al_err e;
+  loop_tls *t = loop_tls_new(tls, NULL, peer, &e);
+  if (!t) {
+    al_warn("coordinator: %s", e.msg);
+    coord_conn_close(c, "TLS session failed");
+    return -1;
+  }
+  loop_conn_set_filter(&c->lc, &loop_tls_filter, t);
+  return 0;
 }
 
 void coord_conn_start(coord_conn *c) {

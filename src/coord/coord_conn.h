@@ -10,6 +10,7 @@
 #include "coord/coord_jm.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
+#include "loop/loop_tls.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 
@@ -44,6 +45,7 @@ struct coord_server {
   int port;
   uv_timer_t timer;   /* job manager deadlines; after stop: the force-close timer */
   loop_group conns_grp; /* connection limits; its idle handle drives frames left over */
+  loop_tls_ctx *tls;    /* NULL = TCP peers speak plaintext; in-process peers always do */
   uv_timer_t hello_timer; /* fires for the oldest connection still owing its hello */
   coord_conn *hw_head, *hw_tail;
   coord_conn *conns;
@@ -63,6 +65,9 @@ extern const loop_conn_cbs coord_conn_cbs;
  * the caller allocated with malloc (taken over: closed and freed by the connection). */
 coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp);
 coord_conn *coord_conn_new_stream(coord_server *s, uv_stream_t *stream);
+/* Puts a TLS session (server side, from tls) between tcp and the frame layer; errors
+ * name the peer's address. Returns 0, or -1 when the connection was closed. */
+int coord_conn_start_tls(coord_conn *c, uv_tcp_t *tcp, loop_tls_ctx *tls);
 /* Starts reading and puts the connection on the hello-wait list. */
 void coord_conn_start(coord_conn *c);
 /* Queues one encoded message; enforces the output limits. */

@@ -843,7 +843,16 @@ void coord_server_conn_closed(coord_conn *c) {
 /* ---------------------------------------------------------------- lifecycle */
 
 coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *err) {
+  loop_tls_ctx *tls = NULL;
+  if ((o->tls_cert && *o->tls_cert) || (o->tls_key && *o->tls_key)) {
+    tls = loop_tls_server_ctx(o->tls_cert, o->tls_key, o->tls_ca, o->tls_require_client_cert, err);
+    if (!tls) return NULL;
+  } else if (o->tls_require_client_cert) {
+    al_err_set(err, 1, "coordinator.tls_require_client_cert needs TLS: set coordinator.tls_cert and tls_key");
+    return NULL;
+  }
   coord_server *s = al_xcalloc(1, sizeof *s);
+  s->tls = tls;
   s->loop = loop;
   s->o = *o;
   if (!s->o.host) s->o.host = "127.0.0.1";
@@ -910,6 +919,7 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   uv_tcp_nodelay(tcp, 1);
+  if (s->tls && coord_conn_start_tls(c, tcp, s->tls) != 0) return;
   coord_conn_start(c);
 }
 
@@ -1049,5 +1059,6 @@ void coord_server_free(coord_server *s) {
   }
   coord_jm_free(s->jm);
   if (s->own_store) store_destroy(s->st);
+  loop_tls_ctx_free(s->tls);
   free(s);
 }

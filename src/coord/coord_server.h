@@ -23,6 +23,10 @@ typedef struct coord_options {
   const char *host;          /* listen address (IPv4 or IPv6 literal or name); NULL = "127.0.0.1" */
   int port;                  /* 0 = an ephemeral port (see coord_server_port) */
   const char *auth_token;    /* NULL or "" = no authentication */
+  const char *tls_cert;      /* PEM files; with tls_key, TCP peers must speak TLS (NULL = plaintext) */
+  const char *tls_key;
+  const char *tls_ca;        /* with tls_require_client_cert: the CA of the peers' certificates */
+  int tls_require_client_cert;
   size_t max_frame;          /* 0 = PROTO_DEFAULT_MAX_FRAME */
   size_t out_soft_limit;     /* queued output above which we stop reading the peer; 0 = 1 MiB */
   size_t out_hard_limit;     /* queued output above which the peer is cut off; 0 = 64 MiB */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "loop/loop_conn.h"
+#include "loop/loop_tls.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 #include "worker/sysmetrics.h"
@@ -52,6 +53,8 @@ struct worker {
   conn *c;                   /* current connection or NULL */
   conn *flushing;            /* a dropped connection still writing its last output */
   loop_group grp;            /* the connection's limits and frame budget */
+  loop_tls_ctx *tls;         /* NULL = plaintext to the coordinator */
+  char tls_name[256];        /* name the coordinator's certificate must carry */
   conn_state state;
   uv_timer_t hb_timer;
   uv_timer_t reconnect_timer;
@@ -333,7 +336,8 @@ static void on_ready(worker *w, const proto_welcome *wel) {
   w->backoff_s = 0;
   w->st.connects++;
   if (wel->heartbeat_ms) w->hb_interval_s = wel->heartbeat_ms / 1000.0;
-  al_info("worker %s: connected to coordinator (%s)", w->opt.worker_id, wel->server ? wel->server : "?");
+  al_info("worker %s: connected to coordinator (%s%s)", w->opt.worker_id, wel->server ? wel->server : "?",
+          w->tls ? ", TLS" : "");
   send_heartbeat(w); /* tells the coordinator which leases we still hold */
   for (wtask *t = w->done; t; t = t->next) send_result(w, t); /* it ignores duplicates */
   if (w->draining) {
@@ -511,6 +515,22 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   conn *c = conn_new(w);
   uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &w->grp, c);
   c->connect_req.data = c;
+  if (w->tls) { /* the hello (and its token) is encoded only after the handshake */
+    char peer[320];
+    al_err e;
+    snprintf(peer, sizeof peer, "coordinator %s:%d", w->opt.host, w->opt.port);
+    loop_tls *t = loop_tls_new(w->tls, w->tls_name, peer, &e);
+    if (!t) { /* never plaintext instead */
+      al_warn("worker %s: %s", w->opt.worker_id, e.msg);
+      uv_freeaddrinfo(res);
+      w->c = c;
+      w->state = CONN_CONNECTING;
+      w->open_handles++;
+      conn_close(w);
+      return;
+    }
+    loop_conn_set_filter(&c->lc, &loop_tls_filter, t);
+  }
   uv_tcp_nodelay(tcp, 1);
   w->c = c;
   w->state = CONN_CONNECTING;
@@ -578,6 +598,13 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
 int worker_connect_tcp(worker *w, al_err *err) {
   if (!w->opt.host || w->opt.port <= 0 || w->opt.port > 65535)
     return al_err_set(err, 1, "worker %s: coordinator address is not set", w->opt.worker_id);
+  if (w->opt.tls_ca && *w->opt.tls_ca && !w->tls) {
+    w->tls = loop_tls_client_ctx(w->opt.tls_ca, w->opt.tls_cert, w->opt.tls_key, err);
+    if (!w->tls) return -1;
+    const char *name = w->opt.tls_server_name && *w->opt.tls_server_name ? w->opt.tls_server_name : w->opt.host;
+    snprintf(w->tls_name, sizeof w->tls_name, "%s", name);
+  }
+  w->opt.tls_ca = w->opt.tls_server_name = w->opt.tls_cert = w->opt.tls_key = NULL; /* borrowed: read */
   start_connect(w);
   return 0;
 }
@@ -662,5 +689,6 @@ void worker_free(worker *w) {
   free((char *)w->opt.host);
   free((char *)w->opt.auth_token);
   free((char *)w->opt.output_root);
+  loop_tls_ctx_free(w->tls);
   free(w);
 }

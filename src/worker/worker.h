@@ -24,6 +24,12 @@ typedef struct worker_options {
   uint32_t slots;                 /* concurrent tasks; >= 1 */
   double heartbeat_interval_s;    /* until the coordinator's welcome says otherwise */
   const char *auth_token;         /* NULL = none */
+  /* TLS to the coordinator (TCP mode), on when tls_ca is set: PEM files, read by
+   * worker_connect_tcp (borrowed until then). */
+  const char *tls_ca;             /* CA of the coordinator's certificate; NULL = plaintext */
+  const char *tls_server_name;    /* name/IP its certificate must carry; NULL = host */
+  const char *tls_cert;           /* client certificate and key to present; NULL = none */
+  const char *tls_key;
   const char *output_root;        /* refuse task output outside it; NULL = anywhere */
   size_t max_frame;               /* 0 = protocol default */
   double reconnect_min_s;         /* first reconnect delay (default 0.2) */

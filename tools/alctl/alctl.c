@@ -190,6 +190,8 @@ static void print_usage(FILE *f) {
         "  --version                print the version\n"
         "  -h, --help               show this help (also: alctl COMMAND --help)\n\n"
         "The auth token, when the coordinator needs one, comes from $" ALC_ENV_AUTH_TOKEN ".\n"
+        "TLS is on when $" ALC_ENV_TLS_CA " names the CA of the coordinator's certificate ($" ALC_ENV_TLS_SERVER_NAME
+        ",\n$" ALC_ENV_TLS_CERT " and $" ALC_ENV_TLS_KEY " optional; docs/SECURITY.md).\n"
         "Exit codes: 0 success, 1 error (coordinator unreachable, unknown job, ...), 2 usage error.\n",
         f);
 }
