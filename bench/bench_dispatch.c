@@ -8,6 +8,11 @@
  *
  *   bench_dispatch [--tasks N=200000] [--workers N=32] [--slots N=16]
  *                  [--store memory|memory-mirror|redis] [--redis-host H] [--redis-port P]
+ *                  [--tls-dir DIR]
+ *
+ * --tls-dir DIR: every connection over TLS, with DIR/cert.pem and DIR/key.pem on the
+ * coordinator (a certificate for 127.0.0.1) and DIR/ca.pem on the peers; the cost of
+ * TLS is the difference to a run without it.
  *
  * --store memory is the coordinator as `state_store_type: memory` runs it (records are
  * not mirrored: nothing reads them); memory-mirror writes every record into the memory
@@ -24,6 +29,7 @@
 #include "app/app.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
+#include "loop/loop_tls.h"
 #include "store/store_redis.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
@@ -222,10 +228,21 @@ static void on_connect(uv_connect_t *r, int status) {
   loop_conn_start(&c->lc);
 }
 
+static loop_tls_ctx *g_tls; /* --tls-dir: the peers' TLS context */
+
 static void start_conn(bconn *c) {
   struct sockaddr_in a;
   uv_ip4_addr("127.0.0.1", port, &a);
   uv_tcp_t *tcp = loop_conn_init_tcp(&c->lc, &client_grp, c);
+  if (g_tls) {
+    al_err e;
+    loop_tls *t = loop_tls_new(g_tls, "127.0.0.1", "coordinator", &e);
+    if (!t) {
+      fprintf(stderr, "bench: %s\n", e.msg);
+      exit(1);
+    }
+    loop_conn_set_filter(&c->lc, &loop_tls_filter, t);
+  }
   uv_tcp_nodelay(tcp, 1);
   c->creq.data = c;
   uv_tcp_connect(&c->creq, tcp, (const struct sockaddr *)&a, on_connect);
@@ -233,12 +250,12 @@ static void start_conn(bconn *c) {
 
 static void usage(void) {
   fprintf(stderr, "usage: bench_dispatch [--tasks N] [--workers N] [--slots N] [--store memory|memory-mirror|redis]\n"
-                  "                      [--redis-host H] [--redis-port P]\n");
+                  "                      [--redis-host H] [--redis-port P] [--tls-dir DIR]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
-  const char *store_kind = "memory", *redis_host = "127.0.0.1";
+  const char *store_kind = "memory", *redis_host = "127.0.0.1", *tls_dir = NULL;
   int redis_port = 6379;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -251,6 +268,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--store")) store_kind = v;
     else if (!strcmp(a, "--redis-host")) redis_host = v;
     else if (!strcmp(a, "--redis-port")) redis_port = atoi(v);
+    else if (!strcmp(a, "--tls-dir")) tls_dir = v;
     else usage();
   }
   if (!n_tasks || !n_workers || !slots) usage();
@@ -274,6 +292,17 @@ int main(int argc, char **argv) {
       cfg_set(&cfg, "coordinator.state_store_port", rport, &err) != 0) {
     fprintf(stderr, "bench: %s\n", err.msg);
     return 1;
+  }
+  if (tls_dir) {
+    char cert[4096], key[4096], ca[4096];
+    snprintf(cert, sizeof cert, "%s/cert.pem", tls_dir);
+    snprintf(key, sizeof key, "%s/key.pem", tls_dir);
+    snprintf(ca, sizeof ca, "%s/ca.pem", tls_dir);
+    if (cfg_set(&cfg, "coordinator.tls_cert", cert, &err) != 0 || cfg_set(&cfg, "coordinator.tls_key", key, &err) != 0 ||
+        !(g_tls = loop_tls_client_ctx(ca, NULL, NULL, &err))) {
+      fprintf(stderr, "bench: %s\n", err.msg);
+      return 1;
+    }
   }
   g_persist = persist;
   g_slots = slots;
@@ -312,9 +341,11 @@ int main(int argc, char **argv) {
   free(conns);
   double dt = t_end - t_start;
   double client_cpu = thread_cpu_s();
-  printf("bench_dispatch: %zu no-op tasks, %zu workers x %zu slots over loopback, store %s: job %s in "
+  int tls_on = g_tls != NULL;
+  loop_tls_ctx_free(g_tls);
+  printf("bench_dispatch: %zu no-op tasks, %zu workers x %zu slots over loopback%s, store %s: job %s in "
          "%.3f s = %.0f tasks/s (assign + result), %llu results sent\n",
-         n_tasks, n_workers, slots, store_kind, final_status, dt, (double)n_tasks / dt,
+         n_tasks, n_workers, slots, tls_on ? " with TLS" : "", store_kind, final_status, dt, (double)n_tasks / dt,
          (unsigned long long)results);
   printf("bench_dispatch: coordinator thread CPU %.3f s (%.1f us/task, %.0f tasks per CPU-second); "
          "client thread CPU %.3f s\n",
