@@ -67,10 +67,10 @@ expect_log w1 ", TLS)"
 expect_log w2 ", TLS)"
 run "$BIN" submit-job --external -c "$T/tls.yaml" -i "$DATA/pipeline/raw" -o "$T/out1" -t "$DATA/pipeline/tokenizers" \
     --max-seq-len 64 --shard-size 8 --files-per-task 4
-expect_rc 0 "job over TLS"; expect_out "Tasks:    11/11"; expect_out "Samples:  20"
+expect_rc 0 "job over TLS"; expect_out "Tasks:    11/11"; expect_out "Samples:  33"
 for _ in $(seq 50); do [ -f "$T/out1/index.json" ] && break; sleep 0.1; done
 CHECKS=$((CHECKS + 1))
-[ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["status"]')" = "(20, 43, 'completed')" ] \
+[ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["status"]')" = "(33, 43, 'completed')" ] \
   || fail "manifest of the TLS job: $(json "$T/out1/index.json" 'd["totals"], d["status"]')"
 for s in $(json "$T/out1/index.json" '" ".join(x["path"] for x in d["shards"])'); do
   CHECKS=$((CHECKS + 1))
