@@ -16,7 +16,8 @@ void app_worker_options(const cfg_config *cfg, const char *worker_id, const char
   if (slots == 0) slots = cfg->nworkers > 0 && cfg->workers[0].num_processes > 0 ? (uint32_t)cfg->workers[0].num_processes : 4;
   o->slots = slots;
   o->heartbeat_interval_s = cfg->coordinator.heartbeat_interval;
-  o->auth_token = cfg->coordinator.auth_token;
+  o->auth_token = cfg_role_token(cfg, CFG_ROLE_WORKER);
+  o->input_roots = cfg->coordinator.worker_input_roots;
   o->tls_ca = cfg->coordinator.tls_ca;
   o->tls_server_name = cfg->coordinator.tls_server_name;
   o->tls_cert = cfg->coordinator.tls_client_cert;

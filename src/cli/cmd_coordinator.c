@@ -11,8 +11,8 @@
 
 static const cli_opt OPTS[] = {
     {"config", 'c', "PATH", "YAML config file", NULL, CLI_REQUIRED},
-    {"host", 0, "HOST", "address to listen on (IPv4 or IPv6; overrides coordinator.host)", "0.0.0.0", 0},
-    {"port", 0, "PORT", "TCP port to listen on (overrides coordinator.port)", "8080", 0},
+    {"host", 0, "HOST", "address to listen on (IPv4 or IPv6) [default: coordinator.host]", NULL, 0},
+    {"port", 0, "PORT", "TCP port to listen on [default: coordinator.port]", NULL, 0},
     {"strategy", 0, "NAME", "round_robin | least_busy | dynamic (overrides coordinator.strategy)", NULL, 0},
     {"print-config", 0, NULL, "print the effective configuration as YAML and exit", NULL, 0},
     {"metrics-port", 0, "PORT",
@@ -41,15 +41,20 @@ static void on_stopping(void *ud) {
   fflush(stdout);
 }
 
+static int is_loopback(const char *host) {
+  return !strcmp(host, "127.0.0.1") || !strcmp(host, "::1") || !strcmp(host, "localhost") ||
+         !strncmp(host, "127.", 4);
+}
+
 int cmd_coordinator(int argc, char **argv) {
   cli_values v;
   cfg_config cfg;
   int code = cli_parse_with_config(&CMD, argc, argv, &v, &cfg);
   if (code >= 0) return code;
   al_err err;
-  /* The original's CLI defaults (0.0.0.0:8080) override the YAML host/port too. */
-  if (cfg_set(&cfg, "coordinator.host", cli_get(&v, "host"), &err) != 0 ||
-      cfg_set(&cfg, "coordinator.port", cli_get(&v, "port"), &err) != 0 ||
+  /* Flags override the file only when given: the file's host/port are the defaults. */
+  if ((cli_given(&v, "host") && cfg_set(&cfg, "coordinator.host", cli_get(&v, "host"), &err) != 0) ||
+      (cli_given(&v, "port") && cfg_set(&cfg, "coordinator.port", cli_get(&v, "port"), &err) != 0) ||
       (cli_given(&v, "strategy") && cfg_set(&cfg, "coordinator.strategy", cli_get(&v, "strategy"), &err) != 0)) {
     cli_usage_error(&CMD, "%s", err.msg);
     cfg_free(&cfg);
@@ -81,6 +86,11 @@ int cmd_coordinator(int argc, char **argv) {
   if (c->tls_cert)
     printf("TLS:         on (%s%s)\n", c->tls_cert, c->tls_require_client_cert ? ", client certificates required" : "");
   fflush(stdout);
+  if (!c->auth_token && !c->worker_token && !c->client_token && !c->admin_token && !is_loopback(c->host))
+    al_warn("coordinator listens on %s without an auth token: protected mode, only loopback peers are "
+            "served. Set coordinator.auth_token or %s (docs/SECURITY.md) to serve other hosts.",
+            c->host, CFG_ENV_AUTH_TOKEN);
+
   coord_ops_options oo = {.metrics_host = c->host, .metrics_port = (int)metrics_port, .no_worker_warn_s = no_worker_s};
   app_coord_opts ao = {.ops = &oo};
   app_coord_run_hooks hooks = {on_listening, on_stopping, (void *)c};

@@ -425,7 +425,11 @@ alc_client *alc_connect_tls(const char *address, alc_role role, const char *toke
     address = env && *env ? env : ALC_DEFAULT_ADDRESS;
   }
   if (!token) {
-    const char *env = getenv(ALC_ENV_AUTH_TOKEN);
+    /* The role's own secret, then the shorthand for all roles; an admin-role client
+     * holding only the client token still gets the client's rights (status reads). */
+    const char *env = getenv(role == ALC_ROLE_ADMIN ? ALC_ENV_ADMIN_TOKEN : ALC_ENV_CLIENT_TOKEN);
+    if (!env || !*env) env = getenv(ALC_ENV_AUTH_TOKEN);
+    if ((!env || !*env) && role == ALC_ROLE_ADMIN) env = getenv(ALC_ENV_CLIENT_TOKEN);
     token = env && *env ? env : NULL;
   } else if (!*token) {
     token = NULL;

@@ -22,7 +22,16 @@
 typedef struct coord_options {
   const char *host;          /* listen address (IPv4 or IPv6 literal or name); NULL = "127.0.0.1" */
   int port;                  /* 0 = an ephemeral port (see coord_server_port) */
-  const char *auth_token;    /* NULL or "" = no authentication */
+  const char *auth_token;    /* shorthand secret for every role; NULL or "" = none */
+  const char *worker_token;  /* secret of the worker role; NULL = auth_token */
+  const char *client_token;  /* secret of the client role; NULL = auth_token */
+  const char *admin_token;   /* secret of the admin role; NULL = auth_token */
+  /* With no secret at all the server is in protected mode: loopback peers only. */
+  double client_idle_timeout_s; /* idle client/admin connections are closed; 0 = never */
+  size_t max_conns_per_peer; /* open connections per peer address; 0 = 256 */
+  size_t max_unauth_bytes;   /* input buffered by all connections owing a hello; 0 = 16 MiB */
+  size_t max_unsealed_per_conn; /* unsealed jobs one connection may hold open; 0 = 16 */
+  size_t max_unsealed;       /* unsealed jobs in total; 0 = 256 */
   const char *tls_cert;      /* PEM files; with tls_key, TCP peers must speak TLS (NULL = plaintext) */
   const char *tls_key;
   const char *tls_ca;        /* with tls_require_client_cert: the CA of the peers' certificates */

@@ -98,11 +98,11 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
       break;
     case PROTO_MSG_LIST_JOBS:
       out->request_id = 7;
-      out->u.list_jobs.limit = 0;
+      out->u.list_jobs.limit = 100;
       break;
     case PROTO_MSG_JOBS:
       out->request_id = 7;
-      out->u.jobs = (proto_jobs){ex_jobs, 1};
+      out->u.jobs = (proto_jobs){ex_jobs, 1, false};
       break;
     case PROTO_MSG_LIST_WORKERS: out->request_id = 8; break;
     case PROTO_MSG_WORKERS:

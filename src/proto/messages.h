@@ -203,12 +203,14 @@ typedef struct proto_seal_job {    /* submitter -> coordinator: no more tasks */
 } proto_seal_job;
 
 typedef struct proto_list_jobs {   /* client -> coordinator */
-  uint32_t limit;                  /* 0 = all */
+  uint32_t limit;                  /* 0 = a full page (1000) */
+  const char *after;               /* NULL = from the newest job; else continue before this job */
 } proto_list_jobs;
 
 typedef struct proto_jobs {        /* reply to list_jobs */
   const proto_job_summary *jobs;
   size_t n_jobs;
+  bool more;                       /* older jobs remain: ask again with after = jobs[0].job_id */
 } proto_jobs;
 
 typedef struct proto_workers {     /* reply to list_workers */

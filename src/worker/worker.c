@@ -367,6 +367,14 @@ static void handle_msg(worker *w, proto_msg *m) {
       if (w->state == CONN_HELLO) on_ready(w, &m->u.welcome);
       break;
     case PROTO_MSG_REFUSE: {
+      if (m->u.refuse.code == PROTO_E_ID_IN_USE && w->st.connects > 0 && w->opt.reconnect) {
+        /* This process held the id before: the coordinator still sees our previous
+         * connection alive (a half-open socket) until it times out. Keep retrying. */
+        al_warn("worker %s: coordinator still holds the previous connection of this worker: %s; retrying",
+                w->opt.worker_id, m->u.refuse.reason);
+        conn_close(w);
+        break;
+      }
       char msg[512];
       snprintf(msg, sizeof msg, "coordinator refused worker %s: %s (%s)", w->opt.worker_id, m->u.refuse.reason,
                proto_errcode_name(m->u.refuse.code));
@@ -574,6 +582,7 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
   w->opt.host = opt->host ? al_xstrdup(opt->host) : NULL;
   w->opt.auth_token = opt->auth_token ? al_xstrdup(opt->auth_token) : NULL;
   w->opt.output_root = opt->output_root ? al_xstrdup(opt->output_root) : NULL;
+  w->opt.input_roots = opt->input_roots ? al_xstrdup(opt->input_roots) : NULL;
   if (w->opt.slots == 0) w->opt.slots = 1;
   if (w->opt.heartbeat_interval_s <= 0) w->opt.heartbeat_interval_s = 10;
   if (w->opt.reconnect_min_s <= 0) w->opt.reconnect_min_s = 0.2;
@@ -690,5 +699,6 @@ void worker_free(worker *w) {
   free((char *)w->opt.auth_token);
   free((char *)w->opt.output_root);
   loop_tls_ctx_free(w->tls);
+  free((char *)w->opt.input_roots);
   free(w);
 }
