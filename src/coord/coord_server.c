@@ -27,6 +27,8 @@ void coord_options_default(coord_options *o) {
 
 static const char *conn_name(const coord_conn *c) { return c->peer_id ? c->peer_id : "(no hello)"; }
 
+static int output_dir_refused(const coord_server *s, const char *dir, char *why, size_t cap);
+
 /* ---------------------------------------------------------------- ownership */
 
 static int conn_owns(const coord_conn *c, const char *job_id) {
@@ -69,6 +71,7 @@ static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
   m.u.assign.n_files = t->n_files;
   m.u.assign.tokenizers_dir = j->config.tokenizers_dir;
   m.u.assign.output_dir = t->output_dir;
+  m.u.assign.input_dir = j->config.input_dir;
   m.u.assign.max_seq_len = (uint32_t)j->config.max_seq_len;
   m.u.assign.shard_size = (uint64_t)j->config.shard_size;
   m.u.assign.staging_dir = t->staging_dir;
@@ -201,7 +204,7 @@ static void hk_finalize(void *ud, coord_job *j, coord_job_status st) {
   coord_resume_free(j->resume); /* a job that ends before it was sealed */
   j->resume = NULL;
   s->handles_open++;
-  coord_finalize_start(s->loop, j, st, on_finalized, s);
+  coord_finalize_start(s->loop, j, st, s->o.output_root, on_finalized, s);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {
@@ -574,6 +577,26 @@ static coord_job *need_own_job(coord_conn *c, uint64_t rid, const char *id, cons
   return j;
 }
 
+/* Output confinement, the same rule as the workers' shards (docs/SECURITY.md): an
+ * absolute, clean path that is not a file system root and, when worker_output_root is
+ * set, resolves (symlinks included) under it. Returns 1 with why filled when refused. */
+static int output_dir_refused(const coord_server *s, const char *dir, char *why, size_t cap) {
+  if (!al_path_is_clean_abs(dir)) {
+    snprintf(why, cap, "output_dir '%s' must be an absolute path without '.', '..' or empty components", dir);
+    return 1;
+  }
+  if (al_path_is_fs_root(dir)) {
+    snprintf(why, cap, "output_dir '%s' is a file system root", dir);
+    return 1;
+  }
+  if (s->o.output_root && !al_path_resolved_under(dir, s->o.output_root)) {
+    snprintf(why, cap, "output_dir '%s' is outside worker_output_root '%s' (symlinks resolved)", dir,
+             s->o.output_root);
+    return 1;
+  }
+  return 0;
+}
+
 static void handle_submit_job(coord_conn *c, const proto_msg *m) {
   coord_server *s = c->srv;
   const proto_submit_job *sj = &m->u.submit_job;
@@ -600,6 +623,19 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     coord_conn_send_error(c, m->request_id, PROTO_E_LIMIT,
                           "submit_job: the coordinator holds %zu unsealed jobs (max_unsealed_jobs %zu); try later",
                           all, s->o.max_unsealed);
+    return;
+  }
+  char why[1024];
+  if (output_dir_refused(s, sj->output_dir, why, sizeof why)) {
+    al_warn("coordinator: refusing a job from %s: %s", c->addr, why);
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD, "submit_job: %s", why);
+    return;
+  }
+  if (!al_path_is_clean_abs(sj->input_dir)) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: input_dir '%s' must be an absolute path without '.', '..' or empty "
+                          "components",
+                          sj->input_dir);
     return;
   }
   coord_job_config cfg = {0};
@@ -666,6 +702,13 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
   for (size_t i = 0; i < st->n_tasks; i++) {
     const proto_task_spec *ts = &st->tasks[i];
     if (ts->index < j->total_tasks) continue; /* a resent batch: already have it */
+    for (size_t k = 0; k < ts->n_files; k++)
+      if (!al_path_lexically_inside(ts->files[k], j->config.input_dir)) {
+        coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                              "submit_tasks: tasks[%zu].files[%zu] '%s' is not inside the job's input_dir '%s'", i,
+                              k, ts->files[k], j->config.input_dir);
+        return;
+      }
     if (ts->index > j->total_tasks) {
       coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
                             "submit_tasks: tasks[%zu].index is %llu; expected %zu (indexes are consecutive)", i,

@@ -36,6 +36,7 @@ typedef struct coord_options {
   const char *tls_key;
   const char *tls_ca;        /* with tls_require_client_cert: the CA of the peers' certificates */
   int tls_require_client_cert;
+  const char *output_root;   /* job output dirs (and index.json) must resolve under it; NULL = any */
   size_t max_frame;          /* 0 = PROTO_DEFAULT_MAX_FRAME */
   size_t out_soft_limit;     /* queued output above which we stop reading the peer; 0 = 1 MiB */
   size_t out_hard_limit;     /* queued output above which the peer is cut off; 0 = 64 MiB */

@@ -140,6 +140,7 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
   uint64_t shard_size;
   const char *staging_dir;         /* optional: where this attempt writes (the coordinator
                                     * publishes it); absent = derived from output_dir */
+  const char *input_dir;           /* the job's input_dir; workers read only inside it */
 } proto_assign;
 
 typedef struct proto_task_ack {    /* task_started, cancel_task */

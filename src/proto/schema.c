@@ -97,7 +97,9 @@ SCHEMA(s_assign, "assign", proto_assign,
        STR(proto_assign, output_dir, REQ, "job output directory"),
        U32(proto_assign, max_seq_len, OPT, "maximum sequence length"),
        U64(proto_assign, shard_size, OPT, "samples per shard"),
-       STR(proto_assign, staging_dir, OPT, "directory this attempt writes its shards into; published by the coordinator on commit"));
+       STR(proto_assign, staging_dir, OPT, "directory this attempt writes its shards into; published by the coordinator on commit"),
+       STR(proto_assign, input_dir, OPT, "the job's input directory: workers skip files that do not resolve "
+                                         "inside it"));
 SCHEMA(s_task_started, "task_started", proto_task_ack,
        STR(proto_task_ack, task_id, REQ, "task id"),
        U32(proto_task_ack, attempt, REQ, "attempt of the lease"));

@@ -11,6 +11,7 @@
 
 #include "auralith/tokenizer.h"
 #include "media/media.h"
+#include "worker/confine.h"
 #include "worker/fileread.h"
 
 /* First read window per file: enough for the sample in almost every case. Files longer
@@ -28,6 +29,7 @@ void worker_task_spec_clear(worker_task_spec *s) {
   free(s->tokenizers_dir);
   free(s->output_dir);
   free(s->staging_dir);
+  free(s->input_dir);
   memset(s, 0, sizeof *s);
 }
 
@@ -71,28 +73,6 @@ static void add_skip(worker_task_outcome *o, const char *path, const char *reaso
 static void fail(worker_task_outcome *o, const char *fmt, const char *a, const char *b) {
   o->ok = 0;
   o->error = al_xasprintf(fmt, a, b);
-}
-
-/* True when dir resolves inside root (both canonicalised; dir need not exist yet, so
- * its nearest existing ancestor is resolved). */
-static int under_root(const char *dir, const char *root) {
-  char rroot[PATH_MAX], rdir[PATH_MAX];
-  if (!realpath(root, rroot)) return 0;
-  char *probe = al_xstrdup(dir);
-  char *tail = NULL;
-  while (!realpath(probe, rdir)) {
-    char *slash = strrchr(probe, '/');
-    if (!slash || slash == probe) {
-      free(probe);
-      return 0;
-    }
-    *slash = '\0';
-    tail = (char *)dir + (slash - probe);
-  }
-  free(probe);
-  if (tail && strstr(tail, "/..")) return 0; /* a non-existing part climbing out */
-  size_t n = strlen(rroot);
-  return strncmp(rdir, rroot, n) == 0 && (rdir[n] == '/' || rdir[n] == '\0' || n == 1);
 }
 
 /* Cuts raw bytes back to the last ASCII whitespace so no word (and no UTF-8 sequence
@@ -248,7 +228,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   al_err_clear(&err);
 
   char *stage = worker_task_staging_dir(spec);
-  if (env->output_root && (!under_root(stage, env->output_root) || !under_root(spec->output_dir, env->output_root))) {
+  if (env->output_root && (!al_path_resolved_under(stage, env->output_root) || !al_path_resolved_under(spec->output_dir, env->output_root))) {
     fail(out, "output directory %s is outside the worker's output root %s", spec->output_dir, env->output_root);
     goto done;
   }
@@ -275,12 +255,19 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   tok_sample sample = {0};
   uint8_t *mask8 = NULL;
   size_t mask_cap = 0;
+  worker_input_guard guard;
+  worker_input_guard_init(&guard, spec->input_dir, env->input_roots);
   for (size_t i = 0; i < spec->n_files && out->ok; i++) {
     if (env->cancel && atomic_load(env->cancel)) {
       out->cancelled = 1;
       break;
     }
     const char *path = spec->files[i];
+    char real[PATH_MAX], why[PATH_MAX + 200];
+    if (worker_input_check(&guard, path, real, sizeof real, why, sizeof why) != 0) {
+      add_skip(out, path, why); /* outside the job or the roots, or not a regular file */
+      continue;
+    }
     tok_modality m = tok_classify(path);
     if (m == TOK_MOD_NONE) {
       add_skip(out, path, "unclassified");
@@ -294,7 +281,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       continue;
     }
     char reason[1100];
-    int st = build(&tk, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
+    int st = build(&tk, m, real, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
       continue;
@@ -318,6 +305,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   }
   tok_sample_free(&sample);
   free(mask8);
+  worker_input_guard_free(&guard);
   if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);
   release_tokenizers(env, &tok, &media);
 

@@ -172,7 +172,7 @@ static void trim_done(worker *w) {
 
 static void work_cb(uv_work_t *req) {
   wtask *t = req->data;
-  worker_exec_env env = {.tokenizers = t->w->cache, .output_root = t->w->opt.output_root, .cancel = &t->cancel};
+  worker_exec_env env = {.tokenizers = t->w->cache, .output_root = t->w->opt.output_root, .input_roots = t->w->opt.input_roots, .cancel = &t->cancel};
   worker_task_execute(&t->spec, &env, &t->out);
 }
 
@@ -251,6 +251,7 @@ static void on_assign(worker *w, const proto_assign *a) {
   for (size_t i = 0; i < a->n_files; i++) t->spec.files[i] = al_xstrdup(a->files[i]);
   t->spec.n_files = a->n_files;
   t->spec.tokenizers_dir = al_xstrdup(a->tokenizers_dir);
+  t->spec.input_dir = a->input_dir ? al_xstrdup(a->input_dir) : NULL;
   t->spec.output_dir = al_xstrdup(a->output_dir);
   t->spec.staging_dir = a->staging_dir ? al_xstrdup(a->staging_dir) : NULL;
   t->spec.max_seq_len = a->max_seq_len;
