@@ -80,7 +80,7 @@ p = wire.Peer(int(sys.argv[1]))
 print(p.hello("submitter", "s", "asecret")["t"])
 print(p.request({"t": "drain", "worker_id": "w1"}))
 print(p.request({"t": "heartbeat", "cpu_percent": 1.0}))
-j = p.request({"t": "submit_job", "input_dir": sys.argv[2], "output_dir": sys.argv[2] + "/o", "tokenizers_dir": sys.argv[2]})
+j = p.request({"t": "submit_job", "input_dir": sys.argv[2], "output_dir": sys.argv[2] + "/o1", "tokenizers_dir": sys.argv[2]})
 print("JOB", j["job_id"])
 q = wire.Peer(int(sys.argv[1]))
 q.hello("submitter", "other", "csecret")
@@ -99,7 +99,7 @@ expect_out "OWN ok"
 pyw '
 import sys, wire
 p = wire.Peer(int(sys.argv[1])); p.hello("submitter", "s", "csecret")
-j = p.request({"t": "submit_job", "input_dir": sys.argv[2], "output_dir": sys.argv[2] + "/o", "tokenizers_dir": sys.argv[2]})
+j = p.request({"t": "submit_job", "input_dir": sys.argv[2], "output_dir": sys.argv[2] + "/o2", "tokenizers_dir": sys.argv[2]})
 print("JOB", j["job_id"]); sys.stdout.flush()
 a = wire.Peer(int(sys.argv[1])); a.hello("admin", "a", "asecret")
 print("CANCEL", a.request({"t": "cancel_job", "job_id": j["job_id"]})["t"])

@@ -100,6 +100,22 @@ expect_out "error 4 submit_job: output_dir '$T/root/../elsewhere' must be an abs
 expect_out "error 4 submit_job: output_dir '/' is a file system root"
 expect_out "error 4 submit_job: output_dir '//' must be an absolute path"
 CHECKS=$((CHECKS + 1)); [ -z "$(ls -A "$T/elsewhere")" ] || fail "something was written outside the root: $(ls -A "$T/elsewhere")"
+# The output directory is accepted, then swapped for a symlink out of the root before the
+# job ends: index.json is checked again when it is written, and refused.
+pyw '
+import os, sys, wire
+p = wire.Peer(int(sys.argv[1])); p.hello("submitter", "s")
+d = sys.argv[2]
+j = p.request({"t": "submit_job", "input_dir": d + "/in", "output_dir": d + "/root/swap", "tokenizers_dir": d})
+print("ACCEPTED", j["t"])
+os.rmdir(d + "/root/swap")  # created empty at submit
+os.symlink(d + "/elsewhere", d + "/root/swap")
+print("CANCEL", p.request({"t": "cancel_job", "job_id": j["job_id"]})["t"])
+' "$P" "$T"
+expect_rc 0 "swapped output dir"; expect_out "ACCEPTED job_accepted"; expect_out "CANCEL ok"
+wait_log c "index.json not written: output_dir '$T/root/swap' is outside worker_output_root '$T/root' (symlinks resolved)" ||
+  fail "no refusal logged for the swapped output dir"
+CHECKS=$((CHECKS + 1)); [ -z "$(ls -A "$T/elsewhere")" ] || fail "index.json written through the swapped symlink: $(ls -A "$T/elsewhere")"
 run timeout 30 "$BIN" submit-job --external -c "$T/c.yaml" -i "$T/in" -o "$T/root/link/out" -t "$TOK" --job-name esc
 expect_rc 1 "submit-job through a symlink out of the root"
 expect_err "output_dir '$T/root/link/out' is outside worker_output_root '$T/root' (symlinks resolved)"

@@ -94,16 +94,19 @@ expect_log c "127.0.0.1 already has 60 connections (max_connections_per_peer)"
 pyw '
 import sys, wire
 port, d = int(sys.argv[1]), sys.argv[2]
-job = {"t": "submit_job", "input_dir": d, "output_dir": d + "/o", "tokenizers_dir": d}
+import itertools
+n = itertools.count()
+def job():  # each job its own output directory (a non-empty one is refused)
+    return {"t": "submit_job", "input_dir": d, "output_dir": d + "/u%d" % next(n), "tokenizers_dir": d}
 a = wire.Peer(port); a.hello("submitter", "a")
-print("A1", a.request(job)["t"], "A2", a.request(job)["t"])
-r = a.request(job); print("A3", r["t"], r["code"], r["message"])
+print("A1", a.request(job())["t"], "A2", a.request(job())["t"])
+r = a.request(job()); print("A3", r["t"], r["code"], r["message"])
 b = wire.Peer(port); b.hello("submitter", "b")
-print("B1", b.request(job)["t"])
-r = b.request(job); print("B2", r["t"], r["code"], r["message"])
+print("B1", b.request(job())["t"])
+r = b.request(job()); print("B2", r["t"], r["code"], r["message"])
 a.close()
 import time; time.sleep(0.3)
-print("B3", b.request(job)["t"])
+print("B3", b.request(job())["t"])
 ' "$P" "$T"
 expect_rc 0 "unsealed jobs"
 expect_out "A1 job_accepted A2 job_accepted"
@@ -125,7 +128,7 @@ import sys, wire
 port, d = int(sys.argv[1]), sys.argv[2]
 a = wire.Peer(port, timeout=30); a.hello("submitter", "a")
 for i in range(2500):
-    a.send({"t": "submit_job", "rid": i + 1, "name": "j%04d" % i, "input_dir": d, "output_dir": d + "/o", "tokenizers_dir": d})
+    a.send({"t": "submit_job", "rid": i + 1, "name": "j%04d" % i, "input_dir": d, "output_dir": d + "/p%d" % i, "tokenizers_dir": d})
 n = 0
 while n < 2500:
     r = a.recv(); assert r["t"] == "job_accepted", r; n += 1
