@@ -19,6 +19,10 @@ static const cli_opt OPTS[] = {
      "serve GET /metrics (Prometheus) and /healthz on this port, on the --host address (default: "
      "job.monitoring_port when the config sets it, else none)",
      NULL, 0},
+    {"standby", 0, NULL,
+     "with a Redis state store held by another coordinator: wait, and take over (recovering its jobs) when "
+     "it stops or its lease (coordinator.lease_ttl) expires; without it this coordinator refuses to start",
+     NULL, 0},
     {"no-worker-warning", 0, "SECONDS", "warn this often while tasks wait and no worker is alive (0: never)", "30",
      0},
     {0}};
@@ -27,7 +31,11 @@ static const cli_cmd CMD = {
     "coordinator", "Start a coordinator node: a TCP server that owns all job state.", "-c CONFIG [OPTIONS]", OPTS,
     "State lives in Redis when coordinator.state_store_type is redis (durable; a restarted\n"
     "coordinator resumes unfinished jobs) and in memory when it is memory.\n"
-    "SIGINT/SIGTERM: stop accepting, tell workers to drain, flush state, exit 0."};
+    "One coordinator per Redis keyspace: it holds a lease key there and fences every write\n"
+    "with it; a coordinator that loses the lease (paused past coordinator.lease_ttl while a\n"
+    "standby took over) exits at once with status 3.\n"
+    "SIGINT/SIGTERM: stop accepting, flush state, release the lease, exit 0 (workers stay and\n"
+    "reconnect to the next coordinator)."};
 
 static void on_listening(int port, void *ud) {
   const cfg_coordinator *c = ud;
@@ -39,11 +47,6 @@ static void on_stopping(void *ud) {
   (void)ud;
   printf("Shutting down coordinator...\n");
   fflush(stdout);
-}
-
-static int is_loopback(const char *host) {
-  return !strcmp(host, "127.0.0.1") || !strcmp(host, "::1") || !strcmp(host, "localhost") ||
-         !strncmp(host, "127.", 4);
 }
 
 int cmd_coordinator(int argc, char **argv) {
@@ -86,13 +89,9 @@ int cmd_coordinator(int argc, char **argv) {
   if (c->tls_cert)
     printf("TLS:         on (%s%s)\n", c->tls_cert, c->tls_require_client_cert ? ", client certificates required" : "");
   fflush(stdout);
-  if (!c->auth_token && !c->worker_token && !c->client_token && !c->admin_token && !is_loopback(c->host))
-    al_warn("coordinator listens on %s without an auth token: protected mode, only loopback peers are "
-            "served. Set coordinator.auth_token or %s (docs/SECURITY.md) to serve other hosts.",
-            c->host, CFG_ENV_AUTH_TOKEN);
 
   coord_ops_options oo = {.metrics_host = c->host, .metrics_port = (int)metrics_port, .no_worker_warn_s = no_worker_s};
-  app_coord_opts ao = {.ops = &oo};
+  app_coord_opts ao = {.ops = &oo, .standby = cli_flag(&v, "standby")};
   app_coord_run_hooks hooks = {on_listening, on_stopping, (void *)c};
   int status = app_coord_run(&cfg, &ao, &hooks);
   if (status == 0) printf("[OK] Coordinator stopped\n");

@@ -104,6 +104,7 @@ typedef struct cfg_coordinator {
   char *admin_token;              /* NULL = auth_token; AURALITH_ADMIN_TOKEN overrides */
   char *worker_input_roots;       /* ':'-separated directories workers may read; NULL = any */
   double client_idle_timeout;     /* client/admin connections idle this long are closed; 0 = never */
+  double lease_ttl;               /* keyspace lease time to live (Redis); a standby takes over after it */
   int64_t max_connections_per_peer;
   int64_t max_unauthenticated_bytes; /* input buffers of connections owing their hello */
   int64_t max_unsealed_jobs_per_connection;

@@ -65,6 +65,7 @@ void cfg_defaults(cfg_config *cfg) {
   c->worker_token = c->client_token = c->admin_token = NULL;
   c->worker_input_roots = NULL;
   c->client_idle_timeout = 300;
+  c->lease_ttl = 10;
   c->max_connections_per_peer = 256;
   c->max_unauthenticated_bytes = 16 * 1024 * 1024;
   c->max_unsealed_jobs_per_connection = 16;

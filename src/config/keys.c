@@ -72,6 +72,7 @@ const cfg_key cfg_keys[] = {
     C(admin_token, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_SECRET | CFG_F_NONEMPTY),
     C(worker_input_roots, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
     C(client_idle_timeout, CFG_K_SECONDS, 0, 0, CFG_F_ZERO_OK),
+    C(lease_ttl, CFG_K_SECONDS, 0, 0, 0),
     C(max_connections_per_peer, CFG_K_INT, 1, 1000000, 0),
     C(max_unauthenticated_bytes, CFG_K_SIZE, 64 * KIB, 64 * GIB, 0),
     C(max_unsealed_jobs_per_connection, CFG_K_INT, 1, 1000000, 0),

@@ -12,6 +12,7 @@
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
+#include "coord/coord_lease.h"
 #include "coord/coord_recover.h"
 #include "coord/coord_commit.h"
 #include "coord/coord_manifest.h"
@@ -186,10 +187,42 @@ static void on_committed(void *ud, const char *task_id, uint32_t attempt, int ok
   coord_server_handle_closed(s);
 }
 
-static void hk_commit(void *ud, coord_task *t) {
-  coord_server *s = ud;
+/* A commit or finalize waiting for the keyspace lease to be confirmed (coord_lease.h):
+ * named by ids, since the task or job may change meanwhile. */
+typedef struct lease_wait {
+  coord_server *s;
+  char *task_id, *job_id;
+  uint32_t attempt;
+  coord_job_status st;
+} lease_wait;
+
+static void commit_now(coord_server *s, coord_task *t) {
   s->handles_open++;
   coord_commit_start(s->loop, t, t->job->verify_sha256, on_committed, s);
+}
+
+static void on_lease_for_commit(void *ud, int ok) {
+  lease_wait *w = ud;
+  coord_server *s = w->s;
+  coord_task *t = ok ? coord_jm_task_find(s->jm, w->task_id) : NULL;
+  /* Not ok: the coordinator stops; the task stays unpublished and runs again after a
+   * restart, as after a crash. */
+  if (t && t->attempt == w->attempt && t->place == COORD_IN_COMMITTING) commit_now(s, t);
+  free(w->task_id);
+  free(w);
+  coord_server_handle_closed(s);
+}
+
+static void hk_commit(void *ud, coord_task *t) {
+  coord_server *s = ud;
+  if (s->o.lease && !coord_lease_current(s->o.lease)) {
+    lease_wait *w = al_xcalloc(1, sizeof *w);
+    *w = (lease_wait){s, al_xstrdup(t->id), NULL, t->attempt, 0};
+    s->handles_open++;
+    coord_lease_when_current(s->o.lease, on_lease_for_commit, w);
+    return;
+  }
+  commit_now(s, t);
 }
 
 static void on_finalized(void *ud, const char *job_id, int ok, const char *error) {
@@ -199,10 +232,30 @@ static void on_finalized(void *ud, const char *job_id, int ok, const char *error
   coord_server_handle_closed(s);
 }
 
+static void on_lease_for_finalize(void *ud, int ok) {
+  lease_wait *w = ud;
+  coord_server *s = w->s;
+  coord_job *j = ok ? coord_jm_job_find(s->jm, w->job_id) : NULL;
+  if (j) { /* not ok: stopping; the job is finalized by the next coordinator */
+    s->handles_open++;
+    coord_finalize_start(s->loop, j, w->st, s->o.output_root, on_finalized, s);
+  }
+  free(w->job_id);
+  free(w);
+  coord_server_handle_closed(s);
+}
+
 static void hk_finalize(void *ud, coord_job *j, coord_job_status st) {
   coord_server *s = ud;
   coord_resume_free(j->resume); /* a job that ends before it was sealed */
   j->resume = NULL;
+  if (s->o.lease && !coord_lease_current(s->o.lease)) {
+    lease_wait *w = al_xcalloc(1, sizeof *w);
+    *w = (lease_wait){s, NULL, al_xstrdup(j->id), 0, st};
+    s->handles_open++;
+    coord_lease_when_current(s->o.lease, on_lease_for_finalize, w);
+    return;
+  }
   s->handles_open++;
   coord_finalize_start(s->loop, j, st, s->o.output_root, on_finalized, s);
 }
@@ -1348,6 +1401,7 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
   s->on_stopped = on_stopped;
   s->on_stopped_ud = ud;
   al_info("coordinator: stopping");
+  if (s->o.lease) coord_lease_stop_waiting(s->o.lease); /* nothing waits for a lease confirmation now */
   uv_timer_stop(&s->timer);
   uv_timer_stop(&s->hello_timer);
   uv_timer_stop(&s->guard_timer);

@@ -51,6 +51,8 @@ typedef struct coord_options {
   int drain_workers_on_stop; /* 1 = a stop tells workers to drain and exit (embedded teardown);
                               * 0 = workers reconnect and carry on (a coordinator restart) */
   int no_persist;            /* 1 = keep state in memory only (no store writes at all) */
+  struct coord_lease *lease; /* borrowed; the keyspace lease (coord_lease.h): shards are published
+                              * and index.json written only while it is current; NULL = none */
 } coord_options;
 
 /* Defaults for everything (host 127.0.0.1, port 8080, jm defaults). */
