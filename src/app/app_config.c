@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "coord/coord_archive.h"
 #include "coord/coord_recover.h"
 #include "store/store_redis.h"
 
@@ -85,5 +86,6 @@ int app_recover(uv_loop_t *loop, coord_server *srv, store *st, al_err *err) {
   if (!st) return 0;
   coord_jm *jm = coord_server_jm(srv);
   if (strcmp(st->ops->name, "redis") == 0) store_redis_on_writable(st, on_store_writable, jm);
-  return coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err);
+  if (coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err) != 0) return -1;
+  return coord_archive_load(loop, st, jm, coord_server_archive(srv), err);
 }

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "coord/coord_archive.h"
 #include "coord/coord_guard.h"
 #include "coord/coord_jm.h"
 #include "coord/coord_server.h"
@@ -68,6 +69,7 @@ struct coord_server {
   double peer_cap_logged_at;
   coord_conn *conns;
   size_t n_conns;
+  coord_archive archive;  /* finished jobs known only from the store (listed by list_jobs) */
   size_t n_subscribers;
   int handles_open;   /* listener, timer, idle and connection handles not yet closed */
   int stopping;

@@ -817,33 +817,17 @@ static void on_stored_job(void *ud, const store_reply *r) {
   json_t *doc = NULL;
   if (coord_conn_is_open(c)) {
     if (r->status == STORE_OK && r->value) doc = json_loadb(r->value, r->len, 0, NULL);
-    if (!json_is_object(doc)) {
+    coord_archived_job e;
+    if (coord_archived_job_from_record(q->job_id, doc, &e) != 0) {
       coord_conn_send_error(c, q->rid, PROTO_E_NOT_FOUND, "job '%s' not found", q->job_id);
     } else {
       proto_msg m = {0};
-      proto_job_summary *s = &m.u.job_info;
+      const char *errs[1];
       m.type = PROTO_MSG_JOB_INFO;
       m.request_id = q->rid;
-      s->job_id = q->job_id;
-      s->status = json_string_value(json_object_get(doc, "status"));
-      if (!s->status) s->status = "unknown";
-      s->created_at = json_string_value(json_object_get(doc, "created_at"));
-      s->completed_at = json_string_value(json_object_get(doc, "completed_at"));
-      s->total_tasks = (uint64_t)json_integer_value(json_object_get(doc, "total_tasks"));
-      s->completed_tasks = (uint64_t)json_integer_value(json_object_get(doc, "completed_tasks"));
-      s->failed_tasks = (uint64_t)json_integer_value(json_object_get(doc, "failed_tasks"));
-      s->retried_tasks = (uint64_t)json_integer_value(json_object_get(doc, "retried_tasks"));
-      s->samples = (uint64_t)json_integer_value(json_object_get(doc, "samples_processed"));
-      s->tokens = (uint64_t)json_integer_value(json_object_get(doc, "tokens"));
-      s->sealed = json_is_true(json_object_get(doc, "sealed"));
-      const char *errs[1];
-      const char *e = json_string_value(json_object_get(doc, "error"));
-      if (e) {
-        errs[0] = e;
-        s->errors = errs;
-        s->n_errors = 1;
-      }
+      coord_archived_job_summary(&e, &m.u.job_info, errs);
       coord_conn_send(c, &m);
+      coord_archived_job_clear(&e);
     }
   }
   json_decref(doc);
@@ -882,14 +866,22 @@ static void handle_job_status(coord_conn *c, const proto_msg *m) {
 
 /* Pages run from the most recent job backwards: `after` names the last job of the
  * previous page, `limit` (0 = the page maximum) caps the page. */
+/* Jobs are listed oldest first as one sequence: the finished jobs known only from the
+ * store (after a restart), then the jobs in memory. */
+static const char *listed_id(coord_server *s, size_t i) {
+  return i < s->archive.n ? s->archive.v[i].id : coord_jm_job_at(s->jm, i - s->archive.n)->id;
+}
+
 static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
-  coord_jm *jm = c->srv->jm;
-  size_t total = coord_jm_job_count(jm);
+  coord_server *srv = c->srv;
+  coord_jm *jm = srv->jm;
+  size_t na = srv->archive.n;
+  size_t total = na + coord_jm_job_count(jm);
   size_t end = total; /* jobs [first, end) are listed, oldest first */
   const char *after = m->u.list_jobs.after;
   if (after && *after) {
     size_t k = total;
-    while (k > 0 && strcmp(coord_jm_job_at(jm, k - 1)->id, after) != 0) k--;
+    while (k > 0 && strcmp(listed_id(srv, k - 1), after) != 0) k--;
     if (k == 0) {
       coord_conn_send_error(c, m->request_id, PROTO_E_NOT_FOUND, "list_jobs.after: job '%s' not found", after);
       return;
@@ -903,7 +895,12 @@ static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
   size_t first = end - n;
   proto_job_summary *js = al_xcalloc(n ? n : 1, sizeof *js);
   char(*ts)[2][48] = al_xcalloc(n ? n : 1, sizeof *ts);
-  for (size_t i = 0; i < n; i++) job_summary(coord_jm_job_at(jm, first + i), &js[i], ts[i], NULL, 0);
+  const char **errs = al_xcalloc(n ? n : 1, sizeof *errs);
+  for (size_t i = 0; i < n; i++) {
+    size_t k = first + i;
+    if (k < na) coord_archived_job_summary(&srv->archive.v[k], &js[i], &errs[i]);
+    else job_summary(coord_jm_job_at(jm, k - na), &js[i], ts[i], NULL, 0);
+  }
   proto_msg r = {0};
   r.type = PROTO_MSG_JOBS;
   r.request_id = m->request_id;
@@ -913,6 +910,7 @@ static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
   coord_conn_send(c, &r);
   free(js);
   free(ts);
+  free(errs);
 }
 
 static void handle_list_workers(coord_conn *c, const proto_msg *m) {
@@ -1169,6 +1167,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
 }
 
 coord_jm *coord_server_jm(coord_server *s) { return s->jm; }
+coord_archive *coord_server_archive(coord_server *s) { return &s->archive; }
 size_t coord_server_conn_count(const coord_server *s) { return s->n_conns; }
 int coord_server_port(const coord_server *s) { return s->port; }
 
@@ -1428,6 +1427,7 @@ void coord_server_free(coord_server *s) {
     j->resume = NULL;
   }
   coord_jm_free(s->jm);
+  coord_archive_free(&s->archive);
   coord_peer_table_free(&s->peers);
   if (s->own_store) store_destroy(s->st);
   loop_tls_ctx_free(s->tls);

@@ -88,6 +88,9 @@ void coord_server_free(coord_server *s);
 
 /* The job manager (for embedded callers and tests). */
 coord_jm *coord_server_jm(coord_server *s);
+/* Finished jobs known only from the store (coord_archive.h), filled at start by the
+ * caller (app_recover); owned by the server. */
+struct coord_archive *coord_server_archive(coord_server *s);
 /* Number of open connections (for leak tests). */
 size_t coord_server_conn_count(const coord_server *s);
 
