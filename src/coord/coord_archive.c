@@ -157,7 +157,7 @@ int coord_archive_load(uv_loop_t *loop, store *st, coord_jm *jm, coord_archive *
     coord_archive_free(out);
     return -1;
   }
-  qsort(out->v, out->n, sizeof *out->v, cmp_created);
+  if (out->n > 1) qsort(out->v, out->n, sizeof *out->v, cmp_created); /* v is NULL when empty */
   if (out->n > COORD_ARCHIVE_MAX) { /* keep the newest */
     size_t drop = out->n - COORD_ARCHIVE_MAX;
     for (size_t i = 0; i < drop; i++) coord_archived_job_clear(&out->v[i]);
