@@ -198,6 +198,8 @@ if command -v redis-server > /dev/null; then
   # what Redis does not hold as done, and the job completes with every input once.
   out="outage_kill"
   submit "$out" --files-per-task 4 & SUB=$!
+  # after the submission (a submitter cut off while it still submits fails: exit 1)
+  wait_for "$T/$out.submit" "submitted:" 600 || fail "outage+kill: the job was not submitted: $(tail -2 "$T/$out.submit")"
   for _ in $(seq 600); do [ "$(find "$T/$out" -maxdepth 1 -name 'task_*' 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.02; done
   kill -9 "$RPID"; wait "$RPID" 2>/dev/null
   sleep "$(python3 -c "import random; print(round(random.uniform(0.5, 2.0), 2))")"
