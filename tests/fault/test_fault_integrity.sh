@@ -184,9 +184,13 @@ if command -v redis-server > /dev/null; then
     submit "$out" --files-per-task 4 & SUB=$!
     wait_for "$T/$out.submit" "submitted:" 600 || fail "$sig: the job was not submitted: $(tail -2 "$T/$out.submit")"
     sleep 0.3
+    # the workers pause across the restart, so the job is still running however fast
+    # this machine is, and the submitter must reconnect to follow it
+    kill -STOP "$WA" "$WB"
     kill -"$sig" "$CPID"; wait "$CPID" 2>/dev/null
     sleep 0.5
     start_coord
+    kill -CONT "$WA" "$WB"
     wait "$SUB"; RC=$?
     CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "submit-job across a coordinator $sig: exit $RC: $(tail -3 "$T/$out.submit")"
     CHECKS=$((CHECKS + 1)); grep -q "reconnected to the coordinator" "$T/$out.submit" || fail "$sig: the submitter did not reconnect"
