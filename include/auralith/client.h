@@ -87,7 +87,7 @@ enum {
   ALC_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
   ALC_E_CONFIG = 108,   /* pipeline: the config file is missing or invalid (the message
                            is the loader's, FILE:LINE:COLUMN: ...) */
-  ALC_E_TLS = 109       /* TLS: a certificate file, the handshake, or the session failed
+  ALC_E_TLS = 109       /* TLS: a certificate file, the handshake, or the TLS connection failed
                            (the message names the reason, e.g. "certificate has expired") */
 };
 

@@ -131,7 +131,7 @@ int coord_conn_start_tls(coord_conn *c, uv_tcp_t *tcp, loop_tls_ctx *tls) {
   loop_tls *t = loop_tls_new(tls, NULL, peer, &e);
   if (!t) {
     al_warn("coordinator: %s", e.msg);
-    coord_conn_close(c, "TLS session failed");
+    coord_conn_close(c, "TLS connection failed");
     return -1;
   }
   loop_conn_set_filter(&c->lc, &loop_tls_filter, t);

@@ -85,7 +85,7 @@ extern const loop_conn_cbs coord_conn_cbs;
  * the caller allocated with malloc (taken over: closed and freed by the connection). */
 coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp);
 coord_conn *coord_conn_new_stream(coord_server *s, uv_stream_t *stream);
-/* Puts a TLS session (server side, from tls) between tcp and the frame layer; errors
+/* Puts TLS (server side, from tls) between tcp and the frame layer; errors
  * name the peer's address. Returns 0, or -1 when the connection was closed. */
 int coord_conn_start_tls(coord_conn *c, uv_tcp_t *tcp, loop_tls_ctx *tls);
 /* Starts reading and puts the connection on the hello-wait list. */
