@@ -47,5 +47,16 @@ expect_err "run_job: No files found in $EMPTY"
 echo x > "$EMPTY/a.txt"
 run "$PREFIX/run_job" "$EMPTY" "$PREFIX/out" "${AL_DATA_DIR:?}/pipeline/tokenizers" "127.0.0.1:$PORT"; expect_rc 1 "run_job unreachable"
 expect_err "cannot connect to coordinator 127.0.0.1:$PORT"
+# the client alone: its own pkg-config entry, nothing but the client library to link
+run pkg-config --libs auralith-client; expect_rc 0 "client libs"; expect_out "-lauralith-client"
+CHECKS=$((CHECKS + 1)); case "$OUT" in *-luv*|*-lhiredis*|*-lyaml*|*"-lauralith "*) fail "auralith-client.pc links more than the client: $OUT";; esac
+CHECKS=$((CHECKS + 1)); [ -e "$LIBDIR/libauralith-client.so.0" ] && [ -e "$LIBDIR/libauralith-client.a" ] ||
+  fail "libauralith-client not installed in $LIBDIR"
+# shellcheck disable=SC2046
+run "${CC:-cc}" -std=c11 -Wall -Wextra -Werror $SAN "$SRC/examples/c/list_workers.c" -o "$PREFIX/lw_client" \
+  $(pkg-config --cflags --libs auralith-client)
+expect_rc 0 "build list_workers against auralith-client"
+run "$PREFIX/lw_client" "127.0.0.1:$PORT"; expect_rc 1 "list_workers (client library) unreachable"
+expect_err "list_workers: cannot connect to coordinator 127.0.0.1:$PORT: Connection refused"
 run "$PREFIX/bin/alctl" --help; expect_rc 0 "installed alctl"; expect_out "Usage: alctl"
 finish
