@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct al_err;
 
 /* Special token ids of the original's id space (§14.1). */
@@ -150,5 +154,9 @@ void tok_train_opts_default(tok_train_opts *o);
  * Returns 0 or -1 with err filled. */
 int tok_train(const char *corpus, size_t len, const tok_train_opts *o, const char *out_dir,
               size_t *n_vocab, size_t *n_merges, struct al_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libauralith-client: the coordinator client alone. Carries the SONAME
-# libauralith-client.so.0, exports exactly the functions include/auralith/client.h
+# libauralith-client.so.0, exports exactly the functions include/auralith/client.h and version.h
 # declares plus the al_ helpers (nothing of the server, tokenizer or store), needs no
 # library but libc at run time, and examples/c/list_workers.c built against it alone
 # (shared, then static) talks to a real coordinator process.
@@ -24,8 +24,8 @@ BAD=$(printf '%s\n' "$NEEDED" | grep -vE '^(libc|libm|libpthread|libmsgpackc?)\.
 [ -z "$BAD" ] || fail "$SO needs more than libc and msgpack-c: $BAD"
 
 EXPORTED=$(nm -D --defined-only "$SO" | awk '{print $3}' | grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort -u)
-DECLARED=$(perl -0pe 's@/\*.*?\*/@@gs' "$SRC/include/auralith/client.h" | grep -v '^#' |
-  grep -oE '\b(alc|al)_[a-z0-9_]+[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' | sort -u)
+DECLARED=$(perl -0pe 's@/\*.*?\*/@@gs' "$SRC/include/auralith/client.h" "$SRC/include/auralith/version.h" | grep -v '^#' |
+  grep -oE '\b(alc|al|auralith)_[a-z0-9_]+[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' | sort -u)
 PUBLIC=$(printf '%s\n' $DECLARED al_err_clear al_err_set al_log_get_level al_log_set_level | sort -u)
 CHECKS=$((CHECKS + 1)); [ "$(echo "$DECLARED" | wc -l)" -ge 20 ] || fail "too few declarations found: $DECLARED"
 CHECKS=$((CHECKS + 1))

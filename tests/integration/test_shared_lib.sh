@@ -16,8 +16,8 @@ EXPORTED=$(nm -D --defined-only "$SO" | awk '{print $3}' | sort -u)
 # Function names declared in the public headers: an identifier followed by "(" at the
 # start of a declaration line (return type before it), ignoring macros and comments.
 DECLARED=$(sed -e 's@/\*.*\*/@@g' "$SRC"/include/auralith/*.h |
-  grep -E '^[a-z_].*[ *]((alc|tok|al)_[a-z0-9_]+)\(' | grep -v '^#' |
-  sed -E 's/.*[ *]((alc|tok|al)_[a-z0-9_]+)\(.*/\1/' | sort -u)
+  grep -E '^[a-z_].*[ *]((alc|tok|al|auralith)_[a-z0-9_]+)\(' | grep -v '^#' |
+  sed -E 's/.*[ *]((alc|tok|al|auralith)_[a-z0-9_]+)\(.*/\1/' | sort -u)
 CHECKS=$((CHECKS + 1)); [ "$(echo "$DECLARED" | wc -l)" -gt 40 ] || fail "too few declarations found: $DECLARED"
 PUBLIC=$(printf '%s\n' $DECLARED al_err_clear al_err_set al_log_get_level al_log_set_level | sort -u)
 for f in $PUBLIC; do
