@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "loop/loop_conn.h"
-#include "loop/loop_tls.h"
+#include "loop/loop_tls_filter.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 #include "worker/sysmetrics.h"

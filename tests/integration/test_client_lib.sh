@@ -2,7 +2,7 @@
 # libauralith-client: the coordinator client alone. Carries the SONAME
 # libauralith-client.so.0, exports exactly the functions include/auralith/client.h and version.h
 # declares plus the al_ helpers (nothing of the server, tokenizer or store), needs no
-# library but libc at run time, and examples/c/list_workers.c built against it alone
+# library but libc and OpenSSL (TLS) at run time, and examples/c/list_workers.c built against it alone
 # (shared, then static) talks to a real coordinator process.
 source "$(dirname "$0")/lib.sh"
 SRC="${AL_SOURCE_DIR:?}"
@@ -20,8 +20,8 @@ run readelf -d "$SO"; expect_rc 0 readelf
 expect_out "Library soname: [libauralith-client.so.0]"
 NEEDED=$(printf '%s\n' "$OUT" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 CHECKS=$((CHECKS + 1))
-BAD=$(printf '%s\n' "$NEEDED" | grep -vE '^(libc|libm|libpthread|libmsgpackc?)\.so' || true)
-[ -z "$BAD" ] || fail "$SO needs more than libc and msgpack-c: $BAD"
+BAD=$(printf '%s\n' "$NEEDED" | grep -vE '^(libc|libm|libpthread|libmsgpackc?|libssl|libcrypto)\.so' || true)
+[ -z "$BAD" ] || fail "$SO needs more than libc, msgpack-c and OpenSSL: $BAD"
 
 EXPORTED=$(nm -D --defined-only "$SO" | awk '{print $3}' | grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort -u)
 DECLARED=$(perl -0pe 's@/\*.*?\*/@@gs' "$SRC/include/auralith/client.h" "$SRC/include/auralith/version.h" | grep -v '^#' |
@@ -42,7 +42,7 @@ FLAGS="-std=c11 -Wall -Wextra -Werror $SAN -I$SRC/include -I$BLD/include/auralit
 run "${CC:-cc}" $FLAGS "$SRC/examples/c/list_workers.c" -o "$T/lw_shared" -L"$BLD" -lauralith-client -pthread
 expect_rc 0 "build list_workers against libauralith-client.so"
 # shellcheck disable=SC2086
-run "${CC:-cc}" $FLAGS "$SRC/examples/c/list_workers.c" -o "$T/lw_static" "$BLD/libauralith-client.a" -pthread
+run "${CC:-cc}" $FLAGS "$SRC/examples/c/list_workers.c" -o "$T/lw_static" "$BLD/libauralith-client.a" -lssl -lcrypto -pthread
 expect_rc 0 "build list_workers against libauralith-client.a"
 export LD_LIBRARY_PATH="$BLD${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 run ldd "$T/lw_shared"; expect_out "libauralith-client.so.0 => $BLD/"
