@@ -5,9 +5,8 @@
 #   export PKG_CONFIG_PATH=/opt/auralith/lib/pkgconfig
 #   cc my_tool.c $(pkg-config --cflags --libs auralith)
 #
-# The public headers (include/auralith/) report errors through al_err from
-# src/common/al.h; it is installed as <prefix>/include/auralith/common/al.h, which is
-# where their #include "common/al.h" finds it.
+# Only include/auralith/*.h is installed: the public headers include nothing of src/
+# (al_err and the log level live in auralith/error.h; src/common/al.h includes it).
 include(GNUInstallDirs)
 
 install(TARGETS auralith ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -23,13 +22,6 @@ endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/auralith
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
-install(FILES ${PROJECT_SOURCE_DIR}/src/common/al.h
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/auralith/common)
-# The same layout in the build tree (build/include/auralith/common/al.h), so that code
-# built against the build tree (python/setup.py) sees exactly the installed headers:
-# -I include -I build/include/auralith.
-configure_file(${PROJECT_SOURCE_DIR}/src/common/al.h
-               ${PROJECT_BINARY_DIR}/include/auralith/common/al.h COPYONLY)
 
 # The .pc file locates the prefix relative to itself (${pcfiledir}), so it stays right
 # for `cmake --install --prefix` (chosen at install time) and for moved trees.

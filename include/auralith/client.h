@@ -17,8 +17,8 @@
  * A client is not thread-safe: use one per thread. SIGPIPE is never raised.
  *
  * Errors: functions returning int give 0 on success and -1 on failure; functions
- * returning a pointer give NULL on failure. The al_err (common/al.h, installed next to
- * this header) then holds one line fit for a user, e.g.
+ * returning a pointer give NULL on failure. The al_err (auralith/error.h) then holds
+ * one line fit for a user, e.g.
  *   "cannot connect to coordinator 10.0.0.5:8080: Connection refused"
  *   "job not found: 4f1c..."
  * and a code: ALC_E_* below. Codes 1-99 are the coordinator's error codes
@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/al.h" /* al_err */
+#include "auralith/error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,12 +115,47 @@ typedef struct alc_worker_list {
   size_t n;
 } alc_worker_list;
 
+/* Job and task statuses. The wire and the records carry them as the original's strings;
+ * alc_job.state / alc_task.state hold the enum, ALC_JOB_UNKNOWN / ALC_TASK_UNKNOWN when a
+ * coordinator sends a status this library does not know (the string is still in
+ * .status). The _name functions give the wire string ("unknown" for UNKNOWN or a value
+ * out of range); the _parse functions return 0 and set *out, or -1 (ALC_E_ARG, err names
+ * the string) for anything else. */
+typedef enum alc_job_state {
+  ALC_JOB_UNKNOWN = 0,
+  ALC_JOB_PENDING,
+  ALC_JOB_RUNNING,
+  ALC_JOB_COMPLETED,
+  ALC_JOB_COMPLETED_WITH_ERRORS,
+  ALC_JOB_FAILED,
+  ALC_JOB_CANCELLED,
+  ALC_JOB_TIMEOUT
+} alc_job_state;
+
+typedef enum alc_task_state {
+  ALC_TASK_UNKNOWN = 0,
+  ALC_TASK_PENDING,
+  ALC_TASK_ASSIGNED,
+  ALC_TASK_RUNNING,
+  ALC_TASK_COMPLETED,
+  ALC_TASK_FAILED,
+  ALC_TASK_CANCELLED
+} alc_task_state;
+
+const char *alc_job_state_name(alc_job_state s);
+int alc_job_state_parse(const char *s, alc_job_state *out, al_err *err);
+/* True for the states after which a job never changes again. */
+bool alc_job_state_is_final(alc_job_state s);
+const char *alc_task_state_name(alc_task_state s);
+int alc_task_state_parse(const char *s, alc_task_state *out, al_err *err);
+
 /* A job snapshot (get job, list jobs, progress events). */
 typedef struct alc_job {
   char *id;
   char *name;               /* NULL when the submitter gave none */
   char *status;             /* pending, running, completed, completed_with_errors,
                                failed, cancelled, timeout */
+  alc_job_state state;      /* status as an enum */
   char *created_at;         /* the original's ISO format; NULL when unknown */
   char *completed_at;       /* NULL until the job ends */
   uint64_t total_tasks;
@@ -155,6 +190,7 @@ typedef struct alc_task {
   char *id;
   char *job_id;
   char *status;             /* pending, assigned, running, completed, failed, cancelled */
+  alc_task_state state;     /* status as an enum */
   char *worker_id;          /* current or last worker; NULL when never assigned */
   char *error;              /* last error; NULL when none */
   uint32_t attempts;        /* leases handed out so far */
@@ -255,7 +291,8 @@ int alc_subscribe(alc_client *c, const char *job_id, alc_job *snapshot, al_err *
  * alc_job_free), 0 when the time ran out (*out zeroed), -1 on error. */
 int alc_next_event(alc_client *c, double timeout_s, alc_job *out, al_err *err);
 
-/* True for the statuses after which a job never changes again. */
+/* True for the statuses after which a job never changes again (alc_job_state_is_final
+ * of the parsed string; false for NULL or an unknown string). */
 bool alc_status_is_final(const char *status);
 
 /* ---- Submitting (role submitter) ------------------------------------------------------ */

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "common/al.h" /* al_err */
+#include "auralith/error.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -3,7 +3,7 @@
  *
  * Threading: a tok_bpe is immutable once loaded and may be shared by any number of
  * threads. Each thread encodes through its own tok_encoder (scratch buffers and a
- * bounded word cache). Errors are reported through an al_err (src/common/al.h) whose
+ * bounded word cache). Errors are reported through an al_err (auralith/error.h) whose
  * message names the file and the line, JSON position or key that is wrong. */
 #ifndef AURALITH_TOKENIZER_H
 #define AURALITH_TOKENIZER_H

@@ -23,6 +23,7 @@ void alc_job_from_summary(alc_job *out, const proto_job_summary *s) {
   out->id = al_xstrdup(s->job_id ? s->job_id : "");
   out->name = alc_strdup_or_null(s->name);
   out->status = al_xstrdup(s->status ? s->status : "");
+  if (alc_job_state_parse(out->status, &out->state, NULL) != 0) out->state = ALC_JOB_UNKNOWN;
   out->created_at = alc_strdup_or_null(s->created_at);
   out->completed_at = alc_strdup_or_null(s->completed_at);
   out->total_tasks = s->total_tasks;
@@ -80,11 +81,8 @@ void alc_task_free(alc_task *t) {
 }
 
 bool alc_status_is_final(const char *s) {
-  static const char *const FINAL[] = {"completed", "completed_with_errors", "failed", "cancelled", "timeout"};
-  if (!s) return false;
-  for (size_t i = 0; i < AL_ARRAY_LEN(FINAL); i++)
-    if (strcmp(s, FINAL[i]) == 0) return true;
-  return false;
+  alc_job_state st;
+  return s && alc_job_state_parse(s, &st, NULL) == 0 && alc_job_state_is_final(st);
 }
 
 int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err) {
@@ -192,6 +190,7 @@ int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err)
   out->id = al_xstrdup(t->task_id ? t->task_id : "");
   out->job_id = al_xstrdup(t->job_id ? t->job_id : "");
   out->status = al_xstrdup(t->status ? t->status : "");
+  if (alc_task_state_parse(out->status, &out->state, NULL) != 0) out->state = ALC_TASK_UNKNOWN;
   out->worker_id = t->worker_id && *t->worker_id ? al_xstrdup(t->worker_id) : NULL;
   out->error = t->error && *t->error ? al_xstrdup(t->error) : NULL;
   out->attempts = t->attempts;

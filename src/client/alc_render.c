@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "client/render.h"
+#include "common/al.h"
 
 void alc_render_rule(FILE *f) { fputs("============================================================\n", f); }
 

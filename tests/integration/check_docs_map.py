@@ -32,7 +32,7 @@ FILE_EXT = re.compile(r"\.(c|h|py|sh|md|jsonl|json|txt|in|js|yaml|cmake)$")
 RUNTIME_FILES = {"index.json", "vocab.json", "merges.txt", "config.json", "tokenizer.json", "metadata.json"}
 # public header -> module that implements it
 PUBLIC_HEADERS = {"client.h": "client", "pipeline.h": "client", "config.h": "config",
-                  "tokenizer.h": "tokenize", "version.h": "common"}
+                  "tokenizer.h": "tokenize", "version.h": "common", "error.h": "common"}
 
 
 def all_files(root):

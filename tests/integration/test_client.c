@@ -252,6 +252,7 @@ static void test_full_flow(void) {
   alc_job j;
   CHECK(alc_job_status(adm, "job-a", &j, &err) == 0);
   CHECK_EQ_STR(j.status, "completed_with_errors");
+  CHECK_EQ_INT(j.state, ALC_JOB_COMPLETED_WITH_ERRORS);
   CHECK_EQ_INT(j.samples, 12);
   CHECK(j.completed_at != NULL);
   CHECK(j.n_errors >= 1);
@@ -268,6 +269,7 @@ static void test_full_flow(void) {
   alc_task t;
   CHECK(alc_get_task(adm, tid[2], &t, &err) == 0);
   CHECK_EQ_STR(t.status, "failed");
+  CHECK_EQ_INT(t.state, ALC_TASK_FAILED);
   CHECK_EQ_STR(t.job_id, "job-a");
   CHECK_EQ_STR(t.worker_id, "w1");
   CHECK_CONTAINS(t.error, "disk full");
@@ -276,6 +278,7 @@ static void test_full_flow(void) {
   alc_task_free(&t);
   CHECK(alc_get_task(adm, tid[0], &t, &err) == 0);
   CHECK_EQ_STR(t.status, "completed");
+  CHECK_EQ_INT(t.state, ALC_TASK_COMPLETED);
   CHECK(t.error == NULL);
   CHECK_EQ_INT(t.files, 2);
   alc_task_free(&t);

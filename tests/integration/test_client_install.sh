@@ -14,9 +14,13 @@ trap 'rm -rf "$PREFIX"' EXIT
 run cmake --install "$BLD" --prefix "$PREFIX"; expect_rc 0 install
 PC=$(ls "$PREFIX"/lib*/pkgconfig/auralith.pc "$PREFIX"/lib/*/pkgconfig/auralith.pc 2>/dev/null | head -1)
 CHECKS=$((CHECKS + 1)); [ -n "$PC" ] || fail "auralith.pc not installed under $PREFIX"
-for f in include/auralith/client.h include/auralith/pipeline.h include/auralith/common/al.h bin/alctl; do
+for f in include/auralith/client.h include/auralith/pipeline.h include/auralith/error.h bin/alctl; do
   CHECKS=$((CHECKS + 1)); [ -e "$PREFIX/$f" ] || fail "$f not installed"
 done
+# only the public headers: nothing of src/ (common/al.h is private)
+CHECKS=$((CHECKS + 1))
+EXTRA=$(cd "$PREFIX/include/auralith" && find . -type f | sed 's|^\./||' | sort | grep -vxF -f <(cd "$SRC/include/auralith" && ls *.h) || true)
+[ -z "$EXTRA" ] || fail "installed headers that are not in include/auralith: $EXTRA"
 export PKG_CONFIG_PATH="$(dirname "${PC:-/nonexistent/x}")"
 run pkg-config --cflags auralith; expect_rc 0 cflags; expect_out "-I$PREFIX/"
 run pkg-config --libs auralith;   expect_rc 0 libs;   expect_out "-lauralith"; expect_out "-luv"

@@ -37,7 +37,7 @@ CC=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$BLD/CMakeCache.txt")
 SAN=""
 grep -q '^AURALITH_ENABLE_ASAN:BOOL=ON' "$BLD/CMakeCache.txt" && SAN="$SAN -fsanitize=address"
 grep -q '^AURALITH_ENABLE_UBSAN:BOOL=ON' "$BLD/CMakeCache.txt" && SAN="$SAN -fsanitize=undefined"
-FLAGS="-std=c11 -Wall -Wextra -Werror $SAN -I$SRC/include -I$BLD/include/auralith"
+FLAGS="-std=c11 -Wall -Wextra -Werror $SAN -I$SRC/include"
 # shellcheck disable=SC2086
 run "${CC:-cc}" $FLAGS "$SRC/examples/c/list_workers.c" -o "$T/lw_shared" -L"$BLD" -lauralith-client -pthread
 expect_rc 0 "build list_workers against libauralith-client.so"

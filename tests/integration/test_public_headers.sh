@@ -8,7 +8,7 @@ SRC="${AL_SOURCE_DIR:?}"
 BLD="${AL_BIN_DIR:?}"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-INC="-I$SRC/include -I$BLD/include/auralith"
+INC="-I$SRC/include"
 
 for h in "$SRC"/include/auralith/*.h; do
   name=$(basename "$h")

@@ -7,6 +7,7 @@
 #include "auralith/config.h"
 #include "harness.h"
 #include "support.h"
+#include "common/al.h"
 
 static json_t *load(const char *path, bool redact, al_err *err) {
   char *s = alc_config_load_json(path, redact, err);

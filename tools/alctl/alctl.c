@@ -12,6 +12,7 @@
 
 #include "alctl.h"
 #include "client/render.h"
+#include "common/al.h"
 
 typedef struct alctl_cmd {
   const char *name;

@@ -9,6 +9,7 @@
 
 #include "alctl.h"
 #include "client/render.h"
+#include "common/al.h"
 
 /* Jobs shown per frame (the most recent ones). */
 #define TOP_MAX_JOBS 20u
