@@ -397,8 +397,11 @@ static void test_embedded(void) {
   o.detach = true; /* ignored in embedded mode: the job cannot outlive the process */
   alc_pipeline_result r;
   double t0 = al_mono_s();
+  unsetenv("UV_THREADPOOL_SIZE");
   CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK(al_mono_s() - t0 < 60);
+  /* no process-global side effect: the workers' threads are their own */
+  CHECK(getenv("UV_THREADPOOL_SIZE") == NULL);
   CHECK_EQ_STR(r.status, "completed");
   CHECK_EQ_INT(r.files, nfiles);
   CHECK_EQ_INT(r.total_tasks, (nfiles + 2) / 3);
