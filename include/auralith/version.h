@@ -19,9 +19,9 @@ extern "C" {
 
 /* The loaded library's version, as AURALITH_VERSION_STRING (static storage; never
  * freed). */
-const char *auralith_version(void);
+const char *al_version(void);
 /* The loaded library's AURALITH_VERSION_NUMBER. */
-int auralith_version_number(void);
+int al_version_number(void);
 
 #ifdef __cplusplus
 }

@@ -15,32 +15,32 @@ static int parse(const char *s, const char *const *names, size_t n, const char *
       *out = (int)i;
       return 0;
     }
-  return al_err_set(err, ALC_E_ARG, "unknown %s status: \"%.200s\"", what, s ? s : "(null)");
+  return al_err_set(err, AL_E_ARG, "unknown %s status: \"%.200s\"", what, s ? s : "(null)");
 }
 
-const char *alc_job_state_name(alc_job_state s) {
+const char *al_job_state_name(al_job_state s) {
   return (unsigned)s < AL_ARRAY_LEN(JOB_NAMES) ? JOB_NAMES[s] : JOB_NAMES[0];
 }
 
-int alc_job_state_parse(const char *s, alc_job_state *out, al_err *err) {
+int al_job_state_parse(const char *s, al_job_state *out, al_err *err) {
   int v = 0;
   if (parse(s, JOB_NAMES, AL_ARRAY_LEN(JOB_NAMES), "job", &v, err) != 0) return -1;
-  *out = (alc_job_state)v;
+  *out = (al_job_state)v;
   return 0;
 }
 
-bool alc_job_state_is_final(alc_job_state s) {
-  return s == ALC_JOB_COMPLETED || s == ALC_JOB_COMPLETED_WITH_ERRORS || s == ALC_JOB_FAILED ||
-         s == ALC_JOB_CANCELLED || s == ALC_JOB_TIMEOUT;
+bool al_job_state_is_final(al_job_state s) {
+  return s == AL_JOB_COMPLETED || s == AL_JOB_COMPLETED_WITH_ERRORS || s == AL_JOB_FAILED ||
+         s == AL_JOB_CANCELLED || s == AL_JOB_TIMEOUT;
 }
 
-const char *alc_task_state_name(alc_task_state s) {
+const char *al_task_state_name(al_task_state s) {
   return (unsigned)s < AL_ARRAY_LEN(TASK_NAMES) ? TASK_NAMES[s] : TASK_NAMES[0];
 }
 
-int alc_task_state_parse(const char *s, alc_task_state *out, al_err *err) {
+int al_task_state_parse(const char *s, al_task_state *out, al_err *err) {
   int v = 0;
   if (parse(s, TASK_NAMES, AL_ARRAY_LEN(TASK_NAMES), "task", &v, err) != 0) return -1;
-  *out = (alc_task_state)v;
+  *out = (al_task_state)v;
   return 0;
 }

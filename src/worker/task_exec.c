@@ -89,17 +89,17 @@ static size_t cut_at_space(const char *d, size_t n) {
 /* The tokenizers of one task: the text encoder (NULL when the directory has no text
  * tokenizer) and the image/audio/video set (src/media). */
 typedef struct task_toks {
-  tok_encoder *enc;
+  al_tok_encoder *enc;
   const med_set *media;
 } task_toks;
 
 /* Builds the sample of one text/code file. Returns TOK_SAMPLE_* or -1 with reason set
  * for read problems. */
-static int sample_for_file(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
-                           tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
-  tok_encoder *enc = tk->enc;
+static int sample_for_file(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
+                           al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
+  al_tok_encoder *enc = tk->enc;
   if (!enc) {
-    snprintf(reason, reason_cap, "no tokenizer for modality '%s'", tok_modality_name(m));
+    snprintf(reason, reason_cap, "no tokenizer for modality '%s'", al_tok_modality_name(m));
     return -1;
   }
   size_t window = (size_t)max_seq_len * READ_BYTES_PER_TOKEN;
@@ -123,11 +123,11 @@ static int sample_for_file(const task_toks *tk, tok_modality m, const char *path
       if (cut > 0) use = cut;
     }
     size_t tlen;
-    char *text = tok_decode_utf8_replace(data, use, true, &tlen);
+    char *text = al_tok_decode_utf8_replace(data, use, true, &tlen);
     free(data);
     al_err err;
     al_err_clear(&err);
-    tok_sample_status st = tok_build_sample_text(enc, m, text, tlen, max_seq_len, sample, &err);
+    al_tok_sample_status st = al_tok_build_sample_text(enc, m, text, tlen, max_seq_len, sample, &err);
     free(text);
     /* Exact when the whole file was read, or when the complete words read so far
      * already fill the row (later words can only add ids past max_seq_len). */
@@ -140,15 +140,15 @@ static int sample_for_file(const task_toks *tk, tok_modality m, const char *path
       }
       return (int)st;
     }
-    tok_sample_free(sample);
+    al_tok_sample_free(sample);
     window *= 2;
   }
 }
 
 /* Builds the sample of one image, audio or video file with the media tokenizers
  * (decoding runs here, on the task's pool thread). */
-static int sample_for_media(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
-                            tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
+static int sample_for_media(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
+                            al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
   al_err err;
   al_err_clear(&err);
   if (med_build_sample(tk->media, m, path, max_seq_len, sample, &err) != TOK_SAMPLE_OK) {
@@ -167,10 +167,10 @@ static int sample_for_media(const task_toks *tk, tok_modality m, const char *pat
 /* How the worker builds a sample for each modality. A modality whose tokenizer is
  * missing is skipped with "no tokenizer for modality '...'". Builders return
  * TOK_SAMPLE_* or -1 with reason filled. */
-typedef int (*sample_builder)(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
-                              tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
+typedef int (*sample_builder)(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
+                              al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
 
-static sample_builder builder_for(tok_modality m) {
+static sample_builder builder_for(al_tok_modality m) {
   switch (m) {
     case TOK_MOD_TEXT:
     case TOK_MOD_CODE: return sample_for_file;
@@ -252,7 +252,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     goto done;
   }
   task_toks tk = {tok.bpe ? worker_tokcache_take_encoder(env->tokenizers, &tok) : NULL, media.set};
-  tok_sample sample = {0};
+  al_tok_sample sample = {0};
   uint8_t *mask8 = NULL;
   size_t mask_cap = 0;
   worker_input_guard guard;
@@ -268,7 +268,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, why); /* outside the job or the roots, or not a regular file */
       continue;
     }
-    tok_modality m = tok_classify(path);
+    al_tok_modality m = al_tok_classify(path);
     if (m == TOK_MOD_NONE) {
       add_skip(out, path, "unclassified");
       continue;
@@ -276,7 +276,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     sample_builder build = builder_for(m);
     if (!build) {
       char r[64];
-      snprintf(r, sizeof r, "no tokenizer for modality '%s'", tok_modality_name(m));
+      snprintf(r, sizeof r, "no tokenizer for modality '%s'", al_tok_modality_name(m));
       add_skip(out, path, r);
       continue;
     }
@@ -287,7 +287,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       continue;
     }
     if (st != TOK_SAMPLE_OK) {
-      add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : tok_sample_status_name((tok_sample_status)st));
+      add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : al_tok_sample_status_name((al_tok_sample_status)st));
       continue;
     }
     size_t n = sample.ids.len;
@@ -301,9 +301,9 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       break;
     }
     out->samples++;
-    tok_sample_free(&sample);
+    al_tok_sample_free(&sample);
   }
-  tok_sample_free(&sample);
+  al_tok_sample_free(&sample);
   free(mask8);
   worker_input_guard_free(&guard);
   if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);

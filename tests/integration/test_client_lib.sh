@@ -24,9 +24,11 @@ BAD=$(printf '%s\n' "$NEEDED" | grep -vE '^(libc|libm|libpthread|libmsgpackc?|li
 [ -z "$BAD" ] || fail "$SO needs more than libc, msgpack-c and OpenSSL: $BAD"
 
 EXPORTED=$(nm -D --defined-only "$SO" | awk '{print $3}' | grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort -u)
-DECLARED=$(perl -0pe 's@/\*.*?\*/@@gs' "$SRC/include/auralith/client.h" "$SRC/include/auralith/version.h" | grep -v '^#' |
-  grep -oE '\b(alc|al|auralith)_[a-z0-9_]+[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' | sort -u)
-PUBLIC=$(printf '%s\n' $DECLARED al_err_clear al_err_set al_log_get_level al_log_set_level | sort -u)
+DECLARED=$(perl -0pe 's@/\*.*?\*/@@gs' "$SRC/include/auralith/client.h" "$SRC/include/auralith/version.h" \
+  "$SRC/include/auralith/error.h" | grep -v '^#' |
+  grep -oE '\b[a-z][a-z0-9]*_[a-z0-9_]+[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' | sort -u)
+PUBLIC=$DECLARED
+CHECKS=$((CHECKS + 1)); [ -z "$(echo "$PUBLIC" | grep -v '^al_')" ] || fail "client.h declares functions outside al_: $PUBLIC"
 CHECKS=$((CHECKS + 1)); [ "$(echo "$DECLARED" | wc -l)" -ge 20 ] || fail "too few declarations found: $DECLARED"
 CHECKS=$((CHECKS + 1))
 [ "$EXPORTED" = "$PUBLIC" ] || fail "exports differ from client.h: $(diff <(echo "$PUBLIC") <(echo "$EXPORTED") | grep '^[<>]' | head -5 | tr '\n' ' ')"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The public headers (include/auralith/*.h): each compiles on its own as C11 and as
 # C++ (extern "C" blocks), a C++ program linked against libauralith.so calls into the
-# library with C linkage, and the version macros, auralith_version() and the project
+# library with C linkage, and the version macros, al_version() and the project
 # version of CMakeLists.txt agree.
 source "$(dirname "$0")/lib.sh"
 SRC="${AL_SOURCE_DIR:?}"
@@ -28,11 +28,11 @@ cat > "$T/p.cc" <<'CC'
 #include <auralith/version.h>
 #include <cstdio>
 int main() {
-  tok_ids ids = {nullptr, 0, 0};
-  tok_ids_push(&ids, 7);
-  std::printf("%s %d %d %zu\n", auralith_version(), auralith_version_number(), AURALITH_VERSION_NUMBER, ids.len);
-  tok_ids_free(&ids);
-  return alc_status_is_final("completed") ? 0 : 1;
+  al_tok_ids ids = {nullptr, 0, 0};
+  al_tok_ids_push(&ids, 7);
+  std::printf("%s %d %d %zu\n", al_version(), al_version_number(), AURALITH_VERSION_NUMBER, ids.len);
+  al_tok_ids_free(&ids);
+  return al_status_is_final("completed") ? 0 : 1;
 }
 CC
 # the C++ compiler of the library's C compiler: sanitizer runtimes must match

@@ -10,49 +10,49 @@ static void test_job_states(void) {
   static const char *const wire[] = {"pending", "running", "completed", "completed_with_errors",
                                      "failed", "cancelled", "timeout"};
   for (size_t i = 0; i < sizeof wire / sizeof wire[0]; i++) {
-    alc_job_state s = ALC_JOB_UNKNOWN;
+    al_job_state s = AL_JOB_UNKNOWN;
     al_err err;
     al_err_clear(&err);
-    CHECK(alc_job_state_parse(wire[i], &s, &err) == 0);
-    CHECK(s != ALC_JOB_UNKNOWN);
-    CHECK_EQ_STR(alc_job_state_name(s), wire[i]);
-    CHECK(alc_status_is_final(wire[i]) == alc_job_state_is_final(s));
+    CHECK(al_job_state_parse(wire[i], &s, &err) == 0);
+    CHECK(s != AL_JOB_UNKNOWN);
+    CHECK_EQ_STR(al_job_state_name(s), wire[i]);
+    CHECK(al_status_is_final(wire[i]) == al_job_state_is_final(s));
   }
-  CHECK_EQ_STR(alc_job_state_name(ALC_JOB_COMPLETED_WITH_ERRORS), "completed_with_errors");
-  CHECK(!alc_job_state_is_final(ALC_JOB_PENDING));
-  CHECK(!alc_job_state_is_final(ALC_JOB_RUNNING));
-  CHECK(alc_job_state_is_final(ALC_JOB_TIMEOUT));
-  CHECK(!alc_job_state_is_final(ALC_JOB_UNKNOWN));
-  CHECK_EQ_STR(alc_job_state_name(ALC_JOB_UNKNOWN), "unknown");
-  CHECK_EQ_STR(alc_job_state_name((alc_job_state)99), "unknown");
+  CHECK_EQ_STR(al_job_state_name(AL_JOB_COMPLETED_WITH_ERRORS), "completed_with_errors");
+  CHECK(!al_job_state_is_final(AL_JOB_PENDING));
+  CHECK(!al_job_state_is_final(AL_JOB_RUNNING));
+  CHECK(al_job_state_is_final(AL_JOB_TIMEOUT));
+  CHECK(!al_job_state_is_final(AL_JOB_UNKNOWN));
+  CHECK_EQ_STR(al_job_state_name(AL_JOB_UNKNOWN), "unknown");
+  CHECK_EQ_STR(al_job_state_name((al_job_state)99), "unknown");
 
-  alc_job_state s = ALC_JOB_RUNNING;
+  al_job_state s = AL_JOB_RUNNING;
   al_err err;
   al_err_clear(&err);
-  CHECK(alc_job_state_parse("Completed", &s, &err) == -1);
-  CHECK_EQ_INT(err.code, ALC_E_ARG);
+  CHECK(al_job_state_parse("Completed", &s, &err) == -1);
+  CHECK_EQ_INT(err.code, AL_E_ARG);
   CHECK_CONTAINS(err.msg, "unknown job status: \"Completed\"");
-  CHECK_EQ_INT(s, ALC_JOB_RUNNING); /* untouched on failure */
-  CHECK(alc_job_state_parse("unknown", &s, &err) == -1);
-  CHECK(alc_job_state_parse(NULL, &s, NULL) == -1);
-  CHECK(!alc_status_is_final(NULL));
-  CHECK(!alc_status_is_final("done"));
+  CHECK_EQ_INT(s, AL_JOB_RUNNING); /* untouched on failure */
+  CHECK(al_job_state_parse("unknown", &s, &err) == -1);
+  CHECK(al_job_state_parse(NULL, &s, NULL) == -1);
+  CHECK(!al_status_is_final(NULL));
+  CHECK(!al_status_is_final("done"));
 }
 
 static void test_task_states(void) {
   static const char *const wire[] = {"pending", "assigned", "running", "completed", "failed", "cancelled"};
   for (size_t i = 0; i < sizeof wire / sizeof wire[0]; i++) {
-    alc_task_state s = ALC_TASK_UNKNOWN;
-    CHECK(alc_task_state_parse(wire[i], &s, NULL) == 0);
+    al_task_state s = AL_TASK_UNKNOWN;
+    CHECK(al_task_state_parse(wire[i], &s, NULL) == 0);
     CHECK_EQ_INT(s, (int)i + 1);
-    CHECK_EQ_STR(alc_task_state_name(s), wire[i]);
+    CHECK_EQ_STR(al_task_state_name(s), wire[i]);
   }
-  alc_task_state s = ALC_TASK_PENDING;
+  al_task_state s = AL_TASK_PENDING;
   al_err err;
   al_err_clear(&err);
-  CHECK(alc_task_state_parse("timeout", &s, &err) == -1);
+  CHECK(al_task_state_parse("timeout", &s, &err) == -1);
   CHECK_CONTAINS(err.msg, "unknown task status: \"timeout\"");
-  CHECK_EQ_STR(alc_task_state_name((alc_task_state)-1), "unknown");
+  CHECK_EQ_STR(al_task_state_name((al_task_state)-1), "unknown");
 }
 
 int main(void) {
