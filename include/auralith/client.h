@@ -1,7 +1,7 @@
 /* Auralith client: a blocking connection to a coordinator for administration
  * (workers, jobs, tasks, cancel, strategy, drain, progress events) and for submitting
  * jobs. The equivalent of the original's DistributedClient, over the wire protocol
- * instead of reading Redis directly. Prefix: alc_.
+ * instead of reading Redis directly. Prefix: al_.
  *
  *   al_err err;
  *   al_client *c = al_connect("127.0.0.1:8080", AL_ROLE_ADMIN, NULL, 10.0, &err);
@@ -21,11 +21,12 @@
  * one line fit for a user, e.g.
  *   "cannot connect to coordinator 10.0.0.5:8080: Connection refused"
  *   "job not found: 4f1c..."
- * and a code: ALC_E_* below. Codes 1-99 are the coordinator's error codes
- * (docs/PROTOCOL.md), 100 and up are raised by the client itself.
+ * and a code: al_err_code of auralith/error.h (1-99 the coordinator's error codes as
+ * docs/PROTOCOL.md numbers them, 100-109 raised by the client itself, 110-113 the
+ * pipeline's config file).
  *
  * Memory: result structs (al_job, al_task, lists) are filled by the library and owned
- * by the caller, who releases them with the matching alc_*_free. Those free functions
+ * by the caller, who releases them with the matching al_*_free. Those free functions
  * release what the struct points to (not the struct itself, which is usually on the
  * caller's stack) and zero it, so freeing twice or freeing a zeroed struct is safe.
  * Strings passed in are only read during the call. */
@@ -63,33 +64,6 @@ extern "C" {
 /* Upper bound of one submit_tasks frame built by al_submit_tasks (bytes of paths). */
 #define AL_BATCH_MAX_BYTES ((size_t)4 << 20)
 #define AL_BATCH_MAX_TASKS 4096
-
-/* al_err codes. 1-99: the coordinator's codes (same numbers as its error frames). */
-enum {
-  AL_E_BAD_FRAME = 1,
-  AL_E_FRAME_TOO_LARGE = 2,
-  AL_E_UNKNOWN_TYPE = 3,
-  AL_E_BAD_FIELD = 4,
-  AL_E_AUTH = 5,       /* token missing or wrong */
-  AL_E_VERSION = 6,    /* protocol version mismatch */
-  AL_E_NOT_FOUND = 7,  /* unknown job, task or worker */
-  AL_E_BAD_STATE = 8,  /* e.g. cancelling a finished job */
-  AL_E_INTERNAL = 9,
-  AL_E_NOT_ALLOWED = 10,
-  /* Raised by the client. */
-  AL_E_ADDRESS = 100,  /* address is not HOST:PORT or [IPv6]:PORT, or does not resolve */
-  AL_E_CONNECT = 101,  /* coordinator unreachable (refused, no route, ...) */
-  AL_E_TIMEOUT = 102,  /* no answer within the timeout */
-  AL_E_CLOSED = 103,   /* the coordinator closed the connection */
-  AL_E_PROTOCOL = 104, /* the coordinator sent something we cannot read */
-  AL_E_ARG = 105,      /* bad argument from the caller */
-  AL_E_IO = 106,       /* socket or file error */
-  AL_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
-  AL_E_CONFIG = 108,   /* pipeline: the config file is missing or invalid (the message
-                           is the loader's, FILE:LINE:COLUMN: ...) */
-  AL_E_TLS = 109       /* TLS: a certificate file, the handshake, or the TLS connection failed
-                           (the message names the reason, e.g. "certificate has expired") */
-};
 
 typedef enum al_role { AL_ROLE_SUBMITTER = 2, AL_ROLE_ADMIN = 3 } al_role;
 

@@ -1,6 +1,6 @@
 /* Reading a configuration file (the original's YAML schema, docs/CONFIGURATION.md)
  * through the same loader and validation as the commands, for programs that want the
- * effective values: the Python package's DistributedConfig. Prefix: alc_.
+ * effective values: the Python package's DistributedConfig. Prefix: al_.
  *
  *   al_err err;
  *   char *json = al_config_load_json("configs/distributed.yaml", false, &err);
@@ -19,13 +19,8 @@
 extern "C" {
 #endif
 
-/* al_err codes (same numbers as the loader's). */
-enum {
-  AL_CFG_E_NOT_FOUND = 1, /* the file does not exist */
-  AL_CFG_E_IO = 2,        /* the file cannot be read (or is too large) */
-  AL_CFG_E_SYNTAX = 3,    /* not well-formed YAML */
-  AL_CFG_E_SCHEMA = 4     /* unknown or duplicate key, wrong type, value out of range */
-};
+/* Errors give AL_E_CONFIG_NOT_FOUND, AL_E_CONFIG_IO, AL_E_CONFIG_SYNTAX or
+ * AL_E_CONFIG_SCHEMA (auralith/error.h). */
 
 /* Loads and validates path (NULL = the built-in defaults) and applies the environment
  * (AURALITH_AUTH_TOKEN) as the commands do. Returns the effective configuration as a

@@ -19,7 +19,7 @@
  * starts when there are none), creates the job, submits its tasks in bounded batches,
  * seals it and follows its progress events until the job ends (or detaches).
  * Embedded mode runs a coordinator and num_workers workers in this process.
- * Prefix: alc_. Errors: see client.h. */
+ * Prefix: al_. Errors: see client.h. */
 #ifndef AURALITH_PIPELINE_H
 #define AURALITH_PIPELINE_H
 

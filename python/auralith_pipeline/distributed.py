@@ -30,6 +30,8 @@ from ._core import ConfigError
 
 PathLike = Union[str, os.PathLike]
 
+_CONFIG_NOT_FOUND = _core.E_CONFIG_NOT_FOUND  # al_err code (include/auralith/error.h)
+
 
 class ConfigNotFoundError(ConfigError, FileNotFoundError):
     """The config file does not exist (the original raised FileNotFoundError)."""
@@ -129,9 +131,9 @@ class DistributedConfig:
         try:
             doc = json.loads(_core.load_config(p))
         except ConfigError as e:
-            if getattr(e, "code", None) == 1:
+            if getattr(e, "code", None) == _CONFIG_NOT_FOUND:
                 err = ConfigNotFoundError(str(e))
-                err.code = 1
+                err.code = _CONFIG_NOT_FOUND
                 raise err from None
             raise
         return cls._from_dict(doc, p)

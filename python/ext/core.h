@@ -12,9 +12,9 @@
 
 #include "auralith/client.h"
 
-/* Raises the Python exception that matches err->code (client.h ALC_E_*, or the
- * config loader's codes when is_config), with err->msg as its message and the code
- * in its `code` attribute. Always returns NULL. */
+/* Raises the Python exception that matches err->code (al_err_code, auralith/error.h;
+ * ConfigError for AL_E_CONFIG_*, or for any code when is_config), with err->msg as its
+ * message and the code in its `code` attribute. Always returns NULL. */
 PyObject *core_raise(const al_err *err, int is_config);
 /* Raises TokenizerError(msg). Returns NULL. */
 PyObject *core_raise_tokenizer(const al_err *err);

@@ -26,7 +26,7 @@ static PyObject *raise_with_code(PyObject *cls, const char *msg, int code) {
 
 PyObject *core_raise(const al_err *err, int is_config) {
   PyObject *cls = AuralithError;
-  if (is_config) {
+  if (is_config || (err->code >= AL_E_CONFIG_NOT_FOUND && err->code <= AL_E_CONFIG_SCHEMA)) {
     cls = ConfigError;
   } else {
     switch (err->code) {
@@ -188,6 +188,7 @@ PyMODINIT_FUNC PyInit__core(void) {
       !(TokenizerError = new_exc(m, "TokenizerError", AuralithError, NULL,
                                  "A tokenizer cannot be loaded, trained or used.")) ||
       core_tokenizer_init(m) < 0 || core_client_init(m) < 0 ||
+      PyModule_AddIntConstant(m, "E_CONFIG_NOT_FOUND", AL_E_CONFIG_NOT_FOUND) < 0 ||
       PyModule_AddIntConstant(m, "LOG_DEBUG", AL_LOG_DEBUG) < 0 ||
       PyModule_AddIntConstant(m, "LOG_INFO", AL_LOG_INFO) < 0 ||
       PyModule_AddIntConstant(m, "LOG_WARN", AL_LOG_WARN) < 0 ||

@@ -183,7 +183,7 @@ PyObject *core_run_pipeline(PyObject *self, PyObject *args, PyObject *kwargs) {
   if (ctx.exc_type) {
     PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
   } else if (rc != 0) {
-    core_raise(&err, err.code == AL_E_CONFIG);
+    core_raise(&err, 0);
   } else {
     ret = result_dict(&r, interrupted);
   }

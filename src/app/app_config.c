@@ -35,11 +35,11 @@ int app_parse_hostport(const char *text, int default_port, char *host, size_t ca
   size_t hlen;
   if (text[0] == '[') {
     const char *close = strchr(text, ']');
-    if (!close) return al_err_set(err, 1, "bad address '%s': missing ']' after an IPv6 address", text);
+    if (!close) return al_err_set(err, AL_E_FAILED, "bad address '%s': missing ']' after an IPv6 address", text);
     hlen = (size_t)(close - text - 1);
     memcpy(host, text + 1, hlen < cap ? hlen : cap - 1);
     colon = close[1] == ':' ? close + 1 : NULL;
-    if (close[1] && close[1] != ':') return al_err_set(err, 1, "bad address '%s': expected ':' after ']'", text);
+    if (close[1] && close[1] != ':') return al_err_set(err, AL_E_FAILED, "bad address '%s': expected ':' after ']'", text);
   } else {
     colon = strrchr(text, ':');
     if (colon && strchr(text, ':') != colon) colon = NULL; /* bare IPv6 without brackets */
@@ -47,16 +47,16 @@ int app_parse_hostport(const char *text, int default_port, char *host, size_t ca
     memcpy(host, text, hlen < cap ? hlen : cap - 1);
   }
   host[hlen < cap ? hlen : cap - 1] = '\0';
-  if (!host[0]) return al_err_set(err, 1, "bad address '%s': empty host", text);
+  if (!host[0]) return al_err_set(err, AL_E_FAILED, "bad address '%s': empty host", text);
   if (!colon) {
-    if (default_port <= 0) return al_err_set(err, 1, "bad address '%s': expected HOST:PORT", text);
+    if (default_port <= 0) return al_err_set(err, AL_E_FAILED, "bad address '%s': expected HOST:PORT", text);
     *port = default_port;
     return 0;
   }
   char *end;
   long p = strtol(colon + 1, &end, 10);
   if (end == colon + 1 || *end || p < 1 || p > 65535)
-    return al_err_set(err, 1, "bad address '%s': port must be 1-65535", text);
+    return al_err_set(err, AL_E_FAILED, "bad address '%s': port must be 1-65535", text);
   *port = (int)p;
   return 0;
 }

@@ -92,7 +92,7 @@ static void *loop_thread(void *arg) {
 static int attach_worker(app_embedded *e, unsigned i, unsigned threads, al_err *err) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return al_err_set(err, 1, "embedded: socketpair: %s", strerror(errno));
+    return al_err_set(err, AL_E_FAILED, "embedded: socketpair: %s", strerror(errno));
   if (coord_server_attach_fd(e->srv, sv[0], err) != 0) {
     close(sv[1]);
     return -1;
@@ -116,7 +116,7 @@ static int attach_worker(app_embedded *e, unsigned i, unsigned threads, al_err *
   if (rc != 0) {
     close(sv[1]);
     free(p);
-    return al_err_set(err, 1, "embedded: uv_pipe_open: %s", uv_strerror(rc));
+    return al_err_set(err, AL_E_FAILED, "embedded: uv_pipe_open: %s", uv_strerror(rc));
   }
   return worker_attach_stream(ew->w, (uv_stream_t *)p, err);
 }
@@ -131,7 +131,7 @@ static void embedded_coord_options(coord_options *co, void *ud) {
 app_embedded *app_embedded_start(const cfg_config *cfg, unsigned num_workers, unsigned threads_per_worker,
                                  al_err *err) {
   if (num_workers == 0 || num_workers > EMBEDDED_MAX_WORKERS) {
-    al_err_set(err, 1, "embedded: number of workers must be 1-%d, got %u", EMBEDDED_MAX_WORKERS, num_workers);
+    al_err_set(err, AL_E_FAILED, "embedded: number of workers must be 1-%d, got %u", EMBEDDED_MAX_WORKERS, num_workers);
     return NULL;
   }
   if (threads_per_worker == 0) threads_per_worker = 1;
@@ -166,7 +166,7 @@ app_embedded *app_embedded_start(const cfg_config *cfg, unsigned num_workers, un
     }
   }
   if (pthread_create(&e->thread, NULL, loop_thread, e) != 0) {
-    al_err_set(err, 1, "embedded: cannot start the loop thread");
+    al_err_set(err, AL_E_FAILED, "embedded: cannot start the loop thread");
     goto fail;
   }
   e->thread_started = 1;
@@ -183,7 +183,7 @@ fail:
 int app_embedded_connect(app_embedded *e, al_err *err) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return al_err_set(err, 1, "embedded: socketpair: %s", strerror(errno));
+    return al_err_set(err, AL_E_FAILED, "embedded: socketpair: %s", strerror(errno));
   pthread_mutex_lock(&e->mu);
   e->attach_fds = al_xrealloc(e->attach_fds, (e->n_attach + 1) * sizeof(int));
   e->attach_fds[e->n_attach++] = sv[1];

@@ -31,7 +31,7 @@ static char *read_input(const char *path, size_t *len, al_err *err) {
   while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
     if (b.len + n > ENCODE_MAX_INPUT) {
       al_buf_free(&b);
-      al_err_set(err, 1, "stdin: input larger than %zu bytes", ENCODE_MAX_INPUT);
+      al_err_set(err, AL_E_FAILED, "stdin: input larger than %zu bytes", ENCODE_MAX_INPUT);
       return NULL;
     }
     al_buf_append(&b, chunk, n);

@@ -65,7 +65,7 @@ static int cmp_path(const void *a, const void *b) {
 
 static int collect_txt(const char *dir, pathlist *out, al_err *err) {
   DIR *d = opendir(dir);
-  if (!d) return al_err_set(err, errno, "%s: cannot list directory: %s", dir, strerror(errno));
+  if (!d) return al_err_set(err, AL_E_IO, "%s: cannot list directory: %s", dir, strerror(errno));
   struct dirent *de;
   int rc = 0;
   while (rc == 0 && (de = readdir(d))) {
@@ -80,7 +80,7 @@ static int collect_txt(const char *dir, pathlist *out, al_err *err) {
     size_t nl = strlen(de->d_name);
     if (S_ISREG(st.st_mode) && nl >= 4 && strcmp(de->d_name + nl - 4, ".txt") == 0) {
       if (out->len >= TRAIN_MAX_FILES) {
-        rc = al_err_set(err, 1, "%s: more than %d .txt files", dir, TRAIN_MAX_FILES);
+        rc = al_err_set(err, AL_E_FAILED, "%s: more than %d .txt files", dir, TRAIN_MAX_FILES);
       } else {
         if (out->len == out->cap) {
           out->cap = out->cap ? out->cap * 2 : 64;
@@ -112,7 +112,7 @@ static size_t prefix_chars(const char *s, size_t n, int64_t max_chars) {
  * error naming the offset, as the original fails on them. */
 static int read_corpus_file(const char *path, al_buf *out, al_err *err) {
   FILE *f = fopen(path, "rb");
-  if (!f) return al_err_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
+  if (!f) return al_err_set(err, AL_E_IO, "%s: cannot open: %s", path, strerror(errno));
   al_buf raw = {0};
   char chunk[65536];
   size_t k;
@@ -121,7 +121,7 @@ static int read_corpus_file(const char *path, al_buf *out, al_err *err) {
   fclose(f);
   if (bad_read) {
     al_buf_free(&raw);
-    return al_err_set(err, EIO, "%s: read error", path);
+    return al_err_set(err, AL_E_IO, "%s: read error", path);
   }
   size_t n;
   char *text = al_tok_decode_utf8_replace(raw.data ? raw.data : "", raw.len, true, &n);
@@ -136,7 +136,7 @@ static int read_corpus_file(const char *path, al_buf *out, al_err *err) {
   if (!valid) {
     free(text);
     al_buf_free(&raw);
-    return al_err_set(err, 1, "%s: not valid UTF-8 (byte offset %zu)", path, off);
+    return al_err_set(err, AL_E_FAILED, "%s: not valid UTF-8 (byte offset %zu)", path, off);
   }
   al_buf_append(out, text, n);
   free(text);

@@ -47,7 +47,7 @@ int alc_parse_address(const char *address, char *host, size_t host_cap, char *po
 /* Sends req (request_id is assigned here) and waits for the reply with the same id.
  * A reply of type `expect` gives 0 and *reply owns its memory (proto_msg_free).
  * An error reply gives -1 with err->code = the coordinator's code and its message
- * prefixed by "coordinator <address>: ". Any other failure gives -1 with an ALC_E_*
+ * prefixed by "coordinator <address>: ". Any other failure gives -1 with an AL_E_*
  * code. Progress events received meanwhile are queued. */
 int alc_request(al_client *c, proto_msg *req, proto_msg_type expect, proto_msg *reply, al_err *err);
 

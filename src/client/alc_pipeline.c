@@ -324,7 +324,6 @@ int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err 
   if (o->config_path) {
     if (cfg_load(o->config_path, &cfg, err) != 0) {
       cfg_free(&cfg);
-      if (err) err->code = AL_E_CONFIG; /* the loader's codes overlap the client's */
       return -1;
     }
   } else {

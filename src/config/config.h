@@ -26,10 +26,10 @@
 
 /* al_err codes set by this module. */
 enum {
-  CFG_ERR_NOT_FOUND = 1, /* the file does not exist */
-  CFG_ERR_IO = 2,        /* the file exists but cannot be read (or is too large) */
-  CFG_ERR_SYNTAX = 3,    /* not well-formed YAML, or YAML features we reject */
-  CFG_ERR_SCHEMA = 4,    /* unknown or duplicate key, wrong type, value out of range */
+  CFG_ERR_NOT_FOUND = AL_E_CONFIG_NOT_FOUND, /* the file does not exist */
+  CFG_ERR_IO = AL_E_CONFIG_IO,               /* it exists but cannot be read (or is too large) */
+  CFG_ERR_SYNTAX = AL_E_CONFIG_SYNTAX,       /* not well-formed YAML, or YAML features we reject */
+  CFG_ERR_SCHEMA = AL_E_CONFIG_SCHEMA,       /* unknown or duplicate key, wrong type, value out of range */
 };
 
 /* Largest config file accepted; configs are a few KiB, this only bounds memory. */

@@ -102,7 +102,7 @@ static void on_record(void *ud, const store_reply *r) {
     store_srem(l->st, COORD_FINISHED_JOBS_KEY, q->id, NULL, NULL); /* its retention ended */
   } else if (!l->failed) {
     l->failed = 1;
-    al_err_set(l->err, 1, "recovery: cannot read job:%s: %s", q->id, r->msg ? r->msg : "error");
+    al_err_set(l->err, AL_E_FAILED, "recovery: cannot read job:%s: %s", q->id, r->msg ? r->msg : "error");
   }
   free(q->id);
   free(q);
@@ -114,7 +114,7 @@ static void on_members(void *ud, const store_reply *r) {
   l->members_done = 1;
   if (r->status == STORE_ERROR) {
     l->failed = 1;
-    al_err_set(l->err, 1, "recovery: cannot read %s: %s", COORD_FINISHED_JOBS_KEY, r->msg ? r->msg : "error");
+    al_err_set(l->err, AL_E_FAILED, "recovery: cannot read %s: %s", COORD_FINISHED_JOBS_KEY, r->msg ? r->msg : "error");
     return;
   }
   for (size_t i = 0; i < r->n_values; i++) {

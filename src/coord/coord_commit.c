@@ -105,7 +105,7 @@ static int check_accounting(const snap *s, al_err *err) {
     const char *p = s->used[i];
     char **hit = p ? bsearch(&p, files, s->n_files, sizeof *files, cmp_str) : NULL;
     if (!hit) {
-      rc = al_err_set(err, 1, "the result names '%.300s', which is not an input file of task %s", p ? p : "(null)",
+      rc = al_err_set(err, AL_E_FAILED, "the result names '%.300s', which is not an input file of task %s", p ? p : "(null)",
                       s->task_id);
       break;
     }
@@ -114,7 +114,7 @@ static int check_accounting(const snap *s, al_err *err) {
   (void)n_sources;
   for (size_t i = 0; i < s->n_files && rc == 0; i++)
     if (!seen[i])
-      rc = al_err_set(err, 1, "input file '%.300s' of task %s is neither in a shard nor skipped", files[i],
+      rc = al_err_set(err, AL_E_FAILED, "input file '%.300s' of task %s is neither in a shard nor skipped", files[i],
                       s->task_id);
   free(seen);
   free(files);
@@ -127,23 +127,23 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
   const char *p = sh->path ? sh->path : "";
   size_t nrel = strlen(stage_rel);
   if (strncmp(p, stage_rel, nrel) != 0 || p[nrel] != '/')
-    return al_err_set(err, 1, "shard '%.300s' is not in the attempt's staging directory %s", p, stage_rel);
+    return al_err_set(err, AL_E_FAILED, "shard '%.300s' is not in the attempt's staging directory %s", p, stage_rel);
   const char *base = p + nrel + 1;
   if (strchr(base, '/') || fnmatch("shard_*.safetensors", base, 0) != 0 || strstr(base, ".."))
-    return al_err_set(err, 1, "shard '%.300s' is not named shard_*.safetensors", p);
+    return al_err_set(err, AL_E_FAILED, "shard '%.300s' is not named shard_*.safetensors", p);
   char *full = al_xasprintf("%s/%s", stage_abs, base);
   int rc = 0;
   struct stat st;
   if (lstat(full, &st) != 0) {
-    rc = al_err_set(err, 1, "shard %s does not exist: %s", full, strerror(errno));
+    rc = al_err_set(err, AL_E_FAILED, "shard %s does not exist: %s", full, strerror(errno));
     goto out;
   }
   if (!S_ISREG(st.st_mode)) {
-    rc = al_err_set(err, 1, "shard %s is not a regular file", full);
+    rc = al_err_set(err, AL_E_FAILED, "shard %s is not a regular file", full);
     goto out;
   }
   if ((int64_t)st.st_size != sh->bytes) {
-    rc = al_err_set(err, 1, "shard %s is %lld bytes, the result says %lld", full, (long long)st.st_size,
+    rc = al_err_set(err, AL_E_FAILED, "shard %s is %lld bytes, the result says %lld", full, (long long)st.st_size,
                     (long long)sh->bytes);
     goto out;
   }
@@ -151,12 +151,12 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
   al_err e2;
   al_err_clear(&e2);
   if (shard_st_load(full, &f, &e2) != 0) {
-    rc = al_err_set(err, 1, "shard header does not parse: %s", e2.msg);
+    rc = al_err_set(err, AL_E_FAILED, "shard header does not parse: %s", e2.msg);
     goto out;
   }
   const shard_st_tensor *ids = shard_st_find(&f, "input_ids");
   if (!ids || ids->ndim != 2 || (int64_t)ids->shape[0] != sh->samples || (int64_t)ids->shape[1] != s->max_seq_len)
-    rc = al_err_set(err, 1, "shard %s: input_ids is %s%llux%llu, the result says %lldx%lld", full,
+    rc = al_err_set(err, AL_E_FAILED, "shard %s: input_ids is %s%llux%llu, the result says %lldx%lld", full,
                     ids ? "" : "missing, not ", ids && ids->ndim >= 1 ? (unsigned long long)ids->shape[0] : 0ULL,
                     ids && ids->ndim >= 2 ? (unsigned long long)ids->shape[1] : 0ULL, (long long)sh->samples,
                     (long long)s->max_seq_len);
@@ -166,7 +166,7 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
     char hex[65] = {0};
     if ((rc = coord_outdir_sha256(full, hex, err)) != 0) goto out;
     if (!sh->sha256 || strcasecmp(hex, sh->sha256) != 0) {
-      rc = al_err_set(err, 1, "shard %s: sha256 is %s, the result says %.64s", full, hex,
+      rc = al_err_set(err, AL_E_FAILED, "shard %s: sha256 is %s, the result says %.64s", full, hex,
                       sh->sha256 ? sh->sha256 : "(none)");
       goto out;
     }
@@ -187,7 +187,7 @@ static int listed(char **bases, size_t n, const char *name) {
  * leftovers), so the published directory holds exactly the listed shards. */
 static int prune_unlisted(const char *dir, char **bases, size_t n, al_err *err) {
   DIR *d = opendir(dir);
-  if (!d) return al_err_set(err, 1, "%s: cannot open: %s", dir, strerror(errno));
+  if (!d) return al_err_set(err, AL_E_FAILED, "%s: cannot open: %s", dir, strerror(errno));
   int rc = 0;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
@@ -196,9 +196,9 @@ static int prune_unlisted(const char *dir, char **bases, size_t n, al_err *err) 
     char *p = al_xasprintf("%s/%s", dir, de->d_name);
     struct stat st;
     if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-      rc = al_err_set(err, 1, "%s: unexpected directory in a staging directory", p);
+      rc = al_err_set(err, AL_E_FAILED, "%s: unexpected directory in a staging directory", p);
     else if (unlink(p) != 0 && errno != ENOENT)
-      rc = al_err_set(err, 1, "%s: cannot remove: %s", p, strerror(errno));
+      rc = al_err_set(err, AL_E_FAILED, "%s: cannot remove: %s", p, strerror(errno));
     free(p);
     if (rc) break;
   }
@@ -210,7 +210,7 @@ static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_e
   *paths_out = NULL;
   char root[PATH_MAX];
   if (!realpath(s->output_dir, root))
-    return al_err_set(err, 1, "output directory %s: %s", s->output_dir, strerror(errno));
+    return al_err_set(err, AL_E_FAILED, "output directory %s: %s", s->output_dir, strerror(errno));
   char *name;
   if (s->staging_dir) {
     const char *b = strrchr(s->staging_dir, '/');
@@ -223,7 +223,7 @@ static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_e
     const char *end = p && strncmp(p, want, strlen(want)) == 0 ? strchr(p + strlen(COORD_STAGING_DIR) + 1, '/') : NULL;
     free(want);
     if (!end && s->n_shards > 0)
-      return al_err_set(err, 1, "task %s attempt %u: shard '%.300s' is not in a staging directory of this attempt",
+      return al_err_set(err, AL_E_FAILED, "task %s attempt %u: shard '%.300s' is not in a staging directory of this attempt",
                         s->task_id, s->attempt, p ? p : "");
     name = end ? al_xstrndup(p + strlen(COORD_STAGING_DIR) + 1, (size_t)(end - p) - strlen(COORD_STAGING_DIR) - 1)
                : al_xasprintf("task_%s.a%u.none", s->task_id, s->attempt);
@@ -237,11 +237,11 @@ static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_e
   struct stat st;
   int have_stage = lstat(stage_abs, &st) == 0;
   if (have_stage && !S_ISDIR(st.st_mode)) {
-    rc = al_err_set(err, 1, "%s is not a directory", stage_abs);
+    rc = al_err_set(err, AL_E_FAILED, "%s is not a directory", stage_abs);
     goto fail;
   }
   if (!have_stage && s->n_shards > 0) {
-    rc = al_err_set(err, 1, "staging directory %s does not exist", stage_abs);
+    rc = al_err_set(err, AL_E_FAILED, "staging directory %s does not exist", stage_abs);
     goto fail;
   }
   if ((rc = check_accounting(s, err)) != 0) goto fail;
@@ -249,7 +249,7 @@ static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_e
     if ((rc = check_shard(s, &s->shards[i], stage_rel, stage_abs, verify_sha256, &bases[i], err)) != 0) goto fail;
     for (size_t k = 0; k < i; k++)
       if (strcmp(bases[k], bases[i]) == 0) {
-        rc = al_err_set(err, 1, "shard %s is listed twice", s->shards[i].path);
+        rc = al_err_set(err, AL_E_FAILED, "shard %s is listed twice", s->shards[i].path);
         goto fail;
       }
   }
@@ -305,7 +305,7 @@ static void commit_after(uv_work_t *req, int status) {
   coord_commit *c = req->data;
   if (status != 0 && c->rc == 0) {
     c->rc = -1;
-    al_err_set(&c->err, 1, "commit work not run: %s", uv_strerror(status));
+    al_err_set(&c->err, AL_E_FAILED, "commit work not run: %s", uv_strerror(status));
   }
   if (c->cb)
     c->cb(c->ud, c->s.task_id, c->s.attempt, c->rc == 0, (const char *const *)c->paths, c->rc == 0 ? c->s.n_shards : 0,

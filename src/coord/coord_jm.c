@@ -650,8 +650,7 @@ coord_job *coord_jm_job_find(coord_jm *jm, const char *id) {
   return coord_map_get(&jm->jobs_by_id, id, strlen(id));
 }
 
-coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_config *cfg, char *err,
-                               size_t errcap) {
+coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_config *cfg, al_err *err) {
   char fresh[37];
   if (!id || !*id) {
     make_uuid4(fresh);
@@ -667,12 +666,12 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
             ch == '_' || ch == '-';
   }
   if (!id_ok) {
-    snprintf(err, errcap,
-             "job id '%.64s' is invalid (1 to 200 of A-Z a-z 0-9 . _ -, not starting with '.')", id);
+    al_err_set(err, AL_E_BAD_FIELD, "job id '%.64s' is invalid (1 to 200 of A-Z a-z 0-9 . _ -, not starting with '.')",
+               id);
     return NULL;
   }
   if (coord_jm_job_find(jm, id)) {
-    snprintf(err, errcap, "job '%s' already exists", id);
+    al_err_set(err, AL_E_BAD_STATE, "job '%s' already exists", id);
     return NULL;
   }
   coord_job *j = al_xcalloc(1, sizeof *j);
@@ -703,23 +702,22 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
 static void task_complete(coord_jm *jm, coord_task *t);
 
 coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const *files,
-                                  size_t n_files, char *err, size_t errcap) {
-  return coord_jm_job_add_task_done(jm, j, files, n_files, NULL, err, errcap);
+                                  size_t n_files, al_err *err) {
+  return coord_jm_job_add_task_done(jm, j, files, n_files, NULL, err);
 }
 
 coord_task *coord_jm_job_add_task_done(coord_jm *jm, coord_job *j, const char *const *files, size_t n_files,
-                                       coord_task_result *done, char *err, size_t errcap) {
+                                       coord_task_result *done, al_err *err) {
   if (coord_job_status_is_final(j->status)) {
-    snprintf(err, errcap, "job '%s' is %s; no tasks can be added", j->id,
-             coord_job_status_name(j->status));
+    al_err_set(err, AL_E_BAD_STATE, "job '%s' is %s; no tasks can be added", j->id, coord_job_status_name(j->status));
     return NULL;
   }
   if (j->sealed) {
-    snprintf(err, errcap, "job '%s' is sealed; no tasks can be added", j->id);
+    al_err_set(err, AL_E_BAD_STATE, "job '%s' is sealed; no tasks can be added", j->id);
     return NULL;
   }
   if (j->total_tasks >= COORD_MAX_TASKS_PER_JOB) {
-    snprintf(err, errcap, "job '%s' has the maximum of %zu tasks", j->id, COORD_MAX_TASKS_PER_JOB);
+    al_err_set(err, AL_E_LIMIT, "job '%s' has the maximum of %zu tasks", j->id, COORD_MAX_TASKS_PER_JOB);
     return NULL;
   }
   coord_task *t = al_xcalloc(1, sizeof *t);
@@ -822,9 +820,9 @@ static void job_check_done(coord_jm *jm, coord_job *j) {
   job_finish(jm, j, final_status(j));
 }
 
-int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap) {
+int coord_jm_job_seal(coord_jm *jm, coord_job *j, al_err *err) {
   if (coord_job_status_is_final(j->status)) {
-    snprintf(err, errcap, "job '%s' is already %s", j->id, coord_job_status_name(j->status));
+    al_err_set(err, AL_E_BAD_STATE, "job '%s' is already %s", j->id, coord_job_status_name(j->status));
     return -1;
   }
   j->sealed = 1;

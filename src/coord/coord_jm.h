@@ -283,20 +283,21 @@ size_t coord_jm_worker_count(const coord_jm *jm);
 coord_worker *coord_jm_worker_at(const coord_jm *jm, size_t i);
 
 /* ---- jobs ---- */
-/* Creates a job in status pending. id NULL = a fresh uuid4. Fails (NULL, err set)
- * when the id exists. The config strings are copied. */
-coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_config *cfg,
-                               char *err, size_t errcap);
+/* Creates a job in status pending. id NULL = a fresh uuid4. Fails (NULL, err set:
+ * AL_E_BAD_FIELD for an id that is not a safe name, AL_E_BAD_STATE when it exists).
+ * The config strings are copied. */
+coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_config *cfg, al_err *err);
 /* Adds one task with the given files (copied). Job becomes running. Fails when the job
- * is sealed or final. Returns the task. */
+ * is sealed or final (AL_E_BAD_STATE) or holds COORD_MAX_TASKS_PER_JOB (AL_E_LIMIT).
+ * Returns the task. */
 coord_task *coord_jm_job_add_task(coord_jm *jm, coord_job *j, const char *const *files,
-                                  size_t n_files, char *err, size_t errcap);
+                                  size_t n_files, al_err *err);
 /* Same, for a task whose output a previous run already holds (--resume): it is added
  * completed with the result *done (moved out), never dispatched. done NULL = add_task. */
 coord_task *coord_jm_job_add_task_done(coord_jm *jm, coord_job *j, const char *const *files, size_t n_files,
-                                       coord_task_result *done, char *err, size_t errcap);
-/* No more tasks; the job can now complete. */
-int coord_jm_job_seal(coord_jm *jm, coord_job *j, char *err, size_t errcap);
+                                       coord_task_result *done, al_err *err);
+/* No more tasks; the job can now complete. AL_E_BAD_STATE when it is already final. */
+int coord_jm_job_seal(coord_jm *jm, coord_job *j, al_err *err);
 /* Cancels: stops dispatch, revokes its tasks on workers; final status cancelled. */
 int coord_jm_job_cancel(coord_jm *jm, coord_job *j, const char *why);
 coord_job *coord_jm_job_find(coord_jm *jm, const char *id);

@@ -128,7 +128,7 @@ static void on_take_reply(void *ud, const store_reply *r) {
               l->where, (int)r->lens[1], r->values[1]);
     l->told_waiting = 1;
   } else if (r->status == STORE_OK && r->n_values == 2) {
-    al_err_set(&l->take_err, 1,
+    al_err_set(&l->take_err, AL_E_FAILED,
                "another coordinator holds the keyspace lease of %s: %.*s. Stop it, give this one its own "
                "state_store_key_prefix or state_store_db, or start it with --standby to take over when the "
                "other stops",
@@ -136,7 +136,7 @@ static void on_take_reply(void *ud, const store_reply *r) {
     l->take_done = 1;
     return;
   } else if (!l->standby) {
-    al_err_set(&l->take_err, 1, "cannot take the keyspace lease of %s: %s", l->where,
+    al_err_set(&l->take_err, AL_E_FAILED, "cannot take the keyspace lease of %s: %s", l->where,
                r->msg ? r->msg : "unexpected reply");
     l->take_done = 1;
     return;

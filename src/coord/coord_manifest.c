@@ -74,11 +74,11 @@ static int keep_dir(void *ud, const char *name) {
  * may have changed since submit (docs/SECURITY.md). Returns 1 with f->err set. */
 static int output_refused(coord_finalize *f) {
   if (al_path_is_fs_root(f->output_dir)) {
-    al_err_set(&f->err, 1, "index.json not written: output_dir '%s' is a file system root", f->output_dir);
+    al_err_set(&f->err, AL_E_FAILED, "index.json not written: output_dir '%s' is a file system root", f->output_dir);
     return 1;
   }
   if (f->output_root && !al_path_resolved_under(f->output_dir, f->output_root)) {
-    al_err_set(&f->err, 1, "index.json not written: output_dir '%s' is outside worker_output_root '%s' (symlinks resolved)",
+    al_err_set(&f->err, AL_E_FAILED, "index.json not written: output_dir '%s' is outside worker_output_root '%s' (symlinks resolved)",
                f->output_dir, f->output_root);
     return 1;
   }
@@ -107,7 +107,7 @@ static void finalize_after(uv_work_t *req, int status) {
   coord_finalize *f = req->data;
   if (status != 0 && f->rc == 0) {
     f->rc = -1;
-    al_err_set(&f->err, 1, "manifest work not run: %s", uv_strerror(status));
+    al_err_set(&f->err, AL_E_FAILED, "manifest work not run: %s", uv_strerror(status));
   }
   if (f->rc != 0) al_error("job %s: %s", f->job_id, f->err.msg);
   else al_info("job %s: manifest written", f->job_id);

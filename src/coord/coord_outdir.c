@@ -19,23 +19,23 @@ static int remove_depth(const char *path, int depth, al_err *err) {
   struct stat st;
   if (lstat(path, &st) != 0) {
     if (errno == ENOENT) return 0;
-    if (err) al_err_set(err, 1, "%s: %s", path, strerror(errno));
+    if (err) al_err_set(err, AL_E_FAILED, "%s: %s", path, strerror(errno));
     return -1;
   }
   if (!S_ISDIR(st.st_mode)) {
     if (unlink(path) != 0 && errno != ENOENT) {
-      if (err) al_err_set(err, 1, "%s: cannot remove: %s", path, strerror(errno));
+      if (err) al_err_set(err, AL_E_FAILED, "%s: cannot remove: %s", path, strerror(errno));
       return -1;
     }
     return 0;
   }
   if (depth < 0) {
-    if (err) al_err_set(err, 1, "%s: nested deeper than the output layout allows; not removed", path);
+    if (err) al_err_set(err, AL_E_FAILED, "%s: nested deeper than the output layout allows; not removed", path);
     return -1;
   }
   DIR *d = opendir(path);
   if (!d) {
-    if (err) al_err_set(err, 1, "%s: cannot open: %s", path, strerror(errno));
+    if (err) al_err_set(err, AL_E_FAILED, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
   int rc = 0;
@@ -48,7 +48,7 @@ static int remove_depth(const char *path, int depth, al_err *err) {
   }
   closedir(d);
   if (rc == 0 && rmdir(path) != 0 && errno != ENOENT) {
-    if (err) al_err_set(err, 1, "%s: cannot remove directory: %s", path, strerror(errno));
+    if (err) al_err_set(err, AL_E_FAILED, "%s: cannot remove directory: %s", path, strerror(errno));
     rc = -1;
   }
   return rc;
@@ -65,13 +65,13 @@ int coord_outdir_publish(const char *root, const char *stage, const char *task_d
     if (rename(task_dir, aside) != 0) {
       int e = errno;
       free(aside);
-      return al_err_set(err, 1, "%s: cannot move an earlier output aside: %s", task_dir, strerror(e));
+      return al_err_set(err, AL_E_FAILED, "%s: cannot move an earlier output aside: %s", task_dir, strerror(e));
     }
     coord_outdir_remove_tree(aside, NULL);
     free(aside);
   }
   if (rename(stage, task_dir) != 0)
-    return al_err_set(err, 1, "cannot publish %s as %s: %s", stage, task_dir, strerror(errno));
+    return al_err_set(err, AL_E_FAILED, "cannot publish %s as %s: %s", stage, task_dir, strerror(errno));
   return shard_fsync_dir(root, err);
 }
 
@@ -98,7 +98,7 @@ int coord_outdir_clean_job(const char *root, const char *job_id, int (*keep)(voi
   int rc = 0;
   d = opendir(root);
   if (!d) {
-    rc = al_err_set(err, 1, "output directory %s: cannot open: %s", root, strerror(errno));
+    rc = al_err_set(err, AL_E_FAILED, "output directory %s: cannot open: %s", root, strerror(errno));
   } else {
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -143,7 +143,7 @@ static void remove_listed(const char *dir, al_err *err) {
     if (!rel || rel[0] == '/' || strstr(rel, "..")) continue; /* never outside dir */
     char *p = al_xasprintf("%s/%s", dir, rel);
     if (unlink(p) != 0 && errno != ENOENT && err && !err->msg[0])
-      al_err_set(err, 1, "%s: cannot remove: %s", p, strerror(errno));
+      al_err_set(err, AL_E_FAILED, "%s: cannot remove: %s", p, strerror(errno));
     char *slash = strrchr(p, '/');
     if (slash && slash > p + strlen(dir)) {
       *slash = '\0';
@@ -157,16 +157,16 @@ static void remove_listed(const char *dir, al_err *err) {
 int coord_outdir_prepare(const char *dir, coord_out_mode mode, al_err *err) {
   char real[PATH_MAX];
   if (shard_mkdirs(dir, err) != 0) return -1;
-  if (!realpath(dir, real)) return al_err_set(err, 1, "output directory %s: %s", dir, strerror(errno));
+  if (!realpath(dir, real)) return al_err_set(err, AL_E_FAILED, "output directory %s: %s", dir, strerror(errno));
   if (strcmp(real, "/") == 0)
-    return al_err_set(err, 1, "output directory %s is the filesystem root; choose a directory for the job", dir);
+    return al_err_set(err, AL_E_FAILED, "output directory %s is the filesystem root; choose a directory for the job", dir);
   if (mode == COORD_OUT_RESUME) return 0;
   if (mode == COORD_OUT_OVERWRITE) {
     al_err e2;
     al_err_clear(&e2);
     remove_listed(real, &e2);
     DIR *d = opendir(real);
-    if (!d) return al_err_set(err, 1, "output directory %s: cannot open: %s", dir, strerror(errno));
+    if (!d) return al_err_set(err, AL_E_FAILED, "output directory %s: cannot open: %s", dir, strerror(errno));
     struct dirent *de;
     int rc = 0;
     while ((de = readdir(d)) != NULL) {
@@ -178,12 +178,12 @@ int coord_outdir_prepare(const char *dir, coord_out_mode mode, al_err *err) {
       free(p);
     }
     closedir(d);
-    if (rc != 0) return al_err_set(err, 1, "--overwrite: cannot clear output directory %s: %s", dir, e2.msg);
+    if (rc != 0) return al_err_set(err, AL_E_FAILED, "--overwrite: cannot clear output directory %s: %s", dir, e2.msg);
     shard_fsync_dir(real, NULL);
     return 0;
   }
   DIR *d = opendir(real);
-  if (!d) return al_err_set(err, 1, "output directory %s: cannot open: %s", dir, strerror(errno));
+  if (!d) return al_err_set(err, AL_E_FAILED, "output directory %s: cannot open: %s", dir, strerror(errno));
   struct dirent *de;
   char first[256] = "";
   while ((de = readdir(d)) != NULL) {
@@ -193,7 +193,7 @@ int coord_outdir_prepare(const char *dir, coord_out_mode mode, al_err *err) {
   }
   closedir(d);
   if (first[0])
-    return al_err_set(err, 1,
+    return al_err_set(err, AL_E_FAILED,
                       "output directory %s is not empty (it holds '%s'); use --overwrite to replace a previous "
                       "run's output or --resume to keep its verified tasks",
                       dir, first);
@@ -202,11 +202,11 @@ int coord_outdir_prepare(const char *dir, coord_out_mode mode, al_err *err) {
 
 int coord_outdir_sha256(const char *path, char hex[65], al_err *err) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return al_err_set(err, 1, "%s: cannot open: %s", path, strerror(errno));
+  if (fd < 0) return al_err_set(err, AL_E_FAILED, "%s: cannot open: %s", path, strerror(errno));
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   int rc = 0;
   if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-    rc = al_err_set(err, 1, "%s: cannot start SHA-256", path);
+    rc = al_err_set(err, AL_E_FAILED, "%s: cannot start SHA-256", path);
     goto out;
   }
   static _Thread_local unsigned char buf[1 << 16];
@@ -214,7 +214,7 @@ int coord_outdir_sha256(const char *path, char hex[65], al_err *err) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      rc = al_err_set(err, 1, "%s: cannot read: %s", path, strerror(errno));
+      rc = al_err_set(err, AL_E_FAILED, "%s: cannot read: %s", path, strerror(errno));
       goto out;
     }
     if (n == 0) break;

@@ -343,10 +343,11 @@ static void apply_job(recov *r, rjob *rj) {
     double left = created > 0 ? timeout - (al_wall_s() - created) : timeout;
     cfg.timeout_s = left > 0.001 ? left : 0.001;
   }
-  char err[256];
-  coord_job *j = coord_jm_job_create(r->jm, rj->id, &cfg, err, sizeof err);
+  al_err err;
+  al_err_clear(&err);
+  coord_job *j = coord_jm_job_create(r->jm, rj->id, &cfg, &err);
   if (!j) {
-    al_error("recovery: job %s not restored: %s", rj->id, err);
+    al_error("recovery: job %s not restored: %s", rj->id, err.msg);
     r->rep.skipped++;
     return;
   }
@@ -362,10 +363,10 @@ static void apply_job(recov *r, rjob *rj) {
       const char *f = json_string_value(json_array_get(files, k));
       fv[k] = f ? f : "";
     }
-    coord_task *t = coord_jm_job_add_task(r->jm, j, fv, nf, err, sizeof err);
+    coord_task *t = coord_jm_job_add_task(r->jm, j, fv, nf, &err);
     free(fv);
     if (!t) {
-      al_error("recovery: task %zu of job %s not restored: %s", i, rj->id, err);
+      al_error("recovery: task %zu of job %s not restored: %s", i, rj->id, err.msg);
       continue;
     }
     r->rep.tasks++;
@@ -499,8 +500,7 @@ static void apply_all(recov *r) {
     restore_details(r, rj);
     const json_t *sealed = json_object_get(rj->rec, "sealed");
     int seal = json_is_boolean(sealed) ? json_is_true(sealed) : rj->n_tasks > 0;
-    char err[256];
-    if (seal && !coord_job_status_is_final(rj->job->status)) coord_jm_job_seal(r->jm, rj->job, err, sizeof err);
+    if (seal && !coord_job_status_is_final(rj->job->status)) coord_jm_job_seal(r->jm, rj->job, NULL);
     write_back(r, rj);
   }
   al_info("recovery: %zu unfinished jobs reloaded (%zu tasks: %zu completed, %zu failed, %zu back to pending); "
@@ -567,8 +567,8 @@ int coord_recover_run(uv_loop_t *loop, coord_jm *jm, store *st, double retention
   coord_recover_start(jm, st, retention_s, on_run_done, &w);
   while (!w.done)
     if (uv_run(loop, UV_RUN_ONCE) == 0 && !w.done)
-      return al_err_set(err, 1, "recovery: the event loop stopped before the state store answered");
+      return al_err_set(err, AL_E_FAILED, "recovery: the event loop stopped before the state store answered");
   if (rep) *rep = w.rep;
-  if (!w.ok) return al_err_set(err, 1, "%s", w.msg);
+  if (!w.ok) return al_err_set(err, AL_E_FAILED, "%s", w.msg);
   return 0;
 }

@@ -100,7 +100,7 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, int ver
   json_t *doc = json_load_file(path, 0, &je);
   if (!doc) {
     int missing = access(path, F_OK) != 0;
-    if (!missing) al_err_set(err, 1, "--resume: %s: line %d column %d: %s", path, je.line, je.column, je.text);
+    if (!missing) al_err_set(err, AL_E_FAILED, "--resume: %s: line %d column %d: %s", path, je.line, je.column, je.text);
     free(path);
     if (missing) return r;
     coord_resume_free(r);

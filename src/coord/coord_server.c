@@ -725,10 +725,11 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
       return;
     }
   }
-  char err[512];
-  coord_job *j = coord_jm_job_create(s->jm, sj->job_id, &cfg, err, sizeof err);
+  al_err err;
+  al_err_clear(&err);
+  coord_job *j = coord_jm_job_create(s->jm, sj->job_id, &cfg, &err);
   if (!j) {
-    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", err);
+    coord_conn_send_error(c, m->request_id, (uint32_t)err.code, "submit_job: %s", err.msg);
     return;
   }
   j->verify_sha256 = verify_sha256;
@@ -751,7 +752,8 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
   const proto_submit_tasks *st = &m->u.submit_tasks;
   coord_job *j = need_own_job(c, m->request_id, st->job_id, "submit_tasks");
   if (!j) return;
-  char err[512];
+  al_err err;
+  al_err_clear(&err);
   for (size_t i = 0; i < st->n_tasks; i++) {
     const proto_task_spec *ts = &st->tasks[i];
     if (ts->index < j->total_tasks) continue; /* a resent batch: already have it */
@@ -770,11 +772,10 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
     }
     coord_task_result prev;
     int reuse = j->resume && coord_resume_match(j->resume, ts->files, ts->n_files, &prev);
-    coord_task *t = coord_jm_job_add_task_done(c->srv->jm, j, ts->files, ts->n_files, reuse ? &prev : NULL, err,
-                                               sizeof err);
+    coord_task *t = coord_jm_job_add_task_done(c->srv->jm, j, ts->files, ts->n_files, reuse ? &prev : NULL, &err);
     if (reuse) coord_task_result_free(&prev);
     if (!t) {
-      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_tasks: %s", err);
+      coord_conn_send_error(c, m->request_id, (uint32_t)err.code, "submit_tasks: %s", err.msg);
       return;
     }
   }
@@ -790,14 +791,15 @@ static void handle_seal(coord_conn *c, const proto_msg *m) {
                           (unsigned long long)m->u.seal_job.total_tasks);
     return;
   }
-  char err[512];
+  al_err err;
+  al_err_clear(&err);
   if (j->resume) {
     al_info("job %s: --resume reused %zu of %zu tasks", j->id, coord_resume_reused(j->resume), j->total_tasks);
     coord_resume_free(j->resume);
     j->resume = NULL;
   }
-  if (coord_jm_job_seal(c->srv->jm, j, err, sizeof err) != 0) {
-    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "seal_job: %s", err);
+  if (coord_jm_job_seal(c->srv->jm, j, &err) != 0) {
+    coord_conn_send_error(c, m->request_id, (uint32_t)err.code, "seal_job: %s", err.msg);
     return;
   }
   send_ok(c, m->request_id);
@@ -1113,7 +1115,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     tls = loop_tls_server_ctx(o->tls_cert, o->tls_key, o->tls_ca, o->tls_require_client_cert, err);
     if (!tls) return NULL;
   } else if (o->tls_require_client_cert) {
-    al_err_set(err, 1, "coordinator.tls_require_client_cert needs TLS: set coordinator.tls_cert and tls_key");
+    al_err_set(err, AL_E_FAILED, "coordinator.tls_require_client_cert needs TLS: set coordinator.tls_cert and tls_key");
     return NULL;
   }
   coord_server *s = al_xcalloc(1, sizeof *s);
@@ -1301,7 +1303,7 @@ static int resolve(uv_loop_t *loop, const char *host, int port, struct sockaddr_
   hints.ai_flags = AI_PASSIVE;
   /* startup only: a blocking lookup before the loop serves anyone */
   int rc = uv_getaddrinfo(loop, &req, NULL, host, NULL, &hints);
-  if (rc != 0) return al_err_set(err, 1, "coordinator host '%s': %s", host, uv_strerror(rc));
+  if (rc != 0) return al_err_set(err, AL_E_FAILED, "coordinator host '%s': %s", host, uv_strerror(rc));
   memcpy(ss, req.addrinfo->ai_addr, req.addrinfo->ai_addrlen);
   if (ss->ss_family == AF_INET) a4->sin_port = htons((uint16_t)port);
   else a6->sin6_port = htons((uint16_t)port);
@@ -1320,7 +1322,7 @@ int coord_server_listen(coord_server *s, al_err *err) {
   int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0); /* "::" also takes IPv4 */
   if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
   if (rc != 0)
-    return al_err_set(err, 1, "cannot listen on %s port %d: %s", s->o.host, s->o.port, uv_strerror(rc));
+    return al_err_set(err, AL_E_FAILED, "cannot listen on %s port %d: %s", s->o.host, s->o.port, uv_strerror(rc));
   struct sockaddr_storage bound;
   int len = sizeof bound;
   uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &len);
@@ -1333,7 +1335,7 @@ int coord_server_attach_stream(coord_server *s, uv_stream_t *stream, al_err *err
   coord_conn *c = coord_conn_new_stream(s, stream);
   if (s->stopping) {
     coord_conn_close(c, "shutting down");
-    return al_err_set(err, 1, "coordinator is shutting down");
+    return al_err_set(err, AL_E_FAILED, "coordinator is shutting down");
   }
   coord_conn_start(c);
   return 0;
@@ -1344,7 +1346,7 @@ int coord_server_attach_fd(coord_server *s, int fd, al_err *err) {
   uv_pipe_init(s->loop, p, 0);
   int rc = uv_pipe_open(p, fd);
   if (rc != 0) {
-    al_err_set(err, 1, "cannot serve fd %d: %s", fd, uv_strerror(rc));
+    al_err_set(err, AL_E_FAILED, "cannot serve fd %d: %s", fd, uv_strerror(rc));
     uv_close((uv_handle_t *)p, (uv_close_cb)free);
     return -1;
   }

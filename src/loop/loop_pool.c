@@ -50,7 +50,7 @@ static void on_async(uv_async_t *a) {
 int loop_pool_init(loop_pool *p, uv_loop_t *loop, unsigned threads, al_err *err) {
   memset(p, 0, sizeof *p);
   if (threads == 0 || threads > LOOP_POOL_MAX_THREADS)
-    return al_err_set(err, 1, "thread pool: %u threads asked, 1-%d allowed", threads, LOOP_POOL_MAX_THREADS);
+    return al_err_set(err, AL_E_FAILED, "thread pool: %u threads asked, 1-%d allowed", threads, LOOP_POOL_MAX_THREADS);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   p->threads = al_xcalloc(threads, sizeof *p->threads);
@@ -65,7 +65,7 @@ int loop_pool_init(loop_pool *p, uv_loop_t *loop, unsigned threads, al_err *err)
       free(p->threads);
       pthread_cond_destroy(&p->cv);
       pthread_mutex_destroy(&p->mu);
-      return al_err_set(err, 1, "thread pool: cannot start thread %u of %u: %s", i + 1, threads, strerror(rc));
+      return al_err_set(err, AL_E_FAILED, "thread pool: cannot start thread %u of %u: %s", i + 1, threads, strerror(rc));
     }
     p->n_threads++;
   }

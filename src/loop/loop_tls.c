@@ -59,16 +59,16 @@ static int fail(loop_tls *t, int ssl_err, al_err *err) {
   long vr = SSL_get_verify_result(t->ssl);
   const char *stage = t->ready ? "TLS session with" : "TLS handshake with";
   if (!t->ready && vr != X509_V_OK && strstr(reason, "certificate verify failed"))
-    return al_err_set(err, 1, "%s %s failed: certificate verify failed: %s%s", stage, t->peer,
+    return al_err_set(err, AL_E_FAILED, "%s %s failed: certificate verify failed: %s%s", stage, t->peer,
                       X509_verify_cert_error_string(vr),
                       t->server ? " (the peer's certificate is not signed by coordinator.tls_ca, or is not valid now)"
                                 : " (check coordinator.tls_ca / AURALITH_TLS_CA, tls_server_name, and the "
                                   "certificate's dates)");
   if (reason[0])
-    return al_err_set(err, 1, "%s %s failed: %s%s", stage, t->peer, reason, hint(reason, t->server));
+    return al_err_set(err, AL_E_FAILED, "%s %s failed: %s%s", stage, t->peer, reason, hint(reason, t->server));
   if (ssl_err == SSL_ERROR_SYSCALL || ssl_err == SSL_ERROR_ZERO_RETURN)
-    return al_err_set(err, 1, "%s %s failed: the peer ended the session", stage, t->peer);
-  return al_err_set(err, 1, "%s %s failed (OpenSSL error %d)", stage, t->peer, ssl_err);
+    return al_err_set(err, AL_E_FAILED, "%s %s failed: the peer ended the session", stage, t->peer);
+  return al_err_set(err, AL_E_FAILED, "%s %s failed (OpenSSL error %d)", stage, t->peer, ssl_err);
 }
 
 /* ---- Contexts -------------------------------------------------------------------------- */
@@ -77,7 +77,7 @@ static SSL_CTX *ctx_base(int server, al_err *err) {
   if (!c) {
     char reason[256];
     last_reason(reason, sizeof reason);
-    al_err_set(err, 1, "TLS: cannot create a context: %s", reason);
+    al_err_set(err, AL_E_FAILED, "TLS: cannot create a context: %s", reason);
     return NULL;
   }
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
@@ -91,17 +91,17 @@ static int load_pair(SSL_CTX *c, const char *cert, const char *key, const char *
   char reason[256];
   if (SSL_CTX_use_certificate_chain_file(c, cert) != 1) {
     last_reason(reason, sizeof reason);
-    return al_err_set(err, 1, "TLS: cannot load the %s certificate '%s': %s", what, cert, reason);
+    return al_err_set(err, AL_E_FAILED, "TLS: cannot load the %s certificate '%s': %s", what, cert, reason);
   }
   if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1) {
     last_reason(reason, sizeof reason);
     if (strstr(reason, "mismatch"))
-      return al_err_set(err, 1, "TLS: the %s key '%s' does not match the certificate '%s'", what, key, cert);
-    return al_err_set(err, 1, "TLS: cannot load the %s key '%s': %s", what, key, reason);
+      return al_err_set(err, AL_E_FAILED, "TLS: the %s key '%s' does not match the certificate '%s'", what, key, cert);
+    return al_err_set(err, AL_E_FAILED, "TLS: cannot load the %s key '%s': %s", what, key, reason);
   }
   if (SSL_CTX_check_private_key(c) != 1) {
     last_reason(reason, sizeof reason);
-    return al_err_set(err, 1, "TLS: the %s key '%s' does not match the certificate '%s': %s", what, key, cert,
+    return al_err_set(err, AL_E_FAILED, "TLS: the %s key '%s' does not match the certificate '%s': %s", what, key, cert,
                       reason);
   }
   return 0;
@@ -111,7 +111,7 @@ static int load_ca(SSL_CTX *c, const char *ca, al_err *err) {
   if (SSL_CTX_load_verify_locations(c, ca, NULL) != 1) {
     char reason[256];
     last_reason(reason, sizeof reason);
-    return al_err_set(err, 1, "TLS: cannot load the CA file '%s': %s", ca, reason);
+    return al_err_set(err, AL_E_FAILED, "TLS: cannot load the CA file '%s': %s", ca, reason);
   }
   return 0;
 }
@@ -126,11 +126,11 @@ static loop_tls_ctx *wrap(SSL_CTX *c, int server) {
 loop_tls_ctx *loop_tls_server_ctx(const char *cert, const char *key, const char *ca, int require_client_cert,
                                   al_err *err) {
   if (!cert || !*cert || !key || !*key) {
-    al_err_set(err, 1, "TLS: the coordinator needs both tls_cert and tls_key");
+    al_err_set(err, AL_E_FAILED, "TLS: the coordinator needs both tls_cert and tls_key");
     return NULL;
   }
   if (require_client_cert && (!ca || !*ca)) {
-    al_err_set(err, 1, "TLS: tls_require_client_cert needs tls_ca (the CA that signs the peers' certificates)");
+    al_err_set(err, AL_E_FAILED, "TLS: tls_require_client_cert needs tls_ca (the CA that signs the peers' certificates)");
     return NULL;
   }
   SSL_CTX *c = ctx_base(1, err);
@@ -150,11 +150,11 @@ fail:
 
 loop_tls_ctx *loop_tls_client_ctx(const char *ca, const char *cert, const char *key, al_err *err) {
   if (!ca || !*ca) {
-    al_err_set(err, 1, "TLS: a peer needs tls_ca (the CA that signed the coordinator's certificate)");
+    al_err_set(err, AL_E_FAILED, "TLS: a peer needs tls_ca (the CA that signed the coordinator's certificate)");
     return NULL;
   }
   if ((cert && *cert) != (key && *key)) {
-    al_err_set(err, 1, "TLS: a client certificate needs both tls_client_cert and tls_client_key");
+    al_err_set(err, AL_E_FAILED, "TLS: a client certificate needs both tls_client_cert and tls_client_key");
     return NULL;
   }
   SSL_CTX *c = ctx_base(0, err);
@@ -185,7 +185,7 @@ loop_tls *loop_tls_new(loop_tls_ctx *x, const char *server_name, const char *pee
   if (!t->ssl || !t->rbio || !t->wbio) {
     char reason[256];
     last_reason(reason, sizeof reason);
-    al_err_set(err, 1, "TLS: cannot create a session for %s: %s", t->peer, reason);
+    al_err_set(err, AL_E_FAILED, "TLS: cannot create a session for %s: %s", t->peer, reason);
     BIO_free(t->rbio);
     BIO_free(t->wbio);
     SSL_free(t->ssl);
@@ -265,20 +265,20 @@ static int step(loop_tls *t, al_buf *wire_out, al_err *err) {
 }
 
 int loop_tls_start(loop_tls *t, al_buf *wire_out, al_err *err) {
-  if (t->failed) return al_err_set(err, 1, "TLS session with %s already failed", t->peer);
+  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS session with %s already failed", t->peer);
   if (t->started || t->server) return 0;
   t->started = 1;
   return step(t, wire_out, err);
 }
 
 int loop_tls_decode(loop_tls *t, const char *wire, size_t n, al_buf *plain, al_buf *wire_out, al_err *err) {
-  if (t->failed) return al_err_set(err, 1, "TLS session with %s already failed", t->peer);
+  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS session with %s already failed", t->peer);
   if (n == 0) return 0;
   if (!t->ready) {
     t->hs_in += n;
     if (t->hs_in > LOOP_TLS_MAX_HANDSHAKE) {
       t->failed = 1;
-      return al_err_set(err, 1, "TLS handshake with %s failed: %zu bytes received without completing it (limit %zu)",
+      return al_err_set(err, AL_E_FAILED, "TLS handshake with %s failed: %zu bytes received without completing it (limit %zu)",
                         t->peer, t->hs_in, LOOP_TLS_MAX_HANDSHAKE);
     }
   }
@@ -286,7 +286,7 @@ int loop_tls_decode(loop_tls *t, const char *wire, size_t n, al_buf *plain, al_b
    * is consumed below before returning. */
   if (BIO_write(t->rbio, wire, (int)n) != (int)n) {
     t->failed = 1;
-    return al_err_set(err, 1, "TLS session with %s: out of memory buffering input", t->peer);
+    return al_err_set(err, AL_E_FAILED, "TLS session with %s: out of memory buffering input", t->peer);
   }
   if (!t->ready) {
     t->started = 1;
@@ -312,10 +312,10 @@ int loop_tls_decode(loop_tls *t, const char *wire, size_t n, al_buf *plain, al_b
 }
 
 int loop_tls_encode(loop_tls *t, const char *plain, size_t n, al_buf *wire_out, al_err *err) {
-  if (t->failed) return al_err_set(err, 1, "TLS session with %s already failed", t->peer);
+  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS session with %s already failed", t->peer);
   if (t->ready) return write_plain(t, plain, n, wire_out, err);
   if (t->pend.len + n > LOOP_TLS_MAX_PENDING)
-    return al_err_set(err, 1, "TLS handshake with %s: more than %zu bytes waiting for it to complete", t->peer,
+    return al_err_set(err, AL_E_FAILED, "TLS handshake with %s: more than %zu bytes waiting for it to complete", t->peer,
                       LOOP_TLS_MAX_PENDING);
   al_buf_append(&t->pend, plain, n);
   return loop_tls_start(t, wire_out, err);

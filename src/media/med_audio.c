@@ -62,7 +62,7 @@ int med_audio_load(const med_audio_cfg *cfg, const char *path, double **wave, si
     return 0;
   }
   if (strcasecmp(ext, ".wav") && strcasecmp(ext, ".flac") && strcasecmp(ext, ".ogg") && strcasecmp(ext, ".mp3"))
-    return al_err_set(err, 1, "%s: ValueError: Unsupported audio format: %s. Supported: .npy, .wav, .flac, .ogg, .mp3",
+    return al_err_set(err, AL_E_FAILED, "%s: ValueError: Unsupported audio format: %s. Supported: .npy, .wav, .flac, .ogg, .mp3",
                       path, ext);
   uint8_t *data;
   size_t len;
@@ -78,7 +78,7 @@ int med_audio_load(const med_audio_cfg *cfg, const char *path, double **wave, si
     size_t num = (size_t)((double)frames * (double)cfg->sample_rate / (double)rate);
     if ((uint64_t)num * (uint64_t)ch > MED_MAX_AUDIO_SAMPLES) {
       free(x);
-      return al_err_set(err, 1, "%s: resampled audio exceeds the limit of %llu samples", path,
+      return al_err_set(err, AL_E_FAILED, "%s: resampled audio exceeds the limit of %llu samples", path,
                         (unsigned long long)MED_MAX_AUDIO_SAMPLES);
     }
     double *y = al_xmalloc((num ? num : 1) * (size_t)ch * sizeof *y);
@@ -186,7 +186,7 @@ int med_audio_features(const med_audio_cfg *cfg, const double *wave, size_t n, c
   if (np == 0) {
     free(spec);
     size_t need = cfg->n_fft + (P - 1) * cfg->hop_length;
-    return al_err_set(err, 1, "%s: audio too short: %zu spectrogram frames, fewer than patch_length %zu "
+    return al_err_set(err, AL_E_FAILED, "%s: audio too short: %zu spectrogram frames, fewer than patch_length %zu "
                       "(at least %zu samples needed)", name, nf, P, need);
   }
   double *f = al_xmalloc(np * nm * P * sizeof *f);

@@ -11,11 +11,11 @@ static const mmod_limits LIMITS = {MED_MAX_PIXELS, MED_MAX_AUDIO_SAMPLES};
 
 int med_image_decode(const uint8_t *data, size_t len, const char *name, med_image *out, al_err *err) {
   memset(out, 0, sizeof *out);
-  if (len == 0) return al_err_set(err, 1, "%s: empty file", name);
+  if (len == 0) return al_err_set(err, AL_E_FAILED, "%s: empty file", name);
   const mmod_api *m = med_module_get(err);
   if (!m) return al_err_prefix(err, "%s", name), -1;
   char msg[AL_ERR_MSG_MAX];
-  if (m->image_decode(data, len, name, &LIMITS, out, msg, sizeof msg) < 0) return al_err_set(err, 1, "%s", msg);
+  if (m->image_decode(data, len, name, &LIMITS, out, msg, sizeof msg) < 0) return al_err_set(err, AL_E_FAILED, "%s", msg);
   return 0;
 }
 
@@ -27,7 +27,7 @@ int med_audio_decode(const uint8_t *data, size_t len, const char *name, double *
   if (!m) return al_err_prefix(err, "%s", name), -1;
   char msg[AL_ERR_MSG_MAX];
   if (m->audio_decode(data, len, name, &LIMITS, samples, frames, channels, rate, msg, sizeof msg) < 0)
-    return al_err_set(err, 1, "%s", msg);
+    return al_err_set(err, AL_E_FAILED, "%s", msg);
   return 0;
 }
 
@@ -46,6 +46,6 @@ int med_video_frames(const med_video_cfg *cfg, const char *path, med_image **fra
   int rc = m->video_frames(data, len, path, &LIMITS, cfg->img.image_size, cfg->max_frames, frames, n_frames, msg,
                            sizeof msg);
   free(data);
-  if (rc < 0) return al_err_set(err, 1, "%s", msg);
+  if (rc < 0) return al_err_set(err, AL_E_FAILED, "%s", msg);
   return 0;
 }

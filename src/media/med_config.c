@@ -20,10 +20,10 @@ static int load_keys(const char *path, key_spec *keys, size_t n, al_err *err) {
   json_error_t je;
   json_t *root = json_loadb((const char *)data, len, 0, &je);
   free(data);
-  if (!root) return al_err_set(err, 1, "%s: invalid JSON at line %d column %d: %s", path, je.line, je.column, je.text);
+  if (!root) return al_err_set(err, AL_E_FAILED, "%s: invalid JSON at line %d column %d: %s", path, je.line, je.column, je.text);
   int rc = 0;
   if (!json_is_object(root)) {
-    rc = al_err_set(err, 1, "%s: top level is not an object", path);
+    rc = al_err_set(err, AL_E_FAILED, "%s: top level is not an object", path);
     goto out;
   }
   for (size_t i = 0; i < n; i++) {
@@ -33,12 +33,12 @@ static int load_keys(const char *path, key_spec *keys, size_t n, al_err *err) {
       continue;
     }
     if (!json_is_integer(v)) {
-      rc = al_err_set(err, 1, "%s: field \"%s\" is not an integer", path, keys[i].key);
+      rc = al_err_set(err, AL_E_FAILED, "%s: field \"%s\" is not an integer", path, keys[i].key);
       goto out;
     }
     json_int_t x = json_integer_value(v);
     if (x < (json_int_t)keys[i].lo || x > (json_int_t)keys[i].hi) {
-      rc = al_err_set(err, 1, "%s: field \"%s\" is %lld, expected %u..%u", path, keys[i].key, (long long)x,
+      rc = al_err_set(err, AL_E_FAILED, "%s: field \"%s\" is %lld, expected %u..%u", path, keys[i].key, (long long)x,
                       keys[i].lo, keys[i].hi);
       goto out;
     }
@@ -51,7 +51,7 @@ out:
 
 static int check_image(const char *path, const med_image_cfg *c, al_err *err) {
   if (c->patch_size > c->image_size)
-    return al_err_set(err, 1, "%s: field \"patch_size\" (%u) is larger than \"image_size\" (%u)", path, c->patch_size,
+    return al_err_set(err, AL_E_FAILED, "%s: field \"patch_size\" (%u) is larger than \"image_size\" (%u)", path, c->patch_size,
                       c->image_size);
   return 0;
 }
@@ -81,7 +81,7 @@ int med_audio_cfg_load(const char *path, med_audio_cfg *c, al_err *err) {
   free(data);
   json_t *d = root ? json_object_get(root, "downmix") : NULL;
   int rc = 0;
-  if (d && !json_is_boolean(d)) rc = al_err_set(err, 1, "%s: field \"downmix\" is not a boolean", path);
+  if (d && !json_is_boolean(d)) rc = al_err_set(err, AL_E_FAILED, "%s: field \"downmix\" is not a boolean", path);
   else if (d) c->downmix = json_is_true(d);
   json_decref(root);
   return rc;

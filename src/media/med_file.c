@@ -13,15 +13,15 @@ int med_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *le
   *len = 0;
   /* O_NONBLOCK: a FIFO without a writer must not hang a worker thread. */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return al_err_set(err, 1, "%s: cannot open: %s", path, strerror(errno));
+  if (fd < 0) return al_err_set(err, AL_E_FAILED, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return al_err_set(err, 1, "%s: not a regular file", path);
+    return al_err_set(err, AL_E_FAILED, "%s: not a regular file", path);
   }
   if ((uint64_t)st.st_size > max_bytes) {
     close(fd);
-    return al_err_set(err, 1, "%s: file is %lld bytes, more than the limit of %zu", path, (long long)st.st_size,
+    return al_err_set(err, AL_E_FAILED, "%s: file is %lld bytes, more than the limit of %zu", path, (long long)st.st_size,
                       max_bytes);
   }
   size_t cap = (size_t)st.st_size + 1, n = 0;
@@ -32,7 +32,7 @@ int med_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *le
       if (cap - 1 >= max_bytes) {
         free(buf);
         close(fd);
-        return al_err_set(err, 1, "%s: file is larger than the limit of %zu bytes", path, max_bytes);
+        return al_err_set(err, AL_E_FAILED, "%s: file is larger than the limit of %zu bytes", path, max_bytes);
       }
       cap = AL_MIN(cap * 2, max_bytes + 1);
       buf = al_xrealloc(buf, cap);
@@ -43,7 +43,7 @@ int med_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *le
       int e = errno;
       free(buf);
       close(fd);
-      return al_err_set(err, 1, "%s: read error: %s", path, strerror(e));
+      return al_err_set(err, AL_E_FAILED, "%s: read error: %s", path, strerror(e));
     }
     if (r == 0) break;
     n += (size_t)r;

@@ -19,7 +19,7 @@ int med_image_features(const med_image_cfg *cfg, const med_array *img, const cha
   *feat = NULL;
   *n_patches = 0;
   if (img->ndim != 2 && img->ndim != 3)
-    return al_err_set(err, 1, "%s: image array has %d dimensions, expected 2 or 3", name, img->ndim);
+    return al_err_set(err, AL_E_FAILED, "%s: image array has %d dimensions, expected 2 or 3", name, img->ndim);
   const size_t S = cfg->image_size, P = cfg->patch_size;
   size_t H = img->shape[0], W = img->shape[1], C = img->ndim == 3 ? img->shape[2] : 1;
   double *px; /* S × S × C values after preprocessing */
@@ -27,10 +27,10 @@ int med_image_features(const med_image_cfg *cfg, const med_array *img, const cha
     /* Image.fromarray(img.astype(uint8)): 2-D is mode L, 3 and 4 channels RGB/RGBA, 2
      * channels LA; anything else Pillow cannot hold. */
     if (img->ndim == 3 && (C < 2 || C > 4))
-      return al_err_set(err, 1, "%s: TypeError: Cannot handle this data type: (1, 1, %zu), |u1", name, C);
-    if (H == 0 || W == 0) return al_err_set(err, 1, "%s: image array has no pixels", name);
+      return al_err_set(err, AL_E_FAILED, "%s: TypeError: Cannot handle this data type: (1, 1, %zu), |u1", name, C);
+    if (H == 0 || W == 0) return al_err_set(err, AL_E_FAILED, "%s: image array has no pixels", name);
     if ((uint64_t)H * W > MED_MAX_PIXELS)
-      return al_err_set(err, 1, "%s: image of %zux%zu pixels exceeds the limit", name, W, H);
+      return al_err_set(err, AL_E_FAILED, "%s: image of %zux%zu pixels exceeds the limit", name, W, H);
     med_image in = {(uint32_t)W, (uint32_t)H, (uint32_t)C, al_xmalloc(img->n + 1)}, out;
     for (size_t i = 0; i < img->n; i++) in.px[i] = to_u8(img->v[i]);
     med_resize_lanczos(&in, (uint32_t)S, (uint32_t)S, &out);
@@ -52,7 +52,7 @@ int med_image_features(const med_image_cfg *cfg, const med_array *img, const cha
   size_t Cout = cfg->channels;
   if (C != Cout && C != 1) {
     free(px);
-    return al_err_set(err, 1, "%s: ValueError: Channel mismatch: expected %zu, got %zu", name, Cout, C);
+    return al_err_set(err, AL_E_FAILED, "%s: ValueError: Channel mismatch: expected %zu, got %zu", name, Cout, C);
   }
   size_t pps = S / P, n = pps * pps, dim = P * P * Cout;
   double *f = al_xmalloc((n ? n : 1) * dim * sizeof *f);
@@ -93,7 +93,7 @@ int med_image_load(const char *path, med_array *out, al_err *err) {
   /* The original's list plus WebP and GIF, which it names but cannot read. */
   static const char *const decodable[] = {".jpg", ".jpeg", ".png", ".bmp", ".tiff", ".webp", ".gif", NULL};
   if (!ext_is(ext, decodable))
-    return al_err_set(err, 1, "%s: ValueError: Unsupported image format: %s. Supported: .npy, .jpg, .jpeg, .png, "
+    return al_err_set(err, AL_E_FAILED, "%s: ValueError: Unsupported image format: %s. Supported: .npy, .jpg, .jpeg, .png, "
                       ".bmp, .tiff, .webp, .gif", path, ext);
   uint8_t *data;
   size_t len;

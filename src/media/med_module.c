@@ -111,7 +111,7 @@ static void load_once(void) {
 
 const mmod_api *med_module_get(al_err *err) {
   pthread_once(&once, load_once);
-  if (!api) al_err_set(err, 1, "%s", failure);
+  if (!api) al_err_set(err, AL_E_FAILED, "%s", failure);
   return api;
 }
 

@@ -130,52 +130,52 @@ static double decode_one(const uint8_t *p, med_dtype_kind kind, int size, int bi
 int med_npy_parse(const void *data, size_t len, const char *name, med_array *out, al_err *err) {
   memset(out, 0, sizeof *out);
   const uint8_t *b = data;
-  if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0) return al_err_set(err, 1, "%s: not an .npy file (bad magic)", name);
+  if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0) return al_err_set(err, AL_E_FAILED, "%s: not an .npy file (bad magic)", name);
   int major = b[6];
   size_t hlen, off;
   if (major == 1) {
     hlen = (size_t)b[8] | (size_t)b[9] << 8;
     off = 10;
   } else if (major == 2 || major == 3) {
-    if (len < 12) return al_err_set(err, 1, "%s: truncated .npy header", name);
+    if (len < 12) return al_err_set(err, AL_E_FAILED, "%s: truncated .npy header", name);
     hlen = (size_t)load_uint(b + 8, 4, 0);
     off = 12;
   } else {
-    return al_err_set(err, 1, "%s: unsupported .npy format version %d.%d", name, major, b[7]);
+    return al_err_set(err, AL_E_FAILED, "%s: unsupported .npy format version %d.%d", name, major, b[7]);
   }
-  if (hlen > len - off) return al_err_set(err, 1, "%s: truncated .npy header (%zu bytes announced)", name, hlen);
+  if (hlen > len - off) return al_err_set(err, AL_E_FAILED, "%s: truncated .npy header (%zu bytes announced)", name, hlen);
   hdr h = {(const char *)b + off, (const char *)b + off + hlen};
   char descr[32] = "";
   int fortran = -1, have_shape = 0;
-  if (!accept(&h, '{')) return al_err_set(err, 1, "%s: .npy header is not a dictionary", name);
+  if (!accept(&h, '{')) return al_err_set(err, AL_E_FAILED, "%s: .npy header is not a dictionary", name);
   for (;;) {
     if (accept(&h, '}')) break;
     char key[32];
     if (parse_str(&h, key, sizeof key) < 0 || !accept(&h, ':'))
-      return al_err_set(err, 1, "%s: malformed .npy header dictionary", name);
+      return al_err_set(err, AL_E_FAILED, "%s: malformed .npy header dictionary", name);
     if (strcmp(key, "descr") == 0) {
       if (parse_str(&h, descr, sizeof descr) < 0)
-        return al_err_set(err, 1, "%s: .npy header field 'descr' is not a simple type string", name);
+        return al_err_set(err, AL_E_FAILED, "%s: .npy header field 'descr' is not a simple type string", name);
     } else if (strcmp(key, "fortran_order") == 0) {
-      if (parse_bool(&h, &fortran) < 0) return al_err_set(err, 1, "%s: .npy header field 'fortran_order' is not a bool", name);
+      if (parse_bool(&h, &fortran) < 0) return al_err_set(err, AL_E_FAILED, "%s: .npy header field 'fortran_order' is not a bool", name);
     } else if (strcmp(key, "shape") == 0) {
-      if (parse_shape(&h, out) < 0) return al_err_set(err, 1, "%s: .npy header field 'shape' is malformed", name);
+      if (parse_shape(&h, out) < 0) return al_err_set(err, AL_E_FAILED, "%s: .npy header field 'shape' is malformed", name);
       have_shape = 1;
     } else {
-      return al_err_set(err, 1, "%s: .npy header has unexpected key '%s'", name, key);
+      return al_err_set(err, AL_E_FAILED, "%s: .npy header has unexpected key '%s'", name, key);
     }
     if (!accept(&h, ',')) {
-      if (!accept(&h, '}')) return al_err_set(err, 1, "%s: malformed .npy header dictionary", name);
+      if (!accept(&h, '}')) return al_err_set(err, AL_E_FAILED, "%s: malformed .npy header dictionary", name);
       break;
     }
   }
   if (!descr[0] || fortran < 0 || !have_shape)
-    return al_err_set(err, 1, "%s: .npy header lacks %s", name, !descr[0] ? "'descr'" : fortran < 0 ? "'fortran_order'" : "'shape'");
+    return al_err_set(err, AL_E_FAILED, "%s: .npy header lacks %s", name, !descr[0] ? "'descr'" : fortran < 0 ? "'fortran_order'" : "'shape'");
   /* descr: byte order, kind, size, e.g. "<f4", "|u1", ">i8", "|b1". */
   size_t dl = strlen(descr);
   char order = descr[0];
   if (dl < 3 || !strchr("<>|=", order))
-    return al_err_set(err, 1, "%s: unsupported .npy dtype '%s'", name, descr);
+    return al_err_set(err, AL_E_FAILED, "%s: unsupported .npy dtype '%s'", name, descr);
   char kc = descr[1];
   int size = atoi(descr + 2);
   med_dtype_kind kind;
@@ -189,17 +189,17 @@ int med_npy_parse(const void *data, size_t len, const char *name, med_array *out
   }
   char sz[8];
   snprintf(sz, sizeof sz, "%d", size);
-  if (!ok || strcmp(descr + 2, sz) != 0) return al_err_set(err, 1, "%s: unsupported .npy dtype '%s'", name, descr);
+  if (!ok || strcmp(descr + 2, sz) != 0) return al_err_set(err, AL_E_FAILED, "%s: unsupported .npy dtype '%s'", name, descr);
   int big = order == '>';
   uint64_t n = 1;
   for (int i = 0; i < out->ndim; i++) {
     n *= out->shape[i];
-    if (n > MED_MAX_NPY_ELEMS) return al_err_set(err, 1, "%s: .npy array has more than %llu elements", name,
+    if (n > MED_MAX_NPY_ELEMS) return al_err_set(err, AL_E_FAILED, "%s: .npy array has more than %llu elements", name,
                                                  (unsigned long long)MED_MAX_NPY_ELEMS);
   }
   off += hlen;
   if (n * (uint64_t)size > len - off)
-    return al_err_set(err, 1, "%s: .npy data truncated: %llu bytes expected, %zu present", name,
+    return al_err_set(err, AL_E_FAILED, "%s: .npy data truncated: %llu bytes expected, %zu present", name,
                       (unsigned long long)(n * (uint64_t)size), len - off);
   out->kind = kind;
   out->itemsize = size;

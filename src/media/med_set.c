@@ -17,7 +17,7 @@ static int load_codebook(const char *sub, uint32_t k, uint32_t dim, med_codebook
   char *p = al_xasprintf("%s/vq_codebook.json", sub);
   int rc = med_codebook_load(p, cb, err);
   if (rc == 0 && (cb->k != k || cb->dim != dim)) {
-    rc = al_err_set(err, 1, "%s: codebook is %u × %u, config.json needs codebook_size %u × feature_dim %u", p, cb->k,
+    rc = al_err_set(err, AL_E_FAILED, "%s: codebook is %u × %u, config.json needs codebook_size %u × feature_dim %u", p, cb->k,
                     cb->dim, k, dim);
     med_codebook_free(cb);
   }
@@ -162,23 +162,23 @@ al_tok_sample_status med_build_sample(const med_set *set, al_tok_modality m, con
   int rc;
   switch (m) {
   case TOK_MOD_IMAGE:
-    if (!set->image) return al_err_set(err, 1, "no tokenizer for modality 'image'"), TOK_SAMPLE_ERROR;
+    if (!set->image) return al_err_set(err, AL_E_FAILED, "no tokenizer for modality 'image'"), TOK_SAMPLE_ERROR;
     rc = med_image_encode_file(set->image, path, &codes, &n, err);
     start = TOK_IMG, end = TOK_IMG_END, offset = 100000;
     break;
   case TOK_MOD_AUDIO:
-    if (!set->audio) return al_err_set(err, 1, "no tokenizer for modality 'audio'"), TOK_SAMPLE_ERROR;
+    if (!set->audio) return al_err_set(err, AL_E_FAILED, "no tokenizer for modality 'audio'"), TOK_SAMPLE_ERROR;
     rc = med_audio_encode_file(set->audio, path, &codes, &n, err);
     start = TOK_AUDIO, end = TOK_AUDIO_END, offset = 200000;
     break;
   case TOK_MOD_VIDEO:
-    if (!set->video) return al_err_set(err, 1, "no tokenizer for modality 'video'"), TOK_SAMPLE_ERROR;
+    if (!set->video) return al_err_set(err, AL_E_FAILED, "no tokenizer for modality 'video'"), TOK_SAMPLE_ERROR;
     rc = med_video_encode_file(set->video, path, &codes, &n, err);
     start = TOK_VIDEO, end = TOK_VIDEO_END, offset = 300000;
     break;
   default: {
     const char *name = al_tok_modality_name(m);
-    al_err_set(err, 1, "no tokenizer for modality '%s'", name ? name : "none");
+    al_err_set(err, AL_E_FAILED, "no tokenizer for modality '%s'", name ? name : "none");
     return TOK_SAMPLE_ERROR;
   }
   }

@@ -40,7 +40,7 @@ static size_t *pick_distinct(size_t n, size_t k, uint64_t seed) {
 int med_kmeans(const double *x, size_t n, uint32_t dim, uint32_t k, uint64_t seed, med_codebook *cb, int *iters,
                al_err *err) {
   memset(cb, 0, sizeof *cb);
-  if (n < k) return al_err_set(err, 1, "ValueError: need at least %u feature vectors to train %u codes, got %zu", k, k, n);
+  if (n < k) return al_err_set(err, AL_E_FAILED, "ValueError: need at least %u feature vectors to train %u codes, got %zu", k, k, n);
   const double decay = 0.99, eps = 1e-5;
   size_t *pick = pick_distinct(n, k, seed);
   double *c = al_xmalloc((size_t)k * dim * sizeof *c), *sum = al_xmalloc((size_t)k * dim * sizeof *sum);
@@ -111,13 +111,13 @@ static int write_atomic(const char *path, int (*body)(FILE *, const void *), con
   char *tmp = al_xasprintf("%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) {
-    al_err_set(err, errno, "%s: cannot write: %s", tmp, strerror(errno));
+    al_err_set(err, AL_E_IO, "%s: cannot write: %s", tmp, strerror(errno));
     free(tmp);
     return -1;
   }
   int rc = body(f, arg);
   if (fclose(f) != 0 || rc < 0 || rename(tmp, path) != 0) {
-    al_err_set(err, errno, "%s: cannot write: %s", path, strerror(errno));
+    al_err_set(err, AL_E_IO, "%s: cannot write: %s", path, strerror(errno));
     unlink(tmp);
     free(tmp);
     return -1;
@@ -175,7 +175,7 @@ static int mkdirs(const char *dir, al_err *err) {
       mkdir(p, 0755);
       *s = '/';
     }
-  int rc = mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : al_err_set(err, errno, "%s: cannot create: %s", dir, strerror(errno));
+  int rc = mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : al_err_set(err, AL_E_IO, "%s: cannot create: %s", dir, strerror(errno));
   free(p);
   return rc;
 }
@@ -208,7 +208,7 @@ static int cmp_path(const void *a, const void *b) {
 
 static int collect(const char *dir, int (*want)(const char *name), plist *out, al_err *err) {
   DIR *d = opendir(dir);
-  if (!d) return al_err_set(err, errno, "%s: cannot list directory: %s", dir, strerror(errno));
+  if (!d) return al_err_set(err, AL_E_IO, "%s: cannot list directory: %s", dir, strerror(errno));
   struct dirent *de;
   int rc = 0;
   while (rc == 0 && (de = readdir(d))) {
@@ -217,7 +217,7 @@ static int collect(const char *dir, int (*want)(const char *name), plist *out, a
     struct stat st;
     if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) rc = collect(p, want, out, err);
     else if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && want(de->d_name)) {
-      if (out->n >= MAX_TRAIN_FILES) rc = al_err_set(err, 1, "%s: more than %d files", dir, MAX_TRAIN_FILES);
+      if (out->n >= MAX_TRAIN_FILES) rc = al_err_set(err, AL_E_FAILED, "%s: more than %d files", dir, MAX_TRAIN_FILES);
       else {
         if (out->n == out->cap) {
           out->cap = out->cap ? out->cap * 2 : 64;
@@ -256,7 +256,7 @@ typedef struct rows {
 
 static int rows_add(rows *r, const double *f, size_t n, const char *name, al_err *err) {
   if ((r->n + n) * r->dim > MAX_TRAIN_VALUES)
-    return al_err_set(err, 1, "%s: training set exceeds %zu feature values; use --sample-size", name, MAX_TRAIN_VALUES);
+    return al_err_set(err, AL_E_FAILED, "%s: training set exceeds %zu feature values; use --sample-size", name, MAX_TRAIN_VALUES);
   if (r->n + n > r->cap) {
     r->cap = (r->n + n) * 2;
     r->v = al_xrealloc(r->v, r->cap * r->dim * sizeof *r->v);
@@ -306,7 +306,7 @@ int med_train_image(const char *dir, const med_image_cfg *cfg, int64_t sample_si
   if (collect(dir, is_npy, &files, err) < 0) return -1;
   if (files.n == 0) {
     plist_free(&files);
-    return al_err_set(err, 1, "%s: no .npy files found", dir);
+    return al_err_set(err, AL_E_FAILED, "%s: no .npy files found", dir);
   }
   rows r = {NULL, 0, 0, cfg->patch_size * cfg->patch_size * cfg->channels};
   int rc = 0;
@@ -340,7 +340,7 @@ int med_train_audio(const char *dir, const med_audio_cfg *cfg, int64_t sample_si
   if (collect(dir, is_npy, &files, err) < 0) return -1;
   if (files.n == 0) {
     plist_free(&files);
-    return al_err_set(err, 1, "%s: no .npy files found", dir);
+    return al_err_set(err, AL_E_FAILED, "%s: no .npy files found", dir);
   }
   rows r = {NULL, 0, 0, cfg->n_mels * cfg->patch_length};
   int rc = 0;
@@ -375,7 +375,7 @@ int med_train_video(const char *dir, const med_video_cfg *cfg, int64_t max_files
   if (collect(dir, is_video, &files, err) < 0) return -1;
   if (files.n == 0) {
     plist_free(&files);
-    return al_err_set(err, 1, "%s: no video files found", dir);
+    return al_err_set(err, AL_E_FAILED, "%s: no video files found", dir);
   }
   size_t nuse = max_files >= 0 && (size_t)max_files < files.n ? (size_t)max_files : files.n;
   rows r = {NULL, 0, 0, cfg->img.patch_size * cfg->img.patch_size * cfg->img.channels};

@@ -42,15 +42,15 @@ int mmod_audio_decode(const uint8_t *data, size_t len, const char *name, const m
   SF_INFO info;
   memset(&info, 0, sizeof info);
   SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &info, &v);
-  if (!sf) return al_err_set(err, 1, "%s: cannot decode audio: %s", name, sf_strerror(NULL));
+  if (!sf) return al_err_set(err, AL_E_FAILED, "%s: cannot decode audio: %s", name, sf_strerror(NULL));
   if (info.channels < 1 || info.samplerate < 1) {
     sf_close(sf);
-    return al_err_set(err, 1, "%s: audio header has %d channels at %d Hz", name, info.channels, info.samplerate);
+    return al_err_set(err, AL_E_FAILED, "%s: audio header has %d channels at %d Hz", name, info.channels, info.samplerate);
   }
   uint64_t limit = lim->max_audio_samples / (uint64_t)info.channels;
   if (info.frames > 0 && (uint64_t)info.frames > limit && info.frames != SF_COUNT_MAX) {
     sf_close(sf);
-    return al_err_set(err, 1, "%s: audio of %lld frames × %d channels exceeds the limit of %llu samples", name,
+    return al_err_set(err, AL_E_FAILED, "%s: audio of %lld frames × %d channels exceeds the limit of %llu samples", name,
                       (long long)info.frames, info.channels, (unsigned long long)lim->max_audio_samples);
   }
   size_t cap = info.frames > 0 && info.frames != SF_COUNT_MAX ? (size_t)info.frames : 65536, n = 0;
@@ -60,7 +60,7 @@ int mmod_audio_decode(const uint8_t *data, size_t len, const char *name, const m
       if (cap >= limit) {
         free(buf);
         sf_close(sf);
-        return al_err_set(err, 1, "%s: audio exceeds the limit of %llu samples", name,
+        return al_err_set(err, AL_E_FAILED, "%s: audio exceeds the limit of %llu samples", name,
                           (unsigned long long)lim->max_audio_samples);
       }
       cap = cap * 2 > limit ? (size_t)limit : cap * 2;
@@ -74,7 +74,7 @@ int mmod_audio_decode(const uint8_t *data, size_t len, const char *name, const m
   sf_close(sf);
   if (e != SF_ERR_NO_ERROR) {
     free(buf);
-    return al_err_set(err, 1, "%s: corrupt audio: %s", name, sf_error_number(e));
+    return al_err_set(err, AL_E_FAILED, "%s: corrupt audio: %s", name, sf_error_number(e));
   }
   *out = buf;
   *frames = n;

@@ -23,9 +23,9 @@ int mmod_av_frame_to_rgb(const AVFrame *f, const char *name, const mmod_limits *
                          al_err *err) {
   memset(out, 0, sizeof *out);
   uint32_t w = (uint32_t)f->width, h = (uint32_t)f->height;
-  if (w == 0 || h == 0) return al_err_set(err, 1, "%s: decoded image has no pixels", name);
+  if (w == 0 || h == 0) return al_err_set(err, AL_E_FAILED, "%s: decoded image has no pixels", name);
   if ((uint64_t)w * h > lim->max_pixels)
-    return al_err_set(err, 1, "%s: image of %ux%u pixels exceeds the limit of %llu pixels", name, w, h,
+    return al_err_set(err, AL_E_FAILED, "%s: image of %ux%u pixels exceeds the limit of %llu pixels", name, w, h,
                       (unsigned long long)lim->max_pixels);
   uint8_t *px = al_xmalloc((size_t)w * h * 3 + 1);
   enum AVPixelFormat fmt = (enum AVPixelFormat)f->format;
@@ -90,7 +90,7 @@ int mmod_av_frame_to_rgb(const AVFrame *f, const char *name, const mmod_limits *
     if (!sws) {
       free(px);
       const char *fn = av_get_pix_fmt_name(fmt);
-      return al_err_set(err, 1, "%s: unsupported pixel format %s", name, fn ? fn : "?");
+      return al_err_set(err, AL_E_FAILED, "%s: unsupported pixel format %s", name, fn ? fn : "?");
     }
     /* libswscale's SIMD stores may run past the end of a row: it writes into a buffer
      * with 64-byte aligned rows and a spare row, which is then copied out. */
@@ -99,7 +99,7 @@ int mmod_av_frame_to_rgb(const AVFrame *f, const char *name, const mmod_limits *
     if (!tmp) {
       sws_freeContext(sws);
       free(px);
-      return al_err_set(err, 1, "%s: out of memory converting pixels", name);
+      return al_err_set(err, AL_E_FAILED, "%s: out of memory converting pixels", name);
     }
     uint8_t *dst[4] = {tmp, NULL, NULL, NULL};
     int dls[4] = {(int)stride, 0, 0, 0};
@@ -120,13 +120,13 @@ int mmod_av_image_decode(int codec_id, const uint8_t *data, size_t len, const ch
   memset(out, 0, sizeof *out);
   mmod_av_quiet();
   const AVCodec *codec = avcodec_find_decoder((enum AVCodecID)codec_id);
-  if (!codec) return al_err_set(err, 1, "%s: no decoder for this image format in libavcodec", name);
+  if (!codec) return al_err_set(err, AL_E_FAILED, "%s: no decoder for this image format in libavcodec", name);
   AVCodecContext *ctx = avcodec_alloc_context3(codec);
   AVPacket *pkt = av_packet_alloc();
   AVFrame *f = av_frame_alloc();
   int rc = -1;
   if (!ctx || !pkt || !f) {
-    al_err_set(err, 1, "%s: out of memory in libavcodec", name);
+    al_err_set(err, AL_E_FAILED, "%s: out of memory in libavcodec", name);
     goto out;
   }
   /* Header dimensions beyond the limit are refused before any pixel buffer exists. */
@@ -134,19 +134,19 @@ int mmod_av_image_decode(int codec_id, const uint8_t *data, size_t len, const ch
   ctx->thread_count = 1; /* already on a worker thread */
   ctx->err_recognition = AV_EF_EXPLODE | AV_EF_CRCCHECK;
   if (avcodec_open2(ctx, codec, NULL) < 0) {
-    al_err_set(err, 1, "%s: cannot open the %s decoder", name, codec->name);
+    al_err_set(err, AL_E_FAILED, "%s: cannot open the %s decoder", name, codec->name);
     goto out;
   }
   uint8_t *buf = av_malloc(len + AV_INPUT_BUFFER_PADDING_SIZE);
   if (!buf) {
-    al_err_set(err, 1, "%s: out of memory in libavcodec", name);
+    al_err_set(err, AL_E_FAILED, "%s: out of memory in libavcodec", name);
     goto out;
   }
   memcpy(buf, data, len);
   memset(buf + len, 0, AV_INPUT_BUFFER_PADDING_SIZE);
   if (av_packet_from_data(pkt, buf, (int)len) < 0) {
     av_free(buf);
-    al_err_set(err, 1, "%s: out of memory in libavcodec", name);
+    al_err_set(err, AL_E_FAILED, "%s: out of memory in libavcodec", name);
     goto out;
   }
   int r = avcodec_send_packet(ctx, pkt);
@@ -155,11 +155,11 @@ int mmod_av_image_decode(int codec_id, const uint8_t *data, size_t len, const ch
   if (r < 0) {
     char e[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(r, e, sizeof e);
-    al_err_set(err, 1, "%s: cannot decode %s image: %s", name, codec->name, e);
+    al_err_set(err, AL_E_FAILED, "%s: cannot decode %s image: %s", name, codec->name, e);
     goto out;
   }
   if (f->decode_error_flags || (f->flags & AV_FRAME_FLAG_CORRUPT)) {
-    al_err_set(err, 1, "%s: corrupt %s image", name, codec->name);
+    al_err_set(err, AL_E_FAILED, "%s: corrupt %s image", name, codec->name);
     goto out;
   }
   rc = mmod_av_frame_to_rgb(f, name, lim, out, err);

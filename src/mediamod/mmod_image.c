@@ -8,7 +8,7 @@
 int mmod_image_decode(const uint8_t *data, size_t len, const char *name, const mmod_limits *lim, mmod_image *out,
                       al_err *err) {
   memset(out, 0, sizeof *out);
-  if (len == 0) return al_err_set(err, 1, "%s: empty file", name);
+  if (len == 0) return al_err_set(err, AL_E_FAILED, "%s: empty file", name);
   if (len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
     return mmod_jpeg_decode(data, len, name, lim, out, err);
   int id = AV_CODEC_ID_NONE;
@@ -17,6 +17,6 @@ int mmod_image_decode(const uint8_t *data, size_t len, const char *name, const m
   else if (len >= 4 && (memcmp(data, "II*\0", 4) == 0 || memcmp(data, "MM\0*", 4) == 0)) id = AV_CODEC_ID_TIFF;
   else if (len >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0)) id = AV_CODEC_ID_GIF;
   else if (len >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0) id = AV_CODEC_ID_WEBP;
-  if (id == AV_CODEC_ID_NONE) return al_err_set(err, 1, "%s: cannot identify image file", name);
+  if (id == AV_CODEC_ID_NONE) return al_err_set(err, AL_E_FAILED, "%s: cannot identify image file", name);
   return mmod_av_image_decode(id, data, len, name, lim, out, err);
 }

@@ -52,7 +52,7 @@ int mmod_jpeg_decode(const uint8_t *data, size_t len, const char *name, const mm
     jpeg_destroy_decompress(&cinfo);
     free(px);
     free(row);
-    return al_err_set(err, 1, "%s: corrupt JPEG: %s", name, je.msg);
+    return al_err_set(err, AL_E_FAILED, "%s: corrupt JPEG: %s", name, je.msg);
   }
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, data, (unsigned long)len);
@@ -60,7 +60,7 @@ int mmod_jpeg_decode(const uint8_t *data, size_t len, const char *name, const mm
   if ((uint64_t)cinfo.image_width * cinfo.image_height > lim->max_pixels) {
     uint32_t w = cinfo.image_width, h = cinfo.image_height;
     jpeg_destroy_decompress(&cinfo);
-    return al_err_set(err, 1, "%s: image of %ux%u pixels exceeds the limit of %llu pixels", name, w, h,
+    return al_err_set(err, AL_E_FAILED, "%s: image of %ux%u pixels exceeds the limit of %llu pixels", name, w, h,
                       (unsigned long long)lim->max_pixels);
   }
   int cmyk = 0;
@@ -102,7 +102,7 @@ int mmod_jpeg_decode(const uint8_t *data, size_t len, const char *name, const mm
   free(row);
   if (je.truncated) {
     free(px);
-    return al_err_set(err, 1, "%s: image file is truncated", name);
+    return al_err_set(err, AL_E_FAILED, "%s: image file is truncated", name);
   }
   out->w = w;
   out->h = h;

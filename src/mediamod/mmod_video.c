@@ -87,22 +87,22 @@ int mmod_video_frames(const uint8_t *data, size_t len, const char *path, const m
   fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
   if (avformat_open_input(&fmt, NULL, NULL, NULL) < 0) {
     fmt = NULL; /* freed by avformat_open_input on failure */
-    al_err_set(err, 1, "%s: ValueError: Cannot open video", path);
+    al_err_set(err, AL_E_FAILED, "%s: ValueError: Cannot open video", path);
     goto out;
   }
   if (avformat_find_stream_info(fmt, NULL) < 0) {
-    al_err_set(err, 1, "%s: cannot read the stream information", path);
+    al_err_set(err, AL_E_FAILED, "%s: cannot read the stream information", path);
     goto out;
   }
   const AVCodec *codec = NULL;
   int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
   if (si < 0 || !codec) {
-    al_err_set(err, 1, "%s: ValueError: Cannot open video (no decodable video stream)", path);
+    al_err_set(err, AL_E_FAILED, "%s: ValueError: Cannot open video (no decodable video stream)", path);
     goto out;
   }
   AVStream *st = fmt->streams[si];
   if ((uint64_t)st->codecpar->width * (uint64_t)st->codecpar->height > lim->max_pixels) {
-    al_err_set(err, 1, "%s: video frames of %dx%d pixels exceed the limit of %llu pixels", path,
+    al_err_set(err, AL_E_FAILED, "%s: video frames of %dx%d pixels exceed the limit of %llu pixels", path,
                st->codecpar->width, st->codecpar->height, (unsigned long long)lim->max_pixels);
     goto out;
   }
@@ -127,13 +127,13 @@ int mmod_video_frames(const uint8_t *data, size_t len, const char *path, const m
   }
   dec = avcodec_alloc_context3(codec);
   if (!dec || avcodec_parameters_to_context(dec, st->codecpar) < 0) {
-    al_err_set(err, 1, "%s: cannot set up the %s decoder", path, codec->name);
+    al_err_set(err, AL_E_FAILED, "%s: cannot set up the %s decoder", path, codec->name);
     goto out;
   }
   dec->max_pixels = lim->max_pixels;
   dec->thread_count = 1;
   if (avcodec_open2(dec, codec, NULL) < 0) {
-    al_err_set(err, 1, "%s: cannot open the %s decoder", path, codec->name);
+    al_err_set(err, AL_E_FAILED, "%s: cannot open the %s decoder", path, codec->name);
     goto out;
   }
   out = al_xcalloc(nwant, sizeof *out);
@@ -182,7 +182,7 @@ int mmod_video_frames(const uint8_t *data, size_t len, const char *path, const m
     index++;
   }
   if (nout == 0) {
-    al_err_set(err, 1, "%s: no video frame could be decoded", path);
+    al_err_set(err, AL_E_FAILED, "%s: no video frame could be decoded", path);
     goto out;
   }
   rc = 0;

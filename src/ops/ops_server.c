@@ -183,7 +183,7 @@ ops_server *ops_server_start(uv_loop_t *loop, const char *host, int port, const 
   struct sockaddr_storage addr;
   if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
       uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0) {
-    al_err_set(err, 1, "metrics: '%s' is not an IP address", host);
+    al_err_set(err, AL_E_FAILED, "metrics: '%s' is not an IP address", host);
     return NULL;
   }
   ops_server *s = al_xcalloc(1, sizeof *s);
@@ -194,7 +194,7 @@ ops_server *ops_server_start(uv_loop_t *loop, const char *host, int port, const 
   int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
   if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, 64, on_connection);
   if (rc != 0) {
-    al_err_set(err, 1, "metrics: cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
+    al_err_set(err, AL_E_FAILED, "metrics: cannot listen on %s:%d: %s", host, port, uv_strerror(rc));
     s->stopping = 1;
     uv_close((uv_handle_t *)&s->listener, on_listener_closed);
     return NULL;

@@ -25,21 +25,24 @@
 #define PROTO_MAX_DEPTH 32
 
 /* Error codes: used in al_err.code by this module and carried on the wire in error
- * and refuse messages. Numbers are part of the protocol: append, never renumber. */
+ * and refuse messages. Their numbers are the library's al_err codes 1-99
+ * (auralith/error.h, where they are defined): one number, one meaning, whether it
+ * arrives in a frame or comes from a local call. Part of the protocol: append, never
+ * renumber. */
 #define PROTO_ERRCODES(X)                                                    \
-  X(PROTO_E_BAD_FRAME, 1, "BAD_FRAME")             /* framing or msgpack broken */ \
-  X(PROTO_E_FRAME_TOO_LARGE, 2, "FRAME_TOO_LARGE") /* length over the maximum */   \
-  X(PROTO_E_UNKNOWN_TYPE, 3, "UNKNOWN_TYPE")       /* "t" names no known message */ \
-  X(PROTO_E_BAD_FIELD, 4, "BAD_FIELD")             /* missing / mistyped field */   \
-  X(PROTO_E_AUTH, 5, "AUTH")                       /* bad or missing auth token */  \
-  X(PROTO_E_VERSION, 6, "VERSION")                 /* protocol version mismatch */  \
-  X(PROTO_E_NOT_FOUND, 7, "NOT_FOUND")             /* unknown job / task / worker */ \
-  X(PROTO_E_BAD_STATE, 8, "BAD_STATE")             /* not valid in current state */ \
-  X(PROTO_E_INTERNAL, 9, "INTERNAL")               /* server-side failure */        \
-  X(PROTO_E_NOT_ALLOWED, 10, "NOT_ALLOWED")        /* not allowed for this role */  \
-  X(PROTO_E_STALE, 11, "STALE")                    /* result for an old attempt */ \
-  X(PROTO_E_ID_IN_USE, 12, "ID_IN_USE")            /* worker id held by a live worker */ \
-  X(PROTO_E_LIMIT, 13, "LIMIT")                    /* a configured limit was reached */
+  X(PROTO_E_BAD_FRAME, AL_E_BAD_FRAME, "BAD_FRAME")             /* framing or msgpack broken */ \
+  X(PROTO_E_FRAME_TOO_LARGE, AL_E_FRAME_TOO_LARGE, "FRAME_TOO_LARGE") /* length over the maximum */   \
+  X(PROTO_E_UNKNOWN_TYPE, AL_E_UNKNOWN_TYPE, "UNKNOWN_TYPE")       /* "t" names no known message */ \
+  X(PROTO_E_BAD_FIELD, AL_E_BAD_FIELD, "BAD_FIELD")             /* missing / mistyped field */   \
+  X(PROTO_E_AUTH, AL_E_AUTH, "AUTH")                       /* bad or missing auth token */  \
+  X(PROTO_E_VERSION, AL_E_VERSION, "VERSION")                 /* protocol version mismatch */  \
+  X(PROTO_E_NOT_FOUND, AL_E_NOT_FOUND, "NOT_FOUND")             /* unknown job / task / worker */ \
+  X(PROTO_E_BAD_STATE, AL_E_BAD_STATE, "BAD_STATE")             /* not valid in current state */ \
+  X(PROTO_E_INTERNAL, AL_E_INTERNAL, "INTERNAL")               /* server-side failure */        \
+  X(PROTO_E_NOT_ALLOWED, AL_E_NOT_ALLOWED, "NOT_ALLOWED")        /* not allowed for this role */  \
+  X(PROTO_E_STALE, AL_E_STALE, "STALE")                    /* result for an old attempt */ \
+  X(PROTO_E_ID_IN_USE, AL_E_ID_IN_USE, "ID_IN_USE")            /* worker id held by a live worker */ \
+  X(PROTO_E_LIMIT, AL_E_LIMIT, "LIMIT")                    /* a configured limit was reached */
 
 typedef enum proto_errcode {
   PROTO_E_NONE = 0,

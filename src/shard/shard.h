@@ -24,9 +24,9 @@
 
 /* Error codes in al_err.code. */
 enum {
-  SHARD_EIO = 1,      /* a file system call failed (message has path and errno text) */
-  SHARD_EFORMAT = 2,  /* a file is not a valid SafeTensors / shard file */
-  SHARD_EARG = 3,     /* a caller passed an invalid value */
+  SHARD_EIO = AL_E_IO,         /* a file system call failed (message has path and errno text) */
+  SHARD_EFORMAT = AL_E_FORMAT, /* a file is not a valid SafeTensors / shard file */
+  SHARD_EARG = AL_E_ARG,       /* a caller passed an invalid value */
 };
 
 #define SHARD_SPILL_MEM_MAX ((size_t)4 << 20)   /* bytes of real tokens kept in memory */

@@ -984,15 +984,15 @@ store *store_redis_new(uv_loop_t *loop, const store_redis_options *o, al_err *er
   const char *host = o->host && *o->host ? o->host : "localhost";
   int port = o->port ? o->port : 6379;
   if (port < 1 || port > 65535) {
-    al_err_set(err, 1, "state store: Redis port %d is out of range 1-65535", port);
+    al_err_set(err, AL_E_FAILED, "state store: Redis port %d is out of range 1-65535", port);
     return NULL;
   }
   if (o->db < 0) {
-    al_err_set(err, 1, "state store: Redis db %d is negative", o->db);
+    al_err_set(err, AL_E_FAILED, "state store: Redis db %d is negative", o->db);
     return NULL;
   }
   if (strlen(host) > 255) {
-    al_err_set(err, 1, "state store: Redis host name is longer than 255 characters");
+    al_err_set(err, AL_E_FAILED, "state store: Redis host name is longer than 255 characters");
     return NULL;
   }
   redis_store *s = al_xcalloc(1, sizeof *s);
@@ -1056,10 +1056,10 @@ int store_redis_probe(store *st, al_err *err) {
   while (!w.done) {
     if (uv_run(s->loop, UV_RUN_ONCE) == 0 && !w.done) {
       s->ready_cb = NULL;
-      return al_err_set(err, 1, "cannot connect to Redis at %s: the event loop stopped", s->addr);
+      return al_err_set(err, AL_E_FAILED, "cannot connect to Redis at %s: the event loop stopped", s->addr);
     }
   }
-  if (!w.ok) return al_err_set(err, 1, "%s", w.msg);
+  if (!w.ok) return al_err_set(err, AL_E_FAILED, "%s", w.msg);
   return 0;
 }
 

@@ -485,7 +485,7 @@ int al_tok_encode(al_tok_encoder *e, const char *text, size_t len, bool add_spec
     }
     if (nfc_needed) {
       e->nfc.len = 0;
-      if (!tok_nfc(c, cn, &e->nfc)) return al_err_set(err, 1, "NFC normalisation failed");
+      if (!tok_nfc(c, cn, &e->nfc)) return al_err_set(err, AL_E_FAILED, "NFC normalisation failed");
       c = e->nfc.data;
       cn = e->nfc.len;
     }

@@ -83,7 +83,7 @@ static const unsigned char *normalize(tok_hf_enc *e, const unsigned char *s, siz
   int opts = UTF8PROC_STABLE | UTF8PROC_COMPOSE | (h->norm == TOK_HF_NORM_NFKC ? UTF8PROC_COMPAT : 0);
   utf8proc_ssize_t r = utf8proc_map(s, (utf8proc_ssize_t)*n, &dst, (utf8proc_option_t)opts);
   if (r < 0) {
-    al_err_set(err, 1, "normalization failed: %s", utf8proc_errmsg(r));
+    al_err_set(err, AL_E_FAILED, "normalization failed: %s", utf8proc_errmsg(r));
     return NULL;
   }
   e->norm.len = 0;

@@ -49,7 +49,7 @@ typedef struct {
 } ctx;
 
 static int fail(ctx *c, const char *path, const char *fmt, const char *detail) {
-  return al_err_set(c->err, EINVAL, "%s: %s: %s%s", c->name, path, fmt, detail ? detail : "");
+  return al_err_set(c->err, AL_E_FORMAT, "%s: %s: %s%s", c->name, path, fmt, detail ? detail : "");
 }
 static const char *type_of(json_t *o) {
   json_t *t = json_object_get(o, "type");
@@ -362,7 +362,7 @@ struct tok_hf *tok_hf_parse_json(const char *data, size_t n, const char *name, a
   json_error_t je;
   json_t *root = json_loadb(data, n, 0, &je);
   if (!root) {
-    al_err_set(err, EINVAL, "%s: line %d column %d: %s", name, je.line, je.column, je.text);
+    al_err_set(err, AL_E_FORMAT, "%s: line %d column %d: %s", name, je.line, je.column, je.text);
     return NULL;
   }
   struct tok_hf *h = al_xcalloc(1, sizeof *h);

@@ -24,7 +24,7 @@ static char *find_rank_file(const char *dir, al_err *err, bool *ambiguous) {
     size_t n = strlen(de->d_name);
     if (n <= 9 || strcmp(de->d_name + n - 9, ".tiktoken") != 0) continue;
     if (found) {
-      al_err_set(err, EINVAL, "%s: more than one *.tiktoken file (%s and %s)", dir, found, de->d_name);
+      al_err_set(err, AL_E_FORMAT, "%s: more than one *.tiktoken file (%s and %s)", dir, found, de->d_name);
       *ambiguous = true;
       free(found);
       closedir(d);

@@ -52,7 +52,7 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
   json_error_t je;
   json_t *cfg = json_loadb(config, n_config, 0, &je);
   if (!cfg || !json_is_object(cfg)) {
-    al_err_set(err, EINVAL, "%s: config.json: %s", name, cfg ? "not an object" : je.text);
+    al_err_set(err, AL_E_FORMAT, "%s: config.json: %s", name, cfg ? "not an object" : je.text);
     json_decref(cfg);
     return NULL;
   }
@@ -63,11 +63,11 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
   unsigned char *buf = NULL;
   json_t *pat = json_object_get(cfg, "pattern"), *specials = json_object_get(cfg, "special_tokens");
   if (!json_is_string(pat) || json_string_length(pat) == 0) {
-    al_err_set(err, EINVAL, "%s: config.json: pattern: missing (a tiktoken encoding name or a regex)", name);
+    al_err_set(err, AL_E_FORMAT, "%s: config.json: pattern: missing (a tiktoken encoding name or a regex)", name);
     goto out;
   }
   if (specials && !json_is_object(specials)) {
-    al_err_set(err, EINVAL, "%s: config.json: special_tokens: not an object", name);
+    al_err_set(err, AL_E_FORMAT, "%s: config.json: special_tokens: not an object", name);
     goto out;
   }
   /* pass 1: the largest id */
@@ -76,7 +76,7 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
   json_t *v;
   json_object_foreach(specials, k, v) {
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) >= (1 << 24) || !*k) {
-      al_err_set(err, EINVAL, "%s: config.json: special_tokens.%s: not an id in 0..16777215 of a non-empty token", name, k);
+      al_err_set(err, AL_E_FORMAT, "%s: config.json: special_tokens.%s: not an id in 0..16777215 of a non-empty token", name, k);
       goto out;
     }
     if (json_integer_value(v) > mx) mx = json_integer_value(v);
@@ -91,7 +91,7 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
     char *e = NULL;
     long long r = sp ? strtoll(sp + 1, &e, 10) : -1;
     if (!sp || r < 0 || r >= (1 << 24) || e != ranks + end) {
-      al_err_set(err, EINVAL, "%s: line %zu: not \"<base64 token> <rank>\" with a rank in 0..16777215", name, lines);
+      al_err_set(err, AL_E_FORMAT, "%s: line %zu: not \"<base64 token> <rank>\" with a rank in 0..16777215", name, lines);
       goto out;
     }
     if (r > mx) mx = r;
@@ -109,12 +109,12 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
     const char *sp = memchr(ranks + i, ' ', end - i);
     long b = b64decode(ranks + i, (size_t)(sp - ranks - i), buf);
     if (b <= 0) {
-      al_err_set(err, EINVAL, "%s: line %zu: the token is not base64 of at least one byte", name, lines);
+      al_err_set(err, AL_E_FORMAT, "%s: line %zu: the token is not base64 of at least one byte", name, lines);
       goto out;
     }
     int32_t r = (int32_t)strtol(sp + 1, NULL, 10);
     if (!tok_strmap_put(&h->vocab, (const char *)buf, (size_t)b, r)) {
-      al_err_set(err, EINVAL, "%s: line %zu: the token appears twice", name, lines);
+      al_err_set(err, AL_E_FORMAT, "%s: line %zu: the token appears twice", name, lines);
       goto out;
     }
     tok_hf_set_id(h, r, (const char *)buf, (size_t)b, false);
@@ -134,7 +134,7 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
   h->stages[0].pat = ptext ? tok_pretok_new(ptext, strlen(ptext), false, &pe)
                            : tok_pretok_new(pname, json_string_length(pat), false, &pe);
   if (!h->stages[0].pat) {
-    al_err_set(err, EINVAL, "%s: config.json: pattern: %s", name, pe.msg);
+    al_err_set(err, AL_E_FORMAT, "%s: config.json: pattern: %s", name, pe.msg);
     goto out;
   }
   h->n_stages = 1;
@@ -145,7 +145,7 @@ struct tok_hf *tok_hf_parse_tiktoken(const char *ranks, size_t n_ranks, const ch
     if (!t) continue;
     json_t *id = json_is_string(t) ? json_object_get(specials, json_string_value(t)) : NULL;
     if (!id) {
-      al_err_set(err, EINVAL, "%s: config.json: %s: not one of special_tokens", name, m ? "eos_token" : "bos_token");
+      al_err_set(err, AL_E_FORMAT, "%s: config.json: %s: not one of special_tokens", name, m ? "eos_token" : "bos_token");
       goto out;
     }
     *(m ? &h->eos : &h->bos) = (int32_t)json_integer_value(id);

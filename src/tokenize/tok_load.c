@@ -18,7 +18,7 @@ static const char *const SPECIAL_NAMES[16] = {
 char *tok_slurp(const char *path, size_t *len, al_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    al_err_set(err, errno, "%s: cannot open: %s", path, strerror(errno));
+    al_err_set(err, AL_E_IO, "%s: cannot open: %s", path, strerror(errno));
     return NULL;
   }
   al_buf b = {0};
@@ -26,7 +26,7 @@ char *tok_slurp(const char *path, size_t *len, al_err *err) {
   size_t n;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) al_buf_append(&b, chunk, n);
   if (ferror(f)) {
-    al_err_set(err, EIO, "%s: read error", path);
+    al_err_set(err, AL_E_IO, "%s: read error", path);
     fclose(f);
     al_buf_free(&b);
     return NULL;
@@ -79,11 +79,11 @@ static int load_config(struct al_tok_bpe *t, const char *path, al_err *err) {
   json_error_t je;
   json_t *root = json_load_file(path, 0, &je);
   if (!root) {
-    return al_err_set(err, 1, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
+    return al_err_set(err, AL_E_FAILED, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
   }
   int rc = -1;
   if (!json_is_object(root)) {
-    al_err_set(err, 1, "%s: expected a JSON object at the top level", path);
+    al_err_set(err, AL_E_FAILED, "%s: expected a JSON object at the top level", path);
     goto out;
   }
   struct { const char *key; int64_t *dst; int64_t def; } ints[] = {
@@ -94,14 +94,14 @@ static int load_config(struct al_tok_bpe *t, const char *path, al_err *err) {
     json_t *v = json_object_get(root, ints[i].key);
     if (!v) { *ints[i].dst = ints[i].def; continue; }
     if (!json_is_integer(v)) {
-      al_err_set(err, 1, "%s: key \"%s\" must be an integer", path, ints[i].key);
+      al_err_set(err, AL_E_FAILED, "%s: key \"%s\" must be an integer", path, ints[i].key);
       goto out;
     }
     *ints[i].dst = json_integer_value(v);
   }
   json_t *lc = json_object_get(root, "lowercase");
   if (lc && !json_is_boolean(lc) && !json_is_integer(lc) && !json_is_null(lc)) {
-    al_err_set(err, 1, "%s: key \"lowercase\" must be true or false", path);
+    al_err_set(err, AL_E_FAILED, "%s: key \"lowercase\" must be true or false", path);
     goto out;
   }
   t->lowercase = lc && (json_is_true(lc) || (json_is_integer(lc) && json_integer_value(lc) != 0));
@@ -111,7 +111,7 @@ static int load_config(struct al_tok_bpe *t, const char *path, al_err *err) {
   }
   json_t *sp = json_object_get(root, "special_tokens");
   if (sp && !json_is_object(sp)) {
-    al_err_set(err, 1, "%s: key \"special_tokens\" must be an object", path);
+    al_err_set(err, AL_E_FAILED, "%s: key \"special_tokens\" must be an object", path);
     goto out;
   }
   if (sp) {
@@ -119,7 +119,7 @@ static int load_config(struct al_tok_bpe *t, const char *path, al_err *err) {
       json_t *v = json_object_get(sp, SPECIAL_NAMES[i]);
       if (!v) continue;
       if (!json_is_integer(v)) {
-        al_err_set(err, 1, "%s: special_tokens[\"%s\"] must be an integer", path, SPECIAL_NAMES[i]);
+        al_err_set(err, AL_E_FAILED, "%s: special_tokens[\"%s\"] must be an integer", path, SPECIAL_NAMES[i]);
         goto out;
       }
       t->special_ids[i] = (int32_t)json_integer_value(v);
@@ -137,11 +137,11 @@ static int load_vocab(struct al_tok_bpe *t, const char *path, al_err *err) {
   json_error_t je;
   json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je);
   if (!root) {
-    return al_err_set(err, 1, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
+    return al_err_set(err, AL_E_FAILED, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
   }
   if (!json_is_object(root)) {
     json_decref(root);
-    return al_err_set(err, 1, "%s: expected a JSON object mapping token to id", path);
+    return al_err_set(err, AL_E_FAILED, "%s: expected a JSON object mapping token to id", path);
   }
   size_t n = json_object_size(root);
   tok_strmap_init(&t->vocab, n + 16);
@@ -150,7 +150,7 @@ static int load_vocab(struct al_tok_bpe *t, const char *path, al_err *err) {
   json_t *v;
   json_object_foreach(root, key, v) {
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX - 1) {
-      al_err_set(err, 1, "%s: token \"%s\": id must be a non-negative integer", path, key);
+      al_err_set(err, AL_E_FAILED, "%s: token \"%s\": id must be a non-negative integer", path, key);
       json_decref(root);
       return -1;
     }
@@ -212,7 +212,7 @@ static int load_merges(struct al_tok_bpe *t, const char *path, al_err *err) {
       }
     }
     free(raw);
-    return al_err_set(err, 1, "%s:%zu: invalid UTF-8", path, line);
+    return al_err_set(err, AL_E_FAILED, "%s:%zu: invalid UTF-8", path, line);
   }
   al_buf text = {0};
   tok_utf8_replace(raw, raw_len, true, &text);
@@ -233,7 +233,7 @@ static int load_merges(struct al_tok_bpe *t, const char *path, al_err *err) {
     if (n == 0) continue;
     const char *sp = memchr(s, ' ', n);
     if (!sp) {
-      rc = al_err_set(err, 1, "%s:%zu: expected two symbols separated by a space", path, line);
+      rc = al_err_set(err, AL_E_FAILED, "%s:%zu: expected two symbols separated by a space", path, line);
       break;
     }
     size_t ln = (size_t)(sp - s), rn = n - ln - 1;
@@ -355,7 +355,7 @@ al_tok_bpe *al_tok_bpe_load(const char *dir, al_err *err) {
   else if (!is_file(config_p)) missing = config_p;
   else if (!is_file(merges_p)) missing = merges_p;
   if (missing) {
-    al_err_set(err, ENOENT, "%s: no such file (a text tokenizer needs vocab.json, merges.txt and config.json)", missing);
+    al_err_set(err, AL_E_NOT_FOUND, "%s: no such file (a text tokenizer needs vocab.json, merges.txt and config.json)", missing);
     goto out;
   }
   tok_strmap_init(&t->syms, 4096);

@@ -48,7 +48,7 @@ tok_pretok *tok_pretok_new(const char *pattern, size_t len, bool force_pcre2, al
   if (!p->code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(ec, msg, sizeof msg);
-    al_err_set(err, EINVAL, "regex at offset %zu: %s", (size_t)off, (const char *)msg);
+    al_err_set(err, AL_E_FORMAT, "regex at offset %zu: %s", (size_t)off, (const char *)msg);
     free(p);
     return NULL;
   }

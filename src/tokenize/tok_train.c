@@ -320,9 +320,9 @@ static int write_file(const char *dir, const char *name, const al_buf *b, al_err
   FILE *f = fopen(p, "wb");
   int rc = 0;
   if (!f || (b->len && fwrite(b->data, 1, b->len, f) != b->len)) {
-    rc = al_err_set(err, errno ? errno : EIO, "%s: cannot write: %s", p, strerror(errno));
+    rc = al_err_set(err, AL_E_IO, "%s: cannot write: %s", p, strerror(errno));
   }
-  if (f && fclose(f) != 0 && rc == 0) rc = al_err_set(err, errno, "%s: cannot write: %s", p, strerror(errno));
+  if (f && fclose(f) != 0 && rc == 0) rc = al_err_set(err, AL_E_IO, "%s: cannot write: %s", p, strerror(errno));
   free(p);
   return rc;
 }
@@ -336,9 +336,9 @@ static int mkdir_p(const char *dir, al_err *err) {
     *s = '/';
   }
   int rc = 0;
-  if (mkdir(p, 0777) != 0 && errno != EEXIST) rc = al_err_set(err, errno, "%s: cannot create directory: %s", p, strerror(errno));
+  if (mkdir(p, 0777) != 0 && errno != EEXIST) rc = al_err_set(err, AL_E_IO, "%s: cannot create directory: %s", p, strerror(errno));
   struct stat st;
-  if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) rc = al_err_set(err, ENOTDIR, "%s: not a directory", p);
+  if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) rc = al_err_set(err, AL_E_ARG, "%s: not a directory", p);
   free(p);
   return rc;
 }
@@ -378,7 +378,7 @@ static int save(trainer *t, const al_tok_train_opts *o, const ivec *merges, cons
 
 int al_tok_train(const char *corpus, size_t len, const al_tok_train_opts *o, const char *out_dir,
               size_t *n_vocab, size_t *n_merges, al_err *err) {
-  if (!tok_utf8_valid(corpus, len)) return al_err_set(err, 1, "training corpus is not valid UTF-8");
+  if (!tok_utf8_valid(corpus, len)) return al_err_set(err, AL_E_FAILED, "training corpus is not valid UTF-8");
   trainer t;
   memset(&t, 0, sizeof t);
   tok_strmap_init(&t.word_idx, 1024);

@@ -615,7 +615,7 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
 
 int worker_connect_tcp(worker *w, al_err *err) {
   if (!w->opt.host || w->opt.port <= 0 || w->opt.port > 65535)
-    return al_err_set(err, 1, "worker %s: coordinator address is not set", w->opt.worker_id);
+    return al_err_set(err, AL_E_FAILED, "worker %s: coordinator address is not set", w->opt.worker_id);
   if (w->opt.tls_ca && *w->opt.tls_ca && !w->tls) {
     w->tls = loop_tls_client_ctx(w->opt.tls_ca, w->opt.tls_cert, w->opt.tls_key, err);
     if (!w->tls) return -1;
@@ -628,7 +628,7 @@ int worker_connect_tcp(worker *w, al_err *err) {
 }
 
 int worker_attach_stream(worker *w, uv_stream_t *stream, al_err *err) {
-  if (w->c) return al_err_set(err, 1, "worker %s: already connected", w->opt.worker_id);
+  if (w->c) return al_err_set(err, AL_E_FAILED, "worker %s: already connected", w->opt.worker_id);
   conn *c = conn_new(w);
   loop_conn_init_stream(&c->lc, &w->grp, c, stream);
   w->c = c;

@@ -314,6 +314,9 @@ static void test_config_address(void) {
   o.config_path = "/nonexistent/auralith.yaml";
   CHECK(al_pipeline_run(&o, &r, &err) == -1);
   CHECK_CONTAINS(err.msg, "/nonexistent/auralith.yaml");
+  /* its own code, not one of the coordinator's (1 would read as BAD_FRAME) */
+  CHECK_EQ_INT(err.code, AL_E_CONFIG_NOT_FOUND);
+  CHECK_EQ_STR(al_err_code_name(err.code), "CONFIG_NOT_FOUND");
   al_pipeline_result_free(&r);
   ts_rmtree(in);
   ts_rmtree(cfgdir);

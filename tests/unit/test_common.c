@@ -15,6 +15,33 @@ static void test_err_messages(void) {
   CHECK_EQ_INT(e.code, 7);
   al_err_prefix(&e, "%s:%d:%d", "x.yaml", 3, 5);
   CHECK_EQ_STR(e.msg, "x.yaml:3:5: bad key 'port'");
+  /* a failure always carries a code */
+  CHECK_EQ_INT(al_err_set(&e, 0, "x"), -1);
+  CHECK_EQ_INT(e.code, AL_E_FAILED);
+}
+
+/* One code, one meaning: every code has its own name, and the protocol's codes are
+ * the library's (the numbers of docs/PROTOCOL.md). */
+static void test_err_codes(void) {
+  static const int codes[] = {AL_E_BAD_FRAME, AL_E_FRAME_TOO_LARGE, AL_E_UNKNOWN_TYPE, AL_E_BAD_FIELD,
+                              AL_E_AUTH, AL_E_VERSION, AL_E_NOT_FOUND, AL_E_BAD_STATE, AL_E_INTERNAL,
+                              AL_E_NOT_ALLOWED, AL_E_STALE, AL_E_ID_IN_USE, AL_E_LIMIT, AL_E_ADDRESS,
+                              AL_E_CONNECT, AL_E_TIMEOUT, AL_E_CLOSED, AL_E_PROTOCOL, AL_E_ARG, AL_E_IO,
+                              AL_E_NO_FILES, AL_E_TLS, AL_E_CONFIG_NOT_FOUND, AL_E_CONFIG_IO,
+                              AL_E_CONFIG_SYNTAX, AL_E_CONFIG_SCHEMA, AL_E_FORMAT, AL_E_FAILED};
+  size_t n = sizeof codes / sizeof codes[0];
+  for (size_t i = 0; i < n; i++) {
+    CHECK(strcmp(al_err_code_name(codes[i]), "UNKNOWN") != 0);
+    for (size_t k = 0; k < i; k++) {
+      CHECK(codes[i] != codes[k]);
+      CHECK(strcmp(al_err_code_name(codes[i]), al_err_code_name(codes[k])) != 0);
+    }
+  }
+  CHECK_EQ_STR(al_err_code_name(AL_E_BAD_FRAME), "BAD_FRAME");
+  CHECK_EQ_INT(AL_E_BAD_FRAME, 1);
+  CHECK_EQ_INT(AL_E_LIMIT, 13);
+  CHECK_EQ_STR(al_err_code_name(108), "UNKNOWN"); /* retired */
+  CHECK_EQ_STR(al_err_code_name(-1), "UNKNOWN");
 }
 
 static void test_buf_grows(void) {
@@ -70,6 +97,7 @@ static void test_loop_close(void) {
 
 int main(void) {
   RUN(test_err_messages);
+  RUN(test_err_codes);
   RUN(test_buf_grows);
   RUN(test_iso_format);
   RUN(test_child_process);

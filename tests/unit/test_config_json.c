@@ -71,13 +71,13 @@ static void test_errors(void) {
   al_err err;
   al_err_clear(&err);
   CHECK(al_config_load_json(path, false, &err) == NULL);
-  CHECK_EQ_INT(err.code, AL_CFG_E_SCHEMA);
+  CHECK_EQ_INT(err.code, AL_E_CONFIG_SCHEMA);
   char *want = al_xasprintf("%s:2:9: key 'coordinator.port'", path);
   CHECK_CONTAINS(err.msg, want);
   free(want);
   char *missing = al_xasprintf("%s/none.yaml", dir);
   CHECK(al_config_load_json(missing, false, &err) == NULL);
-  CHECK_EQ_INT(err.code, AL_CFG_E_NOT_FOUND);
+  CHECK_EQ_INT(err.code, AL_E_CONFIG_NOT_FOUND);
   CHECK_CONTAINS(err.msg, missing);
   free(missing);
   ts_rmtree(dir);

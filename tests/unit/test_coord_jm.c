@@ -81,16 +81,16 @@ static const ev *last_ev(env *e, char k, const char *what) {
 
 static coord_job *mkjob(env *e, const char *id, size_t ntasks, int seal) {
   coord_job_config cfg = {"/in", "/out", "/tok", 128, 10, 0, 0, NULL};
-  char err[256];
-  coord_job *j = coord_jm_job_create(e->jm, id, &cfg, err, sizeof err);
+  al_err err;
+  coord_job *j = coord_jm_job_create(e->jm, id, &cfg, &err);
   CHECK(j != NULL);
   for (size_t i = 0; i < ntasks; i++) {
     char f[32];
     snprintf(f, sizeof f, "/in/f%zu.txt", i);
     const char *files[1] = {f};
-    CHECK(coord_jm_job_add_task(e->jm, j, files, 1, err, sizeof err) != NULL);
+    CHECK(coord_jm_job_add_task(e->jm, j, files, 1, &err) != NULL);
   }
-  if (seal) CHECK_EQ_INT(coord_jm_job_seal(e->jm, j, err, sizeof err), 0);
+  if (seal) CHECK_EQ_INT(coord_jm_job_seal(e->jm, j, &err), 0);
   return j;
 }
 
@@ -182,10 +182,10 @@ static void test_least_busy_dispatch(void) {
   mkjob(&e, "j1", 3, 0); /* all on a */
   coord_worker *b = coord_jm_worker_join(e.jm, "b", 1, NULL);
   coord_job *j = coord_jm_job_find(e.jm, "j1");
-  char err[128];
+  al_err err;
   const char *f[1] = {"x"};
-  coord_jm_job_add_task(e.jm, j, f, 1, err, sizeof err);
-  coord_jm_job_add_task(e.jm, j, f, 1, err, sizeof err);
+  coord_jm_job_add_task(e.jm, j, f, 1, &err);
+  coord_jm_job_add_task(e.jm, j, f, 1, &err);
   CHECK_EQ_INT(a->queued.n, 3);
   CHECK_EQ_INT(b->queued.n, 2);
   coord_jm_set_strategy(e.jm, COORD_STRATEGY_ROUND_ROBIN);
@@ -496,12 +496,12 @@ static void test_job_timeout_and_cancel(void) {
   env_init(&e, &p);
   coord_worker *a = coord_jm_worker_join(e.jm, "a", 1, NULL);
   coord_job_config cfg = {"/in", "/out", "/tok", 128, 10, 3, 0, NULL};
-  char err[128];
-  coord_job *j = coord_jm_job_create(e.jm, "jto", &cfg, err, sizeof err);
+  al_err err;
+  coord_job *j = coord_jm_job_create(e.jm, "jto", &cfg, &err);
   const char *f[1] = {"x"};
-  coord_jm_job_add_task(e.jm, j, f, 1, err, sizeof err);
-  coord_jm_job_add_task(e.jm, j, f, 1, err, sizeof err);
-  coord_jm_job_seal(e.jm, j, err, sizeof err);
+  coord_jm_job_add_task(e.jm, j, f, 1, &err);
+  coord_jm_job_add_task(e.jm, j, f, 1, &err);
+  coord_jm_job_seal(e.jm, j, &err);
   coord_jm_task_started(e.jm, a, "jto-000000", 1);
   env_advance(&e, 3.1);
   CHECK_EQ_INT(j->status, COORD_JOB_TIMEOUT);
@@ -522,8 +522,9 @@ static void test_job_timeout_and_cancel(void) {
   CHECK_EQ_INT(coord_jm_task_result(e.jm, a, "jcan-000000", 1, 1, &r, NULL), COORD_STALE);
   CHECK_EQ_INT(c->completed_tasks, 0);
   CHECK_EQ_INT(coord_jm_job_cancel(e.jm, c, NULL), -1);
-  CHECK(coord_jm_job_add_task(e.jm, c, f, 1, err, sizeof err) == NULL);
-  CHECK_CONTAINS(err, "cancelled");
+  CHECK(coord_jm_job_add_task(e.jm, c, f, 1, &err) == NULL);
+  CHECK_CONTAINS(err.msg, "cancelled");
+  CHECK_EQ_INT(err.code, AL_E_BAD_STATE);
   env_free(&e);
 }
 
@@ -576,17 +577,18 @@ static void test_drain_and_bad_inputs(void) {
   CHECK_EQ_INT(coord_jm_pending_count(e.jm), 2);
   coord_worker *b = coord_jm_worker_join(e.jm, "b", 1, NULL);
   CHECK_EQ_INT(b->queued.n, 2);
-  char err[128];
+  al_err err;
   coord_job_config cfg = {0};
-  CHECK(coord_jm_job_create(e.jm, "jdr", &cfg, err, sizeof err) == NULL);
-  CHECK_CONTAINS(err, "already exists");
-  coord_job *u = coord_jm_job_create(e.jm, NULL, &cfg, err, sizeof err);
+  CHECK(coord_jm_job_create(e.jm, "jdr", &cfg, &err) == NULL);
+  CHECK_CONTAINS(err.msg, "already exists");
+  CHECK_EQ_INT(err.code, AL_E_BAD_STATE);
+  coord_job *u = coord_jm_job_create(e.jm, NULL, &cfg, &err);
   CHECK(u && strlen(u->id) == 36 && u->id[14] == '4');
   CHECK(coord_jm_task_find(e.jm, "garbage") == NULL);
   CHECK(coord_jm_task_find(e.jm, "jdr-") == NULL);
   CHECK(coord_jm_task_find(e.jm, "jdr-000099") == NULL);
   /* an empty sealed job completes at once */
-  coord_jm_job_seal(e.jm, u, err, sizeof err);
+  coord_jm_job_seal(e.jm, u, &err);
   CHECK_EQ_INT(u->status, COORD_JOB_COMPLETED);
   env_free(&e);
 }

@@ -45,10 +45,10 @@ static void test_hold_and_resume(void) {
   CHECK(!store_writable(st));
   coord_job_config c;
   memset(&c, 0, sizeof c);
-  char e[256];
-  coord_job *j = coord_jm_job_create(jm, "held", &c, e, sizeof e);
+  al_err e;
+  coord_job *j = coord_jm_job_create(jm, "held", &c, &e);
   const char *files[1] = {"/in/a.txt"};
-  for (int i = 0; i < 3; i++) coord_jm_job_add_task(jm, j, files, 1, e, sizeof e);
+  for (int i = 0; i < 3; i++) coord_jm_job_add_task(jm, j, files, 1, &e);
   coord_jm_worker_join(jm, "w1", 4, NULL);
   CHECK_EQ_INT(assigned, 0); /* held: its state could not be persisted */
   CHECK_EQ_INT(coord_jm_pending_count(jm), 3);

@@ -50,8 +50,8 @@ static coord_job *make_job(coord_jm *jm, store *st, const char *id, size_t ntask
   c.tokenizers_dir = "/data/tok";
   c.max_seq_len = 64;
   c.shard_size = 8;
-  char err[256];
-  coord_job *j = coord_jm_job_create(jm, id, &c, err, sizeof err);
+  al_err err;
+  coord_job *j = coord_jm_job_create(jm, id, &c, &err);
   CHECK(j != NULL);
   coord_recover_job_created(st, j);
   for (size_t i = 0; i < ntasks; i++) {
@@ -59,9 +59,9 @@ static coord_job *make_job(coord_jm *jm, store *st, const char *id, size_t ntask
     snprintf(f1, sizeof f1, "/data/in/%s/%zu-a.txt", id, i);
     snprintf(f2, sizeof f2, "/data/in/%s/%zu-\xc3\xa9.md", id, i); /* non-ASCII survives */
     const char *files[2] = {f1, f2};
-    CHECK(coord_jm_job_add_task(jm, j, files, 2, err, sizeof err) != NULL);
+    CHECK(coord_jm_job_add_task(jm, j, files, 2, &err) != NULL);
   }
-  CHECK_EQ_INT(coord_jm_job_seal(jm, j, err, sizeof err), 0);
+  CHECK_EQ_INT(coord_jm_job_seal(jm, j, &err), 0);
   return j;
 }
 
