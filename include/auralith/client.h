@@ -264,6 +264,8 @@ typedef struct alc_job_spec {
   double task_timeout_s;       /* 0 = the coordinator's task_timeout */
   const char *output_mode;     /* non-empty output dir: NULL/"new" refuse, "overwrite", "resume" */
   const char *verify_shards;   /* result verification: NULL/"header" or "sha256" */
+  const char *long_documents;  /* "truncate" (NULL: the default) or "split" */
+  const char *packing;         /* "none" (NULL: the default) or "greedy" */
 } alc_job_spec;
 
 /* Creates a job (no tasks yet). On success *job_id_out receives the job id as a heap

@@ -47,6 +47,8 @@ typedef struct alc_pipeline_options {
   int64_t shard_size;          /* 0 = job.shard_size (10000) */
   int64_t files_per_task;      /* 0 = job.files_per_task (500) */
   double timeout_s;            /* 0 = job.timeout (86400); the job ends as "timeout" */
+  const char *long_documents;  /* "truncate" | "split"; NULL = job.long_documents */
+  const char *packing;         /* "none" | "greedy"; NULL = job.packing */
   bool embedded;               /* false = external */
   int num_workers;             /* embedded: in-process workers; 0 = job.num_workers */
   /* External mode. */

@@ -19,6 +19,8 @@ static const cli_opt OPTS[] = {
     {"max-seq-len", 0, "N", "tokens per sample row", "4096", 0},
     {"shard-size", 0, "N", "samples per shard file", "10000", 0},
     {"files-per-task", 0, "N", "files per task", "500", 0},
+    {"long-documents", 0, "MODE", "truncate (one row per file, the original's) or split (every id kept, in rows)", "truncate", 0},
+    {"pack", 0, NULL, "pack several documents per row (job.packing greedy; adds document_ids/position_ids)", NULL, 0},
     {"num-workers", 'w', "N", "in-process workers, one tokenizer thread each (embedded mode)", "2", 0},
     {"embedded", 0, NULL, "run coordinator and workers in this process (no Redis, no TCP)", NULL, 0},
     {"external", 0, NULL, "submit to a running coordinator (the default)", NULL, 0},
@@ -142,6 +144,8 @@ int cmd_submit_job(int argc, char **argv) {
   o.shard_size = shard_size;
   o.files_per_task = fpt;
   o.timeout_s = timeout;
+  o.long_documents = cli_given(&v, "long-documents") ? cli_get(&v, "long-documents") : NULL;
+  o.packing = cli_flag(&v, "pack") ? "greedy" : NULL;
   o.embedded = embedded;
   o.num_workers = (int)nworkers;
   o.coordinator = cli_get(&v, "coordinator");

@@ -248,6 +248,8 @@ int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *
   spec.timeout_s = p->timeout_s;
   spec.output_mode = p->output_mode;
   spec.verify_shards = p->verify_shards;
+  spec.long_documents = p->long_documents;
+  spec.packing = p->packing;
   int rc = alc_submit_job(c, &spec, &r->job_id, err);
   uint64_t nt = 0;
   if (rc == 0)
@@ -360,6 +362,17 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   plan.output_mode = o->output_mode;
   plan.verify_shards = o->verify_shards ? o->verify_shards : cfg.job.verify_shards == CFG_VERIFY_SHA256 ? "sha256" : "header";
   if (plan.num_workers < 1) plan.num_workers = 1;
+  static const char *const long_names[] = {"truncate", "split"}, *const pack_names[] = {"none", "greedy"};
+  plan.long_documents = o->long_documents ? o->long_documents : long_names[cfg.job.long_documents & 1];
+  plan.packing = o->packing ? o->packing : pack_names[cfg.job.packing & 1];
+  if (strcmp(plan.long_documents, "truncate") && strcmp(plan.long_documents, "split")) {
+    rc = al_err_set(err, ALC_E_ARG, "long_documents is '%s', expected truncate or split", plan.long_documents);
+    goto out;
+  }
+  if (strcmp(plan.packing, "none") && strcmp(plan.packing, "greedy")) {
+    rc = al_err_set(err, ALC_E_ARG, "packing is '%s', expected none or greedy", plan.packing);
+    goto out;
+  }
   if (alc_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||
       alc_precheck_size("shard_size (--shard-size)", plan.shard_size, INT64_MAX, err) != 0 ||
       alc_precheck_size("files_per_task (--files-per-task)", plan.files_per_task, UINT32_MAX, err) != 0 ||

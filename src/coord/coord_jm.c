@@ -629,6 +629,8 @@ static void job_free(coord_job *j) {
   free(j->config.output_dir);
   free(j->config.tokenizers_dir);
   free(j->config.name);
+  free(j->config.long_documents);
+  free(j->config.packing);
   free(j->final_error);
   free(j);
 }
@@ -687,6 +689,10 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
   j->config.timeout_s = cfg->timeout_s;
   j->config.task_timeout_s = cfg->task_timeout_s;
   j->config.name = cfg->name ? al_xstrdup(cfg->name) : NULL;
+  /* defaults are stored as NULL so that default jobs keep the original's records */
+  j->config.long_documents =
+      cfg->long_documents && strcmp(cfg->long_documents, "truncate") ? al_xstrdup(cfg->long_documents) : NULL;
+  j->config.packing = cfg->packing && strcmp(cfg->packing, "none") ? al_xstrdup(cfg->packing) : NULL;
   coord_timer_init(&j->timer, TK_JOB);
   if (cfg->timeout_s > 0) coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + cfg->timeout_s);
   coord_map_put(&jm->jobs_by_id, j->id, j);

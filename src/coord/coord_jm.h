@@ -156,6 +156,8 @@ typedef struct coord_job_config {
   double timeout_s;      /* job timeout; <= 0 means none */
   double task_timeout_s; /* per-task timeout for this job; <= 0: the manager's */
   char *name;            /* optional job name, NULL when none */
+  char *long_documents;  /* "split", or NULL for the default (truncate) */
+  char *packing;         /* "greedy", or NULL for the default (none) */
 } coord_job_config;
 
 struct coord_job {

@@ -170,6 +170,14 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
   json_int(b, (long long)j->config.max_seq_len);
   json_key(b, &g, "shard_size");
   json_int(b, (long long)j->config.shard_size);
+  if (j->config.long_documents) {
+    json_key(b, &g, "long_documents");
+    json_str(b, j->config.long_documents);
+  }
+  if (j->config.packing) {
+    json_key(b, &g, "packing");
+    json_str(b, j->config.packing);
+  }
   al_buf_append(b, "}", 1);
   json_key(b, &f, "tasks");
   al_buf_puts(b, "[]");

@@ -332,6 +332,8 @@ static void apply_job(recov *r, rjob *rj) {
   cfg.tokenizers_dir = (char *)jstr(cfgj, "tokenizers_dir");
   cfg.max_seq_len = jint(cfgj, "max_seq_len", 0);
   cfg.shard_size = jint(cfgj, "shard_size", 0);
+  cfg.long_documents = (char *)jstr(cfgj, "long_documents");
+  cfg.packing = (char *)jstr(cfgj, "packing");
   cfg.name = (char *)(jstr(rec, "name") ? jstr(rec, "name") : jstr(cfgj, "name"));
   cfg.task_timeout_s = jnum(rec, "task_timeout", jnum(cfgj, "task_timeout", 0));
   double created = coord_recover_parse_iso(jstr(rec, "created_at"));

@@ -44,6 +44,8 @@ static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
   m.u.assign.max_seq_len = (uint32_t)j->config.max_seq_len;
   m.u.assign.shard_size = (uint64_t)j->config.shard_size;
   m.u.assign.staging_dir = t->staging_dir;
+  m.u.assign.long_documents = j->config.long_documents;
+  m.u.assign.packing = j->config.packing;
   coord_conn_send(c, &m);
 }
 
@@ -491,6 +493,18 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
   cfg.timeout_s = sj->timeout_s;
   cfg.task_timeout_s = sj->task_timeout_s;
   cfg.name = (char *)sj->name;
+  if (sj->long_documents && strcmp(sj->long_documents, "truncate") && strcmp(sj->long_documents, "split")) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: long_documents is '%.64s', expected truncate or split", sj->long_documents);
+    return;
+  }
+  if (sj->packing && strcmp(sj->packing, "none") && strcmp(sj->packing, "greedy")) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: packing is '%.64s', expected none or greedy", sj->packing);
+    return;
+  }
+  cfg.long_documents = (char *)sj->long_documents;
+  cfg.packing = (char *)sj->packing;
   int verify_sha256 = 0;
   if (sj->verify_shards && *sj->verify_shards) {
     if (strcmp(sj->verify_shards, "sha256") == 0) verify_sha256 = 1;

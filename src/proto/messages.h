@@ -140,6 +140,8 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
   uint64_t shard_size;
   const char *staging_dir;         /* optional: where this attempt writes (the coordinator
                                     * publishes it); absent = derived from output_dir */
+  const char *long_documents;      /* optional: "truncate" (absent) or "split" */
+  const char *packing;             /* optional: "none" (absent) or "greedy" */
 } proto_assign;
 
 typedef struct proto_task_ack {    /* task_started, cancel_task */
@@ -189,6 +191,8 @@ typedef struct proto_submit_job {  /* submitter -> coordinator */
   const char *config;              /* optional: the job config as JSON, stored as is */
   const char *verify_shards;       /* optional: "header" (default) or "sha256" */
   const char *output_mode;         /* optional: "new" (default), "overwrite" or "resume" */
+  const char *long_documents;      /* optional: "truncate" (absent) or "split" */
+  const char *packing;             /* optional: "none" (absent) or "greedy" */
 } proto_submit_job;
 
 typedef struct proto_submit_tasks { /* submitter -> coordinator, any number of batches */

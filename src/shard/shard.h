@@ -73,6 +73,23 @@ typedef struct shard_writer shard_writer;
  * err on failure. Free with shard_writer_free. */
 shard_writer *shard_writer_open(const char *dir, uint32_t max_seq_len, uint32_t shard_size,
                                 al_err *err);
+/* The packed layout (job.packing greedy, docs/FORMAT.md): the same rows plus two I32
+ * tensors document_ids (index of the document within its row, -1 in padding) and
+ * position_ids (position within its document, 0 in padding), and "packing":"greedy" in
+ * __metadata__. Rows are added with shard_writer_add_packed (or add_raw: one document
+ * from position 0). */
+shard_writer *shard_writer_open_packed(const char *dir, uint32_t max_seq_len, uint32_t shard_size,
+                                       al_err *err);
+/* One document's stretch within a packed row: len ids starting at position pos0 of the
+ * document. */
+typedef struct shard_segment {
+  uint32_t len;
+  uint32_t pos0;
+} shard_segment;
+/* Appends one packed row: len <= L ids (copied) made of nseg segments in row order whose
+ * lengths add up to len. Same completion and error rules as shard_writer_add. */
+int shard_writer_add_packed(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
+                            const shard_segment *segs, size_t nseg, const char *source, al_err *err);
 /* Appends one sample (copied; s stays the caller's). Completes and writes a shard when
  * it holds shard_size samples. Returns 0, or -1 with err filled; after an error the
  * writer only accepts shard_writer_abort/free. */

@@ -11,14 +11,8 @@
 
 #include "auralith/tokenizer.h"
 #include "media/media.h"
+#include "worker/docenc.h"
 #include "worker/fileread.h"
-
-/* First read window per file: enough for the sample in almost every case. Files longer
- * than the window are read in doubling windows only while the text read so far yields
- * fewer ids than the sample can hold, so memory follows what the sample can use. */
-#define READ_WINDOW_MIN ((size_t)256 << 10)
-#define READ_BYTES_PER_TOKEN 64u
-#define READ_WINDOW_MAX ((size_t)1 << 30)
 
 void worker_task_spec_clear(worker_task_spec *s) {
   free(s->task_id);
@@ -28,6 +22,7 @@ void worker_task_spec_clear(worker_task_spec *s) {
   free(s->tokenizers_dir);
   free(s->output_dir);
   free(s->staging_dir);
+  free(s->bad_option);
   memset(s, 0, sizeof *s);
 }
 
@@ -95,75 +90,12 @@ static int under_root(const char *dir, const char *root) {
   return strncmp(rdir, rroot, n) == 0 && (rdir[n] == '/' || rdir[n] == '\0' || n == 1);
 }
 
-/* Cuts raw bytes back to the last ASCII whitespace so no word (and no UTF-8 sequence
- * or NFC cluster) is split by a read window. Returns the new length (0 if none). */
-static size_t cut_at_space(const char *d, size_t n) {
-  while (n > 0) {
-    char c = d[n - 1];
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v') return n;
-    n--;
-  }
-  return 0;
-}
-
 /* The tokenizers of one task: the text encoder (NULL when the directory has no text
  * tokenizer) and the image/audio/video set (src/media). */
 typedef struct task_toks {
   tok_encoder *enc;
   const med_set *media;
 } task_toks;
-
-/* Builds the sample of one text/code file. Returns TOK_SAMPLE_* or -1 with reason set
- * for read problems. */
-static int sample_for_file(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
-                           tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
-  tok_encoder *enc = tk->enc;
-  if (!enc) {
-    snprintf(reason, reason_cap, "no tokenizer for modality '%s'", tok_modality_name(m));
-    return -1;
-  }
-  size_t window = (size_t)max_seq_len * READ_BYTES_PER_TOKEN;
-  if (window < READ_WINDOW_MIN) window = READ_WINDOW_MIN;
-  for (;;) {
-    char *data;
-    size_t len;
-    int truncated;
-    char detail[256];
-    worker_read_status rs = worker_read_file(path, window, &data, &len, &truncated, detail, sizeof detail);
-    if (rs != WORKER_READ_OK) {
-      if (detail[0])
-        snprintf(reason, reason_cap, "%s: %s", worker_read_status_name(rs), detail);
-      else
-        snprintf(reason, reason_cap, "%s", worker_read_status_name(rs));
-      return -1;
-    }
-    size_t use = len;
-    if (truncated) {
-      size_t cut = cut_at_space(data, len);
-      if (cut > 0) use = cut;
-    }
-    size_t tlen;
-    char *text = tok_decode_utf8_replace(data, use, true, &tlen);
-    free(data);
-    al_err err;
-    al_err_clear(&err);
-    tok_sample_status st = tok_build_sample_text(enc, m, text, tlen, max_seq_len, sample, &err);
-    free(text);
-    /* Exact when the whole file was read, or when the complete words read so far
-     * already fill the row (later words can only add ids past max_seq_len). */
-    int exact = !truncated || (st == TOK_SAMPLE_OK && sample->ids.len >= (size_t)max_seq_len && use < len);
-    if (exact || window >= READ_WINDOW_MAX) {
-      *bytes_read += use;
-      if (st == TOK_SAMPLE_ERROR) {
-        snprintf(reason, reason_cap, "tokenizer error: %.400s", err.msg);
-        return -1;
-      }
-      return (int)st;
-    }
-    tok_sample_free(sample);
-    window *= 2;
-  }
-}
 
 /* Builds the sample of one image, audio or video file with the media tokenizers
  * (decoding runs here, on the task's pool thread). */
@@ -184,16 +116,16 @@ static int sample_for_media(const task_toks *tk, tok_modality m, const char *pat
   return TOK_SAMPLE_OK;
 }
 
-/* How the worker builds a sample for each modality. A modality whose tokenizer is
- * missing is skipped with "no tokenizer for modality '...'". Builders return
- * TOK_SAMPLE_* or -1 with reason filled. */
+/* How the worker builds a sample for each modality other than text and code (those are
+ * whole documents streamed into rows, worker/docenc.h): image, audio and video files
+ * with the media tokenizers. A modality whose tokenizer is missing is skipped with "no
+ * tokenizer for modality '...'". A sample (markers included) becomes one document.
+ * Builders return TOK_SAMPLE_* or -1 with reason filled. */
 typedef int (*sample_builder)(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
                               tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
 
 static sample_builder builder_for(tok_modality m) {
   switch (m) {
-    case TOK_MOD_TEXT:
-    case TOK_MOD_CODE: return sample_for_file;
     case TOK_MOD_IMAGE:
     case TOK_MOD_AUDIO:
     case TOK_MOD_VIDEO: return sample_for_media;
@@ -248,6 +180,10 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   al_err_clear(&err);
 
   char *stage = worker_task_staging_dir(spec);
+  if (spec->bad_option) {
+    fail(out, "%s%s", spec->bad_option, "");
+    goto done;
+  }
   if (env->output_root && (!under_root(stage, env->output_root) || !under_root(spec->output_dir, env->output_root))) {
     fail(out, "output directory %s is outside the worker's output root %s", spec->output_dir, env->output_root);
     goto done;
@@ -264,7 +200,9 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     worker_task_remove_staging(stage);
     goto done;
   }
-  shard_writer *w = shard_writer_open(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
+  shard_writer *w = spec->packing == SHARD_PACK_GREEDY
+                        ? shard_writer_open_packed(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err)
+                        : shard_writer_open(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
   if (!w) {
     release_tokenizers(env, &tok, &media);
     fail(out, "cannot write shards in %s: %s", stage, err.msg);
@@ -273,8 +211,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   }
   task_toks tk = {tok.bpe ? worker_tokcache_take_encoder(env->tokenizers, &tok) : NULL, media.set};
   tok_sample sample = {0};
-  uint8_t *mask8 = NULL;
-  size_t mask_cap = 0;
+  shard_rows *rows = shard_rows_new(w, spec->max_seq_len, spec->long_documents, spec->packing);
   for (size_t i = 0; i < spec->n_files && out->ok; i++) {
     if (env->cancel && atomic_load(env->cancel)) {
       out->cancelled = 1;
@@ -286,6 +223,22 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, "unclassified");
       continue;
     }
+    char reason[1100];
+    if (m == TOK_MOD_TEXT || m == TOK_MOD_CODE) {
+      if (!tk.enc) {
+        snprintf(reason, sizeof reason, "no tokenizer for modality '%s'", tok_modality_name(m));
+        add_skip(out, path, reason);
+        continue;
+      }
+      int st = worker_doc_encode(tk.enc, m, path, rows, &out->bytes_read, reason, sizeof reason, &err);
+      if (st == WORKER_DOC_FAIL) {
+        fail(out, "cannot write shards in %s: %s", stage, err.msg);
+        break;
+      }
+      if (st == WORKER_DOC_SKIP) add_skip(out, path, reason);
+      if (st == WORKER_DOC_BLANK) add_skip(out, path, "blank text");
+      continue;
+    }
     sample_builder build = builder_for(m);
     if (!build) {
       char r[64];
@@ -293,8 +246,9 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, r);
       continue;
     }
-    char reason[1100];
-    int st = build(&tk, m, path, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
+    /* the whole sample: shard_rows truncates it (truncate) or splits it (split) and
+     * counts what truncation drops */
+    int st = build(&tk, m, path, UINT32_MAX, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
       continue;
@@ -303,21 +257,19 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : tok_sample_status_name((tok_sample_status)st));
       continue;
     }
-    size_t n = sample.ids.len;
-    if (n > mask_cap) {
-      mask_cap = n * 2;
-      mask8 = al_xrealloc(mask8, mask_cap);
-    }
-    for (size_t k = 0; k < n; k++) mask8[k] = (uint8_t)sample.mask.v[k];
-    if (shard_writer_add_raw(w, sample.ids.v, mask8, n, path, &err) != 0) {
+    shard_rows_begin(rows, path, (uint8_t)m, -1, -1, 0);
+    if (shard_rows_push(rows, sample.ids.v, sample.ids.len, &err) != 0 || shard_rows_end(rows, &err) != 0) {
       fail(out, "cannot write shards in %s: %s", stage, err.msg);
       break;
     }
-    out->samples++;
     tok_sample_free(&sample);
   }
+  if (out->ok && !out->cancelled && shard_rows_finish(rows, &err) != 0)
+    fail(out, "cannot write shards in %s: %s", stage, err.msg);
+  shard_rows_counts(rows, &out->counts);
+  out->samples = out->counts.rows;
+  shard_rows_free(rows);
   tok_sample_free(&sample);
-  free(mask8);
   if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);
   release_tokenizers(env, &tok, &media);
 
