@@ -113,6 +113,12 @@ typedef struct alc_worker_list {
 } alc_worker_list;
 
 /* A job snapshot (get job, list jobs, progress events). */
+/* Files skipped for one reason (the reason's text before its first ": "). */
+typedef struct alc_reason_count {
+  char *reason;
+  uint64_t count;
+} alc_reason_count;
+
 typedef struct alc_job {
   char *id;
   char *name;               /* NULL when the submitter gave none */
@@ -130,6 +136,14 @@ typedef struct alc_job {
   bool sealed;              /* every task has been submitted */
   char **errors;            /* last errors of failed tasks (n_errors strings) */
   size_t n_errors;
+  /* Counts of the finished tasks (docs/FORMAT.md); 0 from a coordinator without them. */
+  uint64_t documents;       /* documents written */
+  uint64_t ids_encoded;     /* ids of their whole encodings */
+  uint64_t ids_truncated;   /* ids dropped by truncation */
+  uint64_t padding;         /* padding positions of the rows */
+  uint64_t skipped;         /* files skipped */
+  alc_reason_count *skip_reasons; /* n_skip_reasons entries (not in job lists) */
+  size_t n_skip_reasons;
 } alc_job;
 
 typedef struct alc_job_list {

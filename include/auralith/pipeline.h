@@ -89,6 +89,7 @@ typedef struct alc_pipeline_result {
   double elapsed_s;            /* wall time of run() */
   char **errors;               /* last task errors (n_errors heap strings) */
   size_t n_errors;
+  alc_job final;               /* the last snapshot of the job (counts, skip reasons); owned */
 } alc_pipeline_result;
 
 /* Runs the job. Returns 0 when the job reached a final status or was detached (the

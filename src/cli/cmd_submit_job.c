@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
+#include "client/render.h"
 
 static const cli_opt OPTS[] = {
     {"config", 'c', "PATH", "YAML config file", NULL, CLI_REQUIRED},
@@ -195,6 +196,7 @@ int cmd_submit_job(int argc, char **argv) {
          res.job_id ? res.job_id : "-", res.status, (unsigned long long)res.completed_tasks,
          (unsigned long long)res.total_tasks, (unsigned long long)res.failed_tasks, (unsigned long long)res.files,
          (unsigned long long)res.samples, (unsigned long long)res.tokens, res.elapsed_s, o.output_dir, o.output_dir);
+  alc_render_counts(stdout, &res.final, "");
   for (size_t i = 0; i < res.n_errors && i < 5; i++) printf("Error:    %s\n", res.errors[i]);
   status = alc_pipeline_exit_code(res.status);
   alc_pipeline_result_free(&res);

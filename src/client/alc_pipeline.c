@@ -29,6 +29,7 @@ void alc_pipeline_result_free(alc_pipeline_result *r) {
   free(r->coordinator);
   for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
   free(r->errors);
+  alc_job_free(&r->final);
   memset(r, 0, sizeof *r);
 }
 
@@ -54,6 +55,18 @@ static void result_from_job(alc_pipeline_result *r, const alc_job *j) {
   r->failed_tasks = j->failed_tasks;
   r->samples = j->samples;
   r->tokens = j->tokens;
+  alc_job_free(&r->final);
+  r->final = *j;
+  r->final.id = al_xstrdup(j->id);
+  r->final.name = j->name ? al_xstrdup(j->name) : NULL;
+  r->final.status = al_xstrdup(j->status);
+  r->final.created_at = j->created_at ? al_xstrdup(j->created_at) : NULL;
+  r->final.completed_at = j->completed_at ? al_xstrdup(j->completed_at) : NULL;
+  r->final.errors = NULL;
+  r->final.n_errors = 0;
+  r->final.skip_reasons = al_xcalloc(j->n_skip_reasons ? j->n_skip_reasons : 1, sizeof *r->final.skip_reasons);
+  for (size_t i = 0; i < j->n_skip_reasons; i++)
+    r->final.skip_reasons[i] = (alc_reason_count){al_xstrdup(j->skip_reasons[i].reason), j->skip_reasons[i].count};
   for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
   free(r->errors);
   r->errors = NULL;

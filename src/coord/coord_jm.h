@@ -91,6 +91,8 @@ typedef struct coord_task_result {
   int64_t samples_processed, shards_written, skipped, tokens;
   int64_t bytes_read;   /* input bytes the attempt read */
   int permanent;        /* failed attempt: a retry would fail the same way */
+  int has_counts;  /* the worker reported the row counts below */
+  int64_t documents, ids_encoded, ids_truncated, padding;
   coord_shard_info *shards;
   size_t n_shards;
   coord_skip_info *skips;
@@ -150,6 +152,14 @@ typedef struct coord_task_list {
   size_t n;
 } coord_task_list;
 
+/* Skipped files of a job counted by reason: the reason text up to its first ": " (the
+ * detail after it varies per file). Bounded: reasons beyond the limit count as "other". */
+#define COORD_MAX_SKIP_REASONS 32
+typedef struct coord_reason_count {
+  char *reason;
+  int64_t count;
+} coord_reason_count;
+
 typedef struct coord_job_config {
   char *input_dir, *output_dir, *tokenizers_dir;
   int64_t max_seq_len, shard_size;
@@ -171,6 +181,9 @@ struct coord_job {
   int sealed;          /* no more tasks will be added */
   /* accumulated results of successful tasks */
   int64_t samples, tokens, shards_written, skipped;
+  int64_t documents, ids_encoded, ids_truncated, padding;
+  coord_reason_count skip_reasons[COORD_MAX_SKIP_REASONS]; /* by reason; the last is "other" when full */
+  size_t n_skip_reasons;
   coord_timer timer;   /* job timeout */
   char *final_error;   /* for failed/timeout/cancelled: why */
   size_t committing;   /* tasks whose result is being verified/published */

@@ -288,6 +288,11 @@ static void result_from_json(const json_t *res, coord_task_result *out) {
   out->shards_written = jint(res, "shards_written", 0);
   out->skipped = jint(res, "skipped", 0);
   out->tokens = jint(res, "tokens", 0);
+  out->has_counts = json_object_get(res, "ids_encoded") != NULL;
+  out->documents = jint(res, "documents", 0);
+  out->ids_encoded = jint(res, "ids_encoded", 0);
+  out->ids_truncated = jint(res, "ids_truncated", 0);
+  out->padding = jint(res, "padding", 0);
   const json_t *shards = json_object_get(res, "shards");
   if (json_is_array(shards) && json_array_size(shards) > 0) {
     out->n_shards = json_array_size(shards);

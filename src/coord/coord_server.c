@@ -63,7 +63,7 @@ static void hk_revoke(void *ud, coord_worker *w, coord_task *t, uint32_t attempt
 
 /* Fills a summary; strings point into j and into ts (two 48-byte slots). */
 static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48], const char **errs,
-                        size_t max_errs) {
+                        size_t max_errs, proto_reason_count *reasons) {
   memset(s, 0, sizeof *s);
   s->job_id = j->id;
   s->name = j->config.name;
@@ -77,6 +77,17 @@ static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48]
   s->samples = (uint64_t)j->samples;
   s->tokens = (uint64_t)j->tokens;
   s->sealed = j->sealed != 0;
+  s->documents = (uint64_t)j->documents;
+  s->ids_encoded = (uint64_t)j->ids_encoded;
+  s->ids_truncated = (uint64_t)j->ids_truncated;
+  s->padding = (uint64_t)j->padding;
+  s->skipped = (uint64_t)j->skipped;
+  if (reasons) { /* (the job list leaves them out) */
+    for (size_t i = 0; i < j->n_skip_reasons; i++)
+      reasons[i] = (proto_reason_count){j->skip_reasons[i].reason, (uint64_t)j->skip_reasons[i].count};
+    s->skip_reasons = reasons;
+    s->n_skip_reasons = j->n_skip_reasons;
+  }
   size_t n = 0;
   if (j->final_error && n < max_errs) errs[n++] = j->final_error;
   for (size_t i = 0; j->failed_tasks > 0 && i < j->total_tasks && n < max_errs; i++)
@@ -95,9 +106,10 @@ static void send_progress(coord_conn *c, const coord_job *j, uint64_t rid) {
   proto_msg m = {0};
   char ts[2][48];
   const char *errs[16];
+  proto_reason_count reasons[COORD_MAX_SKIP_REASONS];
   m.type = PROTO_MSG_PROGRESS;
   m.request_id = rid;
-  job_summary(j, &m.u.progress, ts, errs, AL_ARRAY_LEN(errs));
+  job_summary(j, &m.u.progress, ts, errs, AL_ARRAY_LEN(errs), reasons);
   coord_conn_send(c, &m);
 }
 
@@ -352,6 +364,11 @@ static void result_from_msg(coord_task_result *r, const proto_task_result *m) {
   r->skipped = (int64_t)m->skipped;
   r->bytes_read = (int64_t)m->bytes_read;
   r->permanent = m->permanent;
+  r->has_counts = m->documents > 0 || m->ids_encoded > 0;
+  r->documents = (int64_t)m->documents;
+  r->ids_encoded = (int64_t)m->ids_encoded;
+  r->ids_truncated = (int64_t)m->ids_truncated;
+  r->padding = (int64_t)m->padding;
   if (m->n_shards) {
     r->shards = al_xcalloc(m->n_shards, sizeof *r->shards);
     r->n_shards = m->n_shards;
@@ -666,9 +683,10 @@ static void handle_job_status(coord_conn *c, const proto_msg *m) {
   proto_msg r = {0};
   char ts[2][48];
   const char *errs[16];
+  proto_reason_count reasons[COORD_MAX_SKIP_REASONS];
   r.type = PROTO_MSG_JOB_INFO;
   r.request_id = m->request_id;
-  job_summary(j, &r.u.job_info, ts, errs, AL_ARRAY_LEN(errs));
+  job_summary(j, &r.u.job_info, ts, errs, AL_ARRAY_LEN(errs), reasons);
   coord_conn_send(c, &r);
 }
 
@@ -679,7 +697,7 @@ static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
   size_t first = coord_jm_job_count(jm) - n; /* the most recent n */
   proto_job_summary *js = al_xcalloc(n ? n : 1, sizeof *js);
   char(*ts)[2][48] = al_xcalloc(n ? n : 1, sizeof *ts);
-  for (size_t i = 0; i < n; i++) job_summary(coord_jm_job_at(jm, first + i), &js[i], ts[i], NULL, 0);
+  for (size_t i = 0; i < n; i++) job_summary(coord_jm_job_at(jm, first + i), &js[i], ts[i], NULL, 0, NULL);
   proto_msg r = {0};
   r.type = PROTO_MSG_JOBS;
   r.request_id = m->request_id;

@@ -60,6 +60,11 @@ typedef struct proto_task_spec {  /* one task of a submit_tasks batch */
   size_t n_files;
 } proto_task_spec;
 
+typedef struct proto_reason_count { /* skip_reasons[] of a job summary */
+  const char *reason;              /* required */
+  uint64_t count;
+} proto_reason_count;
+
 typedef struct proto_job_summary { /* job_info reply, progress event, jobs[] entry */
   const char *job_id;              /* required */
   const char *name;                /* optional */
@@ -76,6 +81,13 @@ typedef struct proto_job_summary { /* job_info reply, progress event, jobs[] ent
   bool sealed;                     /* every task has been submitted */
   const char *const *errors;             /* last errors of failed tasks */
   size_t n_errors;
+  uint64_t documents;              /* optional counts of the finished tasks (docs/FORMAT.md) */
+  uint64_t ids_encoded;
+  uint64_t ids_truncated;
+  uint64_t padding;
+  uint64_t skipped;
+  const proto_reason_count *skip_reasons;
+  size_t n_skip_reasons;
 } proto_job_summary;
 
 typedef struct proto_worker_info {
@@ -167,6 +179,10 @@ typedef struct proto_task_result { /* worker -> coordinator */
   double duration_s;
   bool permanent;                  /* optional: the error would recur on every retry */
   uint64_t bytes_read;             /* optional: input bytes read */
+  uint64_t documents;              /* optional: documents written (0 with ids_encoded 0: not reported) */
+  uint64_t ids_encoded;            /* optional: ids of the documents' whole encodings */
+  uint64_t ids_truncated;          /* optional: ids dropped by truncation */
+  uint64_t padding;                /* optional: padding positions of the rows */
 } proto_task_result;
 
 typedef struct proto_job_ref {     /* cancel_job, job_status, subscribe, job_accepted */

@@ -34,6 +34,9 @@ SCHEMA(s_shard, "shards[]", proto_shard,
 SCHEMA(s_task_spec, "tasks[]", proto_task_spec,
        U64(proto_task_spec, index, REQ, "task index within the job, from 0 (task id = job id + \"-\" + index)"),
        STRS(proto_task_spec, files, "input files of the task, in order"));
+SCHEMA(s_reason, "skip_reasons[]", proto_reason_count,
+       STR(proto_reason_count, reason, REQ, "why files were skipped (text before the first \": \")"),
+       U64(proto_reason_count, count, OPT, "files skipped for it"));
 #define JOB_SUMMARY_FIELDS                                                                          \
   STR(proto_job_summary, job_id, REQ, "job id"), STR(proto_job_summary, name, OPT, "job name"),    \
       STR(proto_job_summary, status, REQ,                                                           \
@@ -48,7 +51,13 @@ SCHEMA(s_task_spec, "tasks[]", proto_task_spec,
       U64(proto_job_summary, tokens, OPT, "tokens written"),                                       \
       U64(proto_job_summary, bytes, OPT, "shard bytes written"),                                   \
       BOOL(proto_job_summary, sealed, OPT, "all tasks have been submitted"),                       \
-      STRS(proto_job_summary, errors, "last errors of failed tasks")
+      STRS(proto_job_summary, errors, "last errors of failed tasks"),                             \
+      U64(proto_job_summary, documents, OPT, "documents written by finished tasks"),                \
+      U64(proto_job_summary, ids_encoded, OPT, "ids of those documents' whole encodings"),         \
+      U64(proto_job_summary, ids_truncated, OPT, "ids dropped by truncation (long_documents truncate)"), \
+      U64(proto_job_summary, padding, OPT, "padding positions in the rows written"),                \
+      U64(proto_job_summary, skipped, OPT, "files skipped"),                                        \
+      LIST(proto_job_summary, skip_reasons, s_reason, "skipped files counted by reason")
 SCHEMA(s_job_elem, "jobs[]", proto_job_summary, JOB_SUMMARY_FIELDS);
 SCHEMA(s_worker_elem, "workers[]", proto_worker_info,
        STR(proto_worker_info, worker_id, REQ, "worker id"),
@@ -119,7 +128,11 @@ SCHEMA(s_task_result, "task_result", proto_task_result,
        F64(proto_task_result, duration_s, "wall time of the attempt, seconds"),
        BOOL(proto_task_result, permanent, OPT,
             "true: the error would recur on every retry (e.g. the tokenizers cannot be loaded); the job fails at once"),
-       U64(proto_task_result, bytes_read, OPT, "input bytes read by the attempt"));
+       U64(proto_task_result, bytes_read, OPT, "input bytes read by the attempt"),
+       U64(proto_task_result, documents, OPT, "documents written (files, or JSON Lines records)"),
+       U64(proto_task_result, ids_encoded, OPT, "ids of the documents' whole encodings, markers included"),
+       U64(proto_task_result, ids_truncated, OPT, "ids dropped by truncation (ids_encoded - tokens)"),
+       U64(proto_task_result, padding, OPT, "padding positions in the rows written"));
 SCHEMA(s_cancel_task, "cancel_task", proto_task_ack,
        STR(proto_task_ack, task_id, REQ, "task id"),
        U32(proto_task_ack, attempt, REQ, "attempt to abandon"));

@@ -119,6 +119,10 @@ static void send_result(worker *w, wtask *t) {
   r->job_id = t->spec.job_id;
   r->attempt = t->spec.attempt;
   r->ok = o->ok != 0;
+  r->documents = o->counts.documents;
+  r->ids_encoded = o->counts.ids_encoded;
+  r->ids_truncated = o->counts.ids_truncated;
+  r->padding = o->counts.pad_ids;
   r->status = o->ok ? o->status : NULL;
   r->samples_processed = o->samples;
   r->shards_written = o->n_shards;
