@@ -280,6 +280,8 @@ typedef struct alc_job_spec {
   const char *verify_shards;   /* result verification: NULL/"header" or "sha256" */
   const char *long_documents;  /* "truncate" (NULL: the default) or "split" */
   const char *packing;         /* "none" (NULL: the default) or "greedy" */
+  bool detect_text;            /* include extensionless text files */
+  const char *jsonl_field;     /* JSON Lines text field; NULL = "text" */
 } alc_job_spec;
 
 /* Creates a job (no tasks yet). On success *job_id_out receives the job id as a heap

@@ -49,6 +49,8 @@ typedef struct alc_pipeline_options {
   double timeout_s;            /* 0 = job.timeout (86400); the job ends as "timeout" */
   const char *long_documents;  /* "truncate" | "split"; NULL = job.long_documents */
   const char *packing;         /* "none" | "greedy"; NULL = job.packing */
+  bool detect_text;            /* true, or job.detect_text */
+  const char *jsonl_field;     /* NULL = job.jsonl_field ("text") */
   bool embedded;               /* false = external */
   int num_workers;             /* embedded: in-process workers; 0 = job.num_workers */
   /* External mode. */

@@ -21,6 +21,8 @@ static const cli_opt OPTS[] = {
     {"shard-size", 0, "N", "samples per shard file", "10000", 0},
     {"files-per-task", 0, "N", "files per task", "500", 0},
     {"long-documents", 0, "MODE", "truncate (one row per file, the original's) or split (every id kept, in rows)", "truncate", 0},
+    {"detect-text", 0, NULL, "also tokenize files with no known extension whose name (README, LICENSE, Makefile, ...) or content is text", NULL, 0},
+    {"jsonl-field", 0, "NAME", "field of a JSON Lines record holding its text", "text", 0},
     {"pack", 0, NULL, "pack several documents per row (job.packing greedy; adds document_ids/position_ids)", NULL, 0},
     {"num-workers", 'w', "N", "in-process workers, one tokenizer thread each (embedded mode)", "2", 0},
     {"embedded", 0, NULL, "run coordinator and workers in this process (no Redis, no TCP)", NULL, 0},
@@ -147,6 +149,8 @@ int cmd_submit_job(int argc, char **argv) {
   o.timeout_s = timeout;
   o.long_documents = cli_given(&v, "long-documents") ? cli_get(&v, "long-documents") : NULL;
   o.packing = cli_flag(&v, "pack") ? "greedy" : NULL;
+  o.detect_text = cli_flag(&v, "detect-text");
+  o.jsonl_field = cli_given(&v, "jsonl-field") ? cli_get(&v, "jsonl-field") : NULL;
   o.embedded = embedded;
   o.num_workers = (int)nworkers;
   o.coordinator = cli_get(&v, "coordinator");

@@ -263,6 +263,8 @@ int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *
   spec.verify_shards = p->verify_shards;
   spec.long_documents = p->long_documents;
   spec.packing = p->packing;
+  spec.detect_text = p->detect_text;
+  spec.jsonl_field = p->jsonl_field;
   int rc = alc_submit_job(c, &spec, &r->job_id, err);
   uint64_t nt = 0;
   if (rc == 0)
@@ -378,6 +380,8 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   static const char *const long_names[] = {"truncate", "split"}, *const pack_names[] = {"none", "greedy"};
   plan.long_documents = o->long_documents ? o->long_documents : long_names[cfg.job.long_documents & 1];
   plan.packing = o->packing ? o->packing : pack_names[cfg.job.packing & 1];
+  plan.detect_text = o->detect_text || cfg.job.detect_text;
+  plan.jsonl_field = o->jsonl_field ? o->jsonl_field : cfg.job.jsonl_field;
   if (strcmp(plan.long_documents, "truncate") && strcmp(plan.long_documents, "split")) {
     rc = al_err_set(err, ALC_E_ARG, "long_documents is '%s', expected truncate or split", plan.long_documents);
     goto out;

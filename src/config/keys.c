@@ -102,6 +102,8 @@ const cfg_key cfg_keys[] = {
     JE(verify_shards, 0, verify_names),
     JE(long_documents, 0, long_doc_names),
     JE(packing, 0, packing_names),
+    J(detect_text, CFG_K_BOOL, 0, 0, 0),
+    J(jsonl_field, CFG_K_STR, 0, 0, CFG_F_NONEMPTY),
 };
 const size_t cfg_nkeys = AL_ARRAY_LEN(cfg_keys);
 

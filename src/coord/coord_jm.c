@@ -632,6 +632,7 @@ static void job_free(coord_job *j) {
   free(j->config.long_documents);
   for (size_t i = 0; i < j->n_skip_reasons; i++) free(j->skip_reasons[i].reason);
   free(j->config.packing);
+  free(j->config.jsonl_field);
   free(j->final_error);
   free(j);
 }
@@ -694,6 +695,8 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
   j->config.long_documents =
       cfg->long_documents && strcmp(cfg->long_documents, "truncate") ? al_xstrdup(cfg->long_documents) : NULL;
   j->config.packing = cfg->packing && strcmp(cfg->packing, "none") ? al_xstrdup(cfg->packing) : NULL;
+  j->config.detect_text = cfg->detect_text;
+  j->config.jsonl_field = cfg->jsonl_field && strcmp(cfg->jsonl_field, "text") ? al_xstrdup(cfg->jsonl_field) : NULL;
   coord_timer_init(&j->timer, TK_JOB);
   if (cfg->timeout_s > 0) coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + cfg->timeout_s);
   coord_map_put(&jm->jobs_by_id, j->id, j);

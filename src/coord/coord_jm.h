@@ -168,6 +168,8 @@ typedef struct coord_job_config {
   char *name;            /* optional job name, NULL when none */
   char *long_documents;  /* "split", or NULL for the default (truncate) */
   char *packing;         /* "greedy", or NULL for the default (none) */
+  int detect_text;
+  char *jsonl_field;     /* NULL for the default ("text") */
 } coord_job_config;
 
 struct coord_job {

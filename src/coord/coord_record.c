@@ -178,6 +178,14 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
     json_key(b, &g, "packing");
     json_str(b, j->config.packing);
   }
+  if (j->config.detect_text) {
+    json_key(b, &g, "detect_text");
+    al_buf_puts(b, "true");
+  }
+  if (j->config.jsonl_field) {
+    json_key(b, &g, "jsonl_field");
+    json_str(b, j->config.jsonl_field);
+  }
   al_buf_append(b, "}", 1);
   json_key(b, &f, "tasks");
   al_buf_puts(b, "[]");

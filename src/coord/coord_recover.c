@@ -339,6 +339,8 @@ static void apply_job(recov *r, rjob *rj) {
   cfg.shard_size = jint(cfgj, "shard_size", 0);
   cfg.long_documents = (char *)jstr(cfgj, "long_documents");
   cfg.packing = (char *)jstr(cfgj, "packing");
+  cfg.detect_text = json_is_true(json_object_get(cfgj, "detect_text"));
+  cfg.jsonl_field = (char *)jstr(cfgj, "jsonl_field");
   cfg.name = (char *)(jstr(rec, "name") ? jstr(rec, "name") : jstr(cfgj, "name"));
   cfg.task_timeout_s = jnum(rec, "task_timeout", jnum(cfgj, "task_timeout", 0));
   double created = coord_recover_parse_iso(jstr(rec, "created_at"));

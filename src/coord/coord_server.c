@@ -46,6 +46,8 @@ static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
   m.u.assign.staging_dir = t->staging_dir;
   m.u.assign.long_documents = j->config.long_documents;
   m.u.assign.packing = j->config.packing;
+  m.u.assign.detect_text = j->config.detect_text != 0;
+  m.u.assign.jsonl_field = j->config.jsonl_field;
   coord_conn_send(c, &m);
 }
 
@@ -522,6 +524,8 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
   }
   cfg.long_documents = (char *)sj->long_documents;
   cfg.packing = (char *)sj->packing;
+  cfg.detect_text = sj->detect_text;
+  cfg.jsonl_field = (char *)sj->jsonl_field;
   int verify_sha256 = 0;
   if (sj->verify_shards && *sj->verify_shards) {
     if (strcmp(sj->verify_shards, "sha256") == 0) verify_sha256 = 1;

@@ -154,6 +154,8 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
                                     * publishes it); absent = derived from output_dir */
   const char *long_documents;      /* optional: "truncate" (absent) or "split" */
   const char *packing;             /* optional: "none" (absent) or "greedy" */
+  bool detect_text;                /* optional */
+  const char *jsonl_field;         /* optional: "text" when absent */
 } proto_assign;
 
 typedef struct proto_task_ack {    /* task_started, cancel_task */
@@ -209,6 +211,8 @@ typedef struct proto_submit_job {  /* submitter -> coordinator */
   const char *output_mode;         /* optional: "new" (default), "overwrite" or "resume" */
   const char *long_documents;      /* optional: "truncate" (absent) or "split" */
   const char *packing;             /* optional: "none" (absent) or "greedy" */
+  bool detect_text;                /* optional */
+  const char *jsonl_field;         /* optional: "text" when absent */
 } proto_submit_job;
 
 typedef struct proto_submit_tasks { /* submitter -> coordinator, any number of batches */

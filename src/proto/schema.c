@@ -108,7 +108,9 @@ SCHEMA(s_assign, "assign", proto_assign,
        U64(proto_assign, shard_size, OPT, "samples per shard"),
        STR(proto_assign, staging_dir, OPT, "directory this attempt writes its shards into; published by the coordinator on commit"),
        STR(proto_assign, long_documents, OPT, "truncate (when absent) or split: rows of documents longer than max_seq_len"),
-       STR(proto_assign, packing, OPT, "none (when absent) or greedy: several documents per row"));
+       STR(proto_assign, packing, OPT, "none (when absent) or greedy: several documents per row"),
+       BOOL(proto_assign, detect_text, OPT, "also files with no known extension whose name or content is text"),
+       STR(proto_assign, jsonl_field, OPT, "JSON Lines field holding a record's text (\"text\" when absent)"));
 SCHEMA(s_task_started, "task_started", proto_task_ack,
        STR(proto_task_ack, task_id, REQ, "task id"),
        U32(proto_task_ack, attempt, REQ, "attempt of the lease"));
@@ -154,7 +156,9 @@ SCHEMA(s_submit_job, "submit_job", proto_submit_job,
        STR(proto_submit_job, verify_shards, OPT, "how results are verified before acceptance: header (default) or sha256"),
        STR(proto_submit_job, output_mode, OPT, "non-empty output directory: new (refuse, default), overwrite or resume"),
        STR(proto_submit_job, long_documents, OPT, "truncate (when absent) or split"),
-       STR(proto_submit_job, packing, OPT, "none (when absent) or greedy"));
+       STR(proto_submit_job, packing, OPT, "none (when absent) or greedy"),
+       BOOL(proto_submit_job, detect_text, OPT, "also files with no known extension whose name or content is text"),
+       STR(proto_submit_job, jsonl_field, OPT, "JSON Lines field holding a record's text (\"text\" when absent)"));
 SCHEMA(s_job_accepted, "job_accepted", proto_job_ref, STR(proto_job_ref, job_id, REQ, "id of the new job"));
 SCHEMA(s_submit_tasks, "submit_tasks", proto_submit_tasks,
        STR(proto_submit_tasks, job_id, REQ, "job id"),

@@ -19,11 +19,32 @@ enum {
   WORKER_DOC_FAIL = -2,     /* the output failed: err filled (the task fails) */
 };
 
+/* How to read one input (worker/inputs.h decides it). */
+typedef struct worker_doc_opts {
+  int zkind;               /* worker_zkind */
+  uint64_t decomp_limit;   /* 0: worker_decomp_limit of the file size */
+  int sniff;               /* skip ("not text") unless the content looks like text */
+  const char *jsonl_field; /* non-NULL: JSON Lines, one document per line from this field */
+} worker_doc_opts;
+
+/* A bad JSON Lines record, reported to the caller (which lists it as a skip). */
+typedef void (*worker_bad_line_fn)(void *ud, const char *path, uint64_t line, const char *why);
+
 /* Encodes path (modality TEXT or CODE) into rows. *bytes_read grows by the raw bytes
  * read. A read error after part of the document was written ends the document where it
- * stopped and returns WORKER_DOC_SKIP with a reason that says so. */
-int worker_doc_encode(tok_encoder *enc, tok_modality m, const char *path, shard_rows *rows,
-                      uint64_t *bytes_read, char *reason, size_t reason_cap, al_err *err);
+ * stopped and returns WORKER_DOC_SKIP with a reason that says so. JSON Lines: every good
+ * line is a document whose source is "path:LINE"; bad lines go to bad_line and the
+ * file counts as written when one record was. */
+int worker_doc_encode(tok_encoder *enc, tok_modality m, const char *path, const worker_doc_opts *o,
+                      shard_rows *rows, uint64_t *bytes_read, worker_bad_line_fn bad_line, void *ud,
+                      char *reason, size_t reason_cap, al_err *err);
+
+/* Parses one JSON Lines record and finds its text: returns 1 with *text and *tlen borrowed
+ * from *doc (json_decref it after use), 0 for a blank line, -1 with why filled (not JSON,
+ * not an object, no such field, field not a string). Exposed for the fuzz target. */
+struct json_t;
+int worker_jsonl_record(const char *line, size_t len, const char *field, struct json_t **doc, const char **text,
+                        size_t *tlen, char *why, size_t why_cap);
 
 /* The same for a document already in memory (text, len), e.g. one JSON Lines record.
  * source names it in the manifest. */

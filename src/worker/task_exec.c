@@ -13,6 +13,7 @@
 #include "media/media.h"
 #include "worker/docenc.h"
 #include "worker/fileread.h"
+#include "worker/inputs.h"
 
 void worker_task_spec_clear(worker_task_spec *s) {
   free(s->task_id);
@@ -23,6 +24,7 @@ void worker_task_spec_clear(worker_task_spec *s) {
   free(s->output_dir);
   free(s->staging_dir);
   free(s->bad_option);
+  free(s->jsonl_field);
   memset(s, 0, sizeof *s);
 }
 
@@ -61,6 +63,14 @@ static void add_skip(worker_task_outcome *o, const char *path, const char *reaso
   o->skips[o->n_skips].path = al_xstrdup(path);
   o->skips[o->n_skips].reason = al_xstrdup(reason);
   o->n_skips++;
+}
+
+static void on_bad_line(void *ud, const char *path, uint64_t line, const char *why) {
+  char *where = al_xasprintf("%s:%llu", path, (unsigned long long)line);
+  char *reason = al_xasprintf("bad JSON Lines record: %s", why);
+  add_skip(ud, where, reason);
+  free(where);
+  free(reason);
 }
 
 static void fail(worker_task_outcome *o, const char *fmt, const char *a, const char *b) {
@@ -218,7 +228,9 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       break;
     }
     const char *path = spec->files[i];
-    tok_modality m = tok_classify(path);
+    worker_input in;
+    worker_input_classify(path, spec->detect_text != 0, &in);
+    tok_modality m = in.sniff ? TOK_MOD_TEXT : in.m;
     if (m == TOK_MOD_NONE) {
       add_skip(out, path, "unclassified");
       continue;
@@ -230,13 +242,20 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
         add_skip(out, path, reason);
         continue;
       }
-      int st = worker_doc_encode(tk.enc, m, path, rows, &out->bytes_read, reason, sizeof reason, &err);
+      worker_doc_opts dopt = {.zkind = in.zkind, .decomp_limit = spec->decomp_limit, .sniff = in.sniff,
+                              .jsonl_field = in.jsonl ? (spec->jsonl_field ? spec->jsonl_field : "text") : NULL};
+      int st = worker_doc_encode(tk.enc, m, path, &dopt, rows, &out->bytes_read, on_bad_line, out, reason, sizeof reason,
+                                 &err);
       if (st == WORKER_DOC_FAIL) {
         fail(out, "cannot write shards in %s: %s", stage, err.msg);
         break;
       }
       if (st == WORKER_DOC_SKIP) add_skip(out, path, reason);
       if (st == WORKER_DOC_BLANK) add_skip(out, path, "blank text");
+      continue;
+    }
+    if (in.zkind != WORKER_Z_NONE) { /* the media decoders read files, not streams */
+      add_skip(out, path, "compressed image, audio or video file");
       continue;
     }
     sample_builder build = builder_for(m);

@@ -29,6 +29,10 @@ typedef struct worker_task_spec {
   uint64_t shard_size;
   shard_long_mode long_documents;  /* job.long_documents (default truncate) */
   shard_pack_mode packing;         /* job.packing (default none) */
+  int detect_text;                 /* job.detect_text: extensionless text files too */
+  char *jsonl_field;               /* job.jsonl_field; NULL = "text" */
+  uint64_t decomp_limit;           /* decompressed-size limit per file; 0 = by file size
+                                      (worker_decomp_limit); not on the wire (tests) */
   char *bad_option;      /* set when the assignment named an unknown mode: the task fails
                             with this text (owned) */
 } worker_task_spec;

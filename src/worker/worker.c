@@ -259,6 +259,8 @@ static void on_assign(worker *w, const proto_assign *a) {
   t->spec.staging_dir = a->staging_dir ? al_xstrdup(a->staging_dir) : NULL;
   t->spec.max_seq_len = a->max_seq_len;
   t->spec.shard_size = a->shard_size ? a->shard_size : 10000;
+  t->spec.detect_text = a->detect_text;
+  t->spec.jsonl_field = a->jsonl_field ? al_xstrdup(a->jsonl_field) : NULL;
   if (shard_long_mode_parse(a->long_documents, &t->spec.long_documents) != 0)
     t->spec.bad_option = al_xasprintf("unknown long_documents '%.64s' (expected truncate or split)", a->long_documents);
   else if (shard_pack_mode_parse(a->packing, &t->spec.packing) != 0)
