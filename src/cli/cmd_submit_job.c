@@ -9,6 +9,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
+#include "cli/dry_run.h"
 #include "client/render.h"
 
 static const cli_opt OPTS[] = {
@@ -29,6 +30,7 @@ static const cli_opt OPTS[] = {
     {"external", 0, NULL, "submit to a running coordinator (the default)", NULL, 0},
     {"coordinator", 0, "HOST:PORT", "coordinator address (external; default: coordinator.host/port of the config)", NULL, 0},
     {"timeout", 0, "SECONDS", "job timeout (default: job.timeout of the config)", NULL, 0},
+    {"dry-run", 0, NULL, "print the plan (files by modality, skipped by reason, tasks, bytes) and submit nothing", NULL, 0},
     {"detach", 0, NULL, "external mode: print the job id and return once the job is submitted", NULL, 0},
     {"overwrite", 0, NULL, "the output directory holds a previous run: remove what its index.json lists, then run", NULL, 0},
     {"resume", 0, NULL, "the output directory holds a previous run: keep its tasks that still verify, run the rest", NULL, 0},
@@ -134,6 +136,10 @@ int cmd_submit_job(int argc, char **argv) {
   if (embedded) {
     al_log_demote_component("coordinator");
     al_log_demote_component("worker");
+  }
+  if (cli_flag(&v, "dry-run")) {
+    status = cli_dry_run(cli_get(&v, "input-dir"), fpt, cli_flag(&v, "detect-text"));
+    goto done;
   }
 
   alc_pipeline_options o;

@@ -82,7 +82,13 @@ CHECKS=$((CHECKS + 1))
 run "$BIN" submit-job --embedded -c "$T/c.yaml" -i "$DATA/pipeline/raw" -o "$T/x" -t "$DATA/pipeline/tokenizers" --long-documents cut
 expect_rc 1 "bad mode"; expect_err "long_documents is 'cut', expected truncate or split"
 
-# 5. External: the counts reach job-status --json.
+# 5. --dry-run: the plan, nothing written.
+run "$BIN" submit-job -c "$T/c.yaml" -i "$DATA/pipeline/raw" -o "$T/dry" -t "$DATA/pipeline/tokenizers" --dry-run --files-per-task 10
+expect_rc 0 "dry run"; expect_out "Files:    43"; expect_out "Tasks:    5 (10 files per task)"
+expect_out "no tokenizer for modality 'image'         8 files"; expect_out "unclassified"
+CHECKS=$((CHECKS + 1)); [ ! -e "$T/dry" ] || fail "dry run wrote output"
+
+# 6. External: the counts reach job-status --json.
 PORT=$("$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 cat > "$T/ext.yaml" <<Y
 coordinator:
