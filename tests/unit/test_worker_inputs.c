@@ -261,7 +261,7 @@ static void test_compressed(void) {
   char *d = al_xasprintf("%s/z", tmp);
   mkdir(d, 0755);
   al_buf big = {0};
-  while (big.len < (2u << 20) + 777) al_buf_puts(&big, TEXT); /* two read pieces */
+  while (big.len < (1u << 20) + 777) al_buf_puts(&big, TEXT); /* two read pieces */
   al_buf_cstr(&big);
   write_compressed("z", "big.txt", big.data, big.len);
   const char *code = "int main(void) { return 0; }\n";
@@ -319,11 +319,11 @@ static void test_compressed(void) {
 }
 
 static void test_zip_bomb(void) {
-  /* 64 MiB of one byte compresses to ~64 KiB; with a 4 MiB limit it is skipped before
+  /* 16 MiB of one byte compresses to a few KiB; with a 1 MiB limit it is skipped before
    * anything is written, after decompressing about the limit. */
   char *d = al_xasprintf("%s/bomb", tmp);
   mkdir(d, 0755);
-  size_t n = (size_t)64 << 20;
+  size_t n = (size_t)16 << 20;
   char *zeros = al_xmalloc(n);
   memset(zeros, 'a', n);
   size_t cap = ZSTD_compressBound(n);
@@ -335,12 +335,12 @@ static void test_zip_bomb(void) {
   char *f = path_in("bomb", "bomb.txt.zst");
   worker_task_outcome o;
   double t0 = al_mono_s();
-  run(&f, 1, 0, NULL, 4u << 20, "bomb-out", &o);
+  run(&f, 1, 0, NULL, 1u << 20, "bomb-out", &o);
   CHECK(al_mono_s() - t0 < 5);
   CHECK(o.ok);
   CHECK_EQ_INT(o.n_shards, 0);
   CHECK_EQ_INT(o.counts.documents, 0);
-  CHECK_MSG(o.n_skips == 1 && strstr(o.skips[0].reason, "decompressed size over 4194304 bytes"), "%s",
+  CHECK_MSG(o.n_skips == 1 && strstr(o.skips[0].reason, "decompressed size over 1048576 bytes"), "%s",
             o.n_skips ? o.skips[0].reason : "no skip");
   worker_task_outcome_clear(&o);
   free(f);
