@@ -29,9 +29,12 @@ def documents(t, r):
 if __name__ == "__main__":
     out = sys.argv[1]
     index = json.load(open(f"{out}/index.json"))
+    source = None  # packed: sources name each document where it starts
     for sh in index["shards"]:
         meta, t = load_shard(f"{out}/{sh['path']}")
+        starts = iter(sh["sources"])
         for r in range(t["input_ids"].shape[0]):
             for s, e, p0 in documents(t, r):
-                print(sh["path"], r, sh["sources"][r], s, e, "continues" if p0 else "starts",
+                source = sh["sources"][r] if "document_ids" not in t else (source if p0 else next(starts))
+                print(sh["path"], r, source, s, e, "continues" if p0 else "starts",
                       t["input_ids"][r][s:e][:8].tolist())

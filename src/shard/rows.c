@@ -16,7 +16,7 @@ struct shard_rows {
   shard_segment *segs;
   size_t nseg, seg_cap;
   int seg_open;           /* the row's last segment belongs to the open document */
-  char *row_source;       /* source of the row's first document */
+  char **seg_sources;     /* source of each segment's document (owned, seg_cap slots) */
   /* the open document */
   int in_doc;
   char *source;
@@ -62,7 +62,8 @@ void shard_rows_free(shard_rows *r) {
   free(r->ids);
   free(r->mods);
   free(r->segs);
-  free(r->row_source);
+  for (size_t i = 0; i < r->nseg; i++) free(r->seg_sources[i]);
+  free(r->seg_sources);
   free(r->source);
   free(r);
 }
@@ -76,7 +77,8 @@ static int flush_row(shard_rows *r, al_err *err) {
   if (r->len == 0 && r->pm == SHARD_PACK_GREEDY) return 0;
   int rc;
   if (r->pm == SHARD_PACK_GREEDY)
-    rc = shard_writer_add_packed(r->w, r->ids, r->mods, r->len, r->segs, r->nseg, r->row_source, err);
+    rc = shard_writer_add_packed(r->w, r->ids, r->mods, r->len, r->segs, r->nseg, (const char *const *)r->seg_sources,
+                                 err);
   else
     rc = shard_writer_add_raw(r->w, r->ids, r->mods, r->len, r->source, err);
   if (rc != 0) return -1;
@@ -84,10 +86,9 @@ static int flush_row(shard_rows *r, al_err *err) {
   r->c.ids_written += r->len;
   r->c.pad_ids += r->L - r->len;
   r->len = 0;
+  for (size_t i = 0; i < r->nseg; i++) free(r->seg_sources[i]);
   r->nseg = 0;
   r->seg_open = 0;
-  free(r->row_source);
-  r->row_source = NULL;
   return 0;
 }
 
@@ -104,10 +105,11 @@ static int emit(shard_rows *r, const int32_t *ids, size_t n, al_err *err) {
         if (r->nseg == r->seg_cap) {
           r->seg_cap = r->seg_cap ? 2 * r->seg_cap : 16;
           r->segs = al_xrealloc(r->segs, r->seg_cap * sizeof *r->segs);
+          r->seg_sources = al_xrealloc(r->seg_sources, r->seg_cap * sizeof *r->seg_sources);
         }
+        r->seg_sources[r->nseg] = al_xstrdup(r->source);
         r->segs[r->nseg++] = (shard_segment){0, (uint32_t)r->doc_pos};
         r->seg_open = 1;
-        if (!r->row_source) r->row_source = al_xstrdup(r->source);
       }
       r->segs[r->nseg - 1].len += (uint32_t)k;
     }

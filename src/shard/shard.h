@@ -56,7 +56,8 @@ typedef struct shard_info {
   uint64_t tokens;         /* sum over rows of min(len, L): real (attended) tokens */
   uint64_t bytes;          /* file length */
   char sha256[65];         /* lowercase hex of the whole file */
-  char **sources;          /* one per sample, in row order */
+  char **sources;          /* unpacked: one per sample, in row order; packed: one per
+                            * document that starts in the shard, in order */
   size_t nsources;
 } shard_info;
 
@@ -87,9 +88,12 @@ typedef struct shard_segment {
   uint32_t pos0;
 } shard_segment;
 /* Appends one packed row: len <= L ids (copied) made of nseg segments in row order whose
- * lengths add up to len. Same completion and error rules as shard_writer_add. */
+ * lengths add up to len. sources[j] (borrowed, copied when used) names segment j's
+ * document; the shard's sources list it when the document starts in this row (pos0 0),
+ * so a packed shard names every document that starts in it, in order. Same completion
+ * and error rules as shard_writer_add. */
 int shard_writer_add_packed(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
-                            const shard_segment *segs, size_t nseg, const char *source, al_err *err);
+                            const shard_segment *segs, size_t nseg, const char *const *sources, al_err *err);
 /* Appends one sample (copied; s stays the caller's). Completes and writes a shard when
  * it holds shard_size samples. Returns 0, or -1 with err filled; after an error the
  * writer only accepts shard_writer_abort/free. */

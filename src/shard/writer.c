@@ -25,7 +25,8 @@ struct shard_writer {
   shard_spill ids;        /* min(len, L) little-endian int32 per row */
   shard_spill mods;       /* min(len, L) bytes per row */
   uint32_t *lens;         /* per row, <= L */
-  char **sources;
+  char **sources;         /* unpacked: one per row; packed: one per document starting here */
+  size_t nsrc, src_cap;
   size_t nrows, rows_cap;
   /* completed shards */
   shard_info *done;
@@ -278,8 +279,9 @@ static int close_shard(shard_writer *w, al_err *err) {
   info.samples = w->nrows;
   for (size_t r = 0; r < w->nrows; r++) info.tokens += w->lens[r];
   info.sources = w->sources;
-  info.nsources = w->nrows;
+  info.nsources = w->nsrc;
   w->sources = NULL;
+  w->nsrc = w->src_cap = 0;
   w->rows_cap = 0;
 
   al_buf h = {0};
@@ -360,8 +362,18 @@ out:
   return 0;
 }
 
+static void add_source(shard_writer *w, const char *source) {
+  if (w->nsrc == w->src_cap) {
+    w->src_cap = w->src_cap ? 2 * w->src_cap : 16;
+    w->sources = al_xrealloc(w->sources, w->src_cap * sizeof *w->sources);
+  }
+  w->sources[w->nsrc++] = al_xstrdup(source ? source : "");
+}
+
+/* sources: unpacked, sources[0] names the row; packed, sources[j] names the document of
+ * segment j and is recorded when that document starts in this row (pos0 0). */
 static int add_row(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
-                   const shard_segment *segs, size_t nseg, const char *source, al_err *err) {
+                   const shard_segment *segs, size_t nseg, const char *const *sources, al_err *err) {
   if (w->failed) return al_err_set(err, SHARD_EARG, "%s: shard writer already failed", w->dir);
   size_t n = AL_MIN(len, (size_t)w->L);
   if (w->nrows == w->rows_cap) {
@@ -369,7 +381,6 @@ static int add_row(shard_writer *w, const int32_t *ids, const uint8_t *mask, siz
     size_t cap = w->rows_cap ? 2 * w->rows_cap : 16;
     if (cap > w->shard_size) cap = w->shard_size;
     w->lens = al_xrealloc(w->lens, cap * sizeof *w->lens);
-    w->sources = al_xrealloc(w->sources, cap * sizeof *w->sources);
     if (w->packed) w->nsegs = al_xrealloc(w->nsegs, cap * sizeof *w->nsegs);
     w->rows_cap = cap;
   }
@@ -403,7 +414,9 @@ static int add_row(shard_writer *w, const int32_t *ids, const uint8_t *mask, siz
     w->nsegs[w->nrows] = (uint32_t)nseg;
   }
   w->lens[w->nrows] = (uint32_t)n;
-  w->sources[w->nrows] = al_xstrdup(source ? source : "");
+  if (!w->packed) add_source(w, sources[0]);
+  for (size_t j = 0; w->packed && j < nseg; j++)
+    if (segs[j].pos0 == 0 && segs[j].len > 0) add_source(w, sources[j]);
   w->nrows++;
   w->total_samples++;
   if (w->nrows == w->shard_size) return close_shard(w, err);
@@ -418,20 +431,20 @@ int shard_writer_add_raw(shard_writer *w, const int32_t *ids, const uint8_t *mas
   if (w->packed) {
     /* one document from position 0 */
     shard_segment sg = {(uint32_t)AL_MIN(len, (size_t)w->L), 0};
-    return add_row(w, ids, mask, len, &sg, 1, source, err);
+    return add_row(w, ids, mask, len, &sg, 1, &source, err);
   }
-  return add_row(w, ids, mask, len, NULL, 0, source, err);
+  return add_row(w, ids, mask, len, NULL, 0, &source, err);
 }
 
 int shard_writer_add_packed(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
-                            const shard_segment *segs, size_t nseg, const char *source, al_err *err) {
+                            const shard_segment *segs, size_t nseg, const char *const *sources, al_err *err) {
   if (!w->packed) return al_err_set(err, SHARD_EARG, "%s: writer was not opened for packed rows", w->dir);
   size_t sum = 0;
   for (size_t j = 0; j < nseg; j++) sum += segs[j].len;
   if (len > w->L || sum != len)
     return al_err_set(err, SHARD_EARG, "%s: packed row of %zu ids with segments of %zu ids (L %" PRIu32 ")",
                       w->dir, len, sum, w->L);
-  return add_row(w, ids, mask, len, segs, nseg, source, err);
+  return add_row(w, ids, mask, len, segs, nseg, sources, err);
 }
 
 int shard_writer_add(shard_writer *w, const shard_sample *s, al_err *err) {
@@ -465,8 +478,7 @@ void shard_writer_free(shard_writer *w) {
   if (!w) return;
   for (size_t i = 0; i < w->ndone; i++) shard_info_clear(&w->done[i]);
   free(w->done);
-  if (w->sources)
-    for (size_t r = 0; r < w->nrows; r++) free(w->sources[r]);
+  for (size_t r = 0; r < w->nsrc; r++) free(w->sources[r]);
   free(w->sources);
   free(w->lens);
   free(w->nsegs);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenize/tok_markers.h"
 #include "tokenize/tok_unicode.h"
 #include "worker/decomp.h"
 #include "worker/docread.h"
@@ -21,23 +22,6 @@ static int is_blank(const char *s, size_t n) {
   return 1;
 }
 
-/* The document's markers: the tokenizer's <bos>/<eos> for text (an empty encode with
- * special tokens gives exactly those two), <CODE>/<CODE_END> for code. */
-static void markers(tok_encoder *enc, tok_modality m, int32_t *open, int32_t *close, tok_ids *scratch) {
-  if (m == TOK_MOD_CODE) {
-    *open = TOK_CODE;
-    *close = TOK_CODE_END;
-    return;
-  }
-  al_err e;
-  *open = TOK_BOS;
-  *close = TOK_EOS;
-  if (tok_encode(enc, "", 0, true, TOK_NO_LIMIT, scratch, &e) == 0 && scratch->len == 2) {
-    *open = scratch->v[0];
-    *close = scratch->v[1];
-  }
-}
-
 /* Feeds pieces of one document to rows. `next` yields pieces (1), the end (0) or an
  * error (-1, reason filled). The document begins at its first non-blank piece, so a
  * blank document writes nothing; ids of blank pieces before it are held until then. */
@@ -46,8 +30,11 @@ typedef int (*piece_fn)(void *ctx, const char **text, size_t *len, char *reason,
 static int encode_pieces(tok_encoder *enc, tok_modality m, const char *source, piece_fn next, void *ctx,
                          shard_rows *rows, char *reason, size_t reason_cap, al_err *err) {
   tok_ids ids = {0}, held = {0};
-  int32_t open, close;
-  markers(enc, m, &open, &close, &ids);
+  tok_markers mk;
+  tok_markers_for(enc, m, &mk);
+  /* One open and one close marker go through shard_rows' markers (which keep a reserved
+   * close in truncated rows); other sets are pushed as ids around the body. */
+  int single = mk.n_open == 1 && mk.n_close == 1;
   int begun = 0, rc = WORKER_DOC_BLANK;
   for (;;) {
     const char *text;
@@ -77,9 +64,11 @@ static int encode_pieces(tok_encoder *enc, tok_modality m, const char *source, p
         if (ids.len) tok_ids_append(&held, ids.v, ids.len, 0);
         continue;
       }
-      shard_rows_begin(rows, source, (uint8_t)m, open, close, m == TOK_MOD_CODE);
+      shard_rows_begin(rows, source, (uint8_t)m, single ? mk.open[0] : -1, single ? mk.close[0] : -1,
+                       single && mk.reserve_close);
       begun = 1;
-      if (shard_rows_push(rows, held.v, held.len, err) != 0) {
+      if ((!single && shard_rows_push(rows, mk.open, mk.n_open, err) != 0) ||
+          shard_rows_push(rows, held.v, held.len, err) != 0) {
         rc = WORKER_DOC_FAIL;
         break;
       }
@@ -89,7 +78,9 @@ static int encode_pieces(tok_encoder *enc, tok_modality m, const char *source, p
       break;
     }
   }
-  if (begun && rc != WORKER_DOC_FAIL && shard_rows_end(rows, err) != 0) rc = WORKER_DOC_FAIL;
+  if (begun && rc != WORKER_DOC_FAIL &&
+      ((!single && shard_rows_push(rows, mk.close, mk.n_close, err) != 0) || shard_rows_end(rows, err) != 0))
+    rc = WORKER_DOC_FAIL;
   tok_ids_free(&ids);
   tok_ids_free(&held);
   return rc;

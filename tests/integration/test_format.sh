@@ -37,8 +37,11 @@ for sh in idx["shards"]:
     real = int(t["attention_mask"].sum())
     if real != sh["tokens"] or n != sh["samples"]: bad.append(f"{sh['path']}: rows/tokens differ")
     rows += n; tokens += real
+    starts = sum(1 for r in range(n) for s, e, p0 in documents(t, r) if p0 == 0)
+    docs += starts
+    if len(sh["sources"]) != (starts if "document_ids" in t else n):
+        bad.append(f"{sh['path']}: {len(sh['sources'])} sources for {starts} document starts, {n} rows")
     for r in range(n):
-        docs += sum(1 for s, e, p0 in documents(t, r) if p0 == 0)
         if "document_ids" in t and r + 1 < n and t["attention_mask"][r].sum() < L:
             bad.append(f"{sh['path']} row {r}: padded row before the task's last")
 want = {"samples": rows, "tokens": tokens, "ids_written": tokens, "padding": rows * L - tokens}

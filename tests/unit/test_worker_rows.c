@@ -128,17 +128,23 @@ static void read_docs(const worker_task_outcome *o, const char *out_root, uint32
     const shard_st_tensor *ids = shard_st_find(&f, "input_ids"), *am = shard_st_find(&f, "attention_mask");
     const shard_st_tensor *di = shard_st_find(&f, "document_ids"), *pi = shard_st_find(&f, "position_ids");
     uint64_t shard_tokens = 0;
+    size_t next_src = 0; /* packed: sources name each document where it starts */
     for (uint64_t r = 0; r < n; r++) {
       size_t rl = 0;
       while (rl < L && shard_st_u8(am, r * L + rl)) rl++;
       shard_tokens += rl;
       if (rl < L && !(s + 1 == o->n_shards && r + 1 == n)) (*short_rows_not_last)++;
-      const char *src = o->shards[s].sources[r];
+      const char *src = packed ? NULL : o->shards[s].sources[r];
       for (size_t c = 0; c < rl; c++) {
         int32_t id = shard_st_i32(ids, r * L + c);
         if (packed) {
           int32_t pos = shard_st_i32(pi, r * L + c);
-          if (pos == 0 || d->n == 0) docs_add(d, c == 0 ? src : "");
+          if (pos == 0) {
+            CHECK(next_src < o->shards[s].nsources);
+            docs_add(d, next_src < o->shards[s].nsources ? o->shards[s].sources[next_src++] : "");
+          } else if (d->n == 0) {
+            docs_add(d, "");
+          }
           tok_ids *cur = &d->ids[d->n - 1];
           CHECK_MSG(pos == (int32_t)cur->len, "row %llu col %zu: position %d, expected %zu",
                     (unsigned long long)r, c, pos, cur->len);
@@ -154,6 +160,7 @@ static void read_docs(const worker_task_outcome *o, const char *out_root, uint32
       (*rows)++;
     }
     CHECK_EQ_INT(shard_tokens, o->shards[s].tokens);
+    if (packed) CHECK_EQ_INT(next_src, o->shards[s].nsources);
     *ids_written += shard_tokens;
     shard_st_free(&f);
     free(p);
@@ -204,7 +211,7 @@ static void run_mode(uint32_t L, shard_long_mode lm, shard_pack_mode pm, const c
     if (k < got.n) {
       CHECK_MSG(same_ids(&got.ids[k], want, want_n), "%s: document %zu (%s) has %zu ids, expected %zu", name, k,
                 relp, got.ids[k].len, want_n);
-      if (got.src[k][0]) CHECK_EQ_STR(got.src[k], spec.files[i]);
+      CHECK_EQ_STR(got.src[k], spec.files[i]);
     }
     k++;
     free(trunc);
