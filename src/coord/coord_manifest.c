@@ -12,6 +12,7 @@
 static shard_index *build(const coord_job *j) {
   shard_index *x = shard_index_new(j->config.output_dir, j->id, j->config.name);
   shard_index_set_params(x, (uint32_t)j->config.max_seq_len, (uint32_t)j->config.shard_size);
+  shard_index_set_layout(x, j->config.long_documents, j->config.packing);
   for (size_t i = 0; i < j->total_tasks; i++) {
     const coord_task *t = j->tasks[i];
     if (!t || !t->has_result) continue;

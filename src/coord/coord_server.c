@@ -563,7 +563,8 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     al_err re;
     al_err_clear(&re);
     j->owns_output = 1;
-    j->resume = coord_resume_load(sj->output_dir, (int)j->config.max_seq_len, verify_sha256, &bad, &re);
+    j->resume = coord_resume_load(sj->output_dir, (int)j->config.max_seq_len, j->config.long_documents,
+                                    j->config.packing, verify_sha256, &bad, &re);
     if (!j->resume) al_warn("job %s: %s; every task runs", j->id, re.msg);
     else if (bad > 0) al_warn("job %s: --resume: %zu shards of the previous run do not verify; their tasks run again", j->id, bad);
   }

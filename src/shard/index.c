@@ -29,6 +29,7 @@ struct shard_index {
   char *job_name;
   uint32_t max_seq_len, shard_size;
   int have_params;
+  char *long_documents, *packing; /* NULL until shard_index_set_layout */
   idx_task *tasks;
   size_t ntasks, cap;
   /* task id -> position, so putting or dropping a task is O(1) even for jobs of
@@ -89,6 +90,13 @@ void shard_index_set_params(shard_index *x, uint32_t max_seq_len, uint32_t shard
   x->max_seq_len = max_seq_len;
   x->shard_size = shard_size;
   x->have_params = 1;
+}
+
+void shard_index_set_layout(shard_index *x, const char *long_documents, const char *packing) {
+  free(x->long_documents);
+  free(x->packing);
+  x->long_documents = al_xstrdup(long_documents ? long_documents : "truncate");
+  x->packing = al_xstrdup(packing ? packing : "none");
 }
 
 static void task_clear(idx_task *t) {
@@ -272,6 +280,10 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
     json_object_set_new(root, "max_seq_len", json_integer(x->max_seq_len));
     json_object_set_new(root, "shard_size", json_integer(x->shard_size));
   }
+  if (x->long_documents) {
+    json_object_set_new(root, "long_documents", json_string(x->long_documents));
+    json_object_set_new(root, "packing", json_string(x->packing));
+  }
   /* Documents and encoded ids come from the workers' counts; a task whose worker did
    * not report them counts one document per row and nothing truncated. */
   uint64_t documents = 0, encoded = 0, truncated = 0;
@@ -333,5 +345,7 @@ void shard_index_free(shard_index *x) {
   free(x->root);
   free(x->job_id);
   free(x->job_name);
+  free(x->long_documents);
+  free(x->packing);
   free(x);
 }

@@ -6,7 +6,7 @@
  * path, so the same output gives the same manifest whatever order tasks finished in:
  *
  *   {"format":"auralith-index","version":1,"job_id":..,"job_name":..,"status":..,
- *    "created_at":"<iso>","max_seq_len":L,"shard_size":S,
+ *    "created_at":"<iso>","max_seq_len":L,"shard_size":S,"long_documents":..,"packing":..,
  *    "totals":{"shards","samples","tokens","bytes","files","skipped","documents",
  *              "ids_encoded","ids_written","ids_truncated","padding","padding_fraction"},
  *    "skip_reasons":{"<reason>":count,...},
@@ -33,6 +33,9 @@ typedef struct shard_index shard_index;
  * job_id / job_name may be NULL. Strings are copied. Free with shard_index_free. */
 shard_index *shard_index_new(const char *output_root, const char *job_id, const char *job_name);
 void shard_index_set_params(shard_index *x, uint32_t max_seq_len, uint32_t shard_size);
+/* Records the row layout ("long_documents", "packing"; NULL = the defaults truncate and
+ * none), so that --resume reuses only shards of the same layout. Strings are copied. */
+void shard_index_set_layout(shard_index *x, const char *long_documents, const char *packing);
 /* One input file a task could not use, and why ("unclassified", "no tokenizer",
  * "blank text", "unreadable: ..." - the worker's words). */
 typedef struct shard_skip {

@@ -114,4 +114,18 @@ CHECKS=$((CHECKS + 1))
   || fail "job-status counts: $OUT"
 run "$BIN" job-status --coordinator "127.0.0.1:$PORT" --job-id "$JOB"
 expect_out "Documents: 20"
+
+# 7. --resume reuses only shards of the same row layout (index.json names it).
+CHECKS=$((CHECKS + 1))
+[ "$(json "$T/e/index.json" 'd["long_documents"], d["packing"]')" = "('split', 'greedy')" ] || fail "index.json lacks the layout"
+for layout in "split --pack:7 of 7" "truncate:0 of 7"; do
+  mode=${layout%%:*}; want=${layout#*:}
+  run "$BIN" submit-job --external -c "$T/ext.yaml" -i "$DATA/pipeline/raw" -o "$T/e" -t "$DATA/pipeline/tokenizers" \
+      --max-seq-len 64 --files-per-task 7 --resume --long-documents $mode
+  expect_rc 0 "--resume --long-documents $mode"
+  CHECKS=$((CHECKS + 1))
+  for _ in $(seq 50); do grep -q "reused $want tasks" "$T/coord.log" && break; sleep 0.1; done
+  grep -q "reused $want tasks" "$T/coord.log" || fail "--resume $mode: $(grep reused "$T/coord.log" | tail -1)"
+done
+run check "$T/e" 64; expect_out "ok"
 finish
