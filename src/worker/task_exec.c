@@ -11,6 +11,7 @@
 
 #include "auralith/tokenizer.h"
 #include "media/media.h"
+#include "worker/decomp.h"
 #include "worker/docenc.h"
 #include "worker/fileread.h"
 #include "worker/inputs.h"
