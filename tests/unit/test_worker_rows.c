@@ -33,6 +33,9 @@ static void list_files(const char *dir, char ***out, size_t *n) {
     if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
       list_files(p, out, n);
       free(p);
+    } else if (tok_classify(p) == TOK_MOD_IMAGE || tok_classify(p) == TOK_MOD_AUDIO ||
+               tok_classify(p) == TOK_MOD_VIDEO) {
+      free(p); /* text and code rows only: media samples are one document each (test_worker_task) */
     } else {
       *out = al_xrealloc(*out, (*n + 1) * sizeof(char *));
       (*out)[(*n)++] = p;
