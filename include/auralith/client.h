@@ -53,6 +53,9 @@ extern "C" {
 #define ALC_ENV_TLS_SERVER_NAME "AURALITH_TLS_SERVER_NAME"
 #define ALC_ENV_TLS_CERT "AURALITH_TLS_CERT"
 #define ALC_ENV_TLS_KEY "AURALITH_TLS_KEY"
+/* Per-role secrets, consulted before AURALITH_AUTH_TOKEN (docs/SECURITY.md). */
+#define ALC_ENV_CLIENT_TOKEN "AURALITH_CLIENT_TOKEN"
+#define ALC_ENV_ADMIN_TOKEN "AURALITH_ADMIN_TOKEN"
 #define ALC_DEFAULT_TIMEOUT_S 10.0
 /* Progress events buffered between alc_next_event calls; when more arrive, the oldest
  * are dropped (each event is a full snapshot, so only the newest matters). */
@@ -84,7 +87,7 @@ enum {
   ALC_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
   ALC_E_CONFIG = 108,   /* pipeline: the config file is missing or invalid (the message
                            is the loader's, FILE:LINE:COLUMN: ...) */
-  ALC_E_TLS = 109       /* TLS: a certificate file, the handshake, or the session failed
+  ALC_E_TLS = 109       /* TLS: a certificate file, the handshake, or the TLS connection failed
                            (the message names the reason, e.g. "certificate has expired") */
 };
 
@@ -149,6 +152,7 @@ typedef struct alc_job {
 typedef struct alc_job_list {
   alc_job *v;
   size_t n;
+  bool more;  /* older jobs remain (alc_list_jobs_page with after = v[0].id) */
 } alc_job_list;
 
 /* The original's get_metrics(): throughput is percent complete
@@ -221,7 +225,12 @@ void alc_set_timeout(alc_client *c, double timeout_s);
 int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err);
 void alc_worker_list_free(alc_worker_list *l);
 
-/* The most recent jobs, oldest first; limit 0 = all. Release with alc_job_list_free. */
+/* The most recent jobs, oldest first; limit 0 = a full page (the coordinator sends at
+ * most 1000 jobs per reply). Release with alc_job_list_free. */
+int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err);
+/* One page of jobs created before job `after` (NULL = the newest), oldest first;
+ * out->more says whether older jobs remain. */
+int alc_list_jobs_page(alc_client *c, uint32_t limit, const char *after, alc_job_list *out, al_err *err);
 int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err);
 void alc_job_list_free(alc_job_list *l);
 

@@ -28,9 +28,15 @@ typedef struct app_coord_opts {
                                                  the listener; NULL = neither. Read during
                                                  app_coord_start only (metrics_host
                                                  borrowed until the coordinator is freed) */
+  int standby;                                /* with Redis, when another coordinator holds the
+                                                 keyspace lease: wait for it instead of failing
+                                                 (coord_lease.h) */
 } app_coord_opts;
 
-/* Starts on loop (borrowed). cfg is read during the call only; strings the options
+/* With a Redis store the keyspace lease is taken first (waiting for it with standby),
+ * renewed from then on, and every write is fenced by it; a coordinator that loses it
+ * logs "deposed" and exits the process with status 3 at once (docs/SECURITY.md).
+ * Starts on loop (borrowed). cfg is read during the call only; strings the options
  * borrow from it must outlive the coordinator. opts may be NULL (no listener). On
  * failure returns NULL with err filled, after running loop until what was started is
  * closed: start before adding handles of your own to loop. */
@@ -40,7 +46,8 @@ coord_server *app_coord_server(app_coord *c);
 /* The port listened on (0 without a listener). */
 int app_coord_port(const app_coord *c);
 /* Graceful stop: the metrics endpoint, then the server (tell workers to drain when
- * drain_workers_on_stop is set, flush the store, close connections), then the store;
+ * drain_workers_on_stop is set, flush the store, close connections), then the lease is
+ * released, then the store;
  * done (may be NULL) fires once, when all of it is closed. */
 void app_coord_stop(app_coord *c, void (*done)(void *ud), void *ud);
 /* Closes the store without waiting for its confirmations (a second stop request while

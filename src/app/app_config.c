@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "coord/coord_archive.h"
 #include "coord/coord_recover.h"
 #include "store/store_redis.h"
 
@@ -16,7 +17,8 @@ void app_worker_options(const cfg_config *cfg, const char *worker_id, const char
   if (slots == 0) slots = cfg->nworkers > 0 && cfg->workers[0].num_processes > 0 ? (uint32_t)cfg->workers[0].num_processes : 4;
   o->slots = slots;
   o->heartbeat_interval_s = cfg->coordinator.heartbeat_interval;
-  o->auth_token = cfg->coordinator.auth_token;
+  o->auth_token = cfg_role_token(cfg, CFG_ROLE_WORKER);
+  o->input_roots = cfg->coordinator.worker_input_roots;
   o->tls_ca = cfg->coordinator.tls_ca;
   o->tls_server_name = cfg->coordinator.tls_server_name;
   o->tls_cert = cfg->coordinator.tls_client_cert;
@@ -84,5 +86,6 @@ int app_recover(uv_loop_t *loop, coord_server *srv, store *st, al_err *err) {
   if (!st) return 0;
   coord_jm *jm = coord_server_jm(srv);
   if (strcmp(st->ops->name, "redis") == 0) store_redis_on_writable(st, on_store_writable, jm);
-  return coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err);
+  if (coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err) != 0) return -1;
+  return coord_archive_load(loop, st, jm, coord_server_archive(srv), err);
 }

@@ -5,13 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
+#include "coord/coord_lease.h"
 
 struct app_coord {
   uv_loop_t *loop;
   coord_server *srv;
   store *st;              /* the Redis store, or NULL: the server's own memory store */
+  coord_lease *lease;     /* the keyspace lease with Redis; NULL without */
   coord_ops *ops;         /* /metrics and the no-worker warning; NULL once stopped */
   void (*done)(void *ud); /* app_coord_stop's callback */
   void *done_ud;
@@ -25,11 +28,42 @@ static void start_failed(app_coord *c) {
     uv_run(c->loop, UV_RUN_DEFAULT);
     coord_server_free(c->srv);
   }
+  if (c->lease) coord_lease_abandon(c->lease);
   if (c->st) {
     store_destroy(c->st);
     uv_run(c->loop, UV_RUN_DEFAULT);
   }
+  if (c->lease) {
+    coord_lease_free(c->lease);
+    uv_run(c->loop, UV_RUN_DEFAULT);
+  }
   free(c);
+}
+
+/* Another coordinator holds the keyspace (this one was paused past its lease): every
+ * write of this process is refused by Redis from now on, and its files must not change
+ * either. Stop at once; the holder recovers the jobs as after a crash. */
+static void on_lease_lost(void *ud, const char *why) {
+  (void)ud;
+  al_error("coordinator: deposed: %s. Stopping at once without writing anything more; the lease holder "
+           "recovers the jobs",
+           why);
+  fflush(NULL);
+  _exit(3);
+}
+
+/* One coordinator per keyspace: the lease comes before any write (recovery included)
+ * and is renewed from then on (recovery may outlast a ttl). */
+static int take_lease(app_coord *c, const cfg_config *cfg, int standby, al_err *err) {
+  const cfg_coordinator *cc = &cfg->coordinator;
+  char where[512];
+  snprintf(where, sizeof where, "Redis at %s:%lld db %lld, key prefix '%s'", cc->state_store_host,
+           (long long)cc->state_store_port, (long long)cc->state_store_db,
+           cc->state_store_key_prefix ? cc->state_store_key_prefix : "");
+  coord_lease_options lo = {.ttl_s = cc->lease_ttl, .standby = standby, .where = where};
+  if (coord_lease_take(c->loop, c->st, &lo, &c->lease, err) != 0) return -1;
+  coord_lease_start(c->lease, on_lease_lost, c);
+  return 0;
 }
 
 app_coord *app_coord_start(uv_loop_t *loop, const cfg_config *cfg, const app_coord_opts *opts, al_err *err) {
@@ -41,9 +75,14 @@ app_coord *app_coord_start(uv_loop_t *loop, const cfg_config *cfg, const app_coo
     free(c);
     return NULL;
   }
+  if (c->st && take_lease(c, cfg, opts->standby, err) != 0) {
+    start_failed(c);
+    return NULL;
+  }
   coord_options co;
   coord_options_from_config(&co, cfg);
   co.st = c->st;
+  co.lease = c->lease;
   /* With the memory store the state dies with the process and every query is answered
    * from the job manager: mirroring records into a store nobody reads is pure cost
    * (about 40% of the coordinator's CPU per task). Redis gets every record. */
@@ -69,10 +108,17 @@ app_coord *app_coord_start(uv_loop_t *loop, const cfg_config *cfg, const app_coo
 coord_server *app_coord_server(app_coord *c) { return c->srv; }
 int app_coord_port(const app_coord *c) { return coord_server_port(c->srv); }
 
-static void on_server_stopped(void *ud) {
+static void on_lease_released(void *ud) {
   app_coord *c = ud;
   app_coord_abandon_store(c); /* flushed by now; its connection would keep the loop alive */
   if (c->done) c->done(c->done_ud);
+}
+
+static void on_server_stopped(void *ud) {
+  app_coord *c = ud;
+  /* The last write has been confirmed: now the lease goes, so a standby starts at once. */
+  if (c->lease && c->st) coord_lease_stop(c->lease, on_lease_released, c);
+  else on_lease_released(c);
 }
 
 void app_coord_stop(app_coord *c, void (*done)(void *ud), void *ud) {
@@ -86,6 +132,7 @@ void app_coord_stop(app_coord *c, void (*done)(void *ud), void *ud) {
 void app_coord_abandon_store(app_coord *c) {
   store *st = c->st;
   c->st = NULL;
+  if (st && c->lease) coord_lease_abandon(c->lease); /* it expires by its ttl */
   if (st) store_destroy(st);
 }
 
@@ -93,6 +140,7 @@ void app_coord_free(app_coord *c) {
   if (!c) return;
   coord_server_free(c->srv);
   app_coord_abandon_store(c);
+  coord_lease_free(c->lease); /* its timer closes on the caller's next loop run */
   free(c);
 }
 
@@ -147,9 +195,9 @@ int app_coord_run(const cfg_config *cfg, const app_coord_opts *opts, const app_c
     return 1;
   }
   const cfg_coordinator *cc = &cfg->coordinator;
-  if (!cc->auth_token && !is_loopback(cc->host))
-    al_warn("coordinator listens on %s without an auth token: anyone who can reach this port can submit "
-            "jobs and make workers write files. Set coordinator.auth_token or %s.",
+  if (!cc->auth_token && !cc->worker_token && !cc->client_token && !cc->admin_token && !is_loopback(cc->host))
+    al_warn("coordinator listens on %s without an auth token: protected mode, only loopback peers are "
+            "served. Set coordinator.auth_token or %s (docs/SECURITY.md) to serve other hosts.",
             cc->host, CFG_ENV_AUTH_TOKEN);
   uv_signal_init(&loop, &r.sigint);
   uv_signal_init(&loop, &r.sigterm);

@@ -130,13 +130,19 @@ int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err) {
 }
 
 int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err) {
+  return alc_list_jobs_page(c, limit, NULL, out, err);
+}
+
+int alc_list_jobs_page(alc_client *c, uint32_t limit, const char *after, alc_job_list *out, al_err *err) {
   memset(out, 0, sizeof *out);
   proto_msg req = {0}, rep;
   req.type = PROTO_MSG_LIST_JOBS;
   req.u.list_jobs.limit = limit;
+  req.u.list_jobs.after = after;
   if (alc_request(c, &req, PROTO_MSG_JOBS, &rep, err) != 0) return -1;
   out->v = al_xcalloc(rep.u.jobs.n_jobs ? rep.u.jobs.n_jobs : 1, sizeof *out->v);
   out->n = rep.u.jobs.n_jobs;
+  out->more = rep.u.jobs.more;
   for (size_t i = 0; i < out->n; i++) alc_job_from_summary(&out->v[i], &rep.u.jobs.jobs[i]);
   proto_msg_free(&rep);
   return 0;

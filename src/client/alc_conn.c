@@ -165,7 +165,7 @@ static int feed_plain(alc_client *c) {
   return took > 0;
 }
 
-/* One read of TLS records: decodes them into c->tin and sends what the session must
+/* One read of TLS records: decodes them into c->tin and sends what the TLS state machine must
  * answer. Returns > 0, 0 at end of stream, -1 with errno, or -2 with the TLS failure
  * in *e. */
 static ssize_t tls_read(alc_client *c, double deadline, al_err *e) {
@@ -425,7 +425,11 @@ alc_client *alc_connect_tls(const char *address, alc_role role, const char *toke
     address = env && *env ? env : ALC_DEFAULT_ADDRESS;
   }
   if (!token) {
-    const char *env = getenv(ALC_ENV_AUTH_TOKEN);
+    /* The role's own secret, then the shorthand for all roles; an admin-role client
+     * holding only the client token still gets the client's rights (status reads). */
+    const char *env = getenv(role == ALC_ROLE_ADMIN ? ALC_ENV_ADMIN_TOKEN : ALC_ENV_CLIENT_TOKEN);
+    if (!env || !*env) env = getenv(ALC_ENV_AUTH_TOKEN);
+    if ((!env || !*env) && role == ALC_ROLE_ADMIN) env = getenv(ALC_ENV_CLIENT_TOKEN);
     token = env && *env ? env : NULL;
   } else if (!*token) {
     token = NULL;
@@ -469,7 +473,7 @@ alc_client *alc_connect_tls(const char *address, alc_role role, const char *toke
   }
   alc_client *c = start_client(fd, address, role, token, timeout_s, deadline, x,
                                tls->server_name && *tls->server_name ? tls->server_name : host, err);
-  loop_tls_ctx_free(x); /* the session keeps what it needs */
+  loop_tls_ctx_free(x); /* the TLS connection keeps what it needs */
   return c;
 }
 

@@ -298,7 +298,7 @@ int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *
 
 static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *p, alc_pipeline_result *r,
                         al_err *err) {
-  const char *token = o->auth_token ? o->auth_token : p->cfg->coordinator.auth_token;
+  const char *token = o->auth_token ? o->auth_token : cfg_role_token(p->cfg, CFG_ROLE_CLIENT);
   /* An empty token means "none" to alc_connect; NULL would consult the environment,
    * which cfg_load already applied. */
   alc_tls_options tls;

@@ -72,10 +72,14 @@ static int walk(scan_state *st, const char *dir, int depth) {
     if (S_ISDIR(lst.st_mode)) {
       rc = walk(st, path, depth + 1);
       free(path);
-    } else if (S_ISREG(lst.st_mode) || (S_ISLNK(lst.st_mode) && stat(path, &st_) == 0 && S_ISREG(st_.st_mode))) {
-      rc = add_file(st, path);
-    } else {
+    } else if (S_ISLNK(lst.st_mode) && stat(path, &st_) == 0 && S_ISDIR(st_.st_mode)) {
+      al_warn("skipping %s: a symbolic link to a directory (not followed)", path);
       free(path);
+    } else {
+      /* Regular files, and also FIFOs, sockets, devices and dangling links: the worker
+       * skips what it must not read with a reason in the job's manifest, never silently. */
+      (void)st_;
+      rc = add_file(st, path);
     }
   }
   closedir(d);

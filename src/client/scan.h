@@ -1,6 +1,7 @@
 /* Input discovery for a job, as the original's DistributedPipeline does it: every
- * regular file under a directory, recursively, hidden and unsupported files included,
- * sorted by full path string. Used by the external runner and by embedded mode.
+ * file under a directory, recursively, hidden and unsupported files included, sorted
+ * by full path string. Special files (FIFOs, sockets, devices) and dangling links are
+ * listed too, so that the worker skips them with a reason in the manifest. Used by the external runner and by embedded mode.
  * Prefix: alc_. */
 #ifndef AL_CLIENT_SCAN_H
 #define AL_CLIENT_SCAN_H
@@ -18,9 +19,9 @@ typedef struct alc_file_list {
   size_t n;
 } alc_file_list;
 
-/* Lists the regular files under dir. Paths are dir as Python's Path prints it
+/* Lists the non-directory entries under dir. Paths are dir as Python's Path prints it
  * ("./a//b/" -> "a/b") joined with the relative path. Symlinks to files count as
- * files; symlinks to directories are not followed (no cycles). Subdirectories that
+ * files; symlinks to directories are not followed (no cycles, a warning each). Subdirectories that
  * cannot be read are skipped with a warning. A missing dir, or one with no files,
  * gives an empty list (the caller reports "No files found in <dir>"). Returns 0, or -1
  * with err when a bound is exceeded or dir is not a directory. *out is overwritten;

@@ -91,4 +91,16 @@ const char *al_buf_cstr(al_buf *b);
 #define AL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define AL_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* ---- Path confinement (path.c; docs/SECURITY.md) ----------------------------------- */
+/* 1 when p is absolute with no empty, "." or ".." component. */
+int al_path_is_clean_abs(const char *p);
+/* 1 when path is clean, absolute and strictly inside dir (text only, no file system). */
+int al_path_lexically_inside(const char *path, const char *dir);
+/* 1 when path, symlinks resolved, lies in root or below it (root resolved too). path
+ * need not exist: its nearest existing ancestor is resolved, and a missing tail may
+ * not contain "." or "..". 0 when root cannot be resolved. */
+int al_path_resolved_under(const char *path, const char *root);
+/* 1 when dir is (or resolves to) the file system root "/". */
+int al_path_is_fs_root(const char *dir);
+
 #endif

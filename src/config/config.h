@@ -40,6 +40,10 @@ enum {
 #define CFG_INT_NULL ((int64_t)-1)
 /* Environment variable that overrides coordinator.auth_token when set and non-empty. */
 #define CFG_ENV_AUTH_TOKEN "AURALITH_AUTH_TOKEN"
+/* Environment variables that override the per-role secrets (docs/SECURITY.md). */
+#define CFG_ENV_WORKER_TOKEN "AURALITH_WORKER_TOKEN"
+#define CFG_ENV_CLIENT_TOKEN "AURALITH_CLIENT_TOKEN"
+#define CFG_ENV_ADMIN_TOKEN "AURALITH_ADMIN_TOKEN"
 
 typedef enum { CFG_STORE_REDIS = 0, CFG_STORE_MEMORY = 1 } cfg_store_type;
 typedef enum {
@@ -94,6 +98,17 @@ typedef struct cfg_coordinator {
   double retention;               /* seconds finished jobs are kept; 0 = forever */
   int64_t redis_buffer_limit;     /* bytes buffered while Redis is unreachable */
   char *worker_output_root;       /* NULL = workers may write anywhere */
+  /* ---- access control and limits (docs/SECURITY.md) ---- */
+  char *worker_token;             /* NULL = auth_token; AURALITH_WORKER_TOKEN overrides */
+  char *client_token;             /* NULL = auth_token; AURALITH_CLIENT_TOKEN overrides */
+  char *admin_token;              /* NULL = auth_token; AURALITH_ADMIN_TOKEN overrides */
+  char *worker_input_roots;       /* ':'-separated directories workers may read; NULL = any */
+  double client_idle_timeout;     /* client/admin connections idle this long are closed; 0 = never */
+  double lease_ttl;               /* keyspace lease time to live (Redis); a standby takes over after it */
+  int64_t max_connections_per_peer;
+  int64_t max_unauthenticated_bytes; /* input buffers of connections owing their hello */
+  int64_t max_unsealed_jobs_per_connection;
+  int64_t max_unsealed_jobs;
 } cfg_coordinator;
 
 typedef struct cfg_pool {
@@ -174,6 +189,11 @@ int cfg_load_string(const char *name, const void *data, size_t len, cfg_config *
  * coordinator.auth_token. cfg_load calls it; callers without a file call it after
  * cfg_defaults. */
 void cfg_apply_env(cfg_config *cfg);
+
+/* The secret a peer of this role presents: the role's own token, else auth_token, else
+ * NULL. Borrowed from cfg. */
+typedef enum { CFG_ROLE_WORKER, CFG_ROLE_CLIENT, CFG_ROLE_ADMIN } cfg_role;
+const char *cfg_role_token(const cfg_config *cfg, cfg_role role);
 
 /* Sets one key from command-line text, with the same validation and messages as the
  * file (without the FILE:LINE:COLUMN part): "key 'coordinator.port': expected an

@@ -62,6 +62,14 @@ void cfg_defaults(cfg_config *cfg) {
   c->retention = 604800;
   c->redis_buffer_limit = 64 * 1024 * 1024;
   c->worker_output_root = NULL;
+  c->worker_token = c->client_token = c->admin_token = NULL;
+  c->worker_input_roots = NULL;
+  c->client_idle_timeout = 300;
+  c->lease_ttl = 10;
+  c->max_connections_per_peer = 256;
+  c->max_unauthenticated_bytes = 16 * 1024 * 1024;
+  c->max_unsealed_jobs_per_connection = 16;
+  c->max_unsealed_jobs = 256;
 
   cfg_job *j = &cfg->job;
   j->name = al_xstrdup("auralith-job");
@@ -125,17 +133,32 @@ void cfg_copy(cfg_config *dst, const cfg_config *src) {
   }
 }
 
-void cfg_apply_env(cfg_config *cfg) {
-  const char *tok = getenv(CFG_ENV_AUTH_TOKEN);
+/* One secret from the environment over the file's value (when set and non-empty). */
+static void env_secret(cfg_config *cfg, const char *var, const char *key, char **field) {
+  const char *tok = getenv(var);
   if (!tok || !*tok) return;
   if (!cfg_utf8_valid(tok, strlen(tok))) {
     /* It could not be printed back as YAML, and no peer could send it in a hello. */
-    al_warn("ignoring %s: not valid UTF-8", CFG_ENV_AUTH_TOKEN);
+    al_warn("ignoring %s: not valid UTF-8", var);
     return;
   }
-  free(cfg->coordinator.auth_token);
-  cfg->coordinator.auth_token = al_xstrdup(tok);
-  cfg_mark_set(cfg, (size_t)cfg_key_find(CFG_SEC_COORD, "auth_token", 10));
+  free(*field);
+  *field = al_xstrdup(tok);
+  cfg_mark_set(cfg, (size_t)cfg_key_find(CFG_SEC_COORD, key, strlen(key)));
+}
+
+void cfg_apply_env(cfg_config *cfg) {
+  cfg_coordinator *c = &cfg->coordinator;
+  env_secret(cfg, CFG_ENV_AUTH_TOKEN, "auth_token", &c->auth_token);
+  env_secret(cfg, CFG_ENV_WORKER_TOKEN, "worker_token", &c->worker_token);
+  env_secret(cfg, CFG_ENV_CLIENT_TOKEN, "client_token", &c->client_token);
+  env_secret(cfg, CFG_ENV_ADMIN_TOKEN, "admin_token", &c->admin_token);
+}
+
+const char *cfg_role_token(const cfg_config *cfg, cfg_role role) {
+  const cfg_coordinator *c = &cfg->coordinator;
+  const char *t = role == CFG_ROLE_WORKER ? c->worker_token : role == CFG_ROLE_CLIENT ? c->client_token : c->admin_token;
+  return t ? t : c->auth_token;
 }
 
 void cfg_fmt_double(double v, char *buf, size_t cap) {

@@ -69,6 +69,17 @@ const cfg_key cfg_keys[] = {
     C(retention, CFG_K_SECONDS, 0, 0, CFG_F_ZERO_OK),
     C(redis_buffer_limit, CFG_K_SIZE, 64 * KIB, 64 * GIB, 0),
     C(worker_output_root, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    /* coordinator: access control and limits (docs/SECURITY.md) */
+    C(worker_token, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_SECRET | CFG_F_NONEMPTY),
+    C(client_token, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_SECRET | CFG_F_NONEMPTY),
+    C(admin_token, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_SECRET | CFG_F_NONEMPTY),
+    C(worker_input_roots, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
+    C(client_idle_timeout, CFG_K_SECONDS, 0, 0, CFG_F_ZERO_OK),
+    C(lease_ttl, CFG_K_SECONDS, 0, 0, 0),
+    C(max_connections_per_peer, CFG_K_INT, 1, 1000000, 0),
+    C(max_unauthenticated_bytes, CFG_K_SIZE, 64 * KIB, 64 * GIB, 0),
+    C(max_unsealed_jobs_per_connection, CFG_K_INT, 1, 1000000, 0),
+    C(max_unsealed_jobs, CFG_K_INT, 1, 100000000, 0),
     /* workers[]: the original's WorkerPoolConfig */
     P(name, CFG_K_STR, 0, 0, ORIG | CFG_F_NONEMPTY),
     P(worker_ids, CFG_K_STRLIST, 0, 0, ORIG),

@@ -13,6 +13,15 @@ void coord_options_from_config(coord_options *o, const cfg_config *cfg) {
   o->tls_key = c->tls_key;
   o->tls_ca = c->tls_ca;
   o->tls_require_client_cert = c->tls_require_client_cert;
+  o->worker_token = c->worker_token;
+  o->client_token = c->client_token;
+  o->admin_token = c->admin_token;
+  o->client_idle_timeout_s = c->client_idle_timeout;
+  o->max_conns_per_peer = (size_t)c->max_connections_per_peer;
+  o->max_unauth_bytes = (size_t)c->max_unauthenticated_bytes;
+  o->max_unsealed_per_conn = (size_t)c->max_unsealed_jobs_per_connection;
+  o->max_unsealed = (size_t)c->max_unsealed_jobs;
+  o->output_root = c->worker_output_root;
   o->max_frame = c->max_frame_bytes > 0 ? (size_t)c->max_frame_bytes : 0;
   o->out_soft_limit = c->output_buffer_soft_limit > 0 ? (size_t)c->output_buffer_soft_limit : 0;
   o->out_hard_limit = c->output_buffer_hard_limit > 0 ? (size_t)c->output_buffer_hard_limit : 0;

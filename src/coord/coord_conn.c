@@ -12,7 +12,9 @@
 #include "coord/coord_conn.h"
 
 static void on_frame(loop_conn *lc, const uint8_t *payload, size_t len) {
-  coord_server_handle_frame(lc->data, payload, len);
+  coord_conn *c = lc->data;
+  c->last_active = (double)uv_now(c->srv->loop) / 1000.0; /* loop time: no clock read per frame */
+  coord_server_handle_frame(c, payload, len);
 }
 
 static void on_bad_stream(loop_conn *lc, const al_err *e) {
@@ -39,6 +41,8 @@ static void on_release(loop_conn *lc) {
   free(c->peer_id);
   for (size_t i = 0; i < c->n_subs; i++) free(c->subs[i]);
   free(c->subs);
+  for (size_t i = 0; i < c->n_jobs; i++) free(c->jobs[i]);
+  free(c->jobs);
   free(c);
 }
 
@@ -47,6 +51,9 @@ const loop_conn_cbs coord_conn_cbs = {on_frame, on_bad_stream, on_closed, on_rel
 static coord_conn *conn_alloc(coord_server *s) {
   coord_conn *c = al_xcalloc(1, sizeof *c);
   c->srv = s;
+  c->last_active = (double)uv_now(s->loop) / 1000.0;
+  snprintf(c->addr, sizeof c->addr, "local");
+  c->loopback = 1;
   c->next = s->conns;
   if (s->conns) s->conns->prev = c;
   s->conns = c;
@@ -55,17 +62,28 @@ static coord_conn *conn_alloc(coord_server *s) {
   return c;
 }
 
+/* Until the hello is handled only a small frame is accepted (coord_guard.h); the
+ * configured limit applies once the peer is authenticated. */
+static void pre_hello_limit(coord_conn *c) {
+  size_t max = c->srv->o.max_frame ? c->srv->o.max_frame : PROTO_DEFAULT_MAX_FRAME;
+  loop_conn_set_max_frame(&c->lc, AL_MIN(max, (size_t)COORD_PRE_HELLO_MAX_FRAME));
+}
+
 coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp) {
   coord_conn *c = conn_alloc(s);
   *tcp = loop_conn_init_tcp(&c->lc, &s->conns_grp, c);
+  pre_hello_limit(c);
   return c;
 }
 
 coord_conn *coord_conn_new_stream(coord_server *s, uv_stream_t *stream) {
   coord_conn *c = conn_alloc(s);
   loop_conn_init_stream(&c->lc, &s->conns_grp, c, stream);
+  pre_hello_limit(c);
   return c;
 }
+
+void coord_conn_hold(coord_conn *c) { loop_conn_hold(&c->lc); }
 
 void coord_conn_close(coord_conn *c, const char *why) {
   coord_server_hello_done(c);
@@ -113,7 +131,7 @@ int coord_conn_start_tls(coord_conn *c, uv_tcp_t *tcp, loop_tls_ctx *tls) {
   loop_tls *t = loop_tls_new(tls, NULL, peer, &e);
   if (!t) {
     al_warn("coordinator: %s", e.msg);
-    coord_conn_close(c, "TLS session failed");
+    coord_conn_close(c, "TLS connection failed");
     return -1;
   }
   loop_conn_set_filter(&c->lc, &loop_tls_filter, t);

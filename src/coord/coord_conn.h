@@ -7,6 +7,8 @@
 
 #include <uv.h>
 
+#include "coord/coord_archive.h"
+#include "coord/coord_guard.h"
 #include "coord/coord_jm.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
@@ -30,6 +32,15 @@ struct coord_conn {
   double hello_deadline;         /* monotonic; while on the hello-wait list */
   int hello_waiting;
   coord_conn *hw_prev, *hw_next; /* server's hello-wait list, oldest first */
+  /* access control (coord_guard.h) */
+  char addr[64];          /* peer address as text; "local" for in-process streams */
+  int loopback;           /* peer address is loopback (or an in-process stream) */
+  coord_peer *peer;       /* NULL for in-process streams */
+  coord_rights rights;    /* set by the hello */
+  int held;               /* reading stopped: a refusal is being held back */
+  double last_active;     /* monotonic; last frame received */
+  char **jobs;            /* ids of the jobs this connection created (owned) */
+  size_t n_jobs;
 };
 
 struct coord_server {
@@ -48,8 +59,17 @@ struct coord_server {
   loop_tls_ctx *tls;    /* NULL = TCP peers speak plaintext; in-process peers always do */
   uv_timer_t hello_timer; /* fires for the oldest connection still owing its hello */
   coord_conn *hw_head, *hw_tail;
+  size_t n_hello_waiting;
+  uv_timer_t guard_timer; /* closes idle clients (client_idle_timeout) */
+  coord_peer_table peers;
+  size_t fd_limit;        /* soft RLIMIT_NOFILE at start */
+  unsigned long long evictions; /* connections closed to make room, for logs */
+  double evict_logged_at;
+  unsigned long long peer_cap_refusals;
+  double peer_cap_logged_at;
   coord_conn *conns;
   size_t n_conns;
+  coord_archive archive;  /* finished jobs known only from the store (listed by list_jobs) */
   size_t n_subscribers;
   int handles_open;   /* listener, timer, idle and connection handles not yet closed */
   int stopping;
@@ -65,7 +85,7 @@ extern const loop_conn_cbs coord_conn_cbs;
  * the caller allocated with malloc (taken over: closed and freed by the connection). */
 coord_conn *coord_conn_new_tcp(coord_server *s, uv_tcp_t **tcp);
 coord_conn *coord_conn_new_stream(coord_server *s, uv_stream_t *stream);
-/* Puts a TLS session (server side, from tls) between tcp and the frame layer; errors
+/* Puts TLS (server side, from tls) between tcp and the frame layer; errors
  * name the peer's address. Returns 0, or -1 when the connection was closed. */
 int coord_conn_start_tls(coord_conn *c, uv_tcp_t *tcp, loop_tls_ctx *tls);
 /* Starts reading and puts the connection on the hello-wait list. */
@@ -78,6 +98,8 @@ void coord_conn_send_error(coord_conn *c, uint64_t rid, uint32_t code, const cha
 static inline int coord_conn_is_open(const coord_conn *c) { return loop_conn_is_open(&c->lc); }
 /* Closes now (pending output dropped). Safe to call repeatedly. */
 void coord_conn_close(coord_conn *c, const char *why);
+/* Stops reading the peer (a refusal is held back); coord_conn_close still works. */
+void coord_conn_hold(coord_conn *c);
 /* Closes after the queued output has been written. */
 void coord_conn_close_after_flush(coord_conn *c);
 /* Drops a reference taken for an in-flight callback; frees a closed conn at zero. */

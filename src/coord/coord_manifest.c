@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/al.h"
 #include "coord/coord_outdir.h"
 #include "shard/index.h"
 
@@ -58,6 +59,7 @@ struct coord_finalize {
   shard_index *x;
   const char *status; /* static */
   char *job_id, *output_dir;
+  char *output_root;  /* worker_output_root, or NULL */
   int owns_output;
   char **keep;        /* task_<id> directories accepted results list, sorted */
   size_t n_keep;
@@ -74,11 +76,30 @@ static int keep_dir(void *ud, const char *name) {
   return bsearch(&name, f->keep, f->n_keep, sizeof *f->keep, cmp_str) != NULL;
 }
 
+/* The confinement rule of the workers' shards, checked again here because the tree
+ * may have changed since submit (docs/SECURITY.md). Returns 1 with f->err set. */
+static int output_refused(coord_finalize *f) {
+  if (al_path_is_fs_root(f->output_dir)) {
+    al_err_set(&f->err, 1, "index.json not written: output_dir '%s' is a file system root", f->output_dir);
+    return 1;
+  }
+  if (f->output_root && !al_path_resolved_under(f->output_dir, f->output_root)) {
+    al_err_set(&f->err, 1, "index.json not written: output_dir '%s' is outside worker_output_root '%s' (symlinks resolved)",
+               f->output_dir, f->output_root);
+    return 1;
+  }
+  return 0;
+}
+
 static void finalize_work(uv_work_t *req) {
   coord_finalize *f = req->data;
   char root[PATH_MAX];
   al_err e2;
   al_err_clear(&e2);
+  if (output_refused(f)) { /* nothing is written or removed outside the root */
+    f->rc = -1;
+    return;
+  }
   if (realpath(f->output_dir, root)) coord_outdir_clean_job(root, f->owns_output ? NULL : f->job_id, keep_dir, f, &e2);
   f->rc = shard_index_write(f->x, f->status, &f->err);
   if (f->rc != 0 && realpath(f->output_dir, root)) {
@@ -102,12 +123,14 @@ static void finalize_after(uv_work_t *req, int status) {
   free(f->keep);
   free(f->job_id);
   free(f->output_dir);
+  free(f->output_root);
   free(f);
 }
 
-coord_finalize *coord_finalize_start(uv_loop_t *loop, const coord_job *j, coord_job_status st, coord_finalize_cb cb,
-                                     void *ud) {
+coord_finalize *coord_finalize_start(uv_loop_t *loop, const coord_job *j, coord_job_status st, const char *output_root,
+                                     coord_finalize_cb cb, void *ud) {
   coord_finalize *f = al_xcalloc(1, sizeof *f);
+  f->output_root = output_root ? al_xstrdup(output_root) : NULL;
   f->x = build(j);
   f->status = coord_job_status_name(st);
   f->job_id = al_xstrdup(j->id);

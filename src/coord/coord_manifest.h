@@ -17,6 +17,9 @@
 int coord_write_manifest(const coord_job *j, coord_job_status st, al_err *err);
 
 /* Finalizing job j with status st, off the loop:
+ *   0. refuses (writes and removes nothing) when the output directory is a file system
+ *      root or, with output_root (worker_output_root; NULL = unset; copied), no longer
+ *      resolves under it;
  *   1. removes what the job's attempts left in <output>/.staging and every
  *      task_<job>-* directory that no accepted result lists (output an attempt
  *      published before a coordinator crash lost its completion);
@@ -27,8 +30,8 @@ int coord_write_manifest(const coord_job *j, coord_job_status st, al_err *err);
  * coord_finalize_orphan (NULL when the work already ran synchronously). */
 typedef void (*coord_finalize_cb)(void *ud, const char *job_id, int ok, const char *error);
 typedef struct coord_finalize coord_finalize;
-coord_finalize *coord_finalize_start(uv_loop_t *loop, const coord_job *j, coord_job_status st, coord_finalize_cb cb,
-                                     void *ud);
+coord_finalize *coord_finalize_start(uv_loop_t *loop, const coord_job *j, coord_job_status st, const char *output_root,
+                                     coord_finalize_cb cb, void *ud);
 /* The callback will not be called; the request frees itself when its work ends. */
 void coord_finalize_orphan(coord_finalize *f);
 

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "common/al.h"
+#include "coord/coord_archive.h"
 
 /* ---------------------------------------------------------------- index upkeep */
 
@@ -41,6 +42,7 @@ void coord_recover_job_finished(store *st, const coord_job *j, double retention_
     store_expire(st, key, retention_s, NULL, NULL);
   }
   store_srem(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+  store_sadd(st, COORD_FINISHED_JOBS_KEY, j->id, NULL, NULL); /* listed after a restart (coord_archive.h) */
 }
 
 /* ---------------------------------------------------------------- time */
@@ -457,10 +459,9 @@ static void restore_details(recov *r, rjob *rj) {
   }
   int64_t retried = jint(rj->rec, "retried_tasks", 0);
   if (retried > 0 && (size_t)retried > j->retried_tasks) j->retried_tasks = (size_t)retried;
-  int64_t tokens = jint(rj->rec, "tokens", 0);
-  if (tokens > j->tokens) j->tokens = tokens;
-  int64_t samples = jint(rj->rec, "samples_processed", 0);
-  if (samples > j->samples) j->samples = samples;
+  /* samples and tokens are not taken from the job record: the replay summed them from
+   * the completed tasks' records, and a record written ahead of its tasks' records
+   * counts tasks that run again after the restart (counted twice). */
   (void)r;
 }
 

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "common/al.h"
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
+#include "coord/coord_lease.h"
 #include "coord/coord_recover.h"
 #include "coord/coord_commit.h"
 #include "coord/coord_manifest.h"
@@ -25,6 +27,35 @@ void coord_options_default(coord_options *o) {
 }
 
 static const char *conn_name(const coord_conn *c) { return c->peer_id ? c->peer_id : "(no hello)"; }
+
+static int output_dir_refused(const coord_server *s, const char *dir, char *why, size_t cap);
+
+/* ---------------------------------------------------------------- ownership */
+
+static int conn_owns(const coord_conn *c, const char *job_id) {
+  for (size_t i = 0; i < c->n_jobs; i++)
+    if (strcmp(c->jobs[i], job_id) == 0) return 1;
+  return 0;
+}
+
+/* Unsealed, unfinished jobs among those c created. */
+static size_t conn_unsealed(const coord_conn *c) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_jobs; i++) {
+    const coord_job *j = coord_jm_job_find(c->srv->jm, c->jobs[i]);
+    if (j && !j->sealed && !coord_job_status_is_final(j->status)) n++;
+  }
+  return n;
+}
+
+static size_t total_unsealed(coord_jm *jm) {
+  size_t n = 0, k = coord_jm_job_count(jm);
+  for (size_t i = 0; i < k; i++) {
+    const coord_job *j = coord_jm_job_at(jm, i);
+    if (!j->sealed && !coord_job_status_is_final(j->status)) n++;
+  }
+  return n;
+}
 
 /* ---------------------------------------------------------------- hooks */
 
@@ -41,6 +72,7 @@ static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
   m.u.assign.n_files = t->n_files;
   m.u.assign.tokenizers_dir = j->config.tokenizers_dir;
   m.u.assign.output_dir = t->output_dir;
+  m.u.assign.input_dir = j->config.input_dir;
   m.u.assign.max_seq_len = (uint32_t)j->config.max_seq_len;
   m.u.assign.shard_size = (uint64_t)j->config.shard_size;
   m.u.assign.staging_dir = t->staging_dir;
@@ -171,10 +203,42 @@ static void on_committed(void *ud, const char *task_id, uint32_t attempt, int ok
   coord_server_handle_closed(s);
 }
 
-static void hk_commit(void *ud, coord_task *t) {
-  coord_server *s = ud;
+/* A commit or finalize waiting for the keyspace lease to be confirmed (coord_lease.h):
+ * named by ids, since the task or job may change meanwhile. */
+typedef struct lease_wait {
+  coord_server *s;
+  char *task_id, *job_id;
+  uint32_t attempt;
+  coord_job_status st;
+} lease_wait;
+
+static void commit_now(coord_server *s, coord_task *t) {
   s->handles_open++;
   coord_commit_start(s->loop, t, t->job->verify_sha256, on_committed, s);
+}
+
+static void on_lease_for_commit(void *ud, int ok) {
+  lease_wait *w = ud;
+  coord_server *s = w->s;
+  coord_task *t = ok ? coord_jm_task_find(s->jm, w->task_id) : NULL;
+  /* Not ok: the coordinator stops; the task stays unpublished and runs again after a
+   * restart, as after a crash. */
+  if (t && t->attempt == w->attempt && t->place == COORD_IN_COMMITTING) commit_now(s, t);
+  free(w->task_id);
+  free(w);
+  coord_server_handle_closed(s);
+}
+
+static void hk_commit(void *ud, coord_task *t) {
+  coord_server *s = ud;
+  if (s->o.lease && !coord_lease_current(s->o.lease)) {
+    lease_wait *w = al_xcalloc(1, sizeof *w);
+    *w = (lease_wait){s, al_xstrdup(t->id), NULL, t->attempt, 0};
+    s->handles_open++;
+    coord_lease_when_current(s->o.lease, on_lease_for_commit, w);
+    return;
+  }
+  commit_now(s, t);
 }
 
 static void on_finalized(void *ud, const char *job_id, int ok, const char *error) {
@@ -184,12 +248,32 @@ static void on_finalized(void *ud, const char *job_id, int ok, const char *error
   coord_server_handle_closed(s);
 }
 
+static void on_lease_for_finalize(void *ud, int ok) {
+  lease_wait *w = ud;
+  coord_server *s = w->s;
+  coord_job *j = ok ? coord_jm_job_find(s->jm, w->job_id) : NULL;
+  if (j) { /* not ok: stopping; the job is finalized by the next coordinator */
+    s->handles_open++;
+    coord_finalize_start(s->loop, j, w->st, s->o.output_root, on_finalized, s);
+  }
+  free(w->job_id);
+  free(w);
+  coord_server_handle_closed(s);
+}
+
 static void hk_finalize(void *ud, coord_job *j, coord_job_status st) {
   coord_server *s = ud;
   coord_resume_free(j->resume); /* a job that ends before it was sealed */
   j->resume = NULL;
+  if (s->o.lease && !coord_lease_current(s->o.lease)) {
+    lease_wait *w = al_xcalloc(1, sizeof *w);
+    *w = (lease_wait){s, NULL, al_xstrdup(j->id), 0, st};
+    s->handles_open++;
+    coord_lease_when_current(s->o.lease, on_lease_for_finalize, w);
+    return;
+  }
   s->handles_open++;
-  coord_finalize_start(s->loop, j, st, on_finalized, s);
+  coord_finalize_start(s->loop, j, st, s->o.output_root, on_finalized, s);
 }
 
 static void hk_worker_gone(void *ud, coord_worker *w) {
@@ -234,23 +318,61 @@ static void on_timer(uv_timer_t *h) {
 
 /* ---------------------------------------------------------------- handshake */
 
-static int token_equal(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  unsigned char d = (unsigned char)(la != lb);
-  for (size_t i = 0; i < la; i++) d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-  return d == 0;
-}
-
-static void refuse(coord_conn *c, uint32_t code, const char *fmt, const char *a, unsigned x, unsigned y) {
-  char reason[512];
-  snprintf(reason, sizeof reason, fmt, a, x, y);
-  al_warn("coordinator: refusing %s: %s", conn_name(c), reason);
+static void send_refuse(coord_conn *c, uint32_t code, const char *reason) {
   proto_msg m = {0};
   m.type = PROTO_MSG_REFUSE;
   m.u.refuse.code = code;
   m.u.refuse.reason = reason;
   coord_conn_send(c, &m);
   coord_conn_close_after_flush(c);
+}
+
+static void refuse(coord_conn *c, uint32_t code, const char *fmt, const char *a, unsigned x, unsigned y) {
+  char reason[512];
+  snprintf(reason, sizeof reason, fmt, a, x, y);
+  al_warn("coordinator: refusing %s from %s: %s", conn_name(c), c->addr, reason);
+  send_refuse(c, code, reason);
+}
+
+/* A refusal held back after a wrong token: the peer waits before it learns the
+ * outcome, so guessing costs time per attempt (and per address, see coord_guard.c). */
+typedef struct held_refusal {
+  uv_timer_t timer;
+  coord_conn *c;
+  char reason[256];
+} held_refusal;
+
+static void on_held_closed(uv_handle_t *h) {
+  held_refusal *r = h->data;
+  coord_conn_unref(r->c);
+  free(r);
+}
+
+static void on_held_timer(uv_timer_t *t) {
+  held_refusal *r = t->data;
+  if (coord_conn_is_open(r->c)) send_refuse(r->c, PROTO_E_AUTH, r->reason);
+  uv_close((uv_handle_t *)&r->timer, on_held_closed);
+}
+
+static void refuse_auth(coord_conn *c, proto_role role, const char *why) {
+  coord_server *s = c->srv;
+  double delay = c->peer ? coord_peer_failed(&s->peers, c->peer, al_mono_s()) : 0;
+  if (!c->peer) s->peers.auth_failures++;
+  al_warn("coordinator: authentication failure from %s (role %s): %s; %u recent from this address, %llu in "
+          "total; refusal held %.1fs",
+          c->addr, proto_role_name(role), why, c->peer ? c->peer->fails : 1, s->peers.auth_failures, delay);
+  if (delay <= 0) {
+    send_refuse(c, PROTO_E_AUTH, why);
+    return;
+  }
+  held_refusal *r = al_xcalloc(1, sizeof *r);
+  r->c = c;
+  snprintf(r->reason, sizeof r->reason, "%s", why);
+  loop_conn_ref(&c->lc);
+  coord_conn_hold(c);
+  uv_timer_init(s->loop, &r->timer);
+  r->timer.data = r;
+  uv_timer_start(&r->timer, on_held_timer, (uint64_t)(delay * 1000.0), 0);
 }
 
 static void handle_hello(coord_conn *c, const proto_msg *m) {
@@ -261,13 +383,14 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
            PROTO_VERSION);
     return;
   }
-  if (s->o.auth_token && *s->o.auth_token && (!h->token || !token_equal(h->token, s->o.auth_token))) {
-    refuse(c, PROTO_E_AUTH, "%s", h->token ? "auth token does not match" : "an auth token is required",
-           0, 0);
-    return;
-  }
   if (h->role != PROTO_ROLE_WORKER && h->role != PROTO_ROLE_SUBMITTER && h->role != PROTO_ROLE_ADMIN) {
     refuse(c, PROTO_E_BAD_FIELD, "%s", "hello.role must be worker, submitter or admin", 0, 0);
+    return;
+  }
+  const char *why;
+  coord_rights rights = coord_guard_rights(&s->o, h->role, h->token, &why);
+  if (rights == COORD_RIGHTS_NONE) {
+    refuse_auth(c, h->role, why);
     return;
   }
   if (h->role == PROTO_ROLE_WORKER && (!h->peer_id || !*h->peer_id || strlen(h->peer_id) > 200)) {
@@ -278,8 +401,26 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
     refuse(c, PROTO_E_BAD_STATE, "%s", "the coordinator is shutting down", 0, 0);
     return;
   }
+  coord_worker *old = h->role == PROTO_ROLE_WORKER ? coord_jm_worker_find(s->jm, h->peer_id) : NULL;
+  coord_conn *live = old ? old->conn : NULL;
+  if (live && coord_conn_is_open(live)) {
+    /* One worker id, one process: a live worker keeps its id. A dead one's id is free
+     * again once the heartbeat timeout declares it dead. */
+    char reason[512];
+    snprintf(reason, sizeof reason,
+             "worker id '%s' is in use by a live worker connected from %s; give this process another "
+             "--worker-id (a dead worker's id is free again after heartbeat_timeout)",
+             h->peer_id, live->addr);
+    al_warn("coordinator: refusing a second connection for worker id '%s' from %s: the id is in use by a "
+            "live worker connected from %s",
+            h->peer_id, c->addr, live->addr);
+    send_refuse(c, PROTO_E_ID_IN_USE, reason);
+    return;
+  }
   c->hello_done = 1;
+  c->rights = rights;
   coord_server_hello_done(c);
+  loop_conn_set_max_frame(&c->lc, s->o.max_frame ? s->o.max_frame : PROTO_DEFAULT_MAX_FRAME);
   c->role = h->role;
   c->peer_id = al_xstrdup(h->peer_id && *h->peer_id ? h->peer_id : "client");
   loop_conn_set_label(&c->lc, c->peer_id);
@@ -293,8 +434,7 @@ static void handle_hello(coord_conn *c, const proto_msg *m) {
   w.u.welcome.strategy = coord_strategy_name(coord_jm_strategy(s->jm));
   coord_conn_send(c, &w);
   if (h->role != PROTO_ROLE_WORKER) return;
-  coord_worker *old = coord_jm_worker_find(s->jm, c->peer_id);
-  if (old && old->conn) { /* the same worker on a new connection: the old one is stale */
+  if (old && old->conn) { /* the old connection is on its way out */
     coord_conn *oc = old->conn;
     oc->worker = NULL;
     old->conn = NULL;
@@ -321,6 +461,7 @@ void coord_server_hello_wait(coord_conn *c) {
   coord_server *s = c->srv;
   if (c->hello_done || c->hello_waiting) return;
   c->hello_waiting = 1;
+  s->n_hello_waiting++;
   c->hello_deadline = al_mono_s() + s->o.hello_timeout_s;
   c->hw_next = NULL;
   c->hw_prev = s->hw_tail;
@@ -334,6 +475,7 @@ void coord_server_hello_done(coord_conn *c) {
   coord_server *s = c->srv;
   if (!c->hello_waiting) return;
   c->hello_waiting = 0;
+  s->n_hello_waiting--;
   if (c->hw_prev) c->hw_prev->hw_next = c->hw_next;
   else s->hw_head = c->hw_next;
   if (c->hw_next) c->hw_next->hw_prev = c->hw_prev;
@@ -496,11 +638,78 @@ static coord_job *need_job(coord_conn *c, uint64_t rid, const char *id) {
   return j;
 }
 
+/* The job, when c may change it: its creator, or an admin. */
+static coord_job *need_own_job(coord_conn *c, uint64_t rid, const char *id, const char *what) {
+  coord_job *j = need_job(c, rid, id);
+  if (j && c->rights != COORD_RIGHTS_ADMIN && !conn_owns(c, j->id)) {
+    coord_conn_send_error(c, rid, PROTO_E_NOT_ALLOWED,
+                          "%s: job '%s' was submitted by another connection; only its submitter or an admin may "
+                          "change it",
+                          what, j->id);
+    return NULL;
+  }
+  return j;
+}
+
+/* Output confinement, the same rule as the workers' shards (docs/SECURITY.md): an
+ * absolute, clean path that is not a file system root and, when worker_output_root is
+ * set, resolves (symlinks included) under it. Returns 1 with why filled when refused. */
+static int output_dir_refused(const coord_server *s, const char *dir, char *why, size_t cap) {
+  if (!al_path_is_clean_abs(dir)) {
+    snprintf(why, cap, "output_dir '%s' must be an absolute path without '.', '..' or empty components", dir);
+    return 1;
+  }
+  if (al_path_is_fs_root(dir)) {
+    snprintf(why, cap, "output_dir '%s' is a file system root", dir);
+    return 1;
+  }
+  if (s->o.output_root && !al_path_resolved_under(dir, s->o.output_root)) {
+    snprintf(why, cap, "output_dir '%s' is outside worker_output_root '%s' (symlinks resolved)", dir,
+             s->o.output_root);
+    return 1;
+  }
+  return 0;
+}
+
 static void handle_submit_job(coord_conn *c, const proto_msg *m) {
   coord_server *s = c->srv;
   const proto_submit_job *sj = &m->u.submit_job;
   if (s->stopping) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "the coordinator is shutting down");
+    return;
+  }
+  if (c->n_jobs >= 4096) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_LIMIT,
+                          "submit_job: this connection created 4096 jobs; open a new connection");
+    return;
+  }
+  size_t mine = conn_unsealed(c);
+  if (mine >= s->o.max_unsealed_per_conn) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_LIMIT,
+                          "submit_job: this connection holds %zu unsealed jobs (max_unsealed_jobs_per_connection "
+                          "%zu); seal or cancel one first",
+                          mine, s->o.max_unsealed_per_conn);
+    return;
+  }
+  size_t all = total_unsealed(s->jm);
+  if (all >= s->o.max_unsealed) {
+    al_warn("coordinator: refusing a job from %s: %zu unsealed jobs (max_unsealed_jobs)", c->addr, all);
+    coord_conn_send_error(c, m->request_id, PROTO_E_LIMIT,
+                          "submit_job: the coordinator holds %zu unsealed jobs (max_unsealed_jobs %zu); try later",
+                          all, s->o.max_unsealed);
+    return;
+  }
+  char why[1024];
+  if (output_dir_refused(s, sj->output_dir, why, sizeof why)) {
+    al_warn("coordinator: refusing a job from %s: %s", c->addr, why);
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD, "submit_job: %s", why);
+    return;
+  }
+  if (!al_path_is_clean_abs(sj->input_dir)) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: input_dir '%s' must be an absolute path without '.', '..' or empty "
+                          "components",
+                          sj->input_dir);
     return;
   }
   coord_job_config cfg = {0};
@@ -568,18 +777,27 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     if (!j->resume) al_warn("job %s: %s; every task runs", j->id, re.msg);
     else if (bad > 0) al_warn("job %s: --resume: %zu shards of the previous run do not verify; their tasks run again", j->id, bad);
   }
+  c->jobs = al_xrealloc(c->jobs, (c->n_jobs + 1) * sizeof *c->jobs);
+  c->jobs[c->n_jobs++] = al_xstrdup(j->id);
   if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
   ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
 }
 
 static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
   const proto_submit_tasks *st = &m->u.submit_tasks;
-  coord_job *j = need_job(c, m->request_id, st->job_id);
+  coord_job *j = need_own_job(c, m->request_id, st->job_id, "submit_tasks");
   if (!j) return;
   char err[512];
   for (size_t i = 0; i < st->n_tasks; i++) {
     const proto_task_spec *ts = &st->tasks[i];
     if (ts->index < j->total_tasks) continue; /* a resent batch: already have it */
+    for (size_t k = 0; k < ts->n_files; k++)
+      if (!al_path_lexically_inside(ts->files[k], j->config.input_dir)) {
+        coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                              "submit_tasks: tasks[%zu].files[%zu] '%s' is not inside the job's input_dir '%s'", i,
+                              k, ts->files[k], j->config.input_dir);
+        return;
+      }
     if (ts->index > j->total_tasks) {
       coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
                             "submit_tasks: tasks[%zu].index is %llu; expected %zu (indexes are consecutive)", i,
@@ -600,7 +818,7 @@ static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
 }
 
 static void handle_seal(coord_conn *c, const proto_msg *m) {
-  coord_job *j = need_job(c, m->request_id, m->u.seal_job.job_id);
+  coord_job *j = need_own_job(c, m->request_id, m->u.seal_job.job_id, "seal_job");
   if (!j) return;
   if (m->u.seal_job.total_tasks != j->total_tasks) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE,
@@ -635,33 +853,17 @@ static void on_stored_job(void *ud, const store_reply *r) {
   json_t *doc = NULL;
   if (coord_conn_is_open(c)) {
     if (r->status == STORE_OK && r->value) doc = json_loadb(r->value, r->len, 0, NULL);
-    if (!json_is_object(doc)) {
+    coord_archived_job e;
+    if (coord_archived_job_from_record(q->job_id, doc, &e) != 0) {
       coord_conn_send_error(c, q->rid, PROTO_E_NOT_FOUND, "job '%s' not found", q->job_id);
     } else {
       proto_msg m = {0};
-      proto_job_summary *s = &m.u.job_info;
+      const char *errs[1];
       m.type = PROTO_MSG_JOB_INFO;
       m.request_id = q->rid;
-      s->job_id = q->job_id;
-      s->status = json_string_value(json_object_get(doc, "status"));
-      if (!s->status) s->status = "unknown";
-      s->created_at = json_string_value(json_object_get(doc, "created_at"));
-      s->completed_at = json_string_value(json_object_get(doc, "completed_at"));
-      s->total_tasks = (uint64_t)json_integer_value(json_object_get(doc, "total_tasks"));
-      s->completed_tasks = (uint64_t)json_integer_value(json_object_get(doc, "completed_tasks"));
-      s->failed_tasks = (uint64_t)json_integer_value(json_object_get(doc, "failed_tasks"));
-      s->retried_tasks = (uint64_t)json_integer_value(json_object_get(doc, "retried_tasks"));
-      s->samples = (uint64_t)json_integer_value(json_object_get(doc, "samples_processed"));
-      s->tokens = (uint64_t)json_integer_value(json_object_get(doc, "tokens"));
-      s->sealed = json_is_true(json_object_get(doc, "sealed"));
-      const char *errs[1];
-      const char *e = json_string_value(json_object_get(doc, "error"));
-      if (e) {
-        errs[0] = e;
-        s->errors = errs;
-        s->n_errors = 1;
-      }
+      coord_archived_job_summary(&e, &m.u.job_info, errs);
       coord_conn_send(c, &m);
+      coord_archived_job_clear(&e);
     }
   }
   json_decref(doc);
@@ -695,22 +897,57 @@ static void handle_job_status(coord_conn *c, const proto_msg *m) {
   coord_conn_send(c, &r);
 }
 
+/* Jobs per list_jobs reply at most: a summary without errors is a few hundred bytes
+ * (names are bounded by the submit checks), so a page stays far below any frame limit. */
+#define LIST_JOBS_PAGE_MAX 1000
+
+/* Pages run from the most recent job backwards: `after` names the last job of the
+ * previous page, `limit` (0 = the page maximum) caps the page. */
+/* Jobs are listed oldest first as one sequence: the finished jobs known only from the
+ * store (after a restart), then the jobs in memory. */
+static const char *listed_id(coord_server *s, size_t i) {
+  return i < s->archive.n ? s->archive.v[i].id : coord_jm_job_at(s->jm, i - s->archive.n)->id;
+}
+
 static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
-  coord_jm *jm = c->srv->jm;
-  size_t n = coord_jm_job_count(jm);
-  if (m->u.list_jobs.limit && m->u.list_jobs.limit < n) n = m->u.list_jobs.limit;
-  size_t first = coord_jm_job_count(jm) - n; /* the most recent n */
+  coord_server *srv = c->srv;
+  coord_jm *jm = srv->jm;
+  size_t na = srv->archive.n;
+  size_t total = na + coord_jm_job_count(jm);
+  size_t end = total; /* jobs [first, end) are listed, oldest first */
+  const char *after = m->u.list_jobs.after;
+  if (after && *after) {
+    size_t k = total;
+    while (k > 0 && strcmp(listed_id(srv, k - 1), after) != 0) k--;
+    if (k == 0) {
+      coord_conn_send_error(c, m->request_id, PROTO_E_NOT_FOUND, "list_jobs.after: job '%s' not found", after);
+      return;
+    }
+    end = k - 1;
+  }
+  size_t n = end;
+  size_t cap = m->u.list_jobs.limit && m->u.list_jobs.limit < LIST_JOBS_PAGE_MAX ? m->u.list_jobs.limit
+                                                                                  : LIST_JOBS_PAGE_MAX;
+  if (n > cap) n = cap;
+  size_t first = end - n;
   proto_job_summary *js = al_xcalloc(n ? n : 1, sizeof *js);
   char(*ts)[2][48] = al_xcalloc(n ? n : 1, sizeof *ts);
-  for (size_t i = 0; i < n; i++) job_summary(coord_jm_job_at(jm, first + i), &js[i], ts[i], NULL, 0, NULL);
+  const char **errs = al_xcalloc(n ? n : 1, sizeof *errs);
+  for (size_t i = 0; i < n; i++) {
+    size_t k = first + i;
+    if (k < na) coord_archived_job_summary(&srv->archive.v[k], &js[i], &errs[i]);
+    else job_summary(coord_jm_job_at(jm, k - na), &js[i], ts[i], NULL, 0, NULL);
+  }
   proto_msg r = {0};
   r.type = PROTO_MSG_JOBS;
   r.request_id = m->request_id;
   r.u.jobs.jobs = js;
   r.u.jobs.n_jobs = n;
+  r.u.jobs.more = first > 0;
   coord_conn_send(c, &r);
   free(js);
   free(ts);
+  free(errs);
 }
 
 static void handle_list_workers(coord_conn *c, const proto_msg *m) {
@@ -773,7 +1010,7 @@ static void handle_set_strategy(coord_conn *c, const proto_msg *m) {
 }
 
 static void handle_cancel(coord_conn *c, const proto_msg *m) {
-  coord_job *j = need_job(c, m->request_id, m->u.cancel_job.job_id);
+  coord_job *j = need_own_job(c, m->request_id, m->u.cancel_job.job_id, "cancel_job");
   if (!j) return;
   if (coord_jm_job_cancel(c->srv->jm, j, "job cancelled") != 0) {
     coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "job '%s' is already %s", j->id,
@@ -820,6 +1057,12 @@ static void handle_subscribe(coord_conn *c, const proto_msg *m) {
 }
 
 static void handle_client_msg(coord_conn *c, const proto_msg *m) {
+  if ((m->type == PROTO_MSG_SET_STRATEGY || m->type == PROTO_MSG_DRAIN) && c->rights != COORD_RIGHTS_ADMIN) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_NOT_ALLOWED,
+                          "message '%s' needs the admin role (connect as admin with the admin token)",
+                          proto_msg_type_name(m->type));
+    return;
+  }
   switch (m->type) {
   case PROTO_MSG_SUBMIT_JOB: handle_submit_job(c, m); break;
   case PROTO_MSG_SUBMIT_TASKS: handle_submit_tasks(c, m); break;
@@ -849,7 +1092,15 @@ void coord_server_handle_frame(coord_conn *c, const uint8_t *payload, size_t len
     if (err.code != PROTO_E_BAD_FIELD || !c->hello_done) coord_conn_close_after_flush(c);
     return;
   }
-  if (!c->hello_done) {
+  if (!c->hello_done && !c->loopback && coord_guard_protected(&c->srv->o)) {
+    al_warn("coordinator: refusing %s: protected mode (no auth token configured, only loopback peers are served)",
+            c->addr);
+    send_refuse(c, PROTO_E_AUTH,
+                "protected mode: this coordinator has no auth token configured, so it serves only loopback "
+                "peers. Set coordinator.auth_token (or AURALITH_AUTH_TOKEN, or the per-role worker_token / "
+                "client_token / admin_token) on the coordinator and give the same token to its peers, or "
+                "connect from the coordinator's host");
+  } else if (!c->hello_done) {
     if (m.type != PROTO_MSG_HELLO) {
       coord_conn_send_error(c, m.request_id, PROTO_E_BAD_STATE, "the first message must be hello, got '%s'",
                             proto_msg_type_name(m.type));
@@ -870,6 +1121,18 @@ void coord_server_handle_frame(coord_conn *c, const uint8_t *payload, size_t len
 void coord_server_conn_closed(coord_conn *c) {
   coord_server *s = c->srv;
   if (c->subscribed) s->n_subscribers--;
+  if (c->peer) coord_peer_release(&s->peers, c->peer);
+  c->peer = NULL;
+  /* Unsealed jobs whose submitter is gone can never be sealed: they expire now
+   * rather than hold their slot of max_unsealed_jobs (not on stop: a restarted
+   * coordinator recovers them as any other unfinished job). */
+  for (size_t i = 0; i < c->n_jobs && !s->stopping; i++) {
+    coord_job *j = coord_jm_job_find(s->jm, c->jobs[i]);
+    if (j && !j->sealed && !coord_job_status_is_final(j->status)) {
+      al_warn("coordinator: job %s expired: its submitter (%s) disconnected before sealing it", j->id, c->addr);
+      coord_jm_job_cancel(s->jm, j, "submitter disconnected before sealing the job");
+    }
+  }
   if (c->worker) {
     coord_worker *w = c->worker;
     c->worker = NULL;
@@ -878,6 +1141,8 @@ void coord_server_conn_closed(coord_conn *c) {
 }
 
 /* ---------------------------------------------------------------- lifecycle */
+
+static void on_guard_timer(uv_timer_t *h);
 
 coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *err) {
   loop_tls_ctx *tls = NULL;
@@ -899,6 +1164,12 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
   if (!s->o.max_connections) s->o.max_connections = 65536;
   if (!s->o.frames_per_wakeup) s->o.frames_per_wakeup = 64;
   if (s->o.hello_timeout_s <= 0) s->o.hello_timeout_s = 10;
+  if (!s->o.max_conns_per_peer) s->o.max_conns_per_peer = 256;
+  if (!s->o.max_unauth_bytes) s->o.max_unauth_bytes = (size_t)16 << 20;
+  if (!s->o.max_unsealed_per_conn) s->o.max_unsealed_per_conn = 16;
+  if (!s->o.max_unsealed) s->o.max_unsealed = 256;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) s->fd_limit = (size_t)rl.rlim_cur;
   s->st = o->st;
   if (!s->st) {
     s->st = store_memory_new(NULL, NULL);
@@ -920,14 +1191,108 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
   s->conns_grp.data = s;
   uv_timer_init(loop, &s->hello_timer);
   s->hello_timer.data = s;
-  s->handles_open = 3;
+  uv_timer_init(loop, &s->guard_timer);
+  s->guard_timer.data = s;
+  if (s->o.client_idle_timeout_s > 0) {
+    double every = s->o.client_idle_timeout_s / 4;
+    uint64_t ms = (uint64_t)((every < 0.05 ? 0.05 : every > 5 ? 5 : every) * 1000.0);
+    uv_timer_start(&s->guard_timer, on_guard_timer, ms, ms);
+  }
+  s->handles_open = 4;
   (void)err;
   return s;
 }
 
 coord_jm *coord_server_jm(coord_server *s) { return s->jm; }
+coord_archive *coord_server_archive(coord_server *s) { return &s->archive; }
 size_t coord_server_conn_count(const coord_server *s) { return s->n_conns; }
 int coord_server_port(const coord_server *s) { return s->port; }
+
+/* ---------------------------------------------------------------- admission */
+
+/* The connection to give up for room: the oldest one still owing its hello, else the
+ * client/admin connection idle longest. Workers are never chosen. */
+static coord_conn *eviction_victim(coord_server *s, const coord_conn *except) {
+  if (s->hw_head && s->hw_head != except) return s->hw_head;
+  coord_conn *best = NULL;
+  for (coord_conn *c = s->conns; c; c = c->next)
+    if (c != except && c->hello_done && c->role != PROTO_ROLE_WORKER && coord_conn_is_open(c) &&
+        (!best || c->last_active < best->last_active))
+      best = c;
+  return best;
+}
+
+static void evict(coord_server *s, coord_conn *v, const char *why) {
+  s->evictions++;
+  double now = al_mono_s();
+  if (now - s->evict_logged_at >= 5.0) { /* one counted line per 5 s under a flood */
+    al_warn("coordinator: %s: closing the %s connection from %s to make room (%llu closed so far)", why,
+            v->hello_done ? "idle client" : "unauthenticated", v->addr, s->evictions);
+    s->evict_logged_at = now;
+  }
+  coord_conn_close(v, why); /* the descriptor must be free now, not after a write */
+}
+
+/* Checks a freshly accepted TCP peer. Returns 0 to serve it, -1 when it was closed. */
+static int admit(coord_server *s, coord_conn *c, uv_tcp_t *tcp) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) == 0)
+    coord_guard_addr(&ss, c->addr, sizeof c->addr, &c->loopback);
+  else {
+    snprintf(c->addr, sizeof c->addr, "unknown");
+    c->loopback = 0;
+  }
+  coord_peer *p = coord_peer_get(&s->peers, c->addr);
+  if (p->conns >= s->o.max_conns_per_peer) {
+    s->peer_cap_refusals++;
+    double now = al_mono_s();
+    if (now - s->peer_cap_logged_at >= 5.0) { /* one counted line per 5 s, never one per refusal */
+      al_warn("coordinator: %s already has %zu connections (max_connections_per_peer); refused %llu "
+              "connection(s) over the cap so far",
+              c->addr, p->conns, s->peer_cap_refusals);
+      s->peer_cap_logged_at = now;
+    }
+    coord_conn_close(c, "too many connections from this address");
+    return -1;
+  }
+  p->conns++;
+  c->peer = p;
+  /* Unauthenticated peers together may hold at most max_unauth_bytes of input buffer
+   * (each at most one pre-hello frame): past that the oldest of them makes room. */
+  size_t unauth_cap = s->o.max_unauth_bytes / (COORD_PRE_HELLO_MAX_FRAME + PROTO_HEADER_SIZE);
+  if (s->n_hello_waiting >= (unauth_cap ? unauth_cap : 1) && s->hw_head)
+    evict(s, s->hw_head, "too many connections owe their hello (max_unauthenticated_bytes)");
+  /* Near the open-files limit: free a descriptor now, so the next worker can join. */
+  if (s->fd_limit && s->n_conns + 32 >= s->fd_limit) {
+    coord_conn *v = eviction_victim(s, c);
+    if (v) evict(s, v, "near the open-files limit");
+  }
+  return 0;
+}
+
+/* Closes client/admin connections idle past client_idle_timeout. Connections that
+ * follow a running job wait for its events and are not idle. */
+static void on_guard_timer(uv_timer_t *h) {
+  coord_server *s = h->data;
+  double now = (double)uv_now(s->loop) / 1000.0;
+  for (coord_conn *c = s->conns; c; c = c->next) {
+    if (!c->hello_done || c->role == PROTO_ROLE_WORKER || !coord_conn_is_open(c)) continue;
+    if (now - c->last_active < s->o.client_idle_timeout_s) continue;
+    int following = 0;
+    for (size_t i = 0; i < c->n_subs && !following; i++) {
+      const coord_job *j = coord_jm_job_find(s->jm, c->subs[i]);
+      following = j && !coord_job_status_is_final(j->status);
+    }
+    if (following) continue;
+    al_info("coordinator: closing the %s connection from %s: idle for %.0fs (client_idle_timeout)",
+            proto_role_name(c->role), c->addr, now - c->last_active);
+    coord_conn_send_error(c, 0, PROTO_E_LIMIT, "idle for %gs (client_idle_timeout): connection closed",
+                          s->o.client_idle_timeout_s);
+    coord_conn_close_after_flush(c);
+  }
+}
 
 static void on_connection(uv_stream_t *server, int status) {
   coord_server *s = server->data;
@@ -955,6 +1320,7 @@ static void on_connection(uv_stream_t *server, int status) {
     coord_conn_close(c, s->stopping ? "shutting down" : "too many connections");
     return;
   }
+  if (admit(s, c, tcp) != 0) return;
   uv_tcp_nodelay(tcp, 1);
   if (s->tls && coord_conn_start_tls(c, tcp, s->tls) != 0) return;
   coord_conn_start(c);
@@ -1043,6 +1409,7 @@ static void maybe_close_core(coord_server *s) {
   uv_close((uv_handle_t *)&s->timer, on_server_handle_closed);
   loop_group_close(&s->conns_grp, on_conns_grp_closed);
   uv_close((uv_handle_t *)&s->hello_timer, on_server_handle_closed);
+  uv_close((uv_handle_t *)&s->guard_timer, on_server_handle_closed);
 }
 
 static void on_force_close(uv_timer_t *h) {
@@ -1070,8 +1437,10 @@ void coord_server_stop(coord_server *s, void (*on_stopped)(void *ud), void *ud) 
   s->on_stopped = on_stopped;
   s->on_stopped_ud = ud;
   al_info("coordinator: stopping");
+  if (s->o.lease) coord_lease_stop_waiting(s->o.lease); /* nothing waits for a lease confirmation now */
   uv_timer_stop(&s->timer);
   uv_timer_stop(&s->hello_timer);
+  uv_timer_stop(&s->guard_timer);
   if (s->listening) {
     s->listening = 0;
     uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
@@ -1095,6 +1464,8 @@ void coord_server_free(coord_server *s) {
     j->resume = NULL;
   }
   coord_jm_free(s->jm);
+  coord_archive_free(&s->archive);
+  coord_peer_table_free(&s->peers);
   if (s->own_store) store_destroy(s->st);
   loop_tls_ctx_free(s->tls);
   free(s);

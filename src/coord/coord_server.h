@@ -22,11 +22,21 @@
 typedef struct coord_options {
   const char *host;          /* listen address (IPv4 or IPv6 literal or name); NULL = "127.0.0.1" */
   int port;                  /* 0 = an ephemeral port (see coord_server_port) */
-  const char *auth_token;    /* NULL or "" = no authentication */
+  const char *auth_token;    /* shorthand secret for every role; NULL or "" = none */
+  const char *worker_token;  /* secret of the worker role; NULL = auth_token */
+  const char *client_token;  /* secret of the client role; NULL = auth_token */
+  const char *admin_token;   /* secret of the admin role; NULL = auth_token */
+  /* With no secret at all the server is in protected mode: loopback peers only. */
+  double client_idle_timeout_s; /* idle client/admin connections are closed; 0 = never */
+  size_t max_conns_per_peer; /* open connections per peer address; 0 = 256 */
+  size_t max_unauth_bytes;   /* input buffered by all connections owing a hello; 0 = 16 MiB */
+  size_t max_unsealed_per_conn; /* unsealed jobs one connection may hold open; 0 = 16 */
+  size_t max_unsealed;       /* unsealed jobs in total; 0 = 256 */
   const char *tls_cert;      /* PEM files; with tls_key, TCP peers must speak TLS (NULL = plaintext) */
   const char *tls_key;
   const char *tls_ca;        /* with tls_require_client_cert: the CA of the peers' certificates */
   int tls_require_client_cert;
+  const char *output_root;   /* job output dirs (and index.json) must resolve under it; NULL = any */
   size_t max_frame;          /* 0 = PROTO_DEFAULT_MAX_FRAME */
   size_t out_soft_limit;     /* queued output above which we stop reading the peer; 0 = 1 MiB */
   size_t out_hard_limit;     /* queued output above which the peer is cut off; 0 = 64 MiB */
@@ -41,6 +51,8 @@ typedef struct coord_options {
   int drain_workers_on_stop; /* 1 = a stop tells workers to drain and exit (embedded teardown);
                               * 0 = workers reconnect and carry on (a coordinator restart) */
   int no_persist;            /* 1 = keep state in memory only (no store writes at all) */
+  struct coord_lease *lease; /* borrowed; the keyspace lease (coord_lease.h): shards are published
+                              * and index.json written only while it is current; NULL = none */
 } coord_options;
 
 /* Defaults for everything (host 127.0.0.1, port 8080, jm defaults). */
@@ -76,6 +88,9 @@ void coord_server_free(coord_server *s);
 
 /* The job manager (for embedded callers and tests). */
 coord_jm *coord_server_jm(coord_server *s);
+/* Finished jobs known only from the store (coord_archive.h), filled at start by the
+ * caller (app_recover); owned by the server. */
+struct coord_archive *coord_server_archive(coord_server *s);
 /* Number of open connections (for leak tests). */
 size_t coord_server_conn_count(const coord_server *s);
 

@@ -143,6 +143,14 @@ void loop_conn_close(loop_conn *c, const char *why) {
   uv_close((uv_handle_t *)c->stream, on_handle_closed);
 }
 
+void loop_conn_hold(loop_conn *c) {
+  c->held = 1;
+  backlog_remove(c);
+  update_reading(c);
+}
+
+void loop_conn_set_max_frame(loop_conn *c, size_t max_frame) { proto_decoder_set_max(&c->dec, max_frame); }
+
 void loop_conn_close_after_flush(loop_conn *c) {
   if (c->closing || c->close_after_flush) return;
   c->close_after_flush = 1;
@@ -271,7 +279,7 @@ static int deliver(loop_conn *c, unsigned budget) {
   int more = 1;
   c->delivering = 1;
   while (budget-- > 0) {
-    if (!loop_conn_is_open(c)) {
+    if (!loop_conn_is_open(c) || c->held) {
       more = 0;
       break;
     }
@@ -367,7 +375,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
 }
 
 static void update_reading(loop_conn *c) {
-  int want = c->started && !c->closing && !c->close_after_flush && !c->paused_out && !c->backlogged;
+  int want = c->started && !c->closing && !c->close_after_flush && !c->paused_out && !c->backlogged && !c->held;
   if (want && !c->reading) {
     if (uv_read_start(c->stream, on_alloc, on_read) == 0) c->reading = 1;
   } else if (!want && c->reading) {

@@ -131,7 +131,7 @@ struct loop_conn {
   loop_conn *bl_prev, *bl_next;
   uint32_t refs;
   unsigned writing : 1, closing : 1, close_after_flush : 1, paused_out : 1, backlogged : 1, reading : 1,
-      started : 1, handle_closed : 1, adopted : 1, delivering : 1, bad_stream : 1;
+      started : 1, handle_closed : 1, adopted : 1, delivering : 1, bad_stream : 1, held : 1;
 };
 
 /* Initialises c and a TCP handle on the group's loop; returns the handle to accept
@@ -163,6 +163,12 @@ size_t loop_conn_queued(const loop_conn *c);
 
 /* Closes now; queued output is dropped. Safe to call repeatedly; why is a static string. */
 void loop_conn_close(loop_conn *c, const char *why);
+/* Stops reading and delivering frames for good (the owner holds back a refusal); output
+ * still flows and loop_conn_close still works. */
+void loop_conn_hold(loop_conn *c);
+/* Changes the largest payload accepted from the peer from now on (e.g. raised once the
+ * peer authenticated); see proto_decoder_set_max. */
+void loop_conn_set_max_frame(loop_conn *c, size_t max_frame);
 /* Stops reading and closes once the queued output is written. */
 void loop_conn_close_after_flush(loop_conn *c);
 /* 1 while the connection can still send (not closing, not closing after flush). */

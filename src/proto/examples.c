@@ -3,8 +3,8 @@
 
 #include "proto/doc.h"
 
-static const char *const ex_files[] = {"data/raw/a.txt", "data/raw/b.py"};
-static const char *const ex_sources[] = {"data/raw/a.txt"};
+static const char *const ex_files[] = {"/srv/raw/a.txt", "/srv/raw/b.py"};
+static const char *const ex_sources[] = {"/srv/raw/a.txt"};
 static const char *const ex_errors[] = {"job-7f3a-3: tokenizers dir not readable"};
 static const proto_task_ref ex_running[] = {{"job-7f3a-0", 1}};
 static const proto_skipped_file ex_skipped[] = {{"data/raw/c.bin", "unsupported file type"}};
@@ -50,7 +50,7 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
     case PROTO_MSG_ASSIGN:
       out->u.assign = (proto_assign){"job-7f3a-0", "job-7f3a", 1, ex_files, 2, "/srv/tokenizers",
                                      "/srv/out/wiki/task_job-7f3a-0", 2048, 10000,
-                                     "/srv/out/wiki/.staging/task_job-7f3a-0.a1.5e1f09ab", NULL, NULL, false, NULL};
+                                     "/srv/out/wiki/.staging/task_job-7f3a-0.a1.5e1f09ab", "/srv/raw", NULL, NULL, false, NULL};
       break;
     case PROTO_MSG_TASK_STARTED: out->u.task_started = (proto_task_ack){"job-7f3a-0", 1}; break;
     case PROTO_MSG_TASK_RESULT:
@@ -98,11 +98,11 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
       break;
     case PROTO_MSG_LIST_JOBS:
       out->request_id = 7;
-      out->u.list_jobs.limit = 0;
+      out->u.list_jobs.limit = 100;
       break;
     case PROTO_MSG_JOBS:
       out->request_id = 7;
-      out->u.jobs = (proto_jobs){ex_jobs, 1};
+      out->u.jobs = (proto_jobs){ex_jobs, 1, false};
       break;
     case PROTO_MSG_LIST_WORKERS: out->request_id = 8; break;
     case PROTO_MSG_WORKERS:

@@ -25,6 +25,12 @@ void proto_decoder_init(proto_decoder *d, size_t max_frame) {
   d->max_frame = max_frame;
 }
 
+void proto_decoder_set_max(proto_decoder *d, size_t max_frame) {
+  if (max_frame == 0) max_frame = PROTO_DEFAULT_MAX_FRAME;
+  if (max_frame > PROTO_MAX_FRAME_LIMIT) max_frame = PROTO_MAX_FRAME_LIMIT;
+  d->max_frame = max_frame; /* frames already checked keep their verdict */
+}
+
 void proto_decoder_free(proto_decoder *d) {
   free(d->buf);
   free(d->err);

@@ -152,6 +152,7 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
   uint64_t shard_size;
   const char *staging_dir;         /* optional: where this attempt writes (the coordinator
                                     * publishes it); absent = derived from output_dir */
+  const char *input_dir;           /* the job's input_dir; workers read only inside it */
   const char *long_documents;      /* optional: "truncate" (absent) or "split" */
   const char *packing;             /* optional: "none" (absent) or "greedy" */
   bool detect_text;                /* optional */
@@ -227,12 +228,14 @@ typedef struct proto_seal_job {    /* submitter -> coordinator: no more tasks */
 } proto_seal_job;
 
 typedef struct proto_list_jobs {   /* client -> coordinator */
-  uint32_t limit;                  /* 0 = all */
+  uint32_t limit;                  /* 0 = a full page (1000) */
+  const char *after;               /* NULL = from the newest job; else continue before this job */
 } proto_list_jobs;
 
 typedef struct proto_jobs {        /* reply to list_jobs */
   const proto_job_summary *jobs;
   size_t n_jobs;
+  bool more;                       /* older jobs remain: ask again with after = jobs[0].job_id */
 } proto_jobs;
 
 typedef struct proto_workers {     /* reply to list_workers */

@@ -37,7 +37,9 @@
   X(PROTO_E_BAD_STATE, 8, "BAD_STATE")             /* not valid in current state */ \
   X(PROTO_E_INTERNAL, 9, "INTERNAL")               /* server-side failure */        \
   X(PROTO_E_NOT_ALLOWED, 10, "NOT_ALLOWED")        /* not allowed for this role */  \
-  X(PROTO_E_STALE, 11, "STALE")                    /* result for an old attempt */
+  X(PROTO_E_STALE, 11, "STALE")                    /* result for an old attempt */ \
+  X(PROTO_E_ID_IN_USE, 12, "ID_IN_USE")            /* worker id held by a live worker */ \
+  X(PROTO_E_LIMIT, 13, "LIMIT")                    /* a configured limit was reached */
 
 typedef enum proto_errcode {
   PROTO_E_NONE = 0,
@@ -83,6 +85,9 @@ typedef struct proto_decoder {
 /* max_frame 0 means PROTO_DEFAULT_MAX_FRAME; values above PROTO_MAX_FRAME_LIMIT are
  * clamped. Allocates nothing. */
 void proto_decoder_init(proto_decoder *d, size_t max_frame);
+/* Changes the payload limit for frames not checked yet (0 = the default). The
+ * coordinator raises it once a peer is authenticated. */
+void proto_decoder_set_max(proto_decoder *d, size_t max_frame);
 /* Releases the buffer. The decoder may be initialised again afterwards. */
 void proto_decoder_free(proto_decoder *d);
 /* Drops buffered bytes and clears a sticky error; keeps the allocation. */

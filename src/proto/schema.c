@@ -107,6 +107,8 @@ SCHEMA(s_assign, "assign", proto_assign,
        U32(proto_assign, max_seq_len, OPT, "maximum sequence length"),
        U64(proto_assign, shard_size, OPT, "samples per shard"),
        STR(proto_assign, staging_dir, OPT, "directory this attempt writes its shards into; published by the coordinator on commit"),
+       STR(proto_assign, input_dir, OPT, "the job's input directory: workers skip files that do not resolve "
+                                         "inside it"),
        STR(proto_assign, long_documents, OPT, "truncate (when absent) or split: rows of documents longer than max_seq_len"),
        STR(proto_assign, packing, OPT, "none (when absent) or greedy: several documents per row"),
        BOOL(proto_assign, detect_text, OPT, "also files with no known extension whose name or content is text"),
@@ -169,8 +171,11 @@ SCHEMA(s_seal_job, "seal_job", proto_seal_job,
 SCHEMA(s_job_status, "job_status", proto_job_ref, STR(proto_job_ref, job_id, REQ, "job id"));
 SCHEMA(s_job_info, "job_info", proto_job_summary, JOB_SUMMARY_FIELDS);
 SCHEMA(s_list_jobs, "list_jobs", proto_list_jobs,
-       U32(proto_list_jobs, limit, OPT, "most recent jobs to return; 0 = all"));
-SCHEMA(s_jobs, "jobs", proto_jobs, LIST(proto_jobs, jobs, s_job_elem, "one snapshot per job, newest first"));
+       U32(proto_list_jobs, limit, OPT, "jobs to return, at most 1000 per page; 0 = a full page"),
+       STR(proto_list_jobs, after, OPT, "continue with the jobs created before this job id (the first job of "
+                                        "the previous page)"));
+SCHEMA(s_jobs, "jobs", proto_jobs, LIST(proto_jobs, jobs, s_job_elem, "one snapshot per job, oldest first"),
+       BOOL(proto_jobs, more, OPT, "older jobs remain: ask again with after = the first job id of this page"));
 static const proto_schema s_list_workers = {"list_workers", (uint16_t)sizeof(proto_empty), 0, NULL};
 SCHEMA(s_workers, "workers", proto_workers, LIST(proto_workers, workers, s_worker_elem, "one entry per worker"));
 SCHEMA(s_get_task, "get_task", proto_task_query, STR(proto_task_query, task_id, REQ, "task id"));

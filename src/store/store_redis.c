@@ -94,6 +94,15 @@ typedef struct redis_store {
 
   store_redis_stats stats;
   char addr[300]; /* "host:port" for messages */
+
+  /* Keyspace lease (store_redis_lease_*): once held, every write is fenced by it. */
+  char *lease_key, *epoch_key; /* prefixed */
+  char *lease_token;           /* our value of the lease key; NULL = no lease held */
+  char epoch[24];
+  char ttl_ms[24];
+  int fenced;                  /* a fenced write or renewal was refused */
+  void (*fenced_cb)(void *ud, const char *msg);
+  void *fenced_ud;
 } redis_store;
 
 /* ---------------------------------------------------------------- queues */
@@ -166,14 +175,22 @@ static void fire_error(rs_cmd *c, const char *msg) {
 }
 
 /* Turns a Redis reply into the store reply for c's kind and fires c's callback. */
-static void complete(rs_cmd *c, redisReply *rep) {
+static void complete(redis_store *s, rs_cmd *c, redisReply *rep) {
   store_reply r = {STORE_OK, NULL, 0, 0, NULL, NULL, NULL, 0};
+  if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "FENCED", 6) == 0 && !s->fenced) {
+    /* Another coordinator holds the keyspace: this one is deposed. Told once; every
+     * later fenced write fails the same way and changes nothing. */
+    s->fenced = 1;
+    if (s->fenced_cb) s->fenced_cb(s->fenced_ud, rep->str);
+  }
   if (rep->type == REDIS_REPLY_ERROR) {
     r.status = STORE_ERROR;
     r.msg = rep->str;
-    if (!c->cb) /* nobody else will hear of it */
-      al_error("state store: Redis refused %s %.*s: %s", c->argv[0], c->argc > 1 ? (int)AL_MIN(c->argvlen[1], 200) : 0,
-               c->argc > 1 ? c->argv[1] : "", rep->str);
+    int fenced_write = strcmp(c->argv[0], "EVAL") == 0 && c->argc > 9; /* issue_write: command, key */
+    int ci = fenced_write ? 9 : 0, ki = fenced_write ? 5 : 1;
+    if (!c->cb && !(s->fenced && strncmp(rep->str, "FENCED", 6) == 0)) /* nobody else will hear of it */
+      al_error("state store: Redis refused %s %.*s: %s", c->argv[ci], c->argc > ki ? (int)AL_MIN(c->argvlen[ki], 200) : 0,
+               c->argc > ki ? c->argv[ki] : "", rep->str);
     fire(c, &r);
     return;
   }
@@ -441,7 +458,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv) {
   }
   s->stats.commands++;
   account_done(s, c);
-  complete(c, rep);
+  complete(s, c, rep);
   free(c);
   if (s->closed) return;
   update_writable(s);
@@ -615,7 +632,7 @@ static void start_connect(redis_store *s) {
 static rs_cmd *make_cmd(redis_store *s, int kind, int argc, const char *const *args, const size_t *lens,
                       int key_arg) {
   size_t data = 0;
-  size_t len[8];
+  size_t len[16];
   for (int i = 0; i < argc; i++) {
     len[i] = lens && lens[i] != SIZE_MAX ? lens[i] : strlen(args[i]);
     if (i == key_arg) len[i] += s->prefix_len;
@@ -646,10 +663,10 @@ static rs_cmd *make_cmd(redis_store *s, int kind, int argc, const char *const *a
   return c;
 }
 
-/* Queues (or sends) a user operation. */
-static void issue(redis_store *s, int kind, int argc, const char *const *args, const size_t *lens, store_cb cb,
-                  void *ud) {
-  rs_cmd *c = make_cmd(s, kind, argc, args, lens, argc > 1 ? 1 : -1);
+/* Queues (or sends) a user operation; args[key_arg] gets the key prefix (-1: none). */
+static void issue_k(redis_store *s, int kind, int argc, const char *const *args, const size_t *lens, int key_arg,
+                    store_cb cb, void *ud) {
+  rs_cmd *c = make_cmd(s, kind, argc, args, lens, key_arg);
   c->cb = cb;
   c->ud = ud;
   if (s->closed) {
@@ -682,6 +699,132 @@ static void issue(redis_store *s, int kind, int argc, const char *const *args, c
   update_writable(s);
 }
 
+static void issue(redis_store *s, int kind, int argc, const char *const *args, const size_t *lens, store_cb cb,
+                  void *ud) {
+  issue_k(s, kind, argc, args, lens, argc > 1 ? 1 : -1, cb, ud);
+}
+
+/* ---------------------------------------------------------------- keyspace lease
+ *
+ * Scripts run atomically in Redis. KEYS[1] is the lease key, KEYS[2] the epoch counter.
+ * A lease that vanished (Redis restarted without persistence, or it expired while
+ * nobody else took it) is taken back only while the epoch counter still names ours:
+ * any later holder, even one already gone, has moved the counter on. */
+
+static const char LEASE_ACQUIRE[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v then return {'0', v} end\n"
+    "local e = redis.call('INCR', KEYS[2])\n"
+    "local t = ARGV[1] .. ',\"epoch\":' .. e .. '}'\n"
+    "redis.call('SET', KEYS[1], t, 'PX', ARGV[2])\n"
+    "return {tostring(e), t}\n";
+
+#define LEASE_CHECK                                                                                    \
+  "local v = redis.call('GET', KEYS[1])\n"                                                             \
+  "if v ~= ARGV[1] then\n"                                                                            \
+  "  if v then return redis.error_reply('FENCED the keyspace lease is held by ' .. v) end\n"          \
+  "  if redis.call('GET', KEYS[2]) ~= ARGV[2] then\n"                                                 \
+  "    return redis.error_reply('FENCED the keyspace lease expired and a later coordinator took it')\n" \
+  "  end\n"                                                                                           \
+  "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])\n"                                            \
+  "end\n"
+
+static const char LEASE_RENEW[] = LEASE_CHECK "return redis.call('PEXPIRE', KEYS[1], ARGV[3])\n";
+
+/* A write: ARGV[4] is the command, KEYS[3] its key, ARGV[5..] its other arguments. */
+static const char LEASE_FENCED_WRITE[] = LEASE_CHECK "return redis.call(ARGV[4], KEYS[3], unpack(ARGV, 5))\n";
+
+static const char LEASE_RELEASE[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+/* A write command (args[0] the command, args[1] the key, then up to 6 arguments), fenced
+ * by the lease once one is held. */
+static void issue_write(redis_store *s, int kind, int argc, const char *const *args, const size_t *lens,
+                        store_cb cb, void *ud) {
+  if (!s->lease_token) {
+    issue(s, kind, argc, args, lens, cb, ud);
+    return;
+  }
+  const char *a[16] = {"EVAL", LEASE_FENCED_WRITE, "3", s->lease_key, s->epoch_key, args[1],
+                       s->lease_token, s->epoch, s->ttl_ms, args[0]};
+  size_t l[16] = {SIZE_MAX, sizeof LEASE_FENCED_WRITE - 1, SIZE_MAX, SIZE_MAX, SIZE_MAX,
+                  lens ? lens[1] : SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
+  int n = 10;
+  for (int i = 2; i < argc && n < 16; i++, n++) {
+    a[n] = args[i];
+    l[n] = lens ? lens[i] : SIZE_MAX;
+  }
+  issue_k(s, kind, n, a, l, 5, cb, ud);
+}
+
+typedef struct lease_req {
+  redis_store *s;
+  store_cb cb;
+  void *ud;
+} lease_req;
+
+static void on_lease_acquired(void *ud, const store_reply *r) {
+  lease_req *q = ud;
+  redis_store *s = q->s;
+  if (r->status == STORE_OK && r->n_values == 2 && strcmp(r->values[0], "0") != 0) {
+    free(s->lease_token);
+    s->lease_token = al_xstrndup(r->values[1], r->lens[1]);
+    snprintf(s->epoch, sizeof s->epoch, "%s", r->values[0]);
+    s->fenced = 0;
+  }
+  if (q->cb) q->cb(q->ud, r);
+  free(q);
+}
+
+void store_redis_lease_acquire(store *st, const char *holder, double ttl_s, store_cb cb, void *ud) {
+  redis_store *s = (redis_store *)st;
+  snprintf(s->ttl_ms, sizeof s->ttl_ms, "%.0f", ceil(ttl_s * 1000.0) < 1 ? 1.0 : ceil(ttl_s * 1000.0));
+  lease_req *q = al_xcalloc(1, sizeof *q);
+  *q = (lease_req){s, cb, ud};
+  const char *a[7] = {"EVAL", LEASE_ACQUIRE, "2", s->lease_key, s->epoch_key, holder, s->ttl_ms};
+  issue_k(s, K_ARRAY, 7, a, NULL, -1, on_lease_acquired, q);
+}
+
+void store_redis_lease_renew(store *st, store_cb cb, void *ud) {
+  redis_store *s = (redis_store *)st;
+  if (!s->lease_token) {
+    store_reply r = {STORE_ERROR, NULL, 0, 0, "no keyspace lease is held", NULL, NULL, 0};
+    if (cb) cb(ud, &r);
+    return;
+  }
+  const char *a[8] = {"EVAL", LEASE_RENEW, "2", s->lease_key, s->epoch_key, s->lease_token, s->epoch, s->ttl_ms};
+  issue_k(s, K_INT, 8, a, NULL, -1, cb, ud);
+}
+
+void store_redis_lease_clear(store *st, const char *value, store_cb cb, void *ud) {
+  redis_store *s = (redis_store *)st;
+  const char *a[5] = {"EVAL", LEASE_RELEASE, "1", s->lease_key, value};
+  issue_k(s, K_INT, 5, a, NULL, -1, cb, ud);
+}
+
+void store_redis_lease_release(store *st, store_cb cb, void *ud) {
+  redis_store *s = (redis_store *)st;
+  if (!s->lease_token || s->fenced) {
+    store_reply r = {STORE_OK, NULL, 0, 0, NULL, NULL, NULL, 0};
+    if (cb) cb(ud, &r);
+    return;
+  }
+  const char *a[5] = {"EVAL", LEASE_RELEASE, "1", s->lease_key, s->lease_token};
+  issue_k(s, K_INT, 5, a, NULL, -1, cb, ud);
+}
+
+void store_redis_on_fenced(store *st, void (*cb)(void *ud, const char *msg), void *ud) {
+  redis_store *s = (redis_store *)st;
+  s->fenced_cb = cb;
+  s->fenced_ud = ud;
+}
+
+const char *store_redis_lease_epoch(store *st) {
+  redis_store *s = (redis_store *)st;
+  return s->lease_token ? s->epoch : NULL;
+}
+
 static void fmt_ttl(double ttl_s, char *buf, size_t cap, const char **unit_cmd_ex) {
   double whole = floor(ttl_s);
   if (ttl_s == whole && ttl_s < 1e12) {
@@ -702,11 +845,11 @@ static void r_set(store *st, const char *key, const char *val, size_t len, doubl
     fmt_ttl(ttl_s, ttl, sizeof ttl, &unit);
     const char *a[5] = {"SET", key, val, unit, ttl};
     size_t l[5] = {SIZE_MAX, SIZE_MAX, len, SIZE_MAX, SIZE_MAX};
-    issue(s, K_STATUS, 5, a, l, cb, ud);
+    issue_write(s, K_STATUS, 5, a, l, cb, ud);
   } else {
     const char *a[3] = {"SET", key, val};
     size_t l[3] = {SIZE_MAX, SIZE_MAX, len};
-    issue(s, K_STATUS, 3, a, l, cb, ud);
+    issue_write(s, K_STATUS, 3, a, l, cb, ud);
   }
 }
 
@@ -716,11 +859,17 @@ static void r_key_only(store *st, const char *cmd, int kind, const char *key, st
 }
 
 static void r_get(store *st, const char *key, store_cb cb, void *ud) { r_key_only(st, "GET", K_STR, key, cb, ud); }
-static void r_del(store *st, const char *key, store_cb cb, void *ud) { r_key_only(st, "DEL", K_INT, key, cb, ud); }
+static void r_del(store *st, const char *key, store_cb cb, void *ud) {
+  const char *a[2] = {"DEL", key};
+  issue_write((redis_store *)st, K_INT, 2, a, NULL, cb, ud);
+}
 static void r_exists(store *st, const char *key, store_cb cb, void *ud) {
   r_key_only(st, "EXISTS", K_INT, key, cb, ud);
 }
-static void r_lpop(store *st, const char *key, store_cb cb, void *ud) { r_key_only(st, "LPOP", K_STR, key, cb, ud); }
+static void r_lpop(store *st, const char *key, store_cb cb, void *ud) {
+  const char *a[2] = {"LPOP", key};
+  issue_write((redis_store *)st, K_STR, 2, a, NULL, cb, ud);
+}
 static void r_llen(store *st, const char *key, store_cb cb, void *ud) { r_key_only(st, "LLEN", K_INT, key, cb, ud); }
 static void r_smembers(store *st, const char *key, store_cb cb, void *ud) {
   r_key_only(st, "SMEMBERS", K_ARRAY, key, cb, ud);
@@ -729,23 +878,23 @@ static void r_smembers(store *st, const char *key, store_cb cb, void *ud) {
 static void r_rpush(store *st, const char *key, const char *val, size_t len, store_cb cb, void *ud) {
   const char *a[3] = {"RPUSH", key, val};
   size_t l[3] = {SIZE_MAX, SIZE_MAX, len};
-  issue((redis_store *)st, K_INT, 3, a, l, cb, ud);
+  issue_write((redis_store *)st, K_INT, 3, a, l, cb, ud);
 }
 
 static void r_lrem(store *st, const char *key, const char *val, size_t len, store_cb cb, void *ud) {
   const char *a[4] = {"LREM", key, "1", val};
   size_t l[4] = {SIZE_MAX, SIZE_MAX, SIZE_MAX, len};
-  issue((redis_store *)st, K_INT, 4, a, l, cb, ud);
+  issue_write((redis_store *)st, K_INT, 4, a, l, cb, ud);
 }
 
 static void r_sadd(store *st, const char *key, const char *member, store_cb cb, void *ud) {
   const char *a[3] = {"SADD", key, member};
-  issue((redis_store *)st, K_INT, 3, a, NULL, cb, ud);
+  issue_write((redis_store *)st, K_INT, 3, a, NULL, cb, ud);
 }
 
 static void r_srem(store *st, const char *key, const char *member, store_cb cb, void *ud) {
   const char *a[3] = {"SREM", key, member};
-  issue((redis_store *)st, K_INT, 3, a, NULL, cb, ud);
+  issue_write((redis_store *)st, K_INT, 3, a, NULL, cb, ud);
 }
 
 static void r_expire(store *st, const char *key, double ttl_s, store_cb cb, void *ud) {
@@ -753,7 +902,7 @@ static void r_expire(store *st, const char *key, double ttl_s, store_cb cb, void
   const char *unit;
   fmt_ttl(ttl_s > 0 ? ttl_s : 0, ttl, sizeof ttl, &unit);
   const char *a[3] = {unit[0] == 'E' ? "EXPIRE" : "PEXPIRE", key, ttl};
-  issue((redis_store *)st, K_INT, 3, a, NULL, cb, ud);
+  issue_write((redis_store *)st, K_INT, 3, a, NULL, cb, ud);
 }
 
 static void r_sync(store *st, store_cb cb, void *ud) {
@@ -772,6 +921,9 @@ static void on_handle_closed(uv_handle_t *h) {
   free(s->password);
   free(s->username);
   free(s->prefix);
+  free(s->lease_key);
+  free(s->epoch_key);
+  free(s->lease_token);
   free(s);
 }
 
@@ -853,6 +1005,8 @@ store *store_redis_new(uv_loop_t *loop, const store_redis_options *o, al_err *er
   s->username = o->username && *o->username ? al_xstrdup(o->username) : NULL;
   s->prefix = al_xstrdup(o->key_prefix ? o->key_prefix : "");
   s->prefix_len = strlen(s->prefix);
+  s->lease_key = al_xasprintf("%s%s", s->prefix, STORE_REDIS_LEASE_KEY);
+  s->epoch_key = al_xasprintf("%s%s", s->prefix, STORE_REDIS_EPOCH_KEY);
   s->connect_timeout = o->connect_timeout > 0 ? o->connect_timeout : 5;
   s->command_timeout = o->command_timeout > 0 ? o->command_timeout : 10;
   s->limit = o->buffer_limit ? o->buffer_limit : 64u * 1024u * 1024u;

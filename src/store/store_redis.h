@@ -116,4 +116,37 @@ typedef struct store_redis_stats {
 } store_redis_stats;
 void store_redis_get_stats(store *s, store_redis_stats *out);
 
+/* ---- The keyspace lease: one coordinator per keyspace (docs/SECURITY.md).
+ *
+ * The lease is the key STORE_REDIS_LEASE_KEY (after the key prefix) holding the
+ * holder's JSON with an "epoch" taken from the counter STORE_REDIS_EPOCH_KEY, with a
+ * TTL. Once this store holds it, every write (SET, DEL, RPUSH, LPOP, LREM, SADD, SREM,
+ * EXPIRE) runs in one Lua script that first checks the lease is still ours: a deposed
+ * coordinator's writes fail with an error starting "FENCED" and change nothing. Reads
+ * are not fenced. A lease that vanished while the epoch counter still names ours
+ * (Redis restarted without persistence, or the lease expired and nobody took it) is
+ * taken back by the next renewal or write. */
+#define STORE_REDIS_LEASE_KEY "coordinator:lease"
+#define STORE_REDIS_EPOCH_KEY "coordinator:epoch"
+
+/* Tries to take the lease for ttl_s. holder: the opening of a JSON object without its
+ * closing brace (e.g. {"instance":"ab12","pid":7}); the store appends ,"epoch":N}.
+ * cb gets values[0] = the epoch as a decimal string and values[1] = the lease value
+ * when taken; values[0] = "0" and values[1] = the current holder's value when another
+ * holds it; STORE_ERROR when Redis could not be asked. Copies holder. */
+void store_redis_lease_acquire(store *s, const char *holder, double ttl_s, store_cb cb, void *ud);
+/* Extends the held lease by its ttl (integer reply), or takes it back (see above);
+ * STORE_ERROR with a message starting "FENCED" when another coordinator holds it. */
+void store_redis_lease_renew(store *s, store_cb cb, void *ud);
+/* Deletes the lease if it is still ours (a clean stop lets a standby take over at once). */
+void store_redis_lease_release(store *s, store_cb cb, void *ud);
+/* Deletes the lease only if its value is still exactly value (a holder known to be
+ * dead); integer reply 1 when deleted. Copies value. */
+void store_redis_lease_clear(store *s, const char *value, store_cb cb, void *ud);
+/* cb fires once, on the loop, the first time a fenced write or renewal is refused
+ * (msg: Redis's error, owned by the store, valid during the call). */
+void store_redis_on_fenced(store *s, void (*cb)(void *ud, const char *msg), void *ud);
+/* The held lease's epoch as a decimal string (store-owned), or NULL when none is held. */
+const char *store_redis_lease_epoch(store *s);
+
 #endif

@@ -189,17 +189,18 @@ static int check_stream(const char *path, const worker_doc_opts *o, uint64_t *ra
 int worker_doc_encode(tok_encoder *enc, tok_modality m, const char *path, const worker_doc_opts *o,
                       shard_rows *rows, uint64_t *bytes_read, worker_bad_line_fn bad_line, void *ud,
                       char *reason, size_t reason_cap, al_err *err) {
+  const char *open_path = o->read_path ? o->read_path : path;
   if (o->zkind != WORKER_Z_NONE) {
     /* A compressed file is decompressed once without keeping anything, so that a
      * stream past its limit (a zip bomb) or corrupt data is skipped before a single
      * row of it is written. Decompressing is several times faster than encoding. */
     uint64_t raw = 0;
-    if (check_stream(path, o, &raw, reason, reason_cap) != 0) {
+    if (check_stream(open_path, o, &raw, reason, reason_cap) != 0) {
       *bytes_read += raw;
       return WORKER_DOC_SKIP;
     }
   }
-  worker_docread *r = worker_docread_open(path, o->zkind, o->decomp_limit, reason, reason_cap);
+  worker_docread *r = worker_docread_open(open_path, o->zkind, o->decomp_limit, reason, reason_cap);
   if (!r) return WORKER_DOC_SKIP;
   int rc;
   if (o->sniff) {

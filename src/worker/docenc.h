@@ -25,6 +25,8 @@ typedef struct worker_doc_opts {
   uint64_t decomp_limit;   /* 0: worker_decomp_limit of the file size */
   int sniff;               /* skip ("not text") unless the content looks like text */
   const char *jsonl_field; /* non-NULL: JSON Lines, one document per line from this field */
+  const char *read_path;   /* non-NULL: the file to open (the path resolved by the input
+                            * guard); path still names the document */
 } worker_doc_opts;
 
 /* A bad JSON Lines record, reported to the caller (which lists it as a skip). */

@@ -11,6 +11,7 @@
 
 #include "auralith/tokenizer.h"
 #include "media/media.h"
+#include "worker/confine.h"
 #include "worker/decomp.h"
 #include "worker/docenc.h"
 #include "worker/fileread.h"
@@ -26,6 +27,7 @@ void worker_task_spec_clear(worker_task_spec *s) {
   free(s->staging_dir);
   free(s->bad_option);
   free(s->jsonl_field);
+  free(s->input_dir);
   memset(s, 0, sizeof *s);
 }
 
@@ -77,28 +79,6 @@ static void on_bad_line(void *ud, const char *path, uint64_t line, const char *w
 static void fail(worker_task_outcome *o, const char *fmt, const char *a, const char *b) {
   o->ok = 0;
   o->error = al_xasprintf(fmt, a, b);
-}
-
-/* True when dir resolves inside root (both canonicalised; dir need not exist yet, so
- * its nearest existing ancestor is resolved). */
-static int under_root(const char *dir, const char *root) {
-  char rroot[PATH_MAX], rdir[PATH_MAX];
-  if (!realpath(root, rroot)) return 0;
-  char *probe = al_xstrdup(dir);
-  char *tail = NULL;
-  while (!realpath(probe, rdir)) {
-    char *slash = strrchr(probe, '/');
-    if (!slash || slash == probe) {
-      free(probe);
-      return 0;
-    }
-    *slash = '\0';
-    tail = (char *)dir + (slash - probe);
-  }
-  free(probe);
-  if (tail && strstr(tail, "/..")) return 0; /* a non-existing part climbing out */
-  size_t n = strlen(rroot);
-  return strncmp(rdir, rroot, n) == 0 && (rdir[n] == '/' || rdir[n] == '\0' || n == 1);
 }
 
 /* The tokenizers of one task: the text encoder (NULL when the directory has no text
@@ -195,7 +175,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     fail(out, "%s%s", spec->bad_option, "");
     goto done;
   }
-  if (env->output_root && (!under_root(stage, env->output_root) || !under_root(spec->output_dir, env->output_root))) {
+  if (env->output_root && (!al_path_resolved_under(stage, env->output_root) || !al_path_resolved_under(spec->output_dir, env->output_root))) {
     fail(out, "output directory %s is outside the worker's output root %s", spec->output_dir, env->output_root);
     goto done;
   }
@@ -223,12 +203,19 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   task_toks tk = {tok.bpe ? worker_tokcache_take_encoder(env->tokenizers, &tok) : NULL, media.set};
   tok_sample sample = {0};
   shard_rows *rows = shard_rows_new(w, spec->max_seq_len, spec->long_documents, spec->packing);
+  worker_input_guard guard;
+  worker_input_guard_init(&guard, spec->input_dir, env->input_roots);
   for (size_t i = 0; i < spec->n_files && out->ok; i++) {
     if (env->cancel && atomic_load(env->cancel)) {
       out->cancelled = 1;
       break;
     }
     const char *path = spec->files[i];
+    char real[PATH_MAX], why[PATH_MAX + 200];
+    if (worker_input_check(&guard, path, real, sizeof real, why, sizeof why) != 0) {
+      add_skip(out, path, why); /* outside the job or the roots, or not a regular file */
+      continue;
+    }
     worker_input in;
     worker_input_classify(path, spec->detect_text != 0, &in);
     tok_modality m = in.sniff ? TOK_MOD_TEXT : in.m;
@@ -244,7 +231,8 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
         continue;
       }
       worker_doc_opts dopt = {.zkind = in.zkind, .decomp_limit = spec->decomp_limit, .sniff = in.sniff,
-                              .jsonl_field = in.jsonl ? (spec->jsonl_field ? spec->jsonl_field : "text") : NULL};
+                              .jsonl_field = in.jsonl ? (spec->jsonl_field ? spec->jsonl_field : "text") : NULL,
+                              .read_path = real};
       int st = worker_doc_encode(tk.enc, m, path, &dopt, rows, &out->bytes_read, on_bad_line, out, reason, sizeof reason,
                                  &err);
       if (st == WORKER_DOC_FAIL) {
@@ -268,7 +256,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     }
     /* the whole sample: shard_rows truncates it (truncate) or splits it (split) and
      * counts what truncation drops */
-    int st = build(&tk, m, path, UINT32_MAX, &sample, &out->bytes_read, reason, sizeof reason);
+    int st = build(&tk, m, real, UINT32_MAX, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
       continue;
@@ -290,6 +278,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   out->samples = out->counts.rows;
   shard_rows_free(rows);
   tok_sample_free(&sample);
+  worker_input_guard_free(&guard);
   if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);
   release_tokenizers(env, &tok, &media);
 

@@ -25,6 +25,7 @@ typedef struct worker_task_spec {
                           * the worker never writes there */
   char *staging_dir;     /* where this attempt writes: <job output>/.staging/<name>; NULL =
                           * derived from output_dir and attempt (worker_task_staging_dir) */
+  char *input_dir;       /* the job's input_dir: files must resolve inside it; NULL = unchecked */
   uint32_t max_seq_len;
   uint64_t shard_size;
   shard_long_mode long_documents;  /* job.long_documents (default truncate) */
@@ -75,6 +76,7 @@ void worker_task_outcome_clear(worker_task_outcome *o);
 typedef struct worker_exec_env {
   worker_tokcache *tokenizers;  /* shared; required */
   const char *output_root;      /* outputs must resolve under it; NULL = anywhere */
+  const char *input_roots;      /* ':'-separated; inputs must resolve under one; NULL = any */
   atomic_int *cancel;           /* set non-zero to stop between files; may be NULL */
 } worker_exec_env;
 

@@ -176,7 +176,7 @@ static void trim_done(worker *w) {
 
 static void work_cb(uv_work_t *req) {
   wtask *t = req->data;
-  worker_exec_env env = {.tokenizers = t->w->cache, .output_root = t->w->opt.output_root, .cancel = &t->cancel};
+  worker_exec_env env = {.tokenizers = t->w->cache, .output_root = t->w->opt.output_root, .input_roots = t->w->opt.input_roots, .cancel = &t->cancel};
   worker_task_execute(&t->spec, &env, &t->out);
 }
 
@@ -255,6 +255,7 @@ static void on_assign(worker *w, const proto_assign *a) {
   for (size_t i = 0; i < a->n_files; i++) t->spec.files[i] = al_xstrdup(a->files[i]);
   t->spec.n_files = a->n_files;
   t->spec.tokenizers_dir = al_xstrdup(a->tokenizers_dir);
+  t->spec.input_dir = a->input_dir ? al_xstrdup(a->input_dir) : NULL;
   t->spec.output_dir = al_xstrdup(a->output_dir);
   t->spec.staging_dir = a->staging_dir ? al_xstrdup(a->staging_dir) : NULL;
   t->spec.max_seq_len = a->max_seq_len;
@@ -377,6 +378,14 @@ static void handle_msg(worker *w, proto_msg *m) {
       if (w->state == CONN_HELLO) on_ready(w, &m->u.welcome);
       break;
     case PROTO_MSG_REFUSE: {
+      if (m->u.refuse.code == PROTO_E_ID_IN_USE && w->st.connects > 0 && w->opt.reconnect) {
+        /* This process held the id before: the coordinator still sees our previous
+         * connection alive (a half-open socket) until it times out. Keep retrying. */
+        al_warn("worker %s: coordinator still holds the previous connection of this worker: %s; retrying",
+                w->opt.worker_id, m->u.refuse.reason);
+        conn_close(w);
+        break;
+      }
       char msg[512];
       snprintf(msg, sizeof msg, "coordinator refused worker %s: %s (%s)", w->opt.worker_id, m->u.refuse.reason,
                proto_errcode_name(m->u.refuse.code));
@@ -584,6 +593,7 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
   w->opt.host = opt->host ? al_xstrdup(opt->host) : NULL;
   w->opt.auth_token = opt->auth_token ? al_xstrdup(opt->auth_token) : NULL;
   w->opt.output_root = opt->output_root ? al_xstrdup(opt->output_root) : NULL;
+  w->opt.input_roots = opt->input_roots ? al_xstrdup(opt->input_roots) : NULL;
   if (w->opt.slots == 0) w->opt.slots = 1;
   if (w->opt.heartbeat_interval_s <= 0) w->opt.heartbeat_interval_s = 10;
   if (w->opt.reconnect_min_s <= 0) w->opt.reconnect_min_s = 0.2;
@@ -700,5 +710,6 @@ void worker_free(worker *w) {
   free((char *)w->opt.auth_token);
   free((char *)w->opt.output_root);
   loop_tls_ctx_free(w->tls);
+  free((char *)w->opt.input_roots);
   free(w);
 }

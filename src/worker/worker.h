@@ -31,6 +31,7 @@ typedef struct worker_options {
   const char *tls_cert;           /* client certificate and key to present; NULL = none */
   const char *tls_key;
   const char *output_root;        /* refuse task output outside it; NULL = anywhere */
+  const char *input_roots;        /* ':'-separated dirs inputs must resolve under; NULL = any */
   size_t max_frame;               /* 0 = protocol default */
   double reconnect_min_s;         /* first reconnect delay (default 0.2) */
   double reconnect_max_s;         /* cap of the exponential backoff (default 10) */

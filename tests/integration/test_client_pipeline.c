@@ -46,14 +46,17 @@ static void test_scan(void) {
   free(ln);
   free(target);
   ln = al_xasprintf("%s/dangling", d);
-  CHECK(symlink("/nonexistent/zzz", ln) == 0);
+  CHECK(symlink("/nonexistent/zzz", ln) == 0); /* listed: the worker skips it with a reason */
+  free(ln);
+  ln = al_xasprintf("%s/fifo", d);
+  CHECK(mkfifo(ln, 0600) == 0); /* listed: the worker skips it with a reason */
   free(ln);
 
   char *given = al_xasprintf("%s//", d);
   alc_file_list l;
   al_err err;
   CHECK(alc_scan_files(given, &l, &err) == 0);
-  const char *want[] = {"A.md", "a-b", "a/.hidden", "a/b/c/deep.bin", "a/z.py", "b.txt", "link-file"};
+  const char *want[] = {"A.md", "a-b", "a/.hidden", "a/b/c/deep.bin", "a/z.py", "b.txt", "dangling", "fifo", "link-file"};
   CHECK_EQ_INT(l.n, AL_ARRAY_LEN(want));
   for (size_t i = 0; i < l.n && i < AL_ARRAY_LEN(want); i++) {
     char *w = al_xasprintf("%s/%s", d, want[i]);

@@ -251,13 +251,18 @@ static long proc_rss_kb(pid_t pid) {
 
 static void test_thousand_connections_no_leak(void) {
   tcoord c;
-  CHECK_EQ_INT(tc_start(&c, tc_options()), 0);
+  coord_options o = tc_options();
+  o.max_conns_per_peer = 2000; /* every peer here is 127.0.0.1 */
+  CHECK_EQ_INT(tc_start(&c, o), 0);
   usleep(50000);
   long fd0 = proc_fd_count(c.pid);
-  long rss1 = 0;
-  enum { N = 1000 };
+  /* RSS after each round: the allocator's arenas and fragmentation settle in the first rounds
+   * (a fresh clone on a loaded machine saw +2.7 MB between rounds 1 and 3), so the check is that
+   * the later rounds stop growing; a leak of even 1 KB per connection adds ~1 MB every round. */
+  enum { N = 1000, ROUNDS = 8 };
+  long rss[ROUNDS];
   static tpeer peers[N];
-  for (int round = 0; round < 4; round++) {
+  for (int round = 0; round < ROUNDS; round++) {
     int ok = 0;
     for (int i = 0; i < N; i++) {
       char id[32];
@@ -270,10 +275,16 @@ static void test_thousand_connections_no_leak(void) {
     double end = al_mono_s() + 5;
     while (proc_fd_count(c.pid) > fd0 && al_mono_s() < end) usleep(20000);
     CHECK_EQ_INT(proc_fd_count(c.pid), fd0);
-    if (round == 1) rss1 = proc_rss_kb(c.pid);
+    rss[round] = proc_rss_kb(c.pid);
   }
-  long rss3 = proc_rss_kb(c.pid);
-  CHECK_MSG(rss3 - rss1 < 2048, "RSS grew from %ld kB to %ld kB", rss1, rss3);
+  /* growth over the last three rounds, against the smallest step seen in them */
+  long late = rss[ROUNDS - 1] - rss[ROUNDS - 4];
+  int steps_up = 0;
+  for (int r = ROUNDS - 3; r < ROUNDS; r++) steps_up += rss[r] > rss[r - 1] + 256;
+  if (getenv("AL_TEST_PRINT_RSS")) fprintf(stderr, "rss %ld %ld %ld %ld %ld %ld %ld %ld\n", rss[0], rss[1], rss[2], rss[3], rss[4], rss[5], rss[6], rss[7]);
+  CHECK_MSG(late < 1536 || steps_up < 3,
+            "RSS keeps growing: %ld %ld %ld %ld %ld %ld %ld %ld kB after each round of %d connections",
+            rss[0], rss[1], rss[2], rss[3], rss[4], rss[5], rss[6], rss[7], (int)N);
   CHECK_EQ_INT(tc_stop(&c), 0);
 }
 

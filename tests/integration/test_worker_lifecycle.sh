@@ -97,9 +97,13 @@ JOB=$(sed -n 's/^Job ID: //p' "$T/out4.submit")
 for _ in $(seq 200); do [ -d "$T/out4/.staging" ] && break; sleep 0.02; done # the attempt is writing
 run "$ALCTL" --coordinator "127.0.0.1:$PORT" cancel "$JOB"
 expect_rc 0 "alctl cancel"
-wait_for "$T/wr.log" "cancelled" 200
-CHECKS=$((CHECKS + 1)); grep -q "failed: .*: cancelled$" "$T/wr.log" || fail "worker did not stop the cancelled task: $(tail -3 "$T/wr.log")"
+# The attempt ends either on the cancel_task, or (a loaded machine, the cancel read
+# late) when the coordinator's finalize has already removed the job's staging
+# directory under it: both stop the task, and neither leaves anything behind.
+for _ in $(seq 200); do grep -qE "attempt 1 failed: .*(: cancelled|No such file or directory)$" "$T/wr.log" && break; sleep 0.05; done
+CHECKS=$((CHECKS + 1)); grep -qE "attempt 1 failed: .*(: cancelled|No such file or directory)$" "$T/wr.log" || fail "worker did not stop the cancelled task: $(tail -3 "$T/wr.log")"
 CHECKS=$((CHECKS + 1)); [ -z "$(find "$T/out4" -name '*.safetensors' 2>/dev/null)" ] || fail "cancelled task left shards"
+CHECKS=$((CHECKS + 1)); [ ! -e "$T/out4/.staging" ] || fail "cancelled job left $(find "$T/out4/.staging" | head -3)"
 run "$BIN" job-status --coordinator "127.0.0.1:$PORT" --job-id "$JOB"
 expect_out "Status: cancelled"
 

@@ -73,7 +73,7 @@ static void test_assign_edge_values(void) {
   memset(&m, 0, sizeof m);
   m.type = PROTO_MSG_ASSIGN;
   m.request_id = UINT64_MAX;
-  m.u.assign = (proto_assign){"t", "j", UINT32_MAX, files, 3, "/tök", long_path, 0, UINT64_MAX, "/st\"a\x01ge",
+  m.u.assign = (proto_assign){"t", "j", UINT32_MAX, files, 3, "/tök", long_path, 0, UINT64_MAX, "/st\"a\x01ge", NULL,
                               "split", "greedy", true, "content"};
   al_buf f = {0};
   proto_msg_encode(&m, &f);

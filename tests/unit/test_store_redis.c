@@ -320,6 +320,97 @@ static void test_memory_sets_expire(void) {
   store_destroy(m);
 }
 
+/* The keyspace lease: writes fenced by it behave as plain ones while it is held, are
+ * refused (and change nothing) once another holder has it, and a vanished lease is
+ * taken back only while the epoch counter still names ours. */
+static int fenced_calls;
+static void on_fenced_rec(void *ud, const char *msg) {
+  (void)ud;
+  fenced_calls++;
+  CHECK(strncmp(msg, "FENCED", 6) == 0);
+}
+
+static void test_lease_fencing(void) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  store *s = new_store(&loop, R.port, NULL, 0, "t9:");
+  store *other = new_store(&loop, R.port, NULL, 0, "t9:"); /* another process, no lease */
+  op_rec o[24] = {{0}};
+  fenced_calls = 0;
+  store_redis_on_fenced(s, on_fenced_rec, NULL);
+  store_redis_lease_acquire(s, "{\"instance\":\"a\"", 30, rec_cb, &o[0]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 1, 10), 0);
+  store_redis_lease_acquire(other, "{\"instance\":\"b\"", 30, rec_cb, &o[1]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 2, 10), 0);
+  CHECK_EQ_INT(o[0].n_values, 2);
+  CHECK_EQ_STR(store_redis_lease_epoch(s), "1");
+  CHECK_EQ_INT(o[1].n_values, 2);
+  CHECK(store_redis_lease_epoch(other) == NULL); /* held by s */
+
+  store_set(s, "job:x", "1", 1, 0, rec_cb, &o[2]);
+  store_rpush(s, "l", "a\0b", 3, rec_cb, &o[3]);
+  store_lpop(s, "l", rec_cb, &o[4]);
+  store_expire(s, "job:x", 100, rec_cb, &o[5]);
+  store_sadd(s, "set", "m", rec_cb, &o[6]);
+  store_redis_lease_renew(s, rec_cb, &o[7]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 8, 10), 0);
+  CHECK_EQ_INT(o[2].status, STORE_OK);
+  CHECK_EQ_INT(o[3].integer, 1);
+  CHECK_EQ_INT((int)o[4].len, 3);
+  CHECK(o[4].val && memcmp(o[4].val, "a\0b", 3) == 0);
+  CHECK_EQ_INT(o[5].integer, 1);
+  CHECK_EQ_INT(o[6].integer, 1);
+  CHECK_EQ_INT(o[7].status, STORE_OK);
+
+  store_set(other, "coordinator:lease", "intruder", 8, 0, rec_cb, &o[8]); /* another holder */
+  CHECK_EQ_INT(run_until_all(&loop, o, 9, 10), 0);
+  store_set(s, "job:x", "2", 1, 0, rec_cb, &o[9]);
+  store_del(s, "job:x", rec_cb, &o[10]);
+  store_redis_lease_renew(s, rec_cb, &o[11]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 12, 10), 0);
+  store_get(other, "job:x", rec_cb, &o[12]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 13, 10), 0);
+  for (int i = 9; i <= 11; i++) {
+    CHECK_EQ_INT(o[i].status, STORE_ERROR);
+    CHECK(o[i].msg && strstr(o[i].msg, "FENCED the keyspace lease is held by intruder"));
+  }
+  CHECK_EQ_STR(o[12].val, "1"); /* unchanged */
+  CHECK_EQ_INT(fenced_calls, 1); /* told once */
+
+  store_del(other, "coordinator:lease", rec_cb, &o[13]); /* vanished, epoch still ours */
+  CHECK_EQ_INT(run_until_all(&loop, o, 14, 10), 0); /* two connections: order them by waiting */
+  store_set(s, "job:x", "3", 1, 0, rec_cb, &o[14]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 15, 10), 0);
+  store_get(other, "coordinator:lease", rec_cb, &o[15]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 16, 10), 0);
+  CHECK_EQ_INT(o[14].status, STORE_OK);
+  CHECK(o[15].val && strncmp(o[15].val, "{\"instance\":\"a\",\"epoch\":1}", 26) == 0);
+
+  store_del(other, "coordinator:lease", rec_cb, &o[16]); /* vanished after a later epoch */
+  store_set(other, "coordinator:epoch", "7", 1, 0, rec_cb, &o[17]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 18, 10), 0);
+  store_set(s, "job:x", "4", 1, 0, rec_cb, &o[18]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 19, 10), 0);
+  store_get(other, "job:x", rec_cb, &o[19]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 20, 10), 0);
+  CHECK_EQ_INT(o[18].status, STORE_ERROR);
+  CHECK(o[18].msg && strstr(o[18].msg, "FENCED the keyspace lease expired and a later coordinator took it"));
+  CHECK_EQ_STR(o[19].val, "3");
+
+  store_redis_lease_acquire(other, "{\"instance\":\"b\"", 30, rec_cb, &o[20]); /* free now: epoch 8 */
+  CHECK_EQ_INT(run_until_all(&loop, o, 21, 10), 0);
+  CHECK_EQ_STR(store_redis_lease_epoch(other), "8");
+  store_redis_lease_release(other, rec_cb, &o[21]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 22, 10), 0);
+  store_exists(s, "coordinator:lease", rec_cb, &o[22]);
+  CHECK_EQ_INT(run_until_all(&loop, o, 23, 10), 0);
+  CHECK_EQ_INT(o[21].integer, 1);
+  CHECK_EQ_INT(o[22].integer, 0);
+  rec_free(o, 23);
+  store_destroy(other);
+  destroy_and_close(&loop, s);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   al_log_set_level(AL_LOG_ERROR);
@@ -334,6 +425,7 @@ int main(void) {
   RUN(test_destroy_outstanding);
   RUN(test_reentrancy);
   RUN(test_memory_sets_expire);
+  RUN(test_lease_fencing);
   ts_redis_stop(&R);
   return TEST_REPORT();
 }

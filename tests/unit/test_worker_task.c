@@ -266,9 +266,9 @@ static void test_bad_files(void) {
   CHECK(o.ok);
   CHECK_EQ_INT(o.samples, 1); /* binary garbage decodes to U+FFFD text, as the original */
   CHECK_EQ_INT(o.n_skips, 3);
-  CHECK_EQ_STR(o.skips[0].reason, "not a regular file");
+  CHECK_EQ_STR(o.skips[0].reason, "not a regular file: a FIFO");
   CHECK_CONTAINS(o.skips[1].reason, "vanished since scan");
-  CHECK_EQ_STR(o.skips[2].reason, "not a regular file");
+  CHECK_EQ_STR(o.skips[2].reason, "not a regular file: a directory");
   worker_task_outcome_clear(&o);
 
   /* Only skipped files: no_samples, no shard written. */
@@ -282,6 +282,59 @@ static void test_bad_files(void) {
   worker_task_spec_clear(&spec);
   worker_tokcache_free(cache);
   free(dir); free(fifo); free(bin); free(subdir);
+}
+
+/* Input confinement: a symlink out of the job's input_dir and a file outside
+ * worker_input_roots are skipped with a reason and never read; a symlink that stays
+ * inside is read. */
+static void test_input_confinement(void) {
+  worker_tokcache *cache = worker_tokcache_new();
+  char *in = al_xasprintf("%s/conf_in", tmp), *outside = al_xasprintf("%s/conf_secret.txt", tmp);
+  mkdir(in, 0755);
+  ts_write_file(outside, "top secret words here\n", 22);
+  char *ok = al_xasprintf("%s/ok.txt", in), *link_out = al_xasprintf("%s/x.txt", in),
+       *link_in = al_xasprintf("%s/alias.txt", in);
+  ts_write_file(ok, "hello world from inside\n", 24);
+  CHECK(symlink(outside, link_out) == 0);
+  CHECK(symlink(ok, link_in) == 0);
+  worker_task_spec spec;
+  make_spec(&spec, "confined");
+  for (size_t i = 0; i < spec.n_files; i++) free(spec.files[i]);
+  free(spec.files);
+  spec.n_files = 4;
+  spec.files = al_xcalloc(4, sizeof(char *));
+  spec.files[0] = al_xstrdup(ok);
+  spec.files[1] = al_xstrdup(link_out);
+  spec.files[2] = al_xstrdup(link_in);
+  spec.files[3] = al_xstrdup(outside); /* a path the coordinator would have refused */
+  spec.input_dir = al_xstrdup(in);
+  worker_exec_env env = {.tokenizers = cache};
+  worker_task_outcome o;
+  worker_task_execute(&spec, &env, &o);
+  CHECK(o.ok);
+  CHECK_EQ_INT(o.samples, 2);
+  CHECK_EQ_INT(o.n_skips, 2);
+  char *want = al_xasprintf("outside the job's input_dir %s (resolves to ", in);
+  CHECK_CONTAINS(o.skips[0].reason, want);
+  CHECK_EQ_STR(o.skips[0].path, link_out);
+  CHECK_CONTAINS(o.skips[1].reason, want);
+  worker_task_outcome_clear(&o);
+  /* worker_input_roots narrower than the job's input_dir: nothing is read */
+  env.input_roots = "/nonexistent-root:/proc/self";
+  worker_task_execute(&spec, &env, &o);
+  CHECK(o.ok);
+  CHECK_EQ_INT(o.samples, 0);
+  CHECK_EQ_INT(o.n_skips, 4);
+  CHECK_CONTAINS(o.skips[0].reason, "outside worker_input_roots /nonexistent-root:/proc/self (resolves to ");
+  worker_task_outcome_clear(&o);
+  worker_task_spec_clear(&spec);
+  free(want);
+  free(ok);
+  free(link_out);
+  free(link_in);
+  free(in);
+  free(outside);
+  worker_tokcache_free(cache);
 }
 
 static void test_tokenizer_reload(void) {
@@ -382,6 +435,7 @@ int main(void) {
   RUN(test_reference_tree);
   RUN(test_task_errors);
   RUN(test_bad_files);
+  RUN(test_input_confinement);
   RUN(test_tokenizer_reload);
   RUN(test_large_file_counts);
   json_decref(expected);

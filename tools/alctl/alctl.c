@@ -51,11 +51,13 @@ static int cmd_jobs(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
   alc_job_list js;
   if (with_client(ctx) != 0) return 1;
-  if (alc_list_jobs(ctx->client, 0, &js, &err) != 0) return alctl_fail(&err);
-  if (ctx->json)
+  if (alc_list_jobs_page(ctx->client, (uint32_t)ctx->limit, ctx->after, &js, &err) != 0) return alctl_fail(&err);
+  if (ctx->json) {
     alc_json_print(stdout, alc_jobs_json(&js));
-  else
+  } else {
     alc_render_jobs_table(stdout, &js);
+    if (js.more && js.n > 0) printf("(older jobs: alctl jobs --after %s)\n", js.v[0].id);
+  }
   alc_job_list_free(&js);
   return 0;
 }
@@ -155,7 +157,12 @@ static int cmd_top(alctl_ctx *ctx, int argc, char **argv) {
 static const alctl_cmd COMMANDS[] = {
     {"workers", "", "List the workers: state, slots, running and queued tasks, CPU, memory", 0, 0, cmd_workers,
      NULL},
-    {"jobs", "", "List the jobs: status, progress, failures, created time", 0, 0, cmd_jobs, NULL},
+    {"jobs", "[--limit N] [--after ID]", "List the jobs: status, progress, failures, created time", 0, 0, cmd_jobs,
+     "Options:\n"
+     "  --limit N   at most N jobs (the coordinator sends at most 1000 per page)\n"
+     "  --after ID  the jobs created before job ID (the first job of the previous page)\n"
+     "Jobs are listed oldest first; when older jobs remain, the last line names the\n"
+     "--after value that lists them.\n"},
     {"job", "ID", "Show one job: status, created, progress, throughput, errors", 1, 1, cmd_job, NULL},
     {"task", "ID", "Show one task: status, attempts, worker, error", 1, 1, cmd_task, NULL},
     {"cancel", "ID", "Cancel a job (final: dispatch stops, workers abandon its tasks)", 1, 1, cmd_cancel, NULL},
@@ -271,6 +278,17 @@ int main(int argc, char **argv) {
         rc = usage_error("--interval expects seconds between 0.05 and 3600, got '%s'", val);
         goto out;
       }
+    } else if (is_opt(a, "--limit")) {
+      double n;
+      if (!(val = opt_value("--limit", argc, argv, &i))) goto out;
+      if (!parse_double(val, 1, 1000000, &n) || n != (double)(long)n) {
+        rc = usage_error("--limit expects a positive integer, got '%s'", val);
+        goto out;
+      }
+      ctx.limit = (long)n;
+    } else if (is_opt(a, "--after")) {
+      if (!(val = opt_value("--after", argc, argv, &i))) goto out;
+      ctx.after = val;
     } else if (is_opt(a, "--iterations")) {
       double n;
       if (!(val = opt_value("--iterations", argc, argv, &i))) goto out;

@@ -12,6 +12,8 @@ typedef struct alctl_ctx {
   double timeout_s;
   double interval_s;     /* top: seconds between redraws */
   long iterations;       /* top: redraws before exiting; -1 = until Ctrl-C */
+  long limit;            /* jobs: page size; 0 = the server's page (1000) */
+  const char *after;     /* jobs: continue before this job id; NULL = newest */
   alc_client *client;    /* connected by the command; closed by main */
 } alctl_ctx;
 
