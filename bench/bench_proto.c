@@ -102,7 +102,8 @@ int main(int argc, char **argv) {
   assign10.u.assign = (proto_assign){"3f2b9c1e-7d4a-4f8e-9b1a-2c3d4e5f6a7b-000042",
                                      "3f2b9c1e-7d4a-4f8e-9b1a-2c3d4e5f6a7b", 1, files, 10,
                                      "/srv/tokenizers", "/srv/out/wiki/task_3f2b9c1e-7d4a-4f8e-9b1a-2c3d4e5f6a7b-000042", 2048, 10000,
-                                     "/srv/out/wiki/.staging/task_3f2b9c1e-7d4a-4f8e-9b1a-2c3d4e5f6a7b-000042.a1.5e1f09ab", "/srv/raw"};
+                                     "/srv/out/wiki/.staging/task_3f2b9c1e-7d4a-4f8e-9b1a-2c3d4e5f6a7b-000042.a1.5e1f09ab", "/srv/raw", NULL, NULL,
+                                     false, NULL};
   proto_msg assign500 = assign10;
   assign500.u.assign.n_files = NF;
 

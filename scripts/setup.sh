@@ -13,6 +13,7 @@ PACKAGES=(
   libjansson-dev libutf8proc-dev libssl-dev libpcre2-dev
   libjpeg62-turbo-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libsndfile1-dev
+  zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
   redis-server redis-tools stunnel4 openssl
   clang libclang-rt-14-dev
   python3

@@ -124,6 +124,12 @@ const char *al_task_state_name(al_task_state s);
 int al_task_state_parse(const char *s, al_task_state *out, al_err *err);
 
 /* A job snapshot (get job, list jobs, progress events). */
+/* Files skipped for one reason (the reason's text before its first ": "). */
+typedef struct al_reason_count {
+  char *reason;
+  uint64_t count;
+} al_reason_count;
+
 typedef struct al_job {
   char *id;
   char *name;               /* NULL when the submitter gave none */
@@ -142,6 +148,14 @@ typedef struct al_job {
   bool sealed;              /* every task has been submitted */
   char **errors;            /* last errors of failed tasks (n_errors strings) */
   size_t n_errors;
+  /* Counts of the finished tasks (docs/FORMAT.md); 0 from a coordinator without them. */
+  uint64_t documents;       /* documents written */
+  uint64_t ids_encoded;     /* ids of their whole encodings */
+  uint64_t ids_truncated;   /* ids dropped by truncation */
+  uint64_t padding;         /* padding positions of the rows */
+  uint64_t skipped;         /* files skipped */
+  al_reason_count *skip_reasons; /* n_skip_reasons entries (not in job lists) */
+  size_t n_skip_reasons;
 } al_job;
 
 typedef struct al_job_list {
@@ -284,6 +298,10 @@ typedef struct al_job_spec {
   double task_timeout_s;       /* 0 = the coordinator's task_timeout */
   const char *output_mode;     /* non-empty output dir: NULL/"new" refuse, "overwrite", "resume" */
   const char *verify_shards;   /* result verification: NULL/"header" or "sha256" */
+  const char *long_documents;  /* "truncate" (NULL: the default) or "split" */
+  const char *packing;         /* "none" (NULL: the default) or "greedy" */
+  bool detect_text;            /* include extensionless text files */
+  const char *jsonl_field;     /* JSON Lines text field; NULL = "text" */
 } al_job_spec;
 
 /* Creates a job (no tasks yet). On success *job_id_out receives the job id as a heap

@@ -47,6 +47,10 @@ typedef struct al_pipeline_options {
   int64_t shard_size;          /* 0 = job.shard_size (10000) */
   int64_t files_per_task;      /* 0 = job.files_per_task (500) */
   double timeout_s;            /* 0 = job.timeout (86400); the job ends as "timeout" */
+  const char *long_documents;  /* "truncate" | "split"; NULL = job.long_documents */
+  const char *packing;         /* "none" | "greedy"; NULL = job.packing */
+  bool detect_text;            /* true, or job.detect_text */
+  const char *jsonl_field;     /* NULL = job.jsonl_field ("text") */
   bool embedded;               /* false = external */
   int num_workers;             /* embedded: in-process workers; 0 = job.num_workers */
   /* External mode. */
@@ -87,6 +91,7 @@ typedef struct al_pipeline_result {
   double elapsed_s;            /* wall time of run() */
   char **errors;               /* last task errors (n_errors heap strings) */
   size_t n_errors;
+  al_job final;               /* the last snapshot of the job (counts, skip reasons); owned */
 } al_pipeline_result;
 
 /* Runs the job. Returns 0 when the job reached a final status or was detached (the

@@ -9,6 +9,8 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/opts.h"
+#include "cli/dry_run.h"
+#include "client/render.h"
 
 static const cli_opt OPTS[] = {
     {"config", 'c', "PATH", "YAML config file", NULL, CLI_REQUIRED},
@@ -19,11 +21,16 @@ static const cli_opt OPTS[] = {
     {"max-seq-len", 0, "N", "tokens per sample row", "4096", 0},
     {"shard-size", 0, "N", "samples per shard file", "10000", 0},
     {"files-per-task", 0, "N", "files per task", "500", 0},
+    {"long-documents", 0, "MODE", "truncate (one row per file, the original's) or split (every id kept, in rows)", "truncate", 0},
+    {"detect-text", 0, NULL, "also tokenize files with no known extension whose name (README, LICENSE, Makefile, ...) or content is text", NULL, 0},
+    {"jsonl-field", 0, "NAME", "field of a JSON Lines record holding its text", "text", 0},
+    {"pack", 0, NULL, "pack several documents per row (job.packing greedy; adds document_ids/position_ids)", NULL, 0},
     {"num-workers", 'w', "N", "in-process workers, one tokenizer thread each (embedded mode)", "2", 0},
     {"embedded", 0, NULL, "run coordinator and workers in this process (no Redis, no TCP)", NULL, 0},
     {"external", 0, NULL, "submit to a running coordinator (the default)", NULL, 0},
     {"coordinator", 0, "HOST:PORT", "coordinator address (external; default: coordinator.host/port of the config)", NULL, 0},
     {"timeout", 0, "SECONDS", "job timeout (default: job.timeout of the config)", NULL, 0},
+    {"dry-run", 0, NULL, "print the plan (files by modality, skipped by reason, tasks, bytes) and submit nothing", NULL, 0},
     {"detach", 0, NULL, "external mode: print the job id and return once the job is submitted", NULL, 0},
     {"overwrite", 0, NULL, "the output directory holds a previous run: remove what its index.json lists, then run", NULL, 0},
     {"resume", 0, NULL, "the output directory holds a previous run: keep its tasks that still verify, run the rest", NULL, 0},
@@ -130,6 +137,10 @@ int cmd_submit_job(int argc, char **argv) {
     al_log_demote_component("coordinator");
     al_log_demote_component("worker");
   }
+  if (cli_flag(&v, "dry-run")) {
+    status = cli_dry_run(cli_get(&v, "input-dir"), fpt, cli_flag(&v, "detect-text"));
+    goto done;
+  }
 
   al_pipeline_options o;
   al_pipeline_options_init(&o);
@@ -142,6 +153,10 @@ int cmd_submit_job(int argc, char **argv) {
   o.shard_size = shard_size;
   o.files_per_task = fpt;
   o.timeout_s = timeout;
+  o.long_documents = cli_given(&v, "long-documents") ? cli_get(&v, "long-documents") : NULL;
+  o.packing = cli_flag(&v, "pack") ? "greedy" : NULL;
+  o.detect_text = cli_flag(&v, "detect-text");
+  o.jsonl_field = cli_given(&v, "jsonl-field") ? cli_get(&v, "jsonl-field") : NULL;
   o.embedded = embedded;
   o.num_workers = (int)nworkers;
   o.coordinator = cli_get(&v, "coordinator");
@@ -191,6 +206,7 @@ int cmd_submit_job(int argc, char **argv) {
          res.job_id ? res.job_id : "-", res.status, (unsigned long long)res.completed_tasks,
          (unsigned long long)res.total_tasks, (unsigned long long)res.failed_tasks, (unsigned long long)res.files,
          (unsigned long long)res.samples, (unsigned long long)res.tokens, res.elapsed_s, o.output_dir, o.output_dir);
+  alc_render_counts(stdout, &res.final, "");
   for (size_t i = 0; i < res.n_errors && i < 5; i++) printf("Error:    %s\n", res.errors[i]);
   status = al_pipeline_exit_code(res.status);
   al_pipeline_result_free(&res);

@@ -34,6 +34,19 @@ void alc_job_from_summary(al_job *out, const proto_job_summary *s) {
   out->tokens = s->tokens;
   out->bytes = s->bytes;
   out->sealed = s->sealed;
+  out->documents = s->documents;
+  out->ids_encoded = s->ids_encoded;
+  out->ids_truncated = s->ids_truncated;
+  out->padding = s->padding;
+  out->skipped = s->skipped;
+  if (s->n_skip_reasons) {
+    out->skip_reasons = al_xcalloc(s->n_skip_reasons, sizeof *out->skip_reasons);
+    for (size_t i = 0; i < s->n_skip_reasons; i++) {
+      out->skip_reasons[i].reason = al_xstrdup(s->skip_reasons[i].reason ? s->skip_reasons[i].reason : "");
+      out->skip_reasons[i].count = s->skip_reasons[i].count;
+    }
+    out->n_skip_reasons = s->n_skip_reasons;
+  }
   if (s->n_errors) {
     out->errors = al_xcalloc(s->n_errors, sizeof *out->errors);
     for (size_t i = 0; i < s->n_errors; i++) out->errors[i] = al_xstrdup(s->errors[i] ? s->errors[i] : "");
@@ -50,6 +63,8 @@ void al_job_free(al_job *j) {
   free(j->completed_at);
   for (size_t i = 0; i < j->n_errors; i++) free(j->errors[i]);
   free(j->errors);
+  for (size_t i = 0; i < j->n_skip_reasons; i++) free(j->skip_reasons[i].reason);
+  free(j->skip_reasons);
   memset(j, 0, sizeof *j);
 }
 

@@ -29,6 +29,7 @@ void al_pipeline_result_free(al_pipeline_result *r) {
   free(r->coordinator);
   for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
   free(r->errors);
+  al_job_free(&r->final);
   memset(r, 0, sizeof *r);
 }
 
@@ -54,6 +55,18 @@ static void result_from_job(al_pipeline_result *r, const al_job *j) {
   r->failed_tasks = j->failed_tasks;
   r->samples = j->samples;
   r->tokens = j->tokens;
+  al_job_free(&r->final);
+  r->final = *j;
+  r->final.id = al_xstrdup(j->id);
+  r->final.name = j->name ? al_xstrdup(j->name) : NULL;
+  r->final.status = al_xstrdup(j->status);
+  r->final.created_at = j->created_at ? al_xstrdup(j->created_at) : NULL;
+  r->final.completed_at = j->completed_at ? al_xstrdup(j->completed_at) : NULL;
+  r->final.errors = NULL;
+  r->final.n_errors = 0;
+  r->final.skip_reasons = al_xcalloc(j->n_skip_reasons ? j->n_skip_reasons : 1, sizeof *r->final.skip_reasons);
+  for (size_t i = 0; i < j->n_skip_reasons; i++)
+    r->final.skip_reasons[i] = (al_reason_count){al_xstrdup(j->skip_reasons[i].reason), j->skip_reasons[i].count};
   for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
   free(r->errors);
   r->errors = NULL;
@@ -248,6 +261,10 @@ int alc_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o,
   spec.timeout_s = p->timeout_s;
   spec.output_mode = p->output_mode;
   spec.verify_shards = p->verify_shards;
+  spec.long_documents = p->long_documents;
+  spec.packing = p->packing;
+  spec.detect_text = p->detect_text;
+  spec.jsonl_field = p->jsonl_field;
   int rc = al_submit_job(c, &spec, &r->job_id, err);
   uint64_t nt = 0;
   if (rc == 0)
@@ -359,6 +376,19 @@ int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err 
   plan.output_mode = o->output_mode;
   plan.verify_shards = o->verify_shards ? o->verify_shards : cfg.job.verify_shards == CFG_VERIFY_SHA256 ? "sha256" : "header";
   if (plan.num_workers < 1) plan.num_workers = 1;
+  static const char *const long_names[] = {"truncate", "split"}, *const pack_names[] = {"none", "greedy"};
+  plan.long_documents = o->long_documents ? o->long_documents : long_names[cfg.job.long_documents & 1];
+  plan.packing = o->packing ? o->packing : pack_names[cfg.job.packing & 1];
+  plan.detect_text = o->detect_text || cfg.job.detect_text;
+  plan.jsonl_field = o->jsonl_field ? o->jsonl_field : cfg.job.jsonl_field;
+  if (strcmp(plan.long_documents, "truncate") && strcmp(plan.long_documents, "split")) {
+    rc = al_err_set(err, AL_E_ARG, "long_documents is '%s', expected truncate or split", plan.long_documents);
+    goto out;
+  }
+  if (strcmp(plan.packing, "none") && strcmp(plan.packing, "greedy")) {
+    rc = al_err_set(err, AL_E_ARG, "packing is '%s', expected none or greedy", plan.packing);
+    goto out;
+  }
   if (alc_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||
       alc_precheck_size("shard_size (--shard-size)", plan.shard_size, INT64_MAX, err) != 0 ||
       alc_precheck_size("files_per_task (--files-per-task)", plan.files_per_task, UINT32_MAX, err) != 0 ||

@@ -68,6 +68,17 @@ json_t *alc_job_json(const al_job *j) {
   json_t *e = json_array();
   for (size_t i = 0; i < j->n_errors; i++) json_array_append_new(e, json_string(j->errors[i]));
   json_object_set_new(o, "errors", e);
+  json_object_set_new(o, "documents", json_integer((json_int_t)j->documents));
+  json_object_set_new(o, "ids_encoded", json_integer((json_int_t)j->ids_encoded));
+  json_object_set_new(o, "ids_written", json_integer((json_int_t)j->tokens));
+  json_object_set_new(o, "ids_truncated", json_integer((json_int_t)j->ids_truncated));
+  json_object_set_new(o, "padding", json_integer((json_int_t)j->padding));
+  json_object_set_new(o, "padding_fraction", json_real(alc_padding_fraction(j)));
+  json_object_set_new(o, "skipped", json_integer((json_int_t)j->skipped));
+  json_t *sr = json_object();
+  for (size_t i = 0; i < j->n_skip_reasons; i++)
+    json_object_set_new(sr, j->skip_reasons[i].reason, json_integer((json_int_t)j->skip_reasons[i].count));
+  json_object_set_new(o, "skip_reasons", sr);
   return o;
 }
 
@@ -126,6 +137,32 @@ json_t *alc_status_json(const char *address, const al_worker_list *w) {
   return o;
 }
 
+double alc_padding_fraction(const al_job *j) {
+  uint64_t slots = j->tokens + j->padding;
+  return slots ? (double)j->padding / (double)slots : 0.0;
+}
+
+double alc_truncated_fraction(const al_job *j) {
+  return j->ids_encoded ? (double)j->ids_truncated / (double)j->ids_encoded : 0.0;
+}
+
+void alc_render_counts(FILE *f, const al_job *j, const char *pad) {
+  fprintf(f, "Documents:%s %llu\n", pad, (unsigned long long)j->documents);
+  fprintf(f, "Ids:%s       %llu encoded, %llu written, %llu dropped by truncation (%.1f%%)\n", pad,
+          (unsigned long long)j->ids_encoded, (unsigned long long)j->tokens, (unsigned long long)j->ids_truncated,
+          100.0 * alc_truncated_fraction(j));
+  fprintf(f, "Padding:%s   %.1f%% of row positions\n", pad, 100.0 * alc_padding_fraction(j));
+  fprintf(f, "Skipped:%s   %llu files", pad, (unsigned long long)j->skipped);
+  for (size_t i = 0; i < j->n_skip_reasons; i++)
+    fprintf(f, "%s%llu %s", i ? ", " : " (", (unsigned long long)j->skip_reasons[i].count, j->skip_reasons[i].reason);
+  fputs(j->n_skip_reasons ? ")\n" : "\n", f);
+  if (alc_truncated_fraction(j) > 0.01)
+    fprintf(f, "[WARNING] Truncation dropped %.1f%% of the ids (%llu of %llu); rerun with --long-documents split "
+               "to keep every id\n",
+            100.0 * alc_truncated_fraction(j), (unsigned long long)j->ids_truncated,
+            (unsigned long long)j->ids_encoded);
+}
+
 void alc_render_job_text(FILE *f, const al_job *j) {
   al_metrics m;
   al_metrics_from_job(j, &m);
@@ -144,6 +181,7 @@ void alc_render_job_text(FILE *f, const al_job *j) {
   fprintf(f, "Retried: %llu\n", (unsigned long long)j->retried_tasks);
   fprintf(f, "Samples: %llu\n", (unsigned long long)j->samples);
   fprintf(f, "Tokens: %llu\n", (unsigned long long)j->tokens);
+  alc_render_counts(f, j, "");
   if (!j->sealed && !al_status_is_final(j->status)) fputs("Submission: still receiving tasks\n", f);
   if (j->n_errors) {
     fputs("Last errors:\n", f);

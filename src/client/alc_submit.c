@@ -28,6 +28,10 @@ int al_submit_job(al_client *c, const al_job_spec *spec, char **job_id_out, al_e
   sj->task_timeout_s = spec->task_timeout_s;
   sj->output_mode = spec->output_mode;
   sj->verify_shards = spec->verify_shards;
+  sj->long_documents = spec->long_documents;
+  sj->packing = spec->packing;
+  sj->detect_text = spec->detect_text;
+  sj->jsonl_field = spec->jsonl_field && strcmp(spec->jsonl_field, "text") ? spec->jsonl_field : NULL;
   if (alc_request(c, &req, PROTO_MSG_JOB_ACCEPTED, &rep, err) != 0) return -1;
   if (job_id_out) *job_id_out = al_xstrdup(rep.u.job_accepted.job_id);
   proto_msg_free(&rep);

@@ -36,6 +36,10 @@ typedef struct alc_pipeline_plan {
   const char *reconnect_address; /* external mode: where to reconnect while following */
   const char *reconnect_token;
   double reconnect_window_s;   /* how long to keep trying */
+  const char *long_documents;  /* "truncate" or "split" */
+  const char *packing;         /* "none" or "greedy" */
+  bool detect_text;
+  const char *jsonl_field;
 } alc_pipeline_plan;
 
 /* Runs the plan in this process and fills r as al_pipeline_run documents (status,

@@ -39,6 +39,13 @@ json_t *alc_status_json(const char *address, const al_worker_list *w);
 /* `job-status` block after its "Checking status for job" line: rule, "Job: id", rule,
  * Status, Created, blank, Progress, Throughput, Errors, then our extra lines. */
 void alc_render_job_text(FILE *f, const al_job *j);
+/* Documents, ids encoded/written/truncated, padding, skipped files by reason, and a
+ * warning naming --long-documents split when truncation dropped over 1% of the ids.
+ * pad widens the labels (for aligned blocks). */
+void alc_render_counts(FILE *f, const al_job *j, const char *pad);
+/* padding / (ids written + padding), ids_truncated / ids_encoded; 0 when empty. */
+double alc_padding_fraction(const al_job *j);
+double alc_truncated_fraction(const al_job *j);
 
 /* Tables for alctl. */
 void alc_render_workers_table(FILE *f, const al_worker_list *w);

@@ -146,6 +146,10 @@ typedef struct cfg_job {
   char *input_dir;                  /* NULL = must come from the command line */
   char *tokenizers_dir;             /* NULL = must come from the command line */
   int verify_shards;                /* CFG_VERIFY_HEADER or CFG_VERIFY_SHA256 */
+  int long_documents;               /* 0 truncate (the original's rows), 1 split */
+  int packing;                      /* 0 none, 1 greedy */
+  bool detect_text;                 /* extensionless text files (well-known names, sniffed content) */
+  char *jsonl_field;                /* JSON Lines field holding the text ("text") */
 } cfg_job;
 
 enum { CFG_VERIFY_HEADER = 0, CFG_VERIFY_SHA256 = 1 };

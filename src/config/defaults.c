@@ -89,6 +89,7 @@ void cfg_defaults(cfg_config *cfg) {
   j->shard_size = 10000;
   j->input_dir = NULL;
   j->tokenizers_dir = NULL;
+  j->jsonl_field = al_xstrdup("text");
 }
 
 /* Frees or duplicates every string field of a section, driven by the key table so a

@@ -9,6 +9,9 @@
 static const char *const store_names[] = {"redis", "memory", NULL};
 static const char *const strategy_names[] = {"round_robin", "least_busy", "dynamic", NULL};
 static const char *const verify_names[] = {"header", "sha256", NULL};
+/* Values in the order of shard_long_mode / shard_pack_mode (src/shard/rows.h). */
+static const char *const long_doc_names[] = {"truncate", "split", NULL};
+static const char *const packing_names[] = {"none", "greedy", NULL};
 
 const char *const cfg_section_names[3] = {"coordinator", "workers", "job"};
 
@@ -108,6 +111,10 @@ const cfg_key cfg_keys[] = {
     J(input_dir, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
     J(tokenizers_dir, CFG_K_STR, 0, 0, CFG_F_NULLABLE | CFG_F_NONEMPTY),
     JE(verify_shards, 0, verify_names),
+    JE(long_documents, 0, long_doc_names),
+    JE(packing, 0, packing_names),
+    J(detect_text, CFG_K_BOOL, 0, 0, 0),
+    J(jsonl_field, CFG_K_STR, 0, 0, CFG_F_NONEMPTY),
 };
 const size_t cfg_nkeys = AL_ARRAY_LEN(cfg_keys);
 

@@ -30,6 +30,11 @@ int coord_archived_job_from_record(const char *id, const json_t *doc, coord_arch
   e->retried_tasks = get_u64(doc, "retried_tasks");
   e->samples = get_u64(doc, "samples_processed");
   e->tokens = get_u64(doc, "tokens");
+  e->documents = get_u64(doc, "documents");
+  e->ids_encoded = get_u64(doc, "ids_encoded");
+  e->ids_truncated = get_u64(doc, "ids_truncated");
+  e->padding = get_u64(doc, "padding");
+  e->skipped = get_u64(doc, "skipped");
   e->sealed = json_is_true(json_object_get(doc, "sealed"));
   return 0;
 }
@@ -57,6 +62,11 @@ void coord_archived_job_summary(const coord_archived_job *e, proto_job_summary *
   s->retried_tasks = e->retried_tasks;
   s->samples = e->samples;
   s->tokens = e->tokens;
+  s->documents = e->documents;
+  s->ids_encoded = e->ids_encoded;
+  s->ids_truncated = e->ids_truncated;
+  s->padding = e->padding;
+  s->skipped = e->skipped;
   s->sealed = e->sealed;
   if (e->error) {
     errs[0] = e->error;

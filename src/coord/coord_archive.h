@@ -27,6 +27,7 @@
 typedef struct coord_archived_job { /* every string owned */
   char *id, *name, *status, *created_at, *completed_at, *error;
   uint64_t total_tasks, completed_tasks, failed_tasks, retried_tasks, samples, tokens;
+  uint64_t documents, ids_encoded, ids_truncated, padding, skipped; /* the record's counts */
   int sealed;
 } coord_archived_job;
 

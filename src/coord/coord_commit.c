@@ -16,19 +16,30 @@
 #include "coord/coord_outdir.h"
 #include "shard/safetensors.h"
 #include "shard/shard.h"
+#include "worker/inputs.h"
 
 /* ---------------------------------------------------------------- snapshot */
 
 /* What a commit needs, copied on the loop so the work never reads coordinator state. */
 typedef struct snap_shard {
   char *path, *sha256;
-  int64_t samples, bytes;
+  int64_t samples, tokens, bytes;
+  size_t n_sources;
 } snap_shard;
+
+/* The counts a result claims; the commit accepts them only when the shards agree. */
+typedef struct snap_counts {
+  int has_counts;
+  int64_t samples, shards_written, skipped, tokens, documents, ids_encoded, ids_truncated, padding;
+} snap_counts;
 
 typedef struct snap {
   char *task_id, *job_id, *output_dir, *staging_dir;
   uint32_t attempt;
   int64_t max_seq_len;
+  int split, packed; /* job.long_documents split, job.packing greedy */
+  snap_counts claim;
+  size_t n_skips;
   char **files; /* the task's input files */
   size_t n_files;
   char **used;  /* every source of every shard and every skipped path */
@@ -48,17 +59,22 @@ static void snap_take(snap *s, const coord_task *t) {
   s->staging_dir = dupn(t->staging_dir);
   s->attempt = t->attempt;
   s->max_seq_len = t->job->config.max_seq_len;
+  s->split = t->job->config.long_documents && strcmp(t->job->config.long_documents, "split") == 0;
+  s->packed = t->job->config.packing && strcmp(t->job->config.packing, "greedy") == 0;
   s->files = al_xcalloc(t->n_files + 1, sizeof *s->files);
   for (size_t i = 0; i < t->n_files; i++) s->files[i] = al_xstrdup(t->files[i]);
   s->n_files = t->n_files;
   const coord_task_result *r = &t->result;
+  s->claim = (snap_counts){r->has_counts, r->samples_processed, r->shards_written, r->skipped, r->tokens,
+                           r->documents, r->ids_encoded, r->ids_truncated, r->padding};
+  s->n_skips = r->n_skips;
   size_t n_used = r->n_skips;
   for (size_t i = 0; i < r->n_shards; i++) n_used += r->shards[i].n_files;
   s->used = al_xcalloc(n_used + 1, sizeof *s->used);
   s->shards = al_xcalloc(r->n_shards + 1, sizeof *s->shards);
   for (size_t i = 0; i < r->n_shards; i++) {
     const coord_shard_info *c = &r->shards[i];
-    s->shards[i] = (snap_shard){dupn(c->path), dupn(c->sha256), c->samples, c->bytes};
+    s->shards[i] = (snap_shard){dupn(c->path), dupn(c->sha256), c->samples, c->tokens, c->bytes, c->n_files};
     for (size_t k = 0; k < c->n_files; k++) s->used[s->n_used++] = dupn(c->files[k]);
   }
   s->n_shards = r->n_shards;
@@ -91,19 +107,38 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(x, y);
 }
 
+/* The input file a source or skipped name stands for: the name itself, or for a JSON
+ * Lines record "<file>:<line>" the JSON Lines file (docs/FORMAT.md). NULL when neither
+ * is an input file of the task. files is sorted. */
+static char **input_of(const char *name, char **files, size_t n) {
+  if (!name) return NULL;
+  char **hit = bsearch(&name, files, n, sizeof *files, cmp_str);
+  if (hit) return hit;
+  const char *colon = strrchr(name, ':');
+  if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)) return NULL;
+  char *file = al_xstrndup(name, (size_t)(colon - name));
+  const char *base = strrchr(file, '/');
+  worker_input in;
+  worker_input_classify(base ? base + 1 : file, false, &in);
+  const char *key = file;
+  hit = in.jsonl ? bsearch(&key, files, n, sizeof *files, cmp_str) : NULL;
+  free(file);
+  return hit;
+}
+
 /* Every input file of the task is a source or a skipped file, and every source and
- * skipped path is an input file of the task. A file may feed several rows (split or
- * packed output), so sources may repeat; a file may not be both used and skipped. */
+ * skipped path is an input file of the task (or a record of one, "<file>:<line>"). A
+ * file may feed several rows (split or packed output, JSON Lines records), so sources
+ * may repeat, and a JSON Lines file may have both records in rows and skipped records. */
 static int check_accounting(const snap *s, al_err *err) {
   char **files = al_xcalloc(s->n_files + 1, sizeof *files);
   memcpy(files, s->files, s->n_files * sizeof *files);
   qsort(files, s->n_files, sizeof *files, cmp_str);
   unsigned char *seen = al_xcalloc(s->n_files + 1, 1);
   int rc = 0;
-  size_t n_sources = s->n_used;
   for (size_t i = 0; i < s->n_used && rc == 0; i++) {
     const char *p = s->used[i];
-    char **hit = p ? bsearch(&p, files, s->n_files, sizeof *files, cmp_str) : NULL;
+    char **hit = input_of(p, files, s->n_files);
     if (!hit) {
       rc = al_err_set(err, AL_E_FAILED, "the result names '%.300s', which is not an input file of task %s", p ? p : "(null)",
                       s->task_id);
@@ -111,7 +146,6 @@ static int check_accounting(const snap *s, al_err *err) {
     }
     seen[hit - files] |= 1;
   }
-  (void)n_sources;
   for (size_t i = 0; i < s->n_files && rc == 0; i++)
     if (!seen[i])
       rc = al_err_set(err, AL_E_FAILED, "input file '%.300s' of task %s is neither in a shard nor skipped", files[i],
@@ -121,9 +155,41 @@ static int check_accounting(const snap *s, al_err *err) {
   return rc;
 }
 
+/* What a shard's tensors hold: its real positions (ones of attention_mask) and, in the
+ * packed layout, the documents that start in it (position_ids 0 at a real position).
+ * Reads rows x L mask bytes (and position ids when packed) of the mapped file. */
+static int shard_facts(const shard_st_file *f, const char *full, uint64_t rows, uint64_t L, int packed,
+                       int64_t *real, int64_t *docs, al_err *err) {
+  const shard_st_tensor *m = shard_st_find(f, "attention_mask");
+  if (!m || m->dtype != SHARD_DT_U8 || m->ndim != 2 || m->shape[0] != rows || m->shape[1] != L)
+    return al_err_set(err, AL_E_FAILED, "shard %s: attention_mask is missing or not U8 %llux%llu", full,
+                      (unsigned long long)rows, (unsigned long long)L);
+  uint64_t n = rows * L, ones = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    if (m->data[i] > 1) return al_err_set(err, AL_E_FAILED, "shard %s: attention_mask holds %u", full, m->data[i]);
+    ones += m->data[i];
+  }
+  *real = (int64_t)ones;
+  *docs = 0;
+  if (!packed) return 0;
+  const shard_st_tensor *pos = shard_st_find(f, "position_ids");
+  const shard_st_tensor *doc = shard_st_find(f, "document_ids");
+  if (!pos || !doc || pos->dtype != SHARD_DT_I32 || doc->dtype != SHARD_DT_I32 || pos->ndim != 2 || doc->ndim != 2 ||
+      pos->shape[0] != rows || pos->shape[1] != L || doc->shape[0] != rows || doc->shape[1] != L)
+    return al_err_set(err, AL_E_FAILED, "shard %s: a packed shard needs I32 %llux%llu document_ids and position_ids", full,
+                      (unsigned long long)rows, (unsigned long long)L);
+  int64_t starts = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    const uint8_t *v = pos->data + 4 * i; /* little-endian I32: zero when all four bytes are */
+    if (m->data[i] && (v[0] | v[1] | v[2] | v[3]) == 0) starts++;
+  }
+  *docs = starts;
+  return 0;
+}
+
 /* One reported shard: where it must be, what it must hold. */
 static int check_shard(const snap *s, const snap_shard *sh, const char *stage_rel, const char *stage_abs,
-                       int verify_sha256, char **base_out, al_err *err) {
+                       int verify_sha256, char **base_out, int64_t *docs_out, al_err *err) {
   const char *p = sh->path ? sh->path : "";
   size_t nrel = strlen(stage_rel);
   if (strncmp(p, stage_rel, nrel) != 0 || p[nrel] != '/')
@@ -160,6 +226,16 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
                     ids ? "" : "missing, not ", ids && ids->ndim >= 1 ? (unsigned long long)ids->shape[0] : 0ULL,
                     ids && ids->ndim >= 2 ? (unsigned long long)ids->shape[1] : 0ULL, (long long)sh->samples,
                     (long long)s->max_seq_len);
+  int64_t real = 0;
+  if (rc == 0) rc = shard_facts(&f, full, (uint64_t)sh->samples, (uint64_t)s->max_seq_len, s->packed, &real, docs_out, err);
+  if (rc == 0 && real != sh->tokens)
+    rc = al_err_set(err, AL_E_FAILED, "shard %s holds %lld real ids, the result says %lld", full, (long long)real,
+                    (long long)sh->tokens);
+  /* sources: one per row, or in the packed layout one per document starting in the shard */
+  int64_t want_sources = s->packed ? *docs_out : sh->samples;
+  if (rc == 0 && (int64_t)sh->n_sources != want_sources)
+    rc = al_err_set(err, AL_E_FAILED, "shard %s names %zu sources, its %s give %lld", full, sh->n_sources,
+                    s->packed ? "document starts" : "rows", (long long)want_sources);
   shard_st_free(&f);
   if (rc) goto out;
   if (verify_sha256) {
@@ -175,6 +251,46 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
 out:
   free(full);
   return rc;
+}
+
+/* The result's totals against its verified shards: rows, ids written and padding are
+ * what the shards hold; ids encoded = written + truncated, nothing truncated in split
+ * jobs; documents are counted in packed shards, one per row in unpacked truncate jobs,
+ * at most one per row otherwise. A result without counts (documents and ids_encoded 0)
+ * is counted as one document per row with nothing truncated. */
+static int check_counts(const snap *s, int64_t docs_in_shards, al_err *err) {
+  const snap_counts *c = &s->claim;
+  int64_t rows = 0, real = 0;
+  for (size_t i = 0; i < s->n_shards; i++) {
+    rows += s->shards[i].samples;
+    real += s->shards[i].tokens;
+  }
+  const char *what = NULL;
+  long long claimed = 0, actual = 0;
+#define COUNT_IS(name, got, want)      \
+  if (!what && (got) != (want)) {      \
+    what = name;                       \
+    claimed = (long long)(got);        \
+    actual = (long long)(want);        \
+  }
+  COUNT_IS("samples", c->samples, rows);
+  COUNT_IS("shards_written", c->shards_written, (int64_t)s->n_shards);
+  COUNT_IS("skipped", c->skipped, (int64_t)s->n_skips);
+  COUNT_IS("tokens", c->tokens, real);
+  if (c->has_counts) {
+    COUNT_IS("padding", c->padding, rows * s->max_seq_len - real);
+    COUNT_IS("ids_encoded", c->ids_encoded, real + c->ids_truncated);
+    if (s->split) COUNT_IS("ids_truncated", c->ids_truncated, (int64_t)0);
+    if (s->packed) COUNT_IS("documents", c->documents, docs_in_shards);
+    if (!s->packed && !s->split) COUNT_IS("documents", c->documents, rows);
+    if (!s->packed && s->split && (c->documents > rows || (rows > 0 && c->documents < 1)))
+      COUNT_IS("documents", c->documents, rows);
+  }
+#undef COUNT_IS
+  if (what)
+    return al_err_set(err, AL_E_FAILED, "task %s: the result says %s %lld, its shards give %lld", s->task_id, what, claimed,
+                      actual);
+  return 0;
 }
 
 static int listed(char **bases, size_t n, const char *name) {
@@ -245,14 +361,18 @@ static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_e
     goto fail;
   }
   if ((rc = check_accounting(s, err)) != 0) goto fail;
+  int64_t docs = 0;
   for (size_t i = 0; i < s->n_shards; i++) {
-    if ((rc = check_shard(s, &s->shards[i], stage_rel, stage_abs, verify_sha256, &bases[i], err)) != 0) goto fail;
+    int64_t d = 0;
+    if ((rc = check_shard(s, &s->shards[i], stage_rel, stage_abs, verify_sha256, &bases[i], &d, err)) != 0) goto fail;
+    docs += d;
     for (size_t k = 0; k < i; k++)
       if (strcmp(bases[k], bases[i]) == 0) {
         rc = al_err_set(err, AL_E_FAILED, "shard %s is listed twice", s->shards[i].path);
         goto fail;
       }
   }
+  if ((rc = check_counts(s, docs, err)) != 0) goto fail;
   if (s->n_shards == 0) { /* nothing to publish: the attempt's directory goes */
     if (have_stage) coord_outdir_remove_tree(stage_abs, NULL);
     coord_outdir_remove_tree(task_dir, NULL); /* a crashed earlier instance's unrecorded output */

@@ -10,9 +10,18 @@
  *     output directory; no "..", no symlink, a regular file named shard_*.safetensors);
  *   - its size is the reported size, its SafeTensors header parses and input_ids has
  *     the reported number of rows of max_seq_len ids;
+ *   - its attention_mask holds the reported number of real ids; in the packed layout
+ *     document_ids/position_ids are there and the documents starting in the shard
+ *     (position 0) are as many as its sources; unpacked, one source per row;
  *   - with verify_sha256 the file is re-hashed and compared;
- *   - every input file of the task is accounted for exactly once: in some shard's
- *     sources or in the skipped list, and nothing else is.
+ *   - every input file of the task is accounted for: in some shard's sources or in the
+ *     skipped list (a JSON Lines file also by its records, "<file>:<line>"), and nothing
+ *     else is;
+ *   - the result's totals agree with the shards: rows, shards, skipped files, ids
+ *     written, padding (rows x max_seq_len - ids written), ids encoded = written +
+ *     truncated (nothing truncated in split jobs), documents (counted in packed shards,
+ *     one per row in unpacked truncate jobs). Only accepted results are summed into the
+ *     job's counts, so index.json and the job record hold verified figures.
  *
  * Both operations do blocking file-system work and run on the loop's thread pool; the
  * callbacks fire exactly once on the loop thread. Prefix: coord_. */

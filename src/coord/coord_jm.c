@@ -629,6 +629,10 @@ static void job_free(coord_job *j) {
   free(j->config.output_dir);
   free(j->config.tokenizers_dir);
   free(j->config.name);
+  free(j->config.long_documents);
+  for (size_t i = 0; i < j->n_skip_reasons; i++) free(j->skip_reasons[i].reason);
+  free(j->config.packing);
+  free(j->config.jsonl_field);
   free(j->final_error);
   free(j);
 }
@@ -686,6 +690,12 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
   j->config.timeout_s = cfg->timeout_s;
   j->config.task_timeout_s = cfg->task_timeout_s;
   j->config.name = cfg->name ? al_xstrdup(cfg->name) : NULL;
+  /* defaults are stored as NULL so that default jobs keep the original's records */
+  j->config.long_documents =
+      cfg->long_documents && strcmp(cfg->long_documents, "truncate") ? al_xstrdup(cfg->long_documents) : NULL;
+  j->config.packing = cfg->packing && strcmp(cfg->packing, "none") ? al_xstrdup(cfg->packing) : NULL;
+  j->config.detect_text = cfg->detect_text;
+  j->config.jsonl_field = cfg->jsonl_field && strcmp(cfg->jsonl_field, "text") ? al_xstrdup(cfg->jsonl_field) : NULL;
   coord_timer_init(&j->timer, TK_JOB);
   if (cfg->timeout_s > 0) coord_heap_arm(&jm->heap, &j->timer, jm_now(jm) + cfg->timeout_s);
   coord_map_put(&jm->jobs_by_id, j->id, j);
@@ -922,11 +932,39 @@ int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint
   return t ? COORD_OK : rc;
 }
 
+static void count_skip_reason(coord_job *j, const char *reason) {
+  const char *cut = reason ? strstr(reason, ": ") : NULL;
+  size_t n = reason ? (cut ? (size_t)(cut - reason) : strlen(reason)) : 0;
+  size_t i = 0;
+  for (; i < j->n_skip_reasons; i++)
+    if (strlen(j->skip_reasons[i].reason) == n && strncmp(j->skip_reasons[i].reason, reason, n) == 0) break;
+  if (i == j->n_skip_reasons) {
+    if (i == COORD_MAX_SKIP_REASONS) {
+      i--; /* the last slot becomes "other" */
+      if (strcmp(j->skip_reasons[i].reason, "other") != 0) {
+        free(j->skip_reasons[i].reason);
+        j->skip_reasons[i].reason = al_xstrdup("other");
+      }
+    } else {
+      j->skip_reasons[i].reason = al_xstrndup(reason ? reason : "", n);
+      j->skip_reasons[i].count = 0;
+      j->n_skip_reasons++;
+    }
+  }
+  j->skip_reasons[i].count++;
+}
+
 static void accumulate(coord_job *j, const coord_task_result *r) {
   j->samples += r->samples_processed;
   j->tokens += r->tokens;
   j->shards_written += r->shards_written;
   j->skipped += r->skipped;
+  /* a worker that reports no counts: one document per row, nothing truncated */
+  j->documents += r->has_counts ? r->documents : r->samples_processed;
+  j->ids_encoded += r->has_counts ? r->ids_encoded : r->tokens;
+  j->ids_truncated += r->has_counts ? r->ids_truncated : 0;
+  j->padding += r->padding;
+  for (size_t i = 0; i < r->n_skips; i++) count_skip_reason(j, r->skips[i].reason);
 }
 
 /* The task's result is accepted: it is completed, counted and announced. */

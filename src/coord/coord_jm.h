@@ -93,6 +93,8 @@ typedef struct coord_task_result {
   int64_t samples_processed, shards_written, skipped, tokens;
   int64_t bytes_read;   /* input bytes the attempt read */
   int permanent;        /* failed attempt: a retry would fail the same way */
+  int has_counts;  /* the worker reported the row counts below */
+  int64_t documents, ids_encoded, ids_truncated, padding;
   coord_shard_info *shards;
   size_t n_shards;
   coord_skip_info *skips;
@@ -152,12 +154,24 @@ typedef struct coord_task_list {
   size_t n;
 } coord_task_list;
 
+/* Skipped files of a job counted by reason: the reason text up to its first ": " (the
+ * detail after it varies per file). Bounded: reasons beyond the limit count as "other". */
+#define COORD_MAX_SKIP_REASONS 32
+typedef struct coord_reason_count {
+  char *reason;
+  int64_t count;
+} coord_reason_count;
+
 typedef struct coord_job_config {
   char *input_dir, *output_dir, *tokenizers_dir;
   int64_t max_seq_len, shard_size;
   double timeout_s;      /* job timeout; <= 0 means none */
   double task_timeout_s; /* per-task timeout for this job; <= 0: the manager's */
   char *name;            /* optional job name, NULL when none */
+  char *long_documents;  /* "split", or NULL for the default (truncate) */
+  char *packing;         /* "greedy", or NULL for the default (none) */
+  int detect_text;
+  char *jsonl_field;     /* NULL for the default ("text") */
 } coord_job_config;
 
 struct coord_job {
@@ -171,6 +185,9 @@ struct coord_job {
   int sealed;          /* no more tasks will be added */
   /* accumulated results of successful tasks */
   int64_t samples, tokens, shards_written, skipped;
+  int64_t documents, ids_encoded, ids_truncated, padding;
+  coord_reason_count skip_reasons[COORD_MAX_SKIP_REASONS]; /* by reason; the last is "other" when full */
+  size_t n_skip_reasons;
   coord_timer timer;   /* job timeout */
   char *final_error;   /* for failed/timeout/cancelled: why */
   size_t committing;   /* tasks whose result is being verified/published */

@@ -13,6 +13,7 @@
 static shard_index *build(const coord_job *j) {
   shard_index *x = shard_index_new(j->config.output_dir, j->id, j->config.name);
   shard_index_set_params(x, (uint32_t)j->config.max_seq_len, (uint32_t)j->config.shard_size);
+  shard_index_set_layout(x, j->config.long_documents, j->config.packing);
   for (size_t i = 0; i < j->total_tasks; i++) {
     const coord_task *t = j->tasks[i];
     if (!t || !t->has_result) continue;
@@ -35,6 +36,11 @@ static shard_index *build(const coord_job *j) {
     shard_skip *skips = al_xcalloc(r->n_skips ? r->n_skips : 1, sizeof *skips);
     for (size_t k = 0; k < r->n_skips; k++) skips[k] = (shard_skip){r->skips[k].path, r->skips[k].reason};
     shard_index_put_task(x, t->id, shards, r->n_shards, skips, r->n_skips);
+    if (r->has_counts) {
+      shard_row_counts c = {.documents = (uint64_t)r->documents, .ids_encoded = (uint64_t)r->ids_encoded,
+                            .ids_truncated = (uint64_t)r->ids_truncated, .pad_ids = (uint64_t)r->padding};
+      shard_index_put_counts(x, t->id, &c);
+    }
     free(shards);
     free(skips);
   }

@@ -170,6 +170,22 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
   json_int(b, (long long)j->config.max_seq_len);
   json_key(b, &g, "shard_size");
   json_int(b, (long long)j->config.shard_size);
+  if (j->config.long_documents) {
+    json_key(b, &g, "long_documents");
+    json_str(b, j->config.long_documents);
+  }
+  if (j->config.packing) {
+    json_key(b, &g, "packing");
+    json_str(b, j->config.packing);
+  }
+  if (j->config.detect_text) {
+    json_key(b, &g, "detect_text");
+    al_buf_puts(b, "true");
+  }
+  if (j->config.jsonl_field) {
+    json_key(b, &g, "jsonl_field");
+    json_str(b, j->config.jsonl_field);
+  }
   al_buf_append(b, "}", 1);
   json_key(b, &f, "tasks");
   al_buf_puts(b, "[]");
@@ -186,6 +202,28 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
   json_int(b, (long long)j->samples);
   json_key(b, &f, "tokens");
   json_int(b, (long long)j->tokens);
+  /* ours: counts that tell what was dropped (docs/FORMAT.md) */
+  json_key(b, &f, "documents");
+  json_int(b, (long long)j->documents);
+  json_key(b, &f, "ids_encoded");
+  json_int(b, (long long)j->ids_encoded);
+  json_key(b, &f, "ids_written");
+  json_int(b, (long long)j->tokens);
+  json_key(b, &f, "ids_truncated");
+  json_int(b, (long long)j->ids_truncated);
+  json_key(b, &f, "padding");
+  json_int(b, (long long)j->padding);
+  json_key(b, &f, "skipped");
+  json_int(b, (long long)j->skipped);
+  json_key(b, &f, "skip_reasons");
+  al_buf_append(b, "{", 1);
+  for (size_t i = 0; i < j->n_skip_reasons; i++) {
+    if (i) al_buf_puts(b, ", ");
+    json_str(b, j->skip_reasons[i].reason); /* escaped: a reason is a worker's text */
+    al_buf_puts(b, ": ");
+    json_int(b, (long long)j->skip_reasons[i].count);
+  }
+  al_buf_append(b, "}", 1);
   json_key(b, &f, "sealed"); /* ours: a restarted coordinator knows whether more tasks may come */
   al_buf_puts(b, j->sealed ? "true" : "false");
   if (j->final_error) {
@@ -244,6 +282,16 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
     /* beyond the original's fields: what the job manifest needs after a restart */
     json_key(b, &g, "tokens");
     json_int(b, (long long)t->result.tokens);
+    if (t->result.has_counts) {
+      json_key(b, &g, "documents");
+      json_int(b, (long long)t->result.documents);
+      json_key(b, &g, "ids_encoded");
+      json_int(b, (long long)t->result.ids_encoded);
+      json_key(b, &g, "ids_truncated");
+      json_int(b, (long long)t->result.ids_truncated);
+      json_key(b, &g, "padding");
+      json_int(b, (long long)t->result.padding);
+    }
     json_key(b, &g, "shards");
     al_buf_append(b, "[", 1);
     for (size_t i = 0; i < t->result.n_shards; i++) {

@@ -290,6 +290,11 @@ static void result_from_json(const json_t *res, coord_task_result *out) {
   out->shards_written = jint(res, "shards_written", 0);
   out->skipped = jint(res, "skipped", 0);
   out->tokens = jint(res, "tokens", 0);
+  out->has_counts = json_object_get(res, "ids_encoded") != NULL;
+  out->documents = jint(res, "documents", 0);
+  out->ids_encoded = jint(res, "ids_encoded", 0);
+  out->ids_truncated = jint(res, "ids_truncated", 0);
+  out->padding = jint(res, "padding", 0);
   const json_t *shards = json_object_get(res, "shards");
   if (json_is_array(shards) && json_array_size(shards) > 0) {
     out->n_shards = json_array_size(shards);
@@ -334,6 +339,10 @@ static void apply_job(recov *r, rjob *rj) {
   cfg.tokenizers_dir = (char *)jstr(cfgj, "tokenizers_dir");
   cfg.max_seq_len = jint(cfgj, "max_seq_len", 0);
   cfg.shard_size = jint(cfgj, "shard_size", 0);
+  cfg.long_documents = (char *)jstr(cfgj, "long_documents");
+  cfg.packing = (char *)jstr(cfgj, "packing");
+  cfg.detect_text = json_is_true(json_object_get(cfgj, "detect_text"));
+  cfg.jsonl_field = (char *)jstr(cfgj, "jsonl_field");
   cfg.name = (char *)(jstr(rec, "name") ? jstr(rec, "name") : jstr(cfgj, "name"));
   cfg.task_timeout_s = jnum(rec, "task_timeout", jnum(cfgj, "task_timeout", 0));
   double created = coord_recover_parse_iso(jstr(rec, "created_at"));

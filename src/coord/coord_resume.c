@@ -89,8 +89,15 @@ static int shard_ok(const char *root, const prev_shard *s, int max_seq_len, int 
   return ok;
 }
 
-coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, int verify_sha256, size_t *n_bad,
-                                al_err *err) {
+/* The previous manifest's layout field k equals want (absent: the default dflt, as
+ * manifests before the field was written hold only default layouts). */
+static int same_field(json_t *doc, const char *k, const char *want, const char *dflt) {
+  const char *prev = json_string_value(json_object_get(doc, k));
+  return strcmp(prev ? prev : dflt, want ? want : dflt) == 0;
+}
+
+coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const char *long_documents,
+                                const char *packing, int verify_sha256, size_t *n_bad, al_err *err) {
   *n_bad = 0;
   coord_resume *r = al_xcalloc(1, sizeof *r);
   char root[PATH_MAX];
@@ -108,7 +115,9 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, int ver
   }
   free(path);
   json_t *prev_len = json_object_get(doc, "max_seq_len");
-  int same_len = !json_is_integer(prev_len) || json_integer_value(prev_len) == max_seq_len;
+  int same_len = (!json_is_integer(prev_len) || json_integer_value(prev_len) == max_seq_len) &&
+                 same_field(doc, "long_documents", long_documents, "truncate") &&
+                 same_field(doc, "packing", packing, "none");
   size_t i;
   json_t *sh;
   json_array_foreach(json_object_get(doc, "shards"), i, sh) {

@@ -20,8 +20,10 @@ typedef struct coord_resume coord_resume;
 /* Loads <output_dir>/index.json and verifies what it lists. A missing manifest gives
  * an empty previous run (nothing to reuse). Returns NULL with err only when the
  * manifest exists but cannot be parsed. *n_bad counts shards that did not verify
- * (their tasks run again). Blocking file-system work. */
-coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, int verify_sha256, size_t *n_bad,
+ * (their tasks run again); shards of another max_seq_len or row layout (long_documents,
+ * packing; NULL = the defaults) all count as bad. Blocking file-system work. */
+coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const char *long_documents,
+                                const char *packing, int verify_sha256, size_t *n_bad,
                                 al_err *err);
 /* Fills *res (caller frees with coord_task_result_free) with the previous result that
  * covers exactly files[0..n) and returns 1; 0 when the task must run. A previous task

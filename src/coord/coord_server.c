@@ -76,6 +76,10 @@ static void hk_assign(void *ud, coord_worker *w, coord_task *t) {
   m.u.assign.max_seq_len = (uint32_t)j->config.max_seq_len;
   m.u.assign.shard_size = (uint64_t)j->config.shard_size;
   m.u.assign.staging_dir = t->staging_dir;
+  m.u.assign.long_documents = j->config.long_documents;
+  m.u.assign.packing = j->config.packing;
+  m.u.assign.detect_text = j->config.detect_text != 0;
+  m.u.assign.jsonl_field = j->config.jsonl_field;
   coord_conn_send(c, &m);
 }
 
@@ -93,7 +97,7 @@ static void hk_revoke(void *ud, coord_worker *w, coord_task *t, uint32_t attempt
 
 /* Fills a summary; strings point into j and into ts (two 48-byte slots). */
 static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48], const char **errs,
-                        size_t max_errs) {
+                        size_t max_errs, proto_reason_count *reasons) {
   memset(s, 0, sizeof *s);
   s->job_id = j->id;
   s->name = j->config.name;
@@ -107,6 +111,17 @@ static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48]
   s->samples = (uint64_t)j->samples;
   s->tokens = (uint64_t)j->tokens;
   s->sealed = j->sealed != 0;
+  s->documents = (uint64_t)j->documents;
+  s->ids_encoded = (uint64_t)j->ids_encoded;
+  s->ids_truncated = (uint64_t)j->ids_truncated;
+  s->padding = (uint64_t)j->padding;
+  s->skipped = (uint64_t)j->skipped;
+  if (reasons) { /* (the job list leaves them out) */
+    for (size_t i = 0; i < j->n_skip_reasons; i++)
+      reasons[i] = (proto_reason_count){j->skip_reasons[i].reason, (uint64_t)j->skip_reasons[i].count};
+    s->skip_reasons = reasons;
+    s->n_skip_reasons = j->n_skip_reasons;
+  }
   size_t n = 0;
   if (j->final_error && n < max_errs) errs[n++] = j->final_error;
   for (size_t i = 0; j->failed_tasks > 0 && i < j->total_tasks && n < max_errs; i++)
@@ -125,9 +140,10 @@ static void send_progress(coord_conn *c, const coord_job *j, uint64_t rid) {
   proto_msg m = {0};
   char ts[2][48];
   const char *errs[16];
+  proto_reason_count reasons[COORD_MAX_SKIP_REASONS];
   m.type = PROTO_MSG_PROGRESS;
   m.request_id = rid;
-  job_summary(j, &m.u.progress, ts, errs, AL_ARRAY_LEN(errs));
+  job_summary(j, &m.u.progress, ts, errs, AL_ARRAY_LEN(errs), reasons);
   coord_conn_send(c, &m);
 }
 
@@ -492,6 +508,11 @@ static void result_from_msg(coord_task_result *r, const proto_task_result *m) {
   r->skipped = (int64_t)m->skipped;
   r->bytes_read = (int64_t)m->bytes_read;
   r->permanent = m->permanent;
+  r->has_counts = m->documents > 0 || m->ids_encoded > 0;
+  r->documents = (int64_t)m->documents;
+  r->ids_encoded = (int64_t)m->ids_encoded;
+  r->ids_truncated = (int64_t)m->ids_truncated;
+  r->padding = (int64_t)m->padding;
   if (m->n_shards) {
     r->shards = al_xcalloc(m->n_shards, sizeof *r->shards);
     r->n_shards = m->n_shards;
@@ -700,6 +721,20 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
   cfg.timeout_s = sj->timeout_s;
   cfg.task_timeout_s = sj->task_timeout_s;
   cfg.name = (char *)sj->name;
+  if (sj->long_documents && strcmp(sj->long_documents, "truncate") && strcmp(sj->long_documents, "split")) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: long_documents is '%.64s', expected truncate or split", sj->long_documents);
+    return;
+  }
+  if (sj->packing && strcmp(sj->packing, "none") && strcmp(sj->packing, "greedy")) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_FIELD,
+                          "submit_job: packing is '%.64s', expected none or greedy", sj->packing);
+    return;
+  }
+  cfg.long_documents = (char *)sj->long_documents;
+  cfg.packing = (char *)sj->packing;
+  cfg.detect_text = sj->detect_text;
+  cfg.jsonl_field = (char *)sj->jsonl_field;
   int verify_sha256 = 0;
   if (sj->verify_shards && *sj->verify_shards) {
     if (strcmp(sj->verify_shards, "sha256") == 0) verify_sha256 = 1;
@@ -738,7 +773,8 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
     al_err re;
     al_err_clear(&re);
     j->owns_output = 1;
-    j->resume = coord_resume_load(sj->output_dir, (int)j->config.max_seq_len, verify_sha256, &bad, &re);
+    j->resume = coord_resume_load(sj->output_dir, (int)j->config.max_seq_len, j->config.long_documents,
+                                    j->config.packing, verify_sha256, &bad, &re);
     if (!j->resume) al_warn("job %s: %s; every task runs", j->id, re.msg);
     else if (bad > 0) al_warn("job %s: --resume: %zu shards of the previous run do not verify; their tasks run again", j->id, bad);
   }
@@ -856,9 +892,10 @@ static void handle_job_status(coord_conn *c, const proto_msg *m) {
   proto_msg r = {0};
   char ts[2][48];
   const char *errs[16];
+  proto_reason_count reasons[COORD_MAX_SKIP_REASONS];
   r.type = PROTO_MSG_JOB_INFO;
   r.request_id = m->request_id;
-  job_summary(j, &r.u.job_info, ts, errs, AL_ARRAY_LEN(errs));
+  job_summary(j, &r.u.job_info, ts, errs, AL_ARRAY_LEN(errs), reasons);
   coord_conn_send(c, &r);
 }
 
@@ -901,7 +938,7 @@ static void handle_list_jobs(coord_conn *c, const proto_msg *m) {
   for (size_t i = 0; i < n; i++) {
     size_t k = first + i;
     if (k < na) coord_archived_job_summary(&srv->archive.v[k], &js[i], &errs[i]);
-    else job_summary(coord_jm_job_at(jm, k - na), &js[i], ts[i], NULL, 0);
+    else job_summary(coord_jm_job_at(jm, k - na), &js[i], ts[i], NULL, 0, NULL);
   }
   proto_msg r = {0};
   r.type = PROTO_MSG_JOBS;

@@ -50,7 +50,7 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
     case PROTO_MSG_ASSIGN:
       out->u.assign = (proto_assign){"job-7f3a-0", "job-7f3a", 1, ex_files, 2, "/srv/tokenizers",
                                      "/srv/out/wiki/task_job-7f3a-0", 2048, 10000,
-                                     "/srv/out/wiki/.staging/task_job-7f3a-0.a1.5e1f09ab", "/srv/raw"};
+                                     "/srv/out/wiki/.staging/task_job-7f3a-0.a1.5e1f09ab", "/srv/raw", NULL, NULL, false, NULL};
       break;
     case PROTO_MSG_TASK_STARTED: out->u.task_started = (proto_task_ack){"job-7f3a-0", 1}; break;
     case PROTO_MSG_TASK_RESULT:

@@ -60,6 +60,11 @@ typedef struct proto_task_spec {  /* one task of a submit_tasks batch */
   size_t n_files;
 } proto_task_spec;
 
+typedef struct proto_reason_count { /* skip_reasons[] of a job summary */
+  const char *reason;              /* required */
+  uint64_t count;
+} proto_reason_count;
+
 typedef struct proto_job_summary { /* job_info reply, progress event, jobs[] entry */
   const char *job_id;              /* required */
   const char *name;                /* optional */
@@ -76,6 +81,13 @@ typedef struct proto_job_summary { /* job_info reply, progress event, jobs[] ent
   bool sealed;                     /* every task has been submitted */
   const char *const *errors;             /* last errors of failed tasks */
   size_t n_errors;
+  uint64_t documents;              /* optional counts of the finished tasks (docs/FORMAT.md) */
+  uint64_t ids_encoded;
+  uint64_t ids_truncated;
+  uint64_t padding;
+  uint64_t skipped;
+  const proto_reason_count *skip_reasons;
+  size_t n_skip_reasons;
 } proto_job_summary;
 
 typedef struct proto_worker_info {
@@ -141,6 +153,10 @@ typedef struct proto_assign {      /* coordinator -> worker: a lease on one task
   const char *staging_dir;         /* optional: where this attempt writes (the coordinator
                                     * publishes it); absent = derived from output_dir */
   const char *input_dir;           /* the job's input_dir; workers read only inside it */
+  const char *long_documents;      /* optional: "truncate" (absent) or "split" */
+  const char *packing;             /* optional: "none" (absent) or "greedy" */
+  bool detect_text;                /* optional */
+  const char *jsonl_field;         /* optional: "text" when absent */
 } proto_assign;
 
 typedef struct proto_task_ack {    /* task_started, cancel_task */
@@ -166,6 +182,10 @@ typedef struct proto_task_result { /* worker -> coordinator */
   double duration_s;
   bool permanent;                  /* optional: the error would recur on every retry */
   uint64_t bytes_read;             /* optional: input bytes read */
+  uint64_t documents;              /* optional: documents written (0 with ids_encoded 0: not reported) */
+  uint64_t ids_encoded;            /* optional: ids of the documents' whole encodings */
+  uint64_t ids_truncated;          /* optional: ids dropped by truncation */
+  uint64_t padding;                /* optional: padding positions of the rows */
 } proto_task_result;
 
 typedef struct proto_job_ref {     /* cancel_job, job_status, subscribe, job_accepted */
@@ -190,6 +210,10 @@ typedef struct proto_submit_job {  /* submitter -> coordinator */
   const char *config;              /* optional: the job config as JSON, stored as is */
   const char *verify_shards;       /* optional: "header" (default) or "sha256" */
   const char *output_mode;         /* optional: "new" (default), "overwrite" or "resume" */
+  const char *long_documents;      /* optional: "truncate" (absent) or "split" */
+  const char *packing;             /* optional: "none" (absent) or "greedy" */
+  bool detect_text;                /* optional */
+  const char *jsonl_field;         /* optional: "text" when absent */
 } proto_submit_job;
 
 typedef struct proto_submit_tasks { /* submitter -> coordinator, any number of batches */

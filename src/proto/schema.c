@@ -34,6 +34,9 @@ SCHEMA(s_shard, "shards[]", proto_shard,
 SCHEMA(s_task_spec, "tasks[]", proto_task_spec,
        U64(proto_task_spec, index, REQ, "task index within the job, from 0 (task id = job id + \"-\" + index)"),
        STRS(proto_task_spec, files, "input files of the task, in order"));
+SCHEMA(s_reason, "skip_reasons[]", proto_reason_count,
+       STR(proto_reason_count, reason, REQ, "why files were skipped (text before the first \": \")"),
+       U64(proto_reason_count, count, OPT, "files skipped for it"));
 #define JOB_SUMMARY_FIELDS                                                                          \
   STR(proto_job_summary, job_id, REQ, "job id"), STR(proto_job_summary, name, OPT, "job name"),    \
       STR(proto_job_summary, status, REQ,                                                           \
@@ -48,7 +51,13 @@ SCHEMA(s_task_spec, "tasks[]", proto_task_spec,
       U64(proto_job_summary, tokens, OPT, "tokens written"),                                       \
       U64(proto_job_summary, bytes, OPT, "shard bytes written"),                                   \
       BOOL(proto_job_summary, sealed, OPT, "all tasks have been submitted"),                       \
-      STRS(proto_job_summary, errors, "last errors of failed tasks")
+      STRS(proto_job_summary, errors, "last errors of failed tasks"),                             \
+      U64(proto_job_summary, documents, OPT, "documents written by finished tasks"),                \
+      U64(proto_job_summary, ids_encoded, OPT, "ids of those documents' whole encodings"),         \
+      U64(proto_job_summary, ids_truncated, OPT, "ids dropped by truncation (long_documents truncate)"), \
+      U64(proto_job_summary, padding, OPT, "padding positions in the rows written"),                \
+      U64(proto_job_summary, skipped, OPT, "files skipped"),                                        \
+      LIST(proto_job_summary, skip_reasons, s_reason, "skipped files counted by reason")
 SCHEMA(s_job_elem, "jobs[]", proto_job_summary, JOB_SUMMARY_FIELDS);
 SCHEMA(s_worker_elem, "workers[]", proto_worker_info,
        STR(proto_worker_info, worker_id, REQ, "worker id"),
@@ -99,7 +108,11 @@ SCHEMA(s_assign, "assign", proto_assign,
        U64(proto_assign, shard_size, OPT, "samples per shard"),
        STR(proto_assign, staging_dir, OPT, "directory this attempt writes its shards into; published by the coordinator on commit"),
        STR(proto_assign, input_dir, OPT, "the job's input directory: workers skip files that do not resolve "
-                                         "inside it"));
+                                         "inside it"),
+       STR(proto_assign, long_documents, OPT, "truncate (when absent) or split: rows of documents longer than max_seq_len"),
+       STR(proto_assign, packing, OPT, "none (when absent) or greedy: several documents per row"),
+       BOOL(proto_assign, detect_text, OPT, "also files with no known extension whose name or content is text"),
+       STR(proto_assign, jsonl_field, OPT, "JSON Lines field holding a record's text (\"text\" when absent)"));
 SCHEMA(s_task_started, "task_started", proto_task_ack,
        STR(proto_task_ack, task_id, REQ, "task id"),
        U32(proto_task_ack, attempt, REQ, "attempt of the lease"));
@@ -119,7 +132,11 @@ SCHEMA(s_task_result, "task_result", proto_task_result,
        F64(proto_task_result, duration_s, "wall time of the attempt, seconds"),
        BOOL(proto_task_result, permanent, OPT,
             "true: the error would recur on every retry (e.g. the tokenizers cannot be loaded); the job fails at once"),
-       U64(proto_task_result, bytes_read, OPT, "input bytes read by the attempt"));
+       U64(proto_task_result, bytes_read, OPT, "input bytes read by the attempt"),
+       U64(proto_task_result, documents, OPT, "documents written (files, or JSON Lines records)"),
+       U64(proto_task_result, ids_encoded, OPT, "ids of the documents' whole encodings, markers included"),
+       U64(proto_task_result, ids_truncated, OPT, "ids dropped by truncation (ids_encoded - tokens)"),
+       U64(proto_task_result, padding, OPT, "padding positions in the rows written"));
 SCHEMA(s_cancel_task, "cancel_task", proto_task_ack,
        STR(proto_task_ack, task_id, REQ, "task id"),
        U32(proto_task_ack, attempt, REQ, "attempt to abandon"));
@@ -139,7 +156,11 @@ SCHEMA(s_submit_job, "submit_job", proto_submit_job,
        F64(proto_submit_job, task_timeout_s, "task timeout, seconds; 0 = coordinator default"),
        STR(proto_submit_job, config, OPT, "the job config as JSON, stored with the job"),
        STR(proto_submit_job, verify_shards, OPT, "how results are verified before acceptance: header (default) or sha256"),
-       STR(proto_submit_job, output_mode, OPT, "non-empty output directory: new (refuse, default), overwrite or resume"));
+       STR(proto_submit_job, output_mode, OPT, "non-empty output directory: new (refuse, default), overwrite or resume"),
+       STR(proto_submit_job, long_documents, OPT, "truncate (when absent) or split"),
+       STR(proto_submit_job, packing, OPT, "none (when absent) or greedy"),
+       BOOL(proto_submit_job, detect_text, OPT, "also files with no known extension whose name or content is text"),
+       STR(proto_submit_job, jsonl_field, OPT, "JSON Lines field holding a record's text (\"text\" when absent)"));
 SCHEMA(s_job_accepted, "job_accepted", proto_job_ref, STR(proto_job_ref, job_id, REQ, "id of the new job"));
 SCHEMA(s_submit_tasks, "submit_tasks", proto_submit_tasks,
        STR(proto_submit_tasks, job_id, REQ, "job id"),

@@ -18,6 +18,8 @@ typedef struct idx_task {
   size_t nshards;
   idx_skip *skips;
   size_t nskips;
+  int has_counts;     /* the worker reported row counts (shard_index_put_counts) */
+  shard_row_counts counts;
   size_t next;        /* next task in the same hash bucket, as index + 1; 0 = none */
 } idx_task;
 
@@ -27,6 +29,7 @@ struct shard_index {
   char *job_name;
   uint32_t max_seq_len, shard_size;
   int have_params;
+  char *long_documents, *packing; /* NULL until shard_index_set_layout */
   idx_task *tasks;
   size_t ntasks, cap;
   /* task id -> position, so putting or dropping a task is O(1) even for jobs of
@@ -87,6 +90,13 @@ void shard_index_set_params(shard_index *x, uint32_t max_seq_len, uint32_t shard
   x->max_seq_len = max_seq_len;
   x->shard_size = shard_size;
   x->have_params = 1;
+}
+
+void shard_index_set_layout(shard_index *x, const char *long_documents, const char *packing) {
+  free(x->long_documents);
+  free(x->packing);
+  x->long_documents = al_xstrdup(long_documents ? long_documents : "truncate");
+  x->packing = al_xstrdup(packing ? packing : "none");
 }
 
 static void task_clear(idx_task *t) {
@@ -155,6 +165,13 @@ void shard_index_put_task(shard_index *x, const char *task_id, const shard_info 
     t->skips[i].reason = al_xstrdup(skips[i].reason ? skips[i].reason : "");
   }
   t->nskips = nskips;
+}
+
+void shard_index_put_counts(shard_index *x, const char *task_id, const shard_row_counts *c) {
+  size_t k = find_task(x, task_id);
+  if (!k) return;
+  x->tasks[k - 1].has_counts = 1;
+  x->tasks[k - 1].counts = *c;
 }
 
 uint64_t shard_index_total_samples(const shard_index *x) {
@@ -263,11 +280,36 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
     json_object_set_new(root, "max_seq_len", json_integer(x->max_seq_len));
     json_object_set_new(root, "shard_size", json_integer(x->shard_size));
   }
-  json_object_set_new(root, "totals",
-                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shards", (json_int_t)ns,
-                                "samples", (json_int_t)samples, "tokens", (json_int_t)tokens,
-                                "bytes", (json_int_t)bytes, "files", (json_int_t)(samples + nk),
-                                "skipped", (json_int_t)nk));
+  if (x->long_documents) {
+    json_object_set_new(root, "long_documents", json_string(x->long_documents));
+    json_object_set_new(root, "packing", json_string(x->packing));
+  }
+  /* Documents and encoded ids come from the workers' counts; a task whose worker did
+   * not report them counts one document per row and nothing truncated. */
+  uint64_t documents = 0, encoded = 0, truncated = 0;
+  for (size_t i = 0; i < x->ntasks; i++) {
+    const idx_task *t = &x->tasks[i];
+    uint64_t rows = 0, written = 0;
+    for (size_t k = 0; k < t->nshards; k++) {
+      rows += t->shards[k].samples;
+      written += t->shards[k].tokens;
+    }
+    documents += t->has_counts ? t->counts.documents : rows;
+    encoded += t->has_counts ? t->counts.ids_encoded : written;
+    truncated += t->has_counts ? t->counts.ids_truncated : 0;
+  }
+  uint64_t slots = samples * (uint64_t)x->max_seq_len;
+  uint64_t padding = x->have_params && slots > tokens ? slots - tokens : 0;
+  json_t *totals = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shards", (json_int_t)ns, "samples", (json_int_t)samples,
+                             "tokens", (json_int_t)tokens, "bytes", (json_int_t)bytes, "files",
+                             (json_int_t)(documents + nk), "skipped", (json_int_t)nk);
+  json_object_set_new(totals, "documents", json_integer((json_int_t)documents));
+  json_object_set_new(totals, "ids_encoded", json_integer((json_int_t)encoded));
+  json_object_set_new(totals, "ids_written", json_integer((json_int_t)tokens));
+  json_object_set_new(totals, "ids_truncated", json_integer((json_int_t)truncated));
+  json_object_set_new(totals, "padding", json_integer((json_int_t)padding));
+  json_object_set_new(totals, "padding_fraction", json_real(slots ? (double)padding / (double)slots : 0.0));
+  json_object_set_new(root, "totals", totals);
   json_object_set_new(root, "skip_reasons", reasons);
   json_object_set_new(root, "shards", jshards);
   json_object_set_new(root, "skipped", jskips);
@@ -303,5 +345,7 @@ void shard_index_free(shard_index *x) {
   free(x->root);
   free(x->job_id);
   free(x->job_name);
+  free(x->long_documents);
+  free(x->packing);
   free(x);
 }

@@ -6,21 +6,23 @@
  * path, so the same output gives the same manifest whatever order tasks finished in:
  *
  *   {"format":"auralith-index","version":1,"job_id":..,"job_name":..,"status":..,
- *    "created_at":"<iso>","max_seq_len":L,"shard_size":S,
- *    "totals":{"shards","samples","tokens","bytes","files","skipped"},
+ *    "created_at":"<iso>","max_seq_len":L,"shard_size":S,"long_documents":..,"packing":..,
+ *    "totals":{"shards","samples","tokens","bytes","files","skipped","documents",
+ *              "ids_encoded","ids_written","ids_truncated","padding","padding_fraction"},
  *    "skip_reasons":{"<reason>":count,...},
  *    "shards":[{"path":"task_x/shard_000000.safetensors","samples","tokens","bytes",
  *               "sha256","sources":[...]}],
  *    "skipped":[{"path","reason"}]}
  *
- * "files" counts the input files the job covered: those that gave a sample plus the
- * skipped ones. */
+ * "files" counts the input files the job covered: the documents plus the skipped
+ * files. docs/FORMAT.md defines every field. */
 #ifndef AL_SHARD_INDEX_H
 #define AL_SHARD_INDEX_H
 
 #include <stdint.h>
 
 #include "common/al.h"
+#include "shard/rows.h"
 #include "shard/shard.h"
 
 #define SHARD_INDEX_NAME "index.json"
@@ -31,6 +33,9 @@ typedef struct shard_index shard_index;
  * job_id / job_name may be NULL. Strings are copied. Free with shard_index_free. */
 shard_index *shard_index_new(const char *output_root, const char *job_id, const char *job_name);
 void shard_index_set_params(shard_index *x, uint32_t max_seq_len, uint32_t shard_size);
+/* Records the row layout ("long_documents", "packing"; NULL = the defaults truncate and
+ * none), so that --resume reuses only shards of the same layout. Strings are copied. */
+void shard_index_set_layout(shard_index *x, const char *long_documents, const char *packing);
 /* One input file a task could not use, and why ("unclassified", "no tokenizer",
  * "blank text", "unreadable: ..." - the worker's words). */
 typedef struct shard_skip {
@@ -44,6 +49,9 @@ typedef struct shard_skip {
  * to output_root when they lie under it; otherwise they are kept as given. */
 void shard_index_put_task(shard_index *x, const char *task_id, const shard_info *shards,
                           size_t nshards, const shard_skip *skips, size_t nskips);
+/* Adds the row counts a task's worker reported (documents, ids encoded and truncated)
+ * to its entry; call after shard_index_put_task (which clears them). */
+void shard_index_put_counts(shard_index *x, const char *task_id, const shard_row_counts *c);
 /* Forgets a task (e.g. cancelled after its result was recorded). */
 void shard_index_drop_task(shard_index *x, const char *task_id);
 

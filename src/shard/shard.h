@@ -56,7 +56,8 @@ typedef struct shard_info {
   uint64_t tokens;         /* sum over rows of min(len, L): real (attended) tokens */
   uint64_t bytes;          /* file length */
   char sha256[65];         /* lowercase hex of the whole file */
-  char **sources;          /* one per sample, in row order */
+  char **sources;          /* unpacked: one per sample, in row order; packed: one per
+                            * document that starts in the shard, in order */
   size_t nsources;
 } shard_info;
 
@@ -73,6 +74,26 @@ typedef struct shard_writer shard_writer;
  * err on failure. Free with shard_writer_free. */
 shard_writer *shard_writer_open(const char *dir, uint32_t max_seq_len, uint32_t shard_size,
                                 al_err *err);
+/* The packed layout (job.packing greedy, docs/FORMAT.md): the same rows plus two I32
+ * tensors document_ids (index of the document within its row, -1 in padding) and
+ * position_ids (position within its document, 0 in padding), and "packing":"greedy" in
+ * __metadata__. Rows are added with shard_writer_add_packed (or add_raw: one document
+ * from position 0). */
+shard_writer *shard_writer_open_packed(const char *dir, uint32_t max_seq_len, uint32_t shard_size,
+                                       al_err *err);
+/* One document's stretch within a packed row: len ids starting at position pos0 of the
+ * document. */
+typedef struct shard_segment {
+  uint32_t len;
+  uint32_t pos0;
+} shard_segment;
+/* Appends one packed row: len <= L ids (copied) made of nseg segments in row order whose
+ * lengths add up to len. sources[j] (borrowed, copied when used) names segment j's
+ * document; the shard's sources list it when the document starts in this row (pos0 0),
+ * so a packed shard names every document that starts in it, in order. Same completion
+ * and error rules as shard_writer_add. */
+int shard_writer_add_packed(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
+                            const shard_segment *segs, size_t nseg, const char *const *sources, al_err *err);
 /* Appends one sample (copied; s stays the caller's). Completes and writes a shard when
  * it holds shard_size samples. Returns 0, or -1 with err filled; after an error the
  * writer only accepts shard_writer_abort/free. */

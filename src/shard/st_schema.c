@@ -17,6 +17,13 @@ static const struct {
     {"targets", SHARD_DT_I32},
     {"attention_mask", SHARD_DT_U8},
     {"modality_mask", SHARD_DT_U8},
+}, PACKED[6] = {
+    {"document_ids", SHARD_DT_I32},
+    {"input_ids", SHARD_DT_I32},
+    {"position_ids", SHARD_DT_I32},
+    {"targets", SHARD_DT_I32},
+    {"attention_mask", SHARD_DT_U8},
+    {"modality_mask", SHARD_DT_U8},
 };
 
 static int bad(al_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -64,17 +71,50 @@ static int check_rows(const shard_st_file *f, uint64_t n, uint64_t L, al_err *er
   return 0;
 }
 
+/* Packed rows: document_ids count the row's documents from 0 (one more at each new
+ * document) and are -1 exactly in the padding; position_ids count up by one within a
+ * document, and every document but a row's first starts at position 0. */
+static int check_packed(const shard_st_file *f, uint64_t n, uint64_t L, al_err *err) {
+  const shard_st_tensor *am = shard_st_find(f, "attention_mask");
+  const shard_st_tensor *di = shard_st_find(f, "document_ids");
+  const shard_st_tensor *pi = shard_st_find(f, "position_ids");
+  for (uint64_t r = 0; r < n; r++) {
+    for (uint64_t c = 0; c < L; c++) {
+      uint64_t i = r * L + c;
+      int32_t d = shard_st_i32(di, i), p = shard_st_i32(pi, i);
+      if (shard_st_u8(am, i) == 0) {
+        if (d != -1 || p != 0)
+          return bad(err, "shard: row %" PRIu64 " column %" PRIu64 " is padding but document_ids is %d "
+                     "(expected -1) or position_ids is %d (expected 0)", r, c, d, p);
+        continue;
+      }
+      int32_t pd = c ? shard_st_i32(di, i - 1) : -1, pp = c ? shard_st_i32(pi, i - 1) : 0;
+      int ok = c == 0 ? d == 0 && p >= 0 : (d == pd && p == pp + 1) || (d == pd + 1 && p == 0);
+      if (!ok)
+        return bad(err, "shard: document_ids/position_ids [%" PRIu64 "][%" PRIu64 "] are %d/%d after %d/%d "
+                   "(expected the same document one position on, or the next document at 0)",
+                   r, c, d, p, pd, pp);
+    }
+  }
+  return 0;
+}
+
 int shard_st_check_schema(const shard_st_file *f, uint64_t *n_out, uint64_t *L_out, al_err *err) {
-  if (f->ntensors != 4) return bad(err, "shard: %zu tensors, expected 4", f->ntensors);
+  const char *packing = shard_st_meta_get(f, "packing");
+  int packed = packing && !strcmp(packing, "greedy");
+  size_t nt = packed ? 6 : 4;
+  if (packing && !packed) return bad(err, "shard: __metadata__ \"packing\" is \"%s\", expected \"greedy\"", packing);
+  if (f->ntensors != nt) return bad(err, "shard: %zu tensors, expected %zu", f->ntensors, nt);
   uint64_t n = 0, L = 0;
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < nt; i++) {
     const shard_st_tensor *t = &f->tensors[i];
-    if (strcmp(t->name, SCHEMA[i].name) != 0)
-      return bad(err, "shard: tensor %zu in data order is \"%s\", expected \"%s\"", i, t->name,
-                 SCHEMA[i].name);
-    if (t->dtype != SCHEMA[i].dtype)
+    const char *want = packed ? PACKED[i].name : SCHEMA[i].name;
+    shard_dtype wdt = packed ? PACKED[i].dtype : SCHEMA[i].dtype;
+    if (strcmp(t->name, want) != 0)
+      return bad(err, "shard: tensor %zu in data order is \"%s\", expected \"%s\"", i, t->name, want);
+    if (t->dtype != wdt)
       return bad(err, "shard: tensor \"%s\" has dtype %s, expected %s", t->name,
-                 shard_dtype_name(t->dtype), shard_dtype_name(SCHEMA[i].dtype));
+                 shard_dtype_name(t->dtype), shard_dtype_name(wdt));
     if (t->ndim != 2) return bad(err, "shard: tensor \"%s\" has %zu dimensions, expected 2", t->name, t->ndim);
     if (i == 0) {
       n = t->shape[0];
@@ -104,6 +144,7 @@ int shard_st_check_schema(const shard_st_file *f, uint64_t *n_out, uint64_t *L_o
   if (!sid || !*sid || strspn(sid, "0123456789") != strlen(sid))
     return bad(err, "shard: __metadata__ \"shard_id\" is missing or not a decimal number");
   if (check_rows(f, n, L, err) != 0) return -1;
+  if (packed && check_packed(f, n, L, err) != 0) return -1;
   if (n_out) *n_out = n;
   if (L_out) *L_out = L;
   return 0;

@@ -25,13 +25,18 @@ struct shard_writer {
   shard_spill ids;        /* min(len, L) little-endian int32 per row */
   shard_spill mods;       /* min(len, L) bytes per row */
   uint32_t *lens;         /* per row, <= L */
-  char **sources;
+  char **sources;         /* unpacked: one per row; packed: one per document starting here */
+  size_t nsrc, src_cap;
   size_t nrows, rows_cap;
   /* completed shards */
   shard_info *done;
   size_t ndone, done_cap;
   uint64_t total_samples;
   char *tmp_path;         /* temporary file being written, for abort */
+  /* packed rows only (shard_writer_open_packed) */
+  int packed;
+  shard_spill segs;       /* per row: its segments as (len, pos0) little-endian u32 pairs */
+  uint32_t *nsegs;        /* per row */
 };
 
 void shard_sample_init(shard_sample *s, const int32_t *ids, const uint8_t *mask, size_t len,
@@ -86,6 +91,14 @@ shard_writer *shard_writer_open(const char *dir, uint32_t max_seq_len, uint32_t 
   w->shard_size = shard_size;
   shard_spill_init(&w->ids, dir, SHARD_SPILL_MEM_MAX / 5 * 4);
   shard_spill_init(&w->mods, dir, SHARD_SPILL_MEM_MAX / 5);
+  shard_spill_init(&w->segs, dir, SHARD_SPILL_MEM_MAX / 8);
+  return w;
+}
+
+shard_writer *shard_writer_open_packed(const char *dir, uint32_t max_seq_len, uint32_t shard_size,
+                                       al_err *err) {
+  shard_writer *w = shard_writer_open(dir, max_seq_len, shard_size, err);
+  if (w) w->packed = 1;
   return w;
 }
 
@@ -100,21 +113,27 @@ shard_writer *shard_writer_open(const char *dir, uint32_t max_seq_len, uint32_t 
  * (pipeline_version, schema_version, shard_id, num_samples, seq_length), one of the
  * orders HF itself emits, so that our files and their sha256 are reproducible. All
  * strings here are ASCII names and digits, so no JSON escaping is ever needed. */
-static void build_header(al_buf *h, uint32_t shard_id, uint64_t n, uint64_t L) {
+/* Tensor names in data order (dtype descending, then name), per layout. */
+static const char *const plain_names[] = {"input_ids", "targets", "attention_mask", "modality_mask"};
+static const char *const packed_names[] = {"document_ids", "input_ids", "position_ids", "targets",
+                                           "attention_mask", "modality_mask"};
+
+static void build_header(al_buf *h, uint32_t shard_id, uint64_t n, uint64_t L, int packed) {
   uint64_t i32 = 4 * n * L, u8 = n * L;
   al_buf_printf(h,
                 "{\"__metadata__\":{\"pipeline_version\":\"2.0\",\"schema_version\":\"2\","
                 "\"shard_id\":\"%" PRIu32 "\",\"num_samples\":\"%" PRIu64 "\",\"seq_length\":\"%" PRIu64
-                "\"}",
-                shard_id, n, L);
-  static const char *const names[4] = {"input_ids", "targets", "attention_mask", "modality_mask"};
+                "\"%s}",
+                shard_id, n, L, packed ? ",\"packing\":\"greedy\"" : "");
+  const char *const *names = packed ? packed_names : plain_names;
+  int nt = packed ? 6 : 4, n_i32 = packed ? 4 : 2;
   uint64_t off = 0;
-  for (int t = 0; t < 4; t++) {
-    uint64_t sz = t < 2 ? i32 : u8;
+  for (int t = 0; t < nt; t++) {
+    uint64_t sz = t < n_i32 ? i32 : u8;
     al_buf_printf(h,
                   ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%" PRIu64 ",%" PRIu64 "],\"data_offsets\":[%" PRIu64
                   ",%" PRIu64 "]}",
-                  names[t], t < 2 ? "I32" : "U8", n, L, off, off + sz);
+                  names[t], t < n_i32 ? "I32" : "U8", n, L, off, off + sz);
     off += sz;
   }
   al_buf_puts(h, "}");
@@ -170,22 +189,62 @@ static int out_zeros(out_stream *o, size_t n, al_err *err) {
   return 0;
 }
 
-/* Streams the four tensors of the open shard. `row` holds L*4 bytes. */
+static void put_le32(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)v;
+  p[1] = (unsigned char)(v >> 8);
+  p[2] = (unsigned char)(v >> 16);
+  p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_le32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* One packed-layout tensor derived from the segments: document_ids (segment index, -1 in
+ * padding) or position_ids (pos0 + offset, 0 in padding). */
+static int write_seg_tensor(shard_writer *w, out_stream *o, unsigned char *row, int positions, al_err *err) {
+  size_t L = w->L;
+  if (shard_spill_rewind(&w->segs, err) != 0) return -1;
+  for (size_t r = 0; r < w->nrows; r++) {
+    size_t k = 0;
+    for (uint32_t j = 0; j < w->nsegs[r]; j++) {
+      unsigned char sg[8];
+      if (shard_spill_read(&w->segs, sg, 8, err) != 0) return -1;
+      uint32_t len = get_le32(sg), pos0 = get_le32(sg + 4);
+      for (uint32_t q = 0; q < len && k < L; q++, k++) put_le32(row + 4 * k, positions ? pos0 + q : j);
+    }
+    for (; k < L; k++) put_le32(row + 4 * k, positions ? 0 : UINT32_MAX);
+    if (out_write(o, row, L * 4, err) != 0) return -1;
+  }
+  return 0;
+}
+
+/* input_ids (shift 0) or targets (the same row shifted left by one id, 0 at the end). */
+static int write_ids_tensor(shard_writer *w, out_stream *o, unsigned char *row, int shift, al_err *err) {
+  size_t L = w->L;
+  if (shard_spill_rewind(&w->ids, err) != 0) return -1;
+  for (size_t r = 0; r < w->nrows; r++) {
+    size_t len = w->lens[r];
+    if (shard_spill_read(&w->ids, row, len * 4, err) != 0) return -1;
+    size_t keep = len;
+    if (shift && len > 0) {
+      memmove(row, row + 4, (len - 1) * 4);
+      keep = len - 1;
+    }
+    if (out_write(o, row, keep * 4, err) != 0 || out_zeros(o, (L - keep) * 4, err) != 0) return -1;
+  }
+  return 0;
+}
+
+/* Streams the tensors of the open shard in header order. `row` holds L*4 bytes. */
 static int write_tensors(shard_writer *w, out_stream *o, unsigned char *row, al_err *err) {
   size_t L = w->L;
-  /* input_ids, then targets (the same row shifted left by one id, 0 at the end). */
-  for (int pass = 0; pass < 2; pass++) {
-    if (shard_spill_rewind(&w->ids, err) != 0) return -1;
-    for (size_t r = 0; r < w->nrows; r++) {
-      size_t len = w->lens[r];
-      if (shard_spill_read(&w->ids, row, len * 4, err) != 0) return -1;
-      size_t keep = len;
-      if (pass == 1 && len > 0) {
-        memmove(row, row + 4, (len - 1) * 4);
-        keep = len - 1;
-      }
-      if (out_write(o, row, keep * 4, err) != 0 || out_zeros(o, (L - keep) * 4, err) != 0) return -1;
-    }
+  if (w->packed) {
+    if (write_seg_tensor(w, o, row, 0, err) != 0 || write_ids_tensor(w, o, row, 0, err) != 0 ||
+        write_seg_tensor(w, o, row, 1, err) != 0 || write_ids_tensor(w, o, row, 1, err) != 0)
+      return -1;
+  } else if (write_ids_tensor(w, o, row, 0, err) != 0 || write_ids_tensor(w, o, row, 1, err) != 0) {
+    return -1;
   }
   /* attention_mask: 1 over the real tokens. */
   memset(row, 1, L);
@@ -220,12 +279,13 @@ static int close_shard(shard_writer *w, al_err *err) {
   info.samples = w->nrows;
   for (size_t r = 0; r < w->nrows; r++) info.tokens += w->lens[r];
   info.sources = w->sources;
-  info.nsources = w->nrows;
+  info.nsources = w->nsrc;
   w->sources = NULL;
+  w->nsrc = w->src_cap = 0;
   w->rows_cap = 0;
 
   al_buf h = {0};
-  build_header(&h, id, w->nrows, w->L);
+  build_header(&h, id, w->nrows, w->L, w->packed);
   unsigned char len8[8];
   for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.len >> (8 * i));
 
@@ -294,15 +354,26 @@ out:
   }
   w->done[w->ndone++] = info;
   w->nrows = 0;
-  if (shard_spill_reset(&w->ids, err) != 0 || shard_spill_reset(&w->mods, err) != 0) {
+  if (shard_spill_reset(&w->ids, err) != 0 || shard_spill_reset(&w->mods, err) != 0 ||
+      shard_spill_reset(&w->segs, err) != 0) {
     w->failed = 1;
     return -1;
   }
   return 0;
 }
 
-int shard_writer_add_raw(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
-                         const char *source, al_err *err) {
+static void add_source(shard_writer *w, const char *source) {
+  if (w->nsrc == w->src_cap) {
+    w->src_cap = w->src_cap ? 2 * w->src_cap : 16;
+    w->sources = al_xrealloc(w->sources, w->src_cap * sizeof *w->sources);
+  }
+  w->sources[w->nsrc++] = al_xstrdup(source ? source : "");
+}
+
+/* sources: unpacked, sources[0] names the row; packed, sources[j] names the document of
+ * segment j and is recorded when that document starts in this row (pos0 0). */
+static int add_row(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
+                   const shard_segment *segs, size_t nseg, const char *const *sources, al_err *err) {
   if (w->failed) return al_err_set(err, SHARD_EARG, "%s: shard writer already failed", w->dir);
   size_t n = AL_MIN(len, (size_t)w->L);
   if (w->nrows == w->rows_cap) {
@@ -310,7 +381,7 @@ int shard_writer_add_raw(shard_writer *w, const int32_t *ids, const uint8_t *mas
     size_t cap = w->rows_cap ? 2 * w->rows_cap : 16;
     if (cap > w->shard_size) cap = w->shard_size;
     w->lens = al_xrealloc(w->lens, cap * sizeof *w->lens);
-    w->sources = al_xrealloc(w->sources, cap * sizeof *w->sources);
+    if (w->packed) w->nsegs = al_xrealloc(w->nsegs, cap * sizeof *w->nsegs);
     w->rows_cap = cap;
   }
   unsigned char le[1024];
@@ -333,8 +404,19 @@ int shard_writer_add_raw(shard_writer *w, const int32_t *ids, const uint8_t *mas
     for (size_t i = 0; i < n; i += sizeof le)
       if (shard_spill_append(&w->mods, le, AL_MIN(n - i, sizeof le), err) != 0) goto fail;
   }
+  if (w->packed) {
+    for (size_t j = 0; j < nseg; j++) {
+      unsigned char sg[8];
+      put_le32(sg, segs[j].len);
+      put_le32(sg + 4, segs[j].pos0);
+      if (shard_spill_append(&w->segs, sg, 8, err) != 0) goto fail;
+    }
+    w->nsegs[w->nrows] = (uint32_t)nseg;
+  }
   w->lens[w->nrows] = (uint32_t)n;
-  w->sources[w->nrows] = al_xstrdup(source ? source : "");
+  if (!w->packed) add_source(w, sources[0]);
+  for (size_t j = 0; w->packed && j < nseg; j++)
+    if (segs[j].pos0 == 0 && segs[j].len > 0) add_source(w, sources[j]);
   w->nrows++;
   w->total_samples++;
   if (w->nrows == w->shard_size) return close_shard(w, err);
@@ -342,6 +424,27 @@ int shard_writer_add_raw(shard_writer *w, const int32_t *ids, const uint8_t *mas
 fail:
   w->failed = 1;
   return -1;
+}
+
+int shard_writer_add_raw(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
+                         const char *source, al_err *err) {
+  if (w->packed) {
+    /* one document from position 0 */
+    shard_segment sg = {(uint32_t)AL_MIN(len, (size_t)w->L), 0};
+    return add_row(w, ids, mask, len, &sg, 1, &source, err);
+  }
+  return add_row(w, ids, mask, len, NULL, 0, &source, err);
+}
+
+int shard_writer_add_packed(shard_writer *w, const int32_t *ids, const uint8_t *mask, size_t len,
+                            const shard_segment *segs, size_t nseg, const char *const *sources, al_err *err) {
+  if (!w->packed) return al_err_set(err, SHARD_EARG, "%s: writer was not opened for packed rows", w->dir);
+  size_t sum = 0;
+  for (size_t j = 0; j < nseg; j++) sum += segs[j].len;
+  if (len > w->L || sum != len)
+    return al_err_set(err, SHARD_EARG, "%s: packed row of %zu ids with segments of %zu ids (L %" PRIu32 ")",
+                      w->dir, len, sum, w->L);
+  return add_row(w, ids, mask, len, segs, nseg, sources, err);
 }
 
 int shard_writer_add(shard_writer *w, const shard_sample *s, al_err *err) {
@@ -375,10 +478,11 @@ void shard_writer_free(shard_writer *w) {
   if (!w) return;
   for (size_t i = 0; i < w->ndone; i++) shard_info_clear(&w->done[i]);
   free(w->done);
-  if (w->sources)
-    for (size_t r = 0; r < w->nrows; r++) free(w->sources[r]);
+  for (size_t r = 0; r < w->nsrc; r++) free(w->sources[r]);
   free(w->sources);
   free(w->lens);
+  free(w->nsegs);
+  shard_spill_free(&w->segs);
   shard_spill_free(&w->ids);
   shard_spill_free(&w->mods);
   free(w->tmp_path);

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "tokenize/tok_hf.h"
+#include "tokenize/tok_hf_enc.h"
 #include "tokenize/tok_internal.h"
+#include "tokenize/tok_markers.h"
 #include "tokenize/tok_unicode.h"
 
 void al_tok_sample_free(al_tok_sample *s) {
@@ -30,6 +32,35 @@ static bool is_blank(const char *s, size_t n) {
     if (!tok_is_space(cp)) return false;
   }
   return true;
+}
+
+void tok_markers_for(al_tok_encoder *e, al_tok_modality m, tok_markers *out) {
+  memset(out, 0, sizeof *out);
+  tok_hf_enc *hf = tok_encoder_hf(e);
+  if (hf) { /* the order of tok_hf_build_sample */
+    const struct tok_hf *h = hf->h;
+    if (h->bos >= 0) out->open[out->n_open++] = h->bos;
+    if (m == TOK_MOD_CODE && h->code >= 0) out->open[out->n_open++] = h->code;
+    if (m == TOK_MOD_CODE && h->code_end >= 0) out->close[out->n_close++] = h->code_end;
+    if (h->eos >= 0) out->close[out->n_close++] = h->eos;
+    return;
+  }
+  out->n_open = out->n_close = 1;
+  if (m == TOK_MOD_CODE) {
+    out->open[0] = TOK_CODE;
+    out->close[0] = TOK_CODE_END;
+    out->reserve_close = 1;
+    return;
+  }
+  out->open[0] = TOK_BOS;
+  out->close[0] = TOK_EOS;
+  al_tok_ids ends = {0};
+  al_err err;
+  if (al_tok_encode(e, "", 0, true, TOK_NO_LIMIT, &ends, &err) == 0 && ends.len == 2) {
+    out->open[0] = ends.v[0];
+    out->close[0] = ends.v[1];
+  }
+  al_tok_ids_free(&ends);
 }
 
 /* Python ids[:n] */

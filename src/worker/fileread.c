@@ -21,11 +21,8 @@ const char *worker_read_status_name(worker_read_status s) {
   return "unknown";
 }
 
-worker_read_status worker_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
-                                    int *truncated, char *detail, size_t detail_cap) {
-  *data = NULL;
-  *len = 0;
-  *truncated = 0;
+worker_read_status worker_open_regular(const char *path, int *fdp, char *detail, size_t detail_cap) {
+  *fdp = -1;
   if (detail && detail_cap) detail[0] = '\0';
   /* O_NONBLOCK: opening a FIFO for reading would otherwise block until a writer shows up. */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -44,7 +41,25 @@ worker_read_status worker_read_file(const char *path, size_t max_bytes, char **d
     close(fd);
     return WORKER_READ_NOT_REGULAR;
   }
-  /* Regular files never return EAGAIN, so clearing O_NONBLOCK is not needed. */
+  /* Regular files never return EAGAIN, so O_NONBLOCK does not need clearing. */
+  *fdp = fd;
+  return WORKER_READ_OK;
+}
+
+worker_read_status worker_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
+                                    int *truncated, char *detail, size_t detail_cap) {
+  *data = NULL;
+  *len = 0;
+  *truncated = 0;
+  int fd;
+  worker_read_status rs = worker_open_regular(path, &fd, detail, detail_cap);
+  if (rs != WORKER_READ_OK) return rs;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    if (detail) snprintf(detail, detail_cap, "%s", strerror(errno));
+    close(fd);
+    return WORKER_READ_UNREADABLE;
+  }
   size_t want = (size_t)st.st_size < max_bytes ? (size_t)st.st_size : max_bytes;
   char *buf = al_xmalloc(want + 1);
   size_t got = 0;

@@ -20,6 +20,10 @@ typedef enum {
 /* Human-readable reason for a skip ("vanished since scan", ...). Static string. */
 const char *worker_read_status_name(worker_read_status s);
 
+/* Opens path for reading with the same rules (O_NONBLOCK, regular files only) and
+ * leaves the descriptor in *fd (caller closes). detail as below. */
+worker_read_status worker_open_regular(const char *path, int *fd, char *detail, size_t detail_cap);
+
 /* Reads up to max_bytes of path into *data (heap, NUL-terminated, caller frees) and sets
  * *len and *truncated (1 if the file was longer). On failure *data is NULL and errno
  * detail goes to detail (may be NULL, capacity detail_cap). */

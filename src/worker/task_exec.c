@@ -12,14 +12,10 @@
 #include "auralith/tokenizer.h"
 #include "media/media.h"
 #include "worker/confine.h"
+#include "worker/decomp.h"
+#include "worker/docenc.h"
 #include "worker/fileread.h"
-
-/* First read window per file: enough for the sample in almost every case. Files longer
- * than the window are read in doubling windows only while the text read so far yields
- * fewer ids than the sample can hold, so memory follows what the sample can use. */
-#define READ_WINDOW_MIN ((size_t)256 << 10)
-#define READ_BYTES_PER_TOKEN 64u
-#define READ_WINDOW_MAX ((size_t)1 << 30)
+#include "worker/inputs.h"
 
 void worker_task_spec_clear(worker_task_spec *s) {
   free(s->task_id);
@@ -29,6 +25,8 @@ void worker_task_spec_clear(worker_task_spec *s) {
   free(s->tokenizers_dir);
   free(s->output_dir);
   free(s->staging_dir);
+  free(s->bad_option);
+  free(s->jsonl_field);
   free(s->input_dir);
   memset(s, 0, sizeof *s);
 }
@@ -70,20 +68,17 @@ static void add_skip(worker_task_outcome *o, const char *path, const char *reaso
   o->n_skips++;
 }
 
+static void on_bad_line(void *ud, const char *path, uint64_t line, const char *why) {
+  char *where = al_xasprintf("%s:%llu", path, (unsigned long long)line);
+  char *reason = al_xasprintf("bad JSON Lines record: %s", why);
+  add_skip(ud, where, reason);
+  free(where);
+  free(reason);
+}
+
 static void fail(worker_task_outcome *o, const char *fmt, const char *a, const char *b) {
   o->ok = 0;
   o->error = al_xasprintf(fmt, a, b);
-}
-
-/* Cuts raw bytes back to the last ASCII whitespace so no word (and no UTF-8 sequence
- * or NFC cluster) is split by a read window. Returns the new length (0 if none). */
-static size_t cut_at_space(const char *d, size_t n) {
-  while (n > 0) {
-    char c = d[n - 1];
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v') return n;
-    n--;
-  }
-  return 0;
 }
 
 /* The tokenizers of one task: the text encoder (NULL when the directory has no text
@@ -92,58 +87,6 @@ typedef struct task_toks {
   al_tok_encoder *enc;
   const med_set *media;
 } task_toks;
-
-/* Builds the sample of one text/code file. Returns TOK_SAMPLE_* or -1 with reason set
- * for read problems. */
-static int sample_for_file(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
-                           al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
-  al_tok_encoder *enc = tk->enc;
-  if (!enc) {
-    snprintf(reason, reason_cap, "no tokenizer for modality '%s'", al_tok_modality_name(m));
-    return -1;
-  }
-  size_t window = (size_t)max_seq_len * READ_BYTES_PER_TOKEN;
-  if (window < READ_WINDOW_MIN) window = READ_WINDOW_MIN;
-  for (;;) {
-    char *data;
-    size_t len;
-    int truncated;
-    char detail[256];
-    worker_read_status rs = worker_read_file(path, window, &data, &len, &truncated, detail, sizeof detail);
-    if (rs != WORKER_READ_OK) {
-      if (detail[0])
-        snprintf(reason, reason_cap, "%s: %s", worker_read_status_name(rs), detail);
-      else
-        snprintf(reason, reason_cap, "%s", worker_read_status_name(rs));
-      return -1;
-    }
-    size_t use = len;
-    if (truncated) {
-      size_t cut = cut_at_space(data, len);
-      if (cut > 0) use = cut;
-    }
-    size_t tlen;
-    char *text = al_tok_decode_utf8_replace(data, use, true, &tlen);
-    free(data);
-    al_err err;
-    al_err_clear(&err);
-    al_tok_sample_status st = al_tok_build_sample_text(enc, m, text, tlen, max_seq_len, sample, &err);
-    free(text);
-    /* Exact when the whole file was read, or when the complete words read so far
-     * already fill the row (later words can only add ids past max_seq_len). */
-    int exact = !truncated || (st == TOK_SAMPLE_OK && sample->ids.len >= (size_t)max_seq_len && use < len);
-    if (exact || window >= READ_WINDOW_MAX) {
-      *bytes_read += use;
-      if (st == TOK_SAMPLE_ERROR) {
-        snprintf(reason, reason_cap, "tokenizer error: %.400s", err.msg);
-        return -1;
-      }
-      return (int)st;
-    }
-    al_tok_sample_free(sample);
-    window *= 2;
-  }
-}
 
 /* Builds the sample of one image, audio or video file with the media tokenizers
  * (decoding runs here, on the task's pool thread). */
@@ -164,16 +107,16 @@ static int sample_for_media(const task_toks *tk, al_tok_modality m, const char *
   return TOK_SAMPLE_OK;
 }
 
-/* How the worker builds a sample for each modality. A modality whose tokenizer is
- * missing is skipped with "no tokenizer for modality '...'". Builders return
- * TOK_SAMPLE_* or -1 with reason filled. */
+/* How the worker builds a sample for each modality other than text and code (those are
+ * whole documents streamed into rows, worker/docenc.h): image, audio and video files
+ * with the media tokenizers. A modality whose tokenizer is missing is skipped with "no
+ * tokenizer for modality '...'". A sample (markers included) becomes one document.
+ * Builders return TOK_SAMPLE_* or -1 with reason filled. */
 typedef int (*sample_builder)(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
                               al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
 
 static sample_builder builder_for(al_tok_modality m) {
   switch (m) {
-    case TOK_MOD_TEXT:
-    case TOK_MOD_CODE: return sample_for_file;
     case TOK_MOD_IMAGE:
     case TOK_MOD_AUDIO:
     case TOK_MOD_VIDEO: return sample_for_media;
@@ -228,6 +171,10 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   al_err_clear(&err);
 
   char *stage = worker_task_staging_dir(spec);
+  if (spec->bad_option) {
+    fail(out, "%s%s", spec->bad_option, "");
+    goto done;
+  }
   if (env->output_root && (!al_path_resolved_under(stage, env->output_root) || !al_path_resolved_under(spec->output_dir, env->output_root))) {
     fail(out, "output directory %s is outside the worker's output root %s", spec->output_dir, env->output_root);
     goto done;
@@ -244,7 +191,9 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     worker_task_remove_staging(stage);
     goto done;
   }
-  shard_writer *w = shard_writer_open(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
+  shard_writer *w = spec->packing == SHARD_PACK_GREEDY
+                        ? shard_writer_open_packed(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err)
+                        : shard_writer_open(stage, spec->max_seq_len, (uint32_t)spec->shard_size, &err);
   if (!w) {
     release_tokenizers(env, &tok, &media);
     fail(out, "cannot write shards in %s: %s", stage, err.msg);
@@ -253,8 +202,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   }
   task_toks tk = {tok.bpe ? worker_tokcache_take_encoder(env->tokenizers, &tok) : NULL, media.set};
   al_tok_sample sample = {0};
-  uint8_t *mask8 = NULL;
-  size_t mask_cap = 0;
+  shard_rows *rows = shard_rows_new(w, spec->max_seq_len, spec->long_documents, spec->packing);
   worker_input_guard guard;
   worker_input_guard_init(&guard, spec->input_dir, env->input_roots);
   for (size_t i = 0; i < spec->n_files && out->ok; i++) {
@@ -268,9 +216,35 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, why); /* outside the job or the roots, or not a regular file */
       continue;
     }
-    al_tok_modality m = al_tok_classify(path);
+    worker_input in;
+    worker_input_classify(path, spec->detect_text != 0, &in);
+    al_tok_modality m = in.sniff ? TOK_MOD_TEXT : in.m;
     if (m == TOK_MOD_NONE) {
       add_skip(out, path, "unclassified");
+      continue;
+    }
+    char reason[1100];
+    if (m == TOK_MOD_TEXT || m == TOK_MOD_CODE) {
+      if (!tk.enc) {
+        snprintf(reason, sizeof reason, "no tokenizer for modality '%s'", al_tok_modality_name(m));
+        add_skip(out, path, reason);
+        continue;
+      }
+      worker_doc_opts dopt = {.zkind = in.zkind, .decomp_limit = spec->decomp_limit, .sniff = in.sniff,
+                              .jsonl_field = in.jsonl ? (spec->jsonl_field ? spec->jsonl_field : "text") : NULL,
+                              .read_path = real};
+      int st = worker_doc_encode(tk.enc, m, path, &dopt, rows, &out->bytes_read, on_bad_line, out, reason, sizeof reason,
+                                 &err);
+      if (st == WORKER_DOC_FAIL) {
+        fail(out, "cannot write shards in %s: %s", stage, err.msg);
+        break;
+      }
+      if (st == WORKER_DOC_SKIP) add_skip(out, path, reason);
+      if (st == WORKER_DOC_BLANK) add_skip(out, path, "blank text");
+      continue;
+    }
+    if (in.zkind != WORKER_Z_NONE) { /* the media decoders read files, not streams */
+      add_skip(out, path, "compressed image, audio or video file");
       continue;
     }
     sample_builder build = builder_for(m);
@@ -280,8 +254,9 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, r);
       continue;
     }
-    char reason[1100];
-    int st = build(&tk, m, real, spec->max_seq_len, &sample, &out->bytes_read, reason, sizeof reason);
+    /* the whole sample: shard_rows truncates it (truncate) or splits it (split) and
+     * counts what truncation drops */
+    int st = build(&tk, m, real, UINT32_MAX, &sample, &out->bytes_read, reason, sizeof reason);
     if (st < 0) {
       add_skip(out, path, reason);
       continue;
@@ -290,21 +265,19 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : al_tok_sample_status_name((al_tok_sample_status)st));
       continue;
     }
-    size_t n = sample.ids.len;
-    if (n > mask_cap) {
-      mask_cap = n * 2;
-      mask8 = al_xrealloc(mask8, mask_cap);
-    }
-    for (size_t k = 0; k < n; k++) mask8[k] = (uint8_t)sample.mask.v[k];
-    if (shard_writer_add_raw(w, sample.ids.v, mask8, n, path, &err) != 0) {
+    shard_rows_begin(rows, path, (uint8_t)m, -1, -1, 0);
+    if (shard_rows_push(rows, sample.ids.v, sample.ids.len, &err) != 0 || shard_rows_end(rows, &err) != 0) {
       fail(out, "cannot write shards in %s: %s", stage, err.msg);
       break;
     }
-    out->samples++;
     al_tok_sample_free(&sample);
   }
+  if (out->ok && !out->cancelled && shard_rows_finish(rows, &err) != 0)
+    fail(out, "cannot write shards in %s: %s", stage, err.msg);
+  shard_rows_counts(rows, &out->counts);
+  out->samples = out->counts.rows;
+  shard_rows_free(rows);
   al_tok_sample_free(&sample);
-  free(mask8);
   worker_input_guard_free(&guard);
   if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);
   release_tokenizers(env, &tok, &media);

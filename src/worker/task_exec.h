@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shard/rows.h"
 #include "shard/shard.h"
 #include "worker/tokcache.h"
 
@@ -27,6 +28,14 @@ typedef struct worker_task_spec {
   char *input_dir;       /* the job's input_dir: files must resolve inside it; NULL = unchecked */
   uint32_t max_seq_len;
   uint64_t shard_size;
+  shard_long_mode long_documents;  /* job.long_documents (default truncate) */
+  shard_pack_mode packing;         /* job.packing (default none) */
+  int detect_text;                 /* job.detect_text: extensionless text files too */
+  char *jsonl_field;               /* job.jsonl_field; NULL = "text" */
+  uint64_t decomp_limit;           /* decompressed-size limit per file; 0 = by file size
+                                      (worker_decomp_limit); not on the wire (tests) */
+  char *bad_option;      /* set when the assignment named an unknown mode: the task fails
+                            with this text (owned) */
 } worker_task_spec;
 
 /* The attempt's staging directory: spec->staging_dir, or one derived from output_dir.
@@ -50,9 +59,10 @@ typedef struct worker_task_outcome {
   int permanent;         /* 1 when !ok: every retry would fail the same way (tokenizers) */
   char *error;           /* when !ok: why (owned) */
   const char *status;    /* "success" or "no_samples" (static) when ok */
-  uint64_t samples;
-  uint64_t tokens;
+  uint64_t samples;      /* rows written */
+  uint64_t tokens;       /* ids written (real positions of the rows) */
   uint64_t bytes_read;
+  shard_row_counts counts; /* documents, ids encoded/written/truncated, padding */
   worker_skip *skips;    /* owned, n_skips entries */
   size_t n_skips;
   shard_info *shards;    /* owned, n_shards entries; paths relative to the job output

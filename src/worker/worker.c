@@ -121,6 +121,10 @@ static void send_result(worker *w, wtask *t) {
   r->job_id = t->spec.job_id;
   r->attempt = t->spec.attempt;
   r->ok = o->ok != 0;
+  r->documents = o->counts.documents;
+  r->ids_encoded = o->counts.ids_encoded;
+  r->ids_truncated = o->counts.ids_truncated;
+  r->padding = o->counts.pad_ids;
   r->status = o->ok ? o->status : NULL;
   r->samples_processed = o->samples;
   r->shards_written = o->n_shards;
@@ -257,6 +261,12 @@ static void on_assign(worker *w, const proto_assign *a) {
   t->spec.staging_dir = a->staging_dir ? al_xstrdup(a->staging_dir) : NULL;
   t->spec.max_seq_len = a->max_seq_len;
   t->spec.shard_size = a->shard_size ? a->shard_size : 10000;
+  t->spec.detect_text = a->detect_text;
+  t->spec.jsonl_field = a->jsonl_field ? al_xstrdup(a->jsonl_field) : NULL;
+  if (shard_long_mode_parse(a->long_documents, &t->spec.long_documents) != 0)
+    t->spec.bad_option = al_xasprintf("unknown long_documents '%.64s' (expected truncate or split)", a->long_documents);
+  else if (shard_pack_mode_parse(a->packing, &t->spec.packing) != 0)
+    t->spec.bad_option = al_xasprintf("unknown packing '%.64s' (expected none or greedy)", a->packing);
   atomic_init(&t->cancel, 0);
   t->state = TASK_QUEUED;
   if (w->queue_tail)

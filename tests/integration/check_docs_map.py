@@ -85,6 +85,8 @@ def check_token(root, doc, tok, files, basenames, words, tests, problems):
         return
     if " " in tok or "(" in tok and not tok.endswith("()"):
         return
+    if re.match(r"^\.[A-Za-z0-9]+$", tok):
+        return  # an extension (`.jsonl`), not a file
     if FILE_EXT.search(tok) and re.match(r"^[\w*.-]+$", tok):
         if "*" in tok:
             if not glob_match(tok, basenames):

@@ -58,4 +58,39 @@ P
     done
   done
 done
+
+# Whole documents in packed rows of 16: each file's document (read back through the
+# sources, one per document start) is bos + the library's ids + eos, code included.
+for tok in gpt2 llama3; do
+  run "$BIN" submit-job --embedded -w 2 -c "$T/e.yaml" -i "$T/in" -o "$T/pack-$tok" -t "$HF/$tok" \
+      --max-seq-len 16 --shard-size 4 --files-per-task 3 --long-documents split --pack
+  expect_rc 0 "split+pack job with $tok"
+  CHECKS=$((CHECKS + 1))
+  msg=$(python3 - "$HF" "$tok" "$T/pack-$tok" "$T/names.json" "$(dirname "$0")/../../examples/python" <<'P'
+import json, os, sys
+hf, tok, out, names, ex = sys.argv[1:]
+sys.path.insert(0, ex)
+from read_shards import load_shard, documents
+d = json.load(open(f"{hf}/{tok}/text/tokenizer.json", encoding="utf-8"))
+ids = {a["content"]: a["id"] for a in d["added_tokens"]}
+bos = [ids["<|begin_of_text|>"]] if "<|begin_of_text|>" in ids else []
+eos = [ids.get("<|end_of_text|>", ids.get("<|endoftext|>"))]
+refs = {json.loads(l)["tag"]: json.loads(l)["ids"] for l in open(f"{hf}/refs_small.jsonl")
+        if f'"tokenizer": "{tok}"' in l.replace('":"', '": "') and not json.loads(l)["add_special_tokens"]}
+docs, cur = {}, None
+for sh in json.load(open(f"{out}/index.json"))["shards"]:
+    meta, t = load_shard(f"{out}/{sh['path']}")
+    starts = iter(sh["sources"])
+    for r in range(t["input_ids"].shape[0]):
+        for s, e, p0 in documents(t, r):
+            if p0 == 0:
+                cur = os.path.basename(next(starts)); docs[cur] = []
+            docs[cur] += t["input_ids"][r][s:e].tolist()
+bad = [f"{f}: {docs.get(f, [])[:6]}... != {(bos + refs[tag] + eos)[:6]}..."
+       for tag, f in json.load(open(names)).items() if docs.get(f) != bos + refs[tag] + eos]
+print("; ".join(bad))
+P
+)
+  [ -z "$msg" ] || fail "$tok split+pack: $msg"
+done
 finish

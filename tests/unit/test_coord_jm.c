@@ -80,7 +80,7 @@ static const ev *last_ev(env *e, char k, const char *what) {
 }
 
 static coord_job *mkjob(env *e, const char *id, size_t ntasks, int seal) {
-  coord_job_config cfg = {"/in", "/out", "/tok", 128, 10, 0, 0, NULL};
+  coord_job_config cfg = {"/in", "/out", "/tok", 128, 10, 0, 0, NULL, NULL, NULL, 0, NULL};
   al_err err;
   coord_job *j = coord_jm_job_create(e->jm, id, &cfg, &err);
   CHECK(j != NULL);
@@ -495,7 +495,7 @@ static void test_job_timeout_and_cancel(void) {
   env e;
   env_init(&e, &p);
   coord_worker *a = coord_jm_worker_join(e.jm, "a", 1, NULL);
-  coord_job_config cfg = {"/in", "/out", "/tok", 128, 10, 3, 0, NULL};
+  coord_job_config cfg = {"/in", "/out", "/tok", 128, 10, 3, 0, NULL, NULL, NULL, 0, NULL};
   al_err err;
   coord_job *j = coord_jm_job_create(e.jm, "jto", &cfg, &err);
   const char *f[1] = {"x"};

@@ -96,13 +96,18 @@ static void test_task_json_escaping(void) {
                "\"bad\\ufffd\"], \"tokenizers_dir\": \"/tok\\\\dir\", \"output_dir\": \"/out/task_j1-000000\", "
                "\"max_seq_len\": 4096, \"shard_size\": 10000, \"worker_id\": null}");
   b.len = 0;
+  j.skipped = 2; /* a reason is a worker's text: escaped as a key */
+  j.skip_reasons[0] = (coord_reason_count){"bad \"x\"", 2};
+  j.n_skip_reasons = 1;
   coord_job_to_json(&j, &b);
   CHECK_EQ_STR(b.data,
                "{\"id\": \"j1\", \"status\": \"running\", \"created_at\": \"1970-01-01T00:00:01.500000\", "
                "\"config\": {\"input_dir\": \"/in\", \"output_dir\": \"/out \\\"quoted\\\"\", "
                "\"tokenizers_dir\": \"/tok\\\\dir\", \"max_seq_len\": 4096, \"shard_size\": 10000}, "
                "\"tasks\": [], \"total_tasks\": 0, \"completed_tasks\": 0, \"failed_tasks\": 0, "
-               "\"retried_tasks\": 0, \"samples_processed\": 0, \"tokens\": 0, \"sealed\": false}");
+               "\"retried_tasks\": 0, \"samples_processed\": 0, \"tokens\": 0, \"documents\": 0, \"ids_encoded\": 0, "
+               "\"ids_written\": 0, \"ids_truncated\": 0, \"padding\": 0, \"skipped\": 2, "
+               "\"skip_reasons\": {\"bad \\\"x\\\"\": 2}, \"sealed\": false}");
   al_buf_free(&b);
   CHECK_EQ_STR(coord_job_status_name(COORD_JOB_COMPLETED_WITH_ERRORS), "completed_with_errors");
   CHECK(coord_job_status_is_final(COORD_JOB_TIMEOUT));

@@ -73,7 +73,8 @@ static void test_assign_edge_values(void) {
   memset(&m, 0, sizeof m);
   m.type = PROTO_MSG_ASSIGN;
   m.request_id = UINT64_MAX;
-  m.u.assign = (proto_assign){"t", "j", UINT32_MAX, files, 3, "/tök", long_path, 0, UINT64_MAX, "/st\"a\x01ge", NULL};
+  m.u.assign = (proto_assign){"t", "j", UINT32_MAX, files, 3, "/tök", long_path, 0, UINT64_MAX, "/st\"a\x01ge", NULL,
+                              "split", "greedy", true, "content"};
   al_buf f = {0};
   proto_msg_encode(&m, &f);
   proto_msg d;
@@ -89,6 +90,10 @@ static void test_assign_edge_values(void) {
   CHECK_EQ_INT(strlen(d.u.assign.files[2]), big);
   CHECK_EQ_STR(d.u.assign.tokenizers_dir, "/tök");
   CHECK(strcmp(d.u.assign.output_dir, long_path) == 0);
+  CHECK_EQ_STR(d.u.assign.long_documents, "split");
+  CHECK_EQ_STR(d.u.assign.packing, "greedy");
+  CHECK(d.u.assign.detect_text);
+  CHECK_EQ_STR(d.u.assign.jsonl_field, "content");
   CHECK(d.u.assign.files[0] != files[0]);  /* copies owned by the message */
   proto_msg_free(&d);
   al_buf_free(&f);

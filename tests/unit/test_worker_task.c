@@ -387,9 +387,9 @@ static void test_tokenizer_reload(void) {
   free(d); free(cfg); free(root); free(dir);
 }
 
-static void test_large_file_window(void) {
-  /* A 3 MB text file: the sample only needs the first window; ids equal the whole-file
-   * encoding truncated to L. */
+static void test_large_file_counts(void) {
+  /* A 3 MB text file: the row holds the first L ids; the whole file is encoded (in
+   * bounded pieces) so that the ids dropped by truncation are counted exactly. */
   worker_tokcache *cache = worker_tokcache_new();
   worker_exec_env env = {.tokenizers = cache};
   char *big = al_xasprintf("%s/big/big.txt", tmp);
@@ -405,8 +405,12 @@ static void test_large_file_window(void) {
   worker_task_execute(&spec, &env, &o);
   CHECK(o.ok);
   CHECK_EQ_INT(o.samples, 1);
-  CHECK(o.bytes_read < b.len); /* did not read the whole file */
+  CHECK_EQ_INT(o.bytes_read, b.len);
   CHECK_EQ_INT(o.tokens, L);
+  CHECK_EQ_INT(o.counts.documents, 1);
+  CHECK_EQ_INT(o.counts.ids_written, L);
+  CHECK(o.counts.ids_encoded > 600000); /* 9 words a line, ~70k lines */
+  CHECK_EQ_INT(o.counts.ids_truncated, o.counts.ids_encoded - L);
   worker_task_outcome_clear(&o);
   worker_task_spec_clear(&spec);
   worker_tokcache_free(cache);
@@ -433,7 +437,7 @@ int main(void) {
   RUN(test_bad_files);
   RUN(test_input_confinement);
   RUN(test_tokenizer_reload);
-  RUN(test_large_file_window);
+  RUN(test_large_file_counts);
   json_decref(expected);
   ts_rmtree(tmp);
   free(tmp);
