@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/al.h"
 #include "store/store.h"
 
 /* Tasks one job may hold. Task ids are "<job_id>-%06zu": six digits at least, more

@@ -331,9 +331,9 @@ static void test_extended_and_bad_records(void) {
     CHECK_EQ_INT(t->retries, 1);
     CHECK_EQ_INT((long long)t->completed_at, (long long)coord_recover_parse_iso("2024-05-01T10:01:00"));
     CHECK(coord_job_status_is_final(j->status) == 0); /* unsealed: waits for more tasks */
-    char e2[128];
+    al_err e2;
     const char *more[1] = {"i/c.txt"};
-    CHECK(coord_jm_job_add_task(jm, j, more, 1, e2, sizeof e2) != NULL);
+    CHECK(coord_jm_job_add_task(jm, j, more, 1, &e2) != NULL);
   }
   /* recovery refuses to run once workers are known */
   coord_jm_worker_join(jm, "late", 1, NULL);
