@@ -157,4 +157,18 @@ for layout in "" "--long-documents split --pack"; do
   esac
   [ "$got" = "$want" ] || fail "JSON Lines runs ($layout): $got, want $want"
 done
+
+# 9. A result larger than the frame limit fails the job at once with the reason (it used
+# to be dropped by the sender, and the job waited forever): 1,500 bad records that are
+# not consecutive, with a 64 KiB frame limit.
+mkdir -p "$T/jb"
+"$PY" -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(3000): f.write(("{bad" if i % 2 else "{\"text\": \"r%d\"}" % i) + "\n")' "$T/jb/alt.jsonl"
+printf 'coordinator:\n  state_store_type: memory\n  max_frame_bytes: 65536\n' > "$T/small.yaml"
+run timeout 60 "$BIN" submit-job --embedded -w 1 -c "$T/small.yaml" -i "$T/jb" -o "$T/jbo" -t "$T/tok" --pack
+expect_rc 4 "result over the frame limit"
+expect_out "larger than the 65536-byte frame limit; lower files_per_task"
+CHECKS=$((CHECKS + 1))
+[ -z "$(ls "$T/jbo" | grep -v '^index.json$')" ] || fail "an over-limit result left output: $(ls "$T/jbo")"
 finish
