@@ -314,6 +314,22 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
   json_object_set_new(totals, "padding", json_integer((json_int_t)padding));
   json_object_set_new(totals, "padding_fraction", json_real(slots ? (double)padding / (double)slots : 0.0));
   json_object_set_new(root, "totals", totals);
+  /* The workers' counts per task directory, so that --resume can take a task's
+   * documents and encoded ids back (they cannot be recomputed from the shards). */
+  json_t *tcounts = json_object();
+  for (size_t i = 0; i < x->ntasks; i++) {
+    const idx_task *t = &x->tasks[i];
+    if (!t->has_counts || t->nshards == 0) continue;
+    const char *p0 = t->shards[0].path, *slash = p0 ? strchr(p0, '/') : NULL;
+    if (!slash) continue;
+    char *dir = al_xstrndup(p0, (size_t)(slash - p0));
+    json_object_set_new(tcounts, dir,
+                        json_pack("{s:I, s:I, s:I, s:I}", "documents", (json_int_t)t->counts.documents, "ids_encoded",
+                                  (json_int_t)t->counts.ids_encoded, "ids_truncated",
+                                  (json_int_t)t->counts.ids_truncated, "padding", (json_int_t)t->counts.pad_ids));
+    free(dir);
+  }
+  json_object_set_new(root, "task_counts", tcounts);
   json_object_set_new(root, "skip_reasons", reasons);
   json_object_set_new(root, "shards", jshards);
   json_object_set_new(root, "skipped", jskips);

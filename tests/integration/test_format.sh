@@ -131,6 +131,11 @@ for layout in "split --pack:7 of 7" "truncate:0 of 7"; do
   CHECKS=$((CHECKS + 1))
   for _ in $(seq 50); do grep -q "reused $want tasks" "$T/coord.log" && break; sleep 0.1; done
   grep -q "reused $want tasks" "$T/coord.log" || fail "--resume $mode: $(grep reused "$T/coord.log" | tail -1)"
+  if [ "$mode" = "split --pack" ]; then # reused tasks keep their workers' counts (index.json task_counts)
+    CHECKS=$((CHECKS + 1))
+    got=$(json "$T/e/index.json" 'd["totals"]["documents"], d["totals"]["files"], d["totals"]["ids_encoded"], len(d["task_counts"])')
+    [ "$got" = "(20, 43, 4599, 7)" ] || fail "--resume lost the reused tasks' counts: $got"
+  fi
 done
 run check "$T/e" 64; expect_out "ok"
 
