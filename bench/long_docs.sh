@@ -98,7 +98,7 @@ idx = json.load(open(sys.argv[1]))
 seen, files = set(), []
 for sh in idx["shards"]:
     for s in sh["sources"]:
-        f = re.sub(r":[0-9]+$", "", s) if ".jsonl" in s else s
+        f = re.sub(r":[0-9]+(-[0-9]+)?$", "", s) if ".jsonl" in s else s
         if f not in seen:
             seen.add(f); files.append(f)
 with open(sys.argv[2], "wb") as out:
