@@ -29,7 +29,7 @@
 #include "app/app.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
-#include "loop/loop_tls.h"
+#include "loop/loop_tls_filter.h"
 #include "store/store_redis.h"
 #include "proto/messages.h"
 #include "proto/proto.h"

@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
   }
   int passes = argc > 3 ? atoi(argv[3]) : 1;
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(argv[1], &err);
+  al_tok_bpe *t = al_tok_bpe_load(argv[1], &err);
   if (!t) { fprintf(stderr, "%s\n", err.msg); return 1; }
   size_t n, dn;
   char *corpus = slurp(argv[2], &n);
@@ -50,8 +50,8 @@ int main(int argc, char **argv) {
     if (!p) break;
     p++;
   }
-  tok_encoder *e = tok_encoder_new(t, 0);
-  tok_ids ids = {0};
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
+  al_tok_ids ids = {0};
   uint64_t tokens = 0;
   uint32_t hash = 2166136261u;
   double best = 1e30;
@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
     tokens = 0;
     hash = 2166136261u;
     for (size_t d = 0; d < nd; d++) {
-      if (tok_encode(e, corpus + off, len[d], true, TOK_NO_LIMIT, &ids, &err) < 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
+      if (al_tok_encode(e, corpus + off, len[d], true, TOK_NO_LIMIT, &ids, &err) < 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
       off += len[d];
       tokens += ids.len;
       for (size_t i = 0; i < ids.len; i++) hash = (hash ^ (uint32_t)ids.v[i]) * 16777619u;
@@ -71,9 +71,9 @@ int main(int argc, char **argv) {
   }
   printf("RESULT ours_mb_s %.3f\nRESULT ours_tokens %llu\nRESULT ours_ids_hash %08x\n", (double)n / 1e6 / best,
          (unsigned long long)tokens, hash);
-  tok_ids_free(&ids);
-  tok_encoder_free(e);
-  tok_bpe_free(t);
+  al_tok_ids_free(&ids);
+  al_tok_encoder_free(e);
+  al_tok_bpe_free(t);
   free(len);
   free(corpus);
   free(docs);

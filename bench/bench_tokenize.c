@@ -18,7 +18,7 @@
 #include "common/al.h"
 
 typedef struct part {
-  const tok_bpe *t;
+  const al_tok_bpe *t;
   const char *s;
   size_t n;
   int repeat;
@@ -35,20 +35,20 @@ static double cpu_now(void) {
 
 static void *run_part(void *arg) {
   part *p = arg;
-  tok_encoder *e = tok_encoder_new(p->t, 0);
-  tok_ids ids = {0};
+  al_tok_encoder *e = al_tok_encoder_new(p->t, 0);
+  al_tok_ids ids = {0};
   al_err err = {0};
   p->best = p->best_cpu = 1e30;
   for (int r = 0; r < p->repeat; r++) {
     double t0 = al_mono_s(), c0 = cpu_now();
-    tok_encode(e, p->s, p->n, true, TOK_NO_LIMIT, &ids, &err);
+    al_tok_encode(e, p->s, p->n, true, TOK_NO_LIMIT, &ids, &err);
     double dt = al_mono_s() - t0, dc = cpu_now() - c0;
     if (dt < p->best) p->best = dt;
     if (dc < p->best_cpu) p->best_cpu = dc;
   }
   p->ids = ids.len;
-  tok_ids_free(&ids);
-  tok_encoder_free(e);
+  al_tok_ids_free(&ids);
+  al_tok_encoder_free(e);
   return NULL;
 }
 
@@ -64,13 +64,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(argv[1], &err);
+  al_tok_bpe *t = al_tok_bpe_load(argv[1], &err);
   if (!t) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
   size_t n;
-  char *text = tok_read_text_file(argv[2], &n, &err);
+  char *text = al_tok_read_text_file(argv[2], &n, &err);
   if (!text) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
@@ -98,8 +98,8 @@ int main(int argc, char **argv) {
   double wall = al_mono_s() - t0;
   (void)wall;
   double mb = (double)n / 1e6;
-  int64_t depth = tok_bpe_max_merge_depth(t);
-  size_t merges = tok_bpe_merge_count(t);
+  int64_t depth = al_tok_bpe_max_merge_depth(t);
+  size_t merges = al_tok_bpe_merge_count(t);
   size_t applied = depth < 0 ? 0 : (size_t)depth < merges ? (size_t)depth : merges;
   printf("| %s | %.1f | %zu/%zu | %d | %.1f | %.1f | %.1f | %zu | %.2f |\n", argv[2], mb, applied,
          merges, threads, mb / slowest, mb / slowest / threads, mb / threads / slowest_cpu,
@@ -107,6 +107,6 @@ int main(int argc, char **argv) {
   free(parts);
   free(th);
   free(text);
-  tok_bpe_free(t);
+  al_tok_bpe_free(t);
   return 0;
 }

@@ -5,28 +5,23 @@
 #   export PKG_CONFIG_PATH=/opt/auralith/lib/pkgconfig
 #   cc my_tool.c $(pkg-config --cflags --libs auralith)
 #
-# The public headers (include/auralith/) report errors through al_err from
-# src/common/al.h; it is installed as <prefix>/include/auralith/common/al.h, which is
-# where their #include "common/al.h" finds it.
+# Only include/auralith/*.h is installed: the public headers include nothing of src/
+# (al_err and the log level live in auralith/error.h; src/common/al.h includes it).
 include(GNUInstallDirs)
 
 install(TARGETS auralith ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS auralith_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development)
 # The media codec module goes next to libauralith.so, where src/media/med_module.c looks.
 install(TARGETS auralith_media LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# the client alone (include/auralith/client.h; pkg-config auralith-client)
+install(TARGETS auralith_client ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS auralith_client_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development)
 if(TARGET alctl)
   install(TARGETS alctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/auralith
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
-install(FILES ${PROJECT_SOURCE_DIR}/src/common/al.h
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/auralith/common)
-# The same layout in the build tree (build/include/auralith/common/al.h), so that code
-# built against the build tree (python/setup.py) sees exactly the installed headers:
-# -I include -I build/include/auralith.
-configure_file(${PROJECT_SOURCE_DIR}/src/common/al.h
-               ${PROJECT_BINARY_DIR}/include/auralith/common/al.h COPYONLY)
 
 # The .pc file locates the prefix relative to itself (${pcfiledir}), so it stays right
 # for `cmake --install --prefix` (chosen at install time) and for moved trees.
@@ -44,4 +39,6 @@ else()
   set(AL_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/auralith.pc.in ${PROJECT_BINARY_DIR}/auralith.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/auralith.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/auralith-client.pc.in ${PROJECT_BINARY_DIR}/auralith-client.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/auralith.pc ${PROJECT_BINARY_DIR}/auralith-client.pc
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

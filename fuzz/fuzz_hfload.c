@@ -31,11 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (h) {
     tok_hf_enc *e = tok_hf_enc_new(h);
-    tok_ids ids = {0};
+    al_tok_ids ids = {0};
     static const char text[] = "Hello world, it's 2026!\n\tcaf\xc3\xa9 <|endoftext|> \xf0\x9f\x98\x80 \xff";
     tok_hf_encode(e, text, sizeof text - 1, true, TOK_NO_LIMIT, &ids, &err);
     free(tok_hf_decode(h, ids.v, ids.len, true));
-    tok_ids_free(&ids);
+    al_tok_ids_free(&ids);
     tok_hf_enc_free(e);
     tok_hf_free(h);
   }

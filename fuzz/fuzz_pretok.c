@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   int k = data[0] % 3;
   size_t n;
-  char *text = tok_decode_utf8_replace((const char *)data + 1, size - 1, false, &n);
+  char *text = al_tok_decode_utf8_replace((const char *)data + 1, size - 1, false, &n);
   const unsigned char *s = (const unsigned char *)text;
   if (same_tables(s, n)) {
     size_t pa = 0, pb = 0, as, ae, bs, be;

@@ -46,15 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     p = s ? s + 8 : end;
   }
   al_err err;
-  tok_bpe *t = tok_bpe_load(dir, &err);
+  al_tok_bpe *t = al_tok_bpe_load(dir, &err);
   if (t) {
-    tok_encoder *e = tok_encoder_new(t, 64);
-    tok_ids ids = {0};
+    al_tok_encoder *e = al_tok_encoder_new(t, 64);
+    al_tok_ids ids = {0};
     static const char text[] = "hello world, caf\xc3\xa9 data_1 \xf0\x9f\x98\x80";
-    tok_encode(e, text, sizeof text - 1, true, TOK_NO_LIMIT, &ids, &err);
-    tok_ids_free(&ids);
-    tok_encoder_free(e);
-    tok_bpe_free(t);
+    al_tok_encode(e, text, sizeof text - 1, true, TOK_NO_LIMIT, &ids, &err);
+    al_tok_ids_free(&ids);
+    al_tok_encoder_free(e);
+    al_tok_bpe_free(t);
   }
   return 0;
 }

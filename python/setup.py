@@ -1,7 +1,6 @@
 """Builds auralith_pipeline._core against libauralith from the project's CMake build.
 
-The extension uses only the public headers (include/auralith/ and the al.h the build
-places in build/include/auralith/common/) and links the shared library
+The extension uses only the public headers (include/auralith/) and links the shared library
 libauralith.so.<SOVERSION>, which is copied into the package next to the extension and
 found there at run time (rpath $ORIGIN), so an installed package does not depend on
 the build tree staying around. The media codec module libauralith_media.so is copied
@@ -52,7 +51,7 @@ core = Extension(
     "auralith_pipeline._core",
     sources=[os.path.join("ext", f) for f in
              ("core_module.c", "core_tokenizer.c", "core_client.c", "core_pipeline.c")],
-    include_dirs=[os.path.join(ROOT, "include"), os.path.join(BUILD, "include", "auralith")],
+    include_dirs=[os.path.join(ROOT, "include")],
     library_dirs=[BUILD],
     libraries=["auralith"],
     extra_compile_args=flags,

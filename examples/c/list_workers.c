@@ -13,35 +13,35 @@
 int main(int argc, char **argv) {
   const char *address = argc > 1 ? argv[1] : NULL;
   al_err err;
-  alc_client *c = alc_connect(address, ALC_ROLE_ADMIN, NULL, 5.0, &err);
+  al_client *c = al_connect(address, AL_ROLE_ADMIN, NULL, 5.0, &err);
   if (!c) {
     fprintf(stderr, "list_workers: %s\n", err.msg);
     return 1;
   }
-  alc_worker_list workers;
-  if (alc_list_workers(c, &workers, &err) != 0) {
+  al_worker_list workers;
+  if (al_list_workers(c, &workers, &err) != 0) {
     fprintf(stderr, "list_workers: %s\n", err.msg);
-    alc_close(c);
+    al_close(c);
     return 1;
   }
-  printf("%zu worker(s) on %s (%s)\n", workers.n, alc_address(c), alc_server_version(c));
+  printf("%zu worker(s) on %s (%s)\n", workers.n, al_address(c), al_server_version(c));
   for (size_t i = 0; i < workers.n; i++) {
-    const alc_worker *w = &workers.v[i];
+    const al_worker *w = &workers.v[i];
     printf("  %s: %s, %u/%u slots busy, CPU=%.1f%% Memory=%.1f%%\n", w->id, w->state, w->running, w->slots,
            w->cpu_percent, w->mem_percent);
   }
-  alc_worker_list_free(&workers);
+  al_worker_list_free(&workers);
 
-  alc_job_list jobs;
-  if (alc_list_jobs(c, 10, &jobs, &err) == 0) {
+  al_job_list jobs;
+  if (al_list_jobs(c, 10, &jobs, &err) == 0) {
     for (size_t i = 0; i < jobs.n; i++) {
-      alc_metrics m;
-      alc_metrics_from_job(&jobs.v[i], &m);
+      al_metrics m;
+      al_metrics_from_job(&jobs.v[i], &m);
       printf("  job %s: %s, %.1f%% done, %llu failed\n", jobs.v[i].id, jobs.v[i].status, m.throughput,
              (unsigned long long)m.failed_tasks);
     }
-    alc_job_list_free(&jobs);
+    al_job_list_free(&jobs);
   }
-  alc_close(c);
+  al_close(c);
   return 0;
 }

@@ -20,7 +20,7 @@ static void on_sigint(int sig) {
   g_stop = 1;
 }
 
-static void on_progress(void *ud, const alc_job *j) {
+static void on_progress(void *ud, const al_job *j) {
   (void)ud;
   printf("  %s: %llu/%llu tasks, %llu failed\n", j->status, (unsigned long long)j->completed_tasks,
          (unsigned long long)j->total_tasks, (unsigned long long)j->failed_tasks);
@@ -33,8 +33,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   signal(SIGINT, on_sigint);
-  alc_pipeline_options o;
-  alc_pipeline_options_init(&o);
+  al_pipeline_options o;
+  al_pipeline_options_init(&o);
   o.input_dir = argv[1];
   o.output_dir = argv[2];
   o.tokenizers_dir = argv[3];
@@ -43,18 +43,18 @@ int main(int argc, char **argv) {
   o.on_progress = on_progress;
   o.stop = &g_stop;
 
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
-  if (alc_pipeline_run(&o, &r, &err) != 0) {
+  if (al_pipeline_run(&o, &r, &err) != 0) {
     fprintf(stderr, "run_job: %s\n", err.msg);
-    alc_pipeline_result_free(&r);
+    al_pipeline_result_free(&r);
     return 1;
   }
   printf("Status: %s\nTasks: %llu/%llu\nFailed: %llu\nTime: %.1fs\nOutput: %s\n", r.status,
          (unsigned long long)r.completed_tasks, (unsigned long long)r.total_tasks,
          (unsigned long long)r.failed_tasks, r.elapsed_s, o.output_dir);
   if (strcmp(r.status, "detached") == 0) printf("Job %s keeps running on %s\n", r.job_id, r.coordinator);
-  int code = alc_pipeline_exit_code(r.status);
-  alc_pipeline_result_free(&r);
+  int code = al_pipeline_exit_code(r.status);
+  al_pipeline_result_free(&r);
   return code;
 }

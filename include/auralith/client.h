@@ -4,27 +4,27 @@
  * instead of reading Redis directly. Prefix: alc_.
  *
  *   al_err err;
- *   alc_client *c = alc_connect("127.0.0.1:8080", ALC_ROLE_ADMIN, NULL, 10.0, &err);
+ *   al_client *c = al_connect("127.0.0.1:8080", AL_ROLE_ADMIN, NULL, 10.0, &err);
  *   if (!c) { fprintf(stderr, "%s\n", err.msg); return 1; }
- *   alc_worker_list ws = {0};
- *   if (alc_list_workers(c, &ws, &err) == 0)
+ *   al_worker_list ws = {0};
+ *   if (al_list_workers(c, &ws, &err) == 0)
  *     for (size_t i = 0; i < ws.n; i++) printf("%s %.1f%%\n", ws.v[i].id, ws.v[i].cpu_percent);
- *   alc_worker_list_free(&ws);
- *   alc_close(c);
+ *   al_worker_list_free(&ws);
+ *   al_close(c);
  *
- * Blocking and bounded: every call waits at most the timeout given to alc_connect
+ * Blocking and bounded: every call waits at most the timeout given to al_connect
  * (poll() on a non-blocking socket), so a dead coordinator never hangs a caller.
  * A client is not thread-safe: use one per thread. SIGPIPE is never raised.
  *
  * Errors: functions returning int give 0 on success and -1 on failure; functions
- * returning a pointer give NULL on failure. The al_err (common/al.h, installed next to
- * this header) then holds one line fit for a user, e.g.
+ * returning a pointer give NULL on failure. The al_err (auralith/error.h) then holds
+ * one line fit for a user, e.g.
  *   "cannot connect to coordinator 10.0.0.5:8080: Connection refused"
  *   "job not found: 4f1c..."
  * and a code: ALC_E_* below. Codes 1-99 are the coordinator's error codes
  * (docs/PROTOCOL.md), 100 and up are raised by the client itself.
  *
- * Memory: result structs (alc_job, alc_task, lists) are filled by the library and owned
+ * Memory: result structs (al_job, al_task, lists) are filled by the library and owned
  * by the caller, who releases them with the matching alc_*_free. Those free functions
  * release what the struct points to (not the struct itself, which is usually on the
  * caller's stack) and zero it, so freeing twice or freeing a zeroed struct is safe.
@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/al.h" /* al_err */
+#include "auralith/error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,59 +44,59 @@ extern "C" {
 
 /* Default coordinator address, and the environment variables consulted when a caller
  * passes NULL for the address or the token. */
-#define ALC_DEFAULT_ADDRESS "127.0.0.1:8080"
-#define ALC_ENV_COORDINATOR "AURALITH_COORDINATOR"
-#define ALC_ENV_AUTH_TOKEN "AURALITH_AUTH_TOKEN"
-/* TLS settings consulted when a caller passes no alc_tls_options (alc_connect): TLS is
+#define AL_DEFAULT_ADDRESS "127.0.0.1:8080"
+#define AL_ENV_COORDINATOR "AURALITH_COORDINATOR"
+#define AL_ENV_AUTH_TOKEN "AURALITH_AUTH_TOKEN"
+/* TLS settings consulted when a caller passes no al_tls_options (al_connect): TLS is
  * on when AURALITH_TLS_CA is set and non-empty (docs/SECURITY.md). */
-#define ALC_ENV_TLS_CA "AURALITH_TLS_CA"
-#define ALC_ENV_TLS_SERVER_NAME "AURALITH_TLS_SERVER_NAME"
-#define ALC_ENV_TLS_CERT "AURALITH_TLS_CERT"
-#define ALC_ENV_TLS_KEY "AURALITH_TLS_KEY"
+#define AL_ENV_TLS_CA "AURALITH_TLS_CA"
+#define AL_ENV_TLS_SERVER_NAME "AURALITH_TLS_SERVER_NAME"
+#define AL_ENV_TLS_CERT "AURALITH_TLS_CERT"
+#define AL_ENV_TLS_KEY "AURALITH_TLS_KEY"
 /* Per-role secrets, consulted before AURALITH_AUTH_TOKEN (docs/SECURITY.md). */
-#define ALC_ENV_CLIENT_TOKEN "AURALITH_CLIENT_TOKEN"
-#define ALC_ENV_ADMIN_TOKEN "AURALITH_ADMIN_TOKEN"
-#define ALC_DEFAULT_TIMEOUT_S 10.0
-/* Progress events buffered between alc_next_event calls; when more arrive, the oldest
+#define AL_ENV_CLIENT_TOKEN "AURALITH_CLIENT_TOKEN"
+#define AL_ENV_ADMIN_TOKEN "AURALITH_ADMIN_TOKEN"
+#define AL_DEFAULT_TIMEOUT_S 10.0
+/* Progress events buffered between al_next_event calls; when more arrive, the oldest
  * are dropped (each event is a full snapshot, so only the newest matters). */
-#define ALC_MAX_PENDING_EVENTS 256
-/* Upper bound of one submit_tasks frame built by alc_submit_tasks (bytes of paths). */
-#define ALC_BATCH_MAX_BYTES ((size_t)4 << 20)
-#define ALC_BATCH_MAX_TASKS 4096
+#define AL_MAX_PENDING_EVENTS 256
+/* Upper bound of one submit_tasks frame built by al_submit_tasks (bytes of paths). */
+#define AL_BATCH_MAX_BYTES ((size_t)4 << 20)
+#define AL_BATCH_MAX_TASKS 4096
 
 /* al_err codes. 1-99: the coordinator's codes (same numbers as its error frames). */
 enum {
-  ALC_E_BAD_FRAME = 1,
-  ALC_E_FRAME_TOO_LARGE = 2,
-  ALC_E_UNKNOWN_TYPE = 3,
-  ALC_E_BAD_FIELD = 4,
-  ALC_E_AUTH = 5,       /* token missing or wrong */
-  ALC_E_VERSION = 6,    /* protocol version mismatch */
-  ALC_E_NOT_FOUND = 7,  /* unknown job, task or worker */
-  ALC_E_BAD_STATE = 8,  /* e.g. cancelling a finished job */
-  ALC_E_INTERNAL = 9,
-  ALC_E_NOT_ALLOWED = 10,
+  AL_E_BAD_FRAME = 1,
+  AL_E_FRAME_TOO_LARGE = 2,
+  AL_E_UNKNOWN_TYPE = 3,
+  AL_E_BAD_FIELD = 4,
+  AL_E_AUTH = 5,       /* token missing or wrong */
+  AL_E_VERSION = 6,    /* protocol version mismatch */
+  AL_E_NOT_FOUND = 7,  /* unknown job, task or worker */
+  AL_E_BAD_STATE = 8,  /* e.g. cancelling a finished job */
+  AL_E_INTERNAL = 9,
+  AL_E_NOT_ALLOWED = 10,
   /* Raised by the client. */
-  ALC_E_ADDRESS = 100,  /* address is not HOST:PORT or [IPv6]:PORT, or does not resolve */
-  ALC_E_CONNECT = 101,  /* coordinator unreachable (refused, no route, ...) */
-  ALC_E_TIMEOUT = 102,  /* no answer within the timeout */
-  ALC_E_CLOSED = 103,   /* the coordinator closed the connection */
-  ALC_E_PROTOCOL = 104, /* the coordinator sent something we cannot read */
-  ALC_E_ARG = 105,      /* bad argument from the caller */
-  ALC_E_IO = 106,       /* socket or file error */
-  ALC_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
-  ALC_E_CONFIG = 108,   /* pipeline: the config file is missing or invalid (the message
+  AL_E_ADDRESS = 100,  /* address is not HOST:PORT or [IPv6]:PORT, or does not resolve */
+  AL_E_CONNECT = 101,  /* coordinator unreachable (refused, no route, ...) */
+  AL_E_TIMEOUT = 102,  /* no answer within the timeout */
+  AL_E_CLOSED = 103,   /* the coordinator closed the connection */
+  AL_E_PROTOCOL = 104, /* the coordinator sent something we cannot read */
+  AL_E_ARG = 105,      /* bad argument from the caller */
+  AL_E_IO = 106,       /* socket or file error */
+  AL_E_NO_FILES = 107, /* pipeline: the input directory holds no files */
+  AL_E_CONFIG = 108,   /* pipeline: the config file is missing or invalid (the message
                            is the loader's, FILE:LINE:COLUMN: ...) */
-  ALC_E_TLS = 109       /* TLS: a certificate file, the handshake, or the TLS connection failed
+  AL_E_TLS = 109       /* TLS: a certificate file, the handshake, or the TLS connection failed
                            (the message names the reason, e.g. "certificate has expired") */
 };
 
-typedef enum alc_role { ALC_ROLE_SUBMITTER = 2, ALC_ROLE_ADMIN = 3 } alc_role;
+typedef enum al_role { AL_ROLE_SUBMITTER = 2, AL_ROLE_ADMIN = 3 } al_role;
 
-typedef struct alc_client alc_client;
+typedef struct al_client al_client;
 
 /* A worker as the coordinator sees it. */
-typedef struct alc_worker {
+typedef struct al_worker {
   char *id;
   char *state;              /* "alive", "draining", "disconnected" */
   uint32_t slots;           /* concurrent tasks it accepts */
@@ -108,25 +108,60 @@ typedef struct alc_worker {
   uint64_t tasks_completed;
   uint64_t tasks_failed;
   double last_seen_s;       /* seconds since anything arrived from it */
-} alc_worker;
+} al_worker;
 
-typedef struct alc_worker_list {
-  alc_worker *v;
+typedef struct al_worker_list {
+  al_worker *v;
   size_t n;
-} alc_worker_list;
+} al_worker_list;
+
+/* Job and task statuses. The wire and the records carry them as the original's strings;
+ * al_job.state / al_task.state hold the enum, AL_JOB_UNKNOWN / AL_TASK_UNKNOWN when a
+ * coordinator sends a status this library does not know (the string is still in
+ * .status). The _name functions give the wire string ("unknown" for UNKNOWN or a value
+ * out of range); the _parse functions return 0 and set *out, or -1 (AL_E_ARG, err names
+ * the string) for anything else. */
+typedef enum al_job_state {
+  AL_JOB_UNKNOWN = 0,
+  AL_JOB_PENDING,
+  AL_JOB_RUNNING,
+  AL_JOB_COMPLETED,
+  AL_JOB_COMPLETED_WITH_ERRORS,
+  AL_JOB_FAILED,
+  AL_JOB_CANCELLED,
+  AL_JOB_TIMEOUT
+} al_job_state;
+
+typedef enum al_task_state {
+  AL_TASK_UNKNOWN = 0,
+  AL_TASK_PENDING,
+  AL_TASK_ASSIGNED,
+  AL_TASK_RUNNING,
+  AL_TASK_COMPLETED,
+  AL_TASK_FAILED,
+  AL_TASK_CANCELLED
+} al_task_state;
+
+const char *al_job_state_name(al_job_state s);
+int al_job_state_parse(const char *s, al_job_state *out, al_err *err);
+/* True for the states after which a job never changes again. */
+bool al_job_state_is_final(al_job_state s);
+const char *al_task_state_name(al_task_state s);
+int al_task_state_parse(const char *s, al_task_state *out, al_err *err);
 
 /* A job snapshot (get job, list jobs, progress events). */
 /* Files skipped for one reason (the reason's text before its first ": "). */
-typedef struct alc_reason_count {
+typedef struct al_reason_count {
   char *reason;
   uint64_t count;
-} alc_reason_count;
+} al_reason_count;
 
-typedef struct alc_job {
+typedef struct al_job {
   char *id;
   char *name;               /* NULL when the submitter gave none */
   char *status;             /* pending, running, completed, completed_with_errors,
                                failed, cancelled, timeout */
+  al_job_state state;      /* status as an enum */
   char *created_at;         /* the original's ISO format; NULL when unknown */
   char *completed_at;       /* NULL until the job ends */
   uint64_t total_tasks;
@@ -145,136 +180,138 @@ typedef struct alc_job {
   uint64_t ids_truncated;   /* ids dropped by truncation */
   uint64_t padding;         /* padding positions of the rows */
   uint64_t skipped;         /* files skipped */
-  alc_reason_count *skip_reasons; /* n_skip_reasons entries (not in job lists) */
+  al_reason_count *skip_reasons; /* n_skip_reasons entries (not in job lists) */
   size_t n_skip_reasons;
-} alc_job;
+} al_job;
 
-typedef struct alc_job_list {
-  alc_job *v;
+typedef struct al_job_list {
+  al_job *v;
   size_t n;
-  bool more;  /* older jobs remain (alc_list_jobs_page with after = v[0].id) */
-} alc_job_list;
+  bool more;  /* older jobs remain (al_list_jobs_page with after = v[0].id) */
+} al_job_list;
 
 /* The original's get_metrics(): throughput is percent complete
  * (completed / max(1,total) * 100), error_rate is failed / max(1,total). */
-typedef struct alc_metrics {
+typedef struct al_metrics {
   uint64_t total_tasks;
   uint64_t completed_tasks;
   uint64_t failed_tasks;
   double throughput;
   double error_rate;
-} alc_metrics;
+} al_metrics;
 
-typedef struct alc_task {
+typedef struct al_task {
   char *id;
   char *job_id;
   char *status;             /* pending, assigned, running, completed, failed, cancelled */
+  al_task_state state;     /* status as an enum */
   char *worker_id;          /* current or last worker; NULL when never assigned */
   char *error;              /* last error; NULL when none */
   uint32_t attempts;        /* leases handed out so far */
   uint32_t retries;
   uint64_t files;           /* files in the task */
-} alc_task;
+} al_task;
 
 /* ---- Connection -------------------------------------------------------------------- */
 
 /* Connects to a coordinator and performs the hello handshake.
  * address: "host:port", "[v6addr]:port"; NULL = $AURALITH_COORDINATOR, else
- *   ALC_DEFAULT_ADDRESS.
+ *   AL_DEFAULT_ADDRESS.
  * token: auth token; NULL = $AURALITH_AUTH_TOKEN (none when unset or empty).
  * timeout_s: bound for the connect, the handshake and every later request; <= 0 means
- *   ALC_DEFAULT_TIMEOUT_S.
- * Returns a client the caller owns (release with alc_close), or NULL with err set. */
-alc_client *alc_connect(const char *address, alc_role role, const char *token, double timeout_s,
+ *   AL_DEFAULT_TIMEOUT_S.
+ * Returns a client the caller owns (release with al_close), or NULL with err set. */
+al_client *al_connect(const char *address, al_role role, const char *token, double timeout_s,
                         al_err *err);
 
 /* TLS to the coordinator: PEM file paths, read during the connect. */
-typedef struct alc_tls_options {
+typedef struct al_tls_options {
   const char *ca;          /* CA of the coordinator's certificate; NULL or "" = plaintext */
   const char *server_name; /* name or IP its certificate must carry; NULL = the address's host */
   const char *cert;        /* client certificate and key to present (both or neither) */
   const char *key;
-} alc_tls_options;
+} al_tls_options;
 
-/* alc_connect with explicit TLS settings. tls NULL: from $AURALITH_TLS_CA,
+/* al_connect with explicit TLS settings. tls NULL: from $AURALITH_TLS_CA,
  * $AURALITH_TLS_SERVER_NAME, $AURALITH_TLS_CERT, $AURALITH_TLS_KEY (plaintext when
  * AURALITH_TLS_CA is unset). With TLS, nothing (the token included) is sent before the
- * coordinator's certificate is verified; failures give ALC_E_TLS with the reason. */
-alc_client *alc_connect_tls(const char *address, alc_role role, const char *token, double timeout_s,
-                            const alc_tls_options *tls, al_err *err);
+ * coordinator's certificate is verified; failures give AL_E_TLS with the reason. */
+al_client *al_connect_tls(const char *address, al_role role, const char *token, double timeout_s,
+                            const al_tls_options *tls, al_err *err);
 
 /* Closes the connection and frees the client (NULL is fine). */
-void alc_close(alc_client *c);
+void al_close(al_client *c);
 
 /* The address connected to, as given ("host:port"); owned by the client. */
-const char *alc_address(const alc_client *c);
+const char *al_address(const al_client *c);
 /* The coordinator's software version from the handshake ("auralith 0.1.0") or "";
  * owned by the client. */
-const char *alc_server_version(const alc_client *c);
+const char *al_server_version(const al_client *c);
 /* The dispatch strategy the coordinator used when this connection was opened
  * ("round_robin", "least_busy", "dynamic"), or "" from a coordinator that does not say.
- * Borrowed: valid until alc_close. */
-const char *alc_server_strategy(const alc_client *c);
+ * Borrowed: valid until al_close. */
+const char *al_server_strategy(const al_client *c);
 /* Changes the per-request timeout (seconds, > 0). */
-void alc_set_timeout(alc_client *c, double timeout_s);
+void al_set_timeout(al_client *c, double timeout_s);
 
 /* ---- Administration (role admin or submitter) ---------------------------------------- */
 
 /* Every worker the coordinator knows. *out is overwritten (treated as uninitialised);
- * release with alc_worker_list_free. */
-int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err);
-void alc_worker_list_free(alc_worker_list *l);
+ * release with al_worker_list_free. */
+int al_list_workers(al_client *c, al_worker_list *out, al_err *err);
+void al_worker_list_free(al_worker_list *l);
 
 /* The most recent jobs, oldest first; limit 0 = a full page (the coordinator sends at
- * most 1000 jobs per reply). Release with alc_job_list_free. */
-int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err);
+ * most 1000 jobs per reply). Release with al_job_list_free. */
+int al_list_jobs(al_client *c, uint32_t limit, al_job_list *out, al_err *err);
 /* One page of jobs created before job `after` (NULL = the newest), oldest first;
  * out->more says whether older jobs remain. */
-int alc_list_jobs_page(alc_client *c, uint32_t limit, const char *after, alc_job_list *out, al_err *err);
-int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err);
-void alc_job_list_free(alc_job_list *l);
+int al_list_jobs_page(al_client *c, uint32_t limit, const char *after, al_job_list *out, al_err *err);
+int al_list_jobs(al_client *c, uint32_t limit, al_job_list *out, al_err *err);
+void al_job_list_free(al_job_list *l);
 
-/* One job (the original's get_job). Unknown id: ALC_E_NOT_FOUND, "job not found: <id>".
- * Release *out with alc_job_free. */
-int alc_job_status(alc_client *c, const char *job_id, alc_job *out, al_err *err);
-void alc_job_free(alc_job *j);
+/* One job (the original's get_job). Unknown id: AL_E_NOT_FOUND, "job not found: <id>".
+ * Release *out with al_job_free. */
+int al_job_status(al_client *c, const char *job_id, al_job *out, al_err *err);
+void al_job_free(al_job *j);
 
 /* The original's get_metrics(job_id). Nothing to free. */
-int alc_job_metrics(alc_client *c, const char *job_id, alc_metrics *out, al_err *err);
+int al_job_metrics(al_client *c, const char *job_id, al_metrics *out, al_err *err);
 /* Same computation on a snapshot already fetched. */
-void alc_metrics_from_job(const alc_job *j, alc_metrics *out);
+void al_metrics_from_job(const al_job *j, al_metrics *out);
 
 /* Cancels a job: final; dispatch stops and workers abandon its tasks. A job that
- * already ended gives ALC_E_BAD_STATE. */
-int alc_cancel_job(alc_client *c, const char *job_id, al_err *err);
+ * already ended gives AL_E_BAD_STATE. */
+int al_cancel_job(al_client *c, const char *job_id, al_err *err);
 
-/* One task: status, attempts, worker, error. Release with alc_task_free. */
-int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err);
-void alc_task_free(alc_task *t);
+/* One task: status, attempts, worker, error. Release with al_task_free. */
+int al_get_task(al_client *c, const char *task_id, al_task *out, al_err *err);
+void al_task_free(al_task *t);
 
 /* Switches the scheduling strategy: "round_robin", "least_busy" or "dynamic". */
-int alc_set_strategy(alc_client *c, const char *name, al_err *err);
+int al_set_strategy(al_client *c, const char *name, al_err *err);
 
 /* Stops giving a worker new tasks; it finishes what it holds. */
-int alc_drain_worker(alc_client *c, const char *worker_id, al_err *err);
+int al_drain_worker(al_client *c, const char *worker_id, al_err *err);
 
 /* ---- Progress events ------------------------------------------------------------------ */
 
 /* Subscribes to a job's progress. When snapshot is not NULL it receives the job's
- * current state (release with alc_job_free). Events then arrive on every change. */
-int alc_subscribe(alc_client *c, const char *job_id, alc_job *snapshot, al_err *err);
+ * current state (release with al_job_free). Events then arrive on every change. */
+int al_subscribe(al_client *c, const char *job_id, al_job *snapshot, al_err *err);
 
 /* Waits up to timeout_s (0 = only what is already here, < 0 = no limit) for the next
  * progress event of any subscribed job. Returns 1 with *out filled (release with
- * alc_job_free), 0 when the time ran out (*out zeroed), -1 on error. */
-int alc_next_event(alc_client *c, double timeout_s, alc_job *out, al_err *err);
+ * al_job_free), 0 when the time ran out (*out zeroed), -1 on error. */
+int al_next_event(al_client *c, double timeout_s, al_job *out, al_err *err);
 
-/* True for the statuses after which a job never changes again. */
-bool alc_status_is_final(const char *status);
+/* True for the statuses after which a job never changes again (al_job_state_is_final
+ * of the parsed string; false for NULL or an unknown string). */
+bool al_status_is_final(const char *status);
 
 /* ---- Submitting (role submitter) ------------------------------------------------------ */
 
-typedef struct alc_job_spec {
+typedef struct al_job_spec {
   const char *job_id;          /* NULL: the coordinator makes one */
   const char *name;            /* NULL: none */
   const char *input_dir;       /* required */
@@ -291,33 +328,33 @@ typedef struct alc_job_spec {
   const char *packing;         /* "none" (NULL: the default) or "greedy" */
   bool detect_text;            /* include extensionless text files */
   const char *jsonl_field;     /* JSON Lines text field; NULL = "text" */
-} alc_job_spec;
+} al_job_spec;
 
 /* Creates a job (no tasks yet). On success *job_id_out receives the job id as a heap
  * string the caller frees with free(). */
-int alc_submit_job(alc_client *c, const alc_job_spec *spec, char **job_id_out, al_err *err);
+int al_submit_job(al_client *c, const al_job_spec *spec, char **job_id_out, al_err *err);
 
 /* One task: a slice of the job's file list. Indexes run from 0 without gaps. */
-typedef struct alc_task_spec {
+typedef struct al_task_spec {
   uint64_t index;
   const char *const *files;
   size_t n_files;
-} alc_task_spec;
+} al_task_spec;
 
-/* Adds tasks to a job, in as many frames as ALC_BATCH_MAX_BYTES/ALC_BATCH_MAX_TASKS
+/* Adds tasks to a job, in as many frames as AL_BATCH_MAX_BYTES/AL_BATCH_MAX_TASKS
  * need, waiting for each to be acknowledged. Resending tasks already added is
  * harmless (the coordinator skips indexes it has). */
-int alc_submit_tasks(alc_client *c, const char *job_id, const alc_task_spec *tasks, size_t n,
+int al_submit_tasks(al_client *c, const char *job_id, const al_task_spec *tasks, size_t n,
                      al_err *err);
 
 /* Splits files (in order) into tasks of files_per_task (0 = 500) starting at index 0
- * and submits them with alc_submit_tasks. *n_tasks (may be NULL) receives the number
+ * and submits them with al_submit_tasks. *n_tasks (may be NULL) receives the number
  * of tasks: max(1, ceil(n_files / files_per_task)); an empty list gives no task. */
-int alc_submit_files(alc_client *c, const char *job_id, const char *const *files, size_t n_files,
+int al_submit_files(al_client *c, const char *job_id, const char *const *files, size_t n_files,
                      uint32_t files_per_task, uint64_t *n_tasks, al_err *err);
 
 /* Declares that the job has exactly total_tasks tasks; it can finish once they do. */
-int alc_seal_job(alc_client *c, const char *job_id, uint64_t total_tasks, al_err *err);
+int al_seal_job(al_client *c, const char *job_id, uint64_t total_tasks, al_err *err);
 
 #ifdef __cplusplus
 }

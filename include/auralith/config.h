@@ -3,7 +3,7 @@
  * effective values: the Python package's DistributedConfig. Prefix: alc_.
  *
  *   al_err err;
- *   char *json = alc_config_load_json("configs/distributed.yaml", false, &err);
+ *   char *json = al_config_load_json("configs/distributed.yaml", false, &err);
  *   if (!json) { fprintf(stderr, "%s\n", err.msg); return 1; }   // FILE:LINE:COL: ...
  *   ... parse json ...
  *   free(json);
@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "common/al.h" /* al_err */
+#include "auralith/error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,10 +21,10 @@ extern "C" {
 
 /* al_err codes (same numbers as the loader's). */
 enum {
-  ALC_CFG_E_NOT_FOUND = 1, /* the file does not exist */
-  ALC_CFG_E_IO = 2,        /* the file cannot be read (or is too large) */
-  ALC_CFG_E_SYNTAX = 3,    /* not well-formed YAML */
-  ALC_CFG_E_SCHEMA = 4     /* unknown or duplicate key, wrong type, value out of range */
+  AL_CFG_E_NOT_FOUND = 1, /* the file does not exist */
+  AL_CFG_E_IO = 2,        /* the file cannot be read (or is too large) */
+  AL_CFG_E_SYNTAX = 3,    /* not well-formed YAML */
+  AL_CFG_E_SCHEMA = 4     /* unknown or duplicate key, wrong type, value out of range */
 };
 
 /* Loads and validates path (NULL = the built-in defaults) and applies the environment
@@ -35,7 +35,7 @@ enum {
  * are "<redacted>" when redact_secrets. On error returns NULL and err holds the
  * loader's message, "FILE:LINE:COLUMN: key 'x.y': expected ..., got ...", with one of
  * the codes above. */
-char *alc_config_load_json(const char *path, bool redact_secrets, al_err *err);
+char *al_config_load_json(const char *path, bool redact_secrets, al_err *err);
 
 #ifdef __cplusplus
 }

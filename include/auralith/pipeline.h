@@ -2,17 +2,17 @@
  * Configure a job (input, output and tokenizers directories, sequence length, shard
  * size, files per task, timeout, embedded or external), run it, get the result.
  *
- *   alc_pipeline_options o;
- *   alc_pipeline_options_init(&o);
+ *   al_pipeline_options o;
+ *   al_pipeline_options_init(&o);
  *   o.config_path = "configs/distributed.yaml";
  *   o.input_dir = "data/raw"; o.output_dir = "shards"; o.tokenizers_dir = "tokenizers";
- *   alc_pipeline_result r;
+ *   al_pipeline_result r;
  *   al_err err;
- *   if (alc_pipeline_run(&o, &r, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
+ *   if (al_pipeline_run(&o, &r, &err) != 0) { fprintf(stderr, "%s\n", err.msg); return 1; }
  *   printf("%s: %llu/%llu tasks in %.1fs\n", r.status,
  *          (unsigned long long)r.completed_tasks, (unsigned long long)r.total_tasks, r.elapsed_s);
- *   int code = alc_pipeline_exit_code(r.status);
- *   alc_pipeline_result_free(&r);
+ *   int code = al_pipeline_exit_code(r.status);
+ *   al_pipeline_result_free(&r);
  *
  * External mode connects to a running coordinator as a submitter: it lists the input
  * files (sorted, recursive, regular files; "No files found in <dir>" before anything
@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-typedef struct alc_pipeline_options {
+typedef struct al_pipeline_options {
   /* Optional YAML config (the original's schema). It supplies the coordinator address
    * (coordinator.host/port; job.coordinator_host/port when set), the auth token and
    * the job defaults below. NULL = built-in defaults plus $AURALITH_AUTH_TOKEN. */
@@ -56,12 +56,12 @@ typedef struct alc_pipeline_options {
   /* External mode. */
   const char *coordinator;     /* "host:port"; NULL = $AURALITH_COORDINATOR, else the config */
   const char *auth_token;      /* NULL = the config's (which $AURALITH_AUTH_TOKEN overrides) */
-  double request_timeout_s;    /* bound on each request; 0 = ALC_DEFAULT_TIMEOUT_S */
+  double request_timeout_s;    /* bound on each request; 0 = AL_DEFAULT_TIMEOUT_S */
   bool detach;                 /* return once the job is submitted (status "detached") */
   /* Optional callbacks, called on the caller's thread. Snapshots are borrowed for the
    * duration of the call. */
   void (*on_submitted)(void *user_data, const char *job_id, uint64_t files, uint64_t tasks);
-  void (*on_progress)(void *user_data, const alc_job *snapshot);
+  void (*on_progress)(void *user_data, const al_job *snapshot);
   void *user_data;
   /* When not NULL and *stop becomes non-zero (e.g. from a SIGINT handler), run()
    * stops following and returns with status "detached"; the job keeps running on the
@@ -72,12 +72,12 @@ typedef struct alc_pipeline_options {
    * tasks and runs the rest. */
   const char *output_mode;
   const char *verify_shards;   /* NULL = job.verify_shards of the config ("header") */
-} alc_pipeline_options;
+} al_pipeline_options;
 
 /* Zeroes o (every field at its "use the config" value). */
-void alc_pipeline_options_init(alc_pipeline_options *o);
+void al_pipeline_options_init(al_pipeline_options *o);
 
-typedef struct alc_pipeline_result {
+typedef struct al_pipeline_result {
   char *job_id;                /* heap; NULL when the job was never created */
   char *status;                /* heap: completed, completed_with_errors, failed,
                                   cancelled, timeout, or detached */
@@ -91,21 +91,21 @@ typedef struct alc_pipeline_result {
   double elapsed_s;            /* wall time of run() */
   char **errors;               /* last task errors (n_errors heap strings) */
   size_t n_errors;
-  alc_job final;               /* the last snapshot of the job (counts, skip reasons); owned */
-} alc_pipeline_result;
+  al_job final;               /* the last snapshot of the job (counts, skip reasons); owned */
+} al_pipeline_result;
 
 /* Runs the job. Returns 0 when the job reached a final status or was detached (the
  * outcome is r->status), -1 on an error (err set; r->job_id is set when the job was
  * already created, so the caller can tell the user how to follow it). *r is
- * overwritten; release with alc_pipeline_result_free in both cases. */
-int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_err *err);
+ * overwritten; release with al_pipeline_result_free in both cases. */
+int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err *err);
 
 /* Releases what r points to and zeroes it. */
-void alc_pipeline_result_free(alc_pipeline_result *r);
+void al_pipeline_result_free(al_pipeline_result *r);
 
 /* submit-job's exit code for a final status: 0 completed (and detached),
  * 3 completed_with_errors, 4 failed, 5 cancelled, 6 timeout, 1 anything else. */
-int alc_pipeline_exit_code(const char *status);
+int al_pipeline_exit_code(const char *status);
 
 #ifdef __cplusplus
 }

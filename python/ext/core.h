@@ -24,7 +24,7 @@ int core_dict_steal(PyObject *d, const char *key, PyObject *v);
 /* A str from a C string, None for NULL. */
 PyObject *core_str_or_none(const char *s);
 /* The job snapshot as the original's job record dict plus our counters. */
-PyObject *core_job_dict(const alc_job *j);
+PyObject *core_job_dict(const al_job *j);
 
 int core_tokenizer_init(PyObject *m);
 int core_client_init(PyObject *m);

@@ -1,5 +1,5 @@
-/* _core.Client: a blocking admin connection to a coordinator (alc_client). Every call
- * runs with the GIL released; a mutex serialises calls because one alc_client is not
+/* _core.Client: a blocking admin connection to a coordinator (al_client). Every call
+ * runs with the GIL released; a mutex serialises calls because one al_client is not
  * thread-safe. */
 #include "core.h" /* Python.h first, as CPython requires */
 
@@ -9,7 +9,7 @@
 
 typedef struct {
   PyObject_HEAD
-  alc_client *c;
+  al_client *c;
   pthread_mutex_t mu;
 } ClientObject;
 
@@ -25,9 +25,9 @@ static int client_init(ClientObject *self, PyObject *args, PyObject *kwargs) {
   const char *address = NULL, *token = NULL, *role = "admin";
   double timeout = 0;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zzds:Client", kw, &address, &token, &timeout, &role)) return -1;
-  alc_role r;
-  if (!strcmp(role, "admin")) r = ALC_ROLE_ADMIN;
-  else if (!strcmp(role, "submitter")) r = ALC_ROLE_SUBMITTER;
+  al_role r;
+  if (!strcmp(role, "admin")) r = AL_ROLE_ADMIN;
+  else if (!strcmp(role, "submitter")) r = AL_ROLE_SUBMITTER;
   else {
     PyErr_Format(PyExc_ValueError, "role must be 'admin' or 'submitter', got '%s'", role);
     return -1;
@@ -38,9 +38,9 @@ static int client_init(ClientObject *self, PyObject *args, PyObject *kwargs) {
   }
   al_err err;
   al_err_clear(&err);
-  alc_client *c;
+  al_client *c;
   Py_BEGIN_ALLOW_THREADS
-  c = alc_connect(address, r, token, timeout, &err);
+  c = al_connect(address, r, token, timeout, &err);
   Py_END_ALLOW_THREADS
   if (!c) {
     core_raise(&err, 0);
@@ -51,7 +51,7 @@ static int client_init(ClientObject *self, PyObject *args, PyObject *kwargs) {
 }
 
 static void client_dealloc(ClientObject *self) {
-  if (self->c) alc_close(self->c);
+  if (self->c) al_close(self->c);
   pthread_mutex_destroy(&self->mu);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -67,18 +67,18 @@ static int lock_open(ClientObject *self) {
 #define CLOSED_ERROR() (PyErr_SetString(PyExc_ValueError, "operation on a closed DistributedClient"), (PyObject *)NULL)
 
 static PyObject *client_close(ClientObject *self, PyObject *unused) {
-  alc_client *c;
+  al_client *c;
   Py_BEGIN_ALLOW_THREADS
   pthread_mutex_lock(&self->mu);
   c = self->c;
   self->c = NULL;
   pthread_mutex_unlock(&self->mu);
-  alc_close(c);
+  al_close(c);
   Py_END_ALLOW_THREADS
   Py_RETURN_NONE;
 }
 
-static PyObject *worker_dict(const alc_worker *w) {
+static PyObject *worker_dict(const al_worker *w) {
   /* The original's list_workers gave {id, status: "active", cpu_usage, memory_usage};
    * a live worker keeps status "active", others show their state. */
   const char *status = w->state && !strcmp(w->state, "alive") ? "active" : w->state;
@@ -103,19 +103,19 @@ static PyObject *worker_dict(const alc_worker *w) {
 }
 
 static PyObject *client_list_workers(ClientObject *self, PyObject *unused) {
-  alc_worker_list ws = {0};
+  al_worker_list ws = {0};
   al_err err;
   al_err_clear(&err);
   int rc = -2;
   Py_BEGIN_ALLOW_THREADS
   if (lock_open(self) == 0) {
-    rc = alc_list_workers(self->c, &ws, &err);
+    rc = al_list_workers(self->c, &ws, &err);
     pthread_mutex_unlock(&self->mu);
   }
   Py_END_ALLOW_THREADS
   if (rc == -2) return CLOSED_ERROR();
   if (rc != 0) {
-    alc_worker_list_free(&ws);
+    al_worker_list_free(&ws);
     return core_raise(&err, 0);
   }
   PyObject *l = PyList_New((Py_ssize_t)ws.n);
@@ -127,7 +127,7 @@ static PyObject *client_list_workers(ClientObject *self, PyObject *unused) {
     }
     PyList_SET_ITEM(l, (Py_ssize_t)i, d);
   }
-  alc_worker_list_free(&ws);
+  al_worker_list_free(&ws);
   return l;
 }
 
@@ -135,19 +135,19 @@ static PyObject *client_list_jobs(ClientObject *self, PyObject *args, PyObject *
   static char *kw[] = {"limit", NULL};
   unsigned int limit = 0;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|I:list_jobs", kw, &limit)) return NULL;
-  alc_job_list js = {0};
+  al_job_list js = {0};
   al_err err;
   al_err_clear(&err);
   int rc = -2;
   Py_BEGIN_ALLOW_THREADS
   if (lock_open(self) == 0) {
-    rc = alc_list_jobs(self->c, limit, &js, &err);
+    rc = al_list_jobs(self->c, limit, &js, &err);
     pthread_mutex_unlock(&self->mu);
   }
   Py_END_ALLOW_THREADS
   if (rc == -2) return CLOSED_ERROR();
   if (rc != 0) {
-    alc_job_list_free(&js);
+    al_job_list_free(&js);
     return core_raise(&err, 0);
   }
   PyObject *l = PyList_New((Py_ssize_t)js.n);
@@ -159,44 +159,44 @@ static PyObject *client_list_jobs(ClientObject *self, PyObject *args, PyObject *
     }
     PyList_SET_ITEM(l, (Py_ssize_t)i, d);
   }
-  alc_job_list_free(&js);
+  al_job_list_free(&js);
   return l;
 }
 
 static PyObject *client_get_job(ClientObject *self, PyObject *arg) {
   const char *id = PyUnicode_AsUTF8(arg);
   if (!id) return NULL;
-  alc_job j = {0};
+  al_job j = {0};
   al_err err;
   al_err_clear(&err);
   int rc = -2;
   Py_BEGIN_ALLOW_THREADS
   if (lock_open(self) == 0) {
-    rc = alc_job_status(self->c, id, &j, &err);
+    rc = al_job_status(self->c, id, &j, &err);
     pthread_mutex_unlock(&self->mu);
   }
   Py_END_ALLOW_THREADS
   if (rc == -2) return CLOSED_ERROR();
   if (rc != 0) {
-    alc_job_free(&j);
+    al_job_free(&j);
     return core_raise(&err, 0);
   }
   PyObject *d = core_job_dict(&j);
-  alc_job_free(&j);
+  al_job_free(&j);
   return d;
 }
 
 static PyObject *client_get_metrics(ClientObject *self, PyObject *arg) {
   const char *id = PyUnicode_AsUTF8(arg);
   if (!id) return NULL;
-  alc_metrics m;
+  al_metrics m;
   memset(&m, 0, sizeof m);
   al_err err;
   al_err_clear(&err);
   int rc = -2;
   Py_BEGIN_ALLOW_THREADS
   if (lock_open(self) == 0) {
-    rc = alc_job_metrics(self->c, id, &m, &err);
+    rc = al_job_metrics(self->c, id, &m, &err);
     pthread_mutex_unlock(&self->mu);
   }
   Py_END_ALLOW_THREADS
@@ -210,19 +210,19 @@ static PyObject *client_get_metrics(ClientObject *self, PyObject *arg) {
 static PyObject *client_get_task(ClientObject *self, PyObject *arg) {
   const char *id = PyUnicode_AsUTF8(arg);
   if (!id) return NULL;
-  alc_task t = {0};
+  al_task t = {0};
   al_err err;
   al_err_clear(&err);
   int rc = -2;
   Py_BEGIN_ALLOW_THREADS
   if (lock_open(self) == 0) {
-    rc = alc_get_task(self->c, id, &t, &err);
+    rc = al_get_task(self->c, id, &t, &err);
     pthread_mutex_unlock(&self->mu);
   }
   Py_END_ALLOW_THREADS
   if (rc == -2) return CLOSED_ERROR();
   if (rc != 0) {
-    alc_task_free(&t);
+    al_task_free(&t);
     return core_raise(&err, 0);
   }
   PyObject *d = PyDict_New();
@@ -235,12 +235,12 @@ static PyObject *client_get_task(ClientObject *self, PyObject *arg) {
             core_dict_steal(d, "retries", PyLong_FromUnsignedLong(t.retries)) < 0 ||
             core_dict_steal(d, "files", PyLong_FromUnsignedLongLong(t.files)) < 0))
     Py_CLEAR(d);
-  alc_task_free(&t);
+  al_task_free(&t);
   return d;
 }
 
 /* Calls that take one string and return nothing. */
-typedef int (*str_call)(alc_client *, const char *, al_err *);
+typedef int (*str_call)(al_client *, const char *, al_err *);
 static PyObject *simple_call(ClientObject *self, PyObject *arg, str_call fn) {
   const char *s = PyUnicode_AsUTF8(arg);
   if (!s) return NULL;
@@ -258,20 +258,20 @@ static PyObject *simple_call(ClientObject *self, PyObject *arg, str_call fn) {
   Py_RETURN_NONE;
 }
 
-static PyObject *client_cancel_job(ClientObject *self, PyObject *arg) { return simple_call(self, arg, alc_cancel_job); }
+static PyObject *client_cancel_job(ClientObject *self, PyObject *arg) { return simple_call(self, arg, al_cancel_job); }
 static PyObject *client_set_strategy(ClientObject *self, PyObject *arg) {
-  return simple_call(self, arg, alc_set_strategy);
+  return simple_call(self, arg, al_set_strategy);
 }
 static PyObject *client_drain_worker(ClientObject *self, PyObject *arg) {
-  return simple_call(self, arg, alc_drain_worker);
+  return simple_call(self, arg, al_drain_worker);
 }
 
 static PyObject *client_info(ClientObject *self, PyObject *unused) {
   PyObject *r = NULL;
   pthread_mutex_lock(&self->mu); /* short: no I/O */
   if (self->c)
-    r = Py_BuildValue("{s:s,s:s,s:s}", "address", alc_address(self->c), "server_version",
-                      alc_server_version(self->c), "strategy", alc_server_strategy(self->c));
+    r = Py_BuildValue("{s:s,s:s,s:s}", "address", al_address(self->c), "server_version",
+                      al_server_version(self->c), "strategy", al_server_strategy(self->c));
   pthread_mutex_unlock(&self->mu);
   if (!r && !PyErr_Occurred()) return CLOSED_ERROR();
   return r;

@@ -30,18 +30,18 @@ PyObject *core_raise(const al_err *err, int is_config) {
     cls = ConfigError;
   } else {
     switch (err->code) {
-    case ALC_E_CONNECT:
-    case ALC_E_CLOSED:
-    case ALC_E_IO: cls = ConnectError; break;
-    case ALC_E_TIMEOUT: cls = RequestTimeout; break;
-    case ALC_E_NOT_FOUND: cls = NotFoundError; break;
-    case ALC_E_AUTH:
-    case ALC_E_NOT_ALLOWED: cls = AuthError; break;
-    case ALC_E_ARG:
-    case ALC_E_ADDRESS:
-    case ALC_E_BAD_STATE:
-    case ALC_E_BAD_FIELD: cls = InvalidRequestError; break;
-    case ALC_E_NO_FILES: cls = NoFilesError; break;
+    case AL_E_CONNECT:
+    case AL_E_CLOSED:
+    case AL_E_IO: cls = ConnectError; break;
+    case AL_E_TIMEOUT: cls = RequestTimeout; break;
+    case AL_E_NOT_FOUND: cls = NotFoundError; break;
+    case AL_E_AUTH:
+    case AL_E_NOT_ALLOWED: cls = AuthError; break;
+    case AL_E_ARG:
+    case AL_E_ADDRESS:
+    case AL_E_BAD_STATE:
+    case AL_E_BAD_FIELD: cls = InvalidRequestError; break;
+    case AL_E_NO_FILES: cls = NoFilesError; break;
     default: break;
     }
   }
@@ -64,7 +64,7 @@ PyObject *core_str_or_none(const char *s) {
   return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
 
-PyObject *core_job_dict(const alc_job *j) {
+PyObject *core_job_dict(const al_job *j) {
   PyObject *d = PyDict_New();
   if (!d) return NULL;
   PyObject *errs = PyList_New((Py_ssize_t)j->n_errors);
@@ -113,7 +113,7 @@ static PyObject *core_load_config_impl(PyObject *self, PyObject *args, PyObject 
   al_err_clear(&err);
   char *json;
   Py_BEGIN_ALLOW_THREADS
-  json = alc_config_load_json(path, redact != 0, &err);
+  json = al_config_load_json(path, redact != 0, &err);
   Py_END_ALLOW_THREADS
   Py_XDECREF(path_bytes);
   if (!json) return core_raise(&err, 1);
@@ -138,7 +138,7 @@ static PyObject *get_log_level(PyObject *self, PyObject *unused) { return PyLong
 
 static PyMethodDef core_methods[] = {
     {"run_pipeline", (PyCFunction)(void (*)(void))core_run_pipeline, METH_VARARGS | METH_KEYWORDS,
-     "run_pipeline(**options) -> dict: runs a job (alc_pipeline_run)."},
+     "run_pipeline(**options) -> dict: runs a job (al_pipeline_run)."},
     {"train", (PyCFunction)(void (*)(void))core_train, METH_VARARGS | METH_KEYWORDS,
      "train(corpus, out_dir, vocab_size, min_frequency, max_merge_depth, lowercase) -> (vocab_len, merges)"},
     {"load_config", (PyCFunction)(void (*)(void))core_load_config_impl, METH_VARARGS | METH_KEYWORDS,

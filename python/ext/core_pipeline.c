@@ -1,4 +1,4 @@
-/* _core.run_pipeline: alc_pipeline_run with the GIL released. Progress callbacks are
+/* _core.run_pipeline: al_pipeline_run with the GIL released. Progress callbacks are
  * made on the calling thread, which takes the GIL back only for the duration of the
  * Python call. A callback that raises stops the run (embedded: the job is cancelled;
  * external: the runner detaches) and its exception propagates. When asked
@@ -32,7 +32,7 @@ static void callback_failed(run_ctx *c) {
   *c->stop = 1;
 }
 
-static void cb_progress(void *ud, const alc_job *j) {
+static void cb_progress(void *ud, const al_job *j) {
   run_ctx *c = ud;
   if (!c->progress || c->exc_type) return;
   PyEval_RestoreThread(c->ts);
@@ -69,7 +69,7 @@ static int opt_callable(PyObject *o, PyObject **out, const char *name) {
   return 0;
 }
 
-static PyObject *result_dict(const alc_pipeline_result *r, int interrupted) {
+static PyObject *result_dict(const al_pipeline_result *r, int interrupted) {
   PyObject *d = PyDict_New();
   if (!d) return NULL;
   PyObject *errs = PyList_New((Py_ssize_t)r->n_errors);
@@ -135,8 +135,8 @@ PyObject *core_run_pipeline(PyObject *self, PyObject *args, PyObject *kwargs) {
                     "max_seq_len, shard_size, files_per_task, num_workers and timeout must not be negative");
     goto done;
   }
-  alc_pipeline_options o;
-  alc_pipeline_options_init(&o);
+  al_pipeline_options o;
+  al_pipeline_options_init(&o);
   o.config_path = cfg ? PyBytes_AS_STRING(cfg) : NULL;
   o.input_dir = PyBytes_AS_STRING(in);
   o.output_dir = PyBytes_AS_STRING(out);
@@ -167,12 +167,12 @@ PyObject *core_run_pipeline(PyObject *self, PyObject *args, PyObject *kwargs) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
   }
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
   al_err_clear(&err);
   int rc;
   ctx.ts = PyEval_SaveThread();
-  rc = alc_pipeline_run(&o, &r, &err);
+  rc = al_pipeline_run(&o, &r, &err);
   PyEval_RestoreThread(ctx.ts);
   int interrupted = 0;
   if (handle_sigint) {
@@ -183,11 +183,11 @@ PyObject *core_run_pipeline(PyObject *self, PyObject *args, PyObject *kwargs) {
   if (ctx.exc_type) {
     PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
   } else if (rc != 0) {
-    core_raise(&err, err.code == ALC_E_CONFIG);
+    core_raise(&err, err.code == AL_E_CONFIG);
   } else {
     ret = result_dict(&r, interrupted);
   }
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
 done:
   Py_DECREF(in);
   Py_DECREF(out);

@@ -1,4 +1,4 @@
-/* _core.Tokenizer: a loaded text tokenizer (tok_bpe) and a pool of encoders, so that
+/* _core.Tokenizer: a loaded text tokenizer (al_tok_bpe) and a pool of encoders, so that
  * encode and encode_batch run with the GIL released and any number of Python threads
  * can use one tokenizer at once. Also _core.train. */
 #include "core.h" /* Python.h first, as CPython requires */
@@ -20,9 +20,9 @@
 
 typedef struct {
   PyObject_HEAD
-  tok_bpe *t;
+  al_tok_bpe *t;
   pthread_mutex_t mu; /* guards pool */
-  tok_encoder *pool[POOL_MAX];
+  al_tok_encoder *pool[POOL_MAX];
   int npool;
   /* Python ints for ids 0..nints-1, made once (under the GIL) on the first list
    * result: a list of ids then costs one reference increment per id instead of one
@@ -36,23 +36,23 @@ typedef struct {
 #define INT_CACHE_SLACK 1024
 #define INT_CACHE_MAX ((size_t)1 << 22)
 
-static tok_encoder *take_encoder(TokObject *o) {
-  tok_encoder *e = NULL;
+static al_tok_encoder *take_encoder(TokObject *o) {
+  al_tok_encoder *e = NULL;
   pthread_mutex_lock(&o->mu);
   if (o->npool > 0) e = o->pool[--o->npool];
   pthread_mutex_unlock(&o->mu);
-  return e ? e : tok_encoder_new(o->t, 0);
+  return e ? e : al_tok_encoder_new(o->t, 0);
 }
 
-static void put_encoder(TokObject *o, tok_encoder *e) {
-  tok_encoder_trim(e);
+static void put_encoder(TokObject *o, al_tok_encoder *e) {
+  al_tok_encoder_trim(e);
   pthread_mutex_lock(&o->mu);
   if (o->npool < POOL_MAX) {
     o->pool[o->npool++] = e;
     e = NULL;
   }
   pthread_mutex_unlock(&o->mu);
-  if (e) tok_encoder_free(e);
+  if (e) al_tok_encoder_free(e);
 }
 
 static int tok_init(TokObject *self, PyObject *args, PyObject *kwargs) {
@@ -66,10 +66,10 @@ static int tok_init(TokObject *self, PyObject *args, PyObject *kwargs) {
   }
   al_err err;
   al_err_clear(&err);
-  tok_bpe *t;
+  al_tok_bpe *t;
   const char *p = PyBytes_AS_STRING(path);
   Py_BEGIN_ALLOW_THREADS
-  t = tok_bpe_load(p, &err);
+  t = al_tok_bpe_load(p, &err);
   Py_END_ALLOW_THREADS
   Py_DECREF(path);
   if (!t) {
@@ -90,9 +90,9 @@ static PyObject *tok_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
 static void tok_dealloc(TokObject *self) {
   for (size_t i = 0; i < self->nints; i++) Py_XDECREF(self->ints[i]);
   PyMem_Free(self->ints);
-  for (int i = 0; i < self->npool; i++) tok_encoder_free(self->pool[i]);
+  for (int i = 0; i < self->npool; i++) al_tok_encoder_free(self->pool[i]);
   self->npool = 0;
-  if (self->t) tok_bpe_free(self->t);
+  if (self->t) al_tok_bpe_free(self->t);
   pthread_mutex_destroy(&self->mu);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -132,7 +132,7 @@ static int text_bytes(PyObject *o, const char **s, Py_ssize_t *n) {
 }
 
 static int make_int_cache(TokObject *self) {
-  size_t n = tok_bpe_vocab_len(self->t) + INT_CACHE_SLACK;
+  size_t n = al_tok_bpe_vocab_len(self->t) + INT_CACHE_SLACK;
   if (n > INT_CACHE_MAX) n = INT_CACHE_MAX;
   PyObject **v = PyMem_Calloc(n, sizeof *v);
   if (!v) {
@@ -151,7 +151,7 @@ static int make_int_cache(TokObject *self) {
   return 0;
 }
 
-static PyObject *ids_to_list(TokObject *self, const tok_ids *ids) {
+static PyObject *ids_to_list(TokObject *self, const al_tok_ids *ids) {
   if (!self->ints && make_int_cache(self) < 0) return NULL;
   PyObject *l = PyList_New((Py_ssize_t)ids->len);
   if (!l) return NULL;
@@ -181,21 +181,21 @@ static PyObject *tok_encode_py(TokObject *self, PyObject *args, PyObject *kwargs
   const char *s;
   Py_ssize_t n;
   if (parse_max_length(maxlen_obj, &maxlen) < 0 || text_bytes(text, &s, &n) < 0) return NULL;
-  tok_ids ids = {0};
+  al_tok_ids ids = {0};
   al_err err;
   al_err_clear(&err);
   int rc;
   Py_BEGIN_ALLOW_THREADS
-  tok_encoder *e = take_encoder(self);
-  rc = tok_encode(e, s, (size_t)n, add != 0, maxlen, &ids, &err);
+  al_tok_encoder *e = take_encoder(self);
+  rc = al_tok_encode(e, s, (size_t)n, add != 0, maxlen, &ids, &err);
   put_encoder(self, e);
   Py_END_ALLOW_THREADS
   if (rc != 0) {
-    tok_ids_free(&ids);
+    al_tok_ids_free(&ids);
     return core_raise_tokenizer(&err);
   }
   PyObject *l = ids_to_list(self, &ids);
-  tok_ids_free(&ids);
+  al_tok_ids_free(&ids);
   return l;
 }
 
@@ -205,7 +205,7 @@ typedef struct batch {
   TokObject *tok;
   const char **s;
   size_t *n;
-  tok_ids *out;
+  al_tok_ids *out;
   size_t count;
   bool add;
   int64_t maxlen;
@@ -219,7 +219,7 @@ typedef struct batch {
  * without contending on the counter for every short text. */
 static void *batch_worker(void *arg) {
   batch *b = arg;
-  tok_encoder *e = take_encoder(b->tok);
+  al_tok_encoder *e = take_encoder(b->tok);
   al_err err;
   al_err_clear(&err);
   for (;;) {
@@ -227,7 +227,7 @@ static void *batch_worker(void *arg) {
     if (i >= b->count || atomic_load(&b->failed)) break;
     size_t end = i + 8 < b->count ? i + 8 : b->count;
     for (; i < end; i++) {
-      if (tok_encode(e, b->s[i], b->n[i], b->add, b->maxlen, &b->out[i], &err) != 0) {
+      if (al_tok_encode(e, b->s[i], b->n[i], b->add, b->maxlen, &b->out[i], &err) != 0) {
         pthread_mutex_lock(&b->err_mu);
         if (!atomic_load(&b->failed)) b->err = err;
         atomic_store(&b->failed, 1);
@@ -348,7 +348,7 @@ static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *
   }
 done:
   if (b.out)
-    for (size_t i = 0; i < count; i++) tok_ids_free(&b.out[i]);
+    for (size_t i = 0; i < count; i++) al_tok_ids_free(&b.out[i]);
   PyMem_Free(b.s);
   PyMem_Free(b.n);
   PyMem_Free(b.out);
@@ -386,7 +386,7 @@ static PyObject *tok_decode_py(TokObject *self, PyObject *args, PyObject *kwargs
   Py_DECREF(seq);
   char *s;
   Py_BEGIN_ALLOW_THREADS
-  s = tok_decode(self->t, v, (size_t)n, skip != 0);
+  s = al_tok_decode(self->t, v, (size_t)n, skip != 0);
   Py_END_ALLOW_THREADS
   PyMem_Free(v);
   PyObject *r = PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
@@ -398,18 +398,18 @@ static PyObject *tok_token_id_py(TokObject *self, PyObject *arg) {
   if (check_loaded(self) < 0) return NULL;
   const char *s = PyUnicode_AsUTF8(arg);
   if (!s) return NULL;
-  int32_t id = tok_bpe_token_id(self->t, s);
+  int32_t id = al_tok_bpe_token_id(self->t, s);
   if (id < 0) Py_RETURN_NONE;
   return PyLong_FromLong(id);
 }
 
 static PyObject *tok_info_py(TokObject *self, PyObject *unused) {
   if (check_loaded(self) < 0) return NULL;
-  return Py_BuildValue("{s:n,s:n,s:L,s:O,s:O}", "vocab_len", (Py_ssize_t)tok_bpe_vocab_len(self->t), "merges",
-                       (Py_ssize_t)tok_bpe_merge_count(self->t), "max_merge_depth",
-                       (long long)tok_bpe_max_merge_depth(self->t), "lowercase",
-                       tok_bpe_lowercase(self->t) ? Py_True : Py_False, "rank_merging",
-                       tok_bpe_rank_merging(self->t) ? Py_True : Py_False);
+  return Py_BuildValue("{s:n,s:n,s:L,s:O,s:O}", "vocab_len", (Py_ssize_t)al_tok_bpe_vocab_len(self->t), "merges",
+                       (Py_ssize_t)al_tok_bpe_merge_count(self->t), "max_merge_depth",
+                       (long long)al_tok_bpe_max_merge_depth(self->t), "lowercase",
+                       al_tok_bpe_lowercase(self->t) ? Py_True : Py_False, "rank_merging",
+                       al_tok_bpe_rank_merging(self->t) ? Py_True : Py_False);
 }
 
 static PyMethodDef tok_methods[] = {
@@ -455,8 +455,8 @@ PyObject *core_train(PyObject *self, PyObject *args, PyObject *kwargs) {
     Py_DECREF(out);
     return NULL;
   }
-  tok_train_opts o;
-  tok_train_opts_default(&o);
+  al_tok_train_opts o;
+  al_tok_train_opts_default(&o);
   o.vocab_size = vocab_size;
   o.min_frequency = min_freq;
   o.max_merge_depth = depth;
@@ -467,7 +467,7 @@ PyObject *core_train(PyObject *self, PyObject *args, PyObject *kwargs) {
   int rc;
   const char *dir = PyBytes_AS_STRING(out);
   Py_BEGIN_ALLOW_THREADS
-  rc = tok_train(s, (size_t)n, &o, dir, &nv, &nm, &err);
+  rc = al_tok_train(s, (size_t)n, &o, dir, &nv, &nm, &err);
   Py_END_ALLOW_THREADS
   Py_DECREF(out);
   if (rc != 0) return core_raise_tokenizer(&err);

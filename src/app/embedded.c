@@ -105,7 +105,11 @@ static int attach_worker(app_embedded *e, unsigned i, unsigned threads, al_err *
   wo.output_root = NULL;
   emb_worker *ew = &e->workers[i];
   ew->e = e;
-  ew->w = worker_new(&e->loop, &wo, e->cache, on_worker_stopped, ew);
+  ew->w = worker_new(&e->loop, &wo, e->cache, on_worker_stopped, ew, err);
+  if (!ew->w) {
+    close(sv[1]);
+    return -1;
+  }
   uv_pipe_t *p = al_xcalloc(1, sizeof *p);
   uv_pipe_init(&e->loop, p, 0);
   int rc = uv_pipe_open(p, sv[1]);
@@ -131,13 +135,8 @@ app_embedded *app_embedded_start(const cfg_config *cfg, unsigned num_workers, un
     return NULL;
   }
   if (threads_per_worker == 0) threads_per_worker = 1;
-  /* libuv's pool is sized once, at its first use: make room for every slot. */
-  if (!getenv("UV_THREADPOOL_SIZE")) {
-    char n[16];
-    unsigned total = num_workers * threads_per_worker;
-    snprintf(n, sizeof n, "%u", total > 1024 ? 1024 : total);
-    setenv("UV_THREADPOOL_SIZE", n, 0);
-  }
+  /* Each worker runs its tasks on its own threads (loop_pool): nothing is set in the
+   * host process's environment. */
   app_embedded *e = al_xcalloc(1, sizeof *e);
   cfg_copy(&e->cfg, cfg);
   e->cfg.coordinator.state_store_type = CFG_STORE_MEMORY;

@@ -25,7 +25,7 @@ void cli_title(const char *title) {
   printf("%s\n%s\n%s\n", rule, title, rule);
 }
 
-alc_client *cli_admin_open(const cli_cmd *cmd, int argc, char **argv, cli_values *v, int *exit_code) {
+al_client *cli_admin_open(const cli_cmd *cmd, int argc, char **argv, cli_values *v, int *exit_code) {
   int rc = cli_parse(cmd, argc, argv, v);
   if (rc != CLI_OK) {
     cli_values_free(v);
@@ -39,7 +39,7 @@ alc_client *cli_admin_open(const cli_cmd *cmd, int argc, char **argv, cli_values
     return NULL;
   }
   al_err err;
-  alc_client *c = alc_connect(cli_get(v, "coordinator"), ALC_ROLE_ADMIN, NULL, timeout, &err);
+  al_client *c = al_connect(cli_get(v, "coordinator"), AL_ROLE_ADMIN, NULL, timeout, &err);
   if (!c) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
     cli_values_free(v);

@@ -34,12 +34,12 @@ int cmd_classify(int argc, char **argv) {
   bool json = cli_flag(&v, "json");
   for (int i = 0; i < v.npositional; i++) {
     const char *p = v.positional[i];
-    const char *m = tok_modality_name(tok_classify(p));
+    const char *m = al_tok_modality_name(al_tok_classify(p));
     if (json) {
       json_t *o = json_object();
       /* a path that is not UTF-8 is shown with U+FFFD for its bad bytes */
       size_t n;
-      char *shown = tok_decode_utf8_replace(p, strlen(p), false, &n);
+      char *shown = al_tok_decode_utf8_replace(p, strlen(p), false, &n);
       json_object_set_new(o, "path", json_stringn(shown, n));
       free(shown);
       json_object_set_new(o, "modality", m ? json_string(m) : json_null());

@@ -24,7 +24,7 @@ static const cli_cmd CMD = {
     "U+FFFD and CRLF/CR turned into LF. Without FILE (or with -) it is read from stdin.\n"};
 
 static char *read_input(const char *path, size_t *len, al_err *err) {
-  if (strcmp(path, "-") != 0) return tok_read_text_file(path, len, err);
+  if (strcmp(path, "-") != 0) return al_tok_read_text_file(path, len, err);
   al_buf b = {0};
   char chunk[65536];
   size_t n;
@@ -36,12 +36,12 @@ static char *read_input(const char *path, size_t *len, al_err *err) {
     }
     al_buf_append(&b, chunk, n);
   }
-  char *s = tok_decode_utf8_replace(b.data ? b.data : "", b.len, true, len);
+  char *s = al_tok_decode_utf8_replace(b.data ? b.data : "", b.len, true, len);
   al_buf_free(&b);
   return s;
 }
 
-static void print_ids(const tok_ids *ids, al_buf *out) {
+static void print_ids(const al_tok_ids *ids, al_buf *out) {
   al_buf_append(out, "[", 1);
   for (size_t i = 0; i < ids->len; i++) al_buf_printf(out, i ? ", %d" : "%d", ids->v[i]);
   al_buf_append(out, "]\n", 2);
@@ -72,7 +72,7 @@ int cmd_encode(int argc, char **argv) {
   bool special = !cli_flag(&v, "no-special-tokens");
   bool jsonl = cli_flag(&v, "jsonl");
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(cli_get(&v, "tokenizers"), &err);
+  al_tok_bpe *t = al_tok_bpe_load(cli_get(&v, "tokenizers"), &err);
   if (!t) {
     fprintf(stderr, "auralith-pipeline encode: %s\n", err.msg);
     cli_values_free(&v);
@@ -85,11 +85,11 @@ int cmd_encode(int argc, char **argv) {
     fprintf(stderr, "auralith-pipeline encode: %s\n", err.msg);
     rc = 1;
   }
-  tok_encoder *e = tok_encoder_new(t, 0);
-  tok_ids ids = {0};
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
+  al_tok_ids ids = {0};
   al_buf out = {0};
   if (text && !jsonl) {
-    if (tok_encode(e, text, len, special, max_len, &ids, &err) < 0) {
+    if (al_tok_encode(e, text, len, special, max_len, &ids, &err) < 0) {
       fprintf(stderr, "auralith-pipeline encode: %s\n", err.msg);
       rc = 1;
     } else {
@@ -116,7 +116,7 @@ int cmd_encode(int argc, char **argv) {
       } else if (!json_is_string(txt)) {
         fprintf(stderr, "auralith-pipeline encode: %s:%zu: expected an object with a string \"text\"\n", input, line);
         rc = 1;
-      } else if (tok_encode(e, json_string_value(txt), json_string_length(txt), special, max_len, &ids, &err) < 0) {
+      } else if (al_tok_encode(e, json_string_value(txt), json_string_length(txt), special, max_len, &ids, &err) < 0) {
         fprintf(stderr, "auralith-pipeline encode: %s:%zu: %s\n", input, line, err.msg);
         rc = 1;
       } else {
@@ -128,10 +128,10 @@ int cmd_encode(int argc, char **argv) {
   if (out.len) fwrite(out.data, 1, out.len, stdout);
   if (fflush(stdout) != 0) rc = 1;
   al_buf_free(&out);
-  tok_ids_free(&ids);
+  al_tok_ids_free(&ids);
   free(text);
-  tok_encoder_free(e);
-  tok_bpe_free(t);
+  al_tok_encoder_free(e);
+  al_tok_bpe_free(t);
   cli_values_free(&v);
   return rc;
 }

@@ -22,13 +22,13 @@ static const cli_cmd CMD = {
     "'auralith shard: yes' means it also follows the pipeline's shard schema."};
 
 typedef struct decode_ctx {
-  tok_bpe *bpe;
+  al_tok_bpe *bpe;
   bool skip_special;
 } decode_ctx;
 
 static char *decode_row(void *ctx, const int32_t *ids, size_t n) {
   decode_ctx *d = ctx;
-  return tok_decode(d->bpe, ids, n, d->skip_special);
+  return al_tok_decode(d->bpe, ids, n, d->skip_special);
 }
 
 int cmd_inspect(int argc, char **argv) {
@@ -58,7 +58,7 @@ int cmd_inspect(int argc, char **argv) {
   al_err err;
   al_err_clear(&err);
   if (tdir) {
-    dc.bpe = tok_bpe_load(tdir, &err);
+    dc.bpe = al_tok_bpe_load(tdir, &err);
     if (!dc.bpe) {
       fprintf(stderr, "auralith-pipeline inspect: %s\n", err.msg);
       cli_values_free(&v);
@@ -70,7 +70,7 @@ int cmd_inspect(int argc, char **argv) {
   }
   rc = shard_inspect(stdout, v.positional[0], &o, &err) == 0 ? 0 : 1;
   if (rc != 0) fprintf(stderr, "auralith-pipeline inspect: %s\n", err.msg);
-  tok_bpe_free(dc.bpe);
+  al_tok_bpe_free(dc.bpe);
   cli_values_free(&v);
   return rc;
 }

@@ -28,13 +28,13 @@ static const cli_cmd CMD = {"job-status", "Show the status, progress and errors 
 int cmd_job_status(int argc, char **argv) {
   cli_values v;
   int code;
-  alc_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
+  al_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
   if (!c) return code;
   const char *id = cli_get(&v, "job-id");
   al_err err;
-  alc_job j = {0};
+  al_job j = {0};
   code = 0;
-  if (alc_job_status(c, id, &j, &err) != 0) {
+  if (al_job_status(c, id, &j, &err) != 0) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
     code = 1;
   } else if (cli_flag(&v, "json")) {
@@ -43,8 +43,8 @@ int cmd_job_status(int argc, char **argv) {
     printf("Checking status for job: %s\n", id);
     alc_render_job_text(stdout, &j);
   }
-  alc_job_free(&j);
-  alc_close(c);
+  al_job_free(&j);
+  al_close(c);
   cli_values_free(&v);
   return code;
 }

@@ -36,7 +36,7 @@ static void print_json(json_t *o) {
 static json_t *file_obj(const char *path) {
   json_t *o = json_object();
   size_t n;
-  char *shown = tok_decode_utf8_replace(path, strlen(path), false, &n);
+  char *shown = al_tok_decode_utf8_replace(path, strlen(path), false, &n);
   json_object_set_new(o, "file", json_stringn(shown, n));
   free(shown);
   return o;
@@ -48,7 +48,7 @@ static void print_skip(const char *path, const char *reason) {
   print_json(o);
 }
 
-static json_t *int_array(const tok_ids *ids) {
+static json_t *int_array(const al_tok_ids *ids) {
   json_t *a = json_array();
   for (size_t i = 0; i < ids->len; i++) json_array_append_new(a, json_integer(ids->v[i]));
   return a;
@@ -76,11 +76,11 @@ int cmd_sample(int argc, char **argv) {
   }
   const char *root = cli_get(&v, "tokenizers");
   al_err err = {0};
-  tok_bpe *bpe = NULL;
+  al_tok_bpe *bpe = NULL;
   /* §13: text loads when text/ holds vocab.json; its other files are then required. */
   char *vocab = al_xasprintf("%s/text/vocab.json", root);
   struct stat st;
-  if (stat(vocab, &st) == 0 && !(bpe = tok_bpe_load(root, &err))) {
+  if (stat(vocab, &st) == 0 && !(bpe = al_tok_bpe_load(root, &err))) {
     fprintf(stderr, "auralith-pipeline sample: %s\n", err.msg);
     free(vocab);
     cli_values_free(&v);
@@ -90,7 +90,7 @@ int cmd_sample(int argc, char **argv) {
   med_set media;
   if (med_set_load(root, &media, &err) < 0) {
     fprintf(stderr, "auralith-pipeline sample: %s\n", err.msg);
-    tok_bpe_free(bpe);
+    al_tok_bpe_free(bpe);
     cli_values_free(&v);
     return 1;
   }
@@ -99,41 +99,41 @@ int cmd_sample(int argc, char **argv) {
     cli_values_free(&v);
     return 1;
   }
-  tok_encoder *enc = bpe ? tok_encoder_new(bpe, 64) : NULL;
+  al_tok_encoder *enc = bpe ? al_tok_encoder_new(bpe, 64) : NULL;
   for (int i = 0; i < v.npositional; i++) {
     const char *path = v.positional[i];
-    tok_modality m = tok_classify(path);
+    al_tok_modality m = al_tok_classify(path);
     if (m == TOK_MOD_NONE) {
       print_skip(path, "unclassified");
       continue;
     }
-    tok_sample s = {0};
-    tok_sample_status ss;
+    al_tok_sample s = {0};
+    al_tok_sample_status ss;
     al_err_clear(&err);
     if (m == TOK_MOD_TEXT || m == TOK_MOD_CODE) {
       if (!enc) {
         char r[64];
-        snprintf(r, sizeof r, "no tokenizer for modality '%s'", tok_modality_name(m));
+        snprintf(r, sizeof r, "no tokenizer for modality '%s'", al_tok_modality_name(m));
         print_skip(path, r);
         continue;
       }
-      ss = tok_build_sample(enc, path, max_seq_len, &s, &err);
+      ss = al_tok_build_sample(enc, path, max_seq_len, &s, &err);
     } else {
       ss = med_build_sample(&media, m, path, max_seq_len, &s, &err);
     }
     if (ss != TOK_SAMPLE_OK) {
-      print_skip(path, ss == TOK_SAMPLE_ERROR ? err.msg : tok_sample_status_name(ss));
+      print_skip(path, ss == TOK_SAMPLE_ERROR ? err.msg : al_tok_sample_status_name(ss));
     } else {
       json_t *o = file_obj(path);
-      json_object_set_new(o, "modality", json_string(tok_modality_name(m)));
+      json_object_set_new(o, "modality", json_string(al_tok_modality_name(m)));
       json_object_set_new(o, "input_ids", int_array(&s.ids));
       json_object_set_new(o, "modality_mask", int_array(&s.mask));
       print_json(o);
     }
-    tok_sample_free(&s);
+    al_tok_sample_free(&s);
   }
-  if (enc) tok_encoder_free(enc);
-  tok_bpe_free(bpe);
+  if (enc) al_tok_encoder_free(enc);
+  al_tok_bpe_free(bpe);
   med_set_clear(&media);
   rc = fflush(stdout) == 0 ? 0 : 1;
   cli_values_free(&v);

@@ -27,13 +27,13 @@ static const cli_cmd CMD = {"status", "Show the active workers of a running coor
 int cmd_status(int argc, char **argv) {
   cli_values v;
   int code;
-  alc_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
+  al_client *c = cli_admin_open(&CMD, argc, argv, &v, &code);
   if (!c) return code;
   const char *addr = cli_get(&v, "coordinator");
   al_err err;
-  alc_worker_list ws = {0};
+  al_worker_list ws = {0};
   code = 0;
-  if (alc_list_workers(c, &ws, &err) != 0) {
+  if (al_list_workers(c, &ws, &err) != 0) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
     code = 1;
   } else if (cli_flag(&v, "json")) {
@@ -41,8 +41,8 @@ int cmd_status(int argc, char **argv) {
   } else {
     alc_render_status_text(stdout, addr, &ws);
   }
-  alc_worker_list_free(&ws);
-  alc_close(c);
+  al_worker_list_free(&ws);
+  al_close(c);
   cli_values_free(&v);
   return code;
 }

@@ -71,7 +71,7 @@ static void format_eta(char *out, size_t cap, double el, uint64_t done, uint64_t
 }
 
 /* A status line kept below the log lines on a terminal; a log line every 10 s otherwise. */
-static void on_progress(void *ud, const alc_job *j) {
+static void on_progress(void *ud, const al_job *j) {
   progress_state *p = ud;
   double now = al_mono_s(), el = now - p->t0;
   uint64_t done = j->completed_tasks + j->failed_tasks;
@@ -142,8 +142,8 @@ int cmd_submit_job(int argc, char **argv) {
     goto done;
   }
 
-  alc_pipeline_options o;
-  alc_pipeline_options_init(&o);
+  al_pipeline_options o;
+  al_pipeline_options_init(&o);
   o.config_path = cli_get(&v, "config");
   o.input_dir = cli_get(&v, "input-dir");
   o.output_dir = cli_get(&v, "output-dir");
@@ -180,15 +180,15 @@ int cmd_submit_job(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  alc_pipeline_result res;
+  al_pipeline_result res;
   al_err err;
   al_err_clear(&err);
-  int run = alc_pipeline_run(&o, &res, &err);
+  int run = al_pipeline_run(&o, &res, &err);
   if (ps.tty) al_log_status(NULL);
   if (run != 0) {
     fprintf(stderr, "[ERROR] Job failed: %s\n", err.msg);
     status = 1;
-    alc_pipeline_result_free(&res);
+    al_pipeline_result_free(&res);
     goto done;
   }
   if (res.status && !strcmp(res.status, "detached")) {
@@ -197,7 +197,7 @@ int cmd_submit_job(int argc, char **argv) {
     printf("Follow it:  auralith-pipeline job-status --coordinator %s --job-id %s\n", addr, res.job_id);
     printf("Cancel it:  alctl --coordinator %s cancel %s\n", addr, res.job_id);
     status = 0;
-    alc_pipeline_result_free(&res);
+    al_pipeline_result_free(&res);
     goto done;
   }
   cli_title("Job Completed");
@@ -208,8 +208,8 @@ int cmd_submit_job(int argc, char **argv) {
          (unsigned long long)res.samples, (unsigned long long)res.tokens, res.elapsed_s, o.output_dir, o.output_dir);
   alc_render_counts(stdout, &res.final, "");
   for (size_t i = 0; i < res.n_errors && i < 5; i++) printf("Error:    %s\n", res.errors[i]);
-  status = alc_pipeline_exit_code(res.status);
-  alc_pipeline_result_free(&res);
+  status = al_pipeline_exit_code(res.status);
+  al_pipeline_result_free(&res);
 done:
   cli_values_free(&v);
   return status;

@@ -124,11 +124,11 @@ static int read_corpus_file(const char *path, al_buf *out, al_err *err) {
     return al_err_set(err, EIO, "%s: read error", path);
   }
   size_t n;
-  char *text = tok_decode_utf8_replace(raw.data ? raw.data : "", raw.len, true, &n);
+  char *text = al_tok_decode_utf8_replace(raw.data ? raw.data : "", raw.len, true, &n);
   /* a strict decode (no newline translation) reproduces the bytes exactly when they
    * are valid; the first difference is the first invalid byte */
   size_t strict_n;
-  char *strict = tok_decode_utf8_replace(raw.data ? raw.data : "", raw.len, false, &strict_n);
+  char *strict = al_tok_decode_utf8_replace(raw.data ? raw.data : "", raw.len, false, &strict_n);
   size_t off = 0;
   while (off < raw.len && off < strict_n && raw.data[off] == strict[off]) off++;
   bool valid = strict_n == raw.len && off == raw.len;
@@ -151,8 +151,8 @@ static int train_text(int argc, char **argv) {
     cli_values_free(&v);
     return rc == CLI_HELP ? 0 : 2;
   }
-  tok_train_opts o;
-  tok_train_opts_default(&o);
+  al_tok_train_opts o;
+  al_tok_train_opts_default(&o);
   o.max_merge_depth = -1; /* all learned merges */
   int64_t max_chars = -1;
   if (!cli_get_int(&v, "vocab-size", 0, INT32_MAX, &o.vocab_size) ||
@@ -211,7 +211,7 @@ static int train_text(int argc, char **argv) {
   if (rc == 0) {
     double t0 = al_mono_s();
     al_info("training on %zu bytes of text", text.len);
-    if (tok_train(text.data ? text.data : "", text.len, &o, outdir, &nv, &nm, &err) < 0) {
+    if (al_tok_train(text.data ? text.data : "", text.len, &o, outdir, &nv, &nm, &err) < 0) {
       fprintf(stderr, "auralith-pipeline train-tokenizer text: %s\n", err.msg);
       rc = 1;
     } else {

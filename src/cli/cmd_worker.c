@@ -83,9 +83,6 @@ int cmd_worker(int argc, char **argv) {
   }
   worker_options wo;
   app_worker_options(&cfg, cli_get(&v, "worker-id"), host, port, (uint32_t)threads, &wo);
-  char pool[16];
-  snprintf(pool, sizeof pool, "%u", wo.slots);
-  setenv("UV_THREADPOOL_SIZE", pool, 1); /* before the loop's first uv_queue_work */
 
   cli_title("Starting Auralith Worker Node");
   printf("Worker ID:   %s\nCoordinator: %s:%d\nThreads:     %u\n", wo.worker_id, host, port, wo.slots);
@@ -95,7 +92,15 @@ int cmd_worker(int argc, char **argv) {
   uv_loop_init(&loop);
   worker_tokcache *cache = worker_tokcache_new();
   worker_main m = {0};
-  m.w = worker_new(&loop, &wo, cache, on_stopped, &m);
+  m.w = worker_new(&loop, &wo, cache, on_stopped, &m, &err);
+  if (!m.w) {
+    fprintf(stderr, "[ERROR] %s\n", err.msg);
+    worker_tokcache_free(cache);
+    uv_loop_close(&loop);
+    cfg_free(&cfg);
+    cli_values_free(&v);
+    return 1;
+  }
   uv_signal_init(&loop, &m.sigint);
   uv_signal_init(&loop, &m.sigterm);
   m.sigint.data = m.sigterm.data = &m;

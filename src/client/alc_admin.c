@@ -9,20 +9,21 @@ char *alc_strdup_or_null(const char *s) { return s ? al_xstrdup(s) : NULL; }
 
 /* The coordinator's "job 'x' not found" becomes the one line users grep for. */
 static int rewrite_not_found(al_err *err, const char *what, const char *id) {
-  if (err && err->code == ALC_E_NOT_FOUND) al_err_set(err, ALC_E_NOT_FOUND, "%s not found: %s", what, id);
+  if (err && err->code == AL_E_NOT_FOUND) al_err_set(err, AL_E_NOT_FOUND, "%s not found: %s", what, id);
   return -1;
 }
 
 static int need_id(const char *id, const char *what, al_err *err) {
-  if (!id || !*id) return al_err_set(err, ALC_E_ARG, "no %s id given", what);
+  if (!id || !*id) return al_err_set(err, AL_E_ARG, "no %s id given", what);
   return 0;
 }
 
-void alc_job_from_summary(alc_job *out, const proto_job_summary *s) {
+void alc_job_from_summary(al_job *out, const proto_job_summary *s) {
   memset(out, 0, sizeof *out);
   out->id = al_xstrdup(s->job_id ? s->job_id : "");
   out->name = alc_strdup_or_null(s->name);
   out->status = al_xstrdup(s->status ? s->status : "");
+  if (al_job_state_parse(out->status, &out->state, NULL) != 0) out->state = AL_JOB_UNKNOWN;
   out->created_at = alc_strdup_or_null(s->created_at);
   out->completed_at = alc_strdup_or_null(s->completed_at);
   out->total_tasks = s->total_tasks;
@@ -53,7 +54,7 @@ void alc_job_from_summary(alc_job *out, const proto_job_summary *s) {
   }
 }
 
-void alc_job_free(alc_job *j) {
+void al_job_free(al_job *j) {
   if (!j) return;
   free(j->id);
   free(j->name);
@@ -67,14 +68,14 @@ void alc_job_free(alc_job *j) {
   memset(j, 0, sizeof *j);
 }
 
-void alc_job_list_free(alc_job_list *l) {
+void al_job_list_free(al_job_list *l) {
   if (!l) return;
-  for (size_t i = 0; i < l->n; i++) alc_job_free(&l->v[i]);
+  for (size_t i = 0; i < l->n; i++) al_job_free(&l->v[i]);
   free(l->v);
   memset(l, 0, sizeof *l);
 }
 
-void alc_worker_list_free(alc_worker_list *l) {
+void al_worker_list_free(al_worker_list *l) {
   if (!l) return;
   for (size_t i = 0; i < l->n; i++) {
     free(l->v[i].id);
@@ -84,7 +85,7 @@ void alc_worker_list_free(alc_worker_list *l) {
   memset(l, 0, sizeof *l);
 }
 
-void alc_task_free(alc_task *t) {
+void al_task_free(al_task *t) {
   if (!t) return;
   free(t->id);
   free(t->job_id);
@@ -94,15 +95,12 @@ void alc_task_free(alc_task *t) {
   memset(t, 0, sizeof *t);
 }
 
-bool alc_status_is_final(const char *s) {
-  static const char *const FINAL[] = {"completed", "completed_with_errors", "failed", "cancelled", "timeout"};
-  if (!s) return false;
-  for (size_t i = 0; i < AL_ARRAY_LEN(FINAL); i++)
-    if (strcmp(s, FINAL[i]) == 0) return true;
-  return false;
+bool al_status_is_final(const char *s) {
+  al_job_state st;
+  return s && al_job_state_parse(s, &st, NULL) == 0 && al_job_state_is_final(st);
 }
 
-int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err) {
+int al_list_workers(al_client *c, al_worker_list *out, al_err *err) {
   memset(out, 0, sizeof *out);
   proto_msg req = {0}, rep;
   req.type = PROTO_MSG_LIST_WORKERS;
@@ -112,7 +110,7 @@ int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err) {
   out->n = w->n_workers;
   for (size_t i = 0; i < w->n_workers; i++) {
     const proto_worker_info *s = &w->workers[i];
-    alc_worker *d = &out->v[i];
+    al_worker *d = &out->v[i];
     d->id = al_xstrdup(s->worker_id ? s->worker_id : "");
     d->state = al_xstrdup(s->state ? s->state : "");
     d->slots = s->slots;
@@ -129,11 +127,11 @@ int alc_list_workers(alc_client *c, alc_worker_list *out, al_err *err) {
   return 0;
 }
 
-int alc_list_jobs(alc_client *c, uint32_t limit, alc_job_list *out, al_err *err) {
-  return alc_list_jobs_page(c, limit, NULL, out, err);
+int al_list_jobs(al_client *c, uint32_t limit, al_job_list *out, al_err *err) {
+  return al_list_jobs_page(c, limit, NULL, out, err);
 }
 
-int alc_list_jobs_page(alc_client *c, uint32_t limit, const char *after, alc_job_list *out, al_err *err) {
+int al_list_jobs_page(al_client *c, uint32_t limit, const char *after, al_job_list *out, al_err *err) {
   memset(out, 0, sizeof *out);
   proto_msg req = {0}, rep;
   req.type = PROTO_MSG_LIST_JOBS;
@@ -148,7 +146,7 @@ int alc_list_jobs_page(alc_client *c, uint32_t limit, const char *after, alc_job
   return 0;
 }
 
-int alc_job_status(alc_client *c, const char *job_id, alc_job *out, al_err *err) {
+int al_job_status(al_client *c, const char *job_id, al_job *out, al_err *err) {
   memset(out, 0, sizeof *out);
   if (need_id(job_id, "job", err) != 0) return -1;
   proto_msg req = {0}, rep;
@@ -160,7 +158,7 @@ int alc_job_status(alc_client *c, const char *job_id, alc_job *out, al_err *err)
   return 0;
 }
 
-void alc_metrics_from_job(const alc_job *j, alc_metrics *out) {
+void al_metrics_from_job(const al_job *j, al_metrics *out) {
   memset(out, 0, sizeof *out);
   out->total_tasks = j->total_tasks;
   out->completed_tasks = j->completed_tasks;
@@ -170,25 +168,25 @@ void alc_metrics_from_job(const alc_job *j, alc_metrics *out) {
   out->error_rate = (double)j->failed_tasks / denom;
 }
 
-int alc_job_metrics(alc_client *c, const char *job_id, alc_metrics *out, al_err *err) {
+int al_job_metrics(al_client *c, const char *job_id, al_metrics *out, al_err *err) {
   memset(out, 0, sizeof *out);
-  alc_job j;
-  if (alc_job_status(c, job_id, &j, err) != 0) return -1;
-  alc_metrics_from_job(&j, out);
-  alc_job_free(&j);
+  al_job j;
+  if (al_job_status(c, job_id, &j, err) != 0) return -1;
+  al_metrics_from_job(&j, out);
+  al_job_free(&j);
   return 0;
 }
 
 /* Sends a request whose reply is a plain ok; an error naming an unknown id is
  * rewritten as "<kind> not found: <id>" (kind NULL: no rewrite). */
-static int request_ok(alc_client *c, proto_msg *req, const char *kind, const char *id, al_err *err) {
+static int request_ok(al_client *c, proto_msg *req, const char *kind, const char *id, al_err *err) {
   proto_msg rep;
   if (alc_request(c, req, PROTO_MSG_OK, &rep, err) != 0) return kind ? rewrite_not_found(err, kind, id) : -1;
   proto_msg_free(&rep);
   return 0;
 }
 
-int alc_cancel_job(alc_client *c, const char *job_id, al_err *err) {
+int al_cancel_job(al_client *c, const char *job_id, al_err *err) {
   if (need_id(job_id, "job", err) != 0) return -1;
   proto_msg req = {0};
   req.type = PROTO_MSG_CANCEL_JOB;
@@ -196,7 +194,7 @@ int alc_cancel_job(alc_client *c, const char *job_id, al_err *err) {
   return request_ok(c, &req, "job", job_id, err);
 }
 
-int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err) {
+int al_get_task(al_client *c, const char *task_id, al_task *out, al_err *err) {
   memset(out, 0, sizeof *out);
   if (need_id(task_id, "task", err) != 0) return -1;
   proto_msg req = {0}, rep;
@@ -207,6 +205,7 @@ int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err)
   out->id = al_xstrdup(t->task_id ? t->task_id : "");
   out->job_id = al_xstrdup(t->job_id ? t->job_id : "");
   out->status = al_xstrdup(t->status ? t->status : "");
+  if (al_task_state_parse(out->status, &out->state, NULL) != 0) out->state = AL_TASK_UNKNOWN;
   out->worker_id = t->worker_id && *t->worker_id ? al_xstrdup(t->worker_id) : NULL;
   out->error = t->error && *t->error ? al_xstrdup(t->error) : NULL;
   out->attempts = t->attempts;
@@ -216,15 +215,15 @@ int alc_get_task(alc_client *c, const char *task_id, alc_task *out, al_err *err)
   return 0;
 }
 
-int alc_set_strategy(alc_client *c, const char *name, al_err *err) {
-  if (!name || !*name) return al_err_set(err, ALC_E_ARG, "no strategy name given (round_robin, least_busy, dynamic)");
+int al_set_strategy(al_client *c, const char *name, al_err *err) {
+  if (!name || !*name) return al_err_set(err, AL_E_ARG, "no strategy name given (round_robin, least_busy, dynamic)");
   proto_msg req = {0};
   req.type = PROTO_MSG_SET_STRATEGY;
   req.u.set_strategy.name = name;
   return request_ok(c, &req, NULL, NULL, err);
 }
 
-int alc_drain_worker(alc_client *c, const char *worker_id, al_err *err) {
+int al_drain_worker(al_client *c, const char *worker_id, al_err *err) {
   if (need_id(worker_id, "worker", err) != 0) return -1;
   proto_msg req = {0};
   req.type = PROTO_MSG_DRAIN;

@@ -1,11 +1,11 @@
-/* alc_config_load_json: the config loader behind include/auralith/config.h. */
+/* al_config_load_json: the config loader behind include/auralith/config.h. */
 #include "auralith/config.h"
 
 #include <stdlib.h>
 
 #include "config/config.h"
 
-char *alc_config_load_json(const char *path, bool redact_secrets, al_err *err) {
+char *al_config_load_json(const char *path, bool redact_secrets, al_err *err) {
   cfg_config cfg;
   if (path) {
     if (cfg_load(path, &cfg, err) != 0) return NULL;

@@ -5,19 +5,19 @@
 #include "client/alc_internal.h"
 #include "client/embedded_hook.h"
 
-int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_plan *plan,
-                              alc_pipeline_result *r, al_err *err) {
+int alc_pipeline_run_embedded(const al_pipeline_options *o, const alc_pipeline_plan *plan,
+                              al_pipeline_result *r, al_err *err) {
   /* One tokenizer thread per worker, as submit-job --embedded -w N does. */
   app_embedded *e = app_embedded_start(plan->cfg, (unsigned)plan->num_workers, 1, err);
   if (!e) return -1;
   int fd = app_embedded_connect(e, err);
-  alc_client *c = fd >= 0 ? alc_connect_fd(fd, "embedded coordinator", ALC_ROLE_SUBMITTER, NULL,
+  al_client *c = fd >= 0 ? alc_connect_fd(fd, "embedded coordinator", AL_ROLE_SUBMITTER, NULL,
                                            o->request_timeout_s, err)
                           : NULL;
   int rc = -1;
   if (c) {
     rc = alc_pipeline_submit_and_follow(&c, o, plan, true, r, err);
-    alc_close(c);
+    al_close(c);
   }
   app_embedded_stop(e); /* joins the loop thread once the manifest is written */
   return rc;

@@ -13,7 +13,7 @@
 #include "proto/messages.h"
 #include "proto/proto.h"
 
-struct alc_client {
+struct al_client {
   int fd;                   /* -1 once closed */
   char *address;            /* as given by the caller */
   char *server;             /* welcome.server, or "" */
@@ -29,18 +29,18 @@ struct alc_client {
   int broken;               /* 1: the connection is unusable; broken_msg says why */
   char broken_msg[AL_ERR_MSG_MAX];
   int broken_code;
-  alc_job events[ALC_MAX_PENDING_EVENTS]; /* ring of pending progress events */
+  al_job events[AL_MAX_PENDING_EVENTS]; /* ring of pending progress events */
   size_t ev_head, ev_count;
 };
 
-/* Like alc_connect over an already-connected stream socket (e.g. one end of a
+/* Like al_connect over an already-connected stream socket (e.g. one end of a
  * socketpair into an in-process coordinator). Takes ownership of fd (closed on
  * failure too); name stands for the address in messages. */
-alc_client *alc_connect_fd(int fd, const char *name, alc_role role, const char *token, double timeout_s,
+al_client *alc_connect_fd(int fd, const char *name, al_role role, const char *token, double timeout_s,
                            al_err *err);
 
 /* Splits "host:port" or "[v6]:port" into host and port. Returns 0, or -1 with
- * ALC_E_ADDRESS naming the address. */
+ * AL_E_ADDRESS naming the address. */
 int alc_parse_address(const char *address, char *host, size_t host_cap, char *port, size_t port_cap,
                       al_err *err);
 
@@ -49,21 +49,21 @@ int alc_parse_address(const char *address, char *host, size_t host_cap, char *po
  * An error reply gives -1 with err->code = the coordinator's code and its message
  * prefixed by "coordinator <address>: ". Any other failure gives -1 with an ALC_E_*
  * code. Progress events received meanwhile are queued. */
-int alc_request(alc_client *c, proto_msg *req, proto_msg_type expect, proto_msg *reply, al_err *err);
+int alc_request(al_client *c, proto_msg *req, proto_msg_type expect, proto_msg *reply, al_err *err);
 
 /* Reads the next frame that is not the reply to anything, waiting until deadline
  * (monotonic seconds; < 0 = forever). Returns 1 with *m owned by the caller, 0 on
  * timeout, -1 on error (connection marked broken). */
-int alc_read_message(alc_client *c, double deadline, proto_msg *m, al_err *err);
+int alc_read_message(al_client *c, double deadline, proto_msg *m, al_err *err);
 
 /* Queue of progress events (oldest dropped when full). Takes ownership of *j's
  * contents and zeroes *j. */
-void alc_event_push(alc_client *c, alc_job *j);
+void alc_event_push(al_client *c, al_job *j);
 /* Pops the oldest event into *out; returns 0 when the queue is empty. */
-int alc_event_pop(alc_client *c, alc_job *out);
+int alc_event_pop(al_client *c, al_job *out);
 
 /* Conversions from decoded messages to the public structs (deep copies). */
-void alc_job_from_summary(alc_job *out, const proto_job_summary *s);
+void alc_job_from_summary(al_job *out, const proto_job_summary *s);
 char *alc_strdup_or_null(const char *s);
 
 #endif

@@ -20,20 +20,20 @@
 /* How long one wait for an event lasts (bounds the reaction time to *stop). */
 #define FOLLOW_TICK_S 0.25
 
-void alc_pipeline_options_init(alc_pipeline_options *o) { memset(o, 0, sizeof *o); }
+void al_pipeline_options_init(al_pipeline_options *o) { memset(o, 0, sizeof *o); }
 
-void alc_pipeline_result_free(alc_pipeline_result *r) {
+void al_pipeline_result_free(al_pipeline_result *r) {
   if (!r) return;
   free(r->job_id);
   free(r->status);
   free(r->coordinator);
   for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
   free(r->errors);
-  alc_job_free(&r->final);
+  al_job_free(&r->final);
   memset(r, 0, sizeof *r);
 }
 
-int alc_pipeline_exit_code(const char *s) {
+int al_pipeline_exit_code(const char *s) {
   if (!s) return 1;
   if (strcmp(s, "completed") == 0 || strcmp(s, "detached") == 0) return 0;
   if (strcmp(s, "completed_with_errors") == 0) return 3;
@@ -43,19 +43,19 @@ int alc_pipeline_exit_code(const char *s) {
   return 1;
 }
 
-static void set_status(alc_pipeline_result *r, const char *s) {
+static void set_status(al_pipeline_result *r, const char *s) {
   free(r->status);
   r->status = al_xstrdup(s);
 }
 
-static void result_from_job(alc_pipeline_result *r, const alc_job *j) {
+static void result_from_job(al_pipeline_result *r, const al_job *j) {
   set_status(r, j->status);
   r->total_tasks = j->total_tasks;
   r->completed_tasks = j->completed_tasks;
   r->failed_tasks = j->failed_tasks;
   r->samples = j->samples;
   r->tokens = j->tokens;
-  alc_job_free(&r->final);
+  al_job_free(&r->final);
   r->final = *j;
   r->final.id = al_xstrdup(j->id);
   r->final.name = j->name ? al_xstrdup(j->name) : NULL;
@@ -66,7 +66,7 @@ static void result_from_job(alc_pipeline_result *r, const alc_job *j) {
   r->final.n_errors = 0;
   r->final.skip_reasons = al_xcalloc(j->n_skip_reasons ? j->n_skip_reasons : 1, sizeof *r->final.skip_reasons);
   for (size_t i = 0; i < j->n_skip_reasons; i++)
-    r->final.skip_reasons[i] = (alc_reason_count){al_xstrdup(j->skip_reasons[i].reason), j->skip_reasons[i].count};
+    r->final.skip_reasons[i] = (al_reason_count){al_xstrdup(j->skip_reasons[i].reason), j->skip_reasons[i].count};
   for (size_t i = 0; i < r->n_errors; i++) free(r->errors[i]);
   free(r->errors);
   r->errors = NULL;
@@ -80,9 +80,9 @@ static void result_from_job(alc_pipeline_result *r, const alc_job *j) {
 
 /* The coordinator address: option, environment, then the config (a wildcard listen
  * address means "this machine"). Heap string. */
-static char *resolve_address(const alc_pipeline_options *o, const cfg_config *cfg) {
+static char *resolve_address(const al_pipeline_options *o, const cfg_config *cfg) {
   if (o->coordinator && *o->coordinator) return al_xstrdup(o->coordinator);
-  const char *env = getenv(ALC_ENV_COORDINATOR);
+  const char *env = getenv(AL_ENV_COORDINATOR);
   if (env && *env) return al_xstrdup(env);
   const char *host = cfg->coordinator.host;
   int64_t port = cfg->coordinator.port;
@@ -97,23 +97,23 @@ static char *resolve_address(const alc_pipeline_options *o, const cfg_config *cf
   return al_xasprintf("%s:%lld", host, (long long)port);
 }
 
-static bool stopped(const alc_pipeline_options *o) { return o->stop && *o->stop; }
+static bool stopped(const al_pipeline_options *o) { return o->stop && *o->stop; }
 
-static void progress(const alc_pipeline_options *o, const alc_job *j) {
+static void progress(const al_pipeline_options *o, const al_job *j) {
   if (o->on_progress) o->on_progress(o->user_data, j);
 }
 
 static bool connection_lost(const al_err *err) {
-  return err->code == ALC_E_CLOSED || err->code == ALC_E_CONNECT || err->code == ALC_E_TIMEOUT ||
-         err->code == ALC_E_IO;
+  return err->code == AL_E_CLOSED || err->code == AL_E_CONNECT || err->code == AL_E_TIMEOUT ||
+         err->code == AL_E_IO;
 }
 
 /* TLS settings of the config (coordinator.tls_ca, ...), or NULL when it sets none: the
  * client library then consults AURALITH_TLS_CA and the like. */
-static const alc_tls_options *plan_tls(const alc_pipeline_plan *p, alc_tls_options *buf) {
+static const al_tls_options *plan_tls(const alc_pipeline_plan *p, al_tls_options *buf) {
   const cfg_coordinator *cc = &p->cfg->coordinator;
   if (!cc->tls_ca) return NULL;
-  *buf = (alc_tls_options){cc->tls_ca, cc->tls_server_name, cc->tls_client_cert, cc->tls_client_key};
+  *buf = (al_tls_options){cc->tls_ca, cc->tls_server_name, cc->tls_client_cert, cc->tls_client_key};
   return buf;
 }
 
@@ -122,70 +122,70 @@ static const alc_tls_options *plan_tls(const alc_pipeline_plan *p, alc_tls_optio
  * coordinator no longer holds in memory (it finished meanwhile) is read with
  * job_status, which answers from the store. Returns 0 with *cp replaced and *last
  * the latest snapshot, or -1 with err. */
-static int reconnect(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p,
-                     alc_pipeline_result *r, alc_job *last, al_err *err) {
+static int reconnect(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p,
+                     al_pipeline_result *r, al_job *last, al_err *err) {
   if (!p || !p->reconnect_address) return -1;
   double end = al_mono_s() + p->reconnect_window_s, delay = 0.2;
   al_warn("lost the coordinator %s while following job %s (%s); reconnecting for up to %.0fs", p->reconnect_address,
           r->job_id, err->msg, p->reconnect_window_s);
-  alc_close(*cp);
+  al_close(*cp);
   *cp = NULL;
   while (al_mono_s() < end && !stopped(o)) {
     usleep((useconds_t)(delay * 1e6));
     delay = delay * 2 > 5 ? 5 : delay * 2;
     al_err e;
     al_err_clear(&e);
-    alc_tls_options tls;
-    alc_client *c = alc_connect_tls(p->reconnect_address, ALC_ROLE_SUBMITTER, p->reconnect_token, o->request_timeout_s,
+    al_tls_options tls;
+    al_client *c = al_connect_tls(p->reconnect_address, AL_ROLE_SUBMITTER, p->reconnect_token, o->request_timeout_s,
                                     plan_tls(p, &tls), &e);
     if (!c) continue;
-    alc_job snap;
-    if (alc_subscribe(c, r->job_id, &snap, &e) == 0 || alc_job_status(c, r->job_id, &snap, &e) == 0) {
+    al_job snap;
+    if (al_subscribe(c, r->job_id, &snap, &e) == 0 || al_job_status(c, r->job_id, &snap, &e) == 0) {
       al_info("reconnected to the coordinator %s; following job %s (%s)", p->reconnect_address, r->job_id,
               snap.status);
-      alc_job_free(last);
+      al_job_free(last);
       *last = snap;
       *cp = c;
       return 0;
     }
-    if (e.code == ALC_E_NOT_FOUND) {
-      alc_close(c);
-      return al_err_set(err, ALC_E_NOT_FOUND,
+    if (e.code == AL_E_NOT_FOUND) {
+      al_close(c);
+      return al_err_set(err, AL_E_NOT_FOUND,
                         "the restarted coordinator does not know job %s (a coordinator without a durable state "
                         "store loses its jobs when it stops)",
                         r->job_id);
     }
-    alc_close(c);
+    al_close(c);
   }
   return -1;
 }
 
 /* Follows the job until it ends, the caller stops, or the local timeout guard trips.
  * *last holds the latest snapshot. */
-static int follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p, double timeout_s,
-                  double t0, bool cancel_on_stop, alc_pipeline_result *r, al_err *err) {
-  alc_job last;
-  alc_client *c = *cp;
-  if (alc_subscribe(c, r->job_id, &last, err) != 0) return -1;
+static int follow(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p, double timeout_s,
+                  double t0, bool cancel_on_stop, al_pipeline_result *r, al_err *err) {
+  al_job last;
+  al_client *c = *cp;
+  if (al_subscribe(c, r->job_id, &last, err) != 0) return -1;
   progress(o, &last);
   double last_heard = al_mono_s();
   int rc = 0, cancelled = 0;
-  while (!alc_status_is_final(last.status)) {
+  while (!al_status_is_final(last.status)) {
     if (stopped(o) && cancel_on_stop && !cancelled) {
       /* The job cannot outlive this process: end it and follow it to "cancelled". */
       cancelled = 1;
-      if (alc_cancel_job(c, r->job_id, err) != 0 && err->code != ALC_E_BAD_STATE) {
+      if (al_cancel_job(c, r->job_id, err) != 0 && err->code != AL_E_BAD_STATE) {
         rc = -1;
         break;
       }
     } else if (stopped(o) && !cancel_on_stop) {
       result_from_job(r, &last);
       set_status(r, "detached");
-      alc_job_free(&last);
+      al_job_free(&last);
       return 0;
     }
-    alc_job ev;
-    int got = alc_next_event(c, FOLLOW_TICK_S, &ev, err);
+    al_job ev;
+    int got = al_next_event(c, FOLLOW_TICK_S, &ev, err);
     if (got < 0 && connection_lost(err) && reconnect(cp, o, p, r, &last, err) == 0) {
       c = *cp;
       progress(o, &last);
@@ -198,19 +198,19 @@ static int follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipe
     double now = al_mono_s();
     if (got == 1) {
       if (strcmp(ev.id, r->job_id) == 0) {
-        alc_job_free(&last);
+        al_job_free(&last);
         last = ev;
         last_heard = now;
         progress(o, &last);
       } else {
-        alc_job_free(&ev);
+        al_job_free(&ev);
       }
       continue;
     }
     if (now - last_heard < FOLLOW_POLL_S) continue;
     last_heard = now;
-    alc_job cur;
-    if (alc_job_status(c, r->job_id, &cur, err) != 0) {
+    al_job cur;
+    if (al_job_status(c, r->job_id, &cur, err) != 0) {
       if (connection_lost(err) && reconnect(cp, o, p, r, &last, err) == 0) {
         c = *cp;
         progress(o, &last);
@@ -221,21 +221,21 @@ static int follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipe
     }
     if (cur.completed_tasks != last.completed_tasks || cur.failed_tasks != last.failed_tasks ||
         strcmp(cur.status, last.status) != 0) {
-      alc_job_free(&last);
+      al_job_free(&last);
       last = cur;
       progress(o, &last);
     } else {
-      alc_job_free(&cur);
+      al_job_free(&cur);
     }
-    if (timeout_s > 0 && now - t0 > timeout_s + TIMEOUT_GRACE_S && !alc_status_is_final(last.status)) {
+    if (timeout_s > 0 && now - t0 > timeout_s + TIMEOUT_GRACE_S && !al_status_is_final(last.status)) {
       result_from_job(r, &last);
       set_status(r, "timeout");
-      alc_job_free(&last);
+      al_job_free(&last);
       return 0;
     }
   }
   if (rc == 0) result_from_job(r, &last);
-  alc_job_free(&last);
+  al_job_free(&last);
   if (rc != 0 && r->coordinator)
     al_err_prefix(err, "while following job %s (follow it with: auralith-pipeline job-status --coordinator %s "
                        "--job-id %s)",
@@ -245,11 +245,11 @@ static int follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipe
   return rc;
 }
 
-int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p,
-                                   bool embedded, alc_pipeline_result *r, al_err *err) {
-  alc_client *c = *cp;
+int alc_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p,
+                                   bool embedded, al_pipeline_result *r, al_err *err) {
+  al_client *c = *cp;
   double t0 = al_mono_s();
-  alc_job_spec spec = {0};
+  al_job_spec spec = {0};
   spec.job_id = p->job_id;
   spec.name = p->job_name;
   spec.input_dir = p->input_dir;
@@ -265,16 +265,16 @@ int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *
   spec.packing = p->packing;
   spec.detect_text = p->detect_text;
   spec.jsonl_field = p->jsonl_field;
-  int rc = alc_submit_job(c, &spec, &r->job_id, err);
+  int rc = al_submit_job(c, &spec, &r->job_id, err);
   uint64_t nt = 0;
   if (rc == 0)
-    rc = alc_submit_files(c, r->job_id, (const char *const *)p->files, p->n_files, (uint32_t)p->files_per_task, &nt,
+    rc = al_submit_files(c, r->job_id, (const char *const *)p->files, p->n_files, (uint32_t)p->files_per_task, &nt,
                           err);
   if (rc == 0) {
-    rc = alc_seal_job(c, r->job_id, nt, err);
+    rc = al_seal_job(c, r->job_id, nt, err);
     /* The job may already have ended (a task that cannot succeed fails it at once):
      * following it reports its final status and reason. */
-    if (rc != 0 && err->code == ALC_E_BAD_STATE) rc = 0;
+    if (rc != 0 && err->code == AL_E_BAD_STATE) rc = 0;
   }
   if (rc != 0) {
     if (r->job_id) al_err_prefix(err, "submitting job %s", r->job_id);
@@ -283,12 +283,12 @@ int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *
   r->total_tasks = nt;
   if (o->on_submitted) o->on_submitted(o->user_data, r->job_id, p->n_files, nt);
   if (o->detach && !embedded) {
-    alc_job j;
-    rc = alc_job_status(c, r->job_id, &j, err);
+    al_job j;
+    rc = al_job_status(c, r->job_id, &j, err);
     if (rc == 0) {
       result_from_job(r, &j);
       set_status(r, "detached");
-      alc_job_free(&j);
+      al_job_free(&j);
     }
   } else {
     rc = follow(cp, o, p, p->timeout_s, t0, embedded, r, err);
@@ -296,13 +296,13 @@ int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *
   return rc;
 }
 
-static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *p, alc_pipeline_result *r,
+static int run_external(const al_pipeline_options *o, const alc_pipeline_plan *p, al_pipeline_result *r,
                         al_err *err) {
   const char *token = o->auth_token ? o->auth_token : cfg_role_token(p->cfg, CFG_ROLE_CLIENT);
-  /* An empty token means "none" to alc_connect; NULL would consult the environment,
+  /* An empty token means "none" to al_connect; NULL would consult the environment,
    * which cfg_load already applied. */
-  alc_tls_options tls;
-  alc_client *c = alc_connect_tls(r->coordinator, ALC_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s,
+  al_tls_options tls;
+  al_client *c = al_connect_tls(r->coordinator, AL_ROLE_SUBMITTER, token ? token : "", o->request_timeout_s,
                                   plan_tls(p, &tls), err);
   if (!c) return -1;
   /* Following rides through a coordinator restart: at least three heartbeat timeouts,
@@ -313,7 +313,7 @@ static int run_external(const alc_pipeline_options *o, const alc_pipeline_plan *
   rp.reconnect_window_s = 3 * p->cfg->coordinator.heartbeat_timeout;
   if (rp.reconnect_window_s < 30) rp.reconnect_window_s = 30;
   int rc = alc_pipeline_submit_and_follow(&c, o, &rp, false, r, err);
-  alc_close(c);
+  al_close(c);
   return rc;
 }
 
@@ -331,17 +331,17 @@ static char *absolute(const char *path) {
 
 static int64_t pick(int64_t given, int64_t from_cfg) { return given > 0 ? given : from_cfg; }
 
-int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_err *err) {
+int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err *err) {
   memset(r, 0, sizeof *r);
   al_err_clear(err);
   double t0 = al_mono_s();
   if (!o || !o->input_dir || !o->output_dir || !o->tokenizers_dir)
-    return al_err_set(err, ALC_E_ARG, "pipeline: input_dir, output_dir and tokenizers_dir are required");
+    return al_err_set(err, AL_E_ARG, "pipeline: input_dir, output_dir and tokenizers_dir are required");
   cfg_config cfg;
   if (o->config_path) {
     if (cfg_load(o->config_path, &cfg, err) != 0) {
       cfg_free(&cfg);
-      if (err) err->code = ALC_E_CONFIG; /* the loader's codes overlap the client's */
+      if (err) err->code = AL_E_CONFIG; /* the loader's codes overlap the client's */
       return -1;
     }
   } else {
@@ -357,7 +357,7 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
     goto out;
   }
   if (files.n == 0) {
-    rc = al_err_set(err, ALC_E_NO_FILES, "No files found in %s", o->input_dir);
+    rc = al_err_set(err, AL_E_NO_FILES, "No files found in %s", o->input_dir);
     goto out;
   }
   alc_pipeline_plan plan = {0};
@@ -383,11 +383,11 @@ int alc_pipeline_run(const alc_pipeline_options *o, alc_pipeline_result *r, al_e
   plan.detect_text = o->detect_text || cfg.job.detect_text;
   plan.jsonl_field = o->jsonl_field ? o->jsonl_field : cfg.job.jsonl_field;
   if (strcmp(plan.long_documents, "truncate") && strcmp(plan.long_documents, "split")) {
-    rc = al_err_set(err, ALC_E_ARG, "long_documents is '%s', expected truncate or split", plan.long_documents);
+    rc = al_err_set(err, AL_E_ARG, "long_documents is '%s', expected truncate or split", plan.long_documents);
     goto out;
   }
   if (strcmp(plan.packing, "none") && strcmp(plan.packing, "greedy")) {
-    rc = al_err_set(err, ALC_E_ARG, "packing is '%s', expected none or greedy", plan.packing);
+    rc = al_err_set(err, AL_E_ARG, "packing is '%s', expected none or greedy", plan.packing);
     goto out;
   }
   if (alc_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||

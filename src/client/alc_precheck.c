@@ -16,16 +16,16 @@
 int alc_precheck_input_dir(const char *dir, al_err *err) {
   struct stat st;
   if (stat(dir, &st) != 0)
-    return al_err_set(err, ALC_E_ARG, "input directory %s: %s", dir, strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return al_err_set(err, ALC_E_ARG, "input directory %s: not a directory", dir);
+    return al_err_set(err, AL_E_ARG, "input directory %s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return al_err_set(err, AL_E_ARG, "input directory %s: not a directory", dir);
   return 0;
 }
 
 int alc_precheck_tokenizers(const char *dir, al_err *err) {
   struct stat st;
   if (stat(dir, &st) != 0)
-    return al_err_set(err, ALC_E_ARG, "tokenizers directory %s: %s", dir, strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return al_err_set(err, ALC_E_ARG, "tokenizers directory %s: not a directory", dir);
+    return al_err_set(err, AL_E_ARG, "tokenizers directory %s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return al_err_set(err, AL_E_ARG, "tokenizers directory %s: not a directory", dir);
   al_err e, me;
   al_err_clear(&e);
   al_err_clear(&me);
@@ -33,12 +33,12 @@ int alc_precheck_tokenizers(const char *dir, al_err *err) {
    * a directory with only those is usable (its text files are skipped). */
   med_set media;
   if (med_set_load(dir, &media, &me) < 0)
-    return al_err_set(err, ALC_E_ARG, "tokenizers directory %s cannot be used: %s", dir, me.msg);
+    return al_err_set(err, AL_E_ARG, "tokenizers directory %s cannot be used: %s", dir, me.msg);
   int any_media = med_set_any(&media);
   med_set_clear(&media);
-  tok_bpe *t = tok_bpe_load(dir, &e);
+  al_tok_bpe *t = al_tok_bpe_load(dir, &e);
   if (t) {
-    tok_bpe_free(t);
+    al_tok_bpe_free(t);
     return 0;
   }
   char *t1 = al_xasprintf("%s/text/vocab.json", dir), *t2 = al_xasprintf("%s/vocab.json", dir);
@@ -46,12 +46,12 @@ int alc_precheck_tokenizers(const char *dir, al_err *err) {
   free(t1);
   free(t2);
   if (text_present || !any_media)
-    return al_err_set(err, ALC_E_ARG, "tokenizers directory %s cannot be used: %s", dir, e.msg);
+    return al_err_set(err, AL_E_ARG, "tokenizers directory %s cannot be used: %s", dir, e.msg);
   return 0;
 }
 
 int alc_precheck_size(const char *name, int64_t v, int64_t max, al_err *err) {
   if (v < 1 || v > max)
-    return al_err_set(err, ALC_E_ARG, "%s must be between 1 and %lld, got %lld", name, (long long)max, (long long)v);
+    return al_err_set(err, AL_E_ARG, "%s must be between 1 and %lld, got %lld", name, (long long)max, (long long)v);
   return 0;
 }

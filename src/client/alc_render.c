@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "client/render.h"
+#include "common/al.h"
 
 void alc_render_rule(FILE *f) { fputs("============================================================\n", f); }
 
@@ -11,11 +12,11 @@ void alc_render_title(FILE *f, const char *title) {
   alc_render_rule(f);
 }
 
-static bool active(const alc_worker *w) {
+static bool active(const al_worker *w) {
   return w->state && (strcmp(w->state, "alive") == 0 || strcmp(w->state, "draining") == 0);
 }
 
-size_t alc_active_workers(const alc_worker_list *w) {
+size_t alc_active_workers(const al_worker_list *w) {
   size_t n = 0;
   for (size_t i = 0; i < w->n; i++) n += active(&w->v[i]);
   return n;
@@ -23,7 +24,7 @@ size_t alc_active_workers(const alc_worker_list *w) {
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
-json_t *alc_worker_json(const alc_worker *w) {
+json_t *alc_worker_json(const al_worker *w) {
   json_t *o = json_object();
   json_object_set_new(o, "id", json_string(w->id));
   json_object_set_new(o, "status", json_string(w->state));
@@ -39,15 +40,15 @@ json_t *alc_worker_json(const alc_worker *w) {
   return o;
 }
 
-json_t *alc_workers_json(const alc_worker_list *w) {
+json_t *alc_workers_json(const al_worker_list *w) {
   json_t *a = json_array();
   for (size_t i = 0; i < w->n; i++) json_array_append_new(a, alc_worker_json(&w->v[i]));
   return a;
 }
 
-json_t *alc_job_json(const alc_job *j) {
-  alc_metrics m;
-  alc_metrics_from_job(j, &m);
+json_t *alc_job_json(const al_job *j) {
+  al_metrics m;
+  al_metrics_from_job(j, &m);
   json_t *o = json_object();
   json_object_set_new(o, "id", json_string(j->id));
   json_object_set_new(o, "name", str_or_null(j->name));
@@ -81,13 +82,13 @@ json_t *alc_job_json(const alc_job *j) {
   return o;
 }
 
-json_t *alc_jobs_json(const alc_job_list *l) {
+json_t *alc_jobs_json(const al_job_list *l) {
   json_t *a = json_array();
   for (size_t i = 0; i < l->n; i++) json_array_append_new(a, alc_job_json(&l->v[i]));
   return a;
 }
 
-json_t *alc_task_json(const alc_task *t) {
+json_t *alc_task_json(const al_task *t) {
   json_t *o = json_object();
   json_object_set_new(o, "id", json_string(t->id));
   json_object_set_new(o, "job_id", json_string(t->job_id));
@@ -112,7 +113,7 @@ void alc_json_print_line(FILE *f, json_t *v) {
   json_decref(v);
 }
 
-void alc_render_status_text(FILE *f, const char *address, const alc_worker_list *w) {
+void alc_render_status_text(FILE *f, const char *address, const al_worker_list *w) {
   alc_render_title(f, "Distributed System Status");
   fprintf(f, "Coordinator: %s\n", address);
   fprintf(f, "\nActive Workers: %zu\n", alc_active_workers(w));
@@ -122,13 +123,13 @@ void alc_render_status_text(FILE *f, const char *address, const alc_worker_list 
   }
   fputs("\nWorkers:\n", f);
   for (size_t i = 0; i < w->n; i++) {
-    const alc_worker *x = &w->v[i];
+    const al_worker *x = &w->v[i];
     fprintf(f, "  \u2022 %s: CPU=%.1f%% Memory=%.1f%% Slots=%u Running=%u Queued=%u State=%s\n", x->id,
             x->cpu_percent, x->mem_percent, x->slots, x->running, x->queued, x->state);
   }
 }
 
-json_t *alc_status_json(const char *address, const alc_worker_list *w) {
+json_t *alc_status_json(const char *address, const al_worker_list *w) {
   json_t *o = json_object();
   json_object_set_new(o, "coordinator", json_string(address));
   json_object_set_new(o, "active_workers", json_integer((json_int_t)alc_active_workers(w)));
@@ -136,16 +137,16 @@ json_t *alc_status_json(const char *address, const alc_worker_list *w) {
   return o;
 }
 
-double alc_padding_fraction(const alc_job *j) {
+double alc_padding_fraction(const al_job *j) {
   uint64_t slots = j->tokens + j->padding;
   return slots ? (double)j->padding / (double)slots : 0.0;
 }
 
-double alc_truncated_fraction(const alc_job *j) {
+double alc_truncated_fraction(const al_job *j) {
   return j->ids_encoded ? (double)j->ids_truncated / (double)j->ids_encoded : 0.0;
 }
 
-void alc_render_counts(FILE *f, const alc_job *j, const char *pad) {
+void alc_render_counts(FILE *f, const al_job *j, const char *pad) {
   fprintf(f, "Documents:%s %llu\n", pad, (unsigned long long)j->documents);
   fprintf(f, "Ids:%s       %llu encoded, %llu written, %llu dropped by truncation (%.1f%%)\n", pad,
           (unsigned long long)j->ids_encoded, (unsigned long long)j->tokens, (unsigned long long)j->ids_truncated,
@@ -162,9 +163,9 @@ void alc_render_counts(FILE *f, const alc_job *j, const char *pad) {
             (unsigned long long)j->ids_encoded);
 }
 
-void alc_render_job_text(FILE *f, const alc_job *j) {
-  alc_metrics m;
-  alc_metrics_from_job(j, &m);
+void alc_render_job_text(FILE *f, const al_job *j) {
+  al_metrics m;
+  al_metrics_from_job(j, &m);
   alc_render_rule(f);
   fprintf(f, "Job: %s\n", j->id);
   alc_render_rule(f);
@@ -181,7 +182,7 @@ void alc_render_job_text(FILE *f, const alc_job *j) {
   fprintf(f, "Samples: %llu\n", (unsigned long long)j->samples);
   fprintf(f, "Tokens: %llu\n", (unsigned long long)j->tokens);
   alc_render_counts(f, j, "");
-  if (!j->sealed && !alc_status_is_final(j->status)) fputs("Submission: still receiving tasks\n", f);
+  if (!j->sealed && !al_status_is_final(j->status)) fputs("Submission: still receiving tasks\n", f);
   if (j->n_errors) {
     fputs("Last errors:\n", f);
     for (size_t i = 0; i < j->n_errors; i++) fprintf(f, "  - %s\n", j->errors[i]);
@@ -194,10 +195,10 @@ static int id_width(const char *header, size_t n, const char *(*get)(const void 
   return (int)AL_MIN(w, 64);
 }
 
-static const char *worker_id_at(const void *ctx, size_t i) { return ((const alc_worker_list *)ctx)->v[i].id; }
-static const char *job_id_at(const void *ctx, size_t i) { return ((const alc_job_list *)ctx)->v[i].id; }
+static const char *worker_id_at(const void *ctx, size_t i) { return ((const al_worker_list *)ctx)->v[i].id; }
+static const char *job_id_at(const void *ctx, size_t i) { return ((const al_job_list *)ctx)->v[i].id; }
 
-void alc_render_workers_table(FILE *f, const alc_worker_list *w) {
+void alc_render_workers_table(FILE *f, const al_worker_list *w) {
   if (w->n == 0) {
     fputs("No workers connected\n", f);
     return;
@@ -206,14 +207,14 @@ void alc_render_workers_table(FILE *f, const alc_worker_list *w) {
   fprintf(f, "%-*s  %-12s %5s %5s %5s %6s %6s %7s %6s %6s\n", iw, "WORKER", "STATE", "SLOTS", "RUN", "QUEUE",
           "CPU%", "MEM%", "DONE", "FAILED", "SEEN");
   for (size_t i = 0; i < w->n; i++) {
-    const alc_worker *x = &w->v[i];
+    const al_worker *x = &w->v[i];
     fprintf(f, "%-*s  %-12s %5u %5u %5u %6.1f %6.1f %7llu %6llu %5.0fs\n", iw, x->id, x->state, x->slots,
             x->running, x->queued, x->cpu_percent, x->mem_percent, (unsigned long long)x->tasks_completed,
             (unsigned long long)x->tasks_failed, x->last_seen_s);
   }
 }
 
-void alc_render_jobs_table(FILE *f, const alc_job_list *l) {
+void alc_render_jobs_table(FILE *f, const al_job_list *l) {
   if (l->n == 0) {
     fputs("No jobs\n", f);
     return;
@@ -222,9 +223,9 @@ void alc_render_jobs_table(FILE *f, const alc_job_list *l) {
   fprintf(f, "%-*s  %-21s %13s %7s %6s  %-26s %s\n", iw, "JOB", "STATUS", "PROGRESS", "PCT", "FAILED", "CREATED",
           "NAME");
   for (size_t i = 0; i < l->n; i++) {
-    const alc_job *j = &l->v[i];
-    alc_metrics m;
-    alc_metrics_from_job(j, &m);
+    const al_job *j = &l->v[i];
+    al_metrics m;
+    al_metrics_from_job(j, &m);
     char prog[48];
     snprintf(prog, sizeof prog, "%llu/%llu", (unsigned long long)j->completed_tasks,
              (unsigned long long)j->total_tasks);
@@ -233,7 +234,7 @@ void alc_render_jobs_table(FILE *f, const alc_job_list *l) {
   }
 }
 
-void alc_render_task_text(FILE *f, const alc_task *t) {
+void alc_render_task_text(FILE *f, const al_task *t) {
   fprintf(f, "Task: %s\n", t->id);
   fprintf(f, "Job: %s\n", t->job_id);
   fprintf(f, "Status: %s\n", t->status);

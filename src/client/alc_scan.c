@@ -41,7 +41,7 @@ typedef struct scan_state {
 static int add_file(scan_state *st, char *path) {
   if (st->out->n >= ALC_SCAN_MAX_FILES) {
     free(path);
-    return al_err_set(st->err, ALC_E_IO, "input directory holds more than %zu files", ALC_SCAN_MAX_FILES);
+    return al_err_set(st->err, AL_E_IO, "input directory holds more than %zu files", ALC_SCAN_MAX_FILES);
   }
   if (st->out->n == st->cap) {
     st->cap = st->cap ? st->cap * 2 : 256;
@@ -53,7 +53,7 @@ static int add_file(scan_state *st, char *path) {
 
 static int walk(scan_state *st, const char *dir, int depth) {
   if (depth > ALC_SCAN_MAX_DEPTH)
-    return al_err_set(st->err, ALC_E_IO, "%s: directories nested deeper than %d levels", dir, ALC_SCAN_MAX_DEPTH);
+    return al_err_set(st->err, AL_E_IO, "%s: directories nested deeper than %d levels", dir, ALC_SCAN_MAX_DEPTH);
   DIR *d = opendir(dir);
   if (!d) {
     al_warn("skipping directory %s: %s", dir, strerror(errno));
@@ -97,7 +97,7 @@ int alc_scan_files(const char *dir, alc_file_list *out, al_err *err) {
     return 0;
   }
   if (!S_ISDIR(sb.st_mode)) {
-    al_err_set(err, ALC_E_IO, "input %s is not a directory", root);
+    al_err_set(err, AL_E_IO, "input %s is not a directory", root);
     free(root);
     return -1;
   }

@@ -9,10 +9,10 @@
 #define PATH_OVERHEAD 8u
 #define TASK_OVERHEAD 32u
 
-int alc_submit_job(alc_client *c, const alc_job_spec *spec, char **job_id_out, al_err *err) {
+int al_submit_job(al_client *c, const al_job_spec *spec, char **job_id_out, al_err *err) {
   if (job_id_out) *job_id_out = NULL;
   if (!spec || !spec->input_dir || !spec->output_dir || !spec->tokenizers_dir)
-    return al_err_set(err, ALC_E_ARG, "submit job: input_dir, output_dir and tokenizers_dir are required");
+    return al_err_set(err, AL_E_ARG, "submit job: input_dir, output_dir and tokenizers_dir are required");
   proto_msg req = {0}, rep;
   req.type = PROTO_MSG_SUBMIT_JOB;
   proto_submit_job *sj = &req.u.submit_job;
@@ -38,7 +38,7 @@ int alc_submit_job(alc_client *c, const alc_job_spec *spec, char **job_id_out, a
   return 0;
 }
 
-static int send_batch(alc_client *c, const char *job_id, const alc_task_spec *tasks, size_t n, al_err *err) {
+static int send_batch(al_client *c, const char *job_id, const al_task_spec *tasks, size_t n, al_err *err) {
   proto_task_spec *ps = al_xcalloc(n, sizeof *ps);
   for (size_t i = 0; i < n; i++) {
     ps[i].index = tasks[i].index;
@@ -53,22 +53,22 @@ static int send_batch(alc_client *c, const char *job_id, const alc_task_spec *ta
   int rc = alc_request(c, &req, PROTO_MSG_OK, &rep, err);
   free(ps);
   if (rc != 0) {
-    if (err && err->code == ALC_E_NOT_FOUND) al_err_set(err, ALC_E_NOT_FOUND, "job not found: %s", job_id);
+    if (err && err->code == AL_E_NOT_FOUND) al_err_set(err, AL_E_NOT_FOUND, "job not found: %s", job_id);
     return -1;
   }
   proto_msg_free(&rep);
   return 0;
 }
 
-int alc_submit_tasks(alc_client *c, const char *job_id, const alc_task_spec *tasks, size_t n, al_err *err) {
-  if (!job_id || !*job_id) return al_err_set(err, ALC_E_ARG, "no job id given");
+int al_submit_tasks(al_client *c, const char *job_id, const al_task_spec *tasks, size_t n, al_err *err) {
+  if (!job_id || !*job_id) return al_err_set(err, AL_E_ARG, "no job id given");
   size_t start = 0;
   while (start < n) {
     size_t bytes = 0, end = start;
-    while (end < n && end - start < ALC_BATCH_MAX_TASKS) {
+    while (end < n && end - start < AL_BATCH_MAX_TASKS) {
       size_t tb = TASK_OVERHEAD;
       for (size_t f = 0; f < tasks[end].n_files; f++) tb += strlen(tasks[end].files[f]) + PATH_OVERHEAD;
-      if (end > start && bytes + tb > ALC_BATCH_MAX_BYTES) break;
+      if (end > start && bytes + tb > AL_BATCH_MAX_BYTES) break;
       bytes += tb;
       end++;
     }
@@ -78,32 +78,32 @@ int alc_submit_tasks(alc_client *c, const char *job_id, const alc_task_spec *tas
   return 0;
 }
 
-int alc_submit_files(alc_client *c, const char *job_id, const char *const *files, size_t n_files,
+int al_submit_files(al_client *c, const char *job_id, const char *const *files, size_t n_files,
                      uint32_t files_per_task, uint64_t *n_tasks, al_err *err) {
   if (n_tasks) *n_tasks = 0;
   size_t fpt = files_per_task ? files_per_task : DEFAULT_FILES_PER_TASK;
   size_t nt = (n_files + fpt - 1) / fpt;
   if (nt == 0) return 0;
-  alc_task_spec *ts = al_xcalloc(nt, sizeof *ts);
+  al_task_spec *ts = al_xcalloc(nt, sizeof *ts);
   for (size_t i = 0; i < nt; i++) {
     ts[i].index = i;
     ts[i].files = files + i * fpt;
     ts[i].n_files = AL_MIN(fpt, n_files - i * fpt);
   }
-  int rc = alc_submit_tasks(c, job_id, ts, nt, err);
+  int rc = al_submit_tasks(c, job_id, ts, nt, err);
   free(ts);
   if (rc == 0 && n_tasks) *n_tasks = nt;
   return rc;
 }
 
-int alc_seal_job(alc_client *c, const char *job_id, uint64_t total_tasks, al_err *err) {
-  if (!job_id || !*job_id) return al_err_set(err, ALC_E_ARG, "no job id given");
+int al_seal_job(al_client *c, const char *job_id, uint64_t total_tasks, al_err *err) {
+  if (!job_id || !*job_id) return al_err_set(err, AL_E_ARG, "no job id given");
   proto_msg req = {0}, rep;
   req.type = PROTO_MSG_SEAL_JOB;
   req.u.seal_job.job_id = job_id;
   req.u.seal_job.total_tasks = total_tasks;
   if (alc_request(c, &req, PROTO_MSG_OK, &rep, err) != 0) {
-    if (err && err->code == ALC_E_NOT_FOUND) al_err_set(err, ALC_E_NOT_FOUND, "job not found: %s", job_id);
+    if (err && err->code == AL_E_NOT_FOUND) al_err_set(err, AL_E_NOT_FOUND, "job not found: %s", job_id);
     return -1;
   }
   proto_msg_free(&rep);

@@ -1,6 +1,6 @@
 /* The seam between the pipeline runner (src/client/alc_pipeline.c) and embedded mode.
  *
- * alc_pipeline_run() resolves the configuration, lists the input files and, for
+ * al_pipeline_run() resolves the configuration, lists the input files and, for
  * embedded mode, calls alc_pipeline_run_embedded() with the plan below. It is defined
  * in src/client/alc_embedded.c on top of the embedded deployment of src/app (one loop
  * thread with the coordinator and N workers, clients attached by socketpair), and
@@ -42,12 +42,12 @@ typedef struct alc_pipeline_plan {
   const char *jsonl_field;
 } alc_pipeline_plan;
 
-/* Runs the plan in this process and fills r as alc_pipeline_run documents (status,
+/* Runs the plan in this process and fills r as al_pipeline_run documents (status,
  * counters, errors, job_id; files and elapsed_s are filled by the caller). Calls
  * o->on_submitted / o->on_progress when set and honours o->stop. Returns 0 when the
  * job reached a final status, -1 with err set otherwise. */
-int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_plan *plan,
-                              alc_pipeline_result *r, al_err *err);
+int alc_pipeline_run_embedded(const al_pipeline_options *o, const alc_pipeline_plan *plan,
+                              al_pipeline_result *r, al_err *err);
 
 /* Submits the plan over a connected client, seals it and follows it to a final
  * status (external mode; embedded: the same over a socketpair). With embedded true,
@@ -55,7 +55,7 @@ int alc_pipeline_run_embedded(const alc_pipeline_options *o, const alc_pipeline_
  * With p->reconnect_address set, a connection lost while following is reconnected
  * with backoff for p->reconnect_window_s (the coordinator restarted); *cp is then
  * replaced (the old client closed). */
-int alc_pipeline_submit_and_follow(alc_client **cp, const alc_pipeline_options *o, const alc_pipeline_plan *p,
-                                   bool embedded, alc_pipeline_result *r, al_err *err);
+int alc_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p,
+                                   bool embedded, al_pipeline_result *r, al_err *err);
 
 #endif

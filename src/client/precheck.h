@@ -1,5 +1,5 @@
 /* Pre-submit checks of a job's inputs (see alc_precheck.c). Each returns 0, or -1
- * with err (code ALC_E_ARG) naming the directory or setting and the problem.
+ * with err (code AL_E_ARG) naming the directory or setting and the problem.
  * Prefix: alc_precheck_. */
 #ifndef AL_CLIENT_PRECHECK_H
 #define AL_CLIENT_PRECHECK_H

@@ -19,13 +19,13 @@ void alc_render_rule(FILE *f);
 void alc_render_title(FILE *f, const char *title);
 
 /* Workers counted as active: state alive or draining. */
-size_t alc_active_workers(const alc_worker_list *w);
+size_t alc_active_workers(const al_worker_list *w);
 
-json_t *alc_worker_json(const alc_worker *w);
-json_t *alc_workers_json(const alc_worker_list *w);
-json_t *alc_job_json(const alc_job *j);
-json_t *alc_jobs_json(const alc_job_list *l);
-json_t *alc_task_json(const alc_task *t);
+json_t *alc_worker_json(const al_worker *w);
+json_t *alc_workers_json(const al_worker_list *w);
+json_t *alc_job_json(const al_job *j);
+json_t *alc_jobs_json(const al_job_list *l);
+json_t *alc_task_json(const al_task *t);
 /* Prints v indented (2 spaces, keys in insertion order) and a newline; steals v. */
 void alc_json_print(FILE *f, json_t *v);
 /* One line, compact (for streams such as `alctl top --json`); steals v. */
@@ -33,23 +33,23 @@ void alc_json_print_line(FILE *f, json_t *v);
 
 /* `status`: title "Distributed System Status", Coordinator, Active Workers, the worker
  * lines or "[WARNING] No active workers". */
-void alc_render_status_text(FILE *f, const char *address, const alc_worker_list *w);
-json_t *alc_status_json(const char *address, const alc_worker_list *w);
+void alc_render_status_text(FILE *f, const char *address, const al_worker_list *w);
+json_t *alc_status_json(const char *address, const al_worker_list *w);
 
 /* `job-status` block after its "Checking status for job" line: rule, "Job: id", rule,
  * Status, Created, blank, Progress, Throughput, Errors, then our extra lines. */
-void alc_render_job_text(FILE *f, const alc_job *j);
+void alc_render_job_text(FILE *f, const al_job *j);
 /* Documents, ids encoded/written/truncated, padding, skipped files by reason, and a
  * warning naming --long-documents split when truncation dropped over 1% of the ids.
  * pad widens the labels (for aligned blocks). */
-void alc_render_counts(FILE *f, const alc_job *j, const char *pad);
+void alc_render_counts(FILE *f, const al_job *j, const char *pad);
 /* padding / (ids written + padding), ids_truncated / ids_encoded; 0 when empty. */
-double alc_padding_fraction(const alc_job *j);
-double alc_truncated_fraction(const alc_job *j);
+double alc_padding_fraction(const al_job *j);
+double alc_truncated_fraction(const al_job *j);
 
 /* Tables for alctl. */
-void alc_render_workers_table(FILE *f, const alc_worker_list *w);
-void alc_render_jobs_table(FILE *f, const alc_job_list *l);
-void alc_render_task_text(FILE *f, const alc_task *t);
+void alc_render_workers_table(FILE *f, const al_worker_list *w);
+void alc_render_jobs_table(FILE *f, const al_job_list *l);
+void alc_render_task_text(FILE *f, const al_task *t);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auralith/error.h" /* al_err, al_err_set, al_log_level */
+
 /* ---- Allocation -------------------------------------------------------------------
  * The al_x* functions never return NULL: on exhaustion they log and abort, because no
  * caller can do anything useful without memory. The caller owns what they return and
@@ -20,18 +22,9 @@ char *al_xstrndup(const char *s, size_t n);
 char *al_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- Errors -----------------------------------------------------------------------
- * A fixed-size error report filled by functions that can fail. The message names what
- * failed (file, line, key, field, frame) so it can be printed to a user as it is. */
-#define AL_ERR_MSG_MAX 1024
-typedef struct al_err {
-  int code;                   /* 0 = no error; otherwise module-specific */
-  char msg[AL_ERR_MSG_MAX];   /* NUL-terminated, human readable */
-} al_err;
-
-void al_err_clear(al_err *e);
-/* Sets code and message. Safe with e == NULL. Always returns -1 so that callers can
- * write `return al_err_set(e, ...)`. */
-int al_err_set(al_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+ * al_err, al_err_clear and al_err_set are public (include/auralith/error.h): a
+ * fixed-size report filled by functions that can fail, whose message names what failed
+ * (file, line, key, field, frame) so it can be printed to a user as it is. */
 /* Prepends "prefix: " to an existing message (for adding context while unwinding). */
 void al_err_prefix(al_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -40,10 +33,7 @@ void al_err_prefix(al_err *e, const char *fmt, ...) __attribute__((format(printf
  * <message>"; JSON: one object per line with time, level, component, job_id, task_id,
  * worker_id (when the message names them) and msg. Messages start with "component: "
  * or "component id: " (log.c says how ids are found). Thread-safe. */
-typedef enum { AL_LOG_DEBUG = 0, AL_LOG_INFO, AL_LOG_WARN, AL_LOG_ERROR, AL_LOG_NONE } al_log_level;
 typedef enum { AL_LOG_TEXT = 0, AL_LOG_JSON } al_log_format;
-void al_log_set_level(al_log_level lvl);
-al_log_level al_log_get_level(void);
 void al_log_set_format(al_log_format f);
 al_log_format al_log_get_format(void);
 /* Component of lines without a "component: " prefix (the command: "submit-job", ...);

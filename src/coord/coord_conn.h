@@ -12,7 +12,7 @@
 #include "coord/coord_jm.h"
 #include "coord/coord_server.h"
 #include "loop/loop_conn.h"
-#include "loop/loop_tls.h"
+#include "loop/loop_tls_filter.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 

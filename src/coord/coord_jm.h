@@ -1,7 +1,9 @@
 /* The job manager: all coordinator scheduling state (workers, jobs, tasks, queues,
- * leases, deadlines) as pure single-threaded data. No I/O: time is read through an
- * injectable clock, deadlines are reported through a hook (the server arms one timer),
- * and everything that must reach a worker or a subscriber leaves through hooks. The
+ * leases, deadlines) as single-threaded data. No sockets, files or timers of its own:
+ * time is read through an injectable clock, deadlines are reported through a hook (the
+ * server arms one timer), records are written through the store interface it is given
+ * (store/store.h), and everything that must reach a worker or a subscriber leaves
+ * through hooks. The
  * server (coord_server.c) calls in on every message; unit tests drive it directly.
  *
  * Ownership: the job manager owns every coord_job, coord_task and coord_worker; the

@@ -14,15 +14,14 @@
  * for it; both are errors above that. Decoding n wire bytes yields at most n plaintext
  * bytes, so the connection's read size bounds what one decode() call adds.
  *
- * loop_tls_filter adapts a session to loop_conn's filter seam (state = loop_tls *, freed
- * by the filter's release). */
+ * This file needs OpenSSL only (no libuv): the blocking client of libauralith-client
+ * uses it too. loop_tls_filter.h adapts a session to loop_conn's filter seam. */
 #ifndef AL_LOOP_LOOP_TLS_H
 #define AL_LOOP_LOOP_TLS_H
 
 #include <stddef.h>
 
 #include "common/al.h"
-#include "loop/loop_conn.h"
 
 #define LOOP_TLS_MAX_HANDSHAKE ((size_t)64 << 10)
 #define LOOP_TLS_MAX_PENDING ((size_t)1 << 20)
@@ -64,7 +63,5 @@ int loop_tls_encode(loop_tls *t, const char *plain, size_t n, al_buf *wire_out, 
 int loop_tls_ready(const loop_tls *t);
 /* 1 when the peer has closed the session (close_notify). */
 int loop_tls_peer_closed(const loop_tls *t);
-
-extern const loop_filter loop_tls_filter;
 
 #endif

@@ -152,8 +152,8 @@ static size_t py_slice_len(size_t len, int64_t n) {
   return drop < len ? len - (size_t)drop : 0;
 }
 
-tok_sample_status med_build_sample(const med_set *set, tok_modality m, const char *path, int64_t max_seq_len,
-                                   tok_sample *out, al_err *err) {
+al_tok_sample_status med_build_sample(const med_set *set, al_tok_modality m, const char *path, int64_t max_seq_len,
+                                   al_tok_sample *out, al_err *err) {
   out->ids.len = 0;
   out->mask.len = 0;
   int32_t *codes = NULL;
@@ -177,7 +177,7 @@ tok_sample_status med_build_sample(const med_set *set, tok_modality m, const cha
     start = TOK_VIDEO, end = TOK_VIDEO_END, offset = 300000;
     break;
   default: {
-    const char *name = tok_modality_name(m);
+    const char *name = al_tok_modality_name(m);
     al_err_set(err, 1, "no tokenizer for modality '%s'", name ? name : "none");
     return TOK_SAMPLE_ERROR;
   }
@@ -187,8 +187,8 @@ tok_sample_status med_build_sample(const med_set *set, tok_modality m, const cha
    * here (a long video never needs its full list). */
   size_t total = n + 2, keep = py_slice_len(total, max_seq_len);
   for (size_t i = 0; i < keep; i++)
-    tok_ids_push(&out->ids, i == 0 ? start : i == total - 1 ? end : codes[i - 1] + offset);
-  tok_ids_append(&out->mask, NULL, keep, (int32_t)m);
+    al_tok_ids_push(&out->ids, i == 0 ? start : i == total - 1 ? end : codes[i - 1] + offset);
+  al_tok_ids_append(&out->mask, NULL, keep, (int32_t)m);
   free(codes);
   return TOK_SAMPLE_OK;
 }

@@ -204,8 +204,8 @@ int med_video_encode_file(const med_video_tok *t, const char *path, int32_t **co
  * so a negative limit drops from the end). Returns TOK_SAMPLE_OK and fills *out, or
  * TOK_SAMPLE_ERROR with err set to the reason the file is skipped (no tokenizer for the
  * modality, unreadable, corrupt, too large, too short, ...). */
-tok_sample_status med_build_sample(const med_set *set, tok_modality m, const char *path,
-                                   int64_t max_seq_len, tok_sample *out, al_err *err);
+al_tok_sample_status med_build_sample(const med_set *set, al_tok_modality m, const char *path,
+                                   int64_t max_seq_len, al_tok_sample *out, al_err *err);
 
 /* ---- Training (§15, §20) ------------------------------------------------------------ */
 /* The original's EMA k-means (decay 0.99, Laplace eps 1e-5, at most 100 iterations,

@@ -39,7 +39,7 @@ typedef struct word16 {
   size_t m;
 } word16;
 
-static inline uint32_t lookup(const struct tok_bpe *t, uint32_t l, uint32_t r) {
+static inline uint32_t lookup(const struct al_tok_bpe *t, uint32_t l, uint32_t r) {
   return tok_pair16_get(t, (l << 16) | r);
 }
 
@@ -55,7 +55,7 @@ static inline size_t live_after(uint64_t live, size_t i) {
 
 /* Asks for the bucket line of the pair key when `want`, for bucket 0 (always cached)
  * otherwise: a select, not a branch. */
-static inline void prefetch_pair_if(const struct tok_bpe *t, uint32_t key, bool want) {
+static inline void prefetch_pair_if(const struct al_tok_bpe *t, uint32_t key, bool want) {
   tok_prefetch(&t->pair16[tok_pair16_index(t, key) & ((size_t)0 - (size_t)want)]);
 }
 
@@ -89,7 +89,7 @@ __attribute__((target("sse4.1"))) static inline size_t argmin_sse41(const uint16
 
 /* Splits w[0..n) into its character symbols with their first ranks. Returns false when
  * the word has too many characters. */
-static inline __attribute__((always_inline)) bool word_init(const struct tok_bpe *t, word16 *st,
+static inline __attribute__((always_inline)) bool word_init(const struct al_tok_bpe *t, word16 *st,
                                                             const char *w, size_t n) {
   memset(st->sym, 0xff, sizeof st->sym); /* NOSYM */
   memset(st->rk, 0xff, sizeof st->rk);   /* no rank */
@@ -137,7 +137,7 @@ static inline __attribute__((always_inline)) bool word_init(const struct tok_bpe
 }
 
 /* Merges the lowest-ranked pair; returns false when no pair merges. */
-static inline __attribute__((always_inline)) bool word_merge(const struct tok_bpe *t, word16 *st,
+static inline __attribute__((always_inline)) bool word_merge(const struct al_tok_bpe *t, word16 *st,
                                                               bool sse41) {
   uint32_t best;
   size_t b, nr = st->m; /* ranks to scan: rk[0 .. m) */
@@ -174,8 +174,8 @@ static inline __attribute__((always_inline)) bool word_merge(const struct tok_bp
   return true;
 }
 
-static inline __attribute__((always_inline)) void word_emit(const struct tok_bpe *t, const word16 *st, const char *w,
-                             tok_ids *out) {
+static inline __attribute__((always_inline)) void word_emit(const struct al_tok_bpe *t, const word16 *st, const char *w,
+                             al_tok_ids *out) {
   uint64_t live = st->live & ~GUARD;
   while (live) {
     size_t i = (size_t)__builtin_ctzll(live);
@@ -186,9 +186,9 @@ static inline __attribute__((always_inline)) void word_emit(const struct tok_bpe
   }
 }
 
-static inline __attribute__((always_inline)) bool bpe16_body(const struct tok_bpe *t,
+static inline __attribute__((always_inline)) bool bpe16_body(const struct al_tok_bpe *t,
                                                              const char *w, size_t n,
-                                                             tok_ids *out, bool sse41) {
+                                                             al_tok_ids *out, bool sse41) {
   word16 st;
   if (!word_init(t, &st, w, n)) return false;
   while (word_merge(t, &st, sse41)) {
@@ -198,26 +198,26 @@ static inline __attribute__((always_inline)) bool bpe16_body(const struct tok_bp
 }
 
 #if TOK_X86
-__attribute__((target("sse4.1"))) static bool bpe16_sse41(const struct tok_bpe *t, const char *w,
-                                                         size_t n, tok_ids *out) {
+__attribute__((target("sse4.1"))) static bool bpe16_sse41(const struct al_tok_bpe *t, const char *w,
+                                                         size_t n, al_tok_ids *out) {
   return bpe16_body(t, w, n, out, true);
 }
-TOK_TARGET_V3 static bool bpe16_v3(const struct tok_bpe *t, const char *w, size_t n,
-                                   tok_ids *out) {
+TOK_TARGET_V3 static bool bpe16_v3(const struct al_tok_bpe *t, const char *w, size_t n,
+                                   al_tok_ids *out) {
   return bpe16_body(t, w, n, out, true);
 }
 #endif
 
-static bool bpe16_generic(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
+static bool bpe16_generic(const struct al_tok_bpe *t, const char *w, size_t n, al_tok_ids *out) {
   return bpe16_body(t, w, n, out, false);
 }
 
-bool tok_bpe16_usable(const struct tok_bpe *t) {
+bool tok_bpe16_usable(const struct al_tok_bpe *t) {
   return t->pair16 && t->ascii_pairs && t->rank_ok && t->depth;
 }
 
 
-bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out) {
+bool tok_bpe16_word(const struct al_tok_bpe *t, const char *w, size_t n, al_tok_ids *out) {
 #if TOK_X86
   if (t->cpu_v3) return bpe16_v3(t, w, n, out);
   if (t->cpu_sse41) return bpe16_sse41(t, w, n, out);

@@ -92,12 +92,12 @@ static void path_parts(const char *p, const char **name, size_t *nlen, const cha
   }
 }
 
-tok_modality tok_classify(const char *path) {
+al_tok_modality al_tok_classify(const char *path) {
   size_t plen_raw = strlen(path);
   char *fixed = NULL;
   if (!tok_utf8_valid(path, plen_raw)) {
     /* undecodable bytes: compare on a replaced copy (no extension contains them) */
-    fixed = tok_decode_utf8_replace(path, plen_raw, false, NULL);
+    fixed = al_tok_decode_utf8_replace(path, plen_raw, false, NULL);
     path = fixed;
   }
   const char *name, *par;
@@ -108,7 +108,7 @@ tok_modality tok_classify(const char *path) {
   for (size_t i = nlen; i > 0; i--) {
     if (name[i - 1] == '.') { dot = i - 1; break; }
   }
-  tok_modality m = TOK_MOD_NONE;
+  al_tok_modality m = TOK_MOD_NONE;
   if (dot == nlen || dot == 0 || dot + 1 >= nlen) goto out;
   size_t el;
   uint32_t *ext = lower_cps(name + dot, nlen - dot, &el);
@@ -144,7 +144,7 @@ out:
   return m;
 }
 
-const char *tok_modality_name(tok_modality m) {
+const char *al_tok_modality_name(al_tok_modality m) {
   switch (m) {
   case TOK_MOD_TEXT: return "text";
   case TOK_MOD_IMAGE: return "image";

@@ -6,7 +6,7 @@
 #include "tokenize/tok_internal.h"
 #include "tokenize/tok_unicode.h"
 
-char *tok_decode(const tok_bpe *t, const int32_t *ids, size_t n, bool skip_special_tokens) {
+char *al_tok_decode(const al_tok_bpe *t, const int32_t *ids, size_t n, bool skip_special_tokens) {
   if (t->hf) return tok_hf_decode(t->hf, ids, n, skip_special_tokens);
   al_buf joined = {0};
   for (size_t i = 0; i < n; i++) {
@@ -48,7 +48,7 @@ char *tok_decode(const tok_bpe *t, const int32_t *ids, size_t n, bool skip_speci
   return out.data;
 }
 
-char *tok_decode_utf8_replace(const char *data, size_t n, bool universal_newlines, size_t *len) {
+char *al_tok_decode_utf8_replace(const char *data, size_t n, bool universal_newlines, size_t *len) {
   al_buf b = {0};
   tok_utf8_replace(data, n, universal_newlines, &b);
   al_buf_cstr(&b);
@@ -56,11 +56,11 @@ char *tok_decode_utf8_replace(const char *data, size_t n, bool universal_newline
   return b.data;
 }
 
-char *tok_read_text_file(const char *path, size_t *len, al_err *err) {
+char *al_tok_read_text_file(const char *path, size_t *len, al_err *err) {
   size_t n;
   char *raw = tok_slurp(path, &n, err);
   if (!raw) return NULL;
-  char *s = tok_decode_utf8_replace(raw, n, true, len);
+  char *s = al_tok_decode_utf8_replace(raw, n, true, len);
   free(raw);
   return s;
 }

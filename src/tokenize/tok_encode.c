@@ -58,8 +58,8 @@ typedef struct lcache_line {
 } lcache_line;
 _Static_assert(sizeof(lcache_line) == 128, "long cache line must be 128 bytes");
 
-struct tok_encoder {
-  const struct tok_bpe *t;
+struct al_tok_encoder {
+  const struct al_tok_bpe *t;
   tok_hf_enc *hf;      /* the encoder of a byte-level tokenizer (t->hf); nothing else is used then */
   al_buf nfc;          /* NFC of the input */
   al_buf lower;        /* one lowercased segment (lowercase tokenizers) */
@@ -74,13 +74,13 @@ struct tok_encoder {
   size_t cache_mask;
 };
 
-void tok_ids_free(tok_ids *ids) {
+void al_tok_ids_free(al_tok_ids *ids) {
   free(ids->v);
   ids->v = NULL;
   ids->len = ids->cap = 0;
 }
 
-static void ids_reserve(tok_ids *ids, size_t extra) {
+static void ids_reserve(al_tok_ids *ids, size_t extra) {
   if (ids->len + extra <= ids->cap) return;
   size_t c = ids->cap ? ids->cap : 64;
   while (c < ids->len + extra) c *= 2;
@@ -88,7 +88,7 @@ static void ids_reserve(tok_ids *ids, size_t extra) {
   ids->cap = c;
 }
 
-void tok_ids_append(tok_ids *ids, const int32_t *v, size_t n, int32_t fill) {
+void al_tok_ids_append(al_tok_ids *ids, const int32_t *v, size_t n, int32_t fill) {
   if (n == 0) return; /* ids->v may still be NULL: no pointer arithmetic on it */
   ids_reserve(ids, n);
   if (v) {
@@ -99,13 +99,13 @@ void tok_ids_append(tok_ids *ids, const int32_t *v, size_t n, int32_t fill) {
   ids->len += n;
 }
 
-void tok_ids_push(tok_ids *ids, int32_t id) {
+void al_tok_ids_push(al_tok_ids *ids, int32_t id) {
   if (ids->len == ids->cap) ids_reserve(ids, 1);
   ids->v[ids->len++] = id;
 }
 
-tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
-  tok_encoder *e = al_xcalloc(1, sizeof *e);
+al_tok_encoder *al_tok_encoder_new(const al_tok_bpe *t, size_t cache_entries) {
+  al_tok_encoder *e = al_xcalloc(1, sizeof *e);
   e->t = t;
   if (t->hf) {
     e->hf = tok_hf_enc_new(t->hf);
@@ -126,7 +126,7 @@ tok_encoder *tok_encoder_new(const tok_bpe *t, size_t cache_entries) {
   return e;
 }
 
-void tok_encoder_free(tok_encoder *e) {
+void al_tok_encoder_free(al_tok_encoder *e) {
   if (!e) return;
   tok_hf_enc_free(e->hf);
   al_buf_free(&e->nfc);
@@ -144,9 +144,9 @@ static void buf_trim(al_buf *b) {
   if (b->cap > TRIM_BYTES) al_buf_free(b);
 }
 
-tok_hf_enc *tok_encoder_hf(tok_encoder *e) { return e->hf; }
+tok_hf_enc *tok_encoder_hf(al_tok_encoder *e) { return e->hf; }
 
-void tok_encoder_trim(tok_encoder *e) {
+void al_tok_encoder_trim(al_tok_encoder *e) {
   if (e->hf) tok_hf_enc_trim(e->hf);
   tok_merge_work_trim(&e->merge);
   if (e->cps_cap > TRIM_BYTES) {
@@ -187,7 +187,7 @@ static inline bool key_equal(const char *key, const char *w, size_t n) {
   return true;
 }
 
-static void encode_long_word(tok_encoder *e, const char *w, size_t n, uint64_t h, tok_ids *out) {
+static void encode_long_word(al_tok_encoder *e, const char *w, size_t n, uint64_t h, al_tok_ids *out) {
   if (n > LCACHE_KEY) {
     tok_bpe_word(e->t, &e->merge, w, n, out);
     return;
@@ -214,11 +214,11 @@ static void encode_long_word(tok_encoder *e, const char *w, size_t n, uint64_t h
   }
 }
 
-static inline small_line *hot_line(const tok_encoder *e, uint64_t h) {
+static inline small_line *hot_line(const al_tok_encoder *e, uint64_t h) {
   return &e->hot[(size_t)h & (CACHE_HOT - 1)];
 }
 
-static inline cache_line *large_set(const tok_encoder *e, uint64_t h) {
+static inline cache_line *large_set(const al_tok_encoder *e, uint64_t h) {
   return &e->cache[(size_t)(h >> 12) & e->cache_mask & ~(size_t)1];
 }
 
@@ -266,15 +266,15 @@ static inline void hot_fill(small_line *hot, const cache_line *c) {
   memcpy(hot->ids, c->ids, sizeof hot->ids);
 }
 
-static inline void emit_line(const cache_line *c, tok_ids *out) {
+static inline void emit_line(const cache_line *c, al_tok_ids *out) {
   ids_reserve(out, CACHE_IDS);
   memcpy(out->v + out->len, c->ids, CACHE_IDS * sizeof(int32_t)); /* fixed size: fast */
   out->len += c->nids;
 }
 
 /* Encodes one word the small level did not hold at the check; w points at its bytes. */
-static inline __attribute__((always_inline)) void encode_word(tok_encoder *e, const char *w,
-                                                               const word_ref *r, tok_ids *out) {
+static inline __attribute__((always_inline)) void encode_word(al_tok_encoder *e, const char *w,
+                                                               const word_ref *r, al_tok_ids *out) {
   size_t n = r->len;
   uint64_t h = r->hash;
   if (n > CACHE_KEY) {
@@ -323,12 +323,12 @@ static inline __attribute__((always_inline)) void encode_word(tok_encoder *e, co
  * waited for on the way. The prefetches are hints only; encode_word checks the large
  * level again. */
 #define WORD_BATCH 32
-static inline void prefetch_small(const tok_encoder *e, const word_ref *r) {
+static inline void prefetch_small(const al_tok_encoder *e, const word_ref *r) {
   if (r->len <= HOT_KEY) tok_prefetch(r->hot);
   else if (r->len <= LCACHE_KEY) tok_prefetch(&e->lcache[(size_t)r->hash & (LCACHE_LINES - 1)]);
 }
 
-static inline __attribute__((always_inline)) void check_small(const tok_encoder *e, word_ref *b,
+static inline __attribute__((always_inline)) void check_small(const al_tok_encoder *e, word_ref *b,
                                                                size_t n) {
   for (size_t k = 0; k < n; k++) {
     word_ref *r = &b[k];
@@ -364,7 +364,7 @@ static const uint64_t SIG_MASK[SIG_BYTES + 1][2] = {
 
 /* Fills r's a, b, hash and hot line for the word w[0..len), len >= 1; `avail` bytes are
  * readable from w. */
-static inline void word_sig(const tok_encoder *e, const unsigned char *w, size_t len,
+static inline void word_sig(const al_tok_encoder *e, const unsigned char *w, size_t len,
                             size_t avail, word_ref *r) {
   if (len > SIG_BYTES) {
     r->a = r->b = 0;
@@ -393,7 +393,7 @@ static inline void word_sig(const tok_encoder *e, const unsigned char *w, size_t
 
 /* Finds the next batch of words of p[*i .. n) into b, with their hashes; returns how
  * many (0 at the end of the text). */
-static inline __attribute__((always_inline)) size_t find_batch(const tok_encoder *e,
+static inline __attribute__((always_inline)) size_t find_batch(const al_tok_encoder *e,
                                                                const unsigned char *p, size_t n,
                                                                size_t *i, word_ref *b, bool v3) {
   tok_span spans[WORD_BATCH];
@@ -410,10 +410,10 @@ static inline __attribute__((always_inline)) size_t find_batch(const tok_encoder
 
 /* Encodes the words of text p[0..n) (valid UTF-8, NFC, already lowercased when the
  * tokenizer asks for it) until out holds `stop` ids. */
-static inline __attribute__((always_inline)) void encode_words_body(tok_encoder *e,
+static inline __attribute__((always_inline)) void encode_words_body(al_tok_encoder *e,
                                                                     const unsigned char *p,
                                                                     size_t n, size_t stop,
-                                                                    tok_ids *out, bool v3) {
+                                                                    al_tok_ids *out, bool v3) {
   word_ref batch[3][WORD_BATCH]; /* stages rotate through these */
   size_t count[3] = {0, 0, 0};
   size_t i = 0;
@@ -448,25 +448,25 @@ static inline __attribute__((always_inline)) void encode_words_body(tok_encoder 
   }
 }
 
-static void encode_words_base(tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
-                              tok_ids *out) {
+static void encode_words_base(al_tok_encoder *e, const unsigned char *p, size_t n, size_t stop,
+                              al_tok_ids *out) {
   encode_words_body(e, p, n, stop, out, false);
 }
 
 /* The same compiled for the v3 CPU level (tok_cpu.h), used where tok_cpu_has_v3(). */
-TOK_TARGET_V3 static void encode_words_v3(tok_encoder *e, const unsigned char *p, size_t n,
-                                          size_t stop, tok_ids *out) {
+TOK_TARGET_V3 static void encode_words_v3(al_tok_encoder *e, const unsigned char *p, size_t n,
+                                          size_t stop, al_tok_ids *out) {
   encode_words_body(e, p, n, stop, out, TOK_X86);
 }
 
 /* The input is processed in independent chunks (tok_chunk_end), so a max_length stops
  * the work early instead of normalising the whole input. */
-int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
-               int64_t max_length, tok_ids *out, al_err *err) {
-  const struct tok_bpe *t = e->t;
+int al_tok_encode(al_tok_encoder *e, const char *text, size_t len, bool add_special_tokens,
+               int64_t max_length, al_tok_ids *out, al_err *err) {
+  const struct al_tok_bpe *t = e->t;
   if (e->hf) return tok_hf_encode(e->hf, text, len, add_special_tokens, max_length, out, err);
   out->len = 0;
-  if (add_special_tokens) tok_ids_push(out, t->bos);
+  if (add_special_tokens) al_tok_ids_push(out, t->bos);
   /* Once max_length ids exist, later words cannot survive the truncation. */
   size_t stop = max_length >= 0 && max_length != TOK_NO_LIMIT ? (size_t)max_length : SIZE_MAX;
   size_t pos = 0;
@@ -499,7 +499,7 @@ int tok_encode(tok_encoder *e, const char *text, size_t len, bool add_special_to
     if (t->cpu_v3) encode_words_v3(e, w, cn, stop, out);
     else encode_words_base(e, w, cn, stop, out);
   }
-  if (add_special_tokens) tok_ids_push(out, t->eos);
+  if (add_special_tokens) al_tok_ids_push(out, t->eos);
   if (max_length != TOK_NO_LIMIT) {
     if (max_length >= 0) {
       if (out->len > (size_t)max_length) out->len = (size_t)max_length;

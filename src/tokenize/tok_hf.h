@@ -3,8 +3,8 @@
  * raw byte strings, merges are (left id, right id) -> (rank, result id), and text is cut
  * by a pre-tokenizer (tok_pretok.h) before the merges run on each piece.
  *
- * A tok_bpe whose `hf` field is set is such a tokenizer; tok_encode, tok_decode and
- * tok_build_sample_text dispatch to the functions here. Internal to src/tokenize. */
+ * A al_tok_bpe whose `hf` field is set is such a tokenizer; al_tok_encode, al_tok_decode and
+ * al_tok_build_sample_text dispatch to the functions here. Internal to src/tokenize. */
 #ifndef AL_TOKENIZE_TOK_HF_H
 #define AL_TOKENIZE_TOK_HF_H
 
@@ -65,12 +65,12 @@ struct tok_hf {
 
 /* Loaders. dir is the text/ directory. Return 0, or -1 with err naming the file and the
  * JSON path or line at fault. On success the tokenizer is stored in t->hf (owned by t). */
-int tok_hf_load_json(struct tok_bpe *t, const char *path, al_err *err);
-int tok_hf_load_tiktoken(struct tok_bpe *t, const char *rank_path, const char *config_path,
+int tok_hf_load_json(struct al_tok_bpe *t, const char *path, al_err *err);
+int tok_hf_load_tiktoken(struct al_tok_bpe *t, const char *rank_path, const char *config_path,
                          al_err *err);
 /* Loads dir's tokenizer.json or *.tiktoken (+ config.json) into t->hf. *found tells
  * whether dir holds either; returns -1 (err filled) when it does and loading fails. */
-int tok_hf_try_load(struct tok_bpe *t, const char *dir, bool *found, al_err *err);
+int tok_hf_try_load(struct al_tok_bpe *t, const char *dir, bool *found, al_err *err);
 /* The same from memory (fuzz targets). name is used in messages. The caller frees the
  * returned tokenizer with tok_hf_free. */
 struct tok_hf *tok_hf_parse_json(const char *data, size_t n, const char *name, al_err *err);
@@ -88,8 +88,8 @@ void tok_hf_finish(struct tok_hf *h);
 
 /* Per-thread state. */
 typedef struct tok_hf_enc tok_hf_enc;
-/* The byte-level state of a tok_encoder (borrowed), NULL for the original's kind. */
-tok_hf_enc *tok_encoder_hf(tok_encoder *e);
+/* The byte-level state of a al_tok_encoder (borrowed), NULL for the original's kind. */
+tok_hf_enc *tok_encoder_hf(al_tok_encoder *e);
 tok_hf_enc *tok_hf_enc_new(const struct tok_hf *h);
 void tok_hf_enc_free(tok_hf_enc *e);
 void tok_hf_enc_trim(tok_hf_enc *e);
@@ -97,13 +97,13 @@ void tok_hf_enc_trim(tok_hf_enc *e);
 /* encode(text, add_special_tokens) of the reference library; invalid UTF-8 is replaced
  * by U+FFFD first. out is reset. Returns 0 or -1 (err filled). */
 int tok_hf_encode(tok_hf_enc *e, const char *text, size_t len, bool add_special_tokens,
-                  int64_t max_length, tok_ids *out, al_err *err);
+                  int64_t max_length, al_tok_ids *out, al_err *err);
 /* BPE of one piece (raw bytes) appended to out. */
-void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out);
+void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out);
 /* Heap string (caller frees): the bytes of the ids, U+FFFD for invalid UTF-8. */
 char *tok_hf_decode(const struct tok_hf *h, const int32_t *ids, size_t n, bool skip_special);
-tok_sample_status tok_hf_build_sample(tok_hf_enc *e, tok_modality m, const char *text,
-                                      size_t len, int64_t max_seq_len, tok_sample *out,
+al_tok_sample_status tok_hf_build_sample(tok_hf_enc *e, al_tok_modality m, const char *text,
+                                      size_t len, int64_t max_seq_len, al_tok_sample *out,
                                       al_err *err);
 
 #endif

@@ -70,9 +70,9 @@ static int32_t unknown_byte(const struct tok_hf *h, unsigned b) {
   return h->unk_id;
 }
 
-static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out);
+static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out);
 
-void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out) {
+void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out) {
   if (n == 0) return;
   if (n > TOK_HF_CACHE_KEY) {
     merge_piece(e, p, n, out);
@@ -81,7 +81,7 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *
   uint64_t hv = tok_hash_bytes(p, n);
   tok_hf_cache_line *c = &e->cache[hv & (TOK_HF_CACHE_LINES - 1)];
   if (c->klen == n && c->hash == hv && memcmp(c->key, p, n) == 0) {
-    tok_ids_append(out, c->ids, c->nids, 0);
+    al_tok_ids_append(out, c->ids, c->nids, 0);
     return;
   }
   size_t before = out->len;
@@ -96,12 +96,12 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *
   }
 }
 
-static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids *out) {
+static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out) {
   const struct tok_hf *h = e->h;
   if (h->whole_piece_first || n == 1) {
     const int32_t *v = tok_strmap_get(&h->vocab, (const char *)p, n);
     if (v) {
-      tok_ids_push(out, *v);
+      al_tok_ids_push(out, *v);
       return;
     }
   }
@@ -143,6 +143,6 @@ static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, tok_ids
   for (int32_t i = 0; i >= 0; i = nxt[i]) {
     int32_t id = sym[i];
     if (id <= -2) id = unknown_byte(h, (unsigned)(-2 - id));
-    if (id >= 0) tok_ids_push(out, id);
+    if (id >= 0) al_tok_ids_push(out, id);
   }
 }

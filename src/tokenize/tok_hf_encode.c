@@ -45,7 +45,7 @@ void tok_hf_enc_trim(tok_hf_enc *e) {
 }
 
 /* ---- pre-tokenizer stages and BPE --------------------------------------------------------- */
-static void run_stage(tok_hf_enc *e, int k, const unsigned char *s, size_t n, tok_ids *out) {
+static void run_stage(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al_tok_ids *out) {
   const struct tok_hf *h = e->h;
   if (n == 0) return;
   if (k == h->n_stages) {
@@ -164,7 +164,7 @@ static bool any_added(const struct tok_hf *h, bool normalized) {
 
 /* A segment between non-normalized added tokens: normalize, cut by the normalized
  * added tokens, pre-tokenize and merge the rest. */
-static int encode_segment(tok_hf_enc *e, const unsigned char *s, size_t n, tok_ids *out, al_err *err) {
+static int encode_segment(tok_hf_enc *e, const unsigned char *s, size_t n, al_tok_ids *out, al_err *err) {
   const struct tok_hf *h = e->h;
   if (n == 0) return 0;
   s = normalize(e, s, &n, err);
@@ -177,7 +177,7 @@ static int encode_segment(tok_hf_enc *e, const unsigned char *s, size_t n, tok_i
   long k;
   while (pos < n && (k = find_added(h, s, n, pos, true, &ms, &me)) >= 0) {
     run_stage(e, 0, s + pos, ms - pos, out);
-    tok_ids_push(out, h->added[k].id);
+    al_tok_ids_push(out, h->added[k].id);
     pos = me;
   }
   run_stage(e, 0, s + pos, n - pos, out);
@@ -185,7 +185,7 @@ static int encode_segment(tok_hf_enc *e, const unsigned char *s, size_t n, tok_i
 }
 
 int tok_hf_encode(tok_hf_enc *e, const char *text, size_t len, bool add_special_tokens,
-                  int64_t max_length, tok_ids *out, al_err *err) {
+                  int64_t max_length, al_tok_ids *out, al_err *err) {
   const struct tok_hf *h = e->h;
   out->len = 0;
   if (!tok_utf8_valid(text, len)) {
@@ -194,7 +194,7 @@ int tok_hf_encode(tok_hf_enc *e, const char *text, size_t len, bool add_special_
     text = e->valid.data ? e->valid.data : "";
     len = e->valid.len;
   }
-  if (add_special_tokens) tok_ids_append(out, h->tmpl_pre, h->n_tmpl_pre, 0);
+  if (add_special_tokens) al_tok_ids_append(out, h->tmpl_pre, h->n_tmpl_pre, 0);
   const unsigned char *s = (const unsigned char *)text;
   size_t pos = 0, ms, me;
   long k;
@@ -202,11 +202,11 @@ int tok_hf_encode(tok_hf_enc *e, const char *text, size_t len, bool add_special_
   /* the normalized segment buffer is reused per segment, so segments run one by one */
   while (raw_added && pos < len && (k = find_added(h, s, len, pos, false, &ms, &me)) >= 0) {
     if (encode_segment(e, s + pos, ms - pos, out, err) < 0) return -1;
-    tok_ids_push(out, h->added[k].id);
+    al_tok_ids_push(out, h->added[k].id);
     pos = me;
   }
   if (encode_segment(e, s + pos, len - pos, out, err) < 0) return -1;
-  if (add_special_tokens) tok_ids_append(out, h->tmpl_post, h->n_tmpl_post, 0);
+  if (add_special_tokens) al_tok_ids_append(out, h->tmpl_post, h->n_tmpl_post, 0);
   if (max_length != TOK_NO_LIMIT) {
     if (max_length >= 0) {
       if (out->len > (size_t)max_length) out->len = (size_t)max_length;
@@ -235,21 +235,21 @@ char *tok_hf_decode(const struct tok_hf *h, const int32_t *ids, size_t n, bool s
 /* A row: the tokenizer's own bos, the code markers when the vocabulary has them, the
  * ids of the text, its eos. No id is invented for markers it lacks; modality_mask
  * still tells code (4) from text (0). */
-tok_sample_status tok_hf_build_sample(tok_hf_enc *e, tok_modality m, const char *text,
-                                      size_t len, int64_t max_seq_len, tok_sample *out,
+al_tok_sample_status tok_hf_build_sample(tok_hf_enc *e, al_tok_modality m, const char *text,
+                                      size_t len, int64_t max_seq_len, al_tok_sample *out,
                                       al_err *err) {
   const struct tok_hf *h = e->h;
-  tok_ids body = {0};
+  al_tok_ids body = {0};
   if (tok_hf_encode(e, text, len, false, TOK_NO_LIMIT, &body, err) < 0) {
-    tok_ids_free(&body);
+    al_tok_ids_free(&body);
     return TOK_SAMPLE_ERROR;
   }
-  if (h->bos >= 0) tok_ids_push(&out->ids, h->bos);
-  if (m == TOK_MOD_CODE && h->code >= 0) tok_ids_push(&out->ids, h->code);
-  tok_ids_append(&out->ids, body.v, body.len, 0);
-  if (m == TOK_MOD_CODE && h->code_end >= 0) tok_ids_push(&out->ids, h->code_end);
-  if (h->eos >= 0) tok_ids_push(&out->ids, h->eos);
-  tok_ids_free(&body);
+  if (h->bos >= 0) al_tok_ids_push(&out->ids, h->bos);
+  if (m == TOK_MOD_CODE && h->code >= 0) al_tok_ids_push(&out->ids, h->code);
+  al_tok_ids_append(&out->ids, body.v, body.len, 0);
+  if (m == TOK_MOD_CODE && h->code_end >= 0) al_tok_ids_push(&out->ids, h->code_end);
+  if (h->eos >= 0) al_tok_ids_push(&out->ids, h->eos);
+  al_tok_ids_free(&body);
   if (max_seq_len != TOK_NO_LIMIT) {
     if (max_seq_len >= 0) {
       if (out->ids.len > (size_t)max_seq_len) out->ids.len = (size_t)max_seq_len;
@@ -258,6 +258,6 @@ tok_sample_status tok_hf_build_sample(tok_hf_enc *e, tok_modality m, const char 
       out->ids.len = out->ids.len > drop ? out->ids.len - drop : 0;
     }
   }
-  tok_ids_append(&out->mask, NULL, out->ids.len, (int32_t)m);
+  al_tok_ids_append(&out->mask, NULL, out->ids.len, (int32_t)m);
   return TOK_SAMPLE_OK;
 }

@@ -39,7 +39,7 @@ static char *find_rank_file(const char *dir, al_err *err, bool *ambiguous) {
   return p;
 }
 
-int tok_hf_load_json(struct tok_bpe *t, const char *path, al_err *err) {
+int tok_hf_load_json(struct al_tok_bpe *t, const char *path, al_err *err) {
   size_t n;
   char *data = tok_slurp(path, &n, err);
   if (!data) return -1;
@@ -48,7 +48,7 @@ int tok_hf_load_json(struct tok_bpe *t, const char *path, al_err *err) {
   return t->hf ? 0 : -1;
 }
 
-int tok_hf_load_tiktoken(struct tok_bpe *t, const char *rank_path, const char *config_path, al_err *err) {
+int tok_hf_load_tiktoken(struct al_tok_bpe *t, const char *rank_path, const char *config_path, al_err *err) {
   size_t nr, nc;
   char *ranks = tok_slurp(rank_path, &nr, err);
   if (!ranks) return -1;
@@ -63,7 +63,7 @@ int tok_hf_load_tiktoken(struct tok_bpe *t, const char *rank_path, const char *c
   return t->hf ? 0 : -1;
 }
 
-int tok_hf_try_load(struct tok_bpe *t, const char *dir, bool *found, al_err *err) {
+int tok_hf_try_load(struct al_tok_bpe *t, const char *dir, bool *found, al_err *err) {
   *found = false;
   char *json = al_xasprintf("%s/tokenizer.json", dir);
   if (is_file(json)) {

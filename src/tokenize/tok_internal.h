@@ -113,7 +113,7 @@ typedef struct tok_merge {
   int32_t left, right, result;   /* symbol ids */
 } tok_merge;
 
-struct tok_bpe {
+struct al_tok_bpe {
   tok_strmap vocab;          /* token -> id */
   size_t vocab_len;
   char **id_to_tok;          /* id -> token (last key wins, as the original's load) */
@@ -162,17 +162,17 @@ struct tok_bpe {
 #define TOK_NO_MERGE16 0xffffu
 
 /* The home bucket of a pair key (multiplicative hash, top bits). */
-static inline size_t tok_pair16_index(const struct tok_bpe *t, uint32_t key) {
+static inline size_t tok_pair16_index(const struct al_tok_bpe *t, uint32_t key) {
   return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->pair16_shift);
 }
-static inline const tok_pair_bucket *tok_pair16_bucket(const struct tok_bpe *t, uint32_t key) {
+static inline const tok_pair_bucket *tok_pair16_bucket(const struct al_tok_bpe *t, uint32_t key) {
   return &t->pair16[tok_pair16_index(t, key)];
 }
 
 /* The bucket to read for key: a pair with "no symbol" on either side (the merge loop's
  * sentinels and unknown characters: a fifth of its lookups) reads the table's one
  * always-empty bucket, which stays cached, instead of a random line. A select. */
-static inline const tok_pair_bucket *tok_pair16_read(const struct tok_bpe *t, uint32_t key) {
+static inline const tok_pair_bucket *tok_pair16_read(const struct al_tok_bpe *t, uint32_t key) {
   bool none = (key >> 16) == 0xffffu || (key & 0xffffu) == 0xffffu;
   uintptr_t b = (uintptr_t)tok_pair16_bucket(t, key), e = (uintptr_t)t->pair16_none;
   uintptr_t m = (uintptr_t)0 - (uintptr_t)none;
@@ -182,7 +182,7 @@ static inline const tok_pair_bucket *tok_pair16_read(const struct tok_bpe *t, ui
 /* rank | result << 16 of the pair key = (l << 16) | r, or TOK_NO_MERGE16 (rank 0xffff)
  * when it is no merge. l or r may be 0xffff (no symbol): such a pair is never a merge.
  * t->pair16 must exist. */
-static inline uint32_t tok_pair16_get(const struct tok_bpe *t, uint32_t key) {
+static inline uint32_t tok_pair16_get(const struct al_tok_bpe *t, uint32_t key) {
   const tok_pair_bucket *b = tok_pair16_read(t, key);
   for (;;) {
 #if defined(__SSE2__)
@@ -204,7 +204,7 @@ static inline uint32_t tok_pair16_get(const struct tok_bpe *t, uint32_t key) {
 
 /* Rank of the merge (l, r) among the first `depth` merges, or -1; *result receives the
  * merged symbol. l and r are valid symbol ids (>= 0). */
-static inline int32_t tok_pair_rank(const struct tok_bpe *t, int32_t l, int32_t r, int32_t *result) {
+static inline int32_t tok_pair_rank(const struct al_tok_bpe *t, int32_t l, int32_t r, int32_t *result) {
   if (t->pair16) {
     uint32_t v = tok_pair16_get(t, ((uint32_t)l << 16) | (uint32_t)r);
     if ((v & 0xffffu) == TOK_NO_MERGE16) return -1;
@@ -227,7 +227,7 @@ typedef struct tok_heap_ent {
   int32_t pos;
 } tok_heap_ent;
 typedef struct tok_merge_work {
-  const struct tok_bpe *t;       /* of the word being merged */
+  const struct al_tok_bpe *t;       /* of the word being merged */
   int32_t *sym, *prev, *next;    /* per symbol: id, links (-2 = merged away) */
   uint32_t *off, *len;           /* per symbol: its bytes in the word */
   size_t work_cap;
@@ -241,8 +241,8 @@ typedef struct tok_merge_work {
 } tok_merge_work;
 /* Appends the ids of w[0..n) (valid UTF-8, normalised) to out, using the compact path
  * when it applies. wk is zero-initialised before first use. */
-void tok_bpe_word(const struct tok_bpe *t, tok_merge_work *wk, const char *w, size_t n,
-                  tok_ids *out);
+void tok_bpe_word(const struct al_tok_bpe *t, tok_merge_work *wk, const char *w, size_t n,
+                  al_tok_ids *out);
 /* Frees the arrays a very long word grew; keeps the small ones. */
 void tok_merge_work_trim(tok_merge_work *wk);
 /* Frees everything; wk is zeroed and may be reused. */
@@ -250,19 +250,19 @@ void tok_merge_work_free(tok_merge_work *wk);
 
 /* Appends the ids of symbol s after merging: its vocabulary id, else the ids of its
  * characters (for s < 0, a character no merge knows, those of own[0..own_len)). */
-void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
-                     tok_ids *out);
+void tok_emit_symbol(const struct al_tok_bpe *t, int32_t s, const char *own, size_t own_len,
+                     al_tok_ids *out);
 
 /* tok_bpe16.c: BPE of a word w[0..n) of fewer than TOK_SHORT_WORD characters with 16-bit
  * symbols and ranks, usable when tok_bpe16_usable(t). Appends the ids to out and returns
  * true; returns false (out untouched) when the word has too many characters. */
-bool tok_bpe16_usable(const struct tok_bpe *t);
-bool tok_bpe16_word(const struct tok_bpe *t, const char *w, size_t n, tok_ids *out);
+bool tok_bpe16_usable(const struct al_tok_bpe *t);
+bool tok_bpe16_word(const struct al_tok_bpe *t, const char *w, size_t n, al_tok_ids *out);
 
 
 /* The symbol of the character at w[i] (valid UTF-8), or -1 when it is no symbol;
  * *len receives its length in bytes. ASCII and BMP characters through tables. */
-static inline int32_t tok_char_symbol(const struct tok_bpe *t, const char *w, size_t i,
+static inline int32_t tok_char_symbol(const struct al_tok_bpe *t, const char *w, size_t i,
                                       size_t *len) {
   unsigned char c = (unsigned char)w[i];
   if (c < 0x80) {
@@ -286,7 +286,7 @@ static inline int32_t tok_char_symbol(const struct tok_bpe *t, const char *w, si
 void *tok_table_alloc(size_t bytes, bool huge, const char *what);
 
 /* Interns a symbol string; returns its id. */
-int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n);
+int32_t tok_bpe_intern(struct al_tok_bpe *t, const char *s, size_t n);
 
 /* Reads a whole file into a heap buffer (NUL-terminated); NULL with err on failure. */
 char *tok_slurp(const char *path, size_t *len, al_err *err);

@@ -42,7 +42,7 @@ static bool is_file(const char *p) {
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static void build_bmp_symbols(struct tok_bpe *t) {
+static void build_bmp_symbols(struct al_tok_bpe *t) {
   for (size_t id = 0; id < t->n_syms; id++) {
     const unsigned char *s = (const unsigned char *)t->sym_str[id];
     uint32_t cp;
@@ -57,7 +57,7 @@ static void build_bmp_symbols(struct tok_bpe *t) {
   }
 }
 
-int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n) {
+int32_t tok_bpe_intern(struct al_tok_bpe *t, const char *s, size_t n) {
   int32_t *v = tok_strmap_get(&t->syms, s, n);
   if (v) return *v;
   if (t->n_syms == t->cap_syms) {
@@ -75,7 +75,7 @@ int32_t tok_bpe_intern(struct tok_bpe *t, const char *s, size_t n) {
   return id;
 }
 
-static int load_config(struct tok_bpe *t, const char *path, al_err *err) {
+static int load_config(struct al_tok_bpe *t, const char *path, al_err *err) {
   json_error_t je;
   json_t *root = json_load_file(path, 0, &je);
   if (!root) {
@@ -133,7 +133,7 @@ out:
   return rc;
 }
 
-static int load_vocab(struct tok_bpe *t, const char *path, al_err *err) {
+static int load_vocab(struct al_tok_bpe *t, const char *path, al_err *err) {
   json_error_t je;
   json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je);
   if (!root) {
@@ -197,7 +197,7 @@ static void py_strip(const char **s, size_t *n) {
   *n = b - a;
 }
 
-static int load_merges(struct tok_bpe *t, const char *path, al_err *err) {
+static int load_merges(struct al_tok_bpe *t, const char *path, al_err *err) {
   size_t raw_len;
   char *raw = tok_slurp(path, &raw_len, err);
   if (!raw) return -1;
@@ -257,7 +257,7 @@ static int load_merges(struct tok_bpe *t, const char *path, al_err *err) {
 /* Rank-ordered merging equals applying rule 1 everywhere, then rule 2, ... exactly when
  * no rule's part is (re)produced by the same or a later rule: then a pair of rank k can
  * never reappear after rule k has run. */
-static bool check_rank_order(const struct tok_bpe *t) {
+static bool check_rank_order(const struct al_tok_bpe *t) {
   int32_t *last = al_xmalloc((t->n_syms ? t->n_syms : 1) * sizeof *last);
   for (size_t i = 0; i < t->n_syms; i++) last[i] = -1;
   for (size_t k = 0; k < t->depth; k++) last[t->merges[k].result] = (int32_t)k;
@@ -273,7 +273,7 @@ static bool check_rank_order(const struct tok_bpe *t) {
 
 /* Puts the first `depth` merges in buckets of 2^bits (plus PAIR_TAIL); false when some
  * overflow would run past the spare buckets (then more buckets are needed). */
-static bool fill_pair16(struct tok_bpe *t, unsigned bits) {
+static bool fill_pair16(struct al_tok_bpe *t, unsigned bits) {
   size_t nb = ((size_t)1 << bits) + PAIR_TAIL;
   for (size_t i = 0; i <= nb; i++) { /* and the empty bucket for "no symbol" */
     tok_pair_bucket *b = &t->pair16[i];
@@ -308,7 +308,7 @@ static bool fill_pair16(struct tok_bpe *t, unsigned bits) {
 /* The bucketed pair table and the dense ASCII pair table, in one block on huge pages
  * when the kernel allows (every uncached word reads both at random). About half full:
  * 512 KiB for 26k merges. */
-static void build_pair16(struct tok_bpe *t) {
+static void build_pair16(struct al_tok_bpe *t) {
   unsigned bits = 4;
   while (((size_t)1 << bits) * TOK_PAIR_SLOTS < 2 * t->depth) bits++;
   for (;; bits++) {
@@ -324,7 +324,7 @@ static void build_pair16(struct tok_bpe *t) {
   }
 }
 
-tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
+al_tok_bpe *al_tok_bpe_load(const char *dir, al_err *err) {
   /* a tokenizers root holds text/; anything else is the text directory itself */
   char *base = al_xasprintf("%s/text", dir);
   struct stat st;
@@ -334,13 +334,13 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
   }
   {
     /* the byte-level kinds are recognised by their files */
-    struct tok_bpe *h = al_xcalloc(1, sizeof *h);
+    struct al_tok_bpe *h = al_xcalloc(1, sizeof *h);
     bool found;
     int rc = tok_hf_try_load(h, base, &found, err);
     if (found) {
       free(base);
       if (rc == 0) return h;
-      tok_bpe_free(h);
+      al_tok_bpe_free(h);
       return NULL;
     }
     free(h);
@@ -348,7 +348,7 @@ tok_bpe *tok_bpe_load(const char *dir, al_err *err) {
   char *vocab_p = al_xasprintf("%s/vocab.json", base);
   char *merges_p = al_xasprintf("%s/merges.txt", base);
   char *config_p = al_xasprintf("%s/config.json", base);
-  struct tok_bpe *t = al_xcalloc(1, sizeof *t);
+  struct al_tok_bpe *t = al_xcalloc(1, sizeof *t);
   bool ok = false;
   const char *missing = NULL;
   if (!is_file(vocab_p)) missing = vocab_p;
@@ -396,13 +396,13 @@ out:
   free(config_p);
   free(base);
   if (!ok) {
-    tok_bpe_free(t);
+    al_tok_bpe_free(t);
     return NULL;
   }
   return t;
 }
 
-void tok_bpe_free(tok_bpe *t) {
+void al_tok_bpe_free(al_tok_bpe *t) {
   if (!t) return;
   tok_strmap_free(&t->vocab);
   tok_strmap_free(&t->syms);
@@ -422,14 +422,14 @@ void tok_bpe_free(tok_bpe *t) {
   free(t);
 }
 
-size_t tok_bpe_vocab_len(const tok_bpe *t) {
+size_t al_tok_bpe_vocab_len(const al_tok_bpe *t) {
   return t->hf ? t->hf->vocab.count + t->hf->n_added : t->vocab_len;
 }
-size_t tok_bpe_merge_count(const tok_bpe *t) { return t->n_merges; }
-int64_t tok_bpe_max_merge_depth(const tok_bpe *t) { return t->max_merge_depth; }
-bool tok_bpe_lowercase(const tok_bpe *t) { return t->lowercase; }
-bool tok_bpe_rank_merging(const tok_bpe *t) { return t->rank_ok; }
-int32_t tok_bpe_token_id(const tok_bpe *t, const char *token) {
+size_t al_tok_bpe_merge_count(const al_tok_bpe *t) { return t->n_merges; }
+int64_t al_tok_bpe_max_merge_depth(const al_tok_bpe *t) { return t->max_merge_depth; }
+bool al_tok_bpe_lowercase(const al_tok_bpe *t) { return t->lowercase; }
+bool al_tok_bpe_rank_merging(const al_tok_bpe *t) { return t->rank_ok; }
+int32_t al_tok_bpe_token_id(const al_tok_bpe *t, const char *token) {
   if (t->hf) {
     for (size_t i = 0; i < t->hf->n_added; i++)
       if (strcmp(t->hf->added[i].content, token) == 0) return t->hf->added[i].id;

@@ -1,5 +1,5 @@
 /* The marker ids that open and close a document of a modality, as the per-file sample
- * (tok_build_sample_text) places them, for callers that stream a document's body ids
+ * (al_tok_build_sample_text) places them, for callers that stream a document's body ids
  * themselves (worker/docenc.c). Prefix: tok_. */
 #ifndef AL_TOKENIZE_TOK_MARKERS_H
 #define AL_TOKENIZE_TOK_MARKERS_H
@@ -20,6 +20,6 @@ typedef struct tok_markers {
  * gives), code <CODE> ... <CODE_END> with reserve_close. Byte-level tokenizers: the
  * vocabulary's bos (when it has one), then for code its code marker, and after the body
  * code_end then eos, each only when the vocabulary has it; plain prefix truncation. */
-void tok_markers_for(tok_encoder *e, tok_modality m, tok_markers *out);
+void tok_markers_for(al_tok_encoder *e, al_tok_modality m, tok_markers *out);
 
 #endif

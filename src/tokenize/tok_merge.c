@@ -137,7 +137,7 @@ static void merge_ranked(tok_merge_work *wk, size_t n) {
  * scan of contiguous memory, and the links give the two neighbours to update after a
  * merge. Leftmost on ties, two lookups per merge: the same order as merge_ranked. */
 #define SHORT_WORD TOK_SHORT_WORD
-static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32_t r,
+static inline int32_t pair_rank_or_max(const struct al_tok_bpe *t, int32_t l, int32_t r,
                                        int32_t *res) {
   if (l < 0 || r < 0) return INT32_MAX;
   int32_t k = tok_pair_rank(t, l, r, res);
@@ -145,7 +145,7 @@ static inline int32_t pair_rank_or_max(const struct tok_bpe *t, int32_t l, int32
 }
 
 static void merge_ranked_short(tok_merge_work *wk, size_t m) {
-  const struct tok_bpe *t = wk->t;
+  const struct al_tok_bpe *t = wk->t;
   int32_t *sym = wk->sym, *next = wk->next, *prev = wk->prev;
   int32_t rank[SHORT_WORD], res[SHORT_WORD];
   size_t np = m - 1; /* positions that can start a pair */
@@ -198,7 +198,7 @@ static int cmp_i32(const void *a, const void *b) {
 }
 
 static void merge_ranked_buckets(tok_merge_work *wk, size_t n) {
-  const struct tok_bpe *t = wk->t;
+  const struct al_tok_bpe *t = wk->t;
   wk->bucket = al_xrealloc(wk->bucket, (t->depth ? t->depth : 1) * sizeof *wk->bucket);
   for (size_t r = 0; r < t->depth; r++) wk->bucket[r] = -1;
   wk->ent_len = 0;
@@ -228,7 +228,7 @@ static void merge_ranked_buckets(tok_merge_work *wk, size_t n) {
 
 /* The original's literal algorithm: rule 1 across the word, then rule 2, ... */
 static void merge_sequential(tok_merge_work *wk) {
-  const struct tok_bpe *t = wk->t;
+  const struct al_tok_bpe *t = wk->t;
   for (size_t k = 0; k < t->depth; k++) {
     const tok_merge *m = &t->merges[k];
     for (int32_t i = 0; i >= 0 && wk->next[i] >= 0;) {
@@ -243,16 +243,16 @@ static void merge_sequential(tok_merge_work *wk) {
   }
 }
 
-static void emit_chars(const struct tok_bpe *t, const char *s, size_t n, tok_ids *out) {
+static void emit_chars(const struct al_tok_bpe *t, const char *s, size_t n, al_tok_ids *out) {
   size_t i = 0;
   while (i < n) {
     uint32_t cp;
     size_t l = tok_utf8_next((const unsigned char *)s + i, &cp);
     const int32_t *v = tok_strmap_get(&t->vocab, s + i, l);
     if (v) {
-      tok_ids_push(out, *v);
+      al_tok_ids_push(out, *v);
     } else {
-      for (size_t k = 0; k < l; k++) tok_ids_push(out, TOK_BYTE_OFFSET + (unsigned char)s[i + k]);
+      for (size_t k = 0; k < l; k++) al_tok_ids_push(out, TOK_BYTE_OFFSET + (unsigned char)s[i + k]);
     }
     i += l;
   }
@@ -260,16 +260,16 @@ static void emit_chars(const struct tok_bpe *t, const char *s, size_t n, tok_ids
 
 /* The ids of one symbol after merging: its vocabulary id, else its characters (the
  * symbol's string, or for a character unknown to the merges the word's own bytes). */
-void tok_emit_symbol(const struct tok_bpe *t, int32_t s, const char *own, size_t own_len,
-                     tok_ids *out) {
-  if (s >= 0 && t->sym_vocab[s] >= 0) tok_ids_push(out, t->sym_vocab[s]);
+void tok_emit_symbol(const struct al_tok_bpe *t, int32_t s, const char *own, size_t own_len,
+                     al_tok_ids *out) {
+  if (s >= 0 && t->sym_vocab[s] >= 0) al_tok_ids_push(out, t->sym_vocab[s]);
   else if (s >= 0) emit_chars(t, t->sym_str[s], t->sym_len[s], out);
   else emit_chars(t, own, own_len, out);
 }
 
 /* BPE of one word w[0..n) (already normalised); appends ids to out. */
-void tok_bpe_word(const struct tok_bpe *t, tok_merge_work *wk, const char *w, size_t n,
-                  tok_ids *out) {
+void tok_bpe_word(const struct al_tok_bpe *t, tok_merge_work *wk, const char *w, size_t n,
+                  al_tok_ids *out) {
   wk->t = t;
   if (tok_bpe16_usable(t) && tok_bpe16_word(t, w, n, out)) return;
   work_reserve(wk, n + 1);

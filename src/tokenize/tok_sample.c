@@ -9,12 +9,12 @@
 #include "tokenize/tok_markers.h"
 #include "tokenize/tok_unicode.h"
 
-void tok_sample_free(tok_sample *s) {
-  tok_ids_free(&s->ids);
-  tok_ids_free(&s->mask);
+void al_tok_sample_free(al_tok_sample *s) {
+  al_tok_ids_free(&s->ids);
+  al_tok_ids_free(&s->mask);
 }
 
-const char *tok_sample_status_name(tok_sample_status s) {
+const char *al_tok_sample_status_name(al_tok_sample_status s) {
   switch (s) {
   case TOK_SAMPLE_OK: return "ok";
   case TOK_SAMPLE_UNCLASSIFIED: return "unclassified";
@@ -34,7 +34,7 @@ static bool is_blank(const char *s, size_t n) {
   return true;
 }
 
-void tok_markers_for(tok_encoder *e, tok_modality m, tok_markers *out) {
+void tok_markers_for(al_tok_encoder *e, al_tok_modality m, tok_markers *out) {
   memset(out, 0, sizeof *out);
   tok_hf_enc *hf = tok_encoder_hf(e);
   if (hf) { /* the order of tok_hf_build_sample */
@@ -54,13 +54,13 @@ void tok_markers_for(tok_encoder *e, tok_modality m, tok_markers *out) {
   }
   out->open[0] = TOK_BOS;
   out->close[0] = TOK_EOS;
-  tok_ids ends = {0};
+  al_tok_ids ends = {0};
   al_err err;
-  if (tok_encode(e, "", 0, true, TOK_NO_LIMIT, &ends, &err) == 0 && ends.len == 2) {
+  if (al_tok_encode(e, "", 0, true, TOK_NO_LIMIT, &ends, &err) == 0 && ends.len == 2) {
     out->open[0] = ends.v[0];
     out->close[0] = ends.v[1];
   }
-  tok_ids_free(&ends);
+  al_tok_ids_free(&ends);
 }
 
 /* Python ids[:n] */
@@ -70,8 +70,8 @@ static size_t py_slice_len(size_t len, int64_t n) {
   return drop < len ? len - (size_t)drop : 0;
 }
 
-tok_sample_status tok_build_sample_text(tok_encoder *e, tok_modality m, const char *text,
-                                        size_t len, int64_t max_seq_len, tok_sample *out,
+al_tok_sample_status al_tok_build_sample_text(al_tok_encoder *e, al_tok_modality m, const char *text,
+                                        size_t len, int64_t max_seq_len, al_tok_sample *out,
                                         al_err *err) {
   out->ids.len = 0;
   out->mask.len = 0;
@@ -80,32 +80,32 @@ tok_sample_status tok_build_sample_text(tok_encoder *e, tok_modality m, const ch
   tok_hf_enc *hf = tok_encoder_hf(e);
   if (hf) return tok_hf_build_sample(hf, m, text, len, max_seq_len, out, err);
   if (m == TOK_MOD_TEXT) {
-    if (tok_encode(e, text, len, true, max_seq_len, &out->ids, err) < 0) return TOK_SAMPLE_ERROR;
+    if (al_tok_encode(e, text, len, true, max_seq_len, &out->ids, err) < 0) return TOK_SAMPLE_ERROR;
   } else {
-    tok_ids body = {0};
-    if (tok_encode(e, text, len, false, max_seq_len - 2, &body, err) < 0) {
-      tok_ids_free(&body);
+    al_tok_ids body = {0};
+    if (al_tok_encode(e, text, len, false, max_seq_len - 2, &body, err) < 0) {
+      al_tok_ids_free(&body);
       return TOK_SAMPLE_ERROR;
     }
-    tok_ids_push(&out->ids, TOK_CODE);
-    tok_ids_append(&out->ids, body.v, body.len, 0);
-    tok_ids_push(&out->ids, TOK_CODE_END);
-    tok_ids_free(&body);
+    al_tok_ids_push(&out->ids, TOK_CODE);
+    al_tok_ids_append(&out->ids, body.v, body.len, 0);
+    al_tok_ids_push(&out->ids, TOK_CODE_END);
+    al_tok_ids_free(&body);
   }
   out->ids.len = py_slice_len(out->ids.len, max_seq_len);
-  tok_ids_append(&out->mask, NULL, out->ids.len, (int32_t)m);
+  al_tok_ids_append(&out->mask, NULL, out->ids.len, (int32_t)m);
   return TOK_SAMPLE_OK;
 }
 
-tok_sample_status tok_build_sample(tok_encoder *e, const char *path, int64_t max_seq_len,
-                                   tok_sample *out, al_err *err) {
-  tok_modality m = tok_classify(path);
+al_tok_sample_status al_tok_build_sample(al_tok_encoder *e, const char *path, int64_t max_seq_len,
+                                   al_tok_sample *out, al_err *err) {
+  al_tok_modality m = al_tok_classify(path);
   if (m == TOK_MOD_NONE) return TOK_SAMPLE_UNCLASSIFIED;
   if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) return TOK_SAMPLE_NOT_TEXT;
   size_t len;
-  char *text = tok_read_text_file(path, &len, err);
+  char *text = al_tok_read_text_file(path, &len, err);
   if (!text) return TOK_SAMPLE_ERROR;
-  tok_sample_status st = tok_build_sample_text(e, m, text, len, max_seq_len, out, err);
+  al_tok_sample_status st = al_tok_build_sample_text(e, m, text, len, max_seq_len, out, err);
   free(text);
   return st;
 }

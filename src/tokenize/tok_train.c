@@ -19,7 +19,7 @@ static const char *const SPECIALS[16] = {
 static const char *const ALIASES[6] = {"<image_start>", "<image_end>", "<audio_start>",
                                        "<audio_end>", "<video_start>", "<video_end>"};
 
-void tok_train_opts_default(tok_train_opts *o) {
+void al_tok_train_opts_default(al_tok_train_opts *o) {
   o->vocab_size = 32000;
   o->min_frequency = 2;
   o->max_merge_depth = 50;
@@ -343,7 +343,7 @@ static int mkdir_p(const char *dir, al_err *err) {
   return rc;
 }
 
-static int save(trainer *t, const tok_train_opts *o, const ivec *merges, const char *dir, al_err *err) {
+static int save(trainer *t, const al_tok_train_opts *o, const ivec *merges, const char *dir, al_err *err) {
   if (mkdir_p(dir, err) < 0) return -1;
   al_buf b = {0};
   al_buf_puts(&b, "{");
@@ -376,7 +376,7 @@ static int save(trainer *t, const tok_train_opts *o, const ivec *merges, const c
   return rc;
 }
 
-int tok_train(const char *corpus, size_t len, const tok_train_opts *o, const char *out_dir,
+int al_tok_train(const char *corpus, size_t len, const al_tok_train_opts *o, const char *out_dir,
               size_t *n_vocab, size_t *n_merges, al_err *err) {
   if (!tok_utf8_valid(corpus, len)) return al_err_set(err, 1, "training corpus is not valid UTF-8");
   trainer t;

@@ -27,9 +27,9 @@ static int is_blank(const char *s, size_t n) {
  * blank document writes nothing; ids of blank pieces before it are held until then. */
 typedef int (*piece_fn)(void *ctx, const char **text, size_t *len, char *reason, size_t reason_cap);
 
-static int encode_pieces(tok_encoder *enc, tok_modality m, const char *source, piece_fn next, void *ctx,
+static int encode_pieces(al_tok_encoder *enc, al_tok_modality m, const char *source, piece_fn next, void *ctx,
                          shard_rows *rows, char *reason, size_t reason_cap, al_err *err) {
-  tok_ids ids = {0}, held = {0};
+  al_tok_ids ids = {0}, held = {0};
   tok_markers mk;
   tok_markers_for(enc, m, &mk);
   /* One open and one close marker go through shard_rows' markers (which keep a reserved
@@ -54,14 +54,14 @@ static int encode_pieces(tok_encoder *enc, tok_modality m, const char *source, p
     }
     al_err te;
     al_err_clear(&te);
-    if (tok_encode(enc, text, len, false, TOK_NO_LIMIT, &ids, &te) < 0) {
+    if (al_tok_encode(enc, text, len, false, TOK_NO_LIMIT, &ids, &te) < 0) {
       snprintf(reason, reason_cap, "tokenizer error: %.400s", te.msg);
       rc = WORKER_DOC_SKIP;
       break;
     }
     if (!begun) {
       if (is_blank(text, len)) {
-        if (ids.len) tok_ids_append(&held, ids.v, ids.len, 0);
+        if (ids.len) al_tok_ids_append(&held, ids.v, ids.len, 0);
         continue;
       }
       shard_rows_begin(rows, source, (uint8_t)m, single ? mk.open[0] : -1, single ? mk.close[0] : -1,
@@ -81,8 +81,8 @@ static int encode_pieces(tok_encoder *enc, tok_modality m, const char *source, p
   if (begun && rc != WORKER_DOC_FAIL &&
       ((!single && shard_rows_push(rows, mk.close, mk.n_close, err) != 0) || shard_rows_end(rows, err) != 0))
     rc = WORKER_DOC_FAIL;
-  tok_ids_free(&ids);
-  tok_ids_free(&held);
+  al_tok_ids_free(&ids);
+  al_tok_ids_free(&held);
   return rc;
 }
 
@@ -125,7 +125,7 @@ int worker_jsonl_record(const char *line, size_t len, const char *field, json_t 
 }
 
 /* One document per line. */
-static int encode_jsonl(tok_encoder *enc, const char *path, worker_docread *r, const char *field, shard_rows *rows,
+static int encode_jsonl(al_tok_encoder *enc, const char *path, worker_docread *r, const char *field, shard_rows *rows,
                         worker_bad_line_fn bad_line, void *ud, char *reason, size_t reason_cap, al_err *err) {
   uint64_t lineno = 0, written = 0;
   for (;;) {
@@ -186,7 +186,7 @@ static int check_stream(const char *path, const worker_doc_opts *o, uint64_t *ra
   return n < 0 ? -1 : 0;
 }
 
-int worker_doc_encode(tok_encoder *enc, tok_modality m, const char *path, const worker_doc_opts *o,
+int worker_doc_encode(al_tok_encoder *enc, al_tok_modality m, const char *path, const worker_doc_opts *o,
                       shard_rows *rows, uint64_t *bytes_read, worker_bad_line_fn bad_line, void *ud,
                       char *reason, size_t reason_cap, al_err *err) {
   const char *open_path = o->read_path ? o->read_path : path;
@@ -238,7 +238,7 @@ static int mem_next(void *ctx, const char **text, size_t *len, char *reason, siz
   return 1;
 }
 
-int worker_doc_encode_text(tok_encoder *enc, tok_modality m, const char *text, size_t len,
+int worker_doc_encode_text(al_tok_encoder *enc, al_tok_modality m, const char *text, size_t len,
                            const char *source, shard_rows *rows, char *reason, size_t reason_cap,
                            al_err *err) {
   mem_pieces p = {text, len, 0};

@@ -37,7 +37,7 @@ typedef void (*worker_bad_line_fn)(void *ud, const char *path, uint64_t line, co
  * stopped and returns WORKER_DOC_SKIP with a reason that says so. JSON Lines: every good
  * line is a document whose source is "path:LINE"; bad lines go to bad_line and the
  * file counts as written when one record was. */
-int worker_doc_encode(tok_encoder *enc, tok_modality m, const char *path, const worker_doc_opts *o,
+int worker_doc_encode(al_tok_encoder *enc, al_tok_modality m, const char *path, const worker_doc_opts *o,
                       shard_rows *rows, uint64_t *bytes_read, worker_bad_line_fn bad_line, void *ud,
                       char *reason, size_t reason_cap, al_err *err);
 
@@ -50,7 +50,7 @@ int worker_jsonl_record(const char *line, size_t len, const char *field, struct 
 
 /* The same for a document already in memory (text, len), e.g. one JSON Lines record.
  * source names it in the manifest. */
-int worker_doc_encode_text(tok_encoder *enc, tok_modality m, const char *text, size_t len,
+int worker_doc_encode_text(al_tok_encoder *enc, al_tok_modality m, const char *text, size_t len,
                            const char *source, shard_rows *rows, char *reason, size_t reason_cap,
                            al_err *err);
 

@@ -145,7 +145,7 @@ int worker_docread_next(worker_docread *r, const char **text, size_t *len, char 
   }
   free(r->text);
   size_t tlen;
-  r->text = tok_decode_utf8_replace(r->buf, cut, true, &tlen);
+  r->text = al_tok_decode_utf8_replace(r->buf, cut, true, &tlen);
   r->off = cut; /* fill() moves the rest to the front */
   *text = r->text;
   *len = tlen;

@@ -41,7 +41,7 @@ void worker_input_classify(const char *path, bool detect_text, worker_input *out
     out->jsonl = true;
     out->m = TOK_MOD_TEXT;
   } else {
-    out->m = tok_classify(inner);
+    out->m = al_tok_classify(inner);
     if (out->m == TOK_MOD_NONE && detect_text) {
       const char *slash = strrchr(inner, '/');
       if (worker_well_known_text_name(slash ? slash + 1 : inner)) out->m = TOK_MOD_TEXT;

@@ -15,7 +15,7 @@
 #include "auralith/tokenizer.h"
 
 typedef struct worker_input {
-  tok_modality m;   /* TOK_MOD_NONE: unclassified (unless sniff) */
+  al_tok_modality m;   /* TOK_MOD_NONE: unclassified (unless sniff) */
   int zkind;        /* worker_zkind (worker/decomp.h) */
   bool jsonl;       /* one document per line */
   bool sniff;       /* detect_text: text if the content looks like text */

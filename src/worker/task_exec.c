@@ -140,14 +140,14 @@ static void fail(worker_task_outcome *o, const char *fmt, const char *a, const c
 /* The tokenizers of one task: the text encoder (NULL when the directory has no text
  * tokenizer) and the image/audio/video set (src/media). */
 typedef struct task_toks {
-  tok_encoder *enc;
+  al_tok_encoder *enc;
   const med_set *media;
 } task_toks;
 
 /* Builds the sample of one image, audio or video file with the media tokenizers
  * (decoding runs here, on the task's pool thread). */
-static int sample_for_media(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
-                            tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
+static int sample_for_media(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
+                            al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap) {
   al_err err;
   al_err_clear(&err);
   if (med_build_sample(tk->media, m, path, max_seq_len, sample, &err) != TOK_SAMPLE_OK) {
@@ -168,10 +168,10 @@ static int sample_for_media(const task_toks *tk, tok_modality m, const char *pat
  * with the media tokenizers. A modality whose tokenizer is missing is skipped with "no
  * tokenizer for modality '...'". A sample (markers included) becomes one document.
  * Builders return TOK_SAMPLE_* or -1 with reason filled. */
-typedef int (*sample_builder)(const task_toks *tk, tok_modality m, const char *path, uint32_t max_seq_len,
-                              tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
+typedef int (*sample_builder)(const task_toks *tk, al_tok_modality m, const char *path, uint32_t max_seq_len,
+                              al_tok_sample *sample, uint64_t *bytes_read, char *reason, size_t reason_cap);
 
-static sample_builder builder_for(tok_modality m) {
+static sample_builder builder_for(al_tok_modality m) {
   switch (m) {
     case TOK_MOD_IMAGE:
     case TOK_MOD_AUDIO:
@@ -259,7 +259,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     goto done;
   }
   task_toks tk = {tok.bpe ? worker_tokcache_take_encoder(env->tokenizers, &tok) : NULL, media.set};
-  tok_sample sample = {0};
+  al_tok_sample sample = {0};
   shard_rows *rows = shard_rows_new(w, spec->max_seq_len, spec->long_documents, spec->packing);
   worker_input_guard guard;
   worker_input_guard_init(&guard, spec->input_dir, env->input_roots);
@@ -277,7 +277,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     }
     worker_input in;
     worker_input_classify(path, spec->detect_text != 0, &in);
-    tok_modality m = in.sniff ? TOK_MOD_TEXT : in.m;
+    al_tok_modality m = in.sniff ? TOK_MOD_TEXT : in.m;
     if (m == TOK_MOD_NONE) {
       add_skip(out, path, "unclassified");
       continue;
@@ -285,7 +285,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     char reason[1100];
     if (m == TOK_MOD_TEXT || m == TOK_MOD_CODE) {
       if (!tk.enc) {
-        snprintf(reason, sizeof reason, "no tokenizer for modality '%s'", tok_modality_name(m));
+        snprintf(reason, sizeof reason, "no tokenizer for modality '%s'", al_tok_modality_name(m));
         add_skip(out, path, reason);
         continue;
       }
@@ -310,7 +310,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     sample_builder build = builder_for(m);
     if (!build) {
       char r[64];
-      snprintf(r, sizeof r, "no tokenizer for modality '%s'", tok_modality_name(m));
+      snprintf(r, sizeof r, "no tokenizer for modality '%s'", al_tok_modality_name(m));
       add_skip(out, path, r);
       continue;
     }
@@ -322,7 +322,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       continue;
     }
     if (st != TOK_SAMPLE_OK) {
-      add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : tok_sample_status_name((tok_sample_status)st));
+      add_skip(out, path, st == TOK_SAMPLE_BLANK ? "blank text" : al_tok_sample_status_name((al_tok_sample_status)st));
       continue;
     }
     shard_rows_begin(rows, path, (uint8_t)m, -1, -1, 0);
@@ -330,14 +330,14 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
       fail(out, "cannot write shards in %s: %s", stage, err.msg);
       break;
     }
-    tok_sample_free(&sample);
+    al_tok_sample_free(&sample);
   }
   if (out->ok && !out->cancelled && shard_rows_finish(rows, &err) != 0)
     fail(out, "cannot write shards in %s: %s", stage, err.msg);
   shard_rows_counts(rows, &out->counts);
   out->samples = out->counts.rows;
   shard_rows_free(rows);
-  tok_sample_free(&sample);
+  al_tok_sample_free(&sample);
   worker_input_guard_free(&guard);
   if (tk.enc) worker_tokcache_put_encoder(env->tokenizers, &tok, tk.enc);
   release_tokenizers(env, &tok, &media);

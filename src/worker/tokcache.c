@@ -12,13 +12,13 @@
 
 typedef struct cache_entry {
   char *dir;                 /* as given by the task */
-  tok_bpe *bpe;
+  al_tok_bpe *bpe;
   uint64_t generation;
   int refs;                  /* users holding it */
   int stale;                 /* replaced: free when refs drops to 0 */
   struct timespec mtime[TOKCACHE_NFILES];
   off_t size[TOKCACHE_NFILES];
-  tok_encoder *pool[WORKER_TOKCACHE_MAX_POOLED]; /* idle encoders of this tokenizer */
+  al_tok_encoder *pool[WORKER_TOKCACHE_MAX_POOLED]; /* idle encoders of this tokenizer */
   size_t npool;
   struct cache_entry *next;
 } cache_entry;
@@ -45,8 +45,8 @@ worker_tokcache *worker_tokcache_new(void) {
 }
 
 static void entry_free(cache_entry *e) {
-  for (size_t i = 0; i < e->npool; i++) tok_encoder_free(e->pool[i]);
-  tok_bpe_free(e->bpe);
+  for (size_t i = 0; i < e->npool; i++) al_tok_encoder_free(e->pool[i]);
+  al_tok_bpe_free(e->bpe);
   free(e->dir);
   free(e);
 }
@@ -127,7 +127,7 @@ int worker_tokcache_acquire(worker_tokcache *c, const char *dir, worker_tok_ref 
   }
   /* Load under the lock: loads are rare and concurrent loads of one directory would
    * only waste memory. */
-  tok_bpe *bpe = tok_bpe_load(dir, err);
+  al_tok_bpe *bpe = al_tok_bpe_load(dir, err);
   if (!bpe) {
     pthread_mutex_unlock(&c->mu);
     return -1;
@@ -178,19 +178,19 @@ void worker_tokcache_release(worker_tokcache *c, worker_tok_ref *ref) {
   ref->bpe = NULL;
 }
 
-tok_encoder *worker_tokcache_take_encoder(worker_tokcache *c, const worker_tok_ref *ref) {
+al_tok_encoder *worker_tokcache_take_encoder(worker_tokcache *c, const worker_tok_ref *ref) {
   cache_entry *e = ref->entry_;
   pthread_mutex_lock(&c->mu);
-  tok_encoder *enc = e->npool ? e->pool[--e->npool] : NULL;
+  al_tok_encoder *enc = e->npool ? e->pool[--e->npool] : NULL;
   if (!enc) c->encoders_made++;
   pthread_mutex_unlock(&c->mu);
   /* a new encoder is built outside the lock: zeroing its cache takes a millisecond */
-  return enc ? enc : tok_encoder_new(ref->bpe, 0);
+  return enc ? enc : al_tok_encoder_new(ref->bpe, 0);
 }
 
-void worker_tokcache_put_encoder(worker_tokcache *c, const worker_tok_ref *ref, tok_encoder *enc) {
+void worker_tokcache_put_encoder(worker_tokcache *c, const worker_tok_ref *ref, al_tok_encoder *enc) {
   if (!enc) return;
-  tok_encoder_trim(enc); /* a pooled encoder keeps its word cache, not a huge file's arrays */
+  al_tok_encoder_trim(enc); /* a pooled encoder keeps its word cache, not a huge file's arrays */
   cache_entry *e = ref->entry_;
   pthread_mutex_lock(&c->mu);
   /* a replaced tokenizer's encoders die with it: nobody will take them again */
@@ -199,7 +199,7 @@ void worker_tokcache_put_encoder(worker_tokcache *c, const worker_tok_ref *ref, 
     enc = NULL;
   }
   pthread_mutex_unlock(&c->mu);
-  tok_encoder_free(enc);
+  al_tok_encoder_free(enc);
 }
 
 uint64_t worker_tokcache_encoders_made(worker_tokcache *c) {

@@ -19,7 +19,7 @@ void worker_tokcache_free(worker_tokcache *c);
 /* A borrowed tokenizer plus the generation that identifies this load (different loads
  * never share a generation, so a per-thread encoder can tell when to rebuild). */
 typedef struct worker_tok_ref {
-  const tok_bpe *bpe;
+  const al_tok_bpe *bpe;
   uint64_t generation;
   void *entry_; /* internal */
 } worker_tok_ref;
@@ -36,8 +36,8 @@ void worker_tokcache_release(worker_tokcache *c, worker_tok_ref *ref);
  * pooled one when there is one, else a new one). put: gives it back (ownership passes
  * to the cache); call it before worker_tokcache_release(ref). */
 #define WORKER_TOKCACHE_MAX_POOLED 64
-tok_encoder *worker_tokcache_take_encoder(worker_tokcache *c, const worker_tok_ref *ref);
-void worker_tokcache_put_encoder(worker_tokcache *c, const worker_tok_ref *ref, tok_encoder *e);
+al_tok_encoder *worker_tokcache_take_encoder(worker_tokcache *c, const worker_tok_ref *ref);
+void worker_tokcache_put_encoder(worker_tokcache *c, const worker_tok_ref *ref, al_tok_encoder *e);
 /* Encoders created so far (for tests: proves reuse). */
 uint64_t worker_tokcache_encoders_made(worker_tokcache *c);
 /* Number of loads performed so far (for tests: proves reuse). */

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "loop/loop_conn.h"
-#include "loop/loop_tls.h"
+#include "loop/loop_pool.h"
+#include "loop/loop_tls_filter.h"
 #include "proto/messages.h"
 #include "proto/proto.h"
 #include "worker/sysmetrics.h"
@@ -30,7 +31,7 @@ typedef struct wtask {
   atomic_int cancel;
   task_state state;
   int reported;              /* result written to a connection at least once */
-  uv_work_t work;
+  loop_pool_job job;         /* runs worker_task_execute on the worker's pool */
   struct worker *w;
   struct wtask *next;
 } wtask;
@@ -45,6 +46,7 @@ typedef struct conn {
 
 struct worker {
   uv_loop_t *loop;
+  loop_pool pool;            /* opt.slots threads running the tasks */
   worker_options opt;
   worker_tokcache *cache;
   worker_stopped_cb on_stopped;
@@ -194,8 +196,8 @@ static void trim_done(worker *w) {
   }
 }
 
-static void work_cb(uv_work_t *req) {
-  wtask *t = req->data;
+static void work_cb(loop_pool_job *j) {
+  wtask *t = j->data;
   worker_exec_env env = {.tokenizers = t->w->cache, .output_root = t->w->opt.output_root, .input_roots = t->w->opt.input_roots, .cancel = &t->cancel};
   worker_task_execute(&t->spec, &env, &t->out);
 }
@@ -210,10 +212,9 @@ static void unlink_task(wtask **head, wtask *t) {
   }
 }
 
-static void after_work_cb(uv_work_t *req, int status) {
-  wtask *t = req->data;
+static void after_work_cb(loop_pool_job *j) {
+  wtask *t = j->data;
   worker *w = t->w;
-  (void)status;
   unlink_task(&w->running, t);
   w->st.running--;
   t->state = TASK_DONE;
@@ -247,11 +248,11 @@ static void start_tasks(worker *w) {
     w->st.queued--;
     w->st.running++;
     t->state = TASK_RUNNING;
-    t->work.data = t;
+    t->job = (loop_pool_job){.work = work_cb, .done = after_work_cb, .data = t};
     proto_msg m = {.type = PROTO_MSG_TASK_STARTED};
     m.u.task_started = (proto_task_ack){t->spec.task_id, t->spec.attempt};
     send_msg(w, &m);
-    uv_queue_work(w->loop, &t->work, work_cb, after_work_cb);
+    loop_pool_submit(&w->pool, &t->job);
   }
 }
 
@@ -605,8 +606,15 @@ static void reconnect_timer_cb(uv_timer_t *t) {
 
 /* ---- Public API ------------------------------------------------------------------------- */
 worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *cache, worker_stopped_cb on_stopped,
-                   void *ud) {
+                   void *ud, al_err *err) {
   worker *w = al_xcalloc(1, sizeof *w);
+  /* one thread per slot, first: nothing else to undo when threads cannot be started */
+  if (loop_pool_init(&w->pool, loop, opt->slots ? opt->slots : 1, err) != 0) {
+    al_err_prefix(err, "worker %s", opt->worker_id);
+    free(w);
+    return NULL;
+  }
+  w->pool.data = w;
   w->loop = loop;
   w->opt = *opt;
   w->opt.worker_id = al_xstrdup(opt->worker_id);
@@ -630,7 +638,7 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
                      .read_chunk = WORKER_READ_CHUNK};
   loop_group_init(&w->grp, loop, &lim, &worker_conn_cbs);
   w->grp.data = w;
-  w->open_handles = 3;
+  w->open_handles = 4; /* two timers, the group's idle handle, the pool's async handle */
   worker_cpu_percent(&w->cpu);
   return w;
 }
@@ -686,6 +694,12 @@ static void timer_closed_cb(uv_handle_t *h) {
   maybe_finish_stop(w);
 }
 
+static void pool_closed_cb(loop_pool *p) {
+  worker *w = p->data;
+  w->open_handles--;
+  maybe_finish_stop(w);
+}
+
 static void grp_closed_cb(loop_group *g) {
   worker *w = g->data;
   w->open_handles--;
@@ -707,6 +721,7 @@ static void maybe_finish_stop(worker *w) {
   if (!uv_is_closing((uv_handle_t *)&w->hb_timer)) {
     uv_close((uv_handle_t *)&w->hb_timer, timer_closed_cb);
     uv_close((uv_handle_t *)&w->reconnect_timer, timer_closed_cb);
+    loop_pool_close(&w->pool, pool_closed_cb); /* nothing running: the threads are idle */
   }
   if (!w->c && w->open_handles == 1 && !w->grp.closed) loop_group_close(&w->grp, grp_closed_cb);
   if (w->gai_busy) uv_cancel((uv_req_t *)&w->gai);

@@ -1,12 +1,11 @@
 /* Worker runtime: one connection to the coordinator, heartbeats, and task execution on
- * the libuv thread pool (uv_queue_work). The loop thread only does network and
- * bookkeeping; worker threads run worker_task_execute on their own task.
+ * the worker's own thread pool (a loop_pool of opt.slots threads). The loop thread only
+ * does network and bookkeeping; pool threads run worker_task_execute on their own task.
  *
  * Lifecycle: worker_new -> worker_connect_tcp (or worker_attach_stream in embedded
  * mode) -> ... -> worker_drain / worker_abandon -> on_stopped fires exactly once ->
- * worker_free. Thread pool size: libuv's pool is process-wide; the process must set
- * UV_THREADPOOL_SIZE to at least the total slots before the first uv_queue_work.
- * Prefix: worker_. */
+ * worker_free. The pool is the worker's (not libuv's process-wide one), so a host
+ * process running several workers sets nothing in its environment. Prefix: worker_. */
 #ifndef AL_WORKER_WORKER_H
 #define AL_WORKER_WORKER_H
 
@@ -55,10 +54,11 @@ typedef struct worker worker;
  * err_msg says why (borrowed, valid during the call). */
 typedef void (*worker_stopped_cb)(worker *w, int status, const char *err_msg, void *ud);
 
-/* Creates a worker on loop (borrowed). Strings in opt are copied. cache is shared and
- * borrowed (must outlive the worker). */
+/* Creates a worker on loop (borrowed) with opt->slots pool threads. Strings in opt are
+ * copied. cache is shared and borrowed (must outlive the worker). Returns NULL with err
+ * when the threads cannot be started. */
 worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *cache,
-                   worker_stopped_cb on_stopped, void *ud);
+                   worker_stopped_cb on_stopped, void *ud, al_err *err);
 /* Starts connecting to opt->host:opt->port, with reconnects as configured. */
 int worker_connect_tcp(worker *w, al_err *err);
 /* Embedded mode: uses an already connected stream (e.g. a uv_pipe_t over a socketpair)

@@ -161,14 +161,14 @@ static int build_scene(scene *s, int port) {
   al_err e;
   if (fx_worker_connect(&s->w, port, "w1", 2) != 0) return -1;
   fx_worker_heartbeat(&s->w, 12.5, 40.0);
-  alc_client *sub = alc_connect(g_addr, ALC_ROLE_SUBMITTER, NULL, 5, &e);
+  al_client *sub = al_connect(g_addr, AL_ROLE_SUBMITTER, NULL, 5, &e);
   if (!sub) return -1;
   const char *files[] = {"/in/a", "/in/b", "/in/c", "/in/d", "/in/e"};
-  alc_job_spec spec = {.job_id = "job-a", .name = "nightly", .input_dir = "/in", .output_dir = "/out",
+  al_job_spec spec = {.job_id = "job-a", .name = "nightly", .input_dir = "/in", .output_dir = "/out",
                        .tokenizers_dir = "/tok", .files_per_task = 2};
   uint64_t nt;
-  int rc = alc_submit_job(sub, &spec, NULL, &e) | alc_submit_files(sub, "job-a", files, 5, 2, &nt, &e) |
-           alc_seal_job(sub, "job-a", nt, &e);
+  int rc = al_submit_job(sub, &spec, NULL, &e) | al_submit_files(sub, "job-a", files, 5, 2, &nt, &e) |
+           al_seal_job(sub, "job-a", nt, &e);
   char tid[3][128], jid[128];
   uint32_t att[3];
   for (int i = 0; i < 3 && rc == 0; i++)
@@ -181,23 +181,23 @@ static int build_scene(scene *s, int port) {
     snprintf(s->done_task, sizeof s->done_task, "%s", tid[0]);
     spec.job_id = "job-b";
     spec.name = NULL;
-    rc = alc_submit_job(sub, &spec, NULL, &e) | alc_submit_files(sub, "job-b", files, 1, 1, &nt, &e) |
-         alc_seal_job(sub, "job-b", nt, &e);
+    rc = al_submit_job(sub, &spec, NULL, &e) | al_submit_files(sub, "job-b", files, 1, 1, &nt, &e) |
+         al_seal_job(sub, "job-b", nt, &e);
   }
   /* wait until job-a is final and the heartbeat is visible */
   for (int i = 0; i < 300 && rc == 0; i++) {
-    alc_job j;
-    alc_worker_list ws;
+    al_job j;
+    al_worker_list ws;
     int ok = 0;
-    if (alc_job_status(sub, "job-a", &j, &e) == 0 && alc_list_workers(sub, &ws, &e) == 0) {
-      ok = alc_status_is_final(j.status) && ws.n == 1 && ws.v[0].cpu_percent == 12.5;
-      alc_job_free(&j);
-      alc_worker_list_free(&ws);
+    if (al_job_status(sub, "job-a", &j, &e) == 0 && al_list_workers(sub, &ws, &e) == 0) {
+      ok = al_status_is_final(j.status) && ws.n == 1 && ws.v[0].cpu_percent == 12.5;
+      al_job_free(&j);
+      al_worker_list_free(&ws);
     }
     if (ok) break;
     usleep(10000);
   }
-  alc_close(sub);
+  al_close(sub);
   return rc;
 }
 

@@ -134,7 +134,7 @@ static void on_submitted(void *ud, const char *job_id, uint64_t files, uint64_t 
   if (c->stop_on_submit) c->stop = 1;
 }
 
-static void on_progress(void *ud, const alc_job *j) {
+static void on_progress(void *ud, const al_job *j) {
   calls *c = ud;
   c->progress++;
   snprintf(c->last_status, sizeof c->last_status, "%s", j->status);
@@ -157,8 +157,8 @@ static const char *test_tok_dir(void) {
   return tok;
 }
 
-static void opts_for(alc_pipeline_options *o, const char *in, const char *addr, calls *c) {
-  alc_pipeline_options_init(o);
+static void opts_for(al_pipeline_options *o, const char *in, const char *addr, calls *c) {
+  al_pipeline_options_init(o);
   o->input_dir = in;
   o->output_dir = "/tmp/out-not-written";
   o->tokenizers_dir = test_tok_dir();
@@ -177,12 +177,12 @@ static void test_external_completed(void) {
   bot b;
   bot_start(&b, f.port, 3, NULL);
   calls c = {0};
-  alc_pipeline_options o;
+  al_pipeline_options o;
   opts_for(&o, in, f.addr, &c);
   o.job_name = "pipe";
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK_EQ_STR(r.status, "completed");
   CHECK_EQ_INT(r.files, 5);
   CHECK_EQ_INT(r.total_tasks, 3);
@@ -192,7 +192,7 @@ static void test_external_completed(void) {
   CHECK_EQ_STR(r.coordinator, f.addr);
   CHECK(r.job_id != NULL);
   CHECK(r.elapsed_s > 0 && r.elapsed_s < 30);
-  CHECK_EQ_INT(alc_pipeline_exit_code(r.status), 0);
+  CHECK_EQ_INT(al_pipeline_exit_code(r.status), 0);
   CHECK_EQ_INT(c.submitted, 1);
   CHECK_EQ_INT(c.files, 5);
   CHECK_EQ_INT(c.tasks, 3);
@@ -202,15 +202,15 @@ static void test_external_completed(void) {
   CHECK_EQ_INT(b.handled, 3);
 
   /* The job record on the coordinator agrees. */
-  alc_client *adm = alc_connect(f.addr, ALC_ROLE_ADMIN, NULL, 5, &err);
-  alc_job j;
-  CHECK(adm && alc_job_status(adm, r.job_id, &j, &err) == 0);
+  al_client *adm = al_connect(f.addr, AL_ROLE_ADMIN, NULL, 5, &err);
+  al_job j;
+  CHECK(adm && al_job_status(adm, r.job_id, &j, &err) == 0);
   CHECK_EQ_STR(j.name, "pipe");
   CHECK_EQ_STR(j.status, "completed");
-  alc_job_free(&j);
-  alc_close(adm);
-  alc_pipeline_result_free(&r);
-  alc_pipeline_result_free(&r); /* twice is harmless */
+  al_job_free(&j);
+  al_close(adm);
+  al_pipeline_result_free(&r);
+  al_pipeline_result_free(&r); /* twice is harmless */
   ts_rmtree(in);
   free(in);
   fx_coord_stop(&f);
@@ -223,19 +223,19 @@ static void test_external_with_errors(void) {
   bot b;
   bot_start(&b, f.port, 2, "cannot write /out: disk full");
   calls c = {0};
-  alc_pipeline_options o;
+  al_pipeline_options o;
   opts_for(&o, in, f.addr, &c);
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK_EQ_STR(r.status, "completed_with_errors");
   CHECK_EQ_INT(r.completed_tasks, 1);
   CHECK_EQ_INT(r.failed_tasks, 1);
-  CHECK_EQ_INT(alc_pipeline_exit_code(r.status), 3);
+  CHECK_EQ_INT(al_pipeline_exit_code(r.status), 3);
   CHECK(r.n_errors >= 1);
   if (r.n_errors) CHECK_CONTAINS(r.errors[0], "disk full");
   uv_thread_join(&b.th);
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   ts_rmtree(in);
   free(in);
   fx_coord_stop(&f);
@@ -246,37 +246,37 @@ static void test_detach_and_stop(void) {
   CHECK(fx_coord_start(&f, NULL, 0) == 0);
   char *in = make_input(4);
   calls c = {0};
-  alc_pipeline_options o;
+  al_pipeline_options o;
   opts_for(&o, in, f.addr, &c);
   o.detach = true;
   o.job_id = "detached-1";
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK_EQ_STR(r.status, "detached");
   CHECK_EQ_STR(r.job_id, "detached-1");
   CHECK_EQ_INT(r.total_tasks, 2);
-  CHECK_EQ_INT(alc_pipeline_exit_code(r.status), 0);
-  alc_pipeline_result_free(&r);
+  CHECK_EQ_INT(al_pipeline_exit_code(r.status), 0);
+  al_pipeline_result_free(&r);
 
   /* Ctrl-C while following (no worker: the job would never end). */
   calls c2 = {0};
   c2.stop_on_submit = 1;
   opts_for(&o, in, f.addr, &c2);
   double t0 = al_mono_s();
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK(al_mono_s() - t0 < 3.0);
   CHECK_EQ_STR(r.status, "detached");
   CHECK(r.job_id != NULL);
 
-  alc_client *adm = alc_connect(f.addr, ALC_ROLE_ADMIN, NULL, 5, &err);
-  alc_job j;
-  CHECK(adm && alc_job_status(adm, r.job_id, &j, &err) == 0);
+  al_client *adm = al_connect(f.addr, AL_ROLE_ADMIN, NULL, 5, &err);
+  al_job j;
+  CHECK(adm && al_job_status(adm, r.job_id, &j, &err) == 0);
   CHECK_EQ_STR(j.status, "running"); /* still there, waiting for workers */
   CHECK(j.sealed);
-  alc_job_free(&j);
-  alc_close(adm);
-  alc_pipeline_result_free(&r);
+  al_job_free(&j);
+  al_close(adm);
+  al_pipeline_result_free(&r);
   ts_rmtree(in);
   free(in);
   fx_coord_stop(&f);
@@ -291,30 +291,30 @@ static void test_config_address(void) {
   char *yaml = al_xasprintf("coordinator:\n  host: 0.0.0.0\n  port: %d\njob:\n  name: from-config\n", f.port);
   CHECK(ts_write_file(cfg, yaml, strlen(yaml)) == 0);
   calls c = {0};
-  alc_pipeline_options o;
+  al_pipeline_options o;
   opts_for(&o, in, NULL, &c);
   o.config_path = cfg;
   o.detach = true;
   unsetenv("AURALITH_COORDINATOR");
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   char want[64];
   snprintf(want, sizeof want, "127.0.0.1:%d", f.port);
   CHECK_EQ_STR(r.coordinator, want);
-  alc_client *adm = alc_connect(want, ALC_ROLE_ADMIN, NULL, 5, &err);
-  alc_job j;
-  CHECK(adm && r.job_id && alc_job_status(adm, r.job_id, &j, &err) == 0);
+  al_client *adm = al_connect(want, AL_ROLE_ADMIN, NULL, 5, &err);
+  al_job j;
+  CHECK(adm && r.job_id && al_job_status(adm, r.job_id, &j, &err) == 0);
   CHECK_EQ_STR(j.name, "from-config");
-  alc_job_free(&j);
-  alc_close(adm);
-  alc_pipeline_result_free(&r);
+  al_job_free(&j);
+  al_close(adm);
+  al_pipeline_result_free(&r);
 
   /* A config that does not load stops everything, naming the file. */
   o.config_path = "/nonexistent/auralith.yaml";
-  CHECK(alc_pipeline_run(&o, &r, &err) == -1);
+  CHECK(al_pipeline_run(&o, &r, &err) == -1);
   CHECK_CONTAINS(err.msg, "/nonexistent/auralith.yaml");
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   ts_rmtree(in);
   ts_rmtree(cfgdir);
   free(in);
@@ -327,49 +327,49 @@ static void test_config_address(void) {
 static void test_errors_before_start(void) {
   char *empty = ts_mkdtemp("pipe-empty");
   calls c = {0};
-  alc_pipeline_options o;
+  al_pipeline_options o;
   int port = ts_free_port();
   char addr[64];
   snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
   opts_for(&o, empty, addr, &c);
-  alc_pipeline_result r;
+  al_pipeline_result r;
   al_err err;
   char want[512];
   /* No files: the error comes first, before any connection (the port is closed). */
-  CHECK(alc_pipeline_run(&o, &r, &err) == -1);
-  CHECK_EQ_INT(err.code, ALC_E_NO_FILES);
+  CHECK(al_pipeline_run(&o, &r, &err) == -1);
+  CHECK_EQ_INT(err.code, AL_E_NO_FILES);
   snprintf(want, sizeof want, "No files found in %s", empty);
   CHECK_EQ_STR(err.msg, want);
   CHECK(r.job_id == NULL);
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   o.embedded = true;
-  CHECK(alc_pipeline_run(&o, &r, &err) == -1);
+  CHECK(al_pipeline_run(&o, &r, &err) == -1);
   CHECK_EQ_STR(err.msg, want);
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   o.embedded = false;
   char *missing = al_xasprintf("%s/nope", empty);
   o.input_dir = missing;
-  CHECK(alc_pipeline_run(&o, &r, &err) == -1);
-  CHECK_EQ_INT(err.code, ALC_E_ARG);
+  CHECK(al_pipeline_run(&o, &r, &err) == -1);
+  CHECK_EQ_INT(err.code, AL_E_ARG);
   snprintf(want, sizeof want, "input directory %s: No such file or directory", missing);
   CHECK_EQ_STR(err.msg, want);
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   CHECK_EQ_INT(c.submitted, 0);
 
   /* Files but no coordinator: one line naming the address. */
   touch(empty, "one.txt");
   o.input_dir = empty;
-  CHECK(alc_pipeline_run(&o, &r, &err) == -1);
-  CHECK_EQ_INT(err.code, ALC_E_CONNECT);
+  CHECK(al_pipeline_run(&o, &r, &err) == -1);
+  CHECK_EQ_INT(err.code, AL_E_CONNECT);
   snprintf(want, sizeof want, "cannot connect to coordinator %s: Connection refused", addr);
   CHECK_EQ_STR(err.msg, want);
   CHECK(r.job_id == NULL);
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
 
   o.tokenizers_dir = NULL;
-  CHECK(alc_pipeline_run(&o, &r, &err) == -1);
-  CHECK_EQ_INT(err.code, ALC_E_ARG);
-  alc_pipeline_result_free(&r);
+  CHECK(al_pipeline_run(&o, &r, &err) == -1);
+  CHECK_EQ_INT(err.code, AL_E_ARG);
+  al_pipeline_result_free(&r);
   free(missing);
   ts_rmtree(empty);
   free(empty);
@@ -386,7 +386,7 @@ static void test_embedded(void) {
   size_t nfiles = l.n;
   alc_file_list_free(&l);
   calls c = {0};
-  alc_pipeline_options o;
+  al_pipeline_options o;
   opts_for(&o, raw, NULL, &c);
   o.output_dir = out;
   o.tokenizers_dir = tok;
@@ -395,10 +395,13 @@ static void test_embedded(void) {
   o.files_per_task = 3;
   o.max_seq_len = 64;
   o.detach = true; /* ignored in embedded mode: the job cannot outlive the process */
-  alc_pipeline_result r;
+  al_pipeline_result r;
   double t0 = al_mono_s();
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  unsetenv("UV_THREADPOOL_SIZE");
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK(al_mono_s() - t0 < 60);
+  /* no process-global side effect: the workers' threads are their own */
+  CHECK(getenv("UV_THREADPOOL_SIZE") == NULL);
   CHECK_EQ_STR(r.status, "completed");
   CHECK_EQ_INT(r.files, nfiles);
   CHECK_EQ_INT(r.total_tasks, (nfiles + 2) / 3);
@@ -413,7 +416,7 @@ static void test_embedded(void) {
   CHECK_MSG(idx != NULL, "no %s", index);
   free(idx);
   free(index);
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
 
   /* Ctrl-C in embedded mode cancels the job (nothing can keep running it). */
   calls c2 = {0};
@@ -425,14 +428,14 @@ static void test_embedded(void) {
   o.num_workers = 1;
   o.files_per_task = 1;
   /* the directory holds the first run: a second run is refused unless told */
-  CHECK(alc_pipeline_run(&o, &r, &err) != 0);
+  CHECK(al_pipeline_run(&o, &r, &err) != 0);
   CHECK_CONTAINS(err.msg, "is not empty");
   CHECK_CONTAINS(err.msg, "--overwrite");
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   o.output_mode = "overwrite";
-  CHECK_MSG(alc_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
+  CHECK_MSG(al_pipeline_run(&o, &r, &err) == 0, "%s", err.msg);
   CHECK(r.status && (strcmp(r.status, "cancelled") == 0 || strcmp(r.status, "completed") == 0));
-  alc_pipeline_result_free(&r);
+  al_pipeline_result_free(&r);
   ts_rmtree(out);
   free(out);
   free(raw);
@@ -440,14 +443,14 @@ static void test_embedded(void) {
 }
 
 static void test_exit_codes(void) {
-  CHECK_EQ_INT(alc_pipeline_exit_code("completed"), 0);
-  CHECK_EQ_INT(alc_pipeline_exit_code("detached"), 0);
-  CHECK_EQ_INT(alc_pipeline_exit_code("completed_with_errors"), 3);
-  CHECK_EQ_INT(alc_pipeline_exit_code("failed"), 4);
-  CHECK_EQ_INT(alc_pipeline_exit_code("cancelled"), 5);
-  CHECK_EQ_INT(alc_pipeline_exit_code("timeout"), 6);
-  CHECK_EQ_INT(alc_pipeline_exit_code("running"), 1);
-  CHECK_EQ_INT(alc_pipeline_exit_code(NULL), 1);
+  CHECK_EQ_INT(al_pipeline_exit_code("completed"), 0);
+  CHECK_EQ_INT(al_pipeline_exit_code("detached"), 0);
+  CHECK_EQ_INT(al_pipeline_exit_code("completed_with_errors"), 3);
+  CHECK_EQ_INT(al_pipeline_exit_code("failed"), 4);
+  CHECK_EQ_INT(al_pipeline_exit_code("cancelled"), 5);
+  CHECK_EQ_INT(al_pipeline_exit_code("timeout"), 6);
+  CHECK_EQ_INT(al_pipeline_exit_code("running"), 1);
+  CHECK_EQ_INT(al_pipeline_exit_code(NULL), 1);
 }
 
 int main(void) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# libauralith.so: carries the SONAME libauralith.so.0 and exports every function that the
-# public headers (include/auralith/*.h and the al_err helpers they use) declare, which
-# is what the Python extension and other dynamic users link against.
+# libauralith.so: carries the SONAME libauralith.so.0 and exports exactly the functions
+# the public headers (include/auralith/*.h) declare, every one named al_...: what the
+# Python extension and other dynamic users link against, and nothing of the internals.
 source "$(dirname "$0")/lib.sh"
 SRC="${AL_SOURCE_DIR:?}"
 BLD="${AL_BIN_DIR:?}"
@@ -15,11 +15,24 @@ EXPORTED=$(nm -D --defined-only "$SO" | awk '{print $3}' | sort -u)
 # Function names declared in the public headers: an identifier followed by "(" at the
 # start of a declaration line (return type before it), ignoring macros and comments.
 DECLARED=$(sed -e 's@/\*.*\*/@@g' "$SRC"/include/auralith/*.h |
-  grep -E '^[a-z_].*[ *]((alc|tok|al)_[a-z0-9_]+)\(' | grep -v '^#' |
-  sed -E 's/.*[ *]((alc|tok|al)_[a-z0-9_]+)\(.*/\1/' | sort -u)
+  grep -E '^[a-z_].*[ *]([a-z][a-z0-9]*_[a-z0-9_]+)\(' | grep -v '^#' |
+  sed -E 's/.*[ *]([a-z][a-z0-9]*_[a-z0-9_]+)\(.*/\1/' | sort -u)
 CHECKS=$((CHECKS + 1)); [ "$(echo "$DECLARED" | wc -l)" -gt 40 ] || fail "too few declarations found: $DECLARED"
-for f in $DECLARED al_err_clear al_err_set; do
+PUBLIC=$DECLARED
+# one prefix: every function a public header declares is al_...
+BADPFX=$(echo "$DECLARED" | grep -v '^al_' || true)
+CHECKS=$((CHECKS + 1)); [ -z "$BADPFX" ] || fail "public functions without the al_ prefix: $(echo "$BADPFX" | head -5 | tr '\n' ' ')"
+for f in al_err_clear al_err_set al_log_get_level al_log_set_level al_version al_connect al_tok_encode al_pipeline_run; do
+  CHECKS=$((CHECKS + 1)); echo "$DECLARED" | grep -qx "$f" || fail "$f not found among the public declarations"
+done
+for f in $PUBLIC; do
   CHECKS=$((CHECKS + 1))
   echo "$EXPORTED" | grep -qx "$f" || fail "$f is declared in include/auralith but not exported by $SO"
 done
+# nothing else: an internal name (coord_, cfg_, proto_, ...) exported would be linkable
+# by users and could collide with theirs
+EXTRA=$(comm -23 <(echo "$EXPORTED") <(echo "$PUBLIC") | grep -vxE '_init|_fini|_edata|_end|__bss_start')
+CHECKS=$((CHECKS + 1)); [ -z "$EXTRA" ] || fail "$SO exports $(echo "$EXTRA" | wc -l) symbols that no public header declares, e.g. $(echo "$EXTRA" | head -5 | tr '\n' ' ')"
+NOPFX=$(echo "$EXPORTED" | grep -vxE '_init|_fini|_edata|_end|__bss_start' | grep -v '^al_' || true)
+CHECKS=$((CHECKS + 1)); [ -z "$NOPFX" ] || fail "$SO exports symbols outside al_: $(echo "$NOPFX" | head -5 | tr '\n' ' ')"
 finish

@@ -1,4 +1,4 @@
-/* alc_config_load_json (include/auralith/config.h): the effective configuration as
+/* al_config_load_json (include/auralith/config.h): the effective configuration as
  * JSON, every key with its kind kept, and the loader's FILE:LINE:COLUMN errors. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -7,9 +7,10 @@
 #include "auralith/config.h"
 #include "harness.h"
 #include "support.h"
+#include "common/al.h"
 
 static json_t *load(const char *path, bool redact, al_err *err) {
-  char *s = alc_config_load_json(path, redact, err);
+  char *s = al_config_load_json(path, redact, err);
   if (!s) return NULL;
   json_t *j = json_loads(s, 0, NULL);
   free(s);
@@ -69,14 +70,14 @@ static void test_errors(void) {
   CHECK(ts_write_file(path, yaml, strlen(yaml)) == 0);
   al_err err;
   al_err_clear(&err);
-  CHECK(alc_config_load_json(path, false, &err) == NULL);
-  CHECK_EQ_INT(err.code, ALC_CFG_E_SCHEMA);
+  CHECK(al_config_load_json(path, false, &err) == NULL);
+  CHECK_EQ_INT(err.code, AL_CFG_E_SCHEMA);
   char *want = al_xasprintf("%s:2:9: key 'coordinator.port'", path);
   CHECK_CONTAINS(err.msg, want);
   free(want);
   char *missing = al_xasprintf("%s/none.yaml", dir);
-  CHECK(alc_config_load_json(missing, false, &err) == NULL);
-  CHECK_EQ_INT(err.code, ALC_CFG_E_NOT_FOUND);
+  CHECK(al_config_load_json(missing, false, &err) == NULL);
+  CHECK_EQ_INT(err.code, AL_CFG_E_NOT_FOUND);
   CHECK_CONTAINS(err.msg, missing);
   free(missing);
   ts_rmtree(dir);

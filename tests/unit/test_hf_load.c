@@ -38,7 +38,7 @@ static void test_minimal_loads(void) {
   CHECK_MSG(h != NULL, "%s", err.msg);
   if (h) {
     tok_hf_enc *e = tok_hf_enc_new(h);
-    tok_ids ids = {0};
+    al_tok_ids ids = {0};
     CHECK(tok_hf_encode(e, "ab a", 4, true, TOK_NO_LIMIT, &ids, &err) == 0);
     CHECK_EQ_INT(ids.len, 3); /* ab, " " (3), a */
     if (ids.len == 3) {
@@ -49,7 +49,7 @@ static void test_minimal_loads(void) {
     char *back = tok_hf_decode(h, ids.v, ids.len, false);
     CHECK_EQ_STR(back, "ab a");
     free(back);
-    tok_ids_free(&ids);
+    al_tok_ids_free(&ids);
     tok_hf_enc_free(e);
   }
   tok_hf_free(h);
@@ -97,7 +97,7 @@ static void test_tiktoken_errors(void) {
   CHECK_MSG(h != NULL, "%s", err.msg);
   if (h) {
     tok_hf_enc *e = tok_hf_enc_new(h);
-    tok_ids ids = {0};
+    al_tok_ids ids = {0};
     CHECK(tok_hf_encode(e, "abab<|e|>b", 10, true, TOK_NO_LIMIT, &ids, &err) == 0);
     CHECK_EQ_INT(ids.len, 4);
     if (ids.len == 4) {
@@ -106,7 +106,7 @@ static void test_tiktoken_errors(void) {
       CHECK_EQ_INT(ids.v[2], 9);
       CHECK_EQ_INT(ids.v[3], 1);
     }
-    tok_ids_free(&ids);
+    al_tok_ids_free(&ids);
     tok_hf_enc_free(e);
   }
   tok_hf_free(h);
@@ -140,15 +140,15 @@ static void test_detection_and_markers(void) {
   };
   for (size_t i = 0; i < AL_ARRAY_LEN(cases); i++) {
     char *d = hf_dir(cases[i].name);
-    tok_bpe *t = tok_bpe_load(d, &err);
+    al_tok_bpe *t = al_tok_bpe_load(d, &err);
     CHECK_MSG(t != NULL, "%s: %s", d, err.msg);
     if (t) {
-      tok_encoder *e = tok_encoder_new(t, 0);
-      tok_sample s = {0};
+      al_tok_encoder *e = al_tok_encoder_new(t, 0);
+      al_tok_sample s = {0};
       static const char code[] = "int x = 1;\n";
-      CHECK(tok_build_sample_text(e, TOK_MOD_CODE, code, sizeof code - 1, 512, &s, &err) == TOK_SAMPLE_OK);
-      int32_t bos = cases[i].bos ? tok_bpe_token_id(t, cases[i].bos) : -1;
-      int32_t eos = tok_bpe_token_id(t, cases[i].eos);
+      CHECK(al_tok_build_sample_text(e, TOK_MOD_CODE, code, sizeof code - 1, 512, &s, &err) == TOK_SAMPLE_OK);
+      int32_t bos = cases[i].bos ? al_tok_bpe_token_id(t, cases[i].bos) : -1;
+      int32_t eos = al_tok_bpe_token_id(t, cases[i].eos);
       CHECK(eos >= 0);
       CHECK(s.ids.len > 2);
       if (s.ids.len > 2) {
@@ -156,17 +156,17 @@ static void test_detection_and_markers(void) {
         if (bos >= 0) CHECK_EQ_INT(s.ids.v[0], bos);
         for (size_t k = 0; k < s.mask.len; k++) CHECK_EQ_INT(s.mask.v[k], TOK_MOD_CODE);
         /* no invented markers: the body is encode(text, no specials) */
-        tok_ids body = {0};
-        tok_encode(e, code, sizeof code - 1, false, TOK_NO_LIMIT, &body, &err);
+        al_tok_ids body = {0};
+        al_tok_encode(e, code, sizeof code - 1, false, TOK_NO_LIMIT, &body, &err);
         CHECK_EQ_INT(s.ids.len, body.len + 1 + (bos >= 0));
-        tok_ids_free(&body);
+        al_tok_ids_free(&body);
       }
       /* truncation keeps the first max_seq_len ids */
-      CHECK(tok_build_sample_text(e, TOK_MOD_TEXT, code, sizeof code - 1, 2, &s, &err) == TOK_SAMPLE_OK);
+      CHECK(al_tok_build_sample_text(e, TOK_MOD_TEXT, code, sizeof code - 1, 2, &s, &err) == TOK_SAMPLE_OK);
       CHECK_EQ_INT(s.ids.len, 2);
-      tok_sample_free(&s);
-      tok_encoder_free(e);
-      tok_bpe_free(t);
+      al_tok_sample_free(&s);
+      al_tok_encoder_free(e);
+      al_tok_bpe_free(t);
     }
     free(d);
   }
@@ -180,10 +180,10 @@ static void test_detection_and_markers(void) {
   if (f) fclose(f);
   f = fopen(b, "w");
   if (f) fclose(f);
-  CHECK(tok_bpe_load(root, &err) == NULL);
+  CHECK(al_tok_bpe_load(root, &err) == NULL);
   CHECK_CONTAINS(err.msg, "more than one *.tiktoken file");
   unlink(b);
-  CHECK(tok_bpe_load(root, &err) == NULL); /* no config.json */
+  CHECK(al_tok_bpe_load(root, &err) == NULL); /* no config.json */
   CHECK_CONTAINS(err.msg, "config.json");
   unlink(a);
   rmdir(root);

@@ -85,8 +85,8 @@ static long find_text(const char *tag) {
 
 typedef struct {
   char name[32];
-  tok_bpe *t;
-  tok_encoder *e;
+  al_tok_bpe *t;
+  al_tok_encoder *e;
 } loaded;
 
 /* Checks every row of refs against the tokenizers under tok_root; returns rows checked. */
@@ -97,7 +97,7 @@ static size_t check_refs(const char *refs, const char *tok_root) {
   CHECK_MSG(f != NULL, "%s", refs);
   char *line = NULL;
   size_t cap = 0;
-  tok_ids ids = {0};
+  al_tok_ids ids = {0};
   while (f && getline(&line, &cap, f) > 0) {
     json_t *o = json_loads(line, 0, NULL);
     CHECK(o != NULL);
@@ -112,9 +112,9 @@ static size_t check_refs(const char *refs, const char *tok_root) {
       char *dir = al_xasprintf("%s/%s", tok_root, name);
       al_err err = {0};
       snprintf(tk[k].name, sizeof tk[k].name, "%s", name);
-      tk[k].t = tok_bpe_load(dir, &err);
+      tk[k].t = al_tok_bpe_load(dir, &err);
       CHECK_MSG(tk[k].t != NULL, "%s: %s", dir, err.msg);
-      if (tk[k].t) tk[k].e = tok_encoder_new(tk[k].t, 0);
+      if (tk[k].t) tk[k].e = al_tok_encoder_new(tk[k].t, 0);
       free(dir);
       nt++;
     }
@@ -122,7 +122,7 @@ static size_t check_refs(const char *refs, const char *tok_root) {
     CHECK_MSG(ti >= 0, "text %s", tag);
     if (ti < 0 || !tk[k].e) { json_decref(o); continue; }
     al_err err = {0};
-    CHECK(tok_encode(tk[k].e, texts[ti].text, texts[ti].len, special, TOK_NO_LIMIT, &ids, &err) == 0);
+    CHECK(al_tok_encode(tk[k].e, texts[ti].text, texts[ti].len, special, TOK_NO_LIMIT, &ids, &err) == 0);
     bool same = ids.len == json_array_size(want);
     for (size_t i = 0; same && i < ids.len; i++) same = ids.v[i] == json_integer_value(json_array_get(want, i));
     rows++;
@@ -137,7 +137,7 @@ static size_t check_refs(const char *refs, const char *tok_root) {
     /* decode(encode(text)) is the text for valid UTF-8 (special tokens decode to their
      * content); texts holding NUL are left out as decode returns a C string */
     if (same && !texts[ti].from_bytes && !special && !memchr(texts[ti].text, 0, texts[ti].len)) {
-      char *back = tok_decode(tk[k].t, ids.v, ids.len, false);
+      char *back = al_tok_decode(tk[k].t, ids.v, ids.len, false);
       bool nfkc = strncmp(name, "gpt2-variant", 12) == 0; /* normalizes: not reversible */
       if (!nfkc) CHECK_MSG(strlen(back) == texts[ti].len && memcmp(back, texts[ti].text, texts[ti].len) == 0,
                            "decode %s %s", name, tag);
@@ -146,11 +146,11 @@ static size_t check_refs(const char *refs, const char *tok_root) {
     json_decref(o);
   }
   free(line);
-  tok_ids_free(&ids);
+  al_tok_ids_free(&ids);
   if (f) fclose(f);
   for (size_t k = 0; k < nt; k++) {
-    tok_encoder_free(tk[k].e);
-    tok_bpe_free(tk[k].t);
+    al_tok_encoder_free(tk[k].e);
+    al_tok_bpe_free(tk[k].t);
   }
   fprintf(stderr, "%s: %zu rows, %zu differ\n", refs, rows, bad);
   return rows;

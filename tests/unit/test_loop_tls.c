@@ -11,7 +11,7 @@
 
 #include "harness.h"
 #include "loop/loop_conn.h"
-#include "loop/loop_tls.h"
+#include "loop/loop_tls_filter.h"
 
 static char g_dir[256];
 static char g_path[16][512];

@@ -16,13 +16,13 @@ static med_set SET;
 
 /* Builds the sample of one file of tests/data/pipeline/raw; returns the status, the
  * reason in err. */
-static tok_sample_status sample_of(const char *rel, tok_modality m, al_err *err) {
+static al_tok_sample_status sample_of(const char *rel, al_tok_modality m, al_err *err) {
   char *r = al_xasprintf("pipeline/raw/%s", rel);
   char *p = ts_data_path(r);
-  tok_sample s = {0};
+  al_tok_sample s = {0};
   al_err_clear(err);
-  tok_sample_status st = med_build_sample(&SET, m, p, 64, &s, err);
-  tok_sample_free(&s);
+  al_tok_sample_status st = med_build_sample(&SET, m, p, 64, &s, err);
+  al_tok_sample_free(&s);
   free(p);
   free(r);
   return st;

@@ -13,11 +13,11 @@
 
 static med_set SET;
 
-static int loaded(tok_modality m) {
+static int loaded(al_tok_modality m) {
   return (m == TOK_MOD_IMAGE && SET.image) || (m == TOK_MOD_AUDIO && SET.audio) || (m == TOK_MOD_VIDEO && SET.video);
 }
 
-static int same_ids(const tok_ids *a, json_t *arr) {
+static int same_ids(const al_tok_ids *a, json_t *arr) {
   if (!json_is_array(arr) || json_array_size(arr) != a->len) return 0;
   for (size_t i = 0; i < a->len; i++)
     if (a->v[i] != json_integer_value(json_array_get(arr, i))) return 0;
@@ -39,13 +39,13 @@ static size_t check_file(const char *rel, int edge, size_t n[4]) {
     char *r = al_xasprintf("pipeline/raw/%s", p);
     char *fp = ts_data_path(r);
     free(r);
-    tok_modality m = tok_classify(fp);
+    al_tok_modality m = al_tok_classify(fp);
     int64_t msl = edge ? json_integer_value(json_object_get(row, "max_seq_len")) : 64;
     if (m >= TOK_MOD_IMAGE && m <= TOK_MOD_VIDEO && loaded(m)) {
       json_t *want = json_object_get(row, "worker");
-      tok_sample s = {0};
+      al_tok_sample s = {0};
       al_err err = {0};
-      tok_sample_status st = med_build_sample(&SET, m, fp, msl, &s, &err);
+      al_tok_sample_status st = med_build_sample(&SET, m, fp, msl, &s, &err);
       const char *ext = strrchr(p, '.');
       int ours_only = ext && strcasecmp(ext, ".webp") == 0;
       if (json_is_object(want)) {
@@ -60,7 +60,7 @@ static size_t check_file(const char *rel, int edge, size_t n[4]) {
         CHECK_MSG(st == TOK_SAMPLE_ERROR && err.msg[0], "%s: the original skips it (%s)", p,
                   json_string_value(json_object_get(row, "worker_skip_reason")));
       }
-      tok_sample_free(&s);
+      al_tok_sample_free(&s);
       n[m]++;
       rows++;
     }
@@ -81,11 +81,11 @@ static void test_rows(void) {
 
 static void test_no_tokenizer(void) {
   med_set empty = {0};
-  tok_sample s = {0};
+  al_tok_sample s = {0};
   al_err err = {0};
   CHECK(med_build_sample(&empty, TOK_MOD_IMAGE, "x.png", 64, &s, &err) == TOK_SAMPLE_ERROR);
   CHECK_EQ_STR(err.msg, "no tokenizer for modality 'image'");
-  tok_sample_free(&s);
+  al_tok_sample_free(&s);
 }
 
 int main(void) {

@@ -16,11 +16,11 @@ static char *make_shard(char **dir_out) {
   char *dir = ts_mkdtemp("shard_cli");
   char *tokdir = ts_data_path("text/tok_depth50");
   al_err err;
-  tok_bpe *bpe = tok_bpe_load(tokdir, &err);
+  al_tok_bpe *bpe = al_tok_bpe_load(tokdir, &err);
   CHECK_MSG(bpe != NULL, "%s", err.msg);
-  tok_encoder *enc = bpe ? tok_encoder_new(bpe, 0) : NULL;
-  tok_ids ids = {0};
-  if (enc) CHECK_EQ_INT(tok_encode(enc, TEXT, strlen(TEXT), true, 64, &ids, &err), 0);
+  al_tok_encoder *enc = bpe ? al_tok_encoder_new(bpe, 0) : NULL;
+  al_tok_ids ids = {0};
+  if (enc) CHECK_EQ_INT(al_tok_encode(enc, TEXT, strlen(TEXT), true, 64, &ids, &err), 0);
   shard_writer *w = shard_writer_open(dir, 64, 8, &err);
   int32_t first[3] = {2, 400, 3};
   uint8_t code[3] = {4, 4, 4};
@@ -29,9 +29,9 @@ static char *make_shard(char **dir_out) {
   CHECK_EQ_INT(shard_writer_finish(w, &err), 0);
   char *path = al_xstrdup(shard_writer_info(w, 0)->path);
   shard_writer_free(w);
-  tok_ids_free(&ids);
-  tok_encoder_free(enc);
-  tok_bpe_free(bpe);
+  al_tok_ids_free(&ids);
+  al_tok_encoder_free(enc);
+  al_tok_bpe_free(bpe);
   free(tokdir);
   *dir_out = dir;
   return path;

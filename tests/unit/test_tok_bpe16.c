@@ -46,21 +46,21 @@ static void build_text(al_buf *b, size_t words) {
   }
 }
 
-static void encode_with(const tok_bpe *t, const al_buf *text, tok_ids *out) {
-  tok_encoder *e = tok_encoder_new(t, 0);
+static void encode_with(const al_tok_bpe *t, const al_buf *text, al_tok_ids *out) {
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
   al_err err = {0};
-  CHECK_EQ_INT(tok_encode(e, text->data, text->len, false, TOK_NO_LIMIT, out, &err), 0);
-  tok_encoder_free(e);
+  CHECK_EQ_INT(al_tok_encode(e, text->data, text->len, false, TOK_NO_LIMIT, out, &err), 0);
+  al_tok_encoder_free(e);
 }
 
-static bool same_ids(const tok_ids *a, const tok_ids *b) {
+static bool same_ids(const al_tok_ids *a, const al_tok_ids *b) {
   return a->len == b->len && memcmp(a->v, b->v, a->len * sizeof *a->v) == 0;
 }
 
 static void check_tokenizer(const char *name) {
   char *dir = ts_data_path(name);
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(dir, &err);
+  al_tok_bpe *t = al_tok_bpe_load(dir, &err);
   CHECK_MSG(t != NULL, "%s: %s", name, err.msg);
   free(dir);
   if (!t) return;
@@ -68,7 +68,7 @@ static void check_tokenizer(const char *name) {
   bool has_sse41 = tok_cpu_has_sse41(), has_v3 = tok_cpu_has_v3();
   uint32_t *ascii_pairs = t->ascii_pairs;
   al_buf text = {0};
-  tok_ids v3 = {0}, simd = {0}, portable = {0}, linked = {0};
+  al_tok_ids v3 = {0}, simd = {0}, portable = {0}, linked = {0};
   size_t ids = 0;
   for (int round = 0; round < 200; round++) {
     build_text(&text, 50 + rnd(200));
@@ -93,12 +93,12 @@ static void check_tokenizer(const char *name) {
   CHECK_MSG(ids > 20000, "%s: only %zu ids compared", name, ids);
   t->cpu_sse41 = has_sse41;
   t->cpu_v3 = has_v3;
-  tok_ids_free(&v3);
-  tok_ids_free(&simd);
-  tok_ids_free(&portable);
-  tok_ids_free(&linked);
+  al_tok_ids_free(&v3);
+  al_tok_ids_free(&simd);
+  al_tok_ids_free(&portable);
+  al_tok_ids_free(&linked);
   al_buf_free(&text);
-  tok_bpe_free(t);
+  al_tok_bpe_free(t);
 }
 
 static void test_full(void) { check_tokenizer("text/tok_full"); }

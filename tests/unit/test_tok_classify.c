@@ -35,7 +35,7 @@ static void test_classify_cases(void) {
     json_t *r = json_array_get(rows, i);
     const char *path = json_string_value(json_object_get(r, "path"));
     json_t *want = json_object_get(r, "modality");
-    const char *got = tok_modality_name(tok_classify(path));
+    const char *got = al_tok_modality_name(al_tok_classify(path));
     bool ok = json_is_null(want) ? got == NULL : (got && strcmp(got, json_string_value(want)) == 0);
     matched += ok;
     CHECK_MSG(ok, "classify(\"%s\") = %s, want %s (%s)", path, got ? got : "null",
@@ -48,19 +48,19 @@ static void test_classify_cases(void) {
 }
 
 static void test_classify_basics(void) {
-  CHECK_EQ_INT(tok_classify("a/b/c.PY"), TOK_MOD_CODE);
-  CHECK_EQ_INT(tok_classify("x.txt"), TOK_MOD_TEXT);
-  CHECK_EQ_INT(tok_classify("photos/x.npy"), TOK_MOD_IMAGE);
-  CHECK_EQ_INT(tok_classify("music/x.npy"), TOK_MOD_AUDIO);
-  CHECK_EQ_INT(tok_classify("misc/x.npy"), TOK_MOD_NONE);
-  CHECK_EQ_INT(tok_classify(".env"), TOK_MOD_NONE);
-  CHECK_EQ_INT(tok_classify("x.env"), TOK_MOD_CODE);
-  CHECK_EQ_INT(tok_classify("x."), TOK_MOD_NONE);
-  CHECK_EQ_INT(tok_classify("bad\xff.txt"), TOK_MOD_TEXT);
-  CHECK_EQ_INT(tok_classify(""), TOK_MOD_NONE);
+  CHECK_EQ_INT(al_tok_classify("a/b/c.PY"), TOK_MOD_CODE);
+  CHECK_EQ_INT(al_tok_classify("x.txt"), TOK_MOD_TEXT);
+  CHECK_EQ_INT(al_tok_classify("photos/x.npy"), TOK_MOD_IMAGE);
+  CHECK_EQ_INT(al_tok_classify("music/x.npy"), TOK_MOD_AUDIO);
+  CHECK_EQ_INT(al_tok_classify("misc/x.npy"), TOK_MOD_NONE);
+  CHECK_EQ_INT(al_tok_classify(".env"), TOK_MOD_NONE);
+  CHECK_EQ_INT(al_tok_classify("x.env"), TOK_MOD_CODE);
+  CHECK_EQ_INT(al_tok_classify("x."), TOK_MOD_NONE);
+  CHECK_EQ_INT(al_tok_classify("bad\xff.txt"), TOK_MOD_TEXT);
+  CHECK_EQ_INT(al_tok_classify(""), TOK_MOD_NONE);
 }
 
-static int ids_match(const tok_ids *got, json_t *want) {
+static int ids_match(const al_tok_ids *got, json_t *want) {
   if (json_array_size(want) != got->len) return 0;
   for (size_t i = 0; i < got->len; i++)
     if (json_integer_value(json_array_get(want, i)) != got->v[i]) return 0;
@@ -69,12 +69,12 @@ static int ids_match(const tok_ids *got, json_t *want) {
 
 /* Checks one file at one max_seq_len against an expected {input_ids, modality_mask} or
  * null; returns 1 when it matches. */
-static int check_sample(tok_encoder *e, const char *rel, int64_t max_len, json_t *want) {
+static int check_sample(al_tok_encoder *e, const char *rel, int64_t max_len, json_t *want) {
   char *r = al_xasprintf("pipeline/raw/%s", rel);
   char *path = ts_data_path(r);
-  tok_sample s = {0};
+  al_tok_sample s = {0};
   al_err err = {0};
-  tok_sample_status st = tok_build_sample(e, path, max_len, &s, &err);
+  al_tok_sample_status st = al_tok_build_sample(e, path, max_len, &s, &err);
   int ok;
   if (json_is_null(want)) {
     ok = st == TOK_SAMPLE_BLANK;
@@ -83,26 +83,26 @@ static int check_sample(tok_encoder *e, const char *rel, int64_t max_len, json_t
          ids_match(&s.mask, json_object_get(want, "modality_mask"));
   }
   CHECK_MSG(ok, "sample %s max_seq_len=%lld: status %s, %zu ids", rel, (long long)max_len,
-            tok_sample_status_name(st), s.ids.len);
-  tok_sample_free(&s);
+            al_tok_sample_status_name(st), s.ids.len);
+  al_tok_sample_free(&s);
   free(path);
   free(r);
   return ok;
 }
 
-static tok_bpe *load_pipeline_tok(void) {
+static al_tok_bpe *load_pipeline_tok(void) {
   char *dir = ts_data_path("pipeline/tokenizers");
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(dir, &err); /* the root form: holds text/ */
+  al_tok_bpe *t = al_tok_bpe_load(dir, &err); /* the root form: holds text/ */
   CHECK_MSG(t != NULL, "%s", err.msg);
   free(dir);
   return t;
 }
 
 static void test_samples(void) {
-  tok_bpe *t = load_pipeline_tok();
+  al_tok_bpe *t = load_pipeline_tok();
   if (!t) return;
-  tok_encoder *e = tok_encoder_new(t, 0);
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
   size_t n, total = 0, matched = 0;
   json_t *rows = load_rows("pipeline/samples.jsonl", &n);
   for (size_t i = 0; i < n; i++) {
@@ -123,7 +123,7 @@ static void test_samples(void) {
   for (size_t i = 0; i < n; i++) {
     json_t *row = json_array_get(rows, i);
     const char *rel = json_string_value(json_object_get(row, "path"));
-    tok_modality m = tok_classify(rel);
+    al_tok_modality m = al_tok_classify(rel);
     if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) continue;
     total++;
     matched += check_sample(e, rel, json_integer_value(json_object_get(row, "max_seq_len")),
@@ -132,27 +132,27 @@ static void test_samples(void) {
   fprintf(stderr, "pipeline/samples_edge_max_seq_len.jsonl (text+code): %zu/%zu matched\n", matched, total);
   CHECK(total > 0);
   json_decref(rows);
-  tok_encoder_free(e);
-  tok_bpe_free(t);
+  al_tok_encoder_free(e);
+  al_tok_bpe_free(t);
 }
 
 static void test_sample_statuses(void) {
-  tok_bpe *t = load_pipeline_tok();
+  al_tok_bpe *t = load_pipeline_tok();
   if (!t) return;
-  tok_encoder *e = tok_encoder_new(t, 0);
-  tok_sample s = {0};
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
+  al_tok_sample s = {0};
   al_err err = {0};
-  CHECK_EQ_INT(tok_build_sample(e, "Makefile", 64, &s, &err), TOK_SAMPLE_UNCLASSIFIED);
-  CHECK_EQ_INT(tok_build_sample(e, "x.png", 64, &s, &err), TOK_SAMPLE_NOT_TEXT);
-  CHECK_EQ_INT(tok_build_sample(e, "/nonexistent/dir/x.txt", 64, &s, &err), TOK_SAMPLE_ERROR);
+  CHECK_EQ_INT(al_tok_build_sample(e, "Makefile", 64, &s, &err), TOK_SAMPLE_UNCLASSIFIED);
+  CHECK_EQ_INT(al_tok_build_sample(e, "x.png", 64, &s, &err), TOK_SAMPLE_NOT_TEXT);
+  CHECK_EQ_INT(al_tok_build_sample(e, "/nonexistent/dir/x.txt", 64, &s, &err), TOK_SAMPLE_ERROR);
   CHECK_CONTAINS(err.msg, "/nonexistent/dir/x.txt");
-  CHECK_EQ_INT(tok_build_sample_text(e, TOK_MOD_CODE, "x = 1", 5, 1, &s, &err), TOK_SAMPLE_OK);
+  CHECK_EQ_INT(al_tok_build_sample_text(e, TOK_MOD_CODE, "x = 1", 5, 1, &s, &err), TOK_SAMPLE_OK);
   CHECK_EQ_INT(s.ids.len, 1);
   CHECK_EQ_INT(s.ids.v[0], TOK_CODE);
   CHECK_EQ_INT(s.mask.v[0], TOK_MOD_CODE);
-  tok_sample_free(&s);
-  tok_encoder_free(e);
-  tok_bpe_free(t);
+  al_tok_sample_free(&s);
+  al_tok_encoder_free(e);
+  al_tok_bpe_free(t);
 }
 
 int main(void) {

@@ -24,9 +24,9 @@ static void expect_load_error(const char *name, const char *vocab, const char *m
   char *dir = al_xasprintf("%s/%s", TMP, name);
   write_tok(dir, vocab, merges, config);
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(dir, &err);
+  al_tok_bpe *t = al_tok_bpe_load(dir, &err);
   CHECK_MSG(t == NULL, "%s loaded", name);
-  tok_bpe_free(t);
+  al_tok_bpe_free(t);
   CHECK_CONTAINS(err.msg, want1);
   if (want2) CHECK_CONTAINS(err.msg, want2);
   free(dir);
@@ -48,11 +48,11 @@ static void test_load_errors(void) {
   write_tok(root, "{\"a\": 300}", NULL, CFG);
   char *rootdir = al_xasprintf("%s/root", TMP);
   al_err err = {0};
-  CHECK(tok_bpe_load(rootdir, &err) == NULL);
+  CHECK(al_tok_bpe_load(rootdir, &err) == NULL);
   CHECK_CONTAINS(err.msg, "root/text/merges.txt");
   free(root);
   free(rootdir);
-  CHECK(tok_bpe_load("/nonexistent_tokenizer_dir", &err) == NULL);
+  CHECK(al_tok_bpe_load("/nonexistent_tokenizer_dir", &err) == NULL);
   CHECK_CONTAINS(err.msg, "/nonexistent_tokenizer_dir/vocab.json");
 }
 
@@ -63,7 +63,7 @@ typedef struct strv {
 } strv;
 
 static void ref_word(const char *w, char **ml, char **mr, size_t depth, char **vk, int *vv, size_t nv,
-                     tok_ids *out) {
+                     al_tok_ids *out) {
   strv s = {al_xcalloc(strlen(w) + 2, sizeof(char *)), 0};
   for (const char *p = w; *p; p++) s.v[s.n++] = al_xstrndup(p, 1);
   s.v[s.n++] = al_xstrdup("</w>");
@@ -87,14 +87,14 @@ static void ref_word(const char *w, char **ml, char **mr, size_t depth, char **v
     for (size_t j = 0; j < nv; j++)
       if (strcmp(vk[j], s.v[i]) == 0) id = vv[j];
     if (id >= 0) {
-      tok_ids_push(out, id);
+      al_tok_ids_push(out, id);
     } else {
       for (const char *p = s.v[i]; *p; p++) {
         char one[2] = {*p, 0};
         int cid = -1;
         for (size_t j = 0; j < nv; j++)
           if (strcmp(vk[j], one) == 0) cid = vv[j];
-        tok_ids_push(out, cid >= 0 ? cid : 16 + (unsigned char)*p);
+        al_tok_ids_push(out, cid >= 0 ? cid : 16 + (unsigned char)*p);
       }
     }
     free(s.v[i]);
@@ -168,12 +168,12 @@ static void test_random_merge_lists(void) {
     char *dir = al_xasprintf("%s/rand%d", TMP, round);
     write_tok(dir, al_buf_cstr(&vj), al_buf_cstr(&mj), cfg);
     al_err err = {0};
-    tok_bpe *t = tok_bpe_load(dir, &err);
+    al_tok_bpe *t = al_tok_bpe_load(dir, &err);
     CHECK_MSG(t != NULL, "%s", err.msg);
     if (t) {
-      if (tok_bpe_rank_merging(t)) rank_seen++;
+      if (al_tok_bpe_rank_merging(t)) rank_seen++;
       else seq_seen++;
-      tok_encoder *e = tok_encoder_new(t, 0);
+      al_tok_encoder *e = al_tok_encoder_new(t, 0);
       for (int w = 0; w < 41; w++) {
         char word[6000];
         seed = seed * 1103515245u + 12345u;
@@ -185,18 +185,18 @@ static void test_random_merge_lists(void) {
           word[k] = "abc"[(seed >> 12) % 3];
         }
         word[len] = 0;
-        tok_ids got = {0}, want = {0};
-        tok_encode(e, word, (size_t)len, false, TOK_NO_LIMIT, &got, &err);
+        al_tok_ids got = {0}, want = {0};
+        al_tok_encode(e, word, (size_t)len, false, TOK_NO_LIMIT, &got, &err);
         ref_word(word, ml, mr, depth, vk, vv, nv, &want);
         bool same = got.len == want.len && memcmp(got.v, want.v, got.len * sizeof(int32_t)) == 0;
         mismatches += !same;
         words_checked++;
-        CHECK_MSG(same, "round %d word %s (rank merging %d)", round, word, tok_bpe_rank_merging(t));
-        tok_ids_free(&got);
-        tok_ids_free(&want);
+        CHECK_MSG(same, "round %d word %s (rank merging %d)", round, word, al_tok_bpe_rank_merging(t));
+        al_tok_ids_free(&got);
+        al_tok_ids_free(&want);
       }
-      tok_encoder_free(e);
-      tok_bpe_free(t);
+      al_tok_encoder_free(e);
+      al_tok_bpe_free(t);
     }
     free(dir);
     al_buf_free(&vj);
@@ -213,37 +213,37 @@ static void test_random_merge_lists(void) {
 
 /* ---- threads share one tokenizer ---- */
 typedef struct thr {
-  const tok_bpe *t;
+  const al_tok_bpe *t;
   const char *text;
   size_t len;
-  tok_ids ids;
+  al_tok_ids ids;
 } thr;
 
 static void *thr_main(void *arg) {
   thr *x = arg;
-  tok_encoder *e = tok_encoder_new(x->t, 256); /* small cache: exercises eviction */
+  al_tok_encoder *e = al_tok_encoder_new(x->t, 256); /* small cache: exercises eviction */
   al_err err = {0};
-  for (int i = 0; i < 3; i++) tok_encode(e, x->text, x->len, true, TOK_NO_LIMIT, &x->ids, &err);
-  tok_encoder_free(e);
+  for (int i = 0; i < 3; i++) al_tok_encode(e, x->text, x->len, true, TOK_NO_LIMIT, &x->ids, &err);
+  al_tok_encoder_free(e);
   return NULL;
 }
 
-static tok_bpe *load_full(void) {
+static al_tok_bpe *load_full(void) {
   char *dir = ts_data_path("text/tok_full");
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(dir, &err);
+  al_tok_bpe *t = al_tok_bpe_load(dir, &err);
   CHECK_MSG(t != NULL, "%s", err.msg);
   free(dir);
   return t;
 }
 
 static void test_threads(void) {
-  tok_bpe *t = load_full();
+  al_tok_bpe *t = load_full();
   if (!t) return;
   char *cp = ts_data_path("pipeline/raw/multilingual.txt");
   size_t len;
   al_err err = {0};
-  char *text = tok_read_text_file(cp, &len, &err);
+  char *text = al_tok_read_text_file(cp, &len, &err);
   CHECK(text != NULL);
   thr x[4];
   pthread_t th[4];
@@ -252,39 +252,39 @@ static void test_threads(void) {
     pthread_create(&th[i], NULL, thr_main, &x[i]);
   }
   for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
-  tok_encoder *e = tok_encoder_new(t, 0);
-  tok_ids ref = {0};
-  tok_encode(e, text, len, true, TOK_NO_LIMIT, &ref, &err);
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
+  al_tok_ids ref = {0};
+  al_tok_encode(e, text, len, true, TOK_NO_LIMIT, &ref, &err);
   for (int i = 0; i < 4; i++) {
     CHECK(x[i].ids.len == ref.len && memcmp(x[i].ids.v, ref.v, ref.len * 4) == 0);
-    tok_ids_free(&x[i].ids);
+    al_tok_ids_free(&x[i].ids);
   }
-  tok_ids_free(&ref);
-  tok_encoder_free(e);
+  al_tok_ids_free(&ref);
+  al_tok_encoder_free(e);
   free(text);
   free(cp);
-  tok_bpe_free(t);
+  al_tok_bpe_free(t);
 }
 
 /* ---- linear time: doubling the input must not quadruple the time ---- */
-static double time_encode(tok_encoder *e, const char *s, size_t n) {
-  tok_ids ids = {0};
+static double time_encode(al_tok_encoder *e, const char *s, size_t n) {
+  al_tok_ids ids = {0};
   al_err err = {0};
   double best = 1e9;
   for (int r = 0; r < 3; r++) {
     double t0 = al_mono_s();
-    tok_encode(e, s, n, true, TOK_NO_LIMIT, &ids, &err);
+    al_tok_encode(e, s, n, true, TOK_NO_LIMIT, &ids, &err);
     double dt = al_mono_s() - t0;
     if (dt < best) best = dt;
   }
-  tok_ids_free(&ids);
+  al_tok_ids_free(&ids);
   return best;
 }
 
 static void test_linear(void) {
-  tok_bpe *t = load_full();
+  al_tok_bpe *t = load_full();
   if (!t) return;
-  tok_encoder *e = tok_encoder_new(t, 0);
+  al_tok_encoder *e = al_tok_encoder_new(t, 0);
   size_t big = 1u << 20;
   char *buf = al_xmalloc(big);
   for (int kind = 0; kind < 3; kind++) {
@@ -298,22 +298,22 @@ static void test_linear(void) {
     /* Timing is reported, not asserted: wall-clock ratios flake on a shared machine.
      * bench/bench_tokenize measures linearity; here the inputs must just finish (the
      * ctest timeout catches a quadratic blow-up on 1 MiB) and give ids. */
-    tok_ids ids = {0};
+    al_tok_ids ids = {0};
     al_err err;
-    CHECK(tok_encode(e, buf, big, true, TOK_NO_LIMIT, &ids, &err) == 0);
+    CHECK(al_tok_encode(e, buf, big, true, TOK_NO_LIMIT, &ids, &err) == 0);
     CHECK(ids.len > 2);
     /* a trimmed (pooled) encoder gives the same ids again */
-    tok_encoder_trim(e);
-    tok_ids again = {0};
-    CHECK(tok_encode(e, buf, big, true, TOK_NO_LIMIT, &again, &err) == 0);
+    al_tok_encoder_trim(e);
+    al_tok_ids again = {0};
+    CHECK(al_tok_encode(e, buf, big, true, TOK_NO_LIMIT, &again, &err) == 0);
     CHECK(again.len == ids.len && memcmp(again.v, ids.v, ids.len * sizeof *ids.v) == 0);
-    tok_encoder_trim(e);
-    tok_ids_free(&again);
-    tok_ids_free(&ids);
+    al_tok_encoder_trim(e);
+    al_tok_ids_free(&again);
+    al_tok_ids_free(&ids);
   }
   free(buf);
-  tok_encoder_free(e);
-  tok_bpe_free(t);
+  al_tok_encoder_free(e);
+  al_tok_bpe_free(t);
 }
 
 int main(void) {

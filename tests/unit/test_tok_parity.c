@@ -10,11 +10,11 @@
 #include "support.h"
 #include "tokenize/tok_unicode.h"
 
-static tok_bpe *load_tok(const char *name) {
+static al_tok_bpe *load_tok(const char *name) {
   char *rel = al_xasprintf("text/%s", name);
   char *dir = ts_data_path(rel);
   al_err err = {0};
-  tok_bpe *t = tok_bpe_load(dir, &err);
+  al_tok_bpe *t = al_tok_bpe_load(dir, &err);
   CHECK_MSG(t != NULL, "%s", err.msg);
   free(rel);
   free(dir);
@@ -23,8 +23,8 @@ static tok_bpe *load_tok(const char *name) {
 
 typedef struct named_tok {
   const char *name;
-  tok_bpe *t;
-  tok_encoder *e;
+  al_tok_bpe *t;
+  al_tok_encoder *e;
 } named_tok;
 
 static named_tok TOKS[3] = {{"tok_depth50", NULL, NULL}, {"tok_full", NULL, NULL}, {"tok_lower", NULL, NULL}};
@@ -34,7 +34,7 @@ static named_tok *find_tok(const char *name) {
     if (strcmp(TOKS[i].name, name) == 0) {
       if (!TOKS[i].t) {
         TOKS[i].t = load_tok(name);
-        if (TOKS[i].t) TOKS[i].e = tok_encoder_new(TOKS[i].t, 0);
+        if (TOKS[i].t) TOKS[i].e = al_tok_encoder_new(TOKS[i].t, 0);
       }
       return TOKS[i].t ? &TOKS[i] : NULL;
     }
@@ -68,7 +68,7 @@ static size_t for_each_row(const char *rel, void (*fn)(json_t *row, size_t line,
   return total;
 }
 
-static int ids_equal(const tok_ids *got, json_t *want) {
+static int ids_equal(const al_tok_ids *got, json_t *want) {
   if (json_array_size(want) != got->len) return 0;
   for (size_t i = 0; i < got->len; i++)
     if (json_integer_value(json_array_get(want, i)) != got->v[i]) return 0;
@@ -82,14 +82,14 @@ static void encode_row(json_t *row, size_t line, int *ok) {
   json_t *txt = json_object_get(row, "text");
   json_t *ml = json_object_get(row, "max_length");
   int64_t max_len = json_is_integer(ml) ? json_integer_value(ml) : TOK_NO_LIMIT;
-  tok_ids ids = {0};
+  al_tok_ids ids = {0};
   al_err err = {0};
-  int rc = tok_encode(nt->e, json_string_value(txt), json_string_length(txt),
+  int rc = al_tok_encode(nt->e, json_string_value(txt), json_string_length(txt),
                       json_is_true(json_object_get(row, "add_special_tokens")), max_len, &ids, &err);
   *ok = rc == 0 && ids_equal(&ids, json_object_get(row, "ids"));
   CHECK_MSG(*ok, "line %zu %s %s max_length=%lld: got %zu ids", line, nt->name,
             json_string_value(json_object_get(row, "tag")), (long long)max_len, ids.len);
-  tok_ids_free(&ids);
+  al_tok_ids_free(&ids);
 }
 
 static void decode_row(json_t *row, size_t line, int *ok) {
@@ -100,7 +100,7 @@ static void decode_row(json_t *row, size_t line, int *ok) {
   size_t n = json_array_size(arr);
   int32_t *v = al_xmalloc((n + 1) * sizeof *v);
   for (size_t i = 0; i < n; i++) v[i] = (int32_t)json_integer_value(json_array_get(arr, i));
-  char *s = tok_decode(nt->t, v, n, json_is_true(json_object_get(row, "skip_special_tokens")));
+  char *s = al_tok_decode(nt->t, v, n, json_is_true(json_object_get(row, "skip_special_tokens")));
   const char *want = json_string_value(json_object_get(row, "text"));
   *ok = strcmp(s, want) == 0;
   CHECK_MSG(*ok, "decode_cases.jsonl:%zu %s: got \"%s\" want \"%s\"", line,
@@ -119,7 +119,7 @@ static void utf8_row(json_t *row, size_t line, int *ok) {
     bytes[i] = (char)v;
   }
   size_t len;
-  char *s = tok_decode_utf8_replace(bytes, hl / 2, true, &len);
+  char *s = al_tok_decode_utf8_replace(bytes, hl / 2, true, &len);
   json_t *want = json_object_get(row, "text");
   *ok = len == json_string_length(want) && memcmp(s, json_string_value(want), len) == 0;
   CHECK_MSG(*ok, "utf8_replace_cases.jsonl:%zu %s", line, json_string_value(json_object_get(row, "tag")));
@@ -129,7 +129,7 @@ static void utf8_row(json_t *row, size_t line, int *ok) {
   ts_write_file(p, bytes, hl / 2);
   al_err err = {0};
   size_t flen;
-  char *fs = tok_read_text_file(p, &flen, &err);
+  char *fs = al_tok_read_text_file(p, &flen, &err);
   CHECK(fs && flen == len && memcmp(fs, s, len) == 0);
   free(fs);
   ts_rmtree(dir);
@@ -171,7 +171,7 @@ static void test_diff_cases(void) { CHECK(for_each_row("text/diff_cases.jsonl", 
 /* Large inputs are encoded in chunks: the ids of many case texts joined by whitespace
  * must equal the concatenation of their separate encodings, for every tokenizer. */
 static al_buf JOIN_TEXT;
-static tok_ids JOIN_IDS[3];
+static al_tok_ids JOIN_IDS[3];
 static void join_row(json_t *row, size_t line, int *ok) {
   (void)line;
   const char *name = json_string_value(json_object_get(row, "tokenizer"));
@@ -179,11 +179,11 @@ static void join_row(json_t *row, size_t line, int *ok) {
   if (strcmp(name, "tok_depth50") != 0) { *ok = 1; return; } /* each text once */
   for (int k = 0; k < 3; k++) {
     named_tok *nt = find_tok(TOKS[k].name);
-    tok_ids ids = {0};
+    al_tok_ids ids = {0};
     al_err err = {0};
-    tok_encode(nt->e, json_string_value(txt), json_string_length(txt), false, TOK_NO_LIMIT, &ids, &err);
-    for (size_t i = 0; i < ids.len; i++) tok_ids_push(&JOIN_IDS[k], ids.v[i]);
-    tok_ids_free(&ids);
+    al_tok_encode(nt->e, json_string_value(txt), json_string_length(txt), false, TOK_NO_LIMIT, &ids, &err);
+    for (size_t i = 0; i < ids.len; i++) al_tok_ids_push(&JOIN_IDS[k], ids.v[i]);
+    al_tok_ids_free(&ids);
   }
   al_buf_append(&JOIN_TEXT, json_string_value(txt), json_string_length(txt));
   al_buf_append(&JOIN_TEXT, line % 2 ? " " : "\n", 1);
@@ -195,16 +195,16 @@ static void test_chunked_encoding(void) {
   CHECK(JOIN_TEXT.len > 3 * 65536);
   for (int k = 0; k < 3; k++) {
     named_tok *nt = find_tok(TOKS[k].name);
-    tok_ids ids = {0};
+    al_tok_ids ids = {0};
     al_err err = {0};
-    tok_encode(nt->e, JOIN_TEXT.data, JOIN_TEXT.len, false, TOK_NO_LIMIT, &ids, &err);
+    al_tok_encode(nt->e, JOIN_TEXT.data, JOIN_TEXT.len, false, TOK_NO_LIMIT, &ids, &err);
     CHECK_MSG(ids.len == JOIN_IDS[k].len && memcmp(ids.v, JOIN_IDS[k].v, ids.len * 4) == 0,
               "%s: chunked %zu ids vs %zu", nt->name, ids.len, JOIN_IDS[k].len);
     /* and an early stop gives the same prefix */
-    tok_encode(nt->e, JOIN_TEXT.data, JOIN_TEXT.len, false, 1000, &ids, &err);
+    al_tok_encode(nt->e, JOIN_TEXT.data, JOIN_TEXT.len, false, 1000, &ids, &err);
     CHECK(ids.len == 1000 && memcmp(ids.v, JOIN_IDS[k].v, 4000) == 0);
-    tok_ids_free(&ids);
-    tok_ids_free(&JOIN_IDS[k]);
+    al_tok_ids_free(&ids);
+    al_tok_ids_free(&JOIN_IDS[k]);
   }
   al_buf_free(&JOIN_TEXT);
 }
@@ -220,8 +220,8 @@ int main(void) {
   RUN(test_utf8_cases);
   RUN(test_nfc_cases);
   for (int i = 0; i < 3; i++) {
-    tok_encoder_free(TOKS[i].e);
-    tok_bpe_free(TOKS[i].t);
+    al_tok_encoder_free(TOKS[i].e);
+    al_tok_bpe_free(TOKS[i].t);
   }
   return TEST_REPORT();
 }

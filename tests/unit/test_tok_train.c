@@ -41,19 +41,19 @@ static void test_train_cases(void) {
     json_error_t je;
     json_t *params = json_load_file(params_p, 0, &je);
     CHECK_MSG(params != NULL, "%s: %s", params_p, je.text);
-    tok_train_opts o;
-    tok_train_opts_default(&o);
+    al_tok_train_opts o;
+    al_tok_train_opts_default(&o);
     o.vocab_size = json_integer_value(json_object_get(params, "vocab_size"));
     o.min_frequency = json_integer_value(json_object_get(params, "min_frequency"));
     o.max_merge_depth = json_integer_value(json_object_get(params, "max_merge_depth"));
     o.lowercase = json_is_true(json_object_get(params, "lowercase"));
     al_err err = {0};
     size_t len;
-    char *corpus = tok_read_text_file(corpus_p, &len, &err);
+    char *corpus = al_tok_read_text_file(corpus_p, &len, &err);
     CHECK_MSG(corpus != NULL, "%s", err.msg);
     char *out = al_xasprintf("%s/%s", tmp, names[i]);
     size_t nv = 0, nm = 0;
-    int rc = tok_train(corpus ? corpus : "", corpus ? len : 0, &o, out, &nv, &nm, &err);
+    int rc = al_tok_train(corpus ? corpus : "", corpus ? len : 0, &o, out, &nv, &nm, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     int ok = rc == 0;
     ok &= (long long)nv == json_integer_value(json_object_get(params, "result_vocab_len"));
@@ -87,34 +87,34 @@ static void test_spec_vectors(void) {
   /* §14.6: train on "hello world test data " * 100 and encode */
   al_buf c = {0};
   for (int i = 0; i < 100; i++) al_buf_puts(&c, "hello world test data ");
-  tok_train_opts o;
-  tok_train_opts_default(&o);
+  al_tok_train_opts o;
+  al_tok_train_opts_default(&o);
   o.vocab_size = 500;
   char *tmp = ts_mkdtemp("tokspec");
   al_err err = {0};
   size_t nv, nm;
-  CHECK_EQ_INT(tok_train(c.data, c.len, &o, tmp, &nv, &nm, &err), 0);
+  CHECK_EQ_INT(al_tok_train(c.data, c.len, &o, tmp, &nv, &nm, &err), 0);
   CHECK_EQ_INT(nv, 307);
   CHECK_EQ_INT(nm, 18);
-  tok_bpe *t = tok_bpe_load(tmp, &err);
+  al_tok_bpe *t = al_tok_bpe_load(tmp, &err);
   CHECK_MSG(t != NULL, "%s", err.msg);
   if (t) {
-    tok_encoder *e = tok_encoder_new(t, 0);
-    tok_ids ids = {0};
+    al_tok_encoder *e = al_tok_encoder_new(t, 0);
+    al_tok_ids ids = {0};
     static const int32_t want1[] = {2, 287, 292, 3};
-    tok_encode(e, "hello world", 11, true, TOK_NO_LIMIT, &ids, &err);
+    al_tok_encode(e, "hello world", 11, true, TOK_NO_LIMIT, &ids, &err);
     CHECK_EQ_INT(ids.len, 4);
     for (size_t i = 0; i < 4 && i < ids.len; i++) CHECK_EQ_INT(ids.v[i], want1[i]);
     static const int32_t want2[] = {2, 115, 273, 118, 211, 185, 272, 299, 111, 65, 272, 136, 272, 137, 272, 3};
     const char *s2 = "cafe\xcc\x81 data_1 x\xc2\xa0y";
-    tok_encode(e, s2, strlen(s2), true, TOK_NO_LIMIT, &ids, &err);
+    al_tok_encode(e, s2, strlen(s2), true, TOK_NO_LIMIT, &ids, &err);
     CHECK_EQ_INT(ids.len, 16);
     for (size_t i = 0; i < 16 && i < ids.len; i++) CHECK_EQ_INT(ids.v[i], want2[i]);
-    tok_encode(e, "hello world test data", 21, true, 3, &ids, &err);
+    al_tok_encode(e, "hello world test data", 21, true, 3, &ids, &err);
     CHECK_EQ_INT(ids.len, 3);
-    tok_ids_free(&ids);
-    tok_encoder_free(e);
-    tok_bpe_free(t);
+    al_tok_ids_free(&ids);
+    al_tok_encoder_free(e);
+    al_tok_bpe_free(t);
   }
   ts_rmtree(tmp);
   free(tmp);
@@ -122,16 +122,16 @@ static void test_spec_vectors(void) {
 }
 
 static void test_untrained(void) {
-  tok_train_opts o;
-  tok_train_opts_default(&o);
+  al_tok_train_opts o;
+  al_tok_train_opts_default(&o);
   char *tmp = ts_mkdtemp("tokempty");
   al_err err = {0};
   size_t nv, nm;
-  CHECK_EQ_INT(tok_train("", 0, &o, tmp, &nv, &nm, &err), 0);
+  CHECK_EQ_INT(al_tok_train("", 0, &o, tmp, &nv, &nm, &err), 0);
   CHECK_EQ_INT(nv, 279);
   CHECK_EQ_INT(nm, 0);
   /* an invalid corpus is refused */
-  CHECK_EQ_INT(tok_train("\xff", 1, &o, tmp, &nv, &nm, &err), -1);
+  CHECK_EQ_INT(al_tok_train("\xff", 1, &o, tmp, &nv, &nm, &err), -1);
   CHECK_CONTAINS(err.msg, "UTF-8");
   ts_rmtree(tmp);
   free(tmp);

@@ -20,8 +20,8 @@
 #include "worker/task_exec.h"
 
 static char *tok_dir, *tmp;
-static tok_bpe *bpe;
-static tok_encoder *enc;
+static al_tok_bpe *bpe;
+static al_tok_encoder *enc;
 static const char *TEXT =
     "The harbour cranes lift containers off the ship.\nNaïve café owners sell crêpes.\r\n"
     "Numbers 12345 and symbols !? appear too.\n";
@@ -87,7 +87,7 @@ static char **expand_sources(const shard_info *si, size_t *n) {
 }
 
 /* The ids of every row of the task in order, and the sources of the rows. */
-static void rows_of(const worker_task_outcome *o, const char *out, tok_ids *ids, char ***src, size_t *nsrc) {
+static void rows_of(const worker_task_outcome *o, const char *out, al_tok_ids *ids, char ***src, size_t *nsrc) {
   ids->len = 0;
   *nsrc = 0;
   size_t cap = 0;
@@ -103,7 +103,7 @@ static void rows_of(const worker_task_outcome *o, const char *out, tok_ids *ids,
     char **names = expand_sources(&o->shards[s], &ne);
     CHECK_EQ_INT(ne, n);
     for (uint64_t r = 0; r < n; r++) {
-      for (uint64_t c = 0; c < L && shard_st_u8(am, r * L + c); c++) tok_ids_push(ids, shard_st_i32(t, r * L + c));
+      for (uint64_t c = 0; c < L && shard_st_u8(am, r * L + c); c++) al_tok_ids_push(ids, shard_st_i32(t, r * L + c));
       if (*nsrc == cap) { /* doubling: a 1 MiB document gives tens of thousands of rows */
         cap = cap ? 2 * cap : 64;
         *src = al_xrealloc(*src, cap * sizeof **src);
@@ -123,19 +123,19 @@ static void free_srcs(char **src, size_t n) {
 }
 
 /* <bos> encode(text) <eos>, or the code form. */
-static void expected(const char *text, int code, tok_ids *out) {
+static void expected(const char *text, int code, al_tok_ids *out) {
   al_err err;
   if (!code) {
-    tok_encode(enc, text, strlen(text), true, TOK_NO_LIMIT, out, &err);
+    al_tok_encode(enc, text, strlen(text), true, TOK_NO_LIMIT, out, &err);
     return;
   }
-  tok_ids body = {0};
-  tok_encode(enc, text, strlen(text), false, TOK_NO_LIMIT, &body, &err);
+  al_tok_ids body = {0};
+  al_tok_encode(enc, text, strlen(text), false, TOK_NO_LIMIT, &body, &err);
   out->len = 0;
-  tok_ids_push(out, TOK_CODE);
-  tok_ids_append(out, body.v, body.len, 0);
-  tok_ids_push(out, TOK_CODE_END);
-  tok_ids_free(&body);
+  al_tok_ids_push(out, TOK_CODE);
+  al_tok_ids_append(out, body.v, body.len, 0);
+  al_tok_ids_push(out, TOK_CODE_END);
+  al_tok_ids_free(&body);
 }
 
 static void test_well_known_names(void) {
@@ -187,20 +187,20 @@ static void test_detect_text(void) {
   CHECK_EQ_INT(o.counts.documents, 3);
   CHECK_EQ_STR(skip_of(&o, "/blob"), "unclassified (content is not text)");
   CHECK_EQ_STR(skip_of(&o, "/latin1"), "unclassified (content is not text)");
-  tok_ids got = {0}, want = {0}, one = {0};
+  al_tok_ids got = {0}, want = {0}, one = {0};
   char **src = NULL;
   size_t ns;
   rows_of(&o, "dt-on", &got, &src, &ns);
   for (int i = 0; i < 3; i++) {
     expected(TEXT, 0, &one);
-    tok_ids_append(&want, one.v, one.len, 0);
+    al_tok_ids_append(&want, one.v, one.len, 0);
   }
   CHECK_EQ_INT(got.len, want.len);
   CHECK(got.len == want.len && !memcmp(got.v, want.v, got.len * 4));
   free_srcs(src, ns);
-  tok_ids_free(&got);
-  tok_ids_free(&want);
-  tok_ids_free(&one);
+  al_tok_ids_free(&got);
+  al_tok_ids_free(&want);
+  al_tok_ids_free(&one);
   worker_task_outcome_clear(&o);
   for (int i = 0; i < 5; i++) free(files[i]);
   free(d);
@@ -230,11 +230,11 @@ static void test_jsonl(void) {
   CHECK_EQ_STR(skip_of(&o, "data.jsonl:5"), "bad JSON Lines record: field \"text\" is not a string");
   CHECK_EQ_STR(skip_of(&o, "data.jsonl:6"), "bad JSON Lines record: not a JSON object");
   CHECK_EQ_STR(skip_of(&o, "data.jsonl:7"), "bad JSON Lines record: blank text");
-  tok_ids got = {0}, want = {0}, one = {0};
+  al_tok_ids got = {0}, want = {0}, one = {0};
   const char *docs[3] = {"first record", "line two\nwith café", "no newline at the end"};
   for (int i = 0; i < 3; i++) {
     expected(docs[i], 0, &one);
-    tok_ids_append(&want, one.v, one.len, 0);
+    al_tok_ids_append(&want, one.v, one.len, 0);
   }
   char **src = NULL;
   size_t ns;
@@ -249,9 +249,9 @@ static void test_jsonl(void) {
   run(files, 1, 0, "content", 0, "jl2", &o);
   CHECK_EQ_INT(o.counts.documents, 1);
   worker_task_outcome_clear(&o);
-  tok_ids_free(&got);
-  tok_ids_free(&want);
-  tok_ids_free(&one);
+  al_tok_ids_free(&got);
+  al_tok_ids_free(&want);
+  al_tok_ids_free(&one);
   free(files[0]);
   free(d);
 }
@@ -287,14 +287,14 @@ static void test_jsonl_runs(void) {
                 o.shards[0].sources[k], want[k]);
     }
   }
-  tok_ids got = {0};
+  al_tok_ids got = {0};
   char **src = NULL;
   size_t ns;
   rows_of(&o, "jlr", &got, &src, &ns);
   CHECK_EQ_INT(ns, 9);
   if (ns == 9) CHECK_CONTAINS(src[5], "runs.jsonl:10");
   free_srcs(src, ns);
-  tok_ids_free(&got);
+  al_tok_ids_free(&got);
   worker_task_outcome_clear(&o);
   al_buf_free(&b);
   free(files[0]);
@@ -342,7 +342,7 @@ static void test_compressed(void) {
   const char *code = "int main(void) { return 0; }\n";
   write_compressed("z", "lib.c", code, strlen(code));
   static const char *const ext[4] = {"gz", "zst", "xz", "bz2"};
-  tok_ids want = {0}, wantc = {0};
+  al_tok_ids want = {0}, wantc = {0};
   expected(big.data, 0, &want);
   expected(code, 1, &wantc);
   for (int k = 0; k < 4; k++) {
@@ -357,7 +357,7 @@ static void test_compressed(void) {
     run(files, 2, 0, NULL, 0, out, &o);
     CHECK_MSG(o.ok && o.counts.documents == 2, "%s: %zu skips, first %s", ext[k], o.n_skips,
               o.n_skips ? o.skips[0].reason : "-");
-    tok_ids got = {0};
+    al_tok_ids got = {0};
     char **src = NULL;
     size_t ns;
     rows_of(&o, out, &got, &src, &ns);
@@ -365,7 +365,7 @@ static void test_compressed(void) {
                   !memcmp(got.v + want.len, wantc.v, wantc.len * 4),
               "%s: %zu ids, expected %zu", ext[k], got.len, want.len + wantc.len);
     free_srcs(src, ns);
-    tok_ids_free(&got);
+    al_tok_ids_free(&got);
     worker_task_outcome_clear(&o);
     /* truncated stream: skipped as corrupt, nothing written */
     size_t zn;
@@ -387,8 +387,8 @@ static void test_compressed(void) {
     free(files[0]);
     free(files[1]);
   }
-  tok_ids_free(&want);
-  tok_ids_free(&wantc);
+  al_tok_ids_free(&want);
+  al_tok_ids_free(&wantc);
   al_buf_free(&big);
   free(d);
 }
@@ -426,17 +426,17 @@ int main(void) {
   tok_dir = ts_data_path("pipeline/tokenizers");
   tmp = ts_mkdtemp("worker-inputs");
   al_err err;
-  bpe = tok_bpe_load(tok_dir, &err);
+  bpe = al_tok_bpe_load(tok_dir, &err);
   CHECK_MSG(bpe != NULL, "%s", err.msg);
-  enc = tok_encoder_new(bpe, 0);
+  enc = al_tok_encoder_new(bpe, 0);
   RUN(test_well_known_names);
   RUN(test_detect_text);
   RUN(test_jsonl);
   RUN(test_jsonl_runs);
   RUN(test_compressed);
   RUN(test_zip_bomb);
-  tok_encoder_free(enc);
-  tok_bpe_free(bpe);
+  al_tok_encoder_free(enc);
+  al_tok_bpe_free(bpe);
   ts_rmtree(tmp);
   free(tmp);
   free(tok_dir);

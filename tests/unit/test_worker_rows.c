@@ -1,5 +1,5 @@
 /* Long documents and packing on the reference input tree (tests/data/pipeline/raw):
- * split rows concatenate to each file's whole encoding (compared with tok_encode of the
+ * split rows concatenate to each file's whole encoding (compared with al_tok_encode of the
  * whole file), packed rows hold every document whole and in input order with correct
  * document_ids/position_ids, truncated packed documents equal the original's rows
  * (samples.jsonl), and the counts of the task equal counts recomputed from the shards. */
@@ -18,8 +18,8 @@
 
 static char *raw_dir, *tok_dir, *tmp;
 static json_t *expected; /* relative path -> row of samples.jsonl */
-static tok_bpe *bpe;
-static tok_encoder *enc;
+static al_tok_bpe *bpe;
+static al_tok_encoder *enc;
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -33,8 +33,8 @@ static void list_files(const char *dir, char ***out, size_t *n) {
     if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
       list_files(p, out, n);
       free(p);
-    } else if (tok_classify(p) == TOK_MOD_IMAGE || tok_classify(p) == TOK_MOD_AUDIO ||
-               tok_classify(p) == TOK_MOD_VIDEO) {
+    } else if (al_tok_classify(p) == TOK_MOD_IMAGE || al_tok_classify(p) == TOK_MOD_AUDIO ||
+               al_tok_classify(p) == TOK_MOD_VIDEO) {
       free(p); /* text and code rows only: media samples are one document each (test_worker_task) */
     } else {
       *out = al_xrealloc(*out, (*n + 1) * sizeof(char *));
@@ -46,13 +46,13 @@ static void list_files(const char *dir, char ***out, size_t *n) {
 
 /* The whole encoding of a file as a document: text <bos> ids <eos>, code <CODE> ids
  * <CODE_END>; len 0 when the file is not a (non-blank) text or code file. */
-static void full_encoding(const char *path, tok_ids *out) {
+static void full_encoding(const char *path, al_tok_ids *out) {
   out->len = 0;
-  tok_modality m = tok_classify(path);
+  al_tok_modality m = al_tok_classify(path);
   if (m != TOK_MOD_TEXT && m != TOK_MOD_CODE) return;
   al_err err;
   size_t n;
-  char *text = tok_read_text_file(path, &n, &err);
+  char *text = al_tok_read_text_file(path, &n, &err);
   if (!text) return;
   /* blank files (the reference has no sample for them) make no document */
   const char *relp = path + strlen(raw_dir) + 1;
@@ -60,14 +60,14 @@ static void full_encoding(const char *path, tok_ids *out) {
               !json_is_object(json_object_get(json_object_get(expected, relp), "process"));
   if (!blank) {
     if (m == TOK_MOD_TEXT) {
-      CHECK(tok_encode(enc, text, n, true, TOK_NO_LIMIT, out, &err) == 0);
+      CHECK(al_tok_encode(enc, text, n, true, TOK_NO_LIMIT, out, &err) == 0);
     } else {
-      tok_ids body = {0};
-      CHECK(tok_encode(enc, text, n, false, TOK_NO_LIMIT, &body, &err) == 0);
-      tok_ids_push(out, TOK_CODE);
-      tok_ids_append(out, body.v, body.len, 0);
-      tok_ids_push(out, TOK_CODE_END);
-      tok_ids_free(&body);
+      al_tok_ids body = {0};
+      CHECK(al_tok_encode(enc, text, n, false, TOK_NO_LIMIT, &body, &err) == 0);
+      al_tok_ids_push(out, TOK_CODE);
+      al_tok_ids_append(out, body.v, body.len, 0);
+      al_tok_ids_push(out, TOK_CODE_END);
+      al_tok_ids_free(&body);
     }
   }
   free(text);
@@ -76,14 +76,14 @@ static void full_encoding(const char *path, tok_ids *out) {
 /* The documents of a spec's files that make rows, in input order. */
 typedef struct docs {
   char **src;
-  tok_ids *ids;
+  al_tok_ids *ids;
   size_t n;
 } docs;
 
 static void docs_free(docs *d) {
   for (size_t i = 0; i < d->n; i++) {
     free(d->src[i]);
-    tok_ids_free(&d->ids[i]);
+    al_tok_ids_free(&d->ids[i]);
   }
   free(d->src);
   free(d->ids);
@@ -148,16 +148,16 @@ static void read_docs(const worker_task_outcome *o, const char *out_root, uint32
           } else if (d->n == 0) {
             docs_add(d, "");
           }
-          tok_ids *cur = &d->ids[d->n - 1];
+          al_tok_ids *cur = &d->ids[d->n - 1];
           CHECK_MSG(pos == (int32_t)cur->len, "row %llu col %zu: position %d, expected %zu",
                     (unsigned long long)r, c, pos, cur->len);
           CHECK(shard_st_i32(di, r * L + c) >= 0);
-          tok_ids_push(cur, id);
+          al_tok_ids_push(cur, id);
         } else {
           if (c == 0 && (d->n == 0 || strcmp(d->src[d->n - 1], src) != 0 ||
                          d->ids[d->n - 1].len % L != 0))
             docs_add(d, src);
-          tok_ids_push(&d->ids[d->n - 1], id);
+          al_tok_ids_push(&d->ids[d->n - 1], id);
         }
       }
       (*rows)++;
@@ -170,7 +170,7 @@ static void read_docs(const worker_task_outcome *o, const char *out_root, uint32
   }
 }
 
-static int same_ids(const tok_ids *a, const int32_t *b, size_t n) {
+static int same_ids(const al_tok_ids *a, const int32_t *b, size_t n) {
   return a->len == n && (n == 0 || memcmp(a->v, b, n * sizeof *b) == 0);
 }
 
@@ -191,7 +191,7 @@ static void run_mode(uint32_t L, shard_long_mode lm, shard_pack_mode pm, const c
   /* Expected documents: every non-blank text/code file in order. */
   size_t k = 0, ndocs = 0;
   uint64_t encoded = 0, want_written = 0;
-  tok_ids full = {0};
+  al_tok_ids full = {0};
   for (size_t i = 0; i < spec.n_files; i++) {
     full_encoding(spec.files[i], &full);
     if (full.len == 0) continue;
@@ -239,7 +239,7 @@ static void run_mode(uint32_t L, shard_long_mode lm, shard_pack_mode pm, const c
   }
   fprintf(stderr, "  %s: %zu documents, %llu rows, %llu of %llu ids written\n", name, ndocs,
           (unsigned long long)rows, (unsigned long long)written, (unsigned long long)encoded);
-  tok_ids_free(&full);
+  al_tok_ids_free(&full);
   docs_free(&got);
   free(out_root);
   worker_task_outcome_clear(&o);
@@ -279,7 +279,7 @@ static void test_split_large_file(void) {
   worker_task_execute(&spec, &env, &o);
   CHECK(o.ok);
   CHECK_EQ_INT(o.bytes_read, b.len);
-  tok_ids full = {0};
+  al_tok_ids full = {0};
   full_encoding(big, &full);
   docs got = {0};
   uint64_t rows, written, short_rows;
@@ -289,7 +289,7 @@ static void test_split_large_file(void) {
   if (got.n == 1) CHECK_MSG(same_ids(&got.ids[0], full.v, full.len), "%zu ids, expected %zu", got.ids[0].len, full.len);
   CHECK_EQ_INT(o.counts.ids_encoded, full.len);
   CHECK_EQ_INT(rows, (full.len + 999) / 1000);
-  tok_ids_free(&full);
+  al_tok_ids_free(&full);
   docs_free(&got);
   worker_task_outcome_clear(&o);
   worker_task_spec_clear(&spec);
@@ -315,17 +315,17 @@ int main(void) {
   free(text);
   free(jl);
   al_err err;
-  bpe = tok_bpe_load(tok_dir, &err);
+  bpe = al_tok_bpe_load(tok_dir, &err);
   CHECK_MSG(bpe != NULL, "%s", err.msg);
-  enc = tok_encoder_new(bpe, 0);
+  enc = al_tok_encoder_new(bpe, 0);
   RUN(test_split_unpacked);
   RUN(test_split_packed);
   RUN(test_truncate_packed);
   RUN(test_truncate_counts);
   RUN(test_split_packed_long_rows);
   RUN(test_split_large_file);
-  tok_encoder_free(enc);
-  tok_bpe_free(bpe);
+  al_tok_encoder_free(enc);
+  al_tok_bpe_free(bpe);
   json_decref(expected);
   ts_rmtree(tmp);
   free(tmp);

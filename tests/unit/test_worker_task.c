@@ -376,8 +376,8 @@ static void test_tokenizer_reload(void) {
   CHECK_EQ_INT(worker_tokcache_acquire(c, root, &x, &err), 0);
   CHECK_EQ_INT(worker_tokcache_loads(c), 2);
   CHECK(x.generation != a.generation);
-  CHECK_EQ_INT(tok_bpe_max_merge_depth(x.bpe), 1000000);
-  CHECK_EQ_INT(tok_bpe_max_merge_depth(a.bpe), 50); /* the old load is still usable */
+  CHECK_EQ_INT(al_tok_bpe_max_merge_depth(x.bpe), 1000000);
+  CHECK_EQ_INT(al_tok_bpe_max_merge_depth(a.bpe), 50); /* the old load is still usable */
   worker_tokcache_release(c, &a);
   worker_tokcache_release(c, &b);
   worker_tokcache_release(c, &x);

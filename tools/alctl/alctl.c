@@ -12,6 +12,7 @@
 
 #include "alctl.h"
 #include "client/render.h"
+#include "common/al.h"
 
 typedef struct alctl_cmd {
   const char *name;
@@ -24,7 +25,7 @@ typedef struct alctl_cmd {
 
 static int with_client(alctl_ctx *ctx) {
   al_err err;
-  ctx->client = alc_connect(ctx->address, ALC_ROLE_ADMIN, NULL, ctx->timeout_s, &err);
+  ctx->client = al_connect(ctx->address, AL_ROLE_ADMIN, NULL, ctx->timeout_s, &err);
   if (!ctx->client) return alctl_fail(&err);
   return 0;
 }
@@ -36,55 +37,55 @@ int alctl_fail(const al_err *err) {
 
 static int cmd_workers(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
-  alc_worker_list ws;
+  al_worker_list ws;
   if (with_client(ctx) != 0) return 1;
-  if (alc_list_workers(ctx->client, &ws, &err) != 0) return alctl_fail(&err);
+  if (al_list_workers(ctx->client, &ws, &err) != 0) return alctl_fail(&err);
   if (ctx->json)
     alc_json_print(stdout, alc_workers_json(&ws));
   else
     alc_render_workers_table(stdout, &ws);
-  alc_worker_list_free(&ws);
+  al_worker_list_free(&ws);
   return 0;
 }
 
 static int cmd_jobs(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
-  alc_job_list js;
+  al_job_list js;
   if (with_client(ctx) != 0) return 1;
-  if (alc_list_jobs_page(ctx->client, (uint32_t)ctx->limit, ctx->after, &js, &err) != 0) return alctl_fail(&err);
+  if (al_list_jobs_page(ctx->client, (uint32_t)ctx->limit, ctx->after, &js, &err) != 0) return alctl_fail(&err);
   if (ctx->json) {
     alc_json_print(stdout, alc_jobs_json(&js));
   } else {
     alc_render_jobs_table(stdout, &js);
     if (js.more && js.n > 0) printf("(older jobs: alctl jobs --after %s)\n", js.v[0].id);
   }
-  alc_job_list_free(&js);
+  al_job_list_free(&js);
   return 0;
 }
 
 static int cmd_job(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
-  alc_job j;
+  al_job j;
   if (with_client(ctx) != 0) return 1;
-  if (alc_job_status(ctx->client, argv[0], &j, &err) != 0) return alctl_fail(&err);
+  if (al_job_status(ctx->client, argv[0], &j, &err) != 0) return alctl_fail(&err);
   if (ctx->json)
     alc_json_print(stdout, alc_job_json(&j));
   else
     alc_render_job_text(stdout, &j);
-  alc_job_free(&j);
+  al_job_free(&j);
   return 0;
 }
 
 static int cmd_task(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
-  alc_task t;
+  al_task t;
   if (with_client(ctx) != 0) return 1;
-  if (alc_get_task(ctx->client, argv[0], &t, &err) != 0) return alctl_fail(&err);
+  if (al_get_task(ctx->client, argv[0], &t, &err) != 0) return alctl_fail(&err);
   if (ctx->json)
     alc_json_print(stdout, alc_task_json(&t));
   else
     alc_render_task_text(stdout, &t);
-  alc_task_free(&t);
+  al_task_free(&t);
   return 0;
 }
 
@@ -103,7 +104,7 @@ static void confirm(alctl_ctx *ctx, const char *key, const char *value, const ch
 static int cmd_cancel(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
   if (with_client(ctx) != 0) return 1;
-  if (alc_cancel_job(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
+  if (al_cancel_job(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
   char text[512];
   snprintf(text, sizeof text, "Cancelled job %s", argv[0]);
   confirm(ctx, "cancelled", argv[0], text);
@@ -116,7 +117,7 @@ static int cmd_strategy(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
   if (with_client(ctx) != 0) return 1;
   if (argc == 0) { /* the current strategy (from the welcome) and the choices */
-    const char *now = alc_server_strategy(ctx->client);
+    const char *now = al_server_strategy(ctx->client);
     if (ctx->json) {
       json_t *a = json_array();
       for (size_t i = 0; i < AL_ARRAY_LEN(STRATEGIES); i++) json_array_append_new(a, json_string(STRATEGIES[i]));
@@ -131,7 +132,7 @@ static int cmd_strategy(alctl_ctx *ctx, int argc, char **argv) {
     }
     return 0;
   }
-  if (alc_set_strategy(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
+  if (al_set_strategy(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
   char text[512];
   snprintf(text, sizeof text, "Strategy set to %s", argv[0]);
   confirm(ctx, "strategy", argv[0], text);
@@ -141,7 +142,7 @@ static int cmd_strategy(alctl_ctx *ctx, int argc, char **argv) {
 static int cmd_drain(alctl_ctx *ctx, int argc, char **argv) {
   al_err err;
   if (with_client(ctx) != 0) return 1;
-  if (alc_drain_worker(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
+  if (al_drain_worker(ctx->client, argv[0], &err) != 0) return alctl_fail(&err);
   char text[512];
   snprintf(text, sizeof text, "Draining worker %s: it takes no new tasks and finishes those it holds",
            argv[0]);
@@ -191,14 +192,14 @@ static void print_usage(FILE *f) {
   }
   fputs("\nOptions:\n"
         "  --coordinator HOST:PORT  coordinator address ([IPv6]:PORT for IPv6)\n"
-        "                           [default: $" ALC_ENV_COORDINATOR " or " ALC_DEFAULT_ADDRESS "]\n"
+        "                           [default: $" AL_ENV_COORDINATOR " or " AL_DEFAULT_ADDRESS "]\n"
         "  --json                   print JSON instead of text\n"
         "  --timeout S              give up when the coordinator does not answer [default: 10]\n"
         "  --version                print the version\n"
         "  -h, --help               show this help (also: alctl COMMAND --help)\n\n"
-        "The auth token, when the coordinator needs one, comes from $" ALC_ENV_AUTH_TOKEN ".\n"
-        "TLS is on when $" ALC_ENV_TLS_CA " names the CA of the coordinator's certificate ($" ALC_ENV_TLS_SERVER_NAME
-        ",\n$" ALC_ENV_TLS_CERT " and $" ALC_ENV_TLS_KEY " optional; docs/SECURITY.md).\n"
+        "The auth token, when the coordinator needs one, comes from $" AL_ENV_AUTH_TOKEN ".\n"
+        "TLS is on when $" AL_ENV_TLS_CA " names the CA of the coordinator's certificate ($" AL_ENV_TLS_SERVER_NAME
+        ",\n$" AL_ENV_TLS_CERT " and $" AL_ENV_TLS_KEY " optional; docs/SECURITY.md).\n"
         "Exit codes: 0 success, 1 error (coordinator unreachable, unknown job, ...), 2 usage error.\n",
         f);
 }
@@ -243,7 +244,7 @@ static bool parse_double(const char *s, double min, double max, double *out) {
 
 int main(int argc, char **argv) {
   alctl_ctx ctx = {0};
-  ctx.timeout_s = ALC_DEFAULT_TIMEOUT_S;
+  ctx.timeout_s = AL_DEFAULT_TIMEOUT_S;
   ctx.interval_s = 1.0;
   ctx.iterations = -1;
   const alctl_cmd *cmd = NULL;
@@ -335,7 +336,7 @@ int main(int argc, char **argv) {
   }
   rc = cmd->run(&ctx, given, args + 1);
 out:
-  alc_close(ctx.client);
+  al_close(ctx.client);
   free(args);
   return rc;
 }

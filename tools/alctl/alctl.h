@@ -14,7 +14,7 @@ typedef struct alctl_ctx {
   long iterations;       /* top: redraws before exiting; -1 = until Ctrl-C */
   long limit;            /* jobs: page size; 0 = the server's page (1000) */
   const char *after;     /* jobs: continue before this job id; NULL = newest */
-  alc_client *client;    /* connected by the command; closed by main */
+  al_client *client;    /* connected by the command; closed by main */
 } alctl_ctx;
 
 /* Prints "alctl: <message>" on stderr and returns 1 (the exit code for errors). */

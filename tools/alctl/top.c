@@ -9,6 +9,7 @@
 
 #include "alctl.h"
 #include "client/render.h"
+#include "common/al.h"
 
 /* Jobs shown per frame (the most recent ones). */
 #define TOP_MAX_JOBS 20u
@@ -20,12 +21,12 @@ static void on_signal(int sig) {
   g_stop = 1;
 }
 
-static void frame_text(FILE *f, const alctl_ctx *ctx, const char *now, const alc_worker_list *ws,
-                       const alc_job_list *js, bool tty) {
+static void frame_text(FILE *f, const alctl_ctx *ctx, const char *now, const al_worker_list *ws,
+                       const al_job_list *js, bool tty) {
   if (tty) fputs("\033[H\033[2J", f); /* cursor home, clear screen */
   size_t running = 0;
   for (size_t i = 0; i < js->n; i++) running += strcmp(js->v[i].status, "running") == 0;
-  fprintf(f, "auralith top - coordinator %s - %s (every %gs, Ctrl-C quits)\n", alc_address(ctx->client), now,
+  fprintf(f, "auralith top - coordinator %s - %s (every %gs, Ctrl-C quits)\n", al_address(ctx->client), now,
           ctx->interval_s);
   fprintf(f, "Workers: %zu (%zu active)   Jobs shown: %zu (%zu running)\n\n", ws->n, alc_active_workers(ws),
           js->n, running);
@@ -54,14 +55,14 @@ int alctl_top(alctl_ctx *ctx) {
       if (g_stop) break;
     }
     al_err err;
-    alc_worker_list ws;
-    alc_job_list js;
-    if (alc_list_workers(ctx->client, &ws, &err) != 0) {
+    al_worker_list ws;
+    al_job_list js;
+    if (al_list_workers(ctx->client, &ws, &err) != 0) {
       rc = alctl_fail(&err);
       break;
     }
-    if (alc_list_jobs(ctx->client, TOP_MAX_JOBS, &js, &err) != 0) {
-      alc_worker_list_free(&ws);
+    if (al_list_jobs(ctx->client, TOP_MAX_JOBS, &js, &err) != 0) {
+      al_worker_list_free(&ws);
       rc = alctl_fail(&err);
       break;
     }
@@ -85,8 +86,8 @@ int alctl_top(alctl_ctx *ctx) {
       }
     }
     fflush(stdout);
-    alc_worker_list_free(&ws);
-    alc_job_list_free(&js);
+    al_worker_list_free(&ws);
+    al_job_list_free(&js);
   }
   return rc;
 }
