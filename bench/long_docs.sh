@@ -93,17 +93,23 @@ Y
 # the pure tokenizer over the documents of a packed job, same threads
 pure() {
   python3 - "$T/out-$1/index.json" "$T/corpus.txt" <<'P'
-import json, re, sys
+import bz2, gzip, json, lzma, re, subprocess, sys
 idx = json.load(open(sys.argv[1]))
+def read(f):  # the text the pipeline encoded: compressed inputs decompressed
+    if f.endswith(".gz"): return gzip.open(f).read()
+    if f.endswith(".bz2"): return bz2.open(f).read()
+    if f.endswith(".xz"): return lzma.open(f).read()
+    if f.endswith(".zst"): return subprocess.run(["zstd", "-dc", f], capture_output=True).stdout
+    return open(f, "rb").read()
 seen, files = set(), []
 for sh in idx["shards"]:
     for s in sh["sources"]:
-        f = re.sub(r":[0-9]+$", "", s) if ".jsonl" in s else s
+        f = re.sub(r":[0-9]+(-[0-9]+)?$", "", s) if ".jsonl" in s else s
         if f not in seen:
             seen.add(f); files.append(f)
 with open(sys.argv[2], "wb") as out:
     for f in files:
-        out.write(open(f, "rb").read()); out.write(b"\n")
+        out.write(read(f)); out.write(b"\n")
 P
   "$BT" "$TOK" "$T/corpus.txt" "$THREADS" 1 > "$T/pure-$2.out"
   echo "$BT $TOK bench/work/longdocs/corpus.txt $THREADS 1  # the files of $1" | sed "s#$ROOT/##g" > "$T/pure-$2.cmd"

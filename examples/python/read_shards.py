@@ -17,6 +17,15 @@ def load_shard(path):
                for name, t in header.items()}
     return meta, tensors
 
+def expand(sources):
+    """One name per row (or per packed document start): a run of JSON Lines records
+    "FILE:A-B" stands for FILE:A ... FILE:B."""
+    for name in sources:
+        f, _, n = name.rpartition(":")
+        a, _, b = n.partition("-")
+        run = f and a.isdigit() and b.isdigit() and int(a) >= 1 and int(b) > int(a)
+        yield from (f"{f}:{i}" for i in range(int(a), int(b) + 1)) if run else [name]
+
 def documents(t, r):
     """(start, end, first_position) of each document piece in row r."""
     real = int(t["attention_mask"][r].sum())
@@ -32,9 +41,10 @@ if __name__ == "__main__":
     source = None  # packed: sources name each document where it starts
     for sh in index["shards"]:
         meta, t = load_shard(f"{out}/{sh['path']}")
-        starts = iter(sh["sources"])
+        names = list(expand(sh["sources"]))
+        starts = iter(names)
         for r in range(t["input_ids"].shape[0]):
             for s, e, p0 in documents(t, r):
-                source = sh["sources"][r] if "document_ids" not in t else (source if p0 else next(starts))
+                source = names[r] if "document_ids" not in t else (source if p0 else next(starts))
                 print(sh["path"], r, source, s, e, "continues" if p0 else "starts",
                       t["input_ids"][r][s:e][:8].tolist())

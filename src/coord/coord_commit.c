@@ -16,6 +16,7 @@
 #include "coord/coord_outdir.h"
 #include "shard/safetensors.h"
 #include "shard/shard.h"
+#include "shard/source.h"
 #include "worker/inputs.h"
 
 /* ---------------------------------------------------------------- snapshot */
@@ -24,7 +25,8 @@
 typedef struct snap_shard {
   char *path, *sha256;
   int64_t samples, tokens, bytes;
-  size_t n_sources;
+  size_t n_sources;   /* names listed */
+  int64_t n_entries;  /* what they stand for: runs of records expanded (check_accounting) */
 } snap_shard;
 
 /* The counts a result claims; the commit accepts them only when the shards agree. */
@@ -40,6 +42,7 @@ typedef struct snap {
   int split, packed; /* job.long_documents split, job.packing greedy */
   snap_counts claim;
   size_t n_skips;
+  int64_t n_skip_entries; /* skipped files and records, runs expanded (check_accounting) */
   char **files; /* the task's input files */
   size_t n_files;
   char **used;  /* every source of every shard and every skipped path */
@@ -74,7 +77,7 @@ static void snap_take(snap *s, const coord_task *t) {
   s->shards = al_xcalloc(r->n_shards + 1, sizeof *s->shards);
   for (size_t i = 0; i < r->n_shards; i++) {
     const coord_shard_info *c = &r->shards[i];
-    s->shards[i] = (snap_shard){dupn(c->path), dupn(c->sha256), c->samples, c->tokens, c->bytes, c->n_files};
+    s->shards[i] = (snap_shard){dupn(c->path), dupn(c->sha256), c->samples, c->tokens, c->bytes, c->n_files, 0};
     for (size_t k = 0; k < c->n_files; k++) s->used[s->n_used++] = dupn(c->files[k]);
   }
   s->n_shards = r->n_shards;
@@ -108,21 +111,25 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 /* The input file a source or skipped name stands for: the name itself, or for a JSON
- * Lines record "<file>:<line>" the JSON Lines file (docs/FORMAT.md). NULL when neither
- * is an input file of the task. files is sorted. */
-static char **input_of(const char *name, char **files, size_t n) {
+ * Lines record "<file>:<line>" or a run of records "<file>:<a>-<b>" (shard/source.h) the
+ * JSON Lines file. *entries is how many rows/documents/skips the name stands for. NULL
+ * when neither is an input file of the task. files is sorted. */
+static char **input_of(const char *name, char **files, size_t n, int64_t *entries) {
+  *entries = 1;
   if (!name) return NULL;
   char **hit = bsearch(&name, files, n, sizeof *files, cmp_str);
   if (hit) return hit;
-  const char *colon = strrchr(name, ':');
-  if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)) return NULL;
-  char *file = al_xstrndup(name, (size_t)(colon - name));
+  size_t fl;
+  uint64_t a, b;
+  if (!shard_source_record(name, &fl, &a, &b)) return NULL;
+  char *file = al_xstrndup(name, fl);
   const char *base = strrchr(file, '/');
   worker_input in;
   worker_input_classify(base ? base + 1 : file, false, &in);
   const char *key = file;
   hit = in.jsonl ? bsearch(&key, files, n, sizeof *files, cmp_str) : NULL;
   free(file);
+  if (hit) *entries = (int64_t)(b - a + 1);
   return hit;
 }
 
@@ -130,15 +137,27 @@ static char **input_of(const char *name, char **files, size_t n) {
  * skipped path is an input file of the task (or a record of one, "<file>:<line>"). A
  * file may feed several rows (split or packed output, JSON Lines records), so sources
  * may repeat, and a JSON Lines file may have both records in rows and skipped records. */
-static int check_accounting(const snap *s, al_err *err) {
+static int check_accounting(snap *s, al_err *err) {
   char **files = al_xcalloc(s->n_files + 1, sizeof *files);
   memcpy(files, s->files, s->n_files * sizeof *files);
   qsort(files, s->n_files, sizeof *files, cmp_str);
   unsigned char *seen = al_xcalloc(s->n_files + 1, 1);
   int rc = 0;
+  /* used[] holds each shard's sources in shard order, then the skipped names */
+  size_t shard = 0, end = s->n_shards ? s->shards[0].n_sources : 0;
+  for (size_t i = 0; i < s->n_shards; i++) s->shards[i].n_entries = 0;
+  s->n_skip_entries = 0;
   for (size_t i = 0; i < s->n_used && rc == 0; i++) {
     const char *p = s->used[i];
-    char **hit = input_of(p, files, s->n_files);
+    int64_t entries;
+    char **hit = input_of(p, files, s->n_files, &entries);
+    while (shard < s->n_shards && i >= end)
+      if (++shard < s->n_shards) end += s->shards[shard].n_sources;
+    if (shard < s->n_shards) {
+      s->shards[shard].n_entries += entries;
+    } else {
+      s->n_skip_entries += entries;
+    }
     if (!hit) {
       rc = al_err_set(err, AL_E_FAILED, "the result names '%.300s', which is not an input file of task %s", p ? p : "(null)",
                       s->task_id);
@@ -233,8 +252,8 @@ static int check_shard(const snap *s, const snap_shard *sh, const char *stage_re
                     (long long)sh->tokens);
   /* sources: one per row, or in the packed layout one per document starting in the shard */
   int64_t want_sources = s->packed ? *docs_out : sh->samples;
-  if (rc == 0 && (int64_t)sh->n_sources != want_sources)
-    rc = al_err_set(err, AL_E_FAILED, "shard %s names %zu sources, its %s give %lld", full, sh->n_sources,
+  if (rc == 0 && sh->n_entries != want_sources)
+    rc = al_err_set(err, AL_E_FAILED, "shard %s names %lld sources, its %s give %lld", full, (long long)sh->n_entries,
                     s->packed ? "document starts" : "rows", (long long)want_sources);
   shard_st_free(&f);
   if (rc) goto out;
@@ -275,7 +294,7 @@ static int check_counts(const snap *s, int64_t docs_in_shards, al_err *err) {
   }
   COUNT_IS("samples", c->samples, rows);
   COUNT_IS("shards_written", c->shards_written, (int64_t)s->n_shards);
-  COUNT_IS("skipped", c->skipped, (int64_t)s->n_skips);
+  COUNT_IS("skipped", c->skipped, s->n_skip_entries);
   COUNT_IS("tokens", c->tokens, real);
   if (c->has_counts) {
     COUNT_IS("padding", c->padding, rows * s->max_seq_len - real);
@@ -322,7 +341,7 @@ static int prune_unlisted(const char *dir, char **bases, size_t n, al_err *err) 
   return rc;
 }
 
-static int commit_snap(const snap *s, int verify_sha256, char ***paths_out, al_err *err) {
+static int commit_snap(snap *s, int verify_sha256, char ***paths_out, al_err *err) {
   *paths_out = NULL;
   char root[PATH_MAX];
   if (!realpath(s->output_dir, root))

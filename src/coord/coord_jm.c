@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/al.h"
+#include "shard/source.h"
 #include "coord/coord_heap.h"
 #include "coord/coord_jm.h"
 #include "coord/coord_map.h"
@@ -932,7 +933,7 @@ int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint
   return t ? COORD_OK : rc;
 }
 
-static void count_skip_reason(coord_job *j, const char *reason) {
+static void count_skip_reason(coord_job *j, const char *reason, uint64_t entries) {
   const char *cut = reason ? strstr(reason, ": ") : NULL;
   size_t n = reason ? (cut ? (size_t)(cut - reason) : strlen(reason)) : 0;
   size_t i = 0;
@@ -951,8 +952,9 @@ static void count_skip_reason(coord_job *j, const char *reason) {
       j->n_skip_reasons++;
     }
   }
-  j->skip_reasons[i].count++;
+  j->skip_reasons[i].count += entries;
 }
+
 
 static void accumulate(coord_job *j, const coord_task_result *r) {
   j->samples += r->samples_processed;
@@ -964,7 +966,7 @@ static void accumulate(coord_job *j, const coord_task_result *r) {
   j->ids_encoded += r->has_counts ? r->ids_encoded : r->tokens;
   j->ids_truncated += r->has_counts ? r->ids_truncated : 0;
   j->padding += r->padding;
-  for (size_t i = 0; i < r->n_skips; i++) count_skip_reason(j, r->skips[i].reason);
+  for (size_t i = 0; i < r->n_skips; i++) count_skip_reason(j, r->skips[i].reason, shard_source_entries(r->skips[i].path));
 }
 
 /* The task's result is accepted: it is completed, counted and announced. */

@@ -26,6 +26,8 @@ typedef struct prev_group { /* one previous task directory */
   size_t n_shards;
   size_t n_distinct; /* distinct source files */
   int bad, used;
+  int has_counts;     /* index.json's task_counts has this directory */
+  int64_t documents, ids_encoded, ids_truncated, padding;
 } prev_group;
 
 typedef struct file_ref { /* one input file of the previous run */
@@ -144,6 +146,17 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const c
     g->shards = al_xrealloc(g->shards, (g->n_shards + 1) * sizeof *g->shards);
     g->shards[g->n_shards++] = s;
   }
+  /* the workers' counts of each previous task (index.json task_counts) */
+  json_t *tcounts = json_object_get(doc, "task_counts");
+  for (size_t g = 0; g < r->n_groups && json_is_object(tcounts); g++) {
+    json_t *c = json_object_get(tcounts, r->groups[g].dir);
+    if (!json_is_object(c)) continue;
+    r->groups[g].has_counts = 1;
+    r->groups[g].documents = json_integer_value(json_object_get(c, "documents"));
+    r->groups[g].ids_encoded = json_integer_value(json_object_get(c, "ids_encoded"));
+    r->groups[g].ids_truncated = json_integer_value(json_object_get(c, "ids_truncated"));
+    r->groups[g].padding = json_integer_value(json_object_get(c, "padding"));
+  }
   json_t *sk;
   json_t *skipped = json_object_get(doc, "skipped");
   r->skip_paths = al_xcalloc(json_array_size(skipped) + 1, sizeof *r->skip_paths);
@@ -229,6 +242,16 @@ int coord_resume_match(coord_resume *r, const char *const *files, size_t n, coor
       for (size_t m = 0; m < s->n_sources; m++) c->files[c->n_files++] = al_xstrdup(s->sources[m]);
       res->samples_processed += s->samples;
       res->tokens += s->tokens;
+    }
+  }
+  /* a task of skipped files only, or one whose counts index.json kept */
+  if (!g || g->has_counts) {
+    res->has_counts = 1;
+    if (g) {
+      res->documents = g->documents;
+      res->ids_encoded = g->ids_encoded;
+      res->ids_truncated = g->ids_truncated;
+      res->padding = g->padding;
     }
   }
   res->shards_written = (int64_t)res->n_shards;

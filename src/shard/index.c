@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "shard/index.h"
+#include "shard/source.h"
 
 typedef struct idx_skip {
   char *path;
@@ -259,12 +260,15 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
   }
   json_t *jskips = json_array();
   json_t *reasons = json_object();
+  uint64_t skipped = 0; /* runs of JSON Lines records expanded */
   for (size_t i = 0; i < nk; i++) {
+    uint64_t e = shard_source_entries(skips[i]->path);
+    skipped += e;
     json_array_append_new(jskips, json_pack("{s:o, s:o}", "path", jstr(skips[i]->path), "reason",
                                             jstr(skips[i]->reason)));
     json_t *r = jstr(skips[i]->reason);
     json_t *c = json_object_get(reasons, json_string_value(r));
-    json_object_set_new(reasons, json_string_value(r), json_integer(c ? json_integer_value(c) + 1 : 1));
+    json_object_set_new(reasons, json_string_value(r), json_integer((c ? json_integer_value(c) : 0) + (json_int_t)e));
     json_decref(r);
   }
   char now[40];
@@ -302,7 +306,7 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
   uint64_t padding = x->have_params && slots > tokens ? slots - tokens : 0;
   json_t *totals = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shards", (json_int_t)ns, "samples", (json_int_t)samples,
                              "tokens", (json_int_t)tokens, "bytes", (json_int_t)bytes, "files",
-                             (json_int_t)(documents + nk), "skipped", (json_int_t)nk);
+                             (json_int_t)(documents + skipped), "skipped", (json_int_t)skipped);
   json_object_set_new(totals, "documents", json_integer((json_int_t)documents));
   json_object_set_new(totals, "ids_encoded", json_integer((json_int_t)encoded));
   json_object_set_new(totals, "ids_written", json_integer((json_int_t)tokens));
@@ -310,6 +314,22 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
   json_object_set_new(totals, "padding", json_integer((json_int_t)padding));
   json_object_set_new(totals, "padding_fraction", json_real(slots ? (double)padding / (double)slots : 0.0));
   json_object_set_new(root, "totals", totals);
+  /* The workers' counts per task directory, so that --resume can take a task's
+   * documents and encoded ids back (they cannot be recomputed from the shards). */
+  json_t *tcounts = json_object();
+  for (size_t i = 0; i < x->ntasks; i++) {
+    const idx_task *t = &x->tasks[i];
+    if (!t->has_counts || t->nshards == 0) continue;
+    const char *p0 = t->shards[0].path, *slash = p0 ? strchr(p0, '/') : NULL;
+    if (!slash) continue;
+    char *dir = al_xstrndup(p0, (size_t)(slash - p0));
+    json_object_set_new(tcounts, dir,
+                        json_pack("{s:I, s:I, s:I, s:I}", "documents", (json_int_t)t->counts.documents, "ids_encoded",
+                                  (json_int_t)t->counts.ids_encoded, "ids_truncated",
+                                  (json_int_t)t->counts.ids_truncated, "padding", (json_int_t)t->counts.pad_ids));
+    free(dir);
+  }
+  json_object_set_new(root, "task_counts", tcounts);
   json_object_set_new(root, "skip_reasons", reasons);
   json_object_set_new(root, "shards", jshards);
   json_object_set_new(root, "skipped", jskips);

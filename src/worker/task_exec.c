@@ -14,6 +14,7 @@
 #include "worker/confine.h"
 #include "worker/decomp.h"
 #include "worker/docenc.h"
+#include "shard/source.h"
 #include "worker/fileread.h"
 #include "worker/inputs.h"
 
@@ -62,18 +63,73 @@ void worker_task_outcome_clear(worker_task_outcome *o) {
 }
 
 static void add_skip(worker_task_outcome *o, const char *path, const char *reason) {
-  o->skips = al_xrealloc(o->skips, (o->n_skips + 1) * sizeof *o->skips);
+  if (o->n_skips == o->skip_cap) {
+    o->skip_cap = o->skip_cap ? 2 * o->skip_cap : 16;
+    o->skips = al_xrealloc(o->skips, o->skip_cap * sizeof *o->skips);
+  }
   o->skips[o->n_skips].path = al_xstrdup(path);
   o->skips[o->n_skips].reason = al_xstrdup(reason);
   o->n_skips++;
+  o->skipped++;
 }
 
+/* A bad JSON Lines record: one skip "<file>:<line>", or the last skip's run of records
+ * of this file grows when it has the same reason and ends at the previous line. */
 static void on_bad_line(void *ud, const char *path, uint64_t line, const char *why) {
-  char *where = al_xasprintf("%s:%llu", path, (unsigned long long)line);
+  worker_task_outcome *o = ud;
   char *reason = al_xasprintf("bad JSON Lines record: %s", why);
-  add_skip(ud, where, reason);
-  free(where);
+  worker_skip *last = o->n_skips ? &o->skips[o->n_skips - 1] : NULL;
+  size_t fl;
+  uint64_t a, b;
+  if (last && line > 1 && strcmp(last->reason, reason) == 0 && shard_source_record(last->path, &fl, &a, &b) &&
+      b == line - 1 && fl == strlen(path) && memcmp(last->path, path, fl) == 0) {
+    free(last->path);
+    last->path = al_xasprintf("%s:%llu-%llu", path, (unsigned long long)a, (unsigned long long)line);
+    o->skipped++;
+  } else {
+    char *where = al_xasprintf("%s:%llu", path, (unsigned long long)line);
+    add_skip(o, where, reason);
+    free(where);
+  }
   free(reason);
+}
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Rewrites each shard's sources so that consecutive records of one JSON Lines file
+ * (jsonl: the task's JSON Lines paths, sorted) become runs "<file>:<a>-<b>"
+ * (shard/source.h): a task over a file of millions of records reports a few names. */
+static void compress_record_sources(worker_task_outcome *o, char **jsonl, size_t nj) {
+  if (nj == 0) return;
+  for (size_t i = 0; i < o->n_shards; i++) {
+    shard_info *si = &o->shards[i];
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t k = 0; k < si->nsources; k++) {
+      char *s = si->sources[k];
+      size_t fl;
+      uint64_t a, b;
+      char **hit = NULL;
+      if (shard_source_record(s, &fl, &a, &b) && a == b) {
+        char *file = al_xstrndup(s, fl);
+        hit = bsearch(&file, jsonl, nj, sizeof *jsonl, cmp_cstr);
+        free(file);
+      }
+      if (hit) {
+        shard_source_add_record(&v, &n, &cap, *hit, a);
+        free(s);
+        continue;
+      }
+      if (n == cap) {
+        cap = cap ? 2 * cap : 16;
+        v = al_xrealloc(v, cap * sizeof *v);
+      }
+      v[n++] = s;
+    }
+    free(si->sources);
+    si->sources = v;
+    si->nsources = n;
+  }
 }
 
 static void fail(worker_task_outcome *o, const char *fmt, const char *a, const char *b) {
@@ -171,6 +227,8 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   al_err_clear(&err);
 
   char *stage = worker_task_staging_dir(spec);
+  char **jsonl = NULL; /* the task's JSON Lines paths (borrowed from spec) */
+  size_t n_jsonl = 0;
   if (spec->bad_option) {
     fail(out, "%s%s", spec->bad_option, "");
     goto done;
@@ -205,6 +263,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
   shard_rows *rows = shard_rows_new(w, spec->max_seq_len, spec->long_documents, spec->packing);
   worker_input_guard guard;
   worker_input_guard_init(&guard, spec->input_dir, env->input_roots);
+  jsonl = al_xcalloc(spec->n_files + 1, sizeof *jsonl);
   for (size_t i = 0; i < spec->n_files && out->ok; i++) {
     if (env->cancel && atomic_load(env->cancel)) {
       out->cancelled = 1;
@@ -230,6 +289,7 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
         add_skip(out, path, reason);
         continue;
       }
+      if (in.jsonl) jsonl[n_jsonl++] = spec->files[i];
       worker_doc_opts dopt = {.zkind = in.zkind, .decomp_limit = spec->decomp_limit, .sniff = in.sniff,
                               .jsonl_field = in.jsonl ? (spec->jsonl_field ? spec->jsonl_field : "text") : NULL,
                               .read_path = real};
@@ -308,8 +368,11 @@ void worker_task_execute(const worker_task_spec *spec, const worker_exec_env *en
     out->shards[i].path = al_xasprintf(".staging/%s/%s", base, out->shards[i].name);
   }
   shard_writer_free(w);
+  qsort(jsonl, n_jsonl, sizeof *jsonl, cmp_cstr);
+  compress_record_sources(out, jsonl, n_jsonl);
   out->status = out->samples ? "success" : "no_samples";
 done:
+  free(jsonl);
   free(stage);
   out->duration_s = al_mono_s() - t0;
 }

@@ -63,8 +63,10 @@ typedef struct worker_task_outcome {
   uint64_t tokens;       /* ids written (real positions of the rows) */
   uint64_t bytes_read;
   shard_row_counts counts; /* documents, ids encoded/written/truncated, padding */
-  worker_skip *skips;    /* owned, n_skips entries */
-  size_t n_skips;
+  worker_skip *skips;    /* owned, n_skips entries; a run of bad JSON Lines records of
+                          * one file with one reason is one entry "<file>:<a>-<b>" */
+  size_t n_skips, skip_cap;
+  uint64_t skipped;      /* files and records skipped (the runs expanded) */
   shard_info *shards;    /* owned, n_shards entries; paths relative to the job output
                           * (".staging/<name>/shard_NNNNNN.safetensors") */
   size_t n_shards;

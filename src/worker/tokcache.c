@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+
+#define TOKCACHE_NFILES 5
 
 typedef struct cache_entry {
   char *dir;                 /* as given by the task */
@@ -13,8 +16,8 @@ typedef struct cache_entry {
   uint64_t generation;
   int refs;                  /* users holding it */
   int stale;                 /* replaced: free when refs drops to 0 */
-  struct timespec mtime[3];
-  off_t size[3];
+  struct timespec mtime[TOKCACHE_NFILES];
+  off_t size[TOKCACHE_NFILES];
   al_tok_encoder *pool[WORKER_TOKCACHE_MAX_POOLED]; /* idle encoders of this tokenizer */
   size_t npool;
   struct cache_entry *next;
@@ -29,7 +32,10 @@ struct worker_tokcache {
   uint64_t encoders_made;
 };
 
-static const char *FILES[3] = {"vocab.json", "merges.txt", "config.json"};
+/* The files a text tokenizer can be loaded from (tok_bpe_load): the original's three,
+ * a Hugging Face tokenizer.json, and one *.tiktoken rank file (the last slot). A change
+ * to any of them reloads the tokenizer. */
+static const char *FILES[TOKCACHE_NFILES - 1] = {"vocab.json", "merges.txt", "config.json", "tokenizer.json"};
 
 worker_tokcache *worker_tokcache_new(void) {
   worker_tokcache *c = al_xcalloc(1, sizeof *c);
@@ -53,34 +59,58 @@ void worker_tokcache_free(worker_tokcache *c) {
   free(c);
 }
 
-/* Stats the three files of the text tokenizer under dir (dir itself or dir/text). */
-static void stat_files(const char *dir, struct timespec mt[3], off_t sz[3]) {
-  char path[4096];
+static void stat_one(const char *path, struct timespec *mt, off_t *sz) {
   struct stat st;
-  snprintf(path, sizeof path, "%s/text/vocab.json", dir);
-  int nested = stat(path, &st) == 0;
-  for (int i = 0; i < 3; i++) {
-    snprintf(path, sizeof path, nested ? "%s/text/%s" : "%s/%s", dir, FILES[i]);
-    if (stat(path, &st) == 0) {
-      mt[i] = st.st_mtim;
-      sz[i] = st.st_size;
-    } else {
-      mt[i].tv_sec = mt[i].tv_nsec = 0;
-      sz[i] = -1;
-    }
+  if (stat(path, &st) == 0) {
+    *mt = st.st_mtim;
+    *sz = st.st_size;
+  } else {
+    mt->tv_sec = mt->tv_nsec = 0;
+    *sz = -1;
   }
 }
 
-static int same_files(const cache_entry *e, struct timespec mt[3], off_t sz[3]) {
-  for (int i = 0; i < 3; i++)
+/* Stats the tokenizer files under dir's text directory (dir/text when it is a
+ * directory, else dir itself, as tok_bpe_load decides). For *.tiktoken, the newest
+ * such file and the sum of their sizes (two of them is a load error anyway). */
+static void stat_files(const char *dir, struct timespec mt[TOKCACHE_NFILES], off_t sz[TOKCACHE_NFILES]) {
+  char base[4096], path[4400];
+  struct stat st;
+  snprintf(base, sizeof base, "%s/text", dir);
+  if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode)) snprintf(base, sizeof base, "%s", dir);
+  for (int i = 0; i < TOKCACHE_NFILES - 1; i++) {
+    snprintf(path, sizeof path, "%s/%s", base, FILES[i]);
+    stat_one(path, &mt[i], &sz[i]);
+  }
+  struct timespec *tm = &mt[TOKCACHE_NFILES - 1];
+  off_t *ts = &sz[TOKCACHE_NFILES - 1];
+  tm->tv_sec = tm->tv_nsec = 0;
+  *ts = -1;
+  DIR *d = opendir(base);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    size_t n = strlen(de->d_name);
+    if (n <= 9 || strcmp(de->d_name + n - 9, ".tiktoken") != 0) continue;
+    snprintf(path, sizeof path, "%s/%s", base, de->d_name);
+    struct timespec m;
+    off_t z;
+    stat_one(path, &m, &z);
+    if (m.tv_sec > tm->tv_sec || (m.tv_sec == tm->tv_sec && m.tv_nsec > tm->tv_nsec)) *tm = m;
+    *ts = (*ts < 0 ? 0 : *ts) + (z < 0 ? 0 : z);
+  }
+  if (d) closedir(d);
+}
+
+static int same_files(const cache_entry *e, struct timespec mt[TOKCACHE_NFILES], off_t sz[TOKCACHE_NFILES]) {
+  for (int i = 0; i < TOKCACHE_NFILES; i++)
     if (e->mtime[i].tv_sec != mt[i].tv_sec || e->mtime[i].tv_nsec != mt[i].tv_nsec || e->size[i] != sz[i])
       return 0;
   return 1;
 }
 
 int worker_tokcache_acquire(worker_tokcache *c, const char *dir, worker_tok_ref *ref, al_err *err) {
-  struct timespec mt[3];
-  off_t sz[3];
+  struct timespec mt[TOKCACHE_NFILES];
+  off_t sz[TOKCACHE_NFILES];
   stat_files(dir, mt, sz);
   pthread_mutex_lock(&c->mu);
   cache_entry **link = &c->entries;
@@ -118,8 +148,8 @@ int worker_tokcache_acquire(worker_tokcache *c, const char *dir, worker_tok_ref 
   n->bpe = bpe;
   n->generation = c->next_generation++;
   n->refs = 1;
-  memcpy(n->mtime, mt, sizeof mt[0] * 3);
-  memcpy(n->size, sz, sizeof sz[0] * 3);
+  memcpy(n->mtime, mt, sizeof mt[0] * TOKCACHE_NFILES);
+  memcpy(n->size, sz, sizeof sz[0] * TOKCACHE_NFILES);
   n->next = c->entries;
   c->entries = n;
   pthread_mutex_unlock(&c->mu);

@@ -129,7 +129,7 @@ static void send_result(worker *w, wtask *t) {
   r->samples_processed = o->samples;
   r->shards_written = o->n_shards;
   r->tokens = o->tokens;
-  r->skipped = o->n_skips;
+  r->skipped = o->skipped;
   r->error = o->ok ? NULL : o->error;
   r->duration_s = o->duration_s;
   r->permanent = !o->ok && o->permanent;
@@ -146,9 +146,29 @@ static void send_result(worker *w, wtask *t) {
   }
   r->shards = sh;
   r->n_shards = o->n_shards;
-  if (send_msg(w, &m) == 0) t->reported = 1;
+  int sent = send_msg(w, &m) == 0;
   free(sk);
   free(sh);
+  if (sent) {
+    t->reported = 1;
+  } else if (o->ok && w->c && loop_conn_is_open(&w->c->lc)) {
+    /* The connection is up, so the result did not fit in a frame (more sources or skips
+     * than max_frame holds). It would not fit on any retry either: the attempt fails
+     * for good, loudly, and its shards go. */
+    size_t lim = w->c->lc.grp->lim.max_frame ? w->c->lc.grp->lim.max_frame : PROTO_DEFAULT_MAX_FRAME;
+    char *why = al_xasprintf("the task's result (%zu shards, %zu skipped entries) is larger than the %zu-byte frame "
+                             "limit; lower files_per_task",
+                             o->n_shards, o->n_skips, lim);
+    al_error("worker %s: task %s: %s", w->opt.worker_id, t->spec.task_id, why);
+    worker_task_outcome_clear(o);
+    o->ok = 0;
+    o->permanent = 1;
+    o->error = why;
+    char *stage = worker_task_staging_dir(&t->spec);
+    worker_task_remove_staging(stage);
+    free(stage);
+    send_result(w, t);
+  }
 }
 
 /* ---- Tasks ----------------------------------------------------------------------------- */
@@ -205,9 +225,9 @@ static void after_work_cb(loop_pool_job *j) {
   } else {
     w->st.tasks_failed++;
   }
-  al_info("worker %s: task %s attempt %u %s: %llu samples, %zu shards, %zu skipped in %.3fs%s%s", w->opt.worker_id,
+  al_info("worker %s: task %s attempt %u %s: %llu samples, %zu shards, %llu skipped in %.3fs%s%s", w->opt.worker_id,
           t->spec.task_id, t->spec.attempt, t->out.ok ? t->out.status : "failed",
-          (unsigned long long)t->out.samples, t->out.n_shards, t->out.n_skips, t->out.duration_s,
+          (unsigned long long)t->out.samples, t->out.n_shards, (unsigned long long)t->out.skipped, t->out.duration_s,
           t->out.ok ? "" : ": ", t->out.ok ? "" : (t->out.error ? t->out.error : ""));
   if (w->state == CONN_READY) send_result(w, t);
   t->next = w->done;

@@ -29,7 +29,7 @@ check() {
   "$PY" - "$SRC/examples/python" "$1" "$2" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from read_shards import load_shard, documents
+from read_shards import load_shard, documents, expand
 out, L = sys.argv[2], int(sys.argv[3])
 idx = json.load(open(f"{out}/index.json"))
 tot = idx["totals"]
@@ -43,8 +43,9 @@ for sh in idx["shards"]:
     rows += n; tokens += real
     starts = sum(1 for r in range(n) for s, e, p0 in documents(t, r) if p0 == 0)
     docs += starts
-    if len(sh["sources"]) != (starts if "document_ids" in t else n):
-        bad.append(f"{sh['path']}: {len(sh['sources'])} sources for {starts} document starts, {n} rows")
+    names = list(expand(sh["sources"]))
+    if len(names) != (starts if "document_ids" in t else n):
+        bad.append(f"{sh['path']}: {len(names)} sources for {starts} document starts, {n} rows")
     for r in range(n):
         if "document_ids" in t and r + 1 < n and t["attention_mask"][r].sum() < L:
             bad.append(f"{sh['path']} row {r}: padded row before the task's last")
@@ -130,6 +131,49 @@ for layout in "split --pack:7 of 7" "truncate:0 of 7"; do
   CHECKS=$((CHECKS + 1))
   for _ in $(seq 50); do grep -q "reused $want tasks" "$T/coord.log" && break; sleep 0.1; done
   grep -q "reused $want tasks" "$T/coord.log" || fail "--resume $mode: $(grep reused "$T/coord.log" | tail -1)"
+  if [ "$mode" = "split --pack" ]; then # reused tasks keep their workers' counts (index.json task_counts)
+    CHECKS=$((CHECKS + 1))
+    got=$(json "$T/e/index.json" 'd["totals"]["documents"], d["totals"]["files"], d["totals"]["ids_encoded"], len(d["task_counts"])')
+    [ "$got" = "(20, 43, 4599, 7)" ] || fail "--resume lost the reused tasks' counts: $got"
+  fi
 done
 run check "$T/e" 64; expect_out "ok"
+
+# 8. JSON Lines: consecutive records are listed as runs (FILE:A-B) in sources and in
+# skips, and the counts expand them: 400 records, lines 101-105 and 300 bad.
+mkdir -p "$T/jl"
+"$PY" - "$T/jl/recs.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1, 401):
+        f.write(("{bad" if 101 <= i <= 105 or i == 300 else json.dumps({"text": f"record {i} of the file"})) + "\n")
+PY
+for layout in "" "--long-documents split --pack"; do
+  rm -rf "$T/jo"
+  run "$BIN" submit-job --embedded -w 1 -c "$T/c.yaml" -i "$T/jl" -o "$T/jo" -t "$T/tok" --max-seq-len 64 \
+      --shard-size 150 $layout
+  expect_rc 0 "JSON Lines run ($layout)"; expect_out "Documents: 394"
+  run check "$T/jo" 64; expect_out "ok"
+  CHECKS=$((CHECKS + 1))
+  got=$(json "$T/jo/index.json" '[len(s["sources"]) for s in d["shards"]], sorted(k["path"].rsplit("/",1)[1] for k in d["skipped"]), d["totals"]["documents"], d["totals"]["skipped"], sum(v for k, v in d["skip_reasons"].items() if k.startswith("bad JSON Lines record"))')
+  case "$layout" in
+    "") want="([2, 2, 1], ['recs.jsonl:101-105', 'recs.jsonl:300'], 394, 6, 6)" ;;
+    *) want="([3], ['recs.jsonl:101-105', 'recs.jsonl:300'], 394, 6, 6)" ;;
+  esac
+  [ "$got" = "$want" ] || fail "JSON Lines runs ($layout): $got, want $want"
+done
+
+# 9. A result larger than the frame limit fails the job at once with the reason (it used
+# to be dropped by the sender, and the job waited forever): 1,500 bad records that are
+# not consecutive, with a 64 KiB frame limit.
+mkdir -p "$T/jb"
+"$PY" -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(3000): f.write(("{bad" if i % 2 else "{\"text\": \"r%d\"}" % i) + "\n")' "$T/jb/alt.jsonl"
+printf 'coordinator:\n  state_store_type: memory\n  max_frame_bytes: 65536\n' > "$T/small.yaml"
+run timeout 60 "$BIN" submit-job --embedded -w 1 -c "$T/small.yaml" -i "$T/jb" -o "$T/jbo" -t "$T/tok" --pack
+expect_rc 4 "result over the frame limit"
+expect_out "larger than the 65536-byte frame limit; lower files_per_task"
+CHECKS=$((CHECKS + 1))
+[ -z "$(ls "$T/jbo" | grep -v '^index.json$')" ] || fail "an over-limit result left output: $(ls "$T/jbo")"
 finish

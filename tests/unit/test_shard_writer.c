@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "shard/safetensors.h"
 #include "shard/shard.h"
+#include "shard/source.h"
 #include "support.h"
 
 /* ---- independent format check ---------------------------------------------------
@@ -494,7 +495,41 @@ static void test_edge_lengths(void) {
   free(dir);
 }
 
+/* Record names and runs: what parses, and how a list of names grows. */
+static void test_source_runs(void) {
+  size_t fl;
+  uint64_t a, b;
+  CHECK_EQ_INT(shard_source_record("/d/x.jsonl:7", &fl, &a, &b), 1);
+  CHECK_EQ_INT(fl, 10);
+  CHECK_EQ_INT(a, 7);
+  CHECK_EQ_INT(b, 7);
+  CHECK_EQ_INT(shard_source_record("a:b:3-12", &fl, &a, &b), 1);
+  CHECK_EQ_INT(fl, 3);
+  CHECK_EQ_INT(a, 3);
+  CHECK_EQ_INT(b, 12);
+  const char *bad[] = {"x", "x:", ":5", "x:0", "x:5-3", "x:1-", "x:-4", "x:1a", "x:1-2-3", "x:1234567890123456789", NULL};
+  for (int i = 0; bad[i]; i++) CHECK_MSG(!shard_source_record(bad[i], &fl, &a, &b), "'%s' parsed", bad[i]);
+  char **v = NULL;
+  size_t n = 0, cap = 0;
+  CHECK_EQ_INT(shard_source_add_record(&v, &n, &cap, "f.jsonl", 1), 0);
+  CHECK_EQ_INT(shard_source_add_record(&v, &n, &cap, "f.jsonl", 2), 1);
+  CHECK_EQ_INT(shard_source_add_record(&v, &n, &cap, "f.jsonl", 3), 1);
+  CHECK_EQ_INT(shard_source_add_record(&v, &n, &cap, "f.jsonl", 3), 0); /* a split record's next row */
+  CHECK_EQ_INT(shard_source_add_record(&v, &n, &cap, "g.jsonl", 4), 0);
+  CHECK_EQ_INT(shard_source_add_record(&v, &n, &cap, "f.jsonl", 5), 0);
+  CHECK_EQ_INT(n, 4);
+  if (n == 4) {
+    CHECK_EQ_STR(v[0], "f.jsonl:1-3");
+    CHECK_EQ_STR(v[1], "f.jsonl:3");
+    CHECK_EQ_STR(v[2], "g.jsonl:4");
+    CHECK_EQ_STR(v[3], "f.jsonl:5");
+  }
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
 int main(void) {
+  RUN(test_source_runs);
   RUN(test_reference_worker);
   RUN(test_reference_process);
   RUN(test_retry_replaces_partial_output);

@@ -13,6 +13,7 @@
 #include "auralith/tokenizer.h"
 #include "common/al.h"
 #include "harness.h"
+#include "shard/source.h"
 #include "shard/safetensors.h"
 #include "support.h"
 #include "worker/inputs.h"
@@ -66,6 +67,25 @@ static const char *skip_of(const worker_task_outcome *o, const char *suffix) {
   return NULL;
 }
 
+/* A shard's sources with runs of records "<file>:<a>-<b>" expanded to one name each. */
+static char **expand_sources(const shard_info *si, size_t *n) {
+  size_t cap = 16;
+  char **v = al_xmalloc(cap * sizeof *v);
+  *n = 0;
+  for (size_t k = 0; k < si->nsources; k++) {
+    size_t fl;
+    uint64_t a = 1, b = 0;
+    int run = shard_source_record(si->sources[k], &fl, &a, &b) && b > a;
+    for (uint64_t l = a; run ? l <= b : l == a; l++) {
+      if (*n == cap) v = al_xrealloc(v, (cap *= 2) * sizeof *v);
+      v[(*n)++] = run ? al_xasprintf("%.*s:%llu", (int)fl, si->sources[k], (unsigned long long)l)
+                      : al_xstrdup(si->sources[k]);
+      if (!run) break;
+    }
+  }
+  return v;
+}
+
 /* The ids of every row of the task in order, and the sources of the rows. */
 static void rows_of(const worker_task_outcome *o, const char *out, al_tok_ids *ids, char ***src, size_t *nsrc) {
   ids->len = 0;
@@ -79,14 +99,19 @@ static void rows_of(const worker_task_outcome *o, const char *out, al_tok_ids *i
     uint64_t n, L;
     CHECK(shard_st_check_schema(&f, &n, &L, &err) == 0);
     const shard_st_tensor *t = shard_st_find(&f, "input_ids"), *am = shard_st_find(&f, "attention_mask");
+    size_t ne;
+    char **names = expand_sources(&o->shards[s], &ne);
+    CHECK_EQ_INT(ne, n);
     for (uint64_t r = 0; r < n; r++) {
       for (uint64_t c = 0; c < L && shard_st_u8(am, r * L + c); c++) al_tok_ids_push(ids, shard_st_i32(t, r * L + c));
       if (*nsrc == cap) { /* doubling: a 1 MiB document gives tens of thousands of rows */
         cap = cap ? 2 * cap : 64;
         *src = al_xrealloc(*src, cap * sizeof **src);
       }
-      (*src)[(*nsrc)++] = al_xstrdup(o->shards[s].sources[r]);
+      (*src)[(*nsrc)++] = r < ne ? al_xstrdup(names[r]) : al_xstrdup("(missing)");
     }
+    for (size_t k = 0; k < ne; k++) free(names[k]);
+    free(names);
     shard_st_free(&f);
     free(p);
   }
@@ -231,6 +256,51 @@ static void test_jsonl(void) {
   free(d);
 }
 
+/* Consecutive records become runs, in the sources and in the skips (one reason). */
+static void test_jsonl_runs(void) {
+  char *d = al_xasprintf("%s/jlr", tmp);
+  mkdir(d, 0755);
+  al_buf b = {0};
+  for (int i = 1; i <= 15; i++) {
+    if (i <= 5 || (i >= 10 && i <= 12) || i == 15) al_buf_printf(&b, "{\"text\": \"record %d\"}\n", i);
+    else if (i == 13) al_buf_printf(&b, "{\"id\": %d}\n", i);
+    else al_buf_printf(&b, "{bad %d\n", i); /* 6-9 and 14 */
+  }
+  put("jlr", "runs.jsonl", (const char *)b.data, b.len);
+  char *files[1] = {path_in("jlr", "runs.jsonl")};
+  worker_task_outcome o;
+  run(files, 1, 0, NULL, 0, "jlr", &o);
+  CHECK(o.ok);
+  CHECK_EQ_INT(o.counts.documents, 9);
+  CHECK_EQ_INT(o.n_skips, 3);
+  CHECK_EQ_INT(o.skipped, 6);
+  CHECK_CONTAINS(skip_of(&o, "runs.jsonl:6-9"), "bad JSON Lines record: not JSON");
+  CHECK_EQ_STR(skip_of(&o, "runs.jsonl:13"), "bad JSON Lines record: no field \"text\"");
+  CHECK_CONTAINS(skip_of(&o, "runs.jsonl:14"), "bad JSON Lines record: not JSON");
+  CHECK_EQ_INT(o.n_shards, 1);
+  if (o.n_shards == 1) {
+    CHECK_EQ_INT(o.shards[0].nsources, 3);
+    const char *want[3] = {"runs.jsonl:1-5", "runs.jsonl:10-12", "runs.jsonl:15"};
+    for (size_t k = 0; k < 3 && k < o.shards[0].nsources; k++) {
+      size_t a = strlen(o.shards[0].sources[k]), w = strlen(want[k]);
+      CHECK_MSG(a >= w && !strcmp(o.shards[0].sources[k] + a - w, want[k]), "source %zu is %s, want ...%s", k,
+                o.shards[0].sources[k], want[k]);
+    }
+  }
+  al_tok_ids got = {0};
+  char **src = NULL;
+  size_t ns;
+  rows_of(&o, "jlr", &got, &src, &ns);
+  CHECK_EQ_INT(ns, 9);
+  if (ns == 9) CHECK_CONTAINS(src[5], "runs.jsonl:10");
+  free_srcs(src, ns);
+  al_tok_ids_free(&got);
+  worker_task_outcome_clear(&o);
+  al_buf_free(&b);
+  free(files[0]);
+  free(d);
+}
+
 /* Compresses data in every format, at the fastest settings (the least memory: xz -0 and
  * bzip2 -1 keep the sanitizer build's allocations small). */
 static void write_compressed(const char *dir, const char *base, const char *data, size_t n) {
@@ -362,6 +432,7 @@ int main(void) {
   RUN(test_well_known_names);
   RUN(test_detect_text);
   RUN(test_jsonl);
+  RUN(test_jsonl_runs);
   RUN(test_compressed);
   RUN(test_zip_bomb);
   al_tok_encoder_free(enc);

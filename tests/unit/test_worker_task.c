@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <stdatomic.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -387,6 +389,42 @@ static void test_tokenizer_reload(void) {
   free(d); free(cfg); free(root); free(dir);
 }
 
+/* The byte-level kinds: a change to tokenizer.json or to the *.tiktoken rank file
+ * reloads the tokenizer as a change to vocab.json does. */
+static void test_tokenizer_reload_byte_level(void) {
+  const char *kinds[2][2] = {{"hf/gpt2/text", "tokenizer.json"}, {"hf/cl100k/text", "cl100k_base.tiktoken"}};
+  for (int k = 0; k < 2; k++) {
+    char *root = al_xasprintf("%s/blcopy%d", tmp, k);
+    char *src_dir = ts_data_path(kinds[k][0]);
+    const char *names[2] = {kinds[k][1], "config.json"};
+    for (int i = 0; i < 2; i++) {
+      char *src = al_xasprintf("%s/%s", src_dir, names[i]), *dst = al_xasprintf("%s/text/%s", root, names[i]);
+      size_t n;
+      char *d = ts_read_file(src, &n);
+      if (d) ts_write_file(dst, d, n); /* gpt2 has no config.json */
+      free(d); free(src); free(dst);
+    }
+    worker_tokcache *c = worker_tokcache_new();
+    worker_tok_ref a, b;
+    al_err err;
+    CHECK_EQ_INT(worker_tokcache_acquire(c, root, &a, &err), 0);
+    worker_tokcache_release(c, &a);
+    CHECK_EQ_INT(worker_tokcache_acquire(c, root, &b, &err), 0);
+    worker_tokcache_release(c, &b);
+    CHECK_EQ_INT(worker_tokcache_loads(c), 1);
+    /* the same bytes, a newer mtime: the cache cannot know the content is equal */
+    char *f = al_xasprintf("%s/text/%s", root, kinds[k][1]);
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {time(NULL) + 100, 0}};
+    CHECK_EQ_INT(utimensat(AT_FDCWD, f, ts, 0), 0);
+    CHECK_EQ_INT(worker_tokcache_acquire(c, root, &b, &err), 0);
+    CHECK_MSG(worker_tokcache_loads(c) == 2, "%s: a touched %s was not reloaded", kinds[k][0], kinds[k][1]);
+    CHECK(b.generation != a.generation);
+    worker_tokcache_release(c, &b);
+    worker_tokcache_free(c);
+    free(f); free(src_dir); free(root);
+  }
+}
+
 static void test_large_file_counts(void) {
   /* A 3 MB text file: the row holds the first L ids; the whole file is encoded (in
    * bounded pieces) so that the ids dropped by truncation are counted exactly. */
@@ -437,6 +475,7 @@ int main(void) {
   RUN(test_bad_files);
   RUN(test_input_confinement);
   RUN(test_tokenizer_reload);
+  RUN(test_tokenizer_reload_byte_level);
   RUN(test_large_file_counts);
   json_decref(expected);
   ts_rmtree(tmp);
