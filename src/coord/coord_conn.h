@@ -70,6 +70,8 @@ struct coord_server {
   coord_conn *conns;
   size_t n_conns;
   coord_archive archive;  /* finished jobs known only from the store (listed by list_jobs) */
+  char **preparing;       /* output dirs of submissions being prepared off the loop (owned) */
+  size_t n_preparing;
   size_t n_subscribers;
   int handles_open;   /* listener, timer, idle and connection handles not yet closed */
   int stopping;
