@@ -654,6 +654,25 @@ static coord_job *need_own_job(coord_conn *c, uint64_t rid, const char *id, cons
 /* Output confinement, the same rule as the workers' shards (docs/SECURITY.md): an
  * absolute, clean path that is not a file system root and, when worker_output_root is
  * set, resolves (symlinks included) under it. Returns 1 with why filled when refused. */
+/* A submission whose output directory is being prepared off the loop. Owns copies of
+ * the fields it needs and holds a reference on its connection. */
+typedef struct submit_prep {
+  uv_work_t req;
+  coord_conn *c;
+  uint64_t rid;
+  char *job_id;
+  coord_job_config cfg; /* input_dir, output_dir, tokenizers_dir, name, long_documents, packing,
+                         * jsonl_field owned */
+  int mode, verify_sha256;
+  int failed;          /* the directory was refused: err says why */
+  al_err err;
+  coord_resume *resume;
+  size_t bad;
+  al_err resume_err;
+  int done;            /* the pool has finished with it */
+  struct submit_prep *next;
+} submit_prep;
+
 static int output_dir_refused(const coord_server *s, const char *dir, char *why, size_t cap) {
   if (!al_path_is_clean_abs(dir)) {
     snprintf(why, cap, "output_dir '%s' must be an absolute path without '.', '..' or empty components", dir);
@@ -678,30 +697,14 @@ static int output_dir_refused(const coord_server *s, const char *dir, char *why,
       return 1;
     }
   }
-  for (size_t i = 0; i < s->n_preparing; i++)
-    if (strcmp(s->preparing[i], dir) == 0) {
+  for (const submit_prep *p = s->prep_head; p; p = p->next)
+    if (strcmp(p->cfg.output_dir, dir) == 0) {
       snprintf(why, cap, "output_dir '%s' is the output of a job being submitted", dir);
       return 1;
     }
   return 0;
 }
 
-/* A submission whose output directory is being prepared off the loop. Owns copies of
- * the fields it needs and holds a reference on its connection. */
-typedef struct submit_prep {
-  uv_work_t req;
-  coord_conn *c;
-  uint64_t rid;
-  char *job_id;
-  coord_job_config cfg; /* input_dir, output_dir, tokenizers_dir, name, long_documents, packing,
-                         * jsonl_field owned */
-  int mode, verify_sha256;
-  int failed;          /* the directory was refused: err says why */
-  al_err err;
-  coord_resume *resume;
-  size_t bad;
-  al_err resume_err;
-} submit_prep;
 
 static void submit_prep_free(submit_prep *p) {
   free(p->job_id);
@@ -765,20 +768,24 @@ static void submit_finish(submit_prep *p) {
   submit_prep_free(p);
 }
 
+/* Preparations finish in any order on the pool; jobs are created in arrival order, so
+ * that pipelined submissions list (and dispatch) in the order they were sent. */
 static void submit_prep_after(uv_work_t *req, int status) {
   (void)status; /* the work always runs: requests are never cancelled */
   submit_prep *p = req->data;
-  coord_conn *c = p->c;
-  coord_server *s = c->srv;
-  for (size_t i = 0; i < s->n_preparing; i++)
-    if (strcmp(s->preparing[i], p->cfg.output_dir) == 0) {
-      free(s->preparing[i]);
-      s->preparing[i] = s->preparing[--s->n_preparing];
-      break;
-    }
-  submit_finish(p);
-  coord_conn_unref(c);
-  coord_server_handle_closed(s);
+  coord_server *s = p->c->srv;
+  p->done = 1;
+  int finished = 0;
+  while (s->prep_head && s->prep_head->done) {
+    submit_prep *h = s->prep_head;
+    s->prep_head = h->next;
+    if (!s->prep_head) s->prep_tail = NULL;
+    coord_conn *c = h->c;
+    submit_finish(h);
+    coord_conn_unref(c);
+    finished++;
+  }
+  while (finished-- > 0) coord_server_handle_closed(s);
 }
 
 static void handle_submit_job(coord_conn *c, const proto_msg *m) {
@@ -888,8 +895,9 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
    * its shards (resume, with sha256 when asked) run on the thread pool: they take as
    * long as the previous output is large, and the loop keeps serving heartbeats. */
   loop_conn_ref(&c->lc);
-  s->preparing = al_xrealloc(s->preparing, (s->n_preparing + 1) * sizeof *s->preparing);
-  s->preparing[s->n_preparing++] = al_xstrdup(p->cfg.output_dir);
+  if (s->prep_tail) s->prep_tail->next = p;
+  else s->prep_head = p;
+  s->prep_tail = p;
   s->handles_open++;
   p->req.data = p;
   if (uv_queue_work(s->loop, &p->req, submit_prep_work, submit_prep_after) != 0) {
@@ -1580,8 +1588,7 @@ void coord_server_free(coord_server *s) {
   }
   coord_jm_free(s->jm);
   coord_archive_free(&s->archive);
-  for (size_t i = 0; i < s->n_preparing; i++) free(s->preparing[i]);
-  free(s->preparing);
+
   coord_peer_table_free(&s->peers);
   if (s->own_store) store_destroy(s->st);
   loop_tls_ctx_free(s->tls);
