@@ -70,6 +70,8 @@ struct coord_server {
   coord_conn *conns;
   size_t n_conns;
   coord_archive archive;  /* finished jobs known only from the store (listed by list_jobs) */
+  struct submit_prep *prep_head, *prep_tail; /* submissions being prepared off the loop, in
+                                              * arrival order (they become jobs in that order) */
   size_t n_subscribers;
   int handles_open;   /* listener, timer, idle and connection handles not yet closed */
   int stopping;

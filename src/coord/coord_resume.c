@@ -38,7 +38,7 @@ typedef struct file_ref { /* one input file of the previous run */
 
 struct coord_resume {
   prev_group *groups;
-  size_t n_groups;
+  size_t n_groups, cap_groups;
   file_ref *files;
   size_t n_files;
   char **skip_paths, **skip_reasons;
@@ -55,10 +55,16 @@ static char *jdup(json_t *o, const char *k) {
   return s ? al_xstrdup(s) : NULL;
 }
 
+/* index.json lists shards sorted by path, so a task directory's shards are adjacent:
+ * only the last group is compared (a scan of every group made loading a manifest of a
+ * million tasks quadratic). In an unsorted manifest a directory seen again starts a new
+ * group, whose task then runs again rather than being reused. */
 static long group_of(coord_resume *r, const char *dir) {
-  for (size_t i = 0; i < r->n_groups; i++)
-    if (strcmp(r->groups[i].dir, dir) == 0) return (long)i;
-  r->groups = al_xrealloc(r->groups, (r->n_groups + 1) * sizeof *r->groups);
+  if (r->n_groups > 0 && strcmp(r->groups[r->n_groups - 1].dir, dir) == 0) return (long)r->n_groups - 1;
+  if (r->n_groups == r->cap_groups) {
+    r->cap_groups = r->cap_groups ? 2 * r->cap_groups : 64;
+    r->groups = al_xrealloc(r->groups, r->cap_groups * sizeof *r->groups);
+  }
   memset(&r->groups[r->n_groups], 0, sizeof *r->groups);
   r->groups[r->n_groups].dir = al_xstrdup(dir);
   return (long)r->n_groups++;

@@ -654,6 +654,25 @@ static coord_job *need_own_job(coord_conn *c, uint64_t rid, const char *id, cons
 /* Output confinement, the same rule as the workers' shards (docs/SECURITY.md): an
  * absolute, clean path that is not a file system root and, when worker_output_root is
  * set, resolves (symlinks included) under it. Returns 1 with why filled when refused. */
+/* A submission whose output directory is being prepared off the loop. Owns copies of
+ * the fields it needs and holds a reference on its connection. */
+typedef struct submit_prep {
+  uv_work_t req;
+  coord_conn *c;
+  uint64_t rid;
+  char *job_id;
+  coord_job_config cfg; /* input_dir, output_dir, tokenizers_dir, name, long_documents, packing,
+                         * jsonl_field owned */
+  int mode, verify_sha256;
+  int failed;          /* the directory was refused: err says why */
+  al_err err;
+  coord_resume *resume;
+  size_t bad;
+  al_err resume_err;
+  int done;            /* the pool has finished with it */
+  struct submit_prep *next;
+} submit_prep;
+
 static int output_dir_refused(const coord_server *s, const char *dir, char *why, size_t cap) {
   if (!al_path_is_clean_abs(dir)) {
     snprintf(why, cap, "output_dir '%s' must be an absolute path without '.', '..' or empty components", dir);
@@ -668,7 +687,106 @@ static int output_dir_refused(const coord_server *s, const char *dir, char *why,
              s->o.output_root);
     return 1;
   }
+  /* Two jobs never share an output directory: the second would remove (--overwrite) or
+   * publish over the first one's shards, and both would write index.json. (A server
+   * without manifests, in tests and benches, writes nothing there.) */
+  for (size_t i = 0; !s->o.no_manifest && i < coord_jm_job_count(s->jm); i++) {
+    const coord_job *j = coord_jm_job_at(s->jm, i);
+    if (!coord_job_status_is_final(j->status) && strcmp(j->config.output_dir, dir) == 0) {
+      snprintf(why, cap, "output_dir '%s' is the output of job %s, which has not finished", dir, j->id);
+      return 1;
+    }
+  }
+  for (const submit_prep *p = s->prep_head; p; p = p->next)
+    if (strcmp(p->cfg.output_dir, dir) == 0) {
+      snprintf(why, cap, "output_dir '%s' is the output of a job being submitted", dir);
+      return 1;
+    }
   return 0;
+}
+
+
+static void submit_prep_free(submit_prep *p) {
+  free(p->job_id);
+  free(p->cfg.input_dir);
+  free(p->cfg.output_dir);
+  free(p->cfg.tokenizers_dir);
+  free(p->cfg.name);
+  free(p->cfg.long_documents);
+  free(p->cfg.packing);
+  free(p->cfg.jsonl_field);
+  coord_resume_free(p->resume);
+  free(p);
+}
+
+/* On a pool thread: nothing of the coordinator is touched. */
+static void submit_prep_work(uv_work_t *req) {
+  submit_prep *p = req->data;
+  if (coord_outdir_prepare(p->cfg.output_dir, (coord_out_mode)p->mode, &p->err) != 0) {
+    p->failed = 1;
+    return;
+  }
+  if (p->mode == COORD_OUT_RESUME)
+    p->resume = coord_resume_load(p->cfg.output_dir, p->cfg.max_seq_len > 0 ? (int)p->cfg.max_seq_len : 4096,
+                                  p->cfg.long_documents && strcmp(p->cfg.long_documents, "truncate")
+                                      ? p->cfg.long_documents
+                                      : NULL,
+                                  p->cfg.packing && strcmp(p->cfg.packing, "none") ? p->cfg.packing : NULL,
+                                  p->verify_sha256, &p->bad, &p->resume_err);
+}
+
+/* Creates the job of a prepared submission (on the loop) and answers it; frees p. */
+static void submit_finish(submit_prep *p) {
+  coord_conn *c = p->c;
+  coord_server *s = c->srv;
+  al_err err;
+  al_err_clear(&err);
+  coord_job *j = NULL;
+  if (!coord_conn_is_open(c)) {
+    /* the submitter went away: no job; a prepared resume is dropped */
+  } else if (s->stopping) {
+    coord_conn_send_error(c, p->rid, PROTO_E_BAD_STATE, "the coordinator is shutting down");
+  } else if (p->failed) {
+    coord_conn_send_error(c, p->rid, PROTO_E_BAD_STATE, "submit_job: %s", p->err.msg);
+  } else if (!(j = coord_jm_job_create(s->jm, p->job_id, &p->cfg, &err))) {
+    coord_conn_send_error(c, p->rid, (uint32_t)err.code, "submit_job: %s", err.msg);
+  }
+  if (j) {
+    j->verify_sha256 = p->verify_sha256;
+    if (p->mode == COORD_OUT_RESUME && !s->o.no_manifest) {
+      j->owns_output = 1;
+      j->resume = p->resume;
+      p->resume = NULL;
+      if (!j->resume) al_warn("job %s: %s; every task runs", j->id, p->resume_err.msg);
+      else if (p->bad > 0)
+        al_warn("job %s: --resume: %zu shards of the previous run do not verify; their tasks run again", j->id, p->bad);
+    }
+    c->jobs = al_xrealloc(c->jobs, (c->n_jobs + 1) * sizeof *c->jobs);
+    c->jobs[c->n_jobs++] = al_xstrdup(j->id);
+    if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
+    ack_when_stored(c, p->rid, PROTO_MSG_JOB_ACCEPTED, j->id);
+  }
+  submit_prep_free(p);
+}
+
+/* Preparations finish in any order on the pool; jobs are created in arrival order, so
+ * that pipelined submissions list (and dispatch) in the order they were sent. */
+static void submit_prep_after(uv_work_t *req, int status) {
+  (void)status; /* the work always runs: requests are never cancelled */
+  submit_prep *p = req->data;
+  coord_server *s = p->c->srv;
+  p->done = 1;
+  int finished = 0;
+  while (s->prep_head && s->prep_head->done) {
+    submit_prep *h = s->prep_head;
+    s->prep_head = h->next;
+    if (!s->prep_head) s->prep_tail = NULL;
+    coord_conn *c = h->c;
+    submit_finish(h);
+    coord_conn_unref(c);
+    finished++;
+  }
+  while (finished-- > 0) coord_server_handle_closed(s);
 }
 
 static void handle_submit_job(coord_conn *c, const proto_msg *m) {
@@ -750,38 +868,43 @@ static void handle_submit_job(coord_conn *c, const proto_msg *m) {
                           "submit_job: output_mode is '%.64s'; expected new, overwrite or resume", sj->output_mode);
     return;
   }
-  if (!s->o.no_manifest) {
-    /* One directory read (or, with overwrite, the previous run's removal) before the
-     * job exists: a refused directory never gets a job record. */
-    al_err oe;
-    al_err_clear(&oe);
-    if (coord_outdir_prepare(sj->output_dir, (coord_out_mode)mode, &oe) != 0) {
-      coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: %s", oe.msg);
-      return;
-    }
-  }
-  al_err err;
-  al_err_clear(&err);
-  coord_job *j = coord_jm_job_create(s->jm, sj->job_id, &cfg, &err);
-  if (!j) {
-    coord_conn_send_error(c, m->request_id, (uint32_t)err.code, "submit_job: %s", err.msg);
+  if (sj->job_id && *sj->job_id && coord_jm_job_find(s->jm, sj->job_id)) {
+    coord_conn_send_error(c, m->request_id, PROTO_E_BAD_STATE, "submit_job: job '%s' already exists", sj->job_id);
     return;
   }
-  j->verify_sha256 = verify_sha256;
-  if (mode == COORD_OUT_RESUME && !s->o.no_manifest) {
-    size_t bad = 0;
-    al_err re;
-    al_err_clear(&re);
-    j->owns_output = 1;
-    j->resume = coord_resume_load(sj->output_dir, (int)j->config.max_seq_len, j->config.long_documents,
-                                    j->config.packing, verify_sha256, &bad, &re);
-    if (!j->resume) al_warn("job %s: %s; every task runs", j->id, re.msg);
-    else if (bad > 0) al_warn("job %s: --resume: %zu shards of the previous run do not verify; their tasks run again", j->id, bad);
+  submit_prep *p = al_xcalloc(1, sizeof *p);
+  p->c = c;
+  p->rid = m->request_id;
+  p->job_id = sj->job_id ? al_xstrdup(sj->job_id) : NULL;
+  p->cfg = cfg;
+  p->cfg.input_dir = al_xstrdup(sj->input_dir);
+  p->cfg.output_dir = al_xstrdup(sj->output_dir);
+  p->cfg.tokenizers_dir = sj->tokenizers_dir ? al_xstrdup(sj->tokenizers_dir) : NULL;
+  p->cfg.name = sj->name ? al_xstrdup(sj->name) : NULL;
+  p->cfg.long_documents = sj->long_documents ? al_xstrdup(sj->long_documents) : NULL;
+  p->cfg.packing = sj->packing ? al_xstrdup(sj->packing) : NULL;
+  p->cfg.jsonl_field = sj->jsonl_field ? al_xstrdup(sj->jsonl_field) : NULL;
+  p->mode = mode;
+  p->verify_sha256 = verify_sha256;
+  al_err_clear(&p->err);
+  al_err_clear(&p->resume_err);
+  if (s->o.no_manifest) {
+    submit_finish(p);
+    return;
   }
-  c->jobs = al_xrealloc(c->jobs, (c->n_jobs + 1) * sizeof *c->jobs);
-  c->jobs[c->n_jobs++] = al_xstrdup(j->id);
-  if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
-  ack_when_stored(c, m->request_id, PROTO_MSG_JOB_ACCEPTED, j->id);
+  /* The directory read, the previous run's removal (overwrite) and the verification of
+   * its shards (resume, with sha256 when asked) run on the thread pool: they take as
+   * long as the previous output is large, and the loop keeps serving heartbeats. */
+  loop_conn_ref(&c->lc);
+  if (s->prep_tail) s->prep_tail->next = p;
+  else s->prep_head = p;
+  s->prep_tail = p;
+  s->handles_open++;
+  p->req.data = p;
+  if (uv_queue_work(s->loop, &p->req, submit_prep_work, submit_prep_after) != 0) {
+    submit_prep_work(&p->req);
+    submit_prep_after(&p->req, 0);
+  }
 }
 
 static void handle_submit_tasks(coord_conn *c, const proto_msg *m) {
@@ -1467,6 +1590,7 @@ void coord_server_free(coord_server *s) {
   }
   coord_jm_free(s->jm);
   coord_archive_free(&s->archive);
+
   coord_peer_table_free(&s->peers);
   if (s->own_store) store_destroy(s->st);
   loop_tls_ctx_free(s->tls);

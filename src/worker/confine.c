@@ -62,7 +62,12 @@ int worker_input_check(const worker_input_guard *g, const char *path, char *reso
                        size_t reason_cap) {
   char r[PATH_MAX];
   if (!realpath(path, r)) {
-    snprintf(reason, reason_cap, "%s: %s", errno == ENOENT ? "vanished since scan" : "unreadable", strerror(errno));
+    int e = errno;
+    struct stat lst;
+    /* a link whose target does not exist is not a file that went away */
+    int dangling = e == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    snprintf(reason, reason_cap, "%s: %s",
+             dangling ? "dangling symbolic link" : e == ENOENT ? "vanished since scan" : "unreadable", strerror(e));
     return -1;
   }
   if (g->dir_given && (!g->dir || !inside(r, g->dir))) {

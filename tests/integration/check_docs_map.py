@@ -39,7 +39,8 @@ def all_files(root):
     out = []
     for d in SEARCH_DIRS:
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, d)):
-            dirnames[:] = [x for x in dirnames if x not in (".git", "__pycache__", "node_modules")]
+            dirnames[:] = [x for x in dirnames if x not in (".git", "__pycache__", "node_modules")
+                           and os.path.join(dirpath, x) != os.path.join(root, "bench", "work")]  # runs' output
             for f in filenames:
                 out.append(os.path.relpath(os.path.join(dirpath, f), root))
     return out

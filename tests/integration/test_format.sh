@@ -163,6 +163,19 @@ for layout in "" "--long-documents split --pack"; do
   [ "$got" = "$want" ] || fail "JSON Lines runs ($layout): $got, want $want"
 done
 
+# 10. Two jobs never share an output directory: while a job (no worker yet) owns -o, a
+# second submission into it is refused, even with --overwrite, which would remove its files.
+P2=$("$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+printf 'coordinator:\n  host: 127.0.0.1\n  port: %s\n  state_store_type: memory\n' "$P2" > "$T/busy.yaml"
+"$BIN" coordinator -c "$T/busy.yaml" --host 127.0.0.1 --port "$P2" > "$T/busy.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 200); do grep -q "started successfully" "$T/busy.log" 2>/dev/null && break; sleep 0.1; done
+run "$BIN" submit-job --external -c "$T/busy.yaml" -i "$DATA/pipeline/raw" -o "$T/busy" -t "$T/tok" --detach
+expect_rc 0 "first job, detached"
+for flag in "" "--overwrite"; do
+  run "$BIN" submit-job --external -c "$T/busy.yaml" -i "$DATA/pipeline/raw" -o "$T/busy" -t "$T/tok" $flag
+  expect_rc 1 "second job into a busy output ($flag)"; expect_err "which has not finished"
+done
+
 # 9. A result larger than the frame limit fails the job at once with the reason (it used
 # to be dropped by the sender, and the job waited forever): 1,500 bad records that are
 # not consecutive, with a 64 KiB frame limit.

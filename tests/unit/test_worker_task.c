@@ -255,22 +255,25 @@ static void test_bad_files(void) {
   make_spec(&spec, "badout");
   for (size_t i = 0; i < spec.n_files; i++) free(spec.files[i]);
   free(spec.files);
-  spec.n_files = 4;
-  spec.files = al_xcalloc(4, sizeof(char *));
+  spec.n_files = 5;
+  spec.files = al_xcalloc(5, sizeof(char *));
   spec.files[0] = al_xstrdup(fifo);
   spec.files[1] = al_xstrdup(bin);
   spec.files[2] = al_xasprintf("%s/vanished.txt", dir);
   spec.files[3] = al_xstrdup(subdir);
+  spec.files[4] = al_xasprintf("%s/dangling.txt", dir);
+  CHECK_EQ_INT(symlink("no-such-target.txt", spec.files[4]), 0);
   double t0 = al_mono_s();
   worker_task_outcome o;
   worker_task_execute(&spec, &env, &o);
   CHECK(al_mono_s() - t0 < 5);
   CHECK(o.ok);
   CHECK_EQ_INT(o.samples, 1); /* binary garbage decodes to U+FFFD text, as the original */
-  CHECK_EQ_INT(o.n_skips, 3);
+  CHECK_EQ_INT(o.n_skips, 4);
   CHECK_EQ_STR(o.skips[0].reason, "not a regular file: a FIFO");
   CHECK_CONTAINS(o.skips[1].reason, "vanished since scan");
   CHECK_EQ_STR(o.skips[2].reason, "not a regular file: a directory");
+  if (o.n_skips == 4) CHECK_CONTAINS(o.skips[3].reason, "dangling symbolic link");
   worker_task_outcome_clear(&o);
 
   /* Only skipped files: no_samples, no shard written. */
