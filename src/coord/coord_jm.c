@@ -961,6 +961,7 @@ static void count_skip_reason(coord_job *j, const char *reason, uint64_t entries
 static void accumulate(coord_job *j, const coord_task_result *r) {
   j->samples += r->samples_processed;
   j->tokens += r->tokens;
+  j->bytes_read += r->bytes_read;
   j->shards_written += r->shards_written;
   j->skipped += r->skipped;
   /* a worker that reports no counts: one document per row, nothing truncated */

@@ -142,6 +142,7 @@ void coord_metrics_render(coord_server *s, double started_mono, al_buf *o) {
     retried += (double)j->retried_tasks;
     samples += (double)j->samples;
     tokens += (double)j->tokens;
+    bytes += (double)j->bytes_read;
     shards += (double)j->shards_written;
     skipped += (double)j->skipped;
     for (size_t k = 0; k < j->total_tasks; k++) {
@@ -152,7 +153,6 @@ void coord_metrics_render(coord_server *s, double started_mono, al_buf *o) {
         count_reason(fail_r, &n_fail_r, r, strlen(r), 1);
       }
       if (!t->has_result) continue;
-      bytes += (double)t->result.bytes_read;
       for (size_t q = 0; q < t->result.n_skips; q++) {
         const char *r = t->result.skips[q].reason ? t->result.skips[q].reason : "unknown";
         const char *colon = strchr(r, ':');

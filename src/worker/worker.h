@@ -42,6 +42,7 @@ typedef struct worker_stats {
   uint64_t tasks_failed;
   uint64_t samples_processed;
   uint64_t tokens;
+  uint64_t bytes_processed;       /* input bytes read by completed tasks */
   uint64_t connects;              /* successful handshakes */
   uint32_t running;
   uint32_t queued;
