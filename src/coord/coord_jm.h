@@ -366,6 +366,8 @@ void coord_jm_flush(coord_jm *jm);
 size_t coord_jm_pending_count(const coord_jm *jm);
 size_t coord_jm_backoff_count(const coord_jm *jm);
 uint64_t coord_jm_stale_count(const coord_jm *jm);
+/* Failed attempts since the manager started (retried or final), by coord_reason. */
+uint64_t coord_jm_attempts_failed(const coord_jm *jm, int reason);
 
 /* Serialises records as the original's JSON (field names of §3.1/§3.2). Appends to
  * out (caller owns the buffer). */

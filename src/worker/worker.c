@@ -736,7 +736,15 @@ static void maybe_finish_stop(worker *w) {
   if (w->on_stopped) w->on_stopped(w, w->stop_status, w->stop_msg, w->ud);
 }
 
-void worker_get_stats(const worker *w, worker_stats *out) { *out = w->st; }
+void worker_get_stats(const worker *w, worker_stats *out) {
+  static const char *const STATE[] = {"disconnected", "connecting", "handshake", "connected", "closing"};
+  *out = w->st;
+  out->slots = w->opt.slots;
+  out->uptime_s = al_mono_s() - w->started;
+  out->conn_state = STATE[w->state];
+  out->net_bytes_in = w->grp.bytes_in;
+  out->net_bytes_out = w->grp.bytes_out;
+}
 
 void worker_free(worker *w) {
   if (!w) return;
