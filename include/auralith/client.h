@@ -82,6 +82,9 @@ typedef struct al_worker {
   uint64_t tasks_completed;
   uint64_t tasks_failed;
   double last_seen_s;       /* seconds since anything arrived from it */
+  uint64_t bytes_processed; /* input bytes its completed tasks read (its last heartbeat) */
+  uint64_t tokens;          /* token ids its completed tasks wrote (its last heartbeat) */
+  double uptime_s;          /* seconds its process has run (its last heartbeat) */
 } al_worker;
 
 typedef struct al_worker_list {
@@ -144,7 +147,7 @@ typedef struct al_job {
   uint64_t retried_tasks;
   uint64_t samples;
   uint64_t tokens;
-  uint64_t bytes;
+  uint64_t bytes;           /* input bytes read by the completed tasks */
   bool sealed;              /* every task has been submitted */
   char **errors;            /* last errors of failed tasks (n_errors strings) */
   size_t n_errors;
@@ -156,6 +159,7 @@ typedef struct al_job {
   uint64_t skipped;         /* files skipped */
   al_reason_count *skip_reasons; /* n_skip_reasons entries (not in job lists) */
   size_t n_skip_reasons;
+  double elapsed_s;         /* seconds from creation to the final state, or to now */
 } al_job;
 
 typedef struct al_job_list {
@@ -170,8 +174,13 @@ typedef struct al_metrics {
   uint64_t total_tasks;
   uint64_t completed_tasks;
   uint64_t failed_tasks;
-  double throughput;
-  double error_rate;
+  double throughput;         /* the original's name: percent of tasks completed */
+  double error_rate;         /* failed / total */
+  uint64_t bytes;            /* input bytes read by the completed tasks */
+  uint64_t tokens;           /* token ids written */
+  double elapsed_s;          /* seconds from creation to the final state, or to now */
+  double mb_per_s;           /* bytes / elapsed / 1e6; 0 before any time has passed */
+  double ids_per_s;          /* tokens / elapsed */
 } al_metrics;
 
 typedef struct al_task {

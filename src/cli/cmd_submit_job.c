@@ -201,11 +201,15 @@ int cmd_submit_job(int argc, char **argv) {
     goto done;
   }
   cli_title("Job Completed");
+  double el = res.elapsed_s > 0 ? res.elapsed_s : 0;
   printf("Job ID:   %s\nStatus:   %s\nTasks:    %llu/%llu\nFailed:   %llu\nFiles:    %llu\nSamples:  %llu\n"
-         "Tokens:   %llu\nTime:     %.1fs\nOutput:   %s\nManifest: %s/index.json\n",
+         "Tokens:   %llu\nInput:    %llu bytes\nTime:     %.1fs\nRate:     %.2f MB/s, %.0f ids/s\nOutput:   %s\n"
+         "Manifest: %s/index.json\n",
          res.job_id ? res.job_id : "-", res.status, (unsigned long long)res.completed_tasks,
          (unsigned long long)res.total_tasks, (unsigned long long)res.failed_tasks, (unsigned long long)res.files,
-         (unsigned long long)res.samples, (unsigned long long)res.tokens, res.elapsed_s, o.output_dir, o.output_dir);
+         (unsigned long long)res.samples, (unsigned long long)res.tokens, (unsigned long long)res.final.bytes,
+         res.elapsed_s, el > 0 ? (double)res.final.bytes / el / 1e6 : 0, el > 0 ? (double)res.tokens / el : 0,
+         o.output_dir, o.output_dir);
   alc_render_counts(stdout, &res.final, "");
   for (size_t i = 0; i < res.n_errors && i < 5; i++) printf("Error:    %s\n", res.errors[i]);
   status = al_pipeline_exit_code(res.status);

@@ -33,6 +33,7 @@ void alc_job_from_summary(al_job *out, const proto_job_summary *s) {
   out->samples = s->samples;
   out->tokens = s->tokens;
   out->bytes = s->bytes;
+  out->elapsed_s = s->elapsed_s;
   out->sealed = s->sealed;
   out->documents = s->documents;
   out->ids_encoded = s->ids_encoded;
@@ -122,6 +123,9 @@ int al_list_workers(al_client *c, al_worker_list *out, al_err *err) {
     d->tasks_completed = s->tasks_completed;
     d->tasks_failed = s->tasks_failed;
     d->last_seen_s = s->last_seen_s;
+    d->bytes_processed = s->bytes_processed;
+    d->tokens = s->tokens;
+    d->uptime_s = s->uptime_s;
   }
   proto_msg_free(&rep);
   return 0;
@@ -166,6 +170,13 @@ void al_metrics_from_job(const al_job *j, al_metrics *out) {
   double denom = j->total_tasks > 0 ? (double)j->total_tasks : 1.0;
   out->throughput = (double)j->completed_tasks / denom * 100.0;
   out->error_rate = (double)j->failed_tasks / denom;
+  out->bytes = j->bytes;
+  out->tokens = j->tokens;
+  out->elapsed_s = j->elapsed_s;
+  if (j->elapsed_s > 0) {
+    out->mb_per_s = (double)j->bytes / j->elapsed_s / 1e6;
+    out->ids_per_s = (double)j->tokens / j->elapsed_s;
+  }
 }
 
 int al_job_metrics(al_client *c, const char *job_id, al_metrics *out, al_err *err) {

@@ -22,6 +22,14 @@ size_t alc_active_workers(const al_worker_list *w) {
   return n;
 }
 
+/* A worker's average rates over its process's life, from its last heartbeat. */
+static double worker_mb_per_s(const al_worker *w) {
+  return w->uptime_s > 0 ? (double)w->bytes_processed / w->uptime_s / 1e6 : 0;
+}
+static double worker_ids_per_s(const al_worker *w) {
+  return w->uptime_s > 0 ? (double)w->tokens / w->uptime_s : 0;
+}
+
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
 json_t *alc_worker_json(const al_worker *w) {
@@ -37,6 +45,11 @@ json_t *alc_worker_json(const al_worker *w) {
   json_object_set_new(o, "tasks_completed", json_integer((json_int_t)w->tasks_completed));
   json_object_set_new(o, "tasks_failed", json_integer((json_int_t)w->tasks_failed));
   json_object_set_new(o, "last_seen_s", json_real(w->last_seen_s));
+  json_object_set_new(o, "bytes_processed", json_integer((json_int_t)w->bytes_processed));
+  json_object_set_new(o, "tokens", json_integer((json_int_t)w->tokens));
+  json_object_set_new(o, "uptime_s", json_real(w->uptime_s));
+  json_object_set_new(o, "mb_per_s", json_real(worker_mb_per_s(w)));
+  json_object_set_new(o, "ids_per_s", json_real(worker_ids_per_s(w)));
   return o;
 }
 
@@ -64,6 +77,9 @@ json_t *alc_job_json(const al_job *j) {
   json_object_set_new(o, "samples", json_integer((json_int_t)j->samples));
   json_object_set_new(o, "tokens", json_integer((json_int_t)j->tokens));
   json_object_set_new(o, "bytes", json_integer((json_int_t)j->bytes));
+  json_object_set_new(o, "elapsed_s", json_real(m.elapsed_s));
+  json_object_set_new(o, "mb_per_s", json_real(m.mb_per_s));
+  json_object_set_new(o, "ids_per_s", json_real(m.ids_per_s));
   json_object_set_new(o, "sealed", json_boolean(j->sealed));
   json_t *e = json_array();
   for (size_t i = 0; i < j->n_errors; i++) json_array_append_new(e, json_string(j->errors[i]));
@@ -124,8 +140,12 @@ void alc_render_status_text(FILE *f, const char *address, const al_worker_list *
   fputs("\nWorkers:\n", f);
   for (size_t i = 0; i < w->n; i++) {
     const al_worker *x = &w->v[i];
-    fprintf(f, "  \u2022 %s: CPU=%.1f%% Memory=%.1f%% Slots=%u Running=%u Queued=%u State=%s\n", x->id,
-            x->cpu_percent, x->mem_percent, x->slots, x->running, x->queued, x->state);
+    fprintf(f,
+            "  \u2022 %s: CPU=%.1f%% Memory=%.1f%% RSS=%.1fMB Slots=%u Running=%u Queued=%u Done=%llu "
+            "Failed=%llu Input=%.1fMB Rate=%.2fMB/s,%.0fids/s State=%s\n",
+            x->id, x->cpu_percent, x->mem_percent, (double)x->rss_bytes / 1e6, x->slots, x->running, x->queued,
+            (unsigned long long)x->tasks_completed, (unsigned long long)x->tasks_failed,
+            (double)x->bytes_processed / 1e6, worker_mb_per_s(x), worker_ids_per_s(x), x->state);
   }
 }
 
@@ -171,9 +191,9 @@ void alc_render_job_text(FILE *f, const al_job *j) {
   alc_render_rule(f);
   fprintf(f, "Status: %s\n", j->status);
   fprintf(f, "Created: %s\n", j->created_at ? j->created_at : "N/A");
-  fprintf(f, "\nProgress: %llu/%llu\n", (unsigned long long)j->completed_tasks,
-          (unsigned long long)j->total_tasks);
-  fprintf(f, "Throughput: %.1f%%\n", m.throughput);
+  fprintf(f, "\nProgress: %llu/%llu (%.1f%%)\n", (unsigned long long)j->completed_tasks,
+          (unsigned long long)j->total_tasks, m.throughput);
+  fprintf(f, "Throughput: %.2f MB/s, %.0f ids/s\n", m.mb_per_s, m.ids_per_s);
   fprintf(f, "Errors: %llu\n", (unsigned long long)j->failed_tasks);
   /* Ours, after the original's lines. */
   if (j->name) fprintf(f, "Name: %s\n", j->name);
@@ -182,6 +202,8 @@ void alc_render_job_text(FILE *f, const al_job *j) {
   fprintf(f, "Samples: %llu\n", (unsigned long long)j->samples);
   fprintf(f, "Tokens: %llu\n", (unsigned long long)j->tokens);
   alc_render_counts(f, j, "");
+  fprintf(f, "Input: %llu bytes\n", (unsigned long long)j->bytes);
+  fprintf(f, "Elapsed: %.1fs\n", m.elapsed_s);
   if (!j->sealed && !al_status_is_final(j->status)) fputs("Submission: still receiving tasks\n", f);
   if (j->n_errors) {
     fputs("Last errors:\n", f);
@@ -204,13 +226,14 @@ void alc_render_workers_table(FILE *f, const al_worker_list *w) {
     return;
   }
   int iw = id_width("WORKER", w->n, worker_id_at, w);
-  fprintf(f, "%-*s  %-12s %5s %5s %5s %6s %6s %7s %6s %6s\n", iw, "WORKER", "STATE", "SLOTS", "RUN", "QUEUE",
-          "CPU%", "MEM%", "DONE", "FAILED", "SEEN");
+  fprintf(f, "%-*s  %-12s %5s %5s %5s %6s %6s %8s %7s %6s %8s %6s\n", iw, "WORKER", "STATE", "SLOTS", "RUN",
+          "QUEUE", "CPU%", "MEM%", "RSS_MB", "DONE", "FAILED", "MB/S", "SEEN");
   for (size_t i = 0; i < w->n; i++) {
     const al_worker *x = &w->v[i];
-    fprintf(f, "%-*s  %-12s %5u %5u %5u %6.1f %6.1f %7llu %6llu %5.0fs\n", iw, x->id, x->state, x->slots,
-            x->running, x->queued, x->cpu_percent, x->mem_percent, (unsigned long long)x->tasks_completed,
-            (unsigned long long)x->tasks_failed, x->last_seen_s);
+    fprintf(f, "%-*s  %-12s %5u %5u %5u %6.1f %6.1f %8.1f %7llu %6llu %8.2f %5.0fs\n", iw, x->id, x->state,
+            x->slots, x->running, x->queued, x->cpu_percent, x->mem_percent, (double)x->rss_bytes / 1e6,
+            (unsigned long long)x->tasks_completed, (unsigned long long)x->tasks_failed, worker_mb_per_s(x),
+            x->last_seen_s);
   }
 }
 

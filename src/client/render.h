@@ -37,7 +37,10 @@ void alc_render_status_text(FILE *f, const char *address, const al_worker_list *
 json_t *alc_status_json(const char *address, const al_worker_list *w);
 
 /* `job-status` block after its "Checking status for job" line: rule, "Job: id", rule,
- * Status, Created, blank, Progress, Throughput, Errors, then our extra lines. */
+ * Status, Created, blank, Progress, Throughput, Errors, then our extra lines. Unlike
+ * the original, whose "Throughput" was the percentage of tasks done, Throughput is the
+ * job's rate (input MB/s and token ids/s over its elapsed time, the figures of
+ * /metrics); the percentage follows Progress: "Progress: 2/3 (66.7%)". */
 void alc_render_job_text(FILE *f, const al_job *j);
 /* Documents, ids encoded/written/truncated, padding, skipped files by reason, and a
  * warning naming --long-documents split when truncation dropped over 1% of the ids.

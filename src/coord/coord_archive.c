@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord/coord_recover.h"
+
 static char *dup_str(const json_t *doc, const char *key) {
   const char *s = json_string_value(json_object_get(doc, key));
   return s ? al_xstrdup(s) : NULL;
@@ -35,6 +37,9 @@ int coord_archived_job_from_record(const char *id, const json_t *doc, coord_arch
   e->ids_truncated = get_u64(doc, "ids_truncated");
   e->padding = get_u64(doc, "padding");
   e->skipped = get_u64(doc, "skipped");
+  e->bytes = get_u64(doc, "bytes_read");
+  double t0 = coord_recover_parse_iso(e->created_at), t1 = coord_recover_parse_iso(e->completed_at);
+  e->elapsed_s = t0 > 0 && t1 > t0 ? t1 - t0 : 0;
   e->sealed = json_is_true(json_object_get(doc, "sealed"));
   return 0;
 }
@@ -67,6 +72,8 @@ void coord_archived_job_summary(const coord_archived_job *e, proto_job_summary *
   s->ids_truncated = e->ids_truncated;
   s->padding = e->padding;
   s->skipped = e->skipped;
+  s->bytes = e->bytes;
+  s->elapsed_s = e->elapsed_s;
   s->sealed = e->sealed;
   if (e->error) {
     errs[0] = e->error;

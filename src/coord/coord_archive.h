@@ -26,8 +26,9 @@
 
 typedef struct coord_archived_job { /* every string owned */
   char *id, *name, *status, *created_at, *completed_at, *error;
-  uint64_t total_tasks, completed_tasks, failed_tasks, retried_tasks, samples, tokens;
+  uint64_t total_tasks, completed_tasks, failed_tasks, retried_tasks, samples, tokens, bytes;
   uint64_t documents, ids_encoded, ids_truncated, padding, skipped; /* the record's counts */
+  double elapsed_s; /* completed_at - created_at; 0 when either is unknown */
   int sealed;
 } coord_archived_job;
 

@@ -12,6 +12,7 @@
 #include "coord/coord_heap.h"
 #include "coord/coord_jm.h"
 #include "coord/coord_map.h"
+#include "coord/coord_reason.h"
 #include "coord/coord_strategy.h"
 
 enum { TK_WORKER = 1, TK_TASK, TK_JOB, TK_STEAL, TK_FLUSH, TK_RETAIN };
@@ -43,6 +44,7 @@ struct coord_jm {
   size_t n_backoff;
   size_t rr_index;
   uint64_t stale;
+  uint64_t attempts_failed[COORD_REASON_COUNT_]; /* by coord_reason, for /metrics */
   int dispatching;
   char instance[9];        /* random per manager: staging names never repeat across restarts */
   al_buf scratch;
@@ -241,6 +243,9 @@ coord_strategy_kind coord_jm_strategy(const coord_jm *jm) { return jm->p.strateg
 size_t coord_jm_pending_count(const coord_jm *jm) { return jm->pending.n; }
 size_t coord_jm_backoff_count(const coord_jm *jm) { return jm->n_backoff; }
 uint64_t coord_jm_stale_count(const coord_jm *jm) { return jm->stale; }
+uint64_t coord_jm_attempts_failed(const coord_jm *jm, int reason) {
+  return reason >= 0 && reason < COORD_REASON_COUNT_ ? jm->attempts_failed[reason] : 0;
+}
 size_t coord_jm_worker_count(const coord_jm *jm) { return jm->n_workers; }
 coord_worker *coord_jm_worker_at(const coord_jm *jm, size_t i) {
   return i < jm->n_workers ? jm->workers[i] : NULL;
@@ -324,6 +329,7 @@ static void task_attempt_failed(coord_jm *jm, coord_task *t, const char *worker_
   coord_job *j = t->job;
   set_str(&t->error, error);
   set_str(&t->last_worker_id, worker_id);
+  jm->attempts_failed[coord_reason_of(error)]++;
   t->retries++;
   if (t->retries > jm->p.max_retries) {
     t->status = COORD_TASK_FAILED;
@@ -959,6 +965,7 @@ static void count_skip_reason(coord_job *j, const char *reason, uint64_t entries
 static void accumulate(coord_job *j, const coord_task_result *r) {
   j->samples += r->samples_processed;
   j->tokens += r->tokens;
+  j->bytes_read += r->bytes_read;
   j->shards_written += r->shards_written;
   j->skipped += r->skipped;
   /* a worker that reports no counts: one document per row, nothing truncated */

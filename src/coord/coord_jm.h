@@ -189,6 +189,7 @@ struct coord_job {
   int64_t documents, ids_encoded, ids_truncated, padding;
   coord_reason_count skip_reasons[COORD_MAX_SKIP_REASONS]; /* by reason; the last is "other" when full */
   size_t n_skip_reasons;
+  int64_t bytes_read;  /* input bytes read by the completed tasks */
   coord_timer timer;   /* job timeout */
   char *final_error;   /* for failed/timeout/cancelled: why */
   size_t committing;   /* tasks whose result is being verified/published */
@@ -211,6 +212,10 @@ struct coord_worker {
   double cpu, mem;       /* percentages; < 0 = unknown (counts as 50) */
   coord_task_list queued, running;
   uint64_t tasks_completed, tasks_failed, samples_processed;
+  /* from its last heartbeat (0 until one arrives): process RSS, input bytes read and
+   * token ids written by its completed tasks, seconds its process has run */
+  uint64_t rss_bytes, bytes_processed, tokens;
+  double uptime_s;
   coord_timer timer;     /* liveness deadline (lazy: re-armed when it fires early) */
   void *conn;            /* the server's connection for this worker, or NULL */
 };
@@ -363,6 +368,8 @@ void coord_jm_flush(coord_jm *jm);
 size_t coord_jm_pending_count(const coord_jm *jm);
 size_t coord_jm_backoff_count(const coord_jm *jm);
 uint64_t coord_jm_stale_count(const coord_jm *jm);
+/* Failed attempts since the manager started (retried or final), by coord_reason. */
+uint64_t coord_jm_attempts_failed(const coord_jm *jm, int reason);
 
 /* Serialises records as the original's JSON (field names of §3.1/§3.2). Appends to
  * out (caller owns the buffer). */

@@ -224,6 +224,8 @@ void coord_job_to_json(const coord_job *j, al_buf *b) {
     json_int(b, (long long)j->skip_reasons[i].count);
   }
   al_buf_append(b, "}", 1);
+  json_key(b, &f, "bytes_read"); /* ours: input bytes, for the throughput of a finished job */
+  json_int(b, (long long)j->bytes_read);
   json_key(b, &f, "sealed"); /* ours: a restarted coordinator knows whether more tasks may come */
   al_buf_puts(b, j->sealed ? "true" : "false");
   if (j->final_error) {
@@ -292,6 +294,8 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
       json_key(b, &g, "padding");
       json_int(b, (long long)t->result.padding);
     }
+    json_key(b, &g, "bytes_read");
+    json_int(b, (long long)t->result.bytes_read);
     json_key(b, &g, "shards");
     al_buf_append(b, "[", 1);
     for (size_t i = 0; i < t->result.n_shards; i++) {

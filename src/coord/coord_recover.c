@@ -295,6 +295,7 @@ static void result_from_json(const json_t *res, coord_task_result *out) {
   out->ids_encoded = jint(res, "ids_encoded", 0);
   out->ids_truncated = jint(res, "ids_truncated", 0);
   out->padding = jint(res, "padding", 0);
+  out->bytes_read = jint(res, "bytes_read", 0);
   const json_t *shards = json_object_get(res, "shards");
   if (json_is_array(shards) && json_array_size(shards) > 0) {
     out->n_shards = json_array_size(shards);

@@ -110,6 +110,9 @@ static void job_summary(const coord_job *j, proto_job_summary *s, char ts[2][48]
   s->retried_tasks = j->retried_tasks;
   s->samples = (uint64_t)j->samples;
   s->tokens = (uint64_t)j->tokens;
+  s->bytes = (uint64_t)j->bytes_read;
+  double end = j->completed_at > 0 ? j->completed_at : al_wall_s();
+  s->elapsed_s = end > j->created_at ? end - j->created_at : 0;
   s->sealed = j->sealed != 0;
   s->documents = (uint64_t)j->documents;
   s->ids_encoded = (uint64_t)j->ids_encoded;
@@ -549,6 +552,10 @@ static void handle_worker_msg(coord_conn *c, const proto_msg *m) {
     const proto_heartbeat *h = &m->u.heartbeat;
     coord_jm_worker_metrics(s->jm, w, h->cpu_percent, h->mem_percent, h->tasks_completed, h->tasks_failed,
                             h->samples_processed);
+    w->rss_bytes = h->rss_bytes;
+    w->bytes_processed = h->bytes_processed;
+    w->tokens = h->tokens;
+    w->uptime_s = h->uptime_s;
     for (size_t i = 0; i < h->n_running; i++)
       if (coord_jm_task_claim(s->jm, w, h->running[i].task_id, h->running[i].attempt) != COORD_OK)
         send_cancel(c, h->running[i].task_id, h->running[i].attempt);
@@ -1092,6 +1099,10 @@ static void handle_list_workers(coord_conn *c, const proto_msg *m) {
     wi[i].tasks_failed = w->tasks_failed;
     wi[i].last_seen_s = now - w->last_seen;
     wi[i].state = w->draining ? "draining" : w->connected ? "alive" : "disconnected";
+    wi[i].rss_bytes = w->rss_bytes;
+    wi[i].bytes_processed = w->bytes_processed;
+    wi[i].tokens = w->tokens;
+    wi[i].uptime_s = w->uptime_s;
   }
   proto_msg r = {0};
   r.type = PROTO_MSG_WORKERS;

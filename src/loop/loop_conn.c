@@ -215,6 +215,7 @@ static void flush(loop_conn *c) {
 static void on_write(uv_write_t *req, int status) {
   loop_conn *c = req->data;
   c->writing = 0;
+  if (status >= 0) c->grp->bytes_out += c->wbuf.len;
   c->wbuf.len = 0;
   if (c->closing) return;
   if (status < 0) {
@@ -348,6 +349,7 @@ static int filter_input(loop_conn *c, const char *wire, size_t n) {
 
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   loop_conn *c = st->data;
+  if (n > 0) c->grp->bytes_in += (uint64_t)n;
   if (c->fx && n > 0) {
     int rc = filter_input(c, buf->base, (size_t)n);
     free(buf->base);

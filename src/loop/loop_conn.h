@@ -62,6 +62,10 @@ typedef struct loop_group {
   int closed;
   void (*on_closed)(struct loop_group *g);
   void *data;                  /* owner's pointer */
+  /* Wire bytes (TLS records included) read from and written to the group's peers since
+   * loop_group_init: the /metrics byte counters. Kept per group, not per connection,
+   * so a connection costs no more memory. */
+  uint64_t bytes_in, bytes_out;
 } loop_group;
 
 /* Fills in defaults, initialises the idle handle on loop (borrowed). cbs (borrowed,

@@ -18,17 +18,18 @@ static const proto_job_summary ex_job = {
     .job_id = "job-7f3a", .name = "wiki", .status = "running",
     .created_at = "2026-11-29T03:00:00.123456", .completed_at = NULL,
     .total_tasks = 4, .completed_tasks = 2, .failed_tasks = 0, .retried_tasks = 1,
-    .samples = 240, .tokens = 491520, .bytes = 1966848, .sealed = true,
+    .samples = 240, .tokens = 491520, .bytes = 1966848, .elapsed_s = 35.25, .sealed = true,
     .errors = NULL, .n_errors = 0};
 static const proto_job_summary ex_jobs[] = {
     {.job_id = "job-7f3a", .name = "wiki", .status = "completed_with_errors",
      .created_at = "2026-11-29T03:00:00.123456", .completed_at = "2026-11-29T03:01:10",
      .total_tasks = 4, .completed_tasks = 3, .failed_tasks = 1, .samples = 360, .tokens = 737280,
-     .bytes = 2950272, .sealed = true, .errors = ex_errors, .n_errors = 1}};
+     .bytes = 2950272, .elapsed_s = 69.88, .sealed = true, .errors = ex_errors, .n_errors = 1}};
 static const proto_worker_info ex_workers[] = {
     {.worker_id = "worker-1", .slots = 4, .running = 2, .queued = 1, .cpu_percent = 87.5,
      .mem_percent = 41.25, .rss_bytes = 268435456, .tasks_completed = 12, .tasks_failed = 0,
-     .last_seen_s = 0.5, .state = "alive"}};
+     .last_seen_s = 0.5, .state = "alive", .bytes_processed = 5897728, .tokens = 1474560,
+     .uptime_s = 640.5}};
 
 int proto_msg_example(proto_msg_type t, proto_msg *out) {
   memset(out, 0, sizeof *out);
@@ -45,7 +46,7 @@ int proto_msg_example(proto_msg_type t, proto_msg *out) {
       out->u.refuse = (proto_refuse){PROTO_E_VERSION, "protocol version 2 not supported, expected 1"};
       break;
     case PROTO_MSG_HEARTBEAT:
-      out->u.heartbeat = (proto_heartbeat){87.5, 41.25, 268435456, 12, 0, 1440, ex_running, 1};
+      out->u.heartbeat = (proto_heartbeat){87.5, 41.25, 268435456, 12, 0, 1440, ex_running, 1, 5897728, 1474560, 640.5};
       break;
     case PROTO_MSG_ASSIGN:
       out->u.assign = (proto_assign){"job-7f3a-0", "job-7f3a", 1, ex_files, 2, "/srv/tokenizers",

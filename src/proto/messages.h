@@ -77,7 +77,8 @@ typedef struct proto_job_summary { /* job_info reply, progress event, jobs[] ent
   uint64_t retried_tasks;
   uint64_t samples;
   uint64_t tokens;
-  uint64_t bytes;
+  uint64_t bytes;                  /* input bytes read by the completed tasks */
+  double elapsed_s;                /* seconds from creation to the final state (or now) */
   bool sealed;                     /* every task has been submitted */
   const char *const *errors;             /* last errors of failed tasks */
   size_t n_errors;
@@ -102,6 +103,9 @@ typedef struct proto_worker_info {
   uint64_t tasks_failed;
   double last_seen_s;              /* seconds since anything arrived from it */
   const char *state;               /* required: alive, draining, dead */
+  uint64_t bytes_processed;        /* input bytes its completed tasks read (its heartbeat) */
+  uint64_t tokens;                 /* token ids its completed tasks wrote (its heartbeat) */
+  double uptime_s;                 /* seconds its process has run (its heartbeat) */
 } proto_worker_info;
 
 /* ---- Message structs ------------------------------------------------------------------- */
@@ -138,6 +142,9 @@ typedef struct proto_heartbeat {   /* worker -> coordinator, periodic */
   uint64_t samples_processed;
   const proto_task_ref *running;
   size_t n_running;
+  uint64_t bytes_processed;        /* input bytes read by completed tasks since start */
+  uint64_t tokens;                 /* token ids written by completed tasks since start */
+  double uptime_s;                 /* seconds since the worker process started */
 } proto_heartbeat;
 
 typedef struct proto_assign {      /* coordinator -> worker: a lease on one task */

@@ -49,7 +49,8 @@ SCHEMA(s_reason, "skip_reasons[]", proto_reason_count,
       U64(proto_job_summary, retried_tasks, OPT, "retries so far"),                                \
       U64(proto_job_summary, samples, OPT, "samples written"),                                     \
       U64(proto_job_summary, tokens, OPT, "tokens written"),                                       \
-      U64(proto_job_summary, bytes, OPT, "shard bytes written"),                                   \
+      U64(proto_job_summary, bytes, OPT, "input bytes read by the completed tasks"),               \
+      F64(proto_job_summary, elapsed_s, "seconds from creation to the final state, or to now"),    \
       BOOL(proto_job_summary, sealed, OPT, "all tasks have been submitted"),                       \
       STRS(proto_job_summary, errors, "last errors of failed tasks"),                             \
       U64(proto_job_summary, documents, OPT, "documents written by finished tasks"),                \
@@ -70,7 +71,10 @@ SCHEMA(s_worker_elem, "workers[]", proto_worker_info,
        U64(proto_worker_info, tasks_completed, OPT, "tasks completed"),
        U64(proto_worker_info, tasks_failed, OPT, "tasks failed"),
        F64(proto_worker_info, last_seen_s, "seconds since anything arrived from it"),
-       STR(proto_worker_info, state, REQ, "alive, draining or dead"));
+       STR(proto_worker_info, state, REQ, "alive, draining or dead"),
+       U64(proto_worker_info, bytes_processed, OPT, "input bytes its completed tasks read (last heartbeat)"),
+       U64(proto_worker_info, tokens, OPT, "token ids its completed tasks wrote (last heartbeat)"),
+       F64(proto_worker_info, uptime_s, "seconds its process has run (last heartbeat)"));
 
 /* ---- Messages ---- */
 SCHEMA(s_hello, "hello", proto_hello,
@@ -96,7 +100,10 @@ SCHEMA(s_heartbeat, "heartbeat", proto_heartbeat,
        U64(proto_heartbeat, tasks_completed, OPT, "tasks completed since start"),
        U64(proto_heartbeat, tasks_failed, OPT, "tasks failed since start"),
        U64(proto_heartbeat, samples_processed, OPT, "samples written since start"),
-       LIST(proto_heartbeat, running, s_task_ref, "leases the worker holds (queued or running)"));
+       LIST(proto_heartbeat, running, s_task_ref, "leases the worker holds (queued or running)"),
+       U64(proto_heartbeat, bytes_processed, OPT, "input bytes read by completed tasks since start"),
+       U64(proto_heartbeat, tokens, OPT, "token ids written by completed tasks since start"),
+       F64(proto_heartbeat, uptime_s, "seconds since the worker process started"));
 SCHEMA(s_assign, "assign", proto_assign,
        STR(proto_assign, task_id, REQ, "task id (deterministic: job id + index)"),
        STR(proto_assign, job_id, REQ, "job id"),

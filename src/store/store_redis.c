@@ -40,6 +40,7 @@ typedef struct rs_cmd {
   size_t *argvlen;
   size_t bytes;
   double sent_at; /* loop time, s */
+  uint64_t sent_ns; /* uv_hrtime() when handed to hiredis, for the latency histogram */
 } rs_cmd;
 
 typedef struct cmd_queue {
@@ -364,10 +365,21 @@ static void on_ready(redis_store *s) {
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
 
+const double store_redis_latency_bounds[STORE_REDIS_LATENCY_BOUNDS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+static void record_latency(redis_store *s, const rs_cmd *c) {
+  double d = (double)(uv_hrtime() - c->sent_ns) / 1e9;
+  s->stats.latency_sum_s += d;
+  for (size_t i = 0; i < STORE_REDIS_LATENCY_BOUNDS; i++)
+    if (d <= store_redis_latency_bounds[i]) s->stats.latency_le[i]++;
+}
+
 /* Hands c to hiredis. Returns 0, or -1 when the context refuses (it is going away). */
 static int send_cmd(redis_store *s, rs_cmd *c) {
   if (redisAsyncCommandArgv(s->ac, on_reply, c, c->argc, c->argv, c->argvlen) != REDIS_OK) return -1;
   c->sent_at = loop_now(s);
+  c->sent_ns = uv_hrtime();
   if (c->replay) s->stats.replayed++;
   q_push(&s->inflight, c);
   return 0;
@@ -457,6 +469,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv) {
     return;
   }
   s->stats.commands++;
+  record_latency(s, c);
   account_done(s, c);
   complete(s, c, rep);
   free(c);

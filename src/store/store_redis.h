@@ -102,6 +102,7 @@ void store_redis_on_writable(store *s, void (*cb)(void *ud, int writable), void 
 /* 1 when the connection is up and its handshake done. */
 int store_redis_connected(store *s);
 
+#define STORE_REDIS_LATENCY_BOUNDS 14
 typedef struct store_redis_stats {
   uint64_t connects;       /* successful handshakes */
   uint64_t connect_failures;
@@ -113,7 +114,13 @@ typedef struct store_redis_stats {
   size_t queued;           /* operations issued and not yet answered */
   size_t queued_bytes;     /* their size */
   size_t max_queued_bytes; /* high-water mark */
+  /* Round trip of the answered commands (sent on the connection -> reply), as a
+   * cumulative histogram over STORE_REDIS_LATENCY_BOUNDS: latency_le[i] counts those
+   * at most store_redis_latency_bounds[i] seconds; commands counts them all. */
+  uint64_t latency_le[STORE_REDIS_LATENCY_BOUNDS];
+  double latency_sum_s;
 } store_redis_stats;
+extern const double store_redis_latency_bounds[STORE_REDIS_LATENCY_BOUNDS];
 void store_redis_get_stats(store *s, store_redis_stats *out);
 
 /* ---- The keyspace lease: one coordinator per keyspace (docs/SECURITY.md).

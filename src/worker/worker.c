@@ -65,6 +65,7 @@ struct worker {
   double backoff_s;
   double hb_interval_s;
   worker_cpu_sampler cpu;
+  double started;            /* al_mono_s() at worker_new, for uptime */
 
   wtask *queue_head, *queue_tail; /* assigned, not started */
   wtask *running;                 /* on the thread pool */
@@ -102,6 +103,9 @@ static void send_heartbeat(worker *w) {
   hb->tasks_completed = w->st.tasks_completed;
   hb->tasks_failed = w->st.tasks_failed;
   hb->samples_processed = w->st.samples_processed;
+  hb->bytes_processed = w->st.bytes_processed;
+  hb->tokens = w->st.tokens;
+  hb->uptime_s = al_mono_s() - w->started;
   size_t n = w->st.running + w->st.queued;
   proto_task_ref *refs = al_xcalloc(n ? n : 1, sizeof *refs);
   size_t k = 0;
@@ -222,6 +226,7 @@ static void after_work_cb(loop_pool_job *j) {
     w->st.tasks_completed++;
     w->st.samples_processed += t->out.samples;
     w->st.tokens += t->out.tokens;
+    w->st.bytes_processed += t->out.bytes_read;
   } else {
     w->st.tasks_failed++;
   }
@@ -627,6 +632,7 @@ worker *worker_new(uv_loop_t *loop, const worker_options *opt, worker_tokcache *
   if (w->opt.reconnect_min_s <= 0) w->opt.reconnect_min_s = 0.2;
   if (w->opt.reconnect_max_s <= 0) w->opt.reconnect_max_s = 10;
   w->hb_interval_s = w->opt.heartbeat_interval_s;
+  w->started = al_mono_s();
   w->cache = cache;
   w->on_stopped = on_stopped;
   w->ud = ud;
@@ -730,7 +736,15 @@ static void maybe_finish_stop(worker *w) {
   if (w->on_stopped) w->on_stopped(w, w->stop_status, w->stop_msg, w->ud);
 }
 
-void worker_get_stats(const worker *w, worker_stats *out) { *out = w->st; }
+void worker_get_stats(const worker *w, worker_stats *out) {
+  static const char *const STATE[] = {"disconnected", "connecting", "handshake", "connected", "closing"};
+  *out = w->st;
+  out->slots = w->opt.slots;
+  out->uptime_s = al_mono_s() - w->started;
+  out->conn_state = STATE[w->state];
+  out->net_bytes_in = w->grp.bytes_in;
+  out->net_bytes_out = w->grp.bytes_out;
+}
 
 void worker_free(worker *w) {
   if (!w) return;

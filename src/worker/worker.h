@@ -42,9 +42,16 @@ typedef struct worker_stats {
   uint64_t tasks_failed;
   uint64_t samples_processed;
   uint64_t tokens;
+  uint64_t bytes_processed;       /* input bytes read by completed tasks */
   uint64_t connects;              /* successful handshakes */
-  uint32_t running;
+  uint32_t running;               /* tasks on the thread pool: busy pool threads */
   uint32_t queued;
+  /* filled by worker_get_stats, not kept */
+  uint32_t slots;                 /* concurrent tasks: the thread pool's size */
+  double uptime_s;                /* since worker_new */
+  const char *conn_state;         /* static: "disconnected", "connecting", "handshake",
+                                   * "connected", "closing" */
+  uint64_t net_bytes_in, net_bytes_out; /* wire bytes from and to the coordinator */
 } worker_stats;
 
 typedef struct worker worker;

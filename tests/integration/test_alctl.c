@@ -2,6 +2,7 @@
  * real coordinator server (in-process on its own thread, real TCP) with a scripted
  * worker: every command's text and --json output, and the one-line errors. */
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -206,8 +207,8 @@ static void test_status_commands(void) {
   CHECK_EQ_INT(run(&out, &err, ts_pipeline_bin(), "status", "--coordinator", g_addr, NULL), 0);
   CHECK_CONTAINS(out, "Distributed System Status\n============================================================\n");
   CHECK_CONTAINS(out, "Active Workers: 1\n\nWorkers:\n");
-  CHECK_CONTAINS(out, "  \u2022 w1: CPU=12.5% Memory=40.0% Slots=2 Running=");
-  CHECK_CONTAINS(out, "State=alive\n");
+  CHECK_CONTAINS(out, "  \u2022 w1: CPU=12.5% Memory=40.0% RSS=64.0MB Slots=2 Running=");
+  CHECK_CONTAINS(out, " Input=3.0MB Rate=0.30MB/s,900ids/s State=alive\n");
   free(out), free(err);
   CHECK_EQ_INT(run(&out, &err, ts_pipeline_bin(), "status", "--coordinator", g_addr, "--json", NULL), 0);
   json_t *v = parse(out);
@@ -219,6 +220,11 @@ static void test_status_commands(void) {
   CHECK(json_real_value(json_object_get(w0, "cpu_usage")) == 12.5);
   CHECK(json_real_value(json_object_get(w0, "memory_usage")) == 40.0);
   CHECK_EQ_INT(json_integer_value(json_object_get(w0, "slots")), 2);
+  CHECK_EQ_INT(json_integer_value(json_object_get(w0, "rss_bytes")), 64000000);
+  CHECK_EQ_INT(json_integer_value(json_object_get(w0, "bytes_processed")), 3000000);
+  CHECK_EQ_INT(json_integer_value(json_object_get(w0, "tokens")), 9000);
+  CHECK(json_real_value(json_object_get(w0, "mb_per_s")) == 0.3);
+  CHECK(json_real_value(json_object_get(w0, "ids_per_s")) == 900);
   json_decref(v);
   free(out), free(err);
 
@@ -229,7 +235,11 @@ static void test_status_commands(void) {
                       "Job: job-a\n"
                       "============================================================\n"
                       "Status: completed_with_errors\nCreated: ");
-  CHECK_CONTAINS(out, "\n\nProgress: 2/3\nThroughput: 66.7%\nErrors: 1\n");
+  CHECK_CONTAINS(out, "\n\nProgress: 2/3 (66.7%)\nThroughput: ");
+  CHECK_CONTAINS(out, " MB/s, ");
+  CHECK_CONTAINS(out, " ids/s\nErrors: 1\n");
+  CHECK_CONTAINS(out, "Tokens: 120\n");
+  CHECK_CONTAINS(out, "\nInput: 12000 bytes\nElapsed: ");
   CHECK_CONTAINS(out, "Name: nightly\n");
   CHECK_CONTAINS(out, "Samples: 12\n");
   CHECK_CONTAINS(out, "Last errors:\n  - ");
@@ -246,6 +256,13 @@ static void test_status_commands(void) {
   CHECK_EQ_INT(json_integer_value(json_object_get(v, "failed_tasks")), 1);
   double tp = json_real_value(json_object_get(v, "throughput"));
   CHECK(tp > 66.66 && tp < 66.67);
+  /* the rates are the job's bytes and token ids over its elapsed time */
+  CHECK_EQ_INT(json_integer_value(json_object_get(v, "bytes")), 12000);
+  double el = json_real_value(json_object_get(v, "elapsed_s"));
+  double mbs = json_real_value(json_object_get(v, "mb_per_s")), ids = json_real_value(json_object_get(v, "ids_per_s"));
+  CHECK_MSG(el > 0 && el < 60, "elapsed_s %g", el);
+  CHECK_MSG(mbs > 0 && fabs(mbs * el * 1e6 - 12000) < 1, "mb_per_s %g over %g s", mbs, el);
+  CHECK_MSG(ids > 0 && fabs(ids * el - 120) < 0.01, "ids_per_s %g over %g s", ids, el);
   CHECK(json_is_string(json_object_get(v, "created_at")));
   CHECK_EQ_INT(json_array_size(json_object_get(v, "errors")), 1);
   json_decref(v);
@@ -260,9 +277,10 @@ static void test_status_commands(void) {
 static void test_alctl_reads(const scene *s) {
   char *out = NULL, *err = NULL;
   CHECK_EQ_INT(run(&out, &err, g_alctl, "--coordinator", g_addr, "workers", NULL), 0);
-  CHECK_CONTAINS(out, "WORKER  STATE        SLOTS   RUN QUEUE   CPU%   MEM%    DONE FAILED   SEEN\n");
+  CHECK_CONTAINS(out, "WORKER  STATE        SLOTS   RUN QUEUE   CPU%   MEM%   RSS_MB    DONE FAILED     MB/S   SEEN\n");
   CHECK_CONTAINS(out, "w1      alive            2");
-  CHECK_CONTAINS(out, "  12.5   40.0");
+  CHECK_CONTAINS(out, "  12.5   40.0     64.0 ");
+  CHECK_CONTAINS(out, "     0.30 ");
   CHECK_EQ_INT(count_lines(out), 2);
   free(out), free(err);
   CHECK_EQ_INT(run(&out, &err, g_alctl, "--json", "--coordinator", g_addr, "workers", NULL), 0);
@@ -289,7 +307,7 @@ static void test_alctl_reads(const scene *s) {
 
   CHECK_EQ_INT(run(&out, &err, g_alctl, "--coordinator", g_addr, "job", "job-a", NULL), 0);
   CHECK_CONTAINS(out, "Job: job-a\n");
-  CHECK_CONTAINS(out, "Progress: 2/3\nThroughput: 66.7%\nErrors: 1\n");
+  CHECK_CONTAINS(out, "Progress: 2/3 (66.7%)\nThroughput: ");
   free(out), free(err);
   CHECK_EQ_INT(run(&out, &err, g_alctl, "--coordinator", g_addr, "--json", "job", "job-a", NULL), 0);
   v = parse(out);

@@ -56,14 +56,14 @@ Active Workers: 3
 
 Workers:"
 for i in 1 2 3; do expect_out "  • w$i: CPU="; done
-CHECKS=$((CHECKS + 1)); [ "$(lines ' Memory=[0-9.]*% Slots=1 Running=[0-9]* Queued=[0-9]* State=alive')" -eq 3 ] || fail "worker lines: $OUT"
+CHECKS=$((CHECKS + 1)); [ "$(lines ' Memory=[0-9.]*% RSS=[0-9.]*MB Slots=1 Running=[0-9]* Queued=[0-9]* Done=0 Failed=0 Input=0.0MB Rate=0.00MB/s,0ids/s State=alive')" -eq 3 ] || fail "worker lines: $OUT"
 run "$BIN" status --coordinator "$A" --json; expect_rc 0 "status --json"
 expect_py 'd["coordinator"], d["active_workers"]' "('$A', 3)"
 expect_py 'sorted(w["id"] for w in d["workers"]), {w["status"] for w in d["workers"]}, {w["slots"] for w in d["workers"]}' \
   "(['w1', 'w2', 'w3'], {'alive'}, {1})"
 
 run "$ALCTL" --coordinator "$A" workers; expect_rc 0 "alctl workers"
-expect_out "WORKER  STATE        SLOTS   RUN QUEUE   CPU%   MEM%    DONE FAILED   SEEN"
+expect_out "WORKER  STATE        SLOTS   RUN QUEUE   CPU%   MEM%   RSS_MB    DONE FAILED     MB/S   SEEN"
 CHECKS=$((CHECKS + 1)); [ "$(lines '^w[123]  *alive')" -eq 3 ] || fail "alctl workers rows: $OUT"
 run "$ALCTL" --coordinator "$A" --json workers; expect_rc 0; expect_py 'len(d), sorted(w["id"] for w in d)' "(3, ['w1', 'w2', 'w3'])"
 export AURALITH_COORDINATOR="$A"   # alctl's default address
@@ -87,14 +87,29 @@ Job: $JOB
 Status: completed
 Created: "
 expect_out "
-Progress: 11/11
-Throughput: 100.0%
+Progress: 11/11 (100.0%)
+Throughput: "
+expect_out " ids/s
 Errors: 0
 Name: nightly"
 expect_out "Samples: 33"
 run "$BIN" job-status --coordinator "$A" --job-id "$JOB" --json; expect_rc 0
 expect_py 'd["id"], d["status"], d["total_tasks"], d["completed_tasks"], d["failed_tasks"], d["throughput"], d["samples"], d["errors"]' \
   "('$JOB', 'completed', 11, 11, 0, 100.0, 33, [])"
+# Throughput: the input bytes and token ids over the elapsed time, as in /metrics.
+INBYTES=$(find "$DATA/pipeline/raw" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+expect_py 'd["bytes"] > 0 and d["bytes"] <= '"$INBYTES"', d["elapsed_s"] > 0, abs(d["mb_per_s"] * d["elapsed_s"] * 1e6 - d["bytes"]) < 1, abs(d["ids_per_s"] * d["elapsed_s"] - d["tokens"]) < 1' \
+  "(True, True, True, True)"
+JBYTES=$(py 'd["bytes"]'); JTOK=$(py 'd["tokens"]')
+# The workers' heartbeats carry their RSS and what their tasks read and wrote: once the
+# next heartbeats arrived, the workers' sums equal the job's figures.
+for _ in $(seq 100); do
+  run "$BIN" status --coordinator "$A" --json
+  [ "$(py 'sum(w["bytes_processed"] for w in d["workers"]), sum(w["tokens"] for w in d["workers"])')" = "($JBYTES, $JTOK)" ] && break
+  sleep 0.05
+done
+expect_py 'sum(w["bytes_processed"] for w in d["workers"]), sum(w["tokens"] for w in d["workers"]), all(w["rss_bytes"] > 1000000 and w["uptime_s"] > 0 for w in d["workers"])' \
+  "($JBYTES, $JTOK, True)"
 # The original's keys and JSON fields, read with a plain Redis client.
 rget() { redis-cli -p "$RPORT" --raw GET "$1"; }
 OUT=$(rget "job:$JOB")

@@ -173,7 +173,10 @@ static void fx_worker_heartbeat(fx_worker *w, double cpu, double mem) {
   h.type = PROTO_MSG_HEARTBEAT;
   h.u.heartbeat.cpu_percent = cpu;
   h.u.heartbeat.mem_percent = mem;
-  h.u.heartbeat.rss_bytes = 1u << 20;
+  h.u.heartbeat.rss_bytes = 64000000;
+  h.u.heartbeat.bytes_processed = 3000000; /* 0.3 MB/s and 900 ids/s over 10 s */
+  h.u.heartbeat.tokens = 9000;
+  h.u.heartbeat.uptime_s = 10;
   fx_send(w->fd, &h);
 }
 
@@ -212,6 +215,7 @@ static void fx_worker_result(fx_worker *w, const char *task_id, const char *job_
   r.u.task_result.status = ok ? "success" : NULL;
   r.u.task_result.samples_processed = samples;
   r.u.task_result.tokens = samples * 10;
+  r.u.task_result.bytes_read = samples * 1000;
   r.u.task_result.error = error;
   fx_send(w->fd, &r);
 }

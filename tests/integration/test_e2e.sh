@@ -29,6 +29,16 @@ expect_rc 0 "embedded run"
 expect_out "Status:   completed"
 expect_out "Tasks:    5/5"
 expect_out "Samples:  33"
+# the input read, and its rate over the run's time
+CHECKS=$((CHECKS + 1))
+python3 - "$OUT" <<'PY' || fail "summary Input/Time/Rate lines: $OUT"
+import re, sys
+o = sys.argv[1]
+b = int(re.search(r"^Input:    (\d+) bytes$", o, re.M).group(1))
+k = int(re.search(r"^Tokens:   (\d+)$", o, re.M).group(1))
+mbs, ids = map(float, re.search(r"^Rate:     ([\d.]+) MB/s, (\d+) ids/s$", o, re.M).groups())
+assert b > 0 and k > 0 and mbs > 0 and ids > 0, (b, k, mbs, ids)
+PY
 CHECKS=$((CHECKS + 1))
 [ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["totals"]["skipped"], d["status"]')" = "(33, 43, 10, 'completed')" ] \
   || fail "index.json totals: $(json "$T/out1/index.json" 'd["totals"], d["status"]')"

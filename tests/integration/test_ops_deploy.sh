@@ -52,6 +52,7 @@ comp() { # words...: prints the completions of the last word
 check 'comp "$BIN" sub | grep -qx submit-job' "completion does not offer submit-job"
 check 'comp "$BIN" submit-job --max | grep -qx -- --max-seq-len' "completion does not offer --max-seq-len"
 check 'comp "$BIN" coordinator --metr | grep -qx -- --metrics-port' "completion does not offer --metrics-port"
+check 'comp "$BIN" worker --metrics- | grep -qx -- --metrics-host' "completion does not offer the worker's --metrics-host"
 check 'comp "$BIN" worker --log-format j | grep -qx json' "completion does not offer json"
 
 # 4. man pages from the option tables.
@@ -67,4 +68,5 @@ fi
 for opt in $("$BIN" coordinator --help | grep -oE '^ +(-[a-z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+'); do
   check 'grep -q -- "${opt//-/\\\\-}" "$T/man/auralith-pipeline-coordinator.1"' "coordinator page lacks $opt"
 done
+check 'grep -qF -- "metrics\\-port" "$T/man/auralith-pipeline-worker.1"' "worker page lacks --metrics-port"
 finish

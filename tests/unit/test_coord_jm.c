@@ -7,6 +7,7 @@
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
+#include "coord/coord_reason.h"
 #include "coord/coord_strategy.h"
 #include "harness.h"
 #include "store/store.h"
@@ -399,7 +400,24 @@ static void test_retries_exhausted_and_backoff(void) {
   CHECK_EQ_INT(j->status, COORD_JOB_COMPLETED_WITH_ERRORS);
   CHECK_EQ_INT(j->failed_tasks, 1);
   CHECK_EQ_INT(j->completed_tasks, 1);
+  /* three failed attempts ("boom"), counted by reason for /metrics */
+  CHECK_EQ_INT(coord_jm_attempts_failed(e.jm, COORD_REASON_OTHER), 3);
+  CHECK_EQ_INT(coord_jm_attempts_failed(e.jm, COORD_REASON_TOKENIZERS), 0);
   env_free(&e);
+}
+
+static void test_failure_reasons(void) {
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("cannot load tokenizers from /tok: no such directory")),
+               "tokenizers");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("task timed out after 5s (task_timeout)")), "task_timeout");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("worker a lost (no heartbeat for 30s)")), "worker_lost");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("job cancelled")), "cancelled");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("job timed out after 3600s")), "job_timeout");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("task timed out after 5s on worker a")), "task_timeout");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("cannot write output: No space left on device")), "output");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of("boom")), "other");
+  CHECK_EQ_STR(coord_reason_name(coord_reason_of(NULL)), "other");
+  CHECK_EQ_STR(coord_reason_name((coord_reason)99), "other");
 }
 
 static void test_all_failed_is_failed(void) {
@@ -636,6 +654,7 @@ int main(void) {
   RUN(test_dead_worker_requeues_queued_and_running);
   RUN(test_disconnect_grace_and_rejoin);
   RUN(test_retries_exhausted_and_backoff);
+  RUN(test_failure_reasons);
   RUN(test_all_failed_is_failed);
   RUN(test_backoff_cap);
   RUN(test_stale_results_rejected);

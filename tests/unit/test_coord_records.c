@@ -107,7 +107,7 @@ static void test_task_json_escaping(void) {
                "\"tasks\": [], \"total_tasks\": 0, \"completed_tasks\": 0, \"failed_tasks\": 0, "
                "\"retried_tasks\": 0, \"samples_processed\": 0, \"tokens\": 0, \"documents\": 0, \"ids_encoded\": 0, "
                "\"ids_written\": 0, \"ids_truncated\": 0, \"padding\": 0, \"skipped\": 2, "
-               "\"skip_reasons\": {\"bad \\\"x\\\"\": 2}, \"sealed\": false}");
+               "\"skip_reasons\": {\"bad \\\"x\\\"\": 2}, \"bytes_read\": 0, \"sealed\": false}");
   al_buf_free(&b);
   CHECK_EQ_STR(coord_job_status_name(COORD_JOB_COMPLETED_WITH_ERRORS), "completed_with_errors");
   CHECK(coord_job_status_is_final(COORD_JOB_TIMEOUT));

@@ -71,6 +71,7 @@ static void ok_result(coord_task_result *r, int64_t samples) {
   r->samples_processed = samples;
   r->shards_written = 1;
   r->tokens = samples * 10;
+  r->bytes_read = samples * 100;
 }
 
 /* The history written by the first coordinator. Job A: task 0 completed, task 1
@@ -191,6 +192,7 @@ static void check_recovered(store *st, uv_loop_t *loop, const history *h) {
   CHECK_EQ_INT(a->completed_tasks, 3);
   CHECK_EQ_INT(a->failed_tasks, 1);
   CHECK_EQ_INT(a->samples, 19);
+  CHECK_EQ_INT(a->bytes_read, 1900);
   CHECK_EQ_INT(e.finished, 1);
   coord_jm_free(jm);
 }
@@ -293,7 +295,8 @@ static void test_extended_and_bad_records(void) {
   const char *task =
       "{\"id\": \"x1-000000\", \"job_id\": \"x1\", \"status\": \"completed\", \"retries\": 1, \"attempt\": 4, "
       "\"files\": [\"i/a.txt\"], \"completed_at\": \"2024-05-01T10:01:00\", \"result\": {\"samples_processed\": 9, "
-      "\"shards_written\": 1, \"skipped\": 1, \"status\": \"success\", \"tokens\": 90, \"shards\": [{\"path\": "
+      "\"shards_written\": 1, \"skipped\": 1, \"status\": \"success\", \"tokens\": 90, \"bytes_read\": 4321, "
+      "\"shards\": [{\"path\": "
       "\"o/task_x1-000000/shard_000000.safetensors\", \"samples\": 9, \"tokens\": 90, \"bytes\": 1234, \"sha256\": "
       "\"ab\", \"files\": [\"i/a.txt\"]}], \"skips\": [{\"path\": \"i/b.bin\", \"reason\": \"unclassified\"}]}}";
   store_set(st, "job:x1", job, strlen(job), 0, NULL, NULL);
@@ -317,6 +320,7 @@ static void test_extended_and_bad_records(void) {
   if (j) {
     CHECK_EQ_STR(j->config.name, "nightly");
     CHECK_EQ_INT(j->tokens, 90);
+    CHECK_EQ_INT(j->bytes_read, 4321); /* replayed from the task record, for job-status' MB/s */
     CHECK_EQ_INT(j->retried_tasks, 2);
     CHECK_EQ_INT(j->completed_tasks, 1);
     coord_task *t = j->tasks[0];
