@@ -8,11 +8,11 @@ static void *thread_main(void *arg) {
   loop_pool *p = arg;
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->todo && !p->quit) pthread_cond_wait(&p->cv, &p->mu);
-    if (!p->todo) break; /* quit and nothing left */
-    loop_pool_job *j = p->todo;
-    p->todo = j->next;
-    if (!p->todo) p->todo_tail = NULL;
+    while (!p->queued && !p->quit) pthread_cond_wait(&p->cv, &p->mu);
+    if (!p->queued) break; /* quit and nothing left */
+    loop_pool_job *j = p->queued;
+    p->queued = j->next;
+    if (!p->queued) p->queued_tail = NULL;
     pthread_mutex_unlock(&p->mu);
     j->work(j);
     pthread_mutex_lock(&p->mu);
@@ -78,9 +78,9 @@ void loop_pool_submit(loop_pool *p, loop_pool_job *j) {
   j->next = NULL;
   p->outstanding++;
   pthread_mutex_lock(&p->mu);
-  if (p->todo_tail) p->todo_tail->next = j;
-  else p->todo = j;
-  p->todo_tail = j;
+  if (p->queued_tail) p->queued_tail->next = j;
+  else p->queued = j;
+  p->queued_tail = j;
   pthread_cond_signal(&p->cv);
   pthread_mutex_unlock(&p->mu);
 }

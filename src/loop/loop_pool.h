@@ -32,7 +32,7 @@ typedef struct loop_pool {
   uv_async_t async;            /* wakes the loop when jobs are done */
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  loop_pool_job *todo, *todo_tail, *done; /* guarded by mu */
+  loop_pool_job *queued, *queued_tail, *done; /* guarded by mu */
   pthread_t *threads;
   unsigned n_threads;
   unsigned outstanding;        /* submitted, done() not yet called (loop thread) */

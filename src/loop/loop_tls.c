@@ -1,4 +1,4 @@
-/* TLS sessions over memory BIOs (see loop_tls.h). */
+/* TLS connections over memory BIOs (see loop_tls.h). */
 #include "loop/loop_tls.h"
 
 #include <arpa/inet.h>
@@ -57,7 +57,7 @@ static int fail(loop_tls *t, int ssl_err, al_err *err) {
   char reason[256];
   last_reason(reason, sizeof reason);
   long vr = SSL_get_verify_result(t->ssl);
-  const char *stage = t->ready ? "TLS session with" : "TLS handshake with";
+  const char *stage = t->ready ? "TLS connection with" : "TLS handshake with";
   if (!t->ready && vr != X509_V_OK && strstr(reason, "certificate verify failed"))
     return al_err_set(err, AL_E_FAILED, "%s %s failed: certificate verify failed: %s%s", stage, t->peer,
                       X509_verify_cert_error_string(vr),
@@ -67,7 +67,7 @@ static int fail(loop_tls *t, int ssl_err, al_err *err) {
   if (reason[0])
     return al_err_set(err, AL_E_FAILED, "%s %s failed: %s%s", stage, t->peer, reason, hint(reason, t->server));
   if (ssl_err == SSL_ERROR_SYSCALL || ssl_err == SSL_ERROR_ZERO_RETURN)
-    return al_err_set(err, AL_E_FAILED, "%s %s failed: the peer ended the session", stage, t->peer);
+    return al_err_set(err, AL_E_FAILED, "%s %s failed: the peer ended the TLS connection", stage, t->peer);
   return al_err_set(err, AL_E_FAILED, "%s %s failed (OpenSSL error %d)", stage, t->peer, ssl_err);
 }
 
@@ -174,7 +174,7 @@ void loop_tls_ctx_free(loop_tls_ctx *x) {
   free(x);
 }
 
-/* ---- Sessions -------------------------------------------------------------------------- */
+/* ---- Connections ----------------------------------------------------------------------- */
 loop_tls *loop_tls_new(loop_tls_ctx *x, const char *server_name, const char *peer, al_err *err) {
   loop_tls *t = al_xcalloc(1, sizeof *t);
   snprintf(t->peer, sizeof t->peer, "%s", peer && *peer ? peer : "(unnamed peer)");
@@ -185,7 +185,7 @@ loop_tls *loop_tls_new(loop_tls_ctx *x, const char *server_name, const char *pee
   if (!t->ssl || !t->rbio || !t->wbio) {
     char reason[256];
     last_reason(reason, sizeof reason);
-    al_err_set(err, AL_E_FAILED, "TLS: cannot create a session for %s: %s", t->peer, reason);
+    al_err_set(err, AL_E_FAILED, "TLS: cannot create a TLS connection for %s: %s", t->peer, reason);
     BIO_free(t->rbio);
     BIO_free(t->wbio);
     SSL_free(t->ssl);
@@ -265,14 +265,14 @@ static int step(loop_tls *t, al_buf *wire_out, al_err *err) {
 }
 
 int loop_tls_start(loop_tls *t, al_buf *wire_out, al_err *err) {
-  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS session with %s already failed", t->peer);
+  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS connection with %s already failed", t->peer);
   if (t->started || t->server) return 0;
   t->started = 1;
   return step(t, wire_out, err);
 }
 
 int loop_tls_decode(loop_tls *t, const char *wire, size_t n, al_buf *plain, al_buf *wire_out, al_err *err) {
-  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS session with %s already failed", t->peer);
+  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS connection with %s already failed", t->peer);
   if (n == 0) return 0;
   if (!t->ready) {
     t->hs_in += n;
@@ -286,7 +286,7 @@ int loop_tls_decode(loop_tls *t, const char *wire, size_t n, al_buf *plain, al_b
    * is consumed below before returning. */
   if (BIO_write(t->rbio, wire, (int)n) != (int)n) {
     t->failed = 1;
-    return al_err_set(err, AL_E_FAILED, "TLS session with %s: out of memory buffering input", t->peer);
+    return al_err_set(err, AL_E_FAILED, "TLS connection with %s: out of memory buffering input", t->peer);
   }
   if (!t->ready) {
     t->started = 1;
@@ -312,7 +312,7 @@ int loop_tls_decode(loop_tls *t, const char *wire, size_t n, al_buf *plain, al_b
 }
 
 int loop_tls_encode(loop_tls *t, const char *plain, size_t n, al_buf *wire_out, al_err *err) {
-  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS session with %s already failed", t->peer);
+  if (t->failed) return al_err_set(err, AL_E_FAILED, "TLS connection with %s already failed", t->peer);
   if (t->ready) return write_plain(t, plain, n, wire_out, err);
   if (t->pend.len + n > LOOP_TLS_MAX_PENDING)
     return al_err_set(err, AL_E_FAILED, "TLS handshake with %s: more than %zu bytes waiting for it to complete", t->peer,

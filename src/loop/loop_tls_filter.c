@@ -1,4 +1,4 @@
-/* loop_conn filter over a loop_tls session (see loop_tls_filter.h). */
+/* loop_conn filter over a loop_tls connection (see loop_tls_filter.h). */
 #include "loop/loop_tls_filter.h"
 
 static int f_decode(loop_conn *c, const char *wire, size_t n, al_buf *plain, al_buf *wire_out, al_err *err) {

@@ -1,4 +1,4 @@
-/* src/loop TLS sessions with certificates made by the openssl CLI in a temporary
+/* src/loop TLS connections with certificates made by the openssl CLI in a temporary
  * directory: handshake and data both ways in memory, plaintext held back until the
  * handshake has completed, refusals with the reason named (wrong CA, expired, wrong
  * name, missing client certificate), garbage and an endless handshake refused without
@@ -104,7 +104,7 @@ static void pair_open(pair_t *p, const char *srv_cert, const char *srv_key, int 
   if (!sx || !cx) exit(1);
   p->srv = loop_tls_new(sx, NULL, "client-peer", &e);
   p->cli = loop_tls_new(cx, name, "server-peer", &e);
-  loop_tls_ctx_free(sx); /* sessions keep their own reference */
+  loop_tls_ctx_free(sx); /* connections keep their own reference */
   loop_tls_ctx_free(cx);
 }
 
@@ -215,7 +215,7 @@ static void test_bad_files(void) {
   CHECK(loop_tls_client_ctx(f("ca.pem"), f("cli.pem"), NULL, &e) == NULL);
 }
 
-/* Random bytes and a plaintext frame into a fresh server session, and garbage after an
+/* Random bytes and a plaintext frame into a fresh server connection, and garbage after an
  * established handshake: an error, never a crash, nothing decoded. */
 static void test_garbage(void) {
   al_err e;
@@ -277,7 +277,7 @@ static void test_garbage(void) {
   pump(&p);
   CHECK(loop_tls_ready(p.srv));
   CHECK_EQ_INT(loop_tls_decode(p.srv, "\x17\x03\x03\x00\x10garbagegarbage!!", 21, &p.splain, &p.s2c, &e), -1);
-  CHECK_MSG(strstr(e.msg, "TLS session with client-peer failed") != NULL, "%s", e.msg);
+  CHECK_MSG(strstr(e.msg, "TLS connection with client-peer failed") != NULL, "%s", e.msg);
   CHECK_EQ_INT(p.splain.len, 0);
   pair_close(&p);
   loop_tls_ctx_free(sx);
