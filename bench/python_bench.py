@@ -96,7 +96,8 @@ def main():
         c_wall, c_cpu = float(cols[5]), float(cols[7])  # total wall MB/s; MB per CPU-second per thread
         parts = split_parts(text, t)
         for label, numpy, work in (("numpy", True, parts), ("lists", False, parts),
-                                   (f"numpy, {len(docs)} documents", True, docs)):
+                                   (f"numpy, {len(docs)} documents", True, docs),
+                                   (f"lists, {len(docs)} documents", False, docs)):
             tok.encode_batch(work[:64], num_threads=t, return_numpy=numpy)  # warm the encoders
             wall, cpu = best(lambda: tok.encode_batch(work, num_threads=t, return_numpy=numpy), a.repeat)
             print(f"| encode_batch ({label}), {t} thread(s), MB/s wall | {mb / wall:.1f} | {c_wall:.1f} | "

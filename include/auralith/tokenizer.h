@@ -40,6 +40,10 @@ void al_tok_ids_free(al_tok_ids *ids);
 void al_tok_ids_push(al_tok_ids *ids, int32_t id);
 /* Appends n ids (copied from v), or n copies of `fill` when v is NULL. */
 void al_tok_ids_append(al_tok_ids *ids, const int32_t *v, size_t n, int32_t fill);
+/* Makes room for `extra` more ids, so appends up to len + extra do not reallocate. */
+void al_tok_ids_reserve(al_tok_ids *ids, size_t extra);
+/* Gives back the capacity beyond len (a shrinking realloc, no copy in practice). */
+void al_tok_ids_shrink_to_fit(al_tok_ids *ids);
 
 /* ---- Loading -------------------------------------------------------------------- */
 typedef struct al_tok_bpe al_tok_bpe;

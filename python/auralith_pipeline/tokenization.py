@@ -178,16 +178,16 @@ class BPETokenizer:
                      return_numpy: bool = False):
         """Encodes every text on num_threads threads (default: the CPU count) with the
         GIL released. Returns a list of id lists, or with return_numpy=True a list of
-        int32 NumPy arrays that are views into one buffer (no per-id Python objects)."""
+        read-only int32 NumPy arrays, each a view of its text's ids as the C library
+        wrote them (no copy, no per-id Python objects)."""
         tok = self._require()._tok
         if not return_numpy:
             return tok.encode_batch(texts, add_special_tokens, max_length, num_threads)
         import numpy as np
 
-        ids, offs = tok.encode_batch(texts, add_special_tokens, max_length, num_threads, True)
-        flat = np.frombuffer(ids, dtype=np.int32)
-        o = np.frombuffer(offs, dtype=np.int64)
-        return [flat[o[i]:o[i + 1]] for i in range(len(o) - 1)]
+        # one buffer per text, owned by the C library: views, nothing copied
+        return [np.frombuffer(b, dtype=np.int32) for b in
+                tok.encode_batch(texts, add_special_tokens, max_length, num_threads, True)]
 
     def decode(self, ids: Iterable[int], skip_special_tokens: bool = True) -> str:
         """The original's decode: unknown ids dropped, "</w>" to space, whitespace

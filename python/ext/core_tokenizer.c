@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "auralith/tokenizer.h"
@@ -201,6 +202,57 @@ static PyObject *tok_encode_py(TokObject *self, PyObject *args, PyObject *kwargs
 
 /* ---- encode_batch ------------------------------------------------------------------ */
 
+/* _core.Ids: one text's ids, owned, read through the buffer protocol (native int32), so
+ * NumPy views them with np.frombuffer and nothing is copied. */
+typedef struct {
+  PyObject_HEAD
+  al_tok_ids ids; /* owned; released in ids_dealloc */
+} IdsObject;
+
+static const int32_t NO_IDS[1] = {0}; /* a valid address for an empty buffer */
+
+static int ids_getbuffer(IdsObject *self, Py_buffer *view, int flags) {
+  void *buf = self->ids.len ? (void *)self->ids.v : (void *)NO_IDS;
+  if (PyBuffer_FillInfo(view, (PyObject *)self, buf, (Py_ssize_t)(self->ids.len * sizeof(int32_t)), 1,
+                        flags) < 0)
+    return -1;
+  if (flags & PyBUF_FORMAT) view->format = "i";
+  view->itemsize = sizeof(int32_t);
+  return 0;
+}
+
+static void ids_dealloc(IdsObject *self) {
+  al_tok_ids_free(&self->ids);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static Py_ssize_t ids_length(IdsObject *self) { return (Py_ssize_t)self->ids.len; }
+
+static PyBufferProcs ids_as_buffer = {.bf_getbuffer = (getbufferproc)ids_getbuffer};
+static PySequenceMethods ids_as_sequence = {.sq_length = (lenfunc)ids_length};
+
+static PyTypeObject IdsType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "auralith_pipeline._core.Ids",
+    .tp_doc = "The ids of one text as native int32, for np.frombuffer.",
+    .tp_basicsize = sizeof(IdsObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)ids_dealloc,
+    .tp_as_buffer = &ids_as_buffer,
+    .tp_as_sequence = &ids_as_sequence,
+};
+
+/* Takes ownership of *ids (left zeroed). Returns a new reference or NULL. */
+static PyObject *ids_object(al_tok_ids *ids) {
+  IdsObject *o = PyObject_New(IdsObject, &IdsType);
+  if (!o) return NULL;
+  o->ids = *ids;
+  memset(ids, 0, sizeof *ids);
+  return (PyObject *)o;
+}
+
+/* How a batch returns its ids. */
+typedef enum { OUT_LISTS, OUT_ARRAYS } out_kind;
+
 typedef struct batch {
   TokObject *tok;
   const char **s;
@@ -209,16 +261,75 @@ typedef struct batch {
   size_t count;
   bool add;
   int64_t maxlen;
+  out_kind kind;
+  /* OUT_LISTS: each thread turns its texts' ids into borrowed pointers to the cached
+   * ints (items[i], NULL when an id is outside the cache) and counts the references it
+   * hands out per id (refs[thread][id]); the GIL holder then adds the counts and copies
+   * the pointers, so building lists is a copy instead of one increment per id. */
+  PyObject ***items;
+  size_t **refs;
+  atomic_int next_thread;
   atomic_size_t next;
   atomic_int failed;
   pthread_mutex_t err_mu;
   al_err err;
 } batch;
 
+/* Asks for transparent huge pages on the whole 2 MiB pages of a large fresh buffer: on
+ * multi-megabyte results a page fault per 4 KiB written was most of the time. */
+static void advise_huge(void *p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  if (bytes < 2 * huge) return;
+  uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + bytes) & ~(huge - 1);
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+/* Ids per input byte to reserve up front: the original's word-level tokenizer gives
+ * about 0.5 on prose, byte-level ones about 0.25; a larger text grows by doubling. */
+#define RESERVE_IDS(n) ((n) / 2 + 16)
+
+static int batch_one(batch *b, al_tok_encoder *e, size_t i, size_t *refs, al_err *err) {
+  al_tok_ids *out = &b->out[i];
+  size_t want = RESERVE_IDS(b->n[i]);
+  if (b->maxlen >= 0 && b->maxlen != TOK_NO_LIMIT && (size_t)b->maxlen + 2 < want) want = (size_t)b->maxlen + 2;
+  al_tok_ids_reserve(out, want);
+  if (al_tok_encode(e, b->s[i], b->n[i], b->add, b->maxlen, out, err) != 0) return -1;
+  if (b->kind == OUT_ARRAYS) {
+    al_tok_ids_shrink_to_fit(out);
+    return 0;
+  }
+  if (!refs || out->len == 0) return 0;
+  PyObject **p = malloc(out->len * sizeof *p);
+  if (!p) return 0; /* the GIL holder builds this list the slow way */
+  advise_huge(p, out->len * sizeof *p);
+  PyObject **ints = b->tok->ints;
+  size_t nints = b->tok->nints;
+  for (size_t k = 0; k < out->len; k++) {
+    int32_t id = out->v[k];
+    if (id < 0 || (size_t)id >= nints) {
+      /* undo this text's counts: it is built the slow way */
+      for (size_t j = 0; j < k; j++) refs[out->v[j]]--;
+      free(p);
+      return 0;
+    }
+    p[k] = ints[id];
+    refs[id]++;
+  }
+  b->items[i] = p;
+  return 0;
+}
+
 /* Texts are handed out in small groups so threads stay balanced on uneven lengths
  * without contending on the counter for every short text. */
 static void *batch_worker(void *arg) {
   batch *b = arg;
+  int me = atomic_fetch_add(&b->next_thread, 1);
+  size_t *refs = b->refs ? b->refs[me] : NULL;
   al_tok_encoder *e = take_encoder(b->tok);
   al_err err;
   al_err_clear(&err);
@@ -227,7 +338,7 @@ static void *batch_worker(void *arg) {
     if (i >= b->count || atomic_load(&b->failed)) break;
     size_t end = i + 8 < b->count ? i + 8 : b->count;
     for (; i < end; i++) {
-      if (al_tok_encode(e, b->s[i], b->n[i], b->add, b->maxlen, &b->out[i], &err) != 0) {
+      if (batch_one(b, e, i, refs, &err) != 0) {
         pthread_mutex_lock(&b->err_mu);
         if (!atomic_load(&b->failed)) b->err = err;
         atomic_store(&b->failed, 1);
@@ -245,14 +356,51 @@ static long default_threads(void) {
   return n > 0 ? n : 1;
 }
 
-/* Returns a list of lists of ids, or, with flat=True, a tuple (ids: bytes of native
- * int32, offsets: bytes of native int64, n+1 entries) that Python views with NumPy. */
+/* With the GIL: the list of id lists. Adds the threads' reference counts first, so every
+ * items[i] array holds owned references from then on. */
+static PyObject *batch_lists(TokObject *self, batch *b, long nthreads) {
+  if (b->refs) {
+    for (long t = 0; t < nthreads; t++) {
+      size_t *r = b->refs[t];
+      if (!r) continue;
+      for (size_t id = 0; id < self->nints; id++)
+        if (r[id]) Py_SET_REFCNT(self->ints[id], Py_REFCNT(self->ints[id]) + (Py_ssize_t)r[id]);
+    }
+  }
+  PyObject *result = PyList_New((Py_ssize_t)b->count);
+  for (size_t i = 0; i < b->count; i++) {
+    PyObject *l = NULL;
+    if (result && b->items[i]) {
+      if ((l = PyList_New((Py_ssize_t)b->out[i].len))) {
+        advise_huge(((PyListObject *)l)->ob_item, b->out[i].len * sizeof(PyObject *));
+        memcpy(((PyListObject *)l)->ob_item, b->items[i], b->out[i].len * sizeof(PyObject *));
+        free(b->items[i]);
+        b->items[i] = NULL;
+      }
+    } else if (result) {
+      l = ids_to_list(self, &b->out[i]);
+    }
+    if (!l) {
+      Py_CLEAR(result);
+      if (b->items[i]) { /* owned references nobody will take */
+        for (size_t k = 0; k < b->out[i].len; k++) Py_DECREF(b->items[i][k]);
+        free(b->items[i]);
+        b->items[i] = NULL;
+      }
+      continue;
+    }
+    PyList_SET_ITEM(result, (Py_ssize_t)i, l);
+  }
+  return result;
+}
+
+/* Returns a list of lists of ids, or, with arrays=True, a list of _core.Ids buffers. */
 static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *kwargs) {
-  static char *kw[] = {"texts", "add_special_tokens", "max_length", "num_threads", "flat", NULL};
+  static char *kw[] = {"texts", "add_special_tokens", "max_length", "num_threads", "arrays", NULL};
   PyObject *texts, *maxlen_obj = Py_None, *threads_obj = Py_None;
-  int add = 1, flat = 0;
+  int add = 1, arrays = 0;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|pOOp:encode_batch", kw, &texts, &add, &maxlen_obj,
-                                   &threads_obj, &flat))
+                                   &threads_obj, &arrays))
     return NULL;
   if (check_loaded(self) < 0) return NULL;
   int64_t maxlen;
@@ -267,12 +415,13 @@ static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *
     }
   }
   if (nthreads > BATCH_MAX_THREADS) nthreads = BATCH_MAX_THREADS;
+  if (!arrays && !self->ints && make_int_cache(self) < 0) return NULL;
   /* The fast sequence holds a reference to every text, so their UTF-8 buffers stay
    * valid while the GIL is released even if the caller's list changes meanwhile. */
   PyObject *seq = PySequence_Fast(texts, "texts must be a sequence of str or bytes");
   if (!seq) return NULL;
   size_t count = (size_t)PySequence_Fast_GET_SIZE(seq);
-  PyObject **items = PySequence_Fast_ITEMS(seq);
+  PyObject **texts_v = PySequence_Fast_ITEMS(seq);
   PyObject *result = NULL;
   batch b;
   memset(&b, 0, sizeof b);
@@ -280,21 +429,29 @@ static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *
   b.count = count;
   b.add = add != 0;
   b.maxlen = maxlen;
+  b.kind = arrays ? OUT_ARRAYS : OUT_LISTS;
+  if ((size_t)nthreads > (count + 7) / 8) nthreads = (long)((count + 7) / 8);
+  if (nthreads < 1) nthreads = 1;
   b.s = PyMem_Calloc(count ? count : 1, sizeof *b.s);
   b.n = PyMem_Calloc(count ? count : 1, sizeof *b.n);
   b.out = PyMem_Calloc(count ? count : 1, sizeof *b.out);
-  if (!b.s || !b.n || !b.out) {
+  if (!arrays) {
+    b.items = PyMem_Calloc(count ? count : 1, sizeof *b.items);
+    b.refs = PyMem_Calloc((size_t)nthreads, sizeof *b.refs);
+    /* a thread without counts (allocation failed) leaves its texts to the slow path */
+    for (long t = 0; b.refs && t < nthreads; t++) b.refs[t] = calloc(self->nints, sizeof **b.refs);
+  }
+  if (!b.s || !b.n || !b.out || (!arrays && (!b.items || !b.refs))) {
     PyErr_NoMemory();
     goto done;
   }
   for (size_t i = 0; i < count; i++) {
     Py_ssize_t n;
-    if (text_bytes(items[i], &b.s[i], &n) < 0) goto done;
+    if (text_bytes(texts_v[i], &b.s[i], &n) < 0) goto done;
     b.n[i] = (size_t)n;
   }
-  if ((size_t)nthreads > (count + 7) / 8) nthreads = (long)((count + 7) / 8);
-  if (nthreads < 1) nthreads = 1;
   atomic_init(&b.next, 0);
+  atomic_init(&b.next_thread, 0);
   atomic_init(&b.failed, 0);
   pthread_mutex_init(&b.err_mu, NULL);
   Py_BEGIN_ALLOW_THREADS
@@ -311,44 +468,31 @@ static PyObject *tok_encode_batch_py(TokObject *self, PyObject *args, PyObject *
   pthread_mutex_destroy(&b.err_mu);
   if (atomic_load(&b.failed)) {
     core_raise_tokenizer(&b.err);
+    /* borrowed pointers, no counts added yet: dropping them is enough */
     goto done;
   }
-  if (flat) {
-    size_t total = 0;
-    for (size_t i = 0; i < count; i++) total += b.out[i].len;
-    PyObject *ids = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(int32_t)));
-    PyObject *offs = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((count + 1) * sizeof(int64_t)));
-    if (!ids || !offs) {
-      Py_XDECREF(ids);
-      Py_XDECREF(offs);
-      goto done;
-    }
-    char *dst = PyBytes_AS_STRING(ids);
-    int64_t *o = (int64_t *)(void *)PyBytes_AS_STRING(offs);
-    size_t at = 0;
-    for (size_t i = 0; i < count; i++) {
-      o[i] = (int64_t)at;
-      if (b.out[i].len) memcpy(dst + at * sizeof(int32_t), b.out[i].v, b.out[i].len * sizeof(int32_t));
-      at += b.out[i].len;
-    }
-    o[count] = (int64_t)at;
-    result = PyTuple_Pack(2, ids, offs);
-    Py_DECREF(ids);
-    Py_DECREF(offs);
-  } else {
+  if (arrays) {
     result = PyList_New((Py_ssize_t)count);
     for (size_t i = 0; result && i < count; i++) {
-      PyObject *l = ids_to_list(self, &b.out[i]);
-      if (!l) {
+      PyObject *o = ids_object(&b.out[i]);
+      if (!o) {
         Py_CLEAR(result);
         break;
       }
-      PyList_SET_ITEM(result, (Py_ssize_t)i, l);
+      PyList_SET_ITEM(result, (Py_ssize_t)i, o);
     }
+  } else {
+    result = batch_lists(self, &b, nthreads);
   }
 done:
   if (b.out)
     for (size_t i = 0; i < count; i++) al_tok_ids_free(&b.out[i]);
+  if (b.items)
+    for (size_t i = 0; i < count; i++) free(b.items[i]);
+  if (b.refs)
+    for (long t = 0; t < nthreads; t++) free(b.refs[t]);
+  PyMem_Free(b.items);
+  PyMem_Free(b.refs);
   PyMem_Free(b.s);
   PyMem_Free(b.n);
   PyMem_Free(b.out);
@@ -416,7 +560,7 @@ static PyMethodDef tok_methods[] = {
     {"encode", (PyCFunction)(void (*)(void))tok_encode_py, METH_VARARGS | METH_KEYWORDS,
      "encode(text, add_special_tokens=True, max_length=None) -> list[int]"},
     {"encode_batch", (PyCFunction)(void (*)(void))tok_encode_batch_py, METH_VARARGS | METH_KEYWORDS,
-     "encode_batch(texts, add_special_tokens=True, max_length=None, num_threads=None, flat=False)"},
+     "encode_batch(texts, add_special_tokens=True, max_length=None, num_threads=None, arrays=False)"},
     {"decode", (PyCFunction)(void (*)(void))tok_decode_py, METH_VARARGS | METH_KEYWORDS,
      "decode(ids, skip_special_tokens=True) -> str"},
     {"token_id", (PyCFunction)tok_token_id_py, METH_O, "token_id(token) -> int or None"},
@@ -435,7 +579,8 @@ static PyTypeObject TokType = {
 };
 
 int core_tokenizer_init(PyObject *m) {
-  if (PyType_Ready(&TokType) < 0) return -1;
+  if (PyType_Ready(&TokType) < 0 || PyType_Ready(&IdsType) < 0) return -1;
+  if (PyModule_AddObjectRef(m, "Ids", (PyObject *)&IdsType) < 0) return -1;
   return PyModule_AddObjectRef(m, "Tokenizer", (PyObject *)&TokType);
 }
 

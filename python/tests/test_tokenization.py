@@ -1,5 +1,6 @@
 """BPETokenizer against the original's golden data (tests/data/text, copied from the
 reference produced by running the original) and the original's own test vectors."""
+import gc
 import json
 import os
 import threading
@@ -46,6 +47,25 @@ def test_encode_batch_equals_encode_with_threads(toks):
     assert toks["tok_full"].encode_batch([b"hello", "hello"]) == [toks["tok_full"].encode("hello")] * 2
     assert toks["tok_full"].encode_batch([]) == []
     assert toks["tok_full"].encode_batch([], return_numpy=True) == []
+
+
+def test_encode_batch_arrays_own_their_ids(toks):
+    # The NumPy results view buffers the C library filled: read-only, and valid after
+    # the tokenizer and the batch's other results are gone.
+    tok = BPETokenizer.load(os.path.join(TEXT, "tok_full"))
+    texts = ["alpha beta gamma " * 50, "", "x", "delta, epsilon; zeta! " * 3000]
+    want = [toks["tok_full"].encode(t) for t in texts]
+    arrays = tok.encode_batch(texts, return_numpy=True, num_threads=2)
+    first = arrays[3]
+    del arrays, tok
+    gc.collect()
+    assert first.tolist() == want[3]
+    assert not first.flags.writeable
+    with pytest.raises(ValueError):
+        first[0] = 1
+    lists = toks["tok_full"].encode_batch(texts, num_threads=2)
+    assert lists == want
+    assert [len(x) for x in lists] == [len(w) for w in want]
 
 
 def test_encode_batch_releases_the_gil(toks):

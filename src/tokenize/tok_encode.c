@@ -2,6 +2,8 @@
  * word cache. A word the cache does not hold is merged by tok_bpe16.c or tok_merge.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 
 #include "tokenize/tok_cpu.h"
 #include "tokenize/tok_hf.h"
@@ -80,12 +82,38 @@ void al_tok_ids_free(al_tok_ids *ids) {
   ids->len = ids->cap = 0;
 }
 
+/* Id buffers from this size on ask for transparent huge pages: a fresh multi-megabyte
+ * output otherwise costs a page fault per 4 KiB written (bench/RESULTS.md, Python package). */
+#define IDS_HUGE_BYTES ((size_t)4 << 20)
+#define HUGE_PAGE_BYTES ((size_t)2 << 20)
+
 static void ids_reserve(al_tok_ids *ids, size_t extra) {
   if (ids->len + extra <= ids->cap) return;
   size_t c = ids->cap ? ids->cap : 64;
   while (c < ids->len + extra) c *= 2;
   ids->v = al_xrealloc(ids->v, c * sizeof *ids->v);
   ids->cap = c;
+#ifdef MADV_HUGEPAGE
+  size_t bytes = c * sizeof *ids->v;
+  if (bytes >= IDS_HUGE_BYTES) {
+    /* the whole 2 MiB pages inside the buffer; the advice is only a hint */
+    uintptr_t lo = ((uintptr_t)ids->v + (HUGE_PAGE_BYTES - 1)) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1);
+    uintptr_t hi = ((uintptr_t)ids->v + bytes) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+  }
+#endif
+}
+
+void al_tok_ids_reserve(al_tok_ids *ids, size_t extra) { ids_reserve(ids, extra); }
+
+void al_tok_ids_shrink_to_fit(al_tok_ids *ids) {
+  if (ids->cap == ids->len) return;
+  if (ids->len == 0) {
+    al_tok_ids_free(ids);
+    return;
+  }
+  ids->v = al_xrealloc(ids->v, ids->len * sizeof *ids->v);
+  ids->cap = ids->len;
 }
 
 void al_tok_ids_append(al_tok_ids *ids, const int32_t *v, size_t n, int32_t fill) {
