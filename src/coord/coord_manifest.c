@@ -36,6 +36,7 @@ static shard_index *build(const coord_job *j) {
     shard_skip *skips = al_xcalloc(r->n_skips ? r->n_skips : 1, sizeof *skips);
     for (size_t k = 0; k < r->n_skips; k++) skips[k] = (shard_skip){r->skips[k].path, r->skips[k].reason};
     shard_index_put_task(x, t->id, shards, r->n_shards, skips, r->n_skips);
+    shard_index_put_input_files(x, t->id, (uint64_t)t->n_files);
     if (r->has_counts) {
       shard_row_counts c = {.documents = (uint64_t)r->documents, .ids_encoded = (uint64_t)r->ids_encoded,
                             .ids_truncated = (uint64_t)r->ids_truncated, .pad_ids = (uint64_t)r->padding};

@@ -22,7 +22,7 @@ SCHEMA(s_task_ref, "running[]", proto_task_ref,
        STR(proto_task_ref, task_id, REQ, "task of a lease the worker holds"),
        U32(proto_task_ref, attempt, REQ, "attempt number of that lease"));
 SCHEMA(s_skipped, "skipped_files[]", proto_skipped_file,
-       STR(proto_skipped_file, path, REQ, "input file that was skipped"),
+       STR(proto_skipped_file, path, REQ, "input file that was skipped, or a run FILE:A-B of JSON Lines records (lines A to B)"),
        STR(proto_skipped_file, reason, REQ, "why (unreadable, unsupported type, no tokens, ...)"));
 SCHEMA(s_shard, "shards[]", proto_shard,
        STR(proto_shard, path, REQ, "shard file, relative to the job output dir"),
@@ -30,7 +30,7 @@ SCHEMA(s_shard, "shards[]", proto_shard,
        U64(proto_shard, tokens, OPT, "tokens in the shard"),
        U64(proto_shard, bytes, OPT, "file size"),
        STR(proto_shard, sha256, REQ, "lowercase hex SHA-256 of the file"),
-       STRS(proto_shard, sources, "input files that contributed samples"));
+       STRS(proto_shard, sources, "input files that contributed samples; consecutive JSON Lines records as FILE:A-B"));
 SCHEMA(s_task_spec, "tasks[]", proto_task_spec,
        U64(proto_task_spec, index, REQ, "task index within the job, from 0 (task id = job id + \"-\" + index)"),
        STRS(proto_task_spec, files, "input files of the task, in order"));
@@ -132,7 +132,7 @@ SCHEMA(s_task_result, "task_result", proto_task_result,
        U64(proto_task_result, samples_processed, OPT, "samples written"),
        U64(proto_task_result, shards_written, OPT, "shards written"),
        U64(proto_task_result, tokens, OPT, "tokens written"),
-       U64(proto_task_result, skipped, OPT, "files skipped"),
+       U64(proto_task_result, skipped, OPT, "files skipped, each record of a FILE:A-B run counted"),
        LIST(proto_task_result, skipped_files, s_skipped, "each skipped file with its reason"),
        LIST(proto_task_result, shards, s_shard, "shards written, for the job manifest"),
        STR(proto_task_result, error, OPT, "failure text when ok is false"),

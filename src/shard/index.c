@@ -21,6 +21,8 @@ typedef struct idx_task {
   size_t nskips;
   int has_counts;     /* the worker reported row counts (shard_index_put_counts) */
   shard_row_counts counts;
+  int has_input_files; /* shard_index_put_input_files was called */
+  uint64_t input_files;
   size_t next;        /* next task in the same hash bucket, as index + 1; 0 = none */
 } idx_task;
 
@@ -175,6 +177,13 @@ void shard_index_put_counts(shard_index *x, const char *task_id, const shard_row
   x->tasks[k - 1].counts = *c;
 }
 
+void shard_index_put_input_files(shard_index *x, const char *task_id, uint64_t n) {
+  size_t k = find_task(x, task_id);
+  if (!k) return;
+  x->tasks[k - 1].has_input_files = 1;
+  x->tasks[k - 1].input_files = n;
+}
+
 uint64_t shard_index_total_samples(const shard_index *x) {
   uint64_t n = 0;
   for (size_t i = 0; i < x->ntasks; i++)
@@ -290,9 +299,12 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
   }
   /* Documents and encoded ids come from the workers' counts; a task whose worker did
    * not report them counts one document per row and nothing truncated. */
-  uint64_t documents = 0, encoded = 0, truncated = 0;
+  uint64_t documents = 0, encoded = 0, truncated = 0, input_files = 0;
+  int all_input_files = 1; /* every task's input file count is known */
   for (size_t i = 0; i < x->ntasks; i++) {
     const idx_task *t = &x->tasks[i];
+    input_files += t->input_files;
+    all_input_files &= t->has_input_files;
     uint64_t rows = 0, written = 0;
     for (size_t k = 0; k < t->nshards; k++) {
       rows += t->shards[k].samples;
@@ -306,7 +318,8 @@ char *shard_index_to_json(const shard_index *x, const char *status) {
   uint64_t padding = x->have_params && slots > tokens ? slots - tokens : 0;
   json_t *totals = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "shards", (json_int_t)ns, "samples", (json_int_t)samples,
                              "tokens", (json_int_t)tokens, "bytes", (json_int_t)bytes, "files",
-                             (json_int_t)(documents + skipped), "skipped", (json_int_t)skipped);
+                             (json_int_t)(all_input_files ? input_files : documents + skipped), "skipped",
+                             (json_int_t)skipped);
   json_object_set_new(totals, "documents", json_integer((json_int_t)documents));
   json_object_set_new(totals, "ids_encoded", json_integer((json_int_t)encoded));
   json_object_set_new(totals, "ids_written", json_integer((json_int_t)tokens));

@@ -14,8 +14,8 @@
  *               "sha256","sources":[...]}],
  *    "skipped":[{"path","reason"}]}
  *
- * "files" counts the input files the job covered: the documents plus the skipped
- * files. docs/FORMAT.md defines every field. */
+ * "files" counts the input files the job covered (the tasks' files; without those
+ * counts, the documents plus the skipped files). docs/FORMAT.md defines every field. */
 #ifndef AL_SHARD_INDEX_H
 #define AL_SHARD_INDEX_H
 
@@ -52,6 +52,10 @@ void shard_index_put_task(shard_index *x, const char *task_id, const shard_info 
 /* Adds the row counts a task's worker reported (documents, ids encoded and truncated)
  * to its entry; call after shard_index_put_task (which clears them). */
 void shard_index_put_counts(shard_index *x, const char *task_id, const shard_row_counts *c);
+/* Records how many input files the task was given (a JSON Lines file of many records
+ * is one). totals.files is their sum when every task has it, else documents + skipped.
+ * Call after shard_index_put_task (which clears it). */
+void shard_index_put_input_files(shard_index *x, const char *task_id, uint64_t n);
 /* Forgets a task (e.g. cancelled after its result was recorded). */
 void shard_index_drop_task(shard_index *x, const char *task_id);
 

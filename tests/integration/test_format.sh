@@ -155,10 +155,10 @@ for layout in "" "--long-documents split --pack"; do
   expect_rc 0 "JSON Lines run ($layout)"; expect_out "Documents: 394"
   run check "$T/jo" 64; expect_out "ok"
   CHECKS=$((CHECKS + 1))
-  got=$(json "$T/jo/index.json" '[len(s["sources"]) for s in d["shards"]], sorted(k["path"].rsplit("/",1)[1] for k in d["skipped"]), d["totals"]["documents"], d["totals"]["skipped"], sum(v for k, v in d["skip_reasons"].items() if k.startswith("bad JSON Lines record"))')
+  got=$(json "$T/jo/index.json" '[len(s["sources"]) for s in d["shards"]], sorted(k["path"].rsplit("/",1)[1] for k in d["skipped"]), d["totals"]["documents"], d["totals"]["skipped"], sum(v for k, v in d["skip_reasons"].items() if k.startswith("bad JSON Lines record")), d["totals"]["files"]')
   case "$layout" in
-    "") want="([2, 2, 1], ['recs.jsonl:101-105', 'recs.jsonl:300'], 394, 6, 6)" ;;
-    *) want="([3], ['recs.jsonl:101-105', 'recs.jsonl:300'], 394, 6, 6)" ;;
+    "") want="([2, 2, 1], ['recs.jsonl:101-105', 'recs.jsonl:300'], 394, 6, 6, 1)" ;;
+    *) want="([3], ['recs.jsonl:101-105', 'recs.jsonl:300'], 394, 6, 6, 1)" ;;
   esac
   [ "$got" = "$want" ] || fail "JSON Lines runs ($layout): $got, want $want"
 done
