@@ -79,15 +79,25 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_id
     return;
   }
   uint64_t hv = tok_hash_bytes(p, n);
-  tok_hf_cache_line *c = &e->cache[hv & (TOK_HF_CACHE_LINES - 1)];
-  if (c->klen == n && c->hash == hv && memcmp(c->key, p, n) == 0) {
-    al_tok_ids_append(out, c->ids, c->nids, 0);
-    return;
+  tok_hf_cache_line *set = &e->cache[(hv & (TOK_HF_CACHE_SETS - 1)) * TOK_HF_CACHE_WAYS];
+  for (int w = 0; w < TOK_HF_CACHE_WAYS; w++) {
+    tok_hf_cache_line *c = &set[w];
+    if (c->hash == hv && c->klen == n && memcmp(c->key, p, n) == 0) {
+      al_tok_ids_append(out, c->ids, c->nids, 0);
+      if (w > 0) { /* a hit moves one way up, so frequent pieces stay */
+        tok_hf_cache_line t = set[w - 1];
+        set[w - 1] = *c;
+        *c = t;
+      }
+      return;
+    }
   }
   size_t before = out->len;
   merge_piece(e, p, n, out);
   size_t got = out->len - before;
-  if (got <= TOK_HF_CACHE_IDS) {
+  if (got <= TOK_HF_CACHE_IDS) { /* a new piece enters at the top, the last way leaves */
+    memmove(&set[1], &set[0], (TOK_HF_CACHE_WAYS - 1) * sizeof *set);
+    tok_hf_cache_line *c = &set[0];
     c->hash = hv;
     c->klen = (uint8_t)n;
     c->nids = (uint8_t)got;

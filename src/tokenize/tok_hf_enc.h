@@ -5,11 +5,15 @@
 #include "tokenize/tok_hf.h"
 
 /* A piece's ids, cached: text repeats its pieces (Zipf), so most never reach the
- * merge loop. Direct-mapped, one 64-byte line each, pieces of up to
- * TOK_HF_CACHE_KEY bytes that give up to TOK_HF_CACHE_IDS ids. */
+ * merge loop. Sets of TOK_HF_CACHE_WAYS 64-byte lines (a direct-mapped cache lost a
+ * third of Linux Documentation's distinct pieces to collisions on every pass; bench/
+ * RESULTS.md, byte-level BPE tokenizers), pieces of up to TOK_HF_CACHE_KEY bytes that
+ * give up to TOK_HF_CACHE_IDS ids. */
 #define TOK_HF_CACHE_KEY 22
 #define TOK_HF_CACHE_IDS 8
 #define TOK_HF_CACHE_LINES 65536 /* 4 MiB per encoder, as the original kind's word cache */
+#define TOK_HF_CACHE_WAYS 4
+#define TOK_HF_CACHE_SETS (TOK_HF_CACHE_LINES / TOK_HF_CACHE_WAYS)
 typedef struct tok_hf_cache_line {
   uint64_t hash;
   uint8_t klen;  /* 0 = empty */

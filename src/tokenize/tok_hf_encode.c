@@ -13,7 +13,8 @@
 tok_hf_enc *tok_hf_enc_new(const struct tok_hf *h) {
   tok_hf_enc *e = al_xcalloc(1, sizeof *e);
   e->h = h;
-  e->cache = al_xcalloc(TOK_HF_CACHE_LINES, sizeof *e->cache);
+  /* 64-byte aligned lines on huge pages: the lookups are random */
+  e->cache = tok_table_alloc(TOK_HF_CACHE_LINES * sizeof *e->cache, true, "the piece cache");
   for (int i = 0; i < h->n_stages; i++)
     if (h->stages[i].pat) e->md[i] = tok_pretok_md_new(h->stages[i].pat);
   return e;
