@@ -26,13 +26,23 @@ typedef struct tok_hf_added {
   bool special, lstrip, rstrip, single_word, normalized;
 } tok_hf_added;
 
-/* One pre-tokenizer stage: cut every piece of the previous stage with `pat`
- * (Isolated: matches and the gaps between them are pieces; Removed: matches are
- * dropped), after prefixing it with a space when prefix_space is set and it does not
- * start with one (ByteLevel's add_prefix_space). pat NULL: no cut. */
+/* What a Split does with the spans its pattern matches (the library's
+ * SplitDelimiterBehavior; with invert, the gaps between matches are the matched spans). */
+typedef enum {
+  TOK_HF_SPLIT_ISOLATED = 0,      /* matches and gaps are pieces */
+  TOK_HF_SPLIT_REMOVED,           /* matches are dropped */
+  TOK_HF_SPLIT_MERGED_WITH_PREV,  /* a match joins the gap before it */
+  TOK_HF_SPLIT_MERGED_WITH_NEXT,  /* a match joins the gap after it */
+  TOK_HF_SPLIT_CONTIGUOUS,        /* consecutive matches are one piece */
+} tok_hf_split;
+
+/* One pre-tokenizer stage: cut every piece of the previous stage with `pat` as `split`
+ * says, after prefixing it with a space when prefix_space is set and it does not start
+ * with one (ByteLevel's add_prefix_space). pat NULL: no cut. */
 typedef struct tok_hf_stage {
   tok_pretok *pat;   /* owned */
-  bool removed;
+  tok_hf_split split;
+  bool invert;
   bool prefix_space;
 } tok_hf_stage;
 #define TOK_HF_MAX_STAGES 8

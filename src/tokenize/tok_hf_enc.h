@@ -23,11 +23,18 @@ typedef struct tok_hf_cache_line {
 } tok_hf_cache_line;
 _Static_assert(sizeof(tok_hf_cache_line) == 64, "a cache line is 64 bytes");
 
+/* A span of a piece cut by a Split pattern, and whether it counts as a match. */
+typedef struct tok_hf_span {
+  size_t start, end;
+  bool match;
+} tok_hf_span;
+
 struct tok_hf_enc {
   tok_hf_cache_line *cache;                 /* TOK_HF_CACHE_LINES, owned */
   const struct tok_hf *h;                   /* borrowed */
   tok_pretok_md *md[TOK_HF_MAX_STAGES];     /* one match state per stage */
   al_buf prefixed[TOK_HF_MAX_STAGES];       /* a piece with its prefix space, per stage */
+  al_buf spans[TOK_HF_MAX_STAGES];          /* tok_hf_span[], per stage (merging Splits) */
   al_buf valid;                             /* input after U+FFFD replacement */
   al_buf norm;                              /* one normalized segment */
   /* BPE work arrays (tok_hf_bpe.c), bpe_cap symbols each; the heap holds 3 * bpe_cap */

@@ -21,7 +21,10 @@ tok_hf_enc *tok_hf_enc_new(const struct tok_hf *h) {
 }
 
 static void free_work(tok_hf_enc *e) {
-  for (int i = 0; i < TOK_HF_MAX_STAGES; i++) al_buf_free(&e->prefixed[i]);
+  for (int i = 0; i < TOK_HF_MAX_STAGES; i++) {
+    al_buf_free(&e->prefixed[i]);
+    al_buf_free(&e->spans[i]);
+  }
   al_buf_free(&e->valid);
   al_buf_free(&e->norm);
   free(e->sym);
@@ -46,6 +49,8 @@ void tok_hf_enc_trim(tok_hf_enc *e) {
 }
 
 /* ---- pre-tokenizer stages and BPE --------------------------------------------------------- */
+static void run_merging_split(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al_tok_ids *out);
+
 static void run_stage(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al_tok_ids *out) {
   const struct tok_hf *h = e->h;
   if (n == 0) return;
@@ -66,13 +71,78 @@ static void run_stage(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al
     run_stage(e, k + 1, s, n, out);
     return;
   }
+  if (st->split != TOK_HF_SPLIT_ISOLATED && (st->split != TOK_HF_SPLIT_REMOVED || st->invert)) {
+    run_merging_split(e, k, s, n, out);
+    return;
+  }
+  bool removed = st->split == TOK_HF_SPLIT_REMOVED; /* Isolated keeps all, inverted or not */
   size_t pos = 0, ms, me;
   while (tok_pretok_next(st->pat, e->md[k], s, n, pos, &ms, &me)) {
     if (ms > pos) run_stage(e, k + 1, s + pos, ms - pos, out);
-    if (!st->removed) run_stage(e, k + 1, s + ms, me - ms, out);
+    if (!removed) run_stage(e, k + 1, s + ms, me - ms, out);
     pos = me;
   }
   if (pos < n) run_stage(e, k + 1, s + pos, n - pos, out);
+}
+
+static void add_span(al_buf *b, size_t start, size_t end, bool match) {
+  tok_hf_span sp = {start, end, match};
+  al_buf_append(b, &sp, sizeof sp);
+}
+
+/* The Split behaviours that join spans (and Removed with invert): the pattern's matches
+ * and the gaps between them, in order (with invert a gap counts as the match), are
+ * folded into pieces as the library folds them, then each piece goes to the next stage. */
+static void run_merging_split(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al_tok_ids *out) {
+  const tok_hf_stage *st = &e->h->stages[k];
+  al_buf *b = &e->spans[k];
+  b->len = 0;
+  size_t pos = 0, ms, me;
+  while (tok_pretok_next(st->pat, e->md[k], s, n, pos, &ms, &me)) {
+    if (ms > pos) add_span(b, pos, ms, st->invert);
+    add_span(b, ms, me, !st->invert);
+    pos = me;
+  }
+  if (pos < n) add_span(b, pos, n, st->invert);
+  tok_hf_span *v = (tok_hf_span *)(void *)b->data;
+  size_t cnt = b->len / sizeof *v, first = 0, w = 0;
+  bool prev = false; /* the span folded before this one was a match */
+  switch (st->split) {
+  case TOK_HF_SPLIT_REMOVED:
+    for (size_t i = 0; i < cnt; i++)
+      if (!v[i].match) v[w++] = v[i];
+    break;
+  case TOK_HF_SPLIT_MERGED_WITH_PREV:
+    for (size_t i = 0; i < cnt; i++) {
+      bool m = v[i].match;
+      if (m && !prev && w > 0) v[w - 1].end = v[i].end;
+      else v[w++] = v[i];
+      prev = m;
+    }
+    break;
+  case TOK_HF_SPLIT_CONTIGUOUS:
+    for (size_t i = 0; i < cnt; i++) {
+      bool m = v[i].match;
+      if (m == prev && w > 0) v[w - 1].end = v[i].end;
+      else v[w++] = v[i];
+      prev = m;
+    }
+    break;
+  case TOK_HF_SPLIT_MERGED_WITH_NEXT: /* folded from the end: pieces are v[first..cnt) */
+    first = cnt;
+    for (size_t i = cnt; i-- > 0;) {
+      bool m = v[i].match;
+      if (m && !prev && first < cnt) v[first].start = v[i].start;
+      else v[--first] = v[i];
+      prev = m;
+    }
+    w = cnt;
+    break;
+  default:
+    w = cnt;
+    break;
+  }
+  for (size_t i = first; i < w; i++) run_stage(e, k + 1, s + v[i].start, v[i].end - v[i].start, out);
 }
 
 /* Normalizes s[0..n) into e->norm when the tokenizer has a normalizer; returns the text

@@ -209,7 +209,7 @@ static char *literal_regex(const char *s) {
 }
 
 static int add_stage(ctx *c, struct tok_hf *h, const char *path, const char *pat, size_t plen,
-                     bool removed, bool prefix) {
+                     tok_hf_split split, bool invert, bool prefix) {
   if (h->n_stages == TOK_HF_MAX_STAGES) return fail(c, path, "too many pre-tokenizer stages", NULL);
   tok_hf_stage *st = &h->stages[h->n_stages];
   memset(st, 0, sizeof *st);
@@ -218,7 +218,8 @@ static int add_stage(ctx *c, struct tok_hf *h, const char *path, const char *pat
     st->pat = tok_pretok_new(pat, plen, false, &e);
     if (!st->pat) return fail(c, path, "", e.msg);
   }
-  st->removed = removed;
+  st->split = split;
+  st->invert = invert;
   st->prefix_space = prefix;
   h->n_stages++;
   return 0;
@@ -242,22 +243,35 @@ static int load_pre(ctx *c, struct tok_hf *h, json_t *p, const char *path, bool 
     *byte_level = true;
     bool re = get_bool(p, "use_regex", true), prefix = get_bool(p, "add_prefix_space", true);
     if (!re && !prefix) return 0;
-    return add_stage(c, h, path, re ? TOK_PAT_GPT2 : NULL, re ? strlen(TOK_PAT_GPT2) : 0, false, prefix);
+    return add_stage(c, h, path, re ? TOK_PAT_GPT2 : NULL, re ? strlen(TOK_PAT_GPT2) : 0, TOK_HF_SPLIT_ISOLATED,
+                     false, prefix);
   }
   if (strcmp(t, "Split") == 0) {
-    if (get_bool(p, "invert", false)) return fail(c, path, "Split with invert is not supported", NULL);
+    static const struct {
+      const char *name;
+      tok_hf_split split;
+    } behaviors[] = {{"Isolated", TOK_HF_SPLIT_ISOLATED},
+                     {"Removed", TOK_HF_SPLIT_REMOVED},
+                     {"MergedWithPrevious", TOK_HF_SPLIT_MERGED_WITH_PREV},
+                     {"MergedWithNext", TOK_HF_SPLIT_MERGED_WITH_NEXT},
+                     {"Contiguous", TOK_HF_SPLIT_CONTIGUOUS}};
     json_t *beh = json_object_get(p, "behavior");
     const char *b = json_is_string(beh) ? json_string_value(beh) : "";
-    bool removed = strcmp(b, "Removed") == 0;
-    if (!removed && strcmp(b, "Isolated") != 0)
-      return fail(c, path, "unsupported Split behavior ", b);
+    size_t k = 0, nb = sizeof behaviors / sizeof behaviors[0];
+    while (k < nb && strcmp(b, behaviors[k].name) != 0) k++;
+    if (k == nb) {
+      snprintf(sub, sizeof sub, "%s.behavior", path);
+      return fail(c, sub, "unsupported Split behavior ", b);
+    }
+    bool invert = get_bool(p, "invert", false);
     json_t *pat = json_object_get(p, "pattern");
     json_t *rx = json_object_get(pat, "Regex"), *str = json_object_get(pat, "String");
     snprintf(sub, sizeof sub, "%s.pattern", path);
-    if (json_is_string(rx)) return add_stage(c, h, sub, json_string_value(rx), json_string_length(rx), removed, false);
+    if (json_is_string(rx))
+      return add_stage(c, h, sub, json_string_value(rx), json_string_length(rx), behaviors[k].split, invert, false);
     if (json_is_string(str)) {
       char *lit = literal_regex(json_string_value(str));
-      int rc = add_stage(c, h, sub, lit, strlen(lit), removed, false);
+      int rc = add_stage(c, h, sub, lit, strlen(lit), behaviors[k].split, invert, false);
       free(lit);
       return rc;
     }

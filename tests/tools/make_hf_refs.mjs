@@ -159,6 +159,24 @@ function gpt2VariantSpec(small) {
   s.post = template(["<|endoftext|>", "$A", "<|endoftext|>"], [["<|endoftext|>", 50256]]);
   return s;
 }
+// GPT-2's vocabulary behind Splits of every behaviour that joins spans, and ByteLevel
+// without its regex, so that the pieces the Splits make reach BPE unchanged.
+function gpt2SplitsSpec(small) {
+  const s = gpt2Spec(small);
+  s.pre = {
+    type: "Sequence",
+    pretokenizers: [
+      // patterns whose joined pieces GPT-2 has merges for ("ee", "th", "at", "He"), so a
+      // wrong behaviour changes ids
+      { type: "Split", pattern: { String: "e" }, behavior: "Contiguous", invert: false },
+      { type: "Split", pattern: { Regex: "\\p{P}" }, behavior: "MergedWithPrevious", invert: false },
+      { type: "Split", pattern: { Regex: "t" }, behavior: "MergedWithNext", invert: false },
+      { type: "Split", pattern: { Regex: "[A-Z]" }, behavior: "MergedWithPrevious", invert: true },
+      byteLevelPre(false, false),
+    ],
+  };
+  return s;
+}
 function llama3Spec(small) {
   const src = llama3Source();
   let vocab = src.vocab;
@@ -249,7 +267,7 @@ fs.writeFileSync(
   path.join(dataDir, "texts.jsonl"),
   texts.map((t) => JSON.stringify(t.bytes_b64 !== undefined ? { tag: t.tag, bytes_b64: t.bytes_b64 } : { tag: t.tag, text: t.text }))
     .join("\n") + "\n");
-const HF = [["gpt2", gpt2Spec], ["gpt2-variant", gpt2VariantSpec], ["llama3", llama3Spec]];
+const HF = [["gpt2", gpt2Spec], ["gpt2-variant", gpt2VariantSpec], ["gpt2-splits", gpt2SplitsSpec], ["llama3", llama3Spec]];
 const TT = ["cl100k_base", "o200k_base"];
 for (const small of [true, false]) {
   const base = small ? dataDir : fullOut;

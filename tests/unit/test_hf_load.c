@@ -61,10 +61,8 @@ static void test_refusals(void) {
   refused("", "\"normalizer\":{\"type\":\"Sequence\",\"normalizers\":[{\"type\":\"NFC\"},{\"type\":\"Strip\"}]}",
           "normalizer.normalizers[1]: unsupported normalizer Strip");
   refused("", "\"pre_tokenizer\":{\"type\":\"Whitespace\"}", "pre_tokenizer: unsupported pre-tokenizer Whitespace");
-  refused("", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":\"x\"},\"behavior\":\"Isolated\",\"invert\":true},{\"type\":\"ByteLevel\"}]}",
-          "pre_tokenizer.pretokenizers[0]: Split with invert");
-  refused("", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":\"x\"},\"behavior\":\"MergedWithNext\"},{\"type\":\"ByteLevel\"}]}",
-          "pre_tokenizer.pretokenizers[0]: unsupported Split behavior MergedWithNext");
+  refused("", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":\"x\"},\"behavior\":\"MergedWithAll\"},{\"type\":\"ByteLevel\"}]}",
+          "pre_tokenizer.pretokenizers[0].behavior: unsupported Split behavior MergedWithAll");
   refused("", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(x\"},\"behavior\":\"Isolated\"},{\"type\":\"ByteLevel\"}]}",
           "pre_tokenizer.pretokenizers[0].pattern: regex at offset");
   refused("", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"ByteLevel\"},{\"type\":\"Digits\"}]}",
