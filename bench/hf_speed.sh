@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Byte-level BPE speed: ours (build/bench/bench_hf) against the reference libraries
-# (npm tokenizers for tokenizer.json, tiktoken for rank files), one thread, one document
-# per call, add_special_tokens on both sides, with the ids compared by count and hash.
+# (npm tokenizers for tokenizer.json, tiktoken for rank files), on one thread and on all
+# threads (nproc), one document per call, add_special_tokens on both sides, with the ids
+# compared by count and hash.
 #
-#   bash bench/hf_speed.sh [CAP_BYTES]     (default 4000000 bytes per corpus)
+#   bash bench/hf_speed.sh [CAP_BYTES] [THREAD_COUNTS]   (defaults 4000000 bytes per
+#                                                         corpus, "1 $(nproc)")
 #
 # Needs: build/ built, the full-size tokenizers in bench/work/hf (written by
 # tests/tools/make_hf_refs.sh, whose npm scratch directory also provides the peers'
@@ -14,6 +16,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cap="${1:-4000000}"
+thread_counts="${2:-1 $(nproc)}"
 work="$root/bench/work/hfspeed"
 npm_dir="${AURALITH_NPM_SCRATCH:-/tmp/auralith-hf-npm}"
 mkdir -p "$work"
@@ -39,17 +42,21 @@ src="$work/linux-source-6.1"
 concat "$work/prose.list" "$work/prose.txt"
 concat "$work/code.list" "$work/code.txt"
 val() { sed -n "s/^RESULT $1 //p"; }
-echo "| tokenizer | corpus | MB | ours MB/s | peer | peer MB/s | ratio | ids equal |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| tokenizer | corpus | MB | threads | ours MB/s | peer | peer MB/s | ratio | ids equal |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for tok in gpt2 llama3 cl100k o200k; do
   for c in prose code; do
-    o=$("$root/build/bench/bench_hf" "$root/bench/work/hf/$tok" "$work/$c.txt" 3)
-    p=$(NODE_PATH="$npm_dir/node_modules" RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false \
-        node "$root/bench/peers/hf_speed_peer.js" "$root/bench/work/hf/$tok/text" "$work/$c.txt" 1)
-    om=$(echo "$o" | val ours_mb_s); pm=$(echo "$p" | val peer_mb_s)
-    same=no
-    [ "$(echo "$o" | val ours_tokens) $(echo "$o" | val ours_ids_hash)" = "$(echo "$p" | val peer_tokens) $(echo "$p" | val peer_ids_hash)" ] && same=yes
-    printf '| %s | %s | %.1f | %s | %s | %s | %.1f× | %s (%s ids) |\n' "$tok" "$c" "$(echo "$(stat -c %s "$work/$c.txt") / 1000000" | bc -l)" \
-      "$om" "$(echo "$p" | val peer_name | tr _ ' ')" "$pm" "$(echo "$om / $pm" | bc -l)" "$same" "$(echo "$o" | val ours_tokens)"
+    for th in $thread_counts; do
+      o=$("$root/build/bench/bench_hf" "$root/bench/work/hf/$tok" "$work/$c.txt" 3 "$th")
+      par=false; [ "$th" -gt 1 ] && par=true
+      p=$(NODE_PATH="$npm_dir/node_modules" RAYON_NUM_THREADS="$th" TOKENIZERS_PARALLELISM=$par \
+          node "$root/bench/peers/hf_speed_peer.js" "$root/bench/work/hf/$tok/text" "$work/$c.txt" 1 "$th")
+      om=$(echo "$o" | val ours_mb_s); pm=$(echo "$p" | val peer_mb_s)
+      same=no
+      [ "$(echo "$o" | val ours_tokens) $(echo "$o" | val ours_ids_hash)" = "$(echo "$p" | val peer_tokens) $(echo "$p" | val peer_ids_hash)" ] && same=yes
+      printf '| %s | %s | %.1f | %s | %s | %s | %s | %.1f× | %s (%s ids) |\n' "$tok" "$c" \
+        "$(echo "$(stat -c %s "$work/$c.txt") / 1000000" | bc -l)" "$th" "$om" "$(echo "$p" | val peer_name | tr _ ' ')" \
+        "$pm" "$(echo "$om / $pm" | bc -l)" "$same" "$(echo "$o" | val ours_tokens)"
+    done
   done
 done
