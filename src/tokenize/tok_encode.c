@@ -187,34 +187,6 @@ void al_tok_encoder_trim(al_tok_encoder *e) {
   buf_trim(&e->valid);
 }
 
-/* Equality of a cached key with a word of n <= 62 bytes without a libc call: the cache
- * keys are zero-padded, and the word is only read within its own bytes (overlapping
- * loads from both ends). */
-static inline bool key_equal(const char *key, const char *w, size_t n) {
-  uint64_t a, b, c, d;
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      memcpy(&a, key + i, 8);
-      memcpy(&b, w + i, 8);
-      if (a != b) return false;
-    }
-    memcpy(&c, key + n - 8, 8);
-    memcpy(&d, w + n - 8, 8);
-    return c == d;
-  }
-  if (n >= 4) {
-    uint32_t x, y, z, u;
-    memcpy(&x, key, 4);
-    memcpy(&y, w, 4);
-    memcpy(&z, key + n - 4, 4);
-    memcpy(&u, w + n - 4, 4);
-    return x == y && z == u;
-  }
-  for (size_t i = 0; i < n; i++)
-    if (key[i] != w[i]) return false;
-  return true;
-}
-
 static void encode_long_word(al_tok_encoder *e, const char *w, size_t n, uint64_t h, al_tok_ids *out) {
   if (n > LCACHE_KEY) {
     tok_bpe_word(e->t, &e->merge, w, n, out);
@@ -222,7 +194,7 @@ static void encode_long_word(al_tok_encoder *e, const char *w, size_t n, uint64_
   }
   uint32_t tag = (uint32_t)(h >> 32) | 1u;
   lcache_line *c = &e->lcache[(size_t)h & (LCACHE_LINES - 1)];
-  if (c->tag == tag && c->klen == n && key_equal(c->key, w, n)) {
+  if (c->tag == tag && c->klen == n && tok_key_equal(c->key, w, n)) {
     ids_reserve(out, LCACHE_IDS);
     memcpy(out->v + out->len, c->ids, LCACHE_IDS * sizeof(int32_t));
     out->len += c->nids;
@@ -270,7 +242,7 @@ _Static_assert(HOT_KEY == SIG_BYTES, "the small level compares a word's two inte
 
 static inline bool line_holds(const cache_line *c, uint32_t tag, const char *w, const word_ref *r) {
   if (c->tag != tag || c->klen != r->len) return false;
-  if (r->len > SIG_BYTES) return key_equal(c->key, w, r->len);
+  if (r->len > SIG_BYTES) return tok_key_equal(c->key, w, r->len);
   uint64_t ka, kb;
   memcpy(&ka, c->key, 8);
   memcpy(&kb, c->key + 8, 8);

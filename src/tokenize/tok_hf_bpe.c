@@ -82,7 +82,7 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_id
   tok_hf_cache_line *set = &e->cache[(hv & (TOK_HF_CACHE_SETS - 1)) * TOK_HF_CACHE_WAYS];
   for (int w = 0; w < TOK_HF_CACHE_WAYS; w++) {
     tok_hf_cache_line *c = &set[w];
-    if (c->hash == hv && c->klen == n && memcmp(c->key, p, n) == 0) {
+    if (c->hash == hv && c->klen == n && tok_key_equal(c->key, (const char *)p, n)) {
       al_tok_ids_append(out, c->ids, c->nids, 0);
       if (w > 0) { /* a hit moves one way up, so frequent pieces stay */
         tok_hf_cache_line t = set[w - 1];

@@ -26,6 +26,34 @@ static inline void tok_prefetch(const void *p) {
 #endif
 }
 
+/* Equality of a cached key with a word of n bytes without a libc call: both are read
+ * only within their first n bytes (overlapping loads from both ends), which is faster
+ * than memcmp for the short keys of the word and piece caches. */
+static inline bool tok_key_equal(const char *key, const char *w, size_t n) {
+  uint64_t a, b, c, d;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      __builtin_memcpy(&a, key + i, 8);
+      __builtin_memcpy(&b, w + i, 8);
+      if (a != b) return false;
+    }
+    __builtin_memcpy(&c, key + n - 8, 8);
+    __builtin_memcpy(&d, w + n - 8, 8);
+    return c == d;
+  }
+  if (n >= 4) {
+    uint32_t x, y, z, u;
+    __builtin_memcpy(&x, key, 4);
+    __builtin_memcpy(&y, w, 4);
+    __builtin_memcpy(&z, key + n - 4, 4);
+    __builtin_memcpy(&u, w + n - 4, 4);
+    return x == y && z == u;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (key[i] != w[i]) return false;
+  return true;
+}
+
 static inline uint64_t tok_hash_bytes(const void *p, size_t n) {
   /* 8-byte words with overlapping loads for the tail: fast for short words. */
   const unsigned char *s = (const unsigned char *)p;
