@@ -24,27 +24,6 @@
 #include "common/al.h"
 #include "coord/coord_archive.h"
 
-/* ---------------------------------------------------------------- index upkeep */
-
-void coord_recover_job_created(store *st, const coord_job *j) {
-  if (st) store_sadd(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
-}
-
-void coord_recover_job_finished(store *st, const coord_job *j, double retention_s) {
-  if (!st) return;
-  if (retention_s > 0) {
-    char key[512];
-    for (size_t i = 0; i < j->total_tasks; i++) {
-      snprintf(key, sizeof key, "task:%s", j->tasks[i]->id);
-      store_expire(st, key, retention_s, NULL, NULL);
-    }
-    snprintf(key, sizeof key, "job:%s", j->id);
-    store_expire(st, key, retention_s, NULL, NULL);
-  }
-  store_srem(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
-  store_sadd(st, COORD_FINISHED_JOBS_KEY, j->id, NULL, NULL); /* listed after a restart (coord_archive.h) */
-}
-
 /* ---------------------------------------------------------------- time */
 
 double coord_recover_parse_iso(const char *s) {
@@ -105,8 +84,8 @@ typedef struct rjob {
 
 typedef struct recov {
   coord_jm *jm;
-  store *st;
-  double retention;
+  coord_persist *ps; /* every write goes through it */
+  store *st;         /* reads */
   coord_recover_cb cb;
   void *ud;
   rjob *jobs;
@@ -191,7 +170,7 @@ static void on_job(void *ud, const store_reply *rep) {
   }
   if (rep->status == STORE_NOT_FOUND) {
     al_warn("recovery: %s listed in %s has no record; removed from the index", key, COORD_ACTIVE_JOBS_KEY);
-    store_srem(r->st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+    coord_persist_unindex(r->ps, j->id);
     r->rep.skipped++;
     release(r);
     return;
@@ -208,15 +187,9 @@ static void on_job(void *ud, const store_reply *rep) {
   if (strcmp(status, "pending") != 0 && strcmp(status, "running") != 0) {
     /* final, but still indexed: finish the bookkeeping the crash interrupted */
     int64_t total = jint(rec, "total_tasks", 0);
-    if (r->retention > 0) {
-      char tkey[512];
-      for (int64_t i = 0; i < total && i < (int64_t)COORD_MAX_TASKS_PER_JOB; i++) {
-        snprintf(tkey, sizeof tkey, "task:%s-%06lld", j->id, (long long)i);
-        store_expire(r->st, tkey, r->retention, NULL, NULL);
-      }
-      store_expire(r->st, key, r->retention, NULL, NULL);
-    }
-    store_srem(r->st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+    if (total < 0) total = 0;
+    if (total > (int64_t)COORD_MAX_TASKS_PER_JOB) total = (int64_t)COORD_MAX_TASKS_PER_JOB;
+    coord_persist_retire(r->ps, j->id, (size_t)total);
     json_decref(rec);
     r->rep.skipped++;
     release(r);
@@ -467,39 +440,15 @@ static void restore_details(recov *r, rjob *rj) {
   (void)r;
 }
 
-static void write_back(recov *r, rjob *rj) {
-  coord_job *j = rj->job;
-  al_buf b = {0};
-  char key[512];
-  for (size_t k = 0; k < j->total_tasks; k++) {
-    b.len = 0;
-    coord_task_to_json(j->tasks[k], &b);
-    snprintf(key, sizeof key, "task:%s", j->tasks[k]->id);
-    store_set(r->st, key, b.data, b.len, 0, NULL, NULL);
-  }
-  b.len = 0;
-  coord_job_to_json(j, &b);
-  snprintf(key, sizeof key, "job:%s", j->id);
-  store_set(r->st, key, b.data, b.len, 0, NULL, NULL);
-  al_buf_free(&b);
-  if (coord_job_status_is_final(j->status))
-    coord_recover_job_finished(r->st, j, r->retention);
-  else
-    coord_recover_job_created(r->st, j);
-}
-
 static void apply_all(recov *r) {
   qsort(r->jobs, r->n_jobs, sizeof *r->jobs, by_created);
   /* the queues are rebuilt from the manager's state: drop the old lists first (the
    * store completes operations in order, so these land before the new pushes) */
-  store_del(r->st, "pending_tasks", NULL, NULL);
-  char key[512];
+  coord_persist_drop_queue(r->ps, NULL);
   for (size_t i = 0; i < r->n_jobs; i++)
     for (size_t k = 0; r->jobs[i].rec && k < r->jobs[i].n_tasks; k++) {
       const char *wid = r->jobs[i].tasks[k] ? jstr(r->jobs[i].tasks[k], "worker_id") : NULL;
-      if (!wid) continue;
-      snprintf(key, sizeof key, "tasks:%s", wid);
-      store_del(r->st, key, NULL, NULL);
+      if (wid) coord_persist_drop_queue(r->ps, wid);
     }
   for (size_t i = 0; i < r->n_jobs; i++)
     if (r->jobs[i].rec) apply_job(r, &r->jobs[i]);
@@ -511,7 +460,7 @@ static void apply_all(recov *r) {
     const json_t *sealed = json_object_get(rj->rec, "sealed");
     int seal = json_is_boolean(sealed) ? json_is_true(sealed) : rj->n_tasks > 0;
     if (seal && !coord_job_status_is_final(rj->job->status)) coord_jm_job_seal(r->jm, rj->job, NULL);
-    write_back(r, rj);
+    coord_persist_rewrite_job(r->ps, rj->job); /* the restored timestamps and counters */
   }
   al_info("recovery: %zu unfinished jobs reloaded (%zu tasks: %zu completed, %zu failed, %zu back to pending); "
           "%zu index entries skipped",
@@ -539,7 +488,7 @@ static void finish_reads(recov *r) {
 
 /* ---------------------------------------------------------------- entry points */
 
-void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_recover_cb cb, void *ud) {
+void coord_recover_start(coord_jm *jm, coord_persist *ps, coord_recover_cb cb, void *ud) {
   if (coord_jm_worker_count(jm) > 0) {
     coord_recover_report rep;
     memset(&rep, 0, sizeof rep);
@@ -548,12 +497,12 @@ void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_reco
   }
   recov *r = al_xcalloc(1, sizeof *r);
   r->jm = jm;
-  r->st = st;
-  r->retention = retention_s;
+  r->ps = ps;
+  r->st = coord_persist_store(ps);
   r->cb = cb;
   r->ud = ud;
   r->outstanding = 1;
-  store_smembers(st, COORD_ACTIVE_JOBS_KEY, on_members, r);
+  store_smembers(r->st, COORD_ACTIVE_JOBS_KEY, on_members, r);
 }
 
 typedef struct run_wait {
@@ -570,11 +519,10 @@ static void on_run_done(void *ud, int ok, const coord_recover_report *rep, const
   snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
 }
 
-int coord_recover_run(uv_loop_t *loop, coord_jm *jm, store *st, double retention_s, coord_recover_report *rep,
-                      al_err *err) {
+int coord_recover_run(uv_loop_t *loop, coord_jm *jm, coord_persist *ps, coord_recover_report *rep, al_err *err) {
   run_wait w;
   memset(&w, 0, sizeof w);
-  coord_recover_start(jm, st, retention_s, on_run_done, &w);
+  coord_recover_start(jm, ps, on_run_done, &w);
   while (!w.done)
     if (uv_run(loop, UV_RUN_ONCE) == 0 && !w.done)
       return al_err_set(err, AL_E_FAILED, "recovery: the event loop stopped before the state store answered");

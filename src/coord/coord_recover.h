@@ -2,11 +2,9 @@
  * unfinished job and its tasks into its job manager before it serves anyone, and keeps
  * the store's index of unfinished jobs and the retention of finished ones.
  *
- * Keys (besides the job:<id> / task:<id> records the job manager writes):
- *   jobs:active   set of the ids of jobs not yet final. The coordinator adds a job when
- *                 it is created and removes it when it is final; recovery reads only
- *                 this set (no KEYS, no SCAN).
- * A finished job's job:<id> and every task:<id>-NNNNNN get an EXPIRE of the retention.
+ * It reads jobs:active (the ids of jobs not yet final; no KEYS, no SCAN), their job:<id>
+ * and task:<id>-NNNNNN records; every write (the index, retention, rebuilt queues and
+ * records) goes through coord_persist.h, which documents the keys.
  *
  * What recovery restores, per job listed in jobs:active whose job:<id> is not final:
  *   - the job (id, config, created_at, name/timeouts when recorded), then each task in
@@ -35,19 +33,11 @@
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
-#include "store/store.h"
+#include "coord/coord_persist.h"
 
-#define COORD_ACTIVE_JOBS_KEY "jobs:active"
 /* Id of the placeholder worker recovery uses to hand finished tasks back to the job
  * manager; it joins and leaves within coord_recover_* and never owns real work. */
 #define COORD_RECOVER_WORKER_ID "(recovery)"
-
-/* Index maintenance, to be called by the coordinator: when a job is created (before
- * the submission is acknowledged, so that the store_sync that acknowledges it also
- * covers the index), and when a job reaches a final status (job_finished hook).
- * retention_s <= 0 keeps finished records forever. Fire-and-forget writes. */
-void coord_recover_job_created(store *st, const coord_job *j);
-void coord_recover_job_finished(store *st, const coord_job *j, double retention_s);
 
 typedef struct coord_recover_report {
   size_t jobs;            /* unfinished jobs reloaded */
@@ -62,16 +52,16 @@ typedef struct coord_recover_report {
  * (msg says how); the job manager may then hold part of the jobs. */
 typedef void (*coord_recover_cb)(void *ud, int ok, const coord_recover_report *rep, const char *msg);
 
-/* Reads the store and loads the jobs into jm. Must run before any worker is known to
- * jm (i.e. before the server listens): fails at once otherwise. cb fires exactly
- * once, on the store's loop, after the rebuilt records have been written back and
- * confirmed (store_sync). jm and st are borrowed and must outlive the callback. */
-void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_recover_cb cb, void *ud);
+/* Reads ps's store and loads the jobs into jm (whose record hooks are ps's). Must run
+ * before any worker is known to jm (i.e. before the server listens): fails at once
+ * otherwise. cb fires exactly once, on the store's loop, after the rebuilt records
+ * have been written back and confirmed (store_sync). jm and ps are borrowed and must
+ * outlive the callback. Finished records keep ps's retention. */
+void coord_recover_start(coord_jm *jm, coord_persist *ps, coord_recover_cb cb, void *ud);
 
 /* The same, running loop until done (for the start of the coordinator command, before
  * anything else is on the loop). Returns 0, or -1 with err set. rep may be NULL. */
-int coord_recover_run(uv_loop_t *loop, coord_jm *jm, store *st, double retention_s, coord_recover_report *rep,
-                      al_err *err);
+int coord_recover_run(uv_loop_t *loop, coord_jm *jm, coord_persist *ps, coord_recover_report *rep, al_err *err);
 
 /* Parses the original's timestamp format (al_iso_from_wall: local time
  * "YYYY-MM-DDTHH:MM:SS[.ffffff]") back to epoch seconds; 0 when s is NULL or malformed. */

@@ -7,6 +7,7 @@
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
+#include "coord/coord_persist.h"
 #include "coord/coord_reason.h"
 #include "coord/coord_strategy.h"
 #include "harness.h"
@@ -25,6 +26,7 @@ typedef struct env {
   size_t n;
   double deadline;
   store *st;
+  coord_persist *ps;
   coord_jm *jm;
 } env;
 
@@ -53,10 +55,14 @@ static void env_init(env *e, coord_jm_params *p) {
   e->deadline = -1;
   e->st = store_memory_new(env_now, e);
   coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer, NULL, NULL, NULL};
-  e->jm = coord_jm_new(p, &h, e->st);
+  e->ps = coord_persist_new(e->st, p->heartbeat_timeout, p->retention);
+  coord_jm_records rec;
+  coord_persist_records(e->ps, &rec);
+  e->jm = coord_jm_new(p, &h, &rec);
 }
 static void env_free(env *e) {
   coord_jm_free(e->jm);
+  coord_persist_free(e->ps);
   store_destroy(e->st);
 }
 /* Advances the fake clock, firing the timer whenever a deadline passes. */
