@@ -876,7 +876,7 @@ static void task_complete(coord_jm *jm, coord_task *t) {
   coord_job *j = t->job;
   t->status = COORD_TASK_COMPLETED;
   t->place = COORD_IN_NONE;
-  t->completed_at = jm_wall(jm);
+  if (t->completed_at <= 0) t->completed_at = jm_wall(jm); /* a restored task keeps its time */
   t->worker = NULL;
   t->has_result = 1;
   j->completed_tasks++;
@@ -936,6 +936,51 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
   return COORD_OK;
 }
 
+int coord_jm_restore_task(coord_jm *jm, coord_task *t, const coord_task_restore *r, al_err *err) {
+  coord_job *j = t->job;
+  if (t->place != COORD_IN_PENDING || t->worker || t->has_result || coord_job_status_is_final(j->status))
+    return al_err_set(err, AL_E_BAD_STATE, "task %s cannot be restored: it is not a new pending task", t->id);
+  t->retries = r->retries > 0 ? r->retries : 0;
+  t->attempt = r->attempt;
+  set_str(&t->last_worker_id, r->worker_id);
+  t->assigned_at = r->assigned_at;
+  t->started_at = r->status == COORD_TASK_COMPLETED || r->status == COORD_TASK_FAILED ? r->started_at : 0;
+  t->completed_at = r->status == COORD_TASK_COMPLETED ? r->completed_at : 0;
+  if (r->status == COORD_TASK_COMPLETED) {
+    task_detach(jm, t);
+    coord_task_result_free(&t->result);
+    memset(&t->result, 0, sizeof t->result);
+    if (r->result) coord_task_result_move(&t->result, r->result);
+    if (jm->h.restore) {
+      /* the record keeps saying completed, with its result, while the check runs: a
+       * crash meanwhile loses nothing */
+      t->status = COORD_TASK_COMPLETED;
+      t->has_result = 1;
+      t->place = COORD_IN_COMMITTING;
+      t->restoring = 1;
+      j->committing++;
+      persist_task(jm, t);
+      jm->h.restore(jm->h.ud, t);
+    } else {
+      task_complete(jm, t);
+    }
+  } else if (r->status == COORD_TASK_FAILED) {
+    task_detach(jm, t);
+    t->status = COORD_TASK_FAILED;
+    t->failed_at = r->failed_at > 0 ? r->failed_at : jm_wall(jm);
+    set_str(&t->error, r->error ? r->error : "failed before a coordinator restart");
+    j->failed_tasks++;
+    persist_task(jm, t);
+    persist_job_soon(jm, j);
+    if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
+    job_check_done(jm, j);
+  } else {
+    persist_task(jm, t);
+  }
+  report_deadline(jm);
+  return 0;
+}
+
 void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt, int ok,
                              const char *const *paths, size_t n, const char *error) {
   coord_task *t = coord_jm_task_find(jm, task_id);
@@ -943,6 +988,33 @@ void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt
   coord_job *j = t->job;
   j->committing--;
   t->place = COORD_IN_NONE;
+  if (t->restoring) {
+    t->restoring = 0;
+    if (ok) {
+      task_complete(jm, t);
+    } else {
+      /* the previous instance's output is gone or changed since: the task runs again
+       * (no retry counted: no attempt of this instance failed) unless the job ended */
+      al_warn("coordinator: task %s restored as completed, but its output does not verify (%s); %s", t->id,
+              error && *error ? error : "verification failed", j->has_pending_final ? "the job has ended" : "it runs again");
+      coord_task_result_free(&t->result);
+      memset(&t->result, 0, sizeof t->result);
+      t->has_result = 0;
+      t->completed_at = 0;
+      if (j->has_pending_final) {
+        t->status = COORD_TASK_FAILED;
+        t->failed_at = jm_wall(jm);
+        set_str(&t->error, j->final_error ? j->final_error : "job ended");
+        persist_task(jm, t);
+        job_check_done(jm, j);
+      } else {
+        to_pending(jm, t, 0);
+      }
+    }
+    dispatch(jm);
+    report_deadline(jm);
+    return;
+  }
   if (ok) {
     for (size_t i = 0; paths && i < n && i < t->result.n_shards; i++) set_str(&t->result.shards[i].path, paths[i]);
     task_complete(jm, t);

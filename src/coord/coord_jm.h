@@ -138,6 +138,7 @@ typedef struct coord_task {
   double assigned_at, started_at, completed_at, failed_at; /* wall seconds; 0 = unset */
   coord_task_result result;
   int has_result;
+  int restoring;        /* restored as completed, its published shards being checked */
   char *error;          /* last error, NULL if none */
   /* the record hooks' bookkeeping (coord_persist), freed with the task: */
   char *queue_item;     /* the JSON pushed to the store list listed_key, while there */
@@ -271,6 +272,11 @@ typedef struct coord_jm_hooks {
    * coord_jm_job_finalized exactly once. Until then the job is not final and no client
    * is told. NULL: the job ends at once. */
   void (*finalize)(void *ud, coord_job *j, coord_job_status st);
+  /* t was restored as completed (coord_jm_restore_task) and is COORD_IN_COMMITTING:
+   * the server checks off the loop that the shards of t->result are still published
+   * as recorded, then calls coord_jm_task_committed exactly once (paths NULL). Not ok:
+   * the task runs again. NULL: restored results count as they are. */
+  void (*restore)(void *ud, coord_task *t);
 } coord_jm_hooks;
 
 /* What the manager reports for its records to be kept (coord_persist_records fills it
@@ -374,6 +380,29 @@ void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt
  * (error says why; the job ends failed with it). The final status is then written to
  * the store and job_changed/job_finished fire. */
 void coord_jm_job_finalized(coord_jm *jm, coord_job *j, int ok, const char *error);
+
+/* What a previous coordinator recorded for a task (crash recovery, coord_recover). */
+typedef struct coord_task_restore {
+  coord_task_status status;   /* COMPLETED, FAILED, or anything else: back to pending */
+  int retries;
+  uint32_t attempt;           /* the last lease; the next assignment takes attempt + 1, so
+                               * a worker still holding the old lease is stale */
+  const char *worker_id;      /* who held or finished it (the record's worker_id); may be NULL */
+  const char *error;          /* FAILED: why (NULL: a generic reason) */
+  coord_task_result *result;  /* COMPLETED: moved out; may be NULL (no result recorded) */
+  double assigned_at, started_at, completed_at, failed_at; /* wall seconds recorded; 0 = unknown
+                               * (completed_at/failed_at then: when restored) */
+} coord_task_restore;
+/* Restores t, as coord_jm_job_add_task left it (pending, never assigned), to what a
+ * previous coordinator recorded. Completed: with a restore hook the task waits
+ * (COORD_IN_COMMITTING) for the hook's check of its published shards, reported through
+ * coord_jm_task_committed; ok completes it and counts it, not ok sends it back to
+ * pending without counting a retry (it runs again and writes the same paths). Without
+ * the hook it completes at once. Failed: failed for good with the error, counted in
+ * failed_tasks (not in the failed attempts of this manager's metrics). Otherwise it
+ * stays pending with the recorded retries and lease. Returns 0, or -1 with err
+ * (AL_E_BAD_STATE) when t is not a pending, never-assigned task of an unfinished job. */
+int coord_jm_restore_task(coord_jm *jm, coord_task *t, const coord_task_restore *r, al_err *err);
 
 /* A reconnecting worker claims it holds (task_id, attempt). COORD_OK when that lease
  * is current and held by w; otherwise the worker must abandon it. */

@@ -8,11 +8,12 @@
  *
  * Applying uses only the job manager's public API, so that every invariant (queues,
  * counters, leases, persistence) stays the manager's: the job is created, its tasks are
- * added in index order (they enter the pending queue), then a placeholder worker joins,
- * receives the tasks, reports the already-completed ones as completed with their
- * stored result and the already-failed ones as failed for good, and drains the rest
- * back to pending before it leaves. Finally the restored records (timestamps, retry
- * counts) are written back over the intermediate ones. */
+ * added in index order, and each is given its recorded state with
+ * coord_jm_restore_task (completed with its result, failed with its error, or pending
+ * with its retries and lease). A task restored as completed counts only once the
+ * server has checked that its shards are still published as recorded (the manager's
+ * restore hook); otherwise it runs again. Finally the restored records are written
+ * back over the intermediate ones. */
 #include "coord/coord_recover.h"
 
 #include <jansson.h>
@@ -22,7 +23,6 @@
 #include <time.h>
 
 #include "common/al.h"
-#include "coord/coord_archive.h"
 
 /* ---------------------------------------------------------------- time */
 
@@ -302,6 +302,58 @@ static void result_from_json(const json_t *res, coord_task_result *out) {
   }
 }
 
+static int stored_status_is(const json_t *tr, const char *st) {
+  const char *s = jstr(tr, "status");
+  return s && strcmp(s, st) == 0;
+}
+
+/* Gives t what its record says through the job manager's restore call: completed
+ * with its result (counted once the server has checked its shards are still
+ * published), failed with its error, or back to pending with its retries and lease. */
+static void restore_task(recov *r, coord_task *t, const json_t *tr) {
+  coord_task_restore rs;
+  memset(&rs, 0, sizeof rs);
+  coord_task_result res;
+  memset(&res, 0, sizeof res);
+  if (!tr) {
+    al_error("recovery: task:%s has no record; it is marked failed (%s)", t->id, LOST_RECORD_ERROR);
+    rs.status = COORD_TASK_FAILED;
+    rs.error = LOST_RECORD_ERROR;
+  } else {
+    int64_t attempt = jint(tr, "attempt", 0);
+    rs.retries = (int)jint(tr, "retries", 0);
+    rs.attempt = attempt > 0 && attempt < UINT32_MAX ? (uint32_t)attempt : 0;
+    rs.worker_id = jstr(tr, "worker_id");
+    rs.assigned_at = coord_recover_parse_iso(jstr(tr, "assigned_at"));
+    rs.started_at = coord_recover_parse_iso(jstr(tr, "started_at"));
+    rs.completed_at = coord_recover_parse_iso(jstr(tr, "completed_at"));
+    rs.failed_at = coord_recover_parse_iso(jstr(tr, "failed_at"));
+    if (stored_status_is(tr, "completed")) {
+      const json_t *rsj = json_object_get(tr, "result");
+      result_from_json(json_is_object(rsj) ? rsj : tr, &res);
+      rs.status = COORD_TASK_COMPLETED;
+      rs.result = &res;
+    } else if (stored_status_is(tr, "failed")) {
+      rs.status = COORD_TASK_FAILED;
+      rs.error = jstr(tr, "error") ? jstr(tr, "error") : "failed before a coordinator restart";
+    } else {
+      rs.status = COORD_TASK_PENDING;
+    }
+  }
+  al_err err;
+  al_err_clear(&err);
+  if (coord_jm_restore_task(r->jm, t, &rs, &err) != 0) {
+    al_error("recovery: %s", err.msg);
+  } else if (rs.status == COORD_TASK_COMPLETED) {
+    r->rep.completed++;
+  } else if (rs.status == COORD_TASK_FAILED) {
+    r->rep.failed++;
+  } else {
+    r->rep.requeued++;
+  }
+  coord_task_result_free(&res);
+}
+
 /* Creates the job and adds its tasks (all pending for now). */
 static void apply_job(recov *r, rjob *rj) {
   const json_t *rec = rj->rec;
@@ -356,88 +408,8 @@ static void apply_job(recov *r, rjob *rj) {
     const char *sid = tr ? jstr(tr, "id") : NULL;
     if (sid && strcmp(sid, t->id) != 0)
       al_warn("recovery: task record %s-%06zu holds id %s; using %s", rj->id, i, sid, t->id);
-    if (!tr) {
-      al_error("recovery: task:%s has no record; it is marked failed (%s)", t->id, LOST_RECORD_ERROR);
-      continue;
-    }
-    t->retries = (int)jint(tr, "retries", 0);
-    int64_t attempt = jint(tr, "attempt", 0);
-    t->attempt = attempt > 0 && attempt < UINT32_MAX ? (uint32_t)attempt : 0;
+    restore_task(r, t, tr);
   }
-}
-
-static int stored_status_is(const json_t *tr, const char *st) {
-  if (!tr) return strcmp(st, "failed") == 0;
-  const char *s = jstr(tr, "status");
-  return s && strcmp(s, st) == 0;
-}
-
-/* Hands finished tasks back through a placeholder worker, then sends it away. */
-static void settle_finished_tasks(recov *r) {
-  size_t finished = 0;
-  for (size_t i = 0; i < r->n_jobs; i++)
-    for (size_t k = 0; r->jobs[i].job && k < r->jobs[i].n_tasks; k++)
-      finished += stored_status_is(r->jobs[i].tasks[k], "completed") || stored_status_is(r->jobs[i].tasks[k], "failed");
-  if (finished == 0) {
-    r->rep.requeued = r->rep.tasks;
-    return;
-  }
-  size_t pending = coord_jm_pending_count(r->jm);
-  coord_worker *w = coord_jm_worker_join(r->jm, COORD_RECOVER_WORKER_ID, (int)(pending ? pending : 1), NULL);
-  int max_retries = coord_jm_params_get(r->jm)->max_retries;
-  for (size_t i = 0; i < r->n_jobs; i++) {
-    rjob *rj = &r->jobs[i];
-    if (!rj->job) continue;
-    for (size_t k = 0; k < rj->n_tasks && k < rj->job->total_tasks; k++) {
-      const json_t *tr = rj->tasks[k];
-      coord_task *t = rj->job->tasks[k];
-      if (t->worker != w) continue;
-      if (stored_status_is(tr, "completed")) {
-        coord_task_result res;
-        const json_t *rs = json_object_get(tr, "result");
-        result_from_json(json_is_object(rs) ? rs : tr, &res);
-        if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 1, &res, NULL) == COORD_OK) r->rep.completed++;
-        coord_task_result_free(&res);
-      } else if (stored_status_is(tr, "failed")) {
-        int retries = t->retries;
-        t->retries = max_retries; /* the next failure is final */
-        const char *e = tr ? jstr(tr, "error") : LOST_RECORD_ERROR;
-        if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 0, NULL, e ? e : "failed before a coordinator restart") ==
-            COORD_OK)
-          r->rep.failed++;
-        t->retries = retries;
-      }
-    }
-  }
-  coord_jm_worker_drain(r->jm, w);
-  coord_jm_worker_dead(r->jm, w, "recovery finished");
-  r->rep.requeued = r->rep.tasks - r->rep.completed - r->rep.failed;
-}
-
-/* Stored timestamps and counters the replay above could not carry. */
-static void restore_details(recov *r, rjob *rj) {
-  coord_job *j = rj->job;
-  for (size_t k = 0; k < rj->n_tasks && k < j->total_tasks; k++) {
-    const json_t *tr = rj->tasks[k];
-    coord_task *t = j->tasks[k];
-    if (!tr) continue;
-    if (t->status == COORD_TASK_COMPLETED || t->status == COORD_TASK_FAILED) {
-      double v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "assigned_at"))) > 0) t->assigned_at = v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "started_at"))) > 0) t->started_at = v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "completed_at"))) > 0) t->completed_at = v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "failed_at"))) > 0) t->failed_at = v;
-    } else {
-      t->assigned_at = coord_recover_parse_iso(jstr(tr, "assigned_at"));
-      t->started_at = 0;
-    }
-  }
-  int64_t retried = jint(rj->rec, "retried_tasks", 0);
-  if (retried > 0 && (size_t)retried > j->retried_tasks) j->retried_tasks = (size_t)retried;
-  /* samples and tokens are not taken from the job record: the replay summed them from
-   * the completed tasks' records, and a record written ahead of its tasks' records
-   * counts tasks that run again after the restart (counted twice). */
-  (void)r;
 }
 
 static void apply_all(recov *r) {
@@ -452,11 +424,14 @@ static void apply_all(recov *r) {
     }
   for (size_t i = 0; i < r->n_jobs; i++)
     if (r->jobs[i].rec) apply_job(r, &r->jobs[i]);
-  settle_finished_tasks(r);
   for (size_t i = 0; i < r->n_jobs; i++) {
     rjob *rj = &r->jobs[i];
     if (!rj->job) continue;
-    restore_details(r, rj);
+    /* samples and tokens are not taken from the job record: the restored tasks'
+     * results sum them, and a record written ahead of its tasks' records counts tasks
+     * that run again after the restart (counted twice) */
+    int64_t retried = jint(rj->rec, "retried_tasks", 0);
+    if (retried > 0 && (size_t)retried > rj->job->retried_tasks) rj->job->retried_tasks = (size_t)retried;
     const json_t *sealed = json_object_get(rj->rec, "sealed");
     int seal = json_is_boolean(sealed) ? json_is_true(sealed) : rj->n_tasks > 0;
     if (seal && !coord_job_status_is_final(rj->job->status)) coord_jm_job_seal(r->jm, rj->job, NULL);

@@ -9,8 +9,12 @@
  * What recovery restores, per job listed in jobs:active whose job:<id> is not final:
  *   - the job (id, config, created_at, name/timeouts when recorded), then each task in
  *     index order from task:<id>-NNNNNN (files, retries, attempt);
- *   - completed tasks stay completed with their result, failed tasks stay failed with
- *     their error, and the job's counters follow from them;
+ *   - each task gets its recorded state through coord_jm_restore_task: failed tasks
+ *     stay failed with their error; completed tasks are completed with their result
+ *     once the server has checked that their shards are still published as recorded
+ *     (the job manager's restore hook: a regular file of the recorded size whose
+ *     SafeTensors header has the recorded rows), and run again when not; the job's
+ *     counters follow from them;
  *   - a task whose record is missing (lost in the crash) is marked failed, with an
  *     error saying so: its files are unknown, and the job must not look complete;
  *   - every other task (pending, assigned, running) goes back to pending. Its attempt
@@ -35,14 +39,11 @@
 #include "coord/coord_jm.h"
 #include "coord/coord_persist.h"
 
-/* Id of the placeholder worker recovery uses to hand finished tasks back to the job
- * manager; it joins and leaves within coord_recover_* and never owns real work. */
-#define COORD_RECOVER_WORKER_ID "(recovery)"
-
 typedef struct coord_recover_report {
   size_t jobs;            /* unfinished jobs reloaded */
   size_t tasks;           /* their tasks */
-  size_t completed;       /* ... of which already completed */
+  size_t completed;       /* ... of which restored as completed (counted once their
+                           * shards are checked) */
   size_t failed;          /* ... already failed */
   size_t requeued;        /* ... back to pending */
   size_t skipped;         /* index entries dropped or skipped (final, missing, invalid) */

@@ -228,6 +228,14 @@ static void on_lease_for_commit(void *ud, int ok) {
   coord_server_handle_closed(s);
 }
 
+/* A task restored as completed after a restart: its published shards are checked on
+ * the pool (nothing is moved, so no lease is needed) before it counts. */
+static void hk_restore(void *ud, coord_task *t) {
+  coord_server *s = ud;
+  s->handles_open++;
+  coord_commit_restored_start(s->loop, t, t->job->verify_sha256, on_committed, s);
+}
+
 static void hk_commit(void *ud, coord_task *t) {
   coord_server *s = ud;
   if (s->o.lease && !coord_lease_current(s->o.lease)) {
@@ -1306,11 +1314,12 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, NULL, hk_worker_gone, hk_timer, NULL,
-                      NULL, NULL};
+  coord_jm_hooks h = {.ud = s, .now = hk_now, .assign = hk_assign, .revoke = hk_revoke, .job_changed = hk_job_changed,
+                      .worker_gone = hk_worker_gone, .timer = hk_timer};
   if (!s->o.no_manifest) { /* protocol tests and benchmarks run without output handling */
     h.commit = hk_commit;
     h.finalize = hk_finalize;
+    h.restore = hk_restore;
   }
   coord_jm_records rec;
   if (!s->o.no_persist) {
