@@ -9,12 +9,14 @@
 # (al_err and the log level live in auralith/error.h; src/common/al.h includes it).
 include(GNUInstallDirs)
 
-install(TARGETS auralith ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# the archives whose only global symbols are the public al_ functions (public/, see
+# al_public_archive in CMakeLists.txt); the plain ones are for in-tree programs
+install(FILES ${AL_PUBLIC_ARCHIVE} DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS auralith_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development)
 # The media codec module goes next to libauralith.so, where src/media/med_module.c looks.
 install(TARGETS auralith_media LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # the client alone (include/auralith/client.h; pkg-config auralith-client)
-install(TARGETS auralith_client ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${AL_CLIENT_PUBLIC_ARCHIVE} DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS auralith_client_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development)
 if(TARGET alctl)
   install(TARGETS alctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

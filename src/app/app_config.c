@@ -85,7 +85,9 @@ static void on_store_writable(void *ud, int writable) {
 int app_recover(uv_loop_t *loop, coord_server *srv, store *st, al_err *err) {
   if (!st) return 0;
   coord_jm *jm = coord_server_jm(srv);
+  coord_persist *ps = coord_server_persist(srv);
+  if (!ps) return 0; /* the server keeps nothing in the store */
   if (strcmp(st->ops->name, "redis") == 0) store_redis_on_writable(st, on_store_writable, jm);
-  if (coord_recover_run(loop, jm, st, coord_jm_params_get(jm)->retention, NULL, err) != 0) return -1;
-  return coord_archive_load(loop, st, jm, coord_server_archive(srv), err);
+  if (coord_recover_run(loop, jm, ps, NULL, err) != 0) return -1;
+  return coord_archive_load(loop, ps, jm, coord_server_archive(srv), err);
 }

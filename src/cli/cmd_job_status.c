@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "cli/cli_common.h"
 #include "cli/opts.h"
-#include "client/render.h"
+#include "cli/cli_render.h"
 
 static const cli_opt OPTS[] = {
     {"coordinator", 0, "HOST:PORT", "coordinator address ([IPv6]:PORT for IPv6)", NULL, CLI_REQUIRED},
@@ -38,10 +38,10 @@ int cmd_job_status(int argc, char **argv) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
     code = 1;
   } else if (cli_flag(&v, "json")) {
-    alc_json_print(stdout, alc_job_json(&j));
+    cli_json_print(stdout, cli_job_json(&j));
   } else {
     printf("Checking status for job: %s\n", id);
-    alc_render_job_text(stdout, &j);
+    cli_render_job_text(stdout, &j);
   }
   al_job_free(&j);
   al_close(c);

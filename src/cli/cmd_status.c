@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/cli_common.h"
 #include "cli/opts.h"
-#include "client/render.h"
+#include "cli/cli_render.h"
 
 static const cli_opt OPTS[] = {
     {"coordinator", 0, "HOST:PORT", "coordinator address ([IPv6]:PORT for IPv6)", NULL, CLI_REQUIRED},
@@ -37,9 +37,9 @@ int cmd_status(int argc, char **argv) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
     code = 1;
   } else if (cli_flag(&v, "json")) {
-    alc_json_print(stdout, alc_status_json(addr, &ws));
+    cli_json_print(stdout, cli_status_json(addr, &ws));
   } else {
-    alc_render_status_text(stdout, addr, &ws);
+    cli_render_status_text(stdout, addr, &ws);
   }
   al_worker_list_free(&ws);
   al_close(c);

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "cli/dry_run.h"
-#include "client/render.h"
+#include "cli/cli_render.h"
 
 static const cli_opt OPTS[] = {
     {"config", 'c', "PATH", "YAML config file", NULL, CLI_REQUIRED},
@@ -210,7 +210,7 @@ int cmd_submit_job(int argc, char **argv) {
          (unsigned long long)res.samples, (unsigned long long)res.tokens, (unsigned long long)res.final.bytes,
          res.elapsed_s, el > 0 ? (double)res.final.bytes / el / 1e6 : 0, el > 0 ? (double)res.tokens / el : 0,
          o.output_dir, o.output_dir);
-  alc_render_counts(stdout, &res.final, "");
+  cli_render_counts(stdout, &res.final, "");
   for (size_t i = 0; i < res.n_errors && i < 5; i++) printf("Error:    %s\n", res.errors[i]);
   status = al_pipeline_exit_code(res.status);
   al_pipeline_result_free(&res);

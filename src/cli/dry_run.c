@@ -8,20 +8,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "client/scan.h"
+#include "app/app_scan.h"
 #include "worker/decomp.h"
 #include "worker/inputs.h"
 
 int cli_dry_run(const char *input_dir, int64_t files_per_task, bool detect_text) {
-  alc_file_list files;
+  app_file_list files;
   al_err err;
-  if (alc_scan_files(input_dir, &files, &err) != 0) {
+  if (app_scan_files(input_dir, &files, &err) != 0) {
     fprintf(stderr, "[ERROR] %s\n", err.msg);
     return 1;
   }
   if (files.n == 0) {
     fprintf(stderr, "[ERROR] No files found in %s\n", input_dir);
-    alc_file_list_free(&files);
+    app_file_list_free(&files);
     return 1;
   }
   /* kinds: text, code, JSON Lines, to sniff, image, audio, video, unclassified */
@@ -57,6 +57,6 @@ int cli_dry_run(const char *input_dir, int64_t files_per_task, bool detect_text)
     printf("  %-34s %8llu files  %10.1f MB\n", reason, (unsigned long long)n[k], (double)bytes[k] / 1e6);
   }
   if (!n[4] && !n[5] && !n[6] && !n[7]) printf("  none\n");
-  alc_file_list_free(&files);
+  app_file_list_free(&files);
   return 0;
 }

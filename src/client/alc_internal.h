@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "auralith/client.h"
+#include "client/alc.h"
 #include "common/al.h"
 #include "loop/loop_tls.h"
 #include "proto/messages.h"
@@ -32,12 +33,6 @@ struct al_client {
   al_job events[AL_MAX_PENDING_EVENTS]; /* ring of pending progress events */
   size_t ev_head, ev_count;
 };
-
-/* Like al_connect over an already-connected stream socket (e.g. one end of a
- * socketpair into an in-process coordinator). Takes ownership of fd (closed on
- * failure too); name stands for the address in messages. */
-al_client *alc_connect_fd(int fd, const char *name, al_role role, const char *token, double timeout_s,
-                           al_err *err);
 
 /* Splits "host:port" or "[v6]:port" into host and port. Returns 0, or -1 with
  * AL_E_ADDRESS naming the address. */

@@ -85,6 +85,7 @@ void coord_archived_job_summary(const coord_archived_job *e, proto_job_summary *
 /* ---------------------------------------------------------------- loading */
 
 typedef struct loader {
+  coord_persist *ps; /* the one write: an expired id leaves jobs:finished */
   store *st;
   coord_jm *jm;
   coord_archive *a;
@@ -116,7 +117,7 @@ static void on_record(void *ud, const store_reply *r) {
     }
     json_decref(doc);
   } else if (r->status == STORE_NOT_FOUND) {
-    store_srem(l->st, COORD_FINISHED_JOBS_KEY, q->id, NULL, NULL); /* its retention ended */
+    coord_persist_unlist_finished(l->ps, q->id); /* its retention ended */
   } else if (!l->failed) {
     l->failed = 1;
     al_err_set(l->err, AL_E_FAILED, "recovery: cannot read job:%s: %s", q->id, r->msg ? r->msg : "error");
@@ -158,10 +159,10 @@ static int cmp_created(const void *a, const void *b) {
 
 static void tick(uv_timer_t *t) { (void)t; }
 
-int coord_archive_load(uv_loop_t *loop, store *st, coord_jm *jm, coord_archive *out, al_err *err) {
+int coord_archive_load(uv_loop_t *loop, coord_persist *ps, coord_jm *jm, coord_archive *out, al_err *err) {
   memset(out, 0, sizeof *out);
-  loader l = {st, jm, out, 0, 0, 0, 0, err};
-  store_smembers(st, COORD_FINISHED_JOBS_KEY, on_members, &l);
+  loader l = {ps, coord_persist_store(ps), jm, out, 0, 0, 0, 0, err};
+  store_smembers(l.st, COORD_FINISHED_JOBS_KEY, on_members, &l);
   /* the store's own timers and connection drive the loop; a tick keeps it from blocking
    * forever should nothing else be armed */
   uv_timer_t t;

@@ -3,9 +3,9 @@
  * kept (retention).
  *
  * The store holds their ids in the set COORD_FINISHED_JOBS_KEY (added when a job's
- * final status is written, coord_recover_job_finished). At start the set is read, each
+ * final status is written, coord_persist_job_final). At start the set is read, each
  * job:<id> record is turned into a summary, and ids whose record has expired are
- * removed from the set. Prefix: coord_archive_. */
+ * removed from the set (through coord_persist). Prefix: coord_archive_. */
 #ifndef AL_COORD_COORD_ARCHIVE_H
 #define AL_COORD_COORD_ARCHIVE_H
 
@@ -16,10 +16,8 @@
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
+#include "coord/coord_persist.h"
 #include "proto/messages.h"
-#include "store/store.h"
-
-#define COORD_FINISHED_JOBS_KEY "jobs:finished"
 /* Summaries held at most (the newest are kept); older jobs still answer job-status from
  * the store. */
 #define COORD_ARCHIVE_MAX 100000
@@ -44,11 +42,11 @@ void coord_archived_job_clear(coord_archived_job *e);
 /* A view of e as a protocol summary (pointers into e; errs must hold one entry). */
 void coord_archived_job_summary(const coord_archived_job *e, proto_job_summary *s, const char **errs);
 
-/* Reads the finished jobs' records from st (borrowed), running loop until all have
- * answered; skips ids jm holds (borrowed; may be NULL). Returns 0 with *out filled
- * (release with coord_archive_free), or -1 with err naming the key that could not be
- * read. */
-int coord_archive_load(uv_loop_t *loop, store *st, coord_jm *jm, coord_archive *out, al_err *err);
+/* Reads the finished jobs' records from ps's store (ps borrowed), running loop until
+ * all have answered; skips ids jm holds (borrowed; may be NULL). Returns 0 with *out
+ * filled (release with coord_archive_free), or -1 with err naming the key that could
+ * not be read. */
+int coord_archive_load(uv_loop_t *loop, coord_persist *ps, coord_jm *jm, coord_archive *out, al_err *err);
 void coord_archive_free(coord_archive *a);
 
 #endif

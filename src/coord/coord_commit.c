@@ -422,11 +422,37 @@ int coord_commit_run(const coord_task *t, int verify_sha256, char ***paths_out, 
   return rc;
 }
 
+/* ---------------------------------------------------------------- restored results */
+
+/* A result restored after a coordinator restart was published by the previous
+ * instance: its shards must still be there as recorded before it counts. */
+static int check_restored(snap *s, int verify_sha256, al_err *err) {
+  char root[PATH_MAX];
+  if (!realpath(s->output_dir, root))
+    return al_err_set(err, AL_E_FAILED, "output directory %s: %s", s->output_dir, strerror(errno));
+  for (size_t i = 0; i < s->n_shards; i++) {
+    const snap_shard *sh = &s->shards[i];
+    if (coord_outdir_check_shard(root, sh->path, sh->bytes, sh->samples, s->max_seq_len, sh->sha256, verify_sha256,
+                                 err) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+int coord_commit_check_restored(const coord_task *t, int verify_sha256, al_err *err) {
+  snap s;
+  snap_take(&s, t);
+  int rc = check_restored(&s, verify_sha256, err);
+  snap_free(&s);
+  return rc;
+}
+
 /* ---------------------------------------------------------------- async commit */
 
 struct coord_commit {
   uv_work_t req;
   snap s;
+  int restored; /* check a restored result instead of committing an attempt */
   int verify_sha256;
   int rc;
   char **paths;
@@ -437,7 +463,8 @@ struct coord_commit {
 
 static void commit_work(uv_work_t *req) {
   coord_commit *c = req->data;
-  c->rc = commit_snap(&c->s, c->verify_sha256, &c->paths, &c->err);
+  c->rc = c->restored ? check_restored(&c->s, c->verify_sha256, &c->err)
+                      : commit_snap(&c->s, c->verify_sha256, &c->paths, &c->err);
 }
 
 static void commit_after(uv_work_t *req, int status) {
@@ -456,10 +483,11 @@ static void commit_after(uv_work_t *req, int status) {
   free(c);
 }
 
-coord_commit *coord_commit_start(uv_loop_t *loop, const coord_task *t, int verify_sha256, coord_commit_cb cb,
-                                 void *ud) {
+static coord_commit *start(uv_loop_t *loop, const coord_task *t, int restored, int verify_sha256, coord_commit_cb cb,
+                           void *ud) {
   coord_commit *c = al_xcalloc(1, sizeof *c);
   snap_take(&c->s, t);
+  c->restored = restored;
   c->verify_sha256 = verify_sha256;
   c->cb = cb;
   c->ud = ud;
@@ -471,6 +499,16 @@ coord_commit *coord_commit_start(uv_loop_t *loop, const coord_task *t, int verif
     return NULL;
   }
   return c;
+}
+
+coord_commit *coord_commit_start(uv_loop_t *loop, const coord_task *t, int verify_sha256, coord_commit_cb cb,
+                                 void *ud) {
+  return start(loop, t, 0, verify_sha256, cb, ud);
+}
+
+coord_commit *coord_commit_restored_start(uv_loop_t *loop, const coord_task *t, int verify_sha256, coord_commit_cb cb,
+                                          void *ud) {
+  return start(loop, t, 1, verify_sha256, cb, ud);
 }
 
 void coord_commit_orphan(coord_commit *c) {

@@ -46,6 +46,15 @@ typedef void (*coord_commit_cb)(void *ud, const char *task_id, uint32_t attempt,
 typedef struct coord_commit coord_commit;
 coord_commit *coord_commit_start(uv_loop_t *loop, const coord_task *t, int verify_sha256,
                                  coord_commit_cb cb, void *ud);
+/* A result restored after a coordinator restart (coord_jm_restore_task): checks on the
+ * pool that every shard it lists is still published as recorded
+ * (coord_outdir_check_shard: a regular file of the recorded size whose header holds
+ * the recorded rows; sha256 with verify_sha256). Nothing is moved. cb fires once with
+ * ok and paths NULL (the recorded paths stay), or !ok and the first difference. */
+coord_commit *coord_commit_restored_start(uv_loop_t *loop, const coord_task *t, int verify_sha256,
+                                          coord_commit_cb cb, void *ud);
+/* The same check, synchronous (tests). Returns 0 or -1 with err. */
+int coord_commit_check_restored(const coord_task *t, int verify_sha256, al_err *err);
 /* The callback will not be called; the request frees itself when its work ends. */
 void coord_commit_orphan(coord_commit *c);
 

@@ -50,6 +50,7 @@ struct coord_server {
   coord_options o;
   store *st;
   int own_store;
+  struct coord_persist *persist; /* writes the job manager's records; NULL with no_persist */
   coord_jm *jm;
   uv_tcp_t listener;
   int listening;

@@ -1,7 +1,6 @@
 /* Job manager core: dispatch on capacity, leases, retries with backoff, dead-worker
  * reclamation, work stealing, task and job timeouts, cancellation and completion.
  * Single-threaded; see coord_jm.h for the contract and the task state machine. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +25,7 @@ enum { TK_WORKER = 1, TK_TASK, TK_JOB, TK_STEAL, TK_FLUSH, TK_RETAIN };
 struct coord_jm {
   coord_jm_params p;
   coord_jm_hooks h;
-  store *st;
+  coord_jm_records rec;
   coord_heap heap;
   double reported_deadline;
   coord_map jobs_by_id;
@@ -38,16 +37,13 @@ struct coord_jm {
   size_t cap_cand;
   coord_task_list pending;
   coord_timer steal_timer; /* when the oldest not-yet-stealable queued task becomes stealable */
-  coord_timer flush_timer; /* write-behind of dirty job records */
-  coord_job *dirty;        /* jobs whose record must be rewritten */
-  coord_task *dirty_tasks, *dirty_tail; /* tasks whose record must be rewritten */
+  coord_timer flush_timer; /* write-behind: the flush record hook is due */
   size_t n_backoff;
   size_t rr_index;
   uint64_t stale;
   uint64_t attempts_failed[COORD_REASON_COUNT_]; /* by coord_reason, for /metrics */
   int dispatching;
   char instance[9];        /* random per manager: staging names never repeat across restarts */
-  al_buf scratch;
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -96,17 +92,10 @@ static void set_str(char **dst, const char *src) {
   *dst = copy;
 }
 
-/* ---------------------------------------------------------------- persistence */
+/* ---------------------------------------------------------------- records */
 
-/* prefix + id into key (cap bytes), truncating; faster than snprintf on hot paths */
-static void make_key(char *key, size_t cap, const char *prefix, const char *id) {
-  size_t p = strlen(prefix), n = strlen(id);
-  if (p + n + 1 > cap) n = cap - p - 1;
-  memcpy(key, prefix, p);
-  memcpy(key + p, id, n);
-  key[p + n] = 0;
-}
-
+/* What changed is reported through the record hooks (coord_persist writes the store);
+ * the manager only keeps the write-behind deadline in its heap. */
 
 static void arm_flush(coord_jm *jm) {
   if (!coord_timer_armed(&jm->flush_timer)) coord_heap_arm(&jm->heap, &jm->flush_timer, jm_now(jm) + JOB_FLUSH_DELAY);
@@ -114,85 +103,21 @@ static void arm_flush(coord_jm *jm) {
 
 /* The task changed: its record (and its list membership) is written behind. */
 static void persist_task(coord_jm *jm, coord_task *t) {
-  if (!jm->st || t->dirty) return;
-  t->dirty = 1;
-  /* FIFO, so that store lists keep dispatch order and LREM finds items near the head */
-  t->dirty_next = NULL;
-  if (jm->dirty_tail) jm->dirty_tail->dirty_next = t;
-  else jm->dirty_tasks = t;
-  jm->dirty_tail = t;
+  if (!jm->rec.task_changed) return;
+  jm->rec.task_changed(jm->rec.ud, t);
   arm_flush(jm);
-}
-
-/* Writes task:<id>, and moves the task between store lists when its place changed:
- * pending_tasks while it waits for capacity, tasks:<wid> while assigned and not
- * started, no list otherwise. The exact JSON pushed is kept for the LREM. */
-static void write_task(coord_jm *jm, coord_task *t) {
-  al_buf *b = &jm->scratch;
-  b->len = 0;
-  coord_task_to_json(t, b);
-  char key[512];
-  make_key(key, sizeof key, "task:", t->id);
-  store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
-  char want[512];
-  want[0] = 0;
-  if (t->place == COORD_IN_PENDING) make_key(want, sizeof want, "pending_tasks", "");
-  else if (t->place == COORD_IN_QUEUED) make_key(want, sizeof want, "tasks:", t->worker->id);
-  if (t->listed_key && strcmp(t->listed_key, want) == 0) return; /* still where the store has it */
-  if (t->listed_key) {
-    store_lrem(jm->st, t->listed_key, t->queue_item, strlen(t->queue_item), NULL, NULL);
-    free(t->listed_key);
-    free(t->queue_item);
-    t->listed_key = t->queue_item = NULL;
-  }
-  if (want[0]) {
-    t->listed_key = al_xstrdup(want);
-    t->queue_item = al_xstrndup(b->data, b->len);
-    store_rpush(jm->st, want, t->queue_item, b->len, NULL, NULL);
-  }
-}
-
-static void persist_job(coord_jm *jm, coord_job *j) {
-  if (!jm->st) return;
-  al_buf *b = &jm->scratch;
-  b->len = 0;
-  coord_job_to_json(j, b);
-  char key[512];
-  snprintf(key, sizeof key, "job:%s", j->id);
-  store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
-  j->dirty = 0; /* stays on the dirty list until the flush skips it */
 }
 
 /* Counters changed: the record is rewritten within JOB_FLUSH_DELAY. */
 static void persist_job_soon(coord_jm *jm, coord_job *j) {
-  if (!jm->st || j->dirty) return;
-  j->dirty = 1;
-  j->dirty_next = jm->dirty;
-  jm->dirty = j;
+  if (!jm->rec.job_changed) return;
+  jm->rec.job_changed(jm->rec.ud, j);
   arm_flush(jm);
 }
 
-static void flush_dirty_jobs(coord_jm *jm) {
-  coord_task *t = jm->dirty_tasks;
-  jm->dirty_tasks = jm->dirty_tail = NULL;
-  while (t) {
-    coord_task *next = t->dirty_next;
-    t->dirty_next = NULL;
-    t->dirty = 0;
-    write_task(jm, t);
-    t = next;
-  }
-  coord_job *j = jm->dirty;
-  jm->dirty = NULL;
-  while (j) {
-    coord_job *next = j->dirty_next;
-    j->dirty_next = NULL;
-    if (j->dirty) persist_job(jm, j);
-    j = next;
-  }
+static void flush_records(coord_jm *jm) {
+  if (jm->rec.flush) jm->rec.flush(jm->rec.ud);
 }
-
-
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -211,12 +136,12 @@ void coord_jm_params_default(coord_jm_params *p) {
   p->steal_after = 1;
 }
 
-coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store *st) {
+coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, const coord_jm_records *rec) {
   coord_jm *jm = al_xcalloc(1, sizeof *jm);
   jm->p = *p;
   if (jm->p.prefetch < 0) jm->p.prefetch = 0;
   if (h) jm->h = *h;
-  jm->st = st;
+  if (rec) jm->rec = *rec;
   jm->reported_deadline = -1;
   coord_timer_init(&jm->steal_timer, TK_STEAL);
   coord_timer_init(&jm->flush_timer, TK_FLUSH);
@@ -461,7 +386,7 @@ static coord_worker *rr_next(coord_jm *jm, const coord_task *t, size_t n) {
 
 static void dispatch(coord_jm *jm) {
   if (jm->dispatching) return; /* re-entered from a completion inside dispatch */
-  if (jm->st && !store_writable(jm->st)) { /* state could not be persisted: hold */
+  if (jm->rec.writable && !jm->rec.writable(jm->rec.ud)) { /* state could not be kept: hold */
     report_deadline(jm);
     return;
   }
@@ -550,32 +475,7 @@ void coord_jm_worker_metrics(coord_jm *jm, coord_worker *w, double cpu, double m
   (void)tasks_completed;
   (void)tasks_failed;
   if (samples > w->samples_processed) w->samples_processed = samples;
-  if (jm->st) {
-    char key[512];
-    al_buf *b = &jm->scratch;
-    char ts[48];
-    /* Built with jansson: the worker id is peer input and may hold quotes, backslashes
-     * or control characters. Separators ", " and ": " as the original's json.dumps. */
-    json_t *hb = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "worker_id", w->id, "timestamp",
-                           al_iso_from_wall(jm_wall(jm), ts, sizeof ts), "status", "alive", "tasks_completed",
-                           (json_int_t)w->tasks_completed, "tasks_failed", (json_int_t)w->tasks_failed,
-                           "samples_processed", (json_int_t)w->samples_processed);
-    char *text = hb ? json_dumps(hb, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
-    json_decref(hb);
-    b->len = 0;
-    if (text) al_buf_puts(b, text);
-    free(text);
-    snprintf(key, sizeof key, "heartbeat:%s", w->id);
-    if (b->len) store_set(jm->st, key, b->data, b->len, jm->p.heartbeat_timeout, NULL, NULL);
-    b->len = 0;
-    al_buf_printf(b,
-                  "{\"cpu_usage\": %.1f, \"memory_usage\": %.1f, \"tasks_completed\": %llu, "
-                  "\"samples_processed\": %llu}",
-                  cpu < 0 ? 0.0 : cpu, mem < 0 ? 0.0 : mem, (unsigned long long)w->tasks_completed,
-                  (unsigned long long)w->samples_processed);
-    snprintf(key, sizeof key, "metrics:%s", w->id);
-    store_set(jm->st, key, b->data, b->len, 0, NULL, NULL);
-  }
+  if (jm->rec.heartbeat) jm->rec.heartbeat(jm->rec.ud, w, jm_wall(jm));
 }
 
 void coord_jm_worker_disconnected(coord_jm *jm, coord_worker *w) {
@@ -615,11 +515,7 @@ void coord_jm_worker_dead(coord_jm *jm, coord_worker *w, const char *why) {
       task_detach(jm, t);
       task_attempt_failed(jm, t, w->id, err);
     }
-  if (jm->st) {
-    char key[512];
-    snprintf(key, sizeof key, "heartbeat:%s", w->id);
-    store_del(jm->st, key, NULL, NULL);
-  }
+  if (jm->rec.worker_gone) jm->rec.worker_gone(jm->rec.ud, w);
   if (jm->h.worker_gone) jm->h.worker_gone(jm->h.ud, w);
   free(w->id);
   free(w);
@@ -711,7 +607,7 @@ coord_job *coord_jm_job_create(coord_jm *jm, const char *id, const coord_job_con
     jm->jobs = al_xrealloc(jm->jobs, jm->cap_jobs * sizeof *jm->jobs);
   }
   jm->jobs[jm->n_jobs++] = j;
-  persist_job(jm, j);
+  if (jm->rec.job_created) jm->rec.job_created(jm->rec.ud, j);
   report_deadline(jm);
   return j;
 }
@@ -785,8 +681,7 @@ static void job_finish_now(coord_jm *jm, coord_job *j, coord_job_status st) {
   al_info("coordinator: job %s %s (%zu completed, %zu failed of %zu)%s%s", j->id,
           coord_job_status_name(st), j->completed_tasks, j->failed_tasks, j->total_tasks,
           j->final_error ? ": " : "", j->final_error ? j->final_error : "");
-  flush_dirty_jobs(jm); /* a final state is written at once, with its tasks */
-  persist_job(jm, j);
+  if (jm->rec.job_final) jm->rec.job_final(jm->rec.ud, j); /* at once, with its tasks */
   if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
   if (jm->h.job_finished) jm->h.job_finished(jm->h.ud, j);
 }
@@ -843,7 +738,7 @@ int coord_jm_job_seal(coord_jm *jm, coord_job *j, al_err *err) {
     return -1;
   }
   j->sealed = 1;
-  persist_job(jm, j); /* the record says it is sealed (recovery needs to know) */
+  if (jm->rec.job_sealed) jm->rec.job_sealed(jm->rec.ud, j); /* recovery needs to know */
   job_check_done(jm, j);
   report_deadline(jm);
   return 0;
@@ -981,7 +876,7 @@ static void task_complete(coord_jm *jm, coord_task *t) {
   coord_job *j = t->job;
   t->status = COORD_TASK_COMPLETED;
   t->place = COORD_IN_NONE;
-  t->completed_at = jm_wall(jm);
+  if (t->completed_at <= 0) t->completed_at = jm_wall(jm); /* a restored task keeps its time */
   t->worker = NULL;
   t->has_result = 1;
   j->completed_tasks++;
@@ -1041,6 +936,51 @@ int coord_jm_task_result(coord_jm *jm, coord_worker *w, const char *task_id, uin
   return COORD_OK;
 }
 
+int coord_jm_restore_task(coord_jm *jm, coord_task *t, const coord_task_restore *r, al_err *err) {
+  coord_job *j = t->job;
+  if (t->place != COORD_IN_PENDING || t->worker || t->has_result || coord_job_status_is_final(j->status))
+    return al_err_set(err, AL_E_BAD_STATE, "task %s cannot be restored: it is not a new pending task", t->id);
+  t->retries = r->retries > 0 ? r->retries : 0;
+  t->attempt = r->attempt;
+  set_str(&t->last_worker_id, r->worker_id);
+  t->assigned_at = r->assigned_at;
+  t->started_at = r->status == COORD_TASK_COMPLETED || r->status == COORD_TASK_FAILED ? r->started_at : 0;
+  t->completed_at = r->status == COORD_TASK_COMPLETED ? r->completed_at : 0;
+  if (r->status == COORD_TASK_COMPLETED) {
+    task_detach(jm, t);
+    coord_task_result_free(&t->result);
+    memset(&t->result, 0, sizeof t->result);
+    if (r->result) coord_task_result_move(&t->result, r->result);
+    if (jm->h.restore) {
+      /* the record keeps saying completed, with its result, while the check runs: a
+       * crash meanwhile loses nothing */
+      t->status = COORD_TASK_COMPLETED;
+      t->has_result = 1;
+      t->place = COORD_IN_COMMITTING;
+      t->restoring = 1;
+      j->committing++;
+      persist_task(jm, t);
+      jm->h.restore(jm->h.ud, t);
+    } else {
+      task_complete(jm, t);
+    }
+  } else if (r->status == COORD_TASK_FAILED) {
+    task_detach(jm, t);
+    t->status = COORD_TASK_FAILED;
+    t->failed_at = r->failed_at > 0 ? r->failed_at : jm_wall(jm);
+    set_str(&t->error, r->error ? r->error : "failed before a coordinator restart");
+    j->failed_tasks++;
+    persist_task(jm, t);
+    persist_job_soon(jm, j);
+    if (jm->h.job_changed) jm->h.job_changed(jm->h.ud, j);
+    job_check_done(jm, j);
+  } else {
+    persist_task(jm, t);
+  }
+  report_deadline(jm);
+  return 0;
+}
+
 void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt, int ok,
                              const char *const *paths, size_t n, const char *error) {
   coord_task *t = coord_jm_task_find(jm, task_id);
@@ -1048,6 +988,33 @@ void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt
   coord_job *j = t->job;
   j->committing--;
   t->place = COORD_IN_NONE;
+  if (t->restoring) {
+    t->restoring = 0;
+    if (ok) {
+      task_complete(jm, t);
+    } else {
+      /* the previous instance's output is gone or changed since: the task runs again
+       * (no retry counted: no attempt of this instance failed) unless the job ended */
+      al_warn("coordinator: task %s restored as completed, but its output does not verify (%s); %s", t->id,
+              error && *error ? error : "verification failed", j->has_pending_final ? "the job has ended" : "it runs again");
+      coord_task_result_free(&t->result);
+      memset(&t->result, 0, sizeof t->result);
+      t->has_result = 0;
+      t->completed_at = 0;
+      if (j->has_pending_final) {
+        t->status = COORD_TASK_FAILED;
+        t->failed_at = jm_wall(jm);
+        set_str(&t->error, j->final_error ? j->final_error : "job ended");
+        persist_task(jm, t);
+        job_check_done(jm, j);
+      } else {
+        to_pending(jm, t, 0);
+      }
+    }
+    dispatch(jm);
+    report_deadline(jm);
+    return;
+  }
   if (ok) {
     for (size_t i = 0; paths && i < n && i < t->result.n_shards; i++) set_str(&t->result.shards[i].path, paths[i]);
     task_complete(jm, t);
@@ -1109,20 +1076,9 @@ static void on_task_deadline(coord_jm *jm, coord_task *t) {
 
 /* Retention over: drop the finished job from memory and its records from the store. */
 static void job_forget(coord_jm *jm, coord_job *j) {
-  flush_dirty_jobs(jm); /* no dirty list may point into j afterwards */
   al_info("coordinator: forgetting job %s (%s %gs ago)", j->id, coord_job_status_name(j->status), jm->p.retention);
   if (jm->h.job_forgotten) jm->h.job_forgotten(jm->h.ud, j);
-  if (jm->st) {
-    char key[512];
-    make_key(key, sizeof key, "job:", j->id);
-    store_del(jm->st, key, NULL, NULL);
-    for (size_t i = 0; i < j->total_tasks; i++) {
-      coord_task *t = j->tasks[i];
-      make_key(key, sizeof key, "task:", t->id);
-      store_del(jm->st, key, NULL, NULL);
-      if (t->listed_key) store_lrem(jm->st, t->listed_key, t->queue_item, strlen(t->queue_item), NULL, NULL);
-    }
-  }
+  if (jm->rec.job_forgotten) jm->rec.job_forgotten(jm->rec.ud, j);
   size_t i;
   for (i = 0; i < jm->n_jobs && jm->jobs[i] != j; i++) {
   }
@@ -1151,7 +1107,7 @@ void coord_jm_on_timer(coord_jm *jm) {
     case TK_STEAL:
       break; /* the dispatch below looks for thieves again */
     case TK_FLUSH:
-      flush_dirty_jobs(jm);
+      flush_records(jm);
       break;
     case TK_RETAIN:
       job_forget(jm, CONTAINER(tm, coord_job, timer));
@@ -1172,7 +1128,7 @@ void coord_jm_on_timer(coord_jm *jm) {
 }
 
 void coord_jm_flush(coord_jm *jm) {
-  flush_dirty_jobs(jm);
+  flush_records(jm);
   coord_heap_cancel(&jm->heap, &jm->flush_timer);
   report_deadline(jm);
 }
@@ -1189,6 +1145,5 @@ void coord_jm_free(coord_jm *jm) {
   free(jm->jobs);
   coord_map_free(&jm->jobs_by_id);
   free(jm->cand);
-  al_buf_free(&jm->scratch);
   free(jm);
 }

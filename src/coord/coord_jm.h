@@ -1,9 +1,9 @@
 /* The job manager: all coordinator scheduling state (workers, jobs, tasks, queues,
- * leases, deadlines) as single-threaded data. No sockets, files or timers of its own:
- * time is read through an injectable clock, deadlines are reported through a hook (the
- * server arms one timer), records are written through the store interface it is given
- * (store/store.h), and everything that must reach a worker or a subscriber leaves
- * through hooks. The
+ * leases, deadlines) as single-threaded data. No sockets, files, store or timers of its
+ * own: time is read through an injectable clock, deadlines are reported through a hook
+ * (the server arms one timer), every change that must be kept is reported through the
+ * record hooks (coord_jm_records; coord_persist.h writes the store), and everything
+ * that must reach a worker or a subscriber leaves through hooks. The
  * server (coord_server.c) calls in on every message; unit tests drive it directly.
  *
  * Ownership: the job manager owns every coord_job, coord_task and coord_worker; the
@@ -28,7 +28,6 @@
 #include <stdint.h>
 
 #include "common/al.h"
-#include "store/store.h"
 
 /* Tasks one job may hold. Task ids are "<job_id>-%06zu": six digits at least, more
  * past 999,999, so ids stay unique and deterministic at any size. The bound only
@@ -139,7 +138,9 @@ typedef struct coord_task {
   double assigned_at, started_at, completed_at, failed_at; /* wall seconds; 0 = unset */
   coord_task_result result;
   int has_result;
+  int restoring;        /* restored as completed, its published shards being checked */
   char *error;          /* last error, NULL if none */
+  /* the record hooks' bookkeeping (coord_persist), freed with the task: */
   char *queue_item;     /* the JSON pushed to the store list listed_key, while there */
   char *listed_key;     /* the store list holding queue_item ("pending_tasks", "tasks:<wid>") */
   int dirty;            /* changed since task:<id> was last written */
@@ -199,7 +200,7 @@ struct coord_job {
   int verify_sha256;   /* job.verify_shards: sha256 (1) or header (0) */
   int owns_output;     /* --resume: every task_* directory the manifest does not list goes */
   void *resume;        /* the server's coord_resume while tasks are submitted (--resume) */
-  int dirty;           /* counters changed since job:<id> was last written */
+  int dirty;           /* counters changed since job:<id> was last written (coord_persist) */
   struct coord_job *dirty_next;
 };
 
@@ -271,12 +272,44 @@ typedef struct coord_jm_hooks {
    * coord_jm_job_finalized exactly once. Until then the job is not final and no client
    * is told. NULL: the job ends at once. */
   void (*finalize)(void *ud, coord_job *j, coord_job_status st);
+  /* t was restored as completed (coord_jm_restore_task) and is COORD_IN_COMMITTING:
+   * the server checks off the loop that the shards of t->result are still published
+   * as recorded, then calls coord_jm_task_committed exactly once (paths NULL). Not ok:
+   * the task runs again. NULL: restored results count as they are. */
+  void (*restore)(void *ud, coord_task *t);
 } coord_jm_hooks;
+
+/* What the manager reports for its records to be kept (coord_persist_records fills it
+ * for the state store). The manager says what changed and when it must be written;
+ * the receiver decides what that means in the store. Any member may be NULL; hooks
+ * must not call back into the manager. */
+typedef struct coord_jm_records {
+  void *ud;
+  /* t or j changed; the record may be written behind, until the next flush. The
+   * manager calls flush at most 50 ms later (its write-behind deadline). */
+  void (*task_changed)(void *ud, coord_task *t);
+  void (*job_changed)(void *ud, coord_job *j);
+  /* At once: a new job (it is unfinished from now on), a sealed job. */
+  void (*job_created)(void *ud, coord_job *j);
+  void (*job_sealed)(void *ud, coord_job *j);
+  /* j reached its final status: everything written behind goes first, then j, at once. */
+  void (*job_final)(void *ud, coord_job *j);
+  /* j's retention is over: j and its tasks are freed after this returns. */
+  void (*job_forgotten)(void *ud, coord_job *j);
+  /* Write everything behind now. */
+  void (*flush)(void *ud);
+  /* A heartbeat from w updated its figures (wall: epoch seconds of it). */
+  void (*heartbeat)(void *ud, const coord_worker *w, double wall);
+  /* w was declared dead; it is freed after this returns. */
+  void (*worker_gone)(void *ud, const coord_worker *w);
+  /* 0 while the records cannot be kept (the store is behind): dispatch holds. */
+  int (*writable)(void *ud);
+} coord_jm_records;
 
 typedef struct coord_jm coord_jm;
 
-/* st may be NULL (no persistence). The manager does not own st. */
-coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, store *st);
+/* rec may be NULL (nothing is kept). The table is copied; its ud is borrowed. */
+coord_jm *coord_jm_new(const coord_jm_params *p, const coord_jm_hooks *h, const coord_jm_records *rec);
 void coord_jm_free(coord_jm *jm);
 const coord_jm_params *coord_jm_params_get(const coord_jm *jm);
 
@@ -348,6 +381,29 @@ void coord_jm_task_committed(coord_jm *jm, const char *task_id, uint32_t attempt
  * the store and job_changed/job_finished fire. */
 void coord_jm_job_finalized(coord_jm *jm, coord_job *j, int ok, const char *error);
 
+/* What a previous coordinator recorded for a task (crash recovery, coord_recover). */
+typedef struct coord_task_restore {
+  coord_task_status status;   /* COMPLETED, FAILED, or anything else: back to pending */
+  int retries;
+  uint32_t attempt;           /* the last lease; the next assignment takes attempt + 1, so
+                               * a worker still holding the old lease is stale */
+  const char *worker_id;      /* who held or finished it (the record's worker_id); may be NULL */
+  const char *error;          /* FAILED: why (NULL: a generic reason) */
+  coord_task_result *result;  /* COMPLETED: moved out; may be NULL (no result recorded) */
+  double assigned_at, started_at, completed_at, failed_at; /* wall seconds recorded; 0 = unknown
+                               * (completed_at/failed_at then: when restored) */
+} coord_task_restore;
+/* Restores t, as coord_jm_job_add_task left it (pending, never assigned), to what a
+ * previous coordinator recorded. Completed: with a restore hook the task waits
+ * (COORD_IN_COMMITTING) for the hook's check of its published shards, reported through
+ * coord_jm_task_committed; ok completes it and counts it, not ok sends it back to
+ * pending without counting a retry (it runs again and writes the same paths). Without
+ * the hook it completes at once. Failed: failed for good with the error, counted in
+ * failed_tasks (not in the failed attempts of this manager's metrics). Otherwise it
+ * stays pending with the recorded retries and lease. Returns 0, or -1 with err
+ * (AL_E_BAD_STATE) when t is not a pending, never-assigned task of an unfinished job. */
+int coord_jm_restore_task(coord_jm *jm, coord_task *t, const coord_task_restore *r, al_err *err);
+
 /* A reconnecting worker claims it holds (task_id, attempt). COORD_OK when that lease
  * is current and held by w; otherwise the worker must abandon it. */
 int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint32_t attempt);
@@ -358,10 +414,10 @@ int coord_jm_task_claim(coord_jm *jm, coord_worker *w, const char *task_id, uint
 void coord_jm_on_timer(coord_jm *jm);
 double coord_jm_next_deadline(const coord_jm *jm);
 
-/* Writes every pending record change to the store now. Records are otherwise
- * written behind, at most JOB_FLUSH_DELAY (50 ms) after the change, so a task that
- * passes through several states in that time costs one write; final job states are
- * flushed at once. Call before store_sync when the store must be current. */
+/* Has every pending record change written now (the flush record hook). Records are
+ * otherwise written behind, at most JOB_FLUSH_DELAY (50 ms) after the change, so a
+ * task that passes through several states in that time costs one write; final job
+ * states are flushed at once. Call before store_sync when the store must be current. */
 void coord_jm_flush(coord_jm *jm);
 
 /* ---- counters for status and tests ---- */
@@ -370,11 +426,5 @@ size_t coord_jm_backoff_count(const coord_jm *jm);
 uint64_t coord_jm_stale_count(const coord_jm *jm);
 /* Failed attempts since the manager started (retried or final), by coord_reason. */
 uint64_t coord_jm_attempts_failed(const coord_jm *jm, int reason);
-
-/* Serialises records as the original's JSON (field names of §3.1/§3.2). Appends to
- * out (caller owns the buffer). */
-struct al_buf;
-void coord_job_to_json(const coord_job *j, struct al_buf *out);
-void coord_task_to_json(const coord_task *t, struct al_buf *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shard/safetensors.h"
 #include "shard/shard.h"
 
 static int remove_depth(const char *path, int depth, al_err *err) {
@@ -230,3 +231,41 @@ out:
   return rc;
 }
 
+
+int coord_outdir_check_shard(const char *root, const char *path, int64_t bytes, int64_t rows, int64_t max_seq_len,
+                             const char *sha256, int verify_sha256, al_err *err) {
+  if (!path || !*path || path[0] == '/' || strstr(path, ".."))
+    return al_err_set(err, AL_E_FAILED, "shard '%.300s' is not a path inside the output directory", path ? path : "");
+  char *full = al_xasprintf("%s/%s", root, path);
+  struct stat st;
+  int rc = 0;
+  if (lstat(full, &st) != 0) {
+    rc = al_err_set(err, AL_E_FAILED, "shard %s: %s", full, strerror(errno));
+  } else if (!S_ISREG(st.st_mode)) {
+    rc = al_err_set(err, AL_E_FAILED, "shard %s is not a regular file", full);
+  } else if ((int64_t)st.st_size != bytes) {
+    rc = al_err_set(err, AL_E_FAILED, "shard %s holds %lld bytes, %lld recorded", full, (long long)st.st_size,
+                    (long long)bytes);
+  } else {
+    shard_st_file f;
+    al_err e;
+    al_err_clear(&e);
+    if (shard_st_load(full, &f, &e) != 0) {
+      rc = al_err_set(err, AL_E_FAILED, "shard %s: %s", full, e.msg);
+    } else {
+      const shard_st_tensor *ids = shard_st_find(&f, "input_ids");
+      if (!ids || ids->ndim != 2 || (int64_t)ids->shape[0] != rows || (int64_t)ids->shape[1] != max_seq_len)
+        rc = al_err_set(err, AL_E_FAILED, "shard %s: input_ids is not %lld x %lld as recorded", full, (long long)rows,
+                        (long long)max_seq_len);
+      shard_st_free(&f);
+    }
+  }
+  if (rc == 0 && verify_sha256) {
+    char hex[65] = {0};
+    if (coord_outdir_sha256(full, hex, err) != 0) rc = -1;
+    else if (!sha256 || strcmp(hex, sha256) != 0)
+      rc = al_err_set(err, AL_E_FAILED, "shard %s: sha256 %s, %s recorded", full, hex, sha256 ? sha256 : "none");
+  }
+  free(full);
+  return rc;
+}

@@ -12,6 +12,7 @@
 #define AL_COORD_OUTDIR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/al.h"
 
@@ -40,6 +41,14 @@ int coord_outdir_clean_job(const char *root, const char *job_id, int (*keep)(voi
 /* Removes every task directory of the job (task_<job_id>-*): used when its manifest
  * cannot be written. Returns the number removed or -1. */
 int coord_outdir_remove_job_output(const char *root, const char *job_id, al_err *err);
+
+/* A published shard is still what was recorded: path is relative to root (not absolute,
+ * no ".."), a regular file (not a symlink) of bytes bytes whose SafeTensors header
+ * holds input_ids of rows x max_seq_len; with verify_sha256 its SHA-256 is sha256.
+ * Returns 0, or -1 with err naming the shard and what differs. Used by --resume and
+ * by crash recovery before a task restored as completed counts. */
+int coord_outdir_check_shard(const char *root, const char *path, int64_t bytes, int64_t rows, int64_t max_seq_len,
+                             const char *sha256, int verify_sha256, al_err *err);
 
 /* Lowercase hex SHA-256 of a regular file (not followed through a symlink). */
 int coord_outdir_sha256(const char *path, char hex[65], al_err *err);

@@ -1,13 +1,16 @@
 /* Status names and the JSON form of job and task records, written the way the
  * original's json.dumps wrote them (separators ", " and ": ", ensure_ascii, fields in
  * the original's order, unset timestamps left out) so existing monitoring scripts that
- * read job:<id> / task:<id> keep working. */
+ * read job:<id> / task:<id> keep working; and the heartbeat:<wid> / metrics:<wid>
+ * values. coord_persist writes them. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
+#include "coord/coord_persist.h"
 
 static const char *const task_names[] = {"pending", "assigned", "running", "completed", "failed"};
 static const char *const job_names[] = {"pending", "running", "completed", "completed_with_errors",
@@ -341,6 +344,28 @@ void coord_task_to_json(const coord_task *t, al_buf *b) {
   }
   json_time(b, &f, "failed_at", t->failed_at);
   al_buf_append(b, "}", 1);
+}
+
+void coord_heartbeat_to_json(const coord_worker *w, double wall, al_buf *b) {
+  char ts[48];
+  /* Built with jansson: the worker id is peer input and may hold quotes, backslashes
+   * or control characters. Separators ", " and ": " as the original's json.dumps. */
+  json_t *hb = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "worker_id", w->id, "timestamp",
+                         al_iso_from_wall(wall, ts, sizeof ts), "status", "alive", "tasks_completed",
+                         (json_int_t)w->tasks_completed, "tasks_failed", (json_int_t)w->tasks_failed,
+                         "samples_processed", (json_int_t)w->samples_processed);
+  char *text = hb ? json_dumps(hb, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+  json_decref(hb);
+  if (text) al_buf_puts(b, text);
+  free(text);
+}
+
+void coord_metrics_to_json(const coord_worker *w, al_buf *b) {
+  al_buf_printf(b,
+                "{\"cpu_usage\": %.1f, \"memory_usage\": %.1f, \"tasks_completed\": %llu, "
+                "\"samples_processed\": %llu}",
+                w->cpu < 0 ? 0.0 : w->cpu, w->mem < 0 ? 0.0 : w->mem, (unsigned long long)w->tasks_completed,
+                (unsigned long long)w->samples_processed);
 }
 
 void coord_task_result_free(coord_task_result *r) {

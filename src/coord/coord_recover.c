@@ -8,11 +8,12 @@
  *
  * Applying uses only the job manager's public API, so that every invariant (queues,
  * counters, leases, persistence) stays the manager's: the job is created, its tasks are
- * added in index order (they enter the pending queue), then a placeholder worker joins,
- * receives the tasks, reports the already-completed ones as completed with their
- * stored result and the already-failed ones as failed for good, and drains the rest
- * back to pending before it leaves. Finally the restored records (timestamps, retry
- * counts) are written back over the intermediate ones. */
+ * added in index order, and each is given its recorded state with
+ * coord_jm_restore_task (completed with its result, failed with its error, or pending
+ * with its retries and lease). A task restored as completed counts only once the
+ * server has checked that its shards are still published as recorded (the manager's
+ * restore hook); otherwise it runs again. Finally the restored records are written
+ * back over the intermediate ones. */
 #include "coord/coord_recover.h"
 
 #include <jansson.h>
@@ -22,28 +23,6 @@
 #include <time.h>
 
 #include "common/al.h"
-#include "coord/coord_archive.h"
-
-/* ---------------------------------------------------------------- index upkeep */
-
-void coord_recover_job_created(store *st, const coord_job *j) {
-  if (st) store_sadd(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
-}
-
-void coord_recover_job_finished(store *st, const coord_job *j, double retention_s) {
-  if (!st) return;
-  if (retention_s > 0) {
-    char key[512];
-    for (size_t i = 0; i < j->total_tasks; i++) {
-      snprintf(key, sizeof key, "task:%s", j->tasks[i]->id);
-      store_expire(st, key, retention_s, NULL, NULL);
-    }
-    snprintf(key, sizeof key, "job:%s", j->id);
-    store_expire(st, key, retention_s, NULL, NULL);
-  }
-  store_srem(st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
-  store_sadd(st, COORD_FINISHED_JOBS_KEY, j->id, NULL, NULL); /* listed after a restart (coord_archive.h) */
-}
 
 /* ---------------------------------------------------------------- time */
 
@@ -105,8 +84,8 @@ typedef struct rjob {
 
 typedef struct recov {
   coord_jm *jm;
-  store *st;
-  double retention;
+  coord_persist *ps; /* every write goes through it */
+  store *st;         /* reads */
   coord_recover_cb cb;
   void *ud;
   rjob *jobs;
@@ -191,7 +170,7 @@ static void on_job(void *ud, const store_reply *rep) {
   }
   if (rep->status == STORE_NOT_FOUND) {
     al_warn("recovery: %s listed in %s has no record; removed from the index", key, COORD_ACTIVE_JOBS_KEY);
-    store_srem(r->st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+    coord_persist_unindex(r->ps, j->id);
     r->rep.skipped++;
     release(r);
     return;
@@ -208,15 +187,9 @@ static void on_job(void *ud, const store_reply *rep) {
   if (strcmp(status, "pending") != 0 && strcmp(status, "running") != 0) {
     /* final, but still indexed: finish the bookkeeping the crash interrupted */
     int64_t total = jint(rec, "total_tasks", 0);
-    if (r->retention > 0) {
-      char tkey[512];
-      for (int64_t i = 0; i < total && i < (int64_t)COORD_MAX_TASKS_PER_JOB; i++) {
-        snprintf(tkey, sizeof tkey, "task:%s-%06lld", j->id, (long long)i);
-        store_expire(r->st, tkey, r->retention, NULL, NULL);
-      }
-      store_expire(r->st, key, r->retention, NULL, NULL);
-    }
-    store_srem(r->st, COORD_ACTIVE_JOBS_KEY, j->id, NULL, NULL);
+    if (total < 0) total = 0;
+    if (total > (int64_t)COORD_MAX_TASKS_PER_JOB) total = (int64_t)COORD_MAX_TASKS_PER_JOB;
+    coord_persist_retire(r->ps, j->id, (size_t)total);
     json_decref(rec);
     r->rep.skipped++;
     release(r);
@@ -329,6 +302,58 @@ static void result_from_json(const json_t *res, coord_task_result *out) {
   }
 }
 
+static int stored_status_is(const json_t *tr, const char *st) {
+  const char *s = jstr(tr, "status");
+  return s && strcmp(s, st) == 0;
+}
+
+/* Gives t what its record says through the job manager's restore call: completed
+ * with its result (counted once the server has checked its shards are still
+ * published), failed with its error, or back to pending with its retries and lease. */
+static void restore_task(recov *r, coord_task *t, const json_t *tr) {
+  coord_task_restore rs;
+  memset(&rs, 0, sizeof rs);
+  coord_task_result res;
+  memset(&res, 0, sizeof res);
+  if (!tr) {
+    al_error("recovery: task:%s has no record; it is marked failed (%s)", t->id, LOST_RECORD_ERROR);
+    rs.status = COORD_TASK_FAILED;
+    rs.error = LOST_RECORD_ERROR;
+  } else {
+    int64_t attempt = jint(tr, "attempt", 0);
+    rs.retries = (int)jint(tr, "retries", 0);
+    rs.attempt = attempt > 0 && attempt < UINT32_MAX ? (uint32_t)attempt : 0;
+    rs.worker_id = jstr(tr, "worker_id");
+    rs.assigned_at = coord_recover_parse_iso(jstr(tr, "assigned_at"));
+    rs.started_at = coord_recover_parse_iso(jstr(tr, "started_at"));
+    rs.completed_at = coord_recover_parse_iso(jstr(tr, "completed_at"));
+    rs.failed_at = coord_recover_parse_iso(jstr(tr, "failed_at"));
+    if (stored_status_is(tr, "completed")) {
+      const json_t *rsj = json_object_get(tr, "result");
+      result_from_json(json_is_object(rsj) ? rsj : tr, &res);
+      rs.status = COORD_TASK_COMPLETED;
+      rs.result = &res;
+    } else if (stored_status_is(tr, "failed")) {
+      rs.status = COORD_TASK_FAILED;
+      rs.error = jstr(tr, "error") ? jstr(tr, "error") : "failed before a coordinator restart";
+    } else {
+      rs.status = COORD_TASK_PENDING;
+    }
+  }
+  al_err err;
+  al_err_clear(&err);
+  if (coord_jm_restore_task(r->jm, t, &rs, &err) != 0) {
+    al_error("recovery: %s", err.msg);
+  } else if (rs.status == COORD_TASK_COMPLETED) {
+    r->rep.completed++;
+  } else if (rs.status == COORD_TASK_FAILED) {
+    r->rep.failed++;
+  } else {
+    r->rep.requeued++;
+  }
+  coord_task_result_free(&res);
+}
+
 /* Creates the job and adds its tasks (all pending for now). */
 static void apply_job(recov *r, rjob *rj) {
   const json_t *rec = rj->rec;
@@ -383,135 +408,34 @@ static void apply_job(recov *r, rjob *rj) {
     const char *sid = tr ? jstr(tr, "id") : NULL;
     if (sid && strcmp(sid, t->id) != 0)
       al_warn("recovery: task record %s-%06zu holds id %s; using %s", rj->id, i, sid, t->id);
-    if (!tr) {
-      al_error("recovery: task:%s has no record; it is marked failed (%s)", t->id, LOST_RECORD_ERROR);
-      continue;
-    }
-    t->retries = (int)jint(tr, "retries", 0);
-    int64_t attempt = jint(tr, "attempt", 0);
-    t->attempt = attempt > 0 && attempt < UINT32_MAX ? (uint32_t)attempt : 0;
+    restore_task(r, t, tr);
   }
-}
-
-static int stored_status_is(const json_t *tr, const char *st) {
-  if (!tr) return strcmp(st, "failed") == 0;
-  const char *s = jstr(tr, "status");
-  return s && strcmp(s, st) == 0;
-}
-
-/* Hands finished tasks back through a placeholder worker, then sends it away. */
-static void settle_finished_tasks(recov *r) {
-  size_t finished = 0;
-  for (size_t i = 0; i < r->n_jobs; i++)
-    for (size_t k = 0; r->jobs[i].job && k < r->jobs[i].n_tasks; k++)
-      finished += stored_status_is(r->jobs[i].tasks[k], "completed") || stored_status_is(r->jobs[i].tasks[k], "failed");
-  if (finished == 0) {
-    r->rep.requeued = r->rep.tasks;
-    return;
-  }
-  size_t pending = coord_jm_pending_count(r->jm);
-  coord_worker *w = coord_jm_worker_join(r->jm, COORD_RECOVER_WORKER_ID, (int)(pending ? pending : 1), NULL);
-  int max_retries = coord_jm_params_get(r->jm)->max_retries;
-  for (size_t i = 0; i < r->n_jobs; i++) {
-    rjob *rj = &r->jobs[i];
-    if (!rj->job) continue;
-    for (size_t k = 0; k < rj->n_tasks && k < rj->job->total_tasks; k++) {
-      const json_t *tr = rj->tasks[k];
-      coord_task *t = rj->job->tasks[k];
-      if (t->worker != w) continue;
-      if (stored_status_is(tr, "completed")) {
-        coord_task_result res;
-        const json_t *rs = json_object_get(tr, "result");
-        result_from_json(json_is_object(rs) ? rs : tr, &res);
-        if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 1, &res, NULL) == COORD_OK) r->rep.completed++;
-        coord_task_result_free(&res);
-      } else if (stored_status_is(tr, "failed")) {
-        int retries = t->retries;
-        t->retries = max_retries; /* the next failure is final */
-        const char *e = tr ? jstr(tr, "error") : LOST_RECORD_ERROR;
-        if (coord_jm_task_result(r->jm, w, t->id, t->attempt, 0, NULL, e ? e : "failed before a coordinator restart") ==
-            COORD_OK)
-          r->rep.failed++;
-        t->retries = retries;
-      }
-    }
-  }
-  coord_jm_worker_drain(r->jm, w);
-  coord_jm_worker_dead(r->jm, w, "recovery finished");
-  r->rep.requeued = r->rep.tasks - r->rep.completed - r->rep.failed;
-}
-
-/* Stored timestamps and counters the replay above could not carry. */
-static void restore_details(recov *r, rjob *rj) {
-  coord_job *j = rj->job;
-  for (size_t k = 0; k < rj->n_tasks && k < j->total_tasks; k++) {
-    const json_t *tr = rj->tasks[k];
-    coord_task *t = j->tasks[k];
-    if (!tr) continue;
-    if (t->status == COORD_TASK_COMPLETED || t->status == COORD_TASK_FAILED) {
-      double v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "assigned_at"))) > 0) t->assigned_at = v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "started_at"))) > 0) t->started_at = v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "completed_at"))) > 0) t->completed_at = v;
-      if ((v = coord_recover_parse_iso(jstr(tr, "failed_at"))) > 0) t->failed_at = v;
-    } else {
-      t->assigned_at = coord_recover_parse_iso(jstr(tr, "assigned_at"));
-      t->started_at = 0;
-    }
-  }
-  int64_t retried = jint(rj->rec, "retried_tasks", 0);
-  if (retried > 0 && (size_t)retried > j->retried_tasks) j->retried_tasks = (size_t)retried;
-  /* samples and tokens are not taken from the job record: the replay summed them from
-   * the completed tasks' records, and a record written ahead of its tasks' records
-   * counts tasks that run again after the restart (counted twice). */
-  (void)r;
-}
-
-static void write_back(recov *r, rjob *rj) {
-  coord_job *j = rj->job;
-  al_buf b = {0};
-  char key[512];
-  for (size_t k = 0; k < j->total_tasks; k++) {
-    b.len = 0;
-    coord_task_to_json(j->tasks[k], &b);
-    snprintf(key, sizeof key, "task:%s", j->tasks[k]->id);
-    store_set(r->st, key, b.data, b.len, 0, NULL, NULL);
-  }
-  b.len = 0;
-  coord_job_to_json(j, &b);
-  snprintf(key, sizeof key, "job:%s", j->id);
-  store_set(r->st, key, b.data, b.len, 0, NULL, NULL);
-  al_buf_free(&b);
-  if (coord_job_status_is_final(j->status))
-    coord_recover_job_finished(r->st, j, r->retention);
-  else
-    coord_recover_job_created(r->st, j);
 }
 
 static void apply_all(recov *r) {
   qsort(r->jobs, r->n_jobs, sizeof *r->jobs, by_created);
   /* the queues are rebuilt from the manager's state: drop the old lists first (the
    * store completes operations in order, so these land before the new pushes) */
-  store_del(r->st, "pending_tasks", NULL, NULL);
-  char key[512];
+  coord_persist_drop_queue(r->ps, NULL);
   for (size_t i = 0; i < r->n_jobs; i++)
     for (size_t k = 0; r->jobs[i].rec && k < r->jobs[i].n_tasks; k++) {
       const char *wid = r->jobs[i].tasks[k] ? jstr(r->jobs[i].tasks[k], "worker_id") : NULL;
-      if (!wid) continue;
-      snprintf(key, sizeof key, "tasks:%s", wid);
-      store_del(r->st, key, NULL, NULL);
+      if (wid) coord_persist_drop_queue(r->ps, wid);
     }
   for (size_t i = 0; i < r->n_jobs; i++)
     if (r->jobs[i].rec) apply_job(r, &r->jobs[i]);
-  settle_finished_tasks(r);
   for (size_t i = 0; i < r->n_jobs; i++) {
     rjob *rj = &r->jobs[i];
     if (!rj->job) continue;
-    restore_details(r, rj);
+    /* samples and tokens are not taken from the job record: the restored tasks'
+     * results sum them, and a record written ahead of its tasks' records counts tasks
+     * that run again after the restart (counted twice) */
+    int64_t retried = jint(rj->rec, "retried_tasks", 0);
+    if (retried > 0 && (size_t)retried > rj->job->retried_tasks) rj->job->retried_tasks = (size_t)retried;
     const json_t *sealed = json_object_get(rj->rec, "sealed");
     int seal = json_is_boolean(sealed) ? json_is_true(sealed) : rj->n_tasks > 0;
     if (seal && !coord_job_status_is_final(rj->job->status)) coord_jm_job_seal(r->jm, rj->job, NULL);
-    write_back(r, rj);
+    coord_persist_rewrite_job(r->ps, rj->job); /* the restored timestamps and counters */
   }
   al_info("recovery: %zu unfinished jobs reloaded (%zu tasks: %zu completed, %zu failed, %zu back to pending); "
           "%zu index entries skipped",
@@ -539,7 +463,7 @@ static void finish_reads(recov *r) {
 
 /* ---------------------------------------------------------------- entry points */
 
-void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_recover_cb cb, void *ud) {
+void coord_recover_start(coord_jm *jm, coord_persist *ps, coord_recover_cb cb, void *ud) {
   if (coord_jm_worker_count(jm) > 0) {
     coord_recover_report rep;
     memset(&rep, 0, sizeof rep);
@@ -548,12 +472,12 @@ void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_reco
   }
   recov *r = al_xcalloc(1, sizeof *r);
   r->jm = jm;
-  r->st = st;
-  r->retention = retention_s;
+  r->ps = ps;
+  r->st = coord_persist_store(ps);
   r->cb = cb;
   r->ud = ud;
   r->outstanding = 1;
-  store_smembers(st, COORD_ACTIVE_JOBS_KEY, on_members, r);
+  store_smembers(r->st, COORD_ACTIVE_JOBS_KEY, on_members, r);
 }
 
 typedef struct run_wait {
@@ -570,11 +494,10 @@ static void on_run_done(void *ud, int ok, const coord_recover_report *rep, const
   snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "");
 }
 
-int coord_recover_run(uv_loop_t *loop, coord_jm *jm, store *st, double retention_s, coord_recover_report *rep,
-                      al_err *err) {
+int coord_recover_run(uv_loop_t *loop, coord_jm *jm, coord_persist *ps, coord_recover_report *rep, al_err *err) {
   run_wait w;
   memset(&w, 0, sizeof w);
-  coord_recover_start(jm, st, retention_s, on_run_done, &w);
+  coord_recover_start(jm, ps, on_run_done, &w);
   while (!w.done)
     if (uv_run(loop, UV_RUN_ONCE) == 0 && !w.done)
       return al_err_set(err, AL_E_FAILED, "recovery: the event loop stopped before the state store answered");

@@ -2,17 +2,19 @@
  * unfinished job and its tasks into its job manager before it serves anyone, and keeps
  * the store's index of unfinished jobs and the retention of finished ones.
  *
- * Keys (besides the job:<id> / task:<id> records the job manager writes):
- *   jobs:active   set of the ids of jobs not yet final. The coordinator adds a job when
- *                 it is created and removes it when it is final; recovery reads only
- *                 this set (no KEYS, no SCAN).
- * A finished job's job:<id> and every task:<id>-NNNNNN get an EXPIRE of the retention.
+ * It reads jobs:active (the ids of jobs not yet final; no KEYS, no SCAN), their job:<id>
+ * and task:<id>-NNNNNN records; every write (the index, retention, rebuilt queues and
+ * records) goes through coord_persist.h, which documents the keys.
  *
  * What recovery restores, per job listed in jobs:active whose job:<id> is not final:
  *   - the job (id, config, created_at, name/timeouts when recorded), then each task in
  *     index order from task:<id>-NNNNNN (files, retries, attempt);
- *   - completed tasks stay completed with their result, failed tasks stay failed with
- *     their error, and the job's counters follow from them;
+ *   - each task gets its recorded state through coord_jm_restore_task: failed tasks
+ *     stay failed with their error; completed tasks are completed with their result
+ *     once the server has checked that their shards are still published as recorded
+ *     (the job manager's restore hook: a regular file of the recorded size whose
+ *     SafeTensors header has the recorded rows), and run again when not; the job's
+ *     counters follow from them;
  *   - a task whose record is missing (lost in the crash) is marked failed, with an
  *     error saying so: its files are unknown, and the job must not look complete;
  *   - every other task (pending, assigned, running) goes back to pending. Its attempt
@@ -35,24 +37,13 @@
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
-#include "store/store.h"
-
-#define COORD_ACTIVE_JOBS_KEY "jobs:active"
-/* Id of the placeholder worker recovery uses to hand finished tasks back to the job
- * manager; it joins and leaves within coord_recover_* and never owns real work. */
-#define COORD_RECOVER_WORKER_ID "(recovery)"
-
-/* Index maintenance, to be called by the coordinator: when a job is created (before
- * the submission is acknowledged, so that the store_sync that acknowledges it also
- * covers the index), and when a job reaches a final status (job_finished hook).
- * retention_s <= 0 keeps finished records forever. Fire-and-forget writes. */
-void coord_recover_job_created(store *st, const coord_job *j);
-void coord_recover_job_finished(store *st, const coord_job *j, double retention_s);
+#include "coord/coord_persist.h"
 
 typedef struct coord_recover_report {
   size_t jobs;            /* unfinished jobs reloaded */
   size_t tasks;           /* their tasks */
-  size_t completed;       /* ... of which already completed */
+  size_t completed;       /* ... of which restored as completed (counted once their
+                           * shards are checked) */
   size_t failed;          /* ... already failed */
   size_t requeued;        /* ... back to pending */
   size_t skipped;         /* index entries dropped or skipped (final, missing, invalid) */
@@ -62,16 +53,16 @@ typedef struct coord_recover_report {
  * (msg says how); the job manager may then hold part of the jobs. */
 typedef void (*coord_recover_cb)(void *ud, int ok, const coord_recover_report *rep, const char *msg);
 
-/* Reads the store and loads the jobs into jm. Must run before any worker is known to
- * jm (i.e. before the server listens): fails at once otherwise. cb fires exactly
- * once, on the store's loop, after the rebuilt records have been written back and
- * confirmed (store_sync). jm and st are borrowed and must outlive the callback. */
-void coord_recover_start(coord_jm *jm, store *st, double retention_s, coord_recover_cb cb, void *ud);
+/* Reads ps's store and loads the jobs into jm (whose record hooks are ps's). Must run
+ * before any worker is known to jm (i.e. before the server listens): fails at once
+ * otherwise. cb fires exactly once, on the store's loop, after the rebuilt records
+ * have been written back and confirmed (store_sync). jm and ps are borrowed and must
+ * outlive the callback. Finished records keep ps's retention. */
+void coord_recover_start(coord_jm *jm, coord_persist *ps, coord_recover_cb cb, void *ud);
 
 /* The same, running loop until done (for the start of the coordinator command, before
  * anything else is on the loop). Returns 0, or -1 with err set. rep may be NULL. */
-int coord_recover_run(uv_loop_t *loop, coord_jm *jm, store *st, double retention_s, coord_recover_report *rep,
-                      al_err *err);
+int coord_recover_run(uv_loop_t *loop, coord_jm *jm, coord_persist *ps, coord_recover_report *rep, al_err *err);
 
 /* Parses the original's timestamp format (al_iso_from_wall: local time
  * "YYYY-MM-DDTHH:MM:SS[.ffffff]") back to epoch seconds; 0 when s is NULL or malformed. */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "coord/coord_outdir.h"
-#include "shard/safetensors.h"
 
 typedef struct prev_shard {
   char *path, *sha256;
@@ -71,30 +70,9 @@ static long group_of(coord_resume *r, const char *dir) {
 }
 
 static int shard_ok(const char *root, const prev_shard *s, int max_seq_len, int verify_sha256) {
-  if (!s->path || s->path[0] == '/' || strstr(s->path, "..")) return 0;
-  char *full = al_xasprintf("%s/%s", root, s->path);
-  struct stat st;
-  int ok = lstat(full, &st) == 0 && S_ISREG(st.st_mode) && (int64_t)st.st_size == s->bytes;
-  if (ok) {
-    shard_st_file f;
-    al_err e;
-    al_err_clear(&e);
-    if (shard_st_load(full, &f, &e) != 0) {
-      ok = 0;
-    } else {
-      const shard_st_tensor *ids = shard_st_find(&f, "input_ids");
-      ok = ids && ids->ndim == 2 && (int64_t)ids->shape[0] == s->samples && (int)ids->shape[1] == max_seq_len;
-      shard_st_free(&f);
-    }
-  }
-  if (ok && verify_sha256) {
-    char hex[65] = {0};
-    al_err e;
-    al_err_clear(&e);
-    ok = coord_outdir_sha256(full, hex, &e) == 0 && s->sha256 && strcmp(hex, s->sha256) == 0;
-  }
-  free(full);
-  return ok;
+  al_err e;
+  al_err_clear(&e);
+  return coord_outdir_check_shard(root, s->path, s->bytes, s->samples, max_seq_len, s->sha256, verify_sha256, &e) == 0;
 }
 
 /* The previous manifest's layout field k equals want (absent: the default dflt, as

@@ -13,7 +13,7 @@
 #include "coord/coord_conn.h"
 #include "coord/coord_server.h"
 #include "coord/coord_lease.h"
-#include "coord/coord_recover.h"
+#include "coord/coord_persist.h"
 #include "coord/coord_commit.h"
 #include "coord/coord_manifest.h"
 #include "coord/coord_outdir.h"
@@ -191,10 +191,6 @@ static void hk_job_changed(void *ud, coord_job *j) {
   store_sync(s->st, on_final_stored, n);
 }
 
-static void hk_job_finished(void *ud, coord_job *j) {
-  coord_server *s = ud;
-  if (!s->o.no_persist) coord_recover_job_finished(s->st, j, s->o.jm.retention);
-}
 
 /* ---- commit and finalize: file-system work on the thread pool. Each in-flight
  * request counts as an open handle, so a stopping server waits for it. */
@@ -230,6 +226,14 @@ static void on_lease_for_commit(void *ud, int ok) {
   free(w->task_id);
   free(w);
   coord_server_handle_closed(s);
+}
+
+/* A task restored as completed after a restart: its published shards are checked on
+ * the pool (nothing is moved, so no lease is needed) before it counts. */
+static void hk_restore(void *ud, coord_task *t) {
+  coord_server *s = ud;
+  s->handles_open++;
+  coord_commit_restored_start(s->loop, t, t->job->verify_sha256, on_committed, s);
 }
 
 static void hk_commit(void *ud, coord_task *t) {
@@ -770,7 +774,6 @@ static void submit_finish(submit_prep *p) {
     }
     c->jobs = al_xrealloc(c->jobs, (c->n_jobs + 1) * sizeof *c->jobs);
     c->jobs[c->n_jobs++] = al_xstrdup(j->id);
-    if (!s->o.no_persist) coord_recover_job_created(s->st, j); /* indexed before the acknowledging sync */
     ack_when_stored(c, p->rid, PROTO_MSG_JOB_ACCEPTED, j->id);
   }
   submit_prep_free(p);
@@ -1311,13 +1314,19 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
     s->st = store_memory_new(NULL, NULL);
     s->own_store = 1;
   }
-  coord_jm_hooks h = {s, hk_now, NULL, hk_assign, hk_revoke, hk_job_changed, hk_job_finished, hk_worker_gone, hk_timer, NULL,
-                      NULL, NULL};
+  coord_jm_hooks h = {.ud = s, .now = hk_now, .assign = hk_assign, .revoke = hk_revoke, .job_changed = hk_job_changed,
+                      .worker_gone = hk_worker_gone, .timer = hk_timer};
   if (!s->o.no_manifest) { /* protocol tests and benchmarks run without output handling */
     h.commit = hk_commit;
     h.finalize = hk_finalize;
+    h.restore = hk_restore;
   }
-  s->jm = coord_jm_new(&s->o.jm, &h, s->o.no_persist ? NULL : s->st);
+  coord_jm_records rec;
+  if (!s->o.no_persist) {
+    s->persist = coord_persist_new(s->st, s->o.jm.heartbeat_timeout, s->o.jm.retention);
+    coord_persist_records(s->persist, &rec);
+  }
+  s->jm = coord_jm_new(&s->o.jm, &h, s->persist ? &rec : NULL);
   uv_timer_init(loop, &s->timer);
   s->timer.data = s;
   loop_limits lim = {.max_frame = s->o.max_frame, .out_soft_limit = s->o.out_soft_limit,
@@ -1340,6 +1349,7 @@ coord_server *coord_server_new(uv_loop_t *loop, const coord_options *o, al_err *
 }
 
 coord_jm *coord_server_jm(coord_server *s) { return s->jm; }
+coord_persist *coord_server_persist(coord_server *s) { return s->persist; }
 coord_archive *coord_server_archive(coord_server *s) { return &s->archive; }
 size_t coord_server_conn_count(const coord_server *s) { return s->n_conns; }
 int coord_server_port(const coord_server *s) { return s->port; }
@@ -1600,6 +1610,7 @@ void coord_server_free(coord_server *s) {
     j->resume = NULL;
   }
   coord_jm_free(s->jm);
+  coord_persist_free(s->persist);
   coord_archive_free(&s->archive);
 
   coord_peer_table_free(&s->peers);

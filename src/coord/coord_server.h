@@ -50,7 +50,8 @@ typedef struct coord_options {
                               * synthetic workers only) */
   int drain_workers_on_stop; /* 1 = a stop tells workers to drain and exit (embedded teardown);
                               * 0 = workers reconnect and carry on (a coordinator restart) */
-  int no_persist;            /* 1 = keep state in memory only (no store writes at all) */
+  int no_persist;            /* 1 = keep state in memory only (no store writes at all: the job
+                              * manager gets no record hooks) */
   struct coord_lease *lease; /* borrowed; the keyspace lease (coord_lease.h): shards are published
                               * and index.json written only while it is current; NULL = none */
 } coord_options;
@@ -88,6 +89,9 @@ void coord_server_free(coord_server *s);
 
 /* The job manager (for embedded callers and tests). */
 coord_jm *coord_server_jm(coord_server *s);
+/* The writer of the job manager's records (coord_persist.h), owned by the server;
+ * NULL with no_persist. */
+struct coord_persist *coord_server_persist(coord_server *s);
 /* Finished jobs known only from the store (coord_archive.h), filled at start by the
  * caller (app_recover); owned by the server. */
 struct coord_archive *coord_server_archive(coord_server *s);

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "auralith/pipeline.h"
-#include "client/scan.h"
+#include "app/app_scan.h"
 #include "harness.h"
 #include "support.h"
 #include "test_client_fixture.h"
@@ -21,7 +21,7 @@ static void test_normalize(void) {
                                          {".", "."},       {"", "."},          {"/", "/"},
                                          {"a/../b", "a/../b"}, {"./", "."}};
   for (size_t i = 0; i < AL_ARRAY_LEN(CASES); i++) {
-    char *n = alc_path_normalize(CASES[i][0]);
+    char *n = app_path_normalize(CASES[i][0]);
     CHECK_EQ_STR(n, CASES[i][1]);
     free(n);
   }
@@ -53,9 +53,9 @@ static void test_scan(void) {
   free(ln);
 
   char *given = al_xasprintf("%s//", d);
-  alc_file_list l;
+  app_file_list l;
   al_err err;
-  CHECK(alc_scan_files(given, &l, &err) == 0);
+  CHECK(app_scan_files(given, &l, &err) == 0);
   const char *want[] = {"A.md", "a-b", "a/.hidden", "a/b/c/deep.bin", "a/z.py", "b.txt", "dangling", "fifo", "link-file"};
   CHECK_EQ_INT(l.n, AL_ARRAY_LEN(want));
   for (size_t i = 0; i < l.n && i < AL_ARRAY_LEN(want); i++) {
@@ -63,15 +63,15 @@ static void test_scan(void) {
     CHECK_EQ_STR(l.v[i], w);
     free(w);
   }
-  alc_file_list_free(&l);
+  app_file_list_free(&l);
   free(given);
 
   char *missing = al_xasprintf("%s/missing", d);
-  CHECK(alc_scan_files(missing, &l, &err) == 0);
+  CHECK(app_scan_files(missing, &l, &err) == 0);
   CHECK_EQ_INT(l.n, 0);
   free(missing);
   char *file = al_xasprintf("%s/b.txt", d);
-  CHECK(alc_scan_files(file, &l, &err) == -1);
+  CHECK(app_scan_files(file, &l, &err) == -1);
   CHECK_CONTAINS(err.msg, "is not a directory");
   free(file);
   ts_rmtree(d);
@@ -383,11 +383,11 @@ static void test_embedded(void) {
   char *raw = ts_data_path("pipeline/raw");
   char *tok = ts_data_path("pipeline/tokenizers");
   char *out = ts_mkdtemp("pipe-emb");
-  alc_file_list l;
+  app_file_list l;
   al_err err;
-  CHECK(alc_scan_files(raw, &l, &err) == 0);
+  CHECK(app_scan_files(raw, &l, &err) == 0);
   size_t nfiles = l.n;
-  alc_file_list_free(&l);
+  app_file_list_free(&l);
   calls c = {0};
   al_pipeline_options o;
   opts_for(&o, raw, NULL, &c);

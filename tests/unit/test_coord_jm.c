@@ -7,6 +7,7 @@
 
 #include "common/al.h"
 #include "coord/coord_jm.h"
+#include "coord/coord_persist.h"
 #include "coord/coord_reason.h"
 #include "coord/coord_strategy.h"
 #include "harness.h"
@@ -25,6 +26,7 @@ typedef struct env {
   size_t n;
   double deadline;
   store *st;
+  coord_persist *ps;
   coord_jm *jm;
 } env;
 
@@ -47,16 +49,25 @@ static void h_finished(void *ud, coord_job *j) { push_ev(ud, 'F', j->id, coord_j
 static void h_gone(void *ud, coord_worker *w) { push_ev(ud, 'G', w->id, NULL, 0); }
 static void h_timer(void *ud, double d) { ((env *)ud)->deadline = d; }
 
+static int g_with_restore; /* env_init wires the restore hook ('V' events) */
+static void h_restore(void *ud, coord_task *t) { push_ev(ud, 'V', t->job->id, t->id, t->attempt); }
+
 static void env_init(env *e, coord_jm_params *p) {
   memset(e, 0, sizeof *e);
   e->now = 100;
   e->deadline = -1;
   e->st = store_memory_new(env_now, e);
-  coord_jm_hooks h = {e, env_now, env_wall, h_assign, h_revoke, NULL, h_finished, h_gone, h_timer, NULL, NULL, NULL};
-  e->jm = coord_jm_new(p, &h, e->st);
+  coord_jm_hooks h = {.ud = e, .now = env_now, .wall = env_wall, .assign = h_assign, .revoke = h_revoke,
+                      .job_finished = h_finished, .worker_gone = h_gone, .timer = h_timer,
+                      .restore = g_with_restore ? h_restore : NULL};
+  e->ps = coord_persist_new(e->st, p->heartbeat_timeout, p->retention);
+  coord_jm_records rec;
+  coord_persist_records(e->ps, &rec);
+  e->jm = coord_jm_new(p, &h, &rec);
 }
 static void env_free(env *e) {
   coord_jm_free(e->jm);
+  coord_persist_free(e->ps);
   store_destroy(e->st);
 }
 /* Advances the fake clock, firing the timer whenever a deadline passes. */
@@ -643,6 +654,74 @@ static void test_retention_forgets_finished_jobs(void) {
   env_free(&e);
 }
 
+/* Crash recovery's restore call: a completed task counts only after the restore hook's
+ * check; a failed check sends it back to pending without a retry; failed and pending
+ * tasks keep their recorded retries and lease; no worker is involved. */
+static void test_restore_task(void) {
+  coord_jm_params p = params();
+  env e;
+  g_with_restore = 1;
+  env_init(&e, &p);
+  g_with_restore = 0;
+  coord_job *j = mkjob(&e, "rs", 4, 0);
+  al_err err;
+  coord_task_result r0 = {0}, r1 = {0};
+  r0.status = al_xstrdup("success");
+  r0.samples_processed = 3;
+  r0.shards_written = 1;
+  r1.status = al_xstrdup("success");
+  r1.samples_processed = 4;
+  coord_task_restore rs = {.status = COORD_TASK_COMPLETED, .retries = 1, .attempt = 2, .worker_id = "old",
+                           .result = &r0, .completed_at = 1700000001.5};
+  CHECK_EQ_INT(coord_jm_restore_task(e.jm, j->tasks[0], &rs, &err), 0);
+  rs = (coord_task_restore){.status = COORD_TASK_COMPLETED, .attempt = 5, .worker_id = "old", .result = &r1};
+  CHECK_EQ_INT(coord_jm_restore_task(e.jm, j->tasks[1], &rs, &err), 0);
+  rs = (coord_task_restore){.status = COORD_TASK_FAILED, .retries = 3, .attempt = 4, .error = "cannot read x"};
+  CHECK_EQ_INT(coord_jm_restore_task(e.jm, j->tasks[2], &rs, &err), 0);
+  rs = (coord_task_restore){.status = COORD_TASK_PENDING, .retries = 2, .attempt = 7};
+  CHECK_EQ_INT(coord_jm_restore_task(e.jm, j->tasks[3], &rs, &err), 0);
+  CHECK_EQ_INT(coord_jm_restore_task(e.jm, j->tasks[2], &rs, &err), -1); /* only a new pending task */
+  CHECK_EQ_INT(err.code, AL_E_BAD_STATE);
+  CHECK_CONTAINS(err.msg, "rs-000002");
+  CHECK_EQ_INT(coord_jm_job_seal(e.jm, j, &err), 0);
+  /* both completed tasks wait for their check; nothing counted yet */
+  CHECK_EQ_INT(count_ev(&e, 'V', "rs"), 2);
+  CHECK_EQ_INT(j->tasks[0]->place, COORD_IN_COMMITTING);
+  CHECK_EQ_INT(j->completed_tasks, 0);
+  CHECK_EQ_INT(j->failed_tasks, 1);
+  CHECK_EQ_INT(coord_jm_attempts_failed(e.jm, coord_reason_of("cannot read x")), 0); /* no new failure */
+  CHECK_EQ_INT(coord_jm_pending_count(e.jm), 1);
+  coord_jm_flush(e.jm);
+  char *v = NULL;
+  store_get(e.st, "task:rs-000000", get_cb, &v);
+  CHECK_CONTAINS(v, "\"status\": \"completed\""); /* a crash during the check loses nothing */
+  CHECK_CONTAINS(v, "\"worker_id\": \"old\"");
+  free(v);
+  /* the check passes for task 0, fails for task 1 */
+  coord_jm_task_committed(e.jm, "rs-000000", 2, 1, NULL, 0, NULL);
+  coord_jm_task_committed(e.jm, "rs-000001", 5, 0, NULL, 0, "shard task_rs-000001/shard_000000.safetensors: missing");
+  CHECK_EQ_INT(j->completed_tasks, 1);
+  CHECK_EQ_INT(j->samples, 3);
+  CHECK_EQ_INT((long long)(j->tasks[0]->completed_at * 10), 17000000015LL); /* the recorded time */
+  CHECK_EQ_INT(j->tasks[0]->retries, 1);
+  CHECK_EQ_INT(j->tasks[1]->status, COORD_TASK_PENDING);
+  CHECK_EQ_INT(j->tasks[1]->retries, 0); /* runs again, not a retry */
+  CHECK(!j->tasks[1]->has_result);
+  CHECK_EQ_INT(coord_jm_pending_count(e.jm), 2);
+  /* a worker takes both with new leases; the job ends once they complete */
+  coord_jm_worker_join(e.jm, "w1", 2, NULL);
+  CHECK_EQ_INT(coord_jm_worker_count(e.jm), 1);
+  CHECK_EQ_INT(j->tasks[1]->attempt, 6);
+  CHECK_EQ_INT(j->tasks[3]->attempt, 8);
+  CHECK_EQ_INT(j->tasks[3]->retries, 2);
+  CHECK_EQ_INT(finish(&e, "rs-000001", 1), COORD_OK);
+  CHECK_EQ_INT(finish(&e, "rs-000003", 1), COORD_OK);
+  CHECK_EQ_INT(j->status, COORD_JOB_COMPLETED_WITH_ERRORS);
+  CHECK_EQ_INT(j->completed_tasks, 3);
+  CHECK_EQ_INT(j->samples, 7);
+  env_free(&e);
+}
+
 int main(void) {
   al_log_set_level(AL_LOG_ERROR);
   RUN(test_heartbeat_record_escapes_worker_id);
@@ -663,5 +742,6 @@ int main(void) {
   RUN(test_work_stealing);
   RUN(test_drain_and_bad_inputs);
   RUN(test_retention_forgets_finished_jobs);
+  RUN(test_restore_task);
   return TEST_REPORT();
 }

@@ -6,6 +6,7 @@
 #include "common/al.h"
 #include "coord/coord_heap.h"
 #include "coord/coord_jm.h"
+#include "coord/coord_persist.h"
 #include "coord/coord_map.h"
 #include "harness.h"
 

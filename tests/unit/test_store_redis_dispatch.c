@@ -3,6 +3,7 @@
  * on a Redis store whose server is not there yet, a worker with free slots, tasks
  * pending; no assignment until Redis starts and the backlog drains. */
 #include "coord/coord_jm.h"
+#include "coord/coord_persist.h"
 #include "test_store_redis_util.h"
 
 static int assigned;
@@ -35,7 +36,10 @@ static void test_hold_and_resume(void) {
   coord_jm_hooks h;
   memset(&h, 0, sizeof h);
   h.assign = h_assign;
-  coord_jm *jm = coord_jm_new(&p, &h, st);
+  coord_persist *ps = coord_persist_new(st, p.heartbeat_timeout, p.retention);
+  coord_jm_records rec;
+  coord_persist_records(ps, &rec);
+  coord_jm *jm = coord_jm_new(&p, &h, &rec);
   store_redis_on_writable(st, on_writable, jm);
   /* Redis is not there: fill the buffer past the limit */
   char *big = al_xmalloc(70 * 1024);
@@ -59,6 +63,7 @@ static void test_hold_and_resume(void) {
   CHECK_EQ_INT(assigned, 3);
   CHECK(store_writable(st));
   coord_jm_free(jm);
+  coord_persist_free(ps);
   destroy_and_close(&loop, st);
   ts_stop(pid, 5);
   ts_rmtree(dir);

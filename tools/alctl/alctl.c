@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "alctl.h"
-#include "client/render.h"
+#include "cli/cli_render.h"
 #include "common/al.h"
 
 typedef struct alctl_cmd {
@@ -41,9 +41,9 @@ static int cmd_workers(alctl_ctx *ctx, int argc, char **argv) {
   if (with_client(ctx) != 0) return 1;
   if (al_list_workers(ctx->client, &ws, &err) != 0) return alctl_fail(&err);
   if (ctx->json)
-    alc_json_print(stdout, alc_workers_json(&ws));
+    cli_json_print(stdout, cli_workers_json(&ws));
   else
-    alc_render_workers_table(stdout, &ws);
+    cli_render_workers_table(stdout, &ws);
   al_worker_list_free(&ws);
   return 0;
 }
@@ -54,9 +54,9 @@ static int cmd_jobs(alctl_ctx *ctx, int argc, char **argv) {
   if (with_client(ctx) != 0) return 1;
   if (al_list_jobs_page(ctx->client, (uint32_t)ctx->limit, ctx->after, &js, &err) != 0) return alctl_fail(&err);
   if (ctx->json) {
-    alc_json_print(stdout, alc_jobs_json(&js));
+    cli_json_print(stdout, cli_jobs_json(&js));
   } else {
-    alc_render_jobs_table(stdout, &js);
+    cli_render_jobs_table(stdout, &js);
     if (js.more && js.n > 0) printf("(older jobs: alctl jobs --after %s)\n", js.v[0].id);
   }
   al_job_list_free(&js);
@@ -69,9 +69,9 @@ static int cmd_job(alctl_ctx *ctx, int argc, char **argv) {
   if (with_client(ctx) != 0) return 1;
   if (al_job_status(ctx->client, argv[0], &j, &err) != 0) return alctl_fail(&err);
   if (ctx->json)
-    alc_json_print(stdout, alc_job_json(&j));
+    cli_json_print(stdout, cli_job_json(&j));
   else
-    alc_render_job_text(stdout, &j);
+    cli_render_job_text(stdout, &j);
   al_job_free(&j);
   return 0;
 }
@@ -82,9 +82,9 @@ static int cmd_task(alctl_ctx *ctx, int argc, char **argv) {
   if (with_client(ctx) != 0) return 1;
   if (al_get_task(ctx->client, argv[0], &t, &err) != 0) return alctl_fail(&err);
   if (ctx->json)
-    alc_json_print(stdout, alc_task_json(&t));
+    cli_json_print(stdout, cli_task_json(&t));
   else
-    alc_render_task_text(stdout, &t);
+    cli_render_task_text(stdout, &t);
   al_task_free(&t);
   return 0;
 }
@@ -95,7 +95,7 @@ static void confirm(alctl_ctx *ctx, const char *key, const char *value, const ch
     json_t *o = json_object();
     json_object_set_new(o, "ok", json_true());
     json_object_set_new(o, key, json_string(value));
-    alc_json_print(stdout, o);
+    cli_json_print(stdout, o);
   } else {
     printf("%s\n", text);
   }
@@ -124,7 +124,7 @@ static int cmd_strategy(alctl_ctx *ctx, int argc, char **argv) {
       json_t *o = json_object();
       json_object_set_new(o, "strategy", now[0] ? json_string(now) : json_null());
       json_object_set_new(o, "strategies", a);
-      alc_json_print(stdout, o);
+      cli_json_print(stdout, o);
     } else {
       printf("Strategy: %s\nStrategies: round_robin, least_busy, dynamic\n"
              "Run 'alctl strategy NAME' to switch the coordinator to one of them.\n",

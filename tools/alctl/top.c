@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "alctl.h"
-#include "client/render.h"
+#include "cli/cli_render.h"
 #include "common/al.h"
 
 /* Jobs shown per frame (the most recent ones). */
@@ -28,11 +28,11 @@ static void frame_text(FILE *f, const alctl_ctx *ctx, const char *now, const al_
   for (size_t i = 0; i < js->n; i++) running += strcmp(js->v[i].status, "running") == 0;
   fprintf(f, "auralith top - coordinator %s - %s (every %gs, Ctrl-C quits)\n", al_address(ctx->client), now,
           ctx->interval_s);
-  fprintf(f, "Workers: %zu (%zu active)   Jobs shown: %zu (%zu running)\n\n", ws->n, alc_active_workers(ws),
+  fprintf(f, "Workers: %zu (%zu active)   Jobs shown: %zu (%zu running)\n\n", ws->n, cli_active_workers(ws),
           js->n, running);
-  alc_render_workers_table(f, ws);
+  cli_render_workers_table(f, ws);
   fputc('\n', f);
-  alc_render_jobs_table(f, js);
+  cli_render_jobs_table(f, js);
   if (!tty) fputc('\n', f);
 }
 
@@ -71,9 +71,9 @@ int alctl_top(alctl_ctx *ctx) {
     if (ctx->json) {
       json_t *o = json_object();
       json_object_set_new(o, "time", json_string(now));
-      json_object_set_new(o, "workers", alc_workers_json(&ws));
-      json_object_set_new(o, "jobs", alc_jobs_json(&js));
-      alc_json_print_line(stdout, o);
+      json_object_set_new(o, "workers", cli_workers_json(&ws));
+      json_object_set_new(o, "jobs", cli_jobs_json(&js));
+      cli_json_print_line(stdout, o);
     } else {
       char *buf = NULL;
       size_t len = 0;

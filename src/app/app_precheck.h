@@ -1,19 +1,19 @@
-/* Pre-submit checks of a job's inputs (see alc_precheck.c). Each returns 0, or -1
+/* Pre-submit checks of a job's inputs (see app_precheck.c). Each returns 0, or -1
  * with err (code AL_E_ARG) naming the directory or setting and the problem.
- * Prefix: alc_precheck_. */
-#ifndef AL_CLIENT_PRECHECK_H
-#define AL_CLIENT_PRECHECK_H
+ * Prefix: app_precheck_. */
+#ifndef AL_APP_PRECHECK_H
+#define AL_APP_PRECHECK_H
 
 #include <stdint.h>
 
 #include "common/al.h"
 
 /* dir must exist and be a directory ("input directory <dir>: No such file or directory"). */
-int alc_precheck_input_dir(const char *dir, al_err *err);
+int app_precheck_input_dir(const char *dir, al_err *err);
 /* Loads the text tokenizer of dir and frees it again: a missing, unreadable or corrupt
  * vocab.json / merges.txt / config.json is reported here, before any task exists. */
-int alc_precheck_tokenizers(const char *dir, al_err *err);
+int app_precheck_tokenizers(const char *dir, al_err *err);
 /* name (e.g. "max_seq_len") must lie in [1, max]. */
-int alc_precheck_size(const char *name, int64_t v, int64_t max, al_err *err);
+int app_precheck_size(const char *name, int64_t v, int64_t max, al_err *err);
 
 #endif

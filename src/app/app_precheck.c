@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 
 #include "auralith/tokenizer.h"
-#include "client/alc_internal.h"
-#include "client/precheck.h"
+#include "common/al.h"
+#include "app/app_precheck.h"
 #include "media/media.h"
 
-int alc_precheck_input_dir(const char *dir, al_err *err) {
+int app_precheck_input_dir(const char *dir, al_err *err) {
   struct stat st;
   if (stat(dir, &st) != 0)
     return al_err_set(err, AL_E_ARG, "input directory %s: %s", dir, strerror(errno));
@@ -21,7 +21,7 @@ int alc_precheck_input_dir(const char *dir, al_err *err) {
   return 0;
 }
 
-int alc_precheck_tokenizers(const char *dir, al_err *err) {
+int app_precheck_tokenizers(const char *dir, al_err *err) {
   struct stat st;
   if (stat(dir, &st) != 0)
     return al_err_set(err, AL_E_ARG, "tokenizers directory %s: %s", dir, strerror(errno));
@@ -50,7 +50,7 @@ int alc_precheck_tokenizers(const char *dir, al_err *err) {
   return 0;
 }
 
-int alc_precheck_size(const char *name, int64_t v, int64_t max, al_err *err) {
+int app_precheck_size(const char *name, int64_t v, int64_t max, al_err *err) {
   if (v < 1 || v > max)
     return al_err_set(err, AL_E_ARG, "%s must be between 1 and %lld, got %lld", name, (long long)max, (long long)v);
   return 0;

@@ -1,12 +1,12 @@
-/* The seam between the pipeline runner (src/client/alc_pipeline.c) and embedded mode.
+/* The seam between the pipeline runner (src/app/app_pipeline.c) and embedded mode.
  *
  * al_pipeline_run() resolves the configuration, lists the input files and, for
- * embedded mode, calls alc_pipeline_run_embedded() with the plan below. It is defined
- * in src/client/alc_embedded.c on top of the embedded deployment of src/app (one loop
+ * embedded mode, calls app_pipeline_run_embedded() with the plan below. It is defined
+ * in src/app/app_pipeline_embedded.c on top of the embedded deployment (embedded.c: one loop
  * thread with the coordinator and N workers, clients attached by socketpair), and
  * drives the job with the same submit/follow code as external mode. */
-#ifndef AL_CLIENT_EMBEDDED_HOOK_H
-#define AL_CLIENT_EMBEDDED_HOOK_H
+#ifndef AL_APP_PIPELINE_H
+#define AL_APP_PIPELINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,8 +16,8 @@
 #include "config/config.h"
 
 /* Everything resolved before a run starts. All pointers are borrowed from the caller
- * of alc_pipeline_run_embedded for the duration of the call. */
-typedef struct alc_pipeline_plan {
+ * of app_pipeline_run_embedded for the duration of the call. */
+typedef struct app_pipeline_plan {
   const cfg_config *cfg;       /* file + environment; coordinator.* for the scheduler */
   const char *input_dir;
   const char *output_dir;
@@ -40,13 +40,13 @@ typedef struct alc_pipeline_plan {
   const char *packing;         /* "none" or "greedy" */
   bool detect_text;
   const char *jsonl_field;
-} alc_pipeline_plan;
+} app_pipeline_plan;
 
 /* Runs the plan in this process and fills r as al_pipeline_run documents (status,
  * counters, errors, job_id; files and elapsed_s are filled by the caller). Calls
  * o->on_submitted / o->on_progress when set and honours o->stop. Returns 0 when the
  * job reached a final status, -1 with err set otherwise. */
-int alc_pipeline_run_embedded(const al_pipeline_options *o, const alc_pipeline_plan *plan,
+int app_pipeline_run_embedded(const al_pipeline_options *o, const app_pipeline_plan *plan,
                               al_pipeline_result *r, al_err *err);
 
 /* Submits the plan over a connected client, seals it and follows it to a final
@@ -55,7 +55,7 @@ int alc_pipeline_run_embedded(const al_pipeline_options *o, const alc_pipeline_p
  * With p->reconnect_address set, a connection lost while following is reconnected
  * with backoff for p->reconnect_window_s (the coordinator restarted); *cp is then
  * replaced (the old client closed). */
-int alc_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p,
+int app_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o, const app_pipeline_plan *p,
                                    bool embedded, al_pipeline_result *r, al_err *err);
 
 #endif

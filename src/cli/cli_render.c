@@ -1,22 +1,22 @@
 /* Text and JSON renderings shared by the status commands and alctl. */
 #include <string.h>
 
-#include "client/render.h"
+#include "cli/cli_render.h"
 #include "common/al.h"
 
-void alc_render_rule(FILE *f) { fputs("============================================================\n", f); }
+void cli_render_rule(FILE *f) { fputs("============================================================\n", f); }
 
-void alc_render_title(FILE *f, const char *title) {
-  alc_render_rule(f);
+void cli_render_title(FILE *f, const char *title) {
+  cli_render_rule(f);
   fprintf(f, "%s\n", title);
-  alc_render_rule(f);
+  cli_render_rule(f);
 }
 
 static bool active(const al_worker *w) {
   return w->state && (strcmp(w->state, "alive") == 0 || strcmp(w->state, "draining") == 0);
 }
 
-size_t alc_active_workers(const al_worker_list *w) {
+size_t cli_active_workers(const al_worker_list *w) {
   size_t n = 0;
   for (size_t i = 0; i < w->n; i++) n += active(&w->v[i]);
   return n;
@@ -32,7 +32,7 @@ static double worker_ids_per_s(const al_worker *w) {
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
-json_t *alc_worker_json(const al_worker *w) {
+json_t *cli_worker_json(const al_worker *w) {
   json_t *o = json_object();
   json_object_set_new(o, "id", json_string(w->id));
   json_object_set_new(o, "status", json_string(w->state));
@@ -53,13 +53,13 @@ json_t *alc_worker_json(const al_worker *w) {
   return o;
 }
 
-json_t *alc_workers_json(const al_worker_list *w) {
+json_t *cli_workers_json(const al_worker_list *w) {
   json_t *a = json_array();
-  for (size_t i = 0; i < w->n; i++) json_array_append_new(a, alc_worker_json(&w->v[i]));
+  for (size_t i = 0; i < w->n; i++) json_array_append_new(a, cli_worker_json(&w->v[i]));
   return a;
 }
 
-json_t *alc_job_json(const al_job *j) {
+json_t *cli_job_json(const al_job *j) {
   al_metrics m;
   al_metrics_from_job(j, &m);
   json_t *o = json_object();
@@ -89,7 +89,7 @@ json_t *alc_job_json(const al_job *j) {
   json_object_set_new(o, "ids_written", json_integer((json_int_t)j->tokens));
   json_object_set_new(o, "ids_truncated", json_integer((json_int_t)j->ids_truncated));
   json_object_set_new(o, "padding", json_integer((json_int_t)j->padding));
-  json_object_set_new(o, "padding_fraction", json_real(alc_padding_fraction(j)));
+  json_object_set_new(o, "padding_fraction", json_real(cli_padding_fraction(j)));
   json_object_set_new(o, "skipped", json_integer((json_int_t)j->skipped));
   json_t *sr = json_object();
   for (size_t i = 0; i < j->n_skip_reasons; i++)
@@ -98,13 +98,13 @@ json_t *alc_job_json(const al_job *j) {
   return o;
 }
 
-json_t *alc_jobs_json(const al_job_list *l) {
+json_t *cli_jobs_json(const al_job_list *l) {
   json_t *a = json_array();
-  for (size_t i = 0; i < l->n; i++) json_array_append_new(a, alc_job_json(&l->v[i]));
+  for (size_t i = 0; i < l->n; i++) json_array_append_new(a, cli_job_json(&l->v[i]));
   return a;
 }
 
-json_t *alc_task_json(const al_task *t) {
+json_t *cli_task_json(const al_task *t) {
   json_t *o = json_object();
   json_object_set_new(o, "id", json_string(t->id));
   json_object_set_new(o, "job_id", json_string(t->job_id));
@@ -117,22 +117,22 @@ json_t *alc_task_json(const al_task *t) {
   return o;
 }
 
-void alc_json_print(FILE *f, json_t *v) {
+void cli_json_print(FILE *f, json_t *v) {
   json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
   fputc('\n', f);
   json_decref(v);
 }
 
-void alc_json_print_line(FILE *f, json_t *v) {
+void cli_json_print_line(FILE *f, json_t *v) {
   json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
   fputc('\n', f);
   json_decref(v);
 }
 
-void alc_render_status_text(FILE *f, const char *address, const al_worker_list *w) {
-  alc_render_title(f, "Distributed System Status");
+void cli_render_status_text(FILE *f, const char *address, const al_worker_list *w) {
+  cli_render_title(f, "Distributed System Status");
   fprintf(f, "Coordinator: %s\n", address);
-  fprintf(f, "\nActive Workers: %zu\n", alc_active_workers(w));
+  fprintf(f, "\nActive Workers: %zu\n", cli_active_workers(w));
   if (w->n == 0) {
     fputs("\n[WARNING] No active workers\n", f);
     return;
@@ -149,46 +149,46 @@ void alc_render_status_text(FILE *f, const char *address, const al_worker_list *
   }
 }
 
-json_t *alc_status_json(const char *address, const al_worker_list *w) {
+json_t *cli_status_json(const char *address, const al_worker_list *w) {
   json_t *o = json_object();
   json_object_set_new(o, "coordinator", json_string(address));
-  json_object_set_new(o, "active_workers", json_integer((json_int_t)alc_active_workers(w)));
-  json_object_set_new(o, "workers", alc_workers_json(w));
+  json_object_set_new(o, "active_workers", json_integer((json_int_t)cli_active_workers(w)));
+  json_object_set_new(o, "workers", cli_workers_json(w));
   return o;
 }
 
-double alc_padding_fraction(const al_job *j) {
+double cli_padding_fraction(const al_job *j) {
   uint64_t slots = j->tokens + j->padding;
   return slots ? (double)j->padding / (double)slots : 0.0;
 }
 
-double alc_truncated_fraction(const al_job *j) {
+double cli_truncated_fraction(const al_job *j) {
   return j->ids_encoded ? (double)j->ids_truncated / (double)j->ids_encoded : 0.0;
 }
 
-void alc_render_counts(FILE *f, const al_job *j, const char *pad) {
+void cli_render_counts(FILE *f, const al_job *j, const char *pad) {
   fprintf(f, "Documents:%s %llu\n", pad, (unsigned long long)j->documents);
   fprintf(f, "Ids:%s       %llu encoded, %llu written, %llu dropped by truncation (%.1f%%)\n", pad,
           (unsigned long long)j->ids_encoded, (unsigned long long)j->tokens, (unsigned long long)j->ids_truncated,
-          100.0 * alc_truncated_fraction(j));
-  fprintf(f, "Padding:%s   %.1f%% of row positions\n", pad, 100.0 * alc_padding_fraction(j));
+          100.0 * cli_truncated_fraction(j));
+  fprintf(f, "Padding:%s   %.1f%% of row positions\n", pad, 100.0 * cli_padding_fraction(j));
   fprintf(f, "Skipped:%s   %llu files", pad, (unsigned long long)j->skipped);
   for (size_t i = 0; i < j->n_skip_reasons; i++)
     fprintf(f, "%s%llu %s", i ? ", " : " (", (unsigned long long)j->skip_reasons[i].count, j->skip_reasons[i].reason);
   fputs(j->n_skip_reasons ? ")\n" : "\n", f);
-  if (alc_truncated_fraction(j) > 0.01)
+  if (cli_truncated_fraction(j) > 0.01)
     fprintf(f, "[WARNING] Truncation dropped %.1f%% of the ids (%llu of %llu); rerun with --long-documents split "
                "to keep every id\n",
-            100.0 * alc_truncated_fraction(j), (unsigned long long)j->ids_truncated,
+            100.0 * cli_truncated_fraction(j), (unsigned long long)j->ids_truncated,
             (unsigned long long)j->ids_encoded);
 }
 
-void alc_render_job_text(FILE *f, const al_job *j) {
+void cli_render_job_text(FILE *f, const al_job *j) {
   al_metrics m;
   al_metrics_from_job(j, &m);
-  alc_render_rule(f);
+  cli_render_rule(f);
   fprintf(f, "Job: %s\n", j->id);
-  alc_render_rule(f);
+  cli_render_rule(f);
   fprintf(f, "Status: %s\n", j->status);
   fprintf(f, "Created: %s\n", j->created_at ? j->created_at : "N/A");
   fprintf(f, "\nProgress: %llu/%llu (%.1f%%)\n", (unsigned long long)j->completed_tasks,
@@ -201,7 +201,7 @@ void alc_render_job_text(FILE *f, const al_job *j) {
   fprintf(f, "Retried: %llu\n", (unsigned long long)j->retried_tasks);
   fprintf(f, "Samples: %llu\n", (unsigned long long)j->samples);
   fprintf(f, "Tokens: %llu\n", (unsigned long long)j->tokens);
-  alc_render_counts(f, j, "");
+  cli_render_counts(f, j, "");
   fprintf(f, "Input: %llu bytes\n", (unsigned long long)j->bytes);
   fprintf(f, "Elapsed: %.1fs\n", m.elapsed_s);
   if (!j->sealed && !al_status_is_final(j->status)) fputs("Submission: still receiving tasks\n", f);
@@ -220,7 +220,7 @@ static int id_width(const char *header, size_t n, const char *(*get)(const void 
 static const char *worker_id_at(const void *ctx, size_t i) { return ((const al_worker_list *)ctx)->v[i].id; }
 static const char *job_id_at(const void *ctx, size_t i) { return ((const al_job_list *)ctx)->v[i].id; }
 
-void alc_render_workers_table(FILE *f, const al_worker_list *w) {
+void cli_render_workers_table(FILE *f, const al_worker_list *w) {
   if (w->n == 0) {
     fputs("No workers connected\n", f);
     return;
@@ -237,7 +237,7 @@ void alc_render_workers_table(FILE *f, const al_worker_list *w) {
   }
 }
 
-void alc_render_jobs_table(FILE *f, const al_job_list *l) {
+void cli_render_jobs_table(FILE *f, const al_job_list *l) {
   if (l->n == 0) {
     fputs("No jobs\n", f);
     return;
@@ -257,7 +257,7 @@ void alc_render_jobs_table(FILE *f, const al_job_list *l) {
   }
 }
 
-void alc_render_task_text(FILE *f, const al_task *t) {
+void cli_render_task_text(FILE *f, const al_task *t) {
   fprintf(f, "Task: %s\n", t->id);
   fprintf(f, "Job: %s\n", t->job_id);
   fprintf(f, "Status: %s\n", t->status);

@@ -1,15 +1,17 @@
 /* The pipeline runner: resolves options against the config, lists the input files,
- * then runs the job embedded (embedded_hook.h) or on a coordinator: submit, seal,
+ * then runs the job embedded (app_pipeline.h) or on a coordinator: submit, seal,
  * follow progress events until the job ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "client/alc_internal.h"
-#include "client/embedded_hook.h"
-#include "client/precheck.h"
-#include "client/scan.h"
+#include "auralith/client.h"
+#include "auralith/pipeline.h"
+#include "common/al.h"
+#include "app/app_pipeline.h"
+#include "app/app_precheck.h"
+#include "app/app_scan.h"
 
 /* Without any progress event for this long, ask for the job's status (covers a
  * coordinator that coalesces events) and check the local timeout guard. */
@@ -110,7 +112,7 @@ static bool connection_lost(const al_err *err) {
 
 /* TLS settings of the config (coordinator.tls_ca, ...), or NULL when it sets none: the
  * client library then consults AURALITH_TLS_CA and the like. */
-static const al_tls_options *plan_tls(const alc_pipeline_plan *p, al_tls_options *buf) {
+static const al_tls_options *plan_tls(const app_pipeline_plan *p, al_tls_options *buf) {
   const cfg_coordinator *cc = &p->cfg->coordinator;
   if (!cc->tls_ca) return NULL;
   *buf = (al_tls_options){cc->tls_ca, cc->tls_server_name, cc->tls_client_cert, cc->tls_client_key};
@@ -122,7 +124,7 @@ static const al_tls_options *plan_tls(const alc_pipeline_plan *p, al_tls_options
  * coordinator no longer holds in memory (it finished meanwhile) is read with
  * job_status, which answers from the store. Returns 0 with *cp replaced and *last
  * the latest snapshot, or -1 with err. */
-static int reconnect(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p,
+static int reconnect(al_client **cp, const al_pipeline_options *o, const app_pipeline_plan *p,
                      al_pipeline_result *r, al_job *last, al_err *err) {
   if (!p || !p->reconnect_address) return -1;
   double end = al_mono_s() + p->reconnect_window_s, delay = 0.2;
@@ -162,7 +164,7 @@ static int reconnect(al_client **cp, const al_pipeline_options *o, const alc_pip
 
 /* Follows the job until it ends, the caller stops, or the local timeout guard trips.
  * *last holds the latest snapshot. */
-static int follow(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p, double timeout_s,
+static int follow(al_client **cp, const al_pipeline_options *o, const app_pipeline_plan *p, double timeout_s,
                   double t0, bool cancel_on_stop, al_pipeline_result *r, al_err *err) {
   al_job last;
   al_client *c = *cp;
@@ -245,7 +247,7 @@ static int follow(al_client **cp, const al_pipeline_options *o, const alc_pipeli
   return rc;
 }
 
-int alc_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o, const alc_pipeline_plan *p,
+int app_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o, const app_pipeline_plan *p,
                                    bool embedded, al_pipeline_result *r, al_err *err) {
   al_client *c = *cp;
   double t0 = al_mono_s();
@@ -296,7 +298,7 @@ int alc_pipeline_submit_and_follow(al_client **cp, const al_pipeline_options *o,
   return rc;
 }
 
-static int run_external(const al_pipeline_options *o, const alc_pipeline_plan *p, al_pipeline_result *r,
+static int run_external(const al_pipeline_options *o, const app_pipeline_plan *p, al_pipeline_result *r,
                         al_err *err) {
   const char *token = o->auth_token ? o->auth_token : cfg_role_token(p->cfg, CFG_ROLE_CLIENT);
   /* An empty token means "none" to al_connect; NULL would consult the environment,
@@ -307,12 +309,12 @@ static int run_external(const al_pipeline_options *o, const alc_pipeline_plan *p
   if (!c) return -1;
   /* Following rides through a coordinator restart: at least three heartbeat timeouts,
    * and never less than half a minute. */
-  alc_pipeline_plan rp = *p;
+  app_pipeline_plan rp = *p;
   rp.reconnect_address = r->coordinator;
   rp.reconnect_token = token ? token : "";
   rp.reconnect_window_s = 3 * p->cfg->coordinator.heartbeat_timeout;
   if (rp.reconnect_window_s < 30) rp.reconnect_window_s = 30;
-  int rc = alc_pipeline_submit_and_follow(&c, o, &rp, false, r, err);
+  int rc = app_pipeline_submit_and_follow(&c, o, &rp, false, r, err);
   al_close(c);
   return rc;
 }
@@ -320,11 +322,11 @@ static int run_external(const al_pipeline_options *o, const alc_pipeline_plan *p
 /* Absolute form of a path without resolving symlinks (workers may run in another
  * directory than the submitter). Heap string. */
 static char *absolute(const char *path) {
-  if (path[0] == '/') return alc_path_normalize(path);
+  if (path[0] == '/') return app_path_normalize(path);
   char cwd[4096];
-  if (!getcwd(cwd, sizeof cwd)) return alc_path_normalize(path);
+  if (!getcwd(cwd, sizeof cwd)) return app_path_normalize(path);
   char *joined = al_xasprintf("%s/%s", cwd, path);
-  char *n = alc_path_normalize(joined);
+  char *n = app_path_normalize(joined);
   free(joined);
   return n;
 }
@@ -348,10 +350,10 @@ int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err 
     cfg_apply_env(&cfg);
   }
   char *in_abs = absolute(o->input_dir), *out_abs = absolute(o->output_dir), *tok_abs = absolute(o->tokenizers_dir);
-  alc_file_list files;
+  app_file_list files;
   memset(&files, 0, sizeof files);
   int rc = 0;
-  if (alc_precheck_input_dir(o->input_dir, err) != 0 || alc_scan_files(in_abs, &files, err) != 0) {
+  if (app_precheck_input_dir(o->input_dir, err) != 0 || app_scan_files(in_abs, &files, err) != 0) {
     rc = -1;
     goto out;
   }
@@ -359,7 +361,7 @@ int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err 
     rc = al_err_set(err, AL_E_NO_FILES, "No files found in %s", o->input_dir);
     goto out;
   }
-  alc_pipeline_plan plan = {0};
+  app_pipeline_plan plan = {0};
   plan.cfg = &cfg;
   plan.input_dir = in_abs;
   plan.output_dir = out_abs;
@@ -389,23 +391,23 @@ int al_pipeline_run(const al_pipeline_options *o, al_pipeline_result *r, al_err 
     rc = al_err_set(err, AL_E_ARG, "packing is '%s', expected none or greedy", plan.packing);
     goto out;
   }
-  if (alc_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||
-      alc_precheck_size("shard_size (--shard-size)", plan.shard_size, INT64_MAX, err) != 0 ||
-      alc_precheck_size("files_per_task (--files-per-task)", plan.files_per_task, UINT32_MAX, err) != 0 ||
-      alc_precheck_tokenizers(tok_abs, err) != 0) {
+  if (app_precheck_size("max_seq_len (--max-seq-len)", plan.max_seq_len, UINT32_MAX, err) != 0 ||
+      app_precheck_size("shard_size (--shard-size)", plan.shard_size, INT64_MAX, err) != 0 ||
+      app_precheck_size("files_per_task (--files-per-task)", plan.files_per_task, UINT32_MAX, err) != 0 ||
+      app_precheck_tokenizers(tok_abs, err) != 0) {
     rc = -1;
     goto out;
   }
   r->files = files.n;
   if (o->embedded) {
-    rc = alc_pipeline_run_embedded(o, &plan, r, err);
+    rc = app_pipeline_run_embedded(o, &plan, r, err);
   } else {
     r->coordinator = resolve_address(o, &cfg);
     rc = run_external(o, &plan, r, err);
   }
 out:
   r->elapsed_s = al_mono_s() - t0;
-  alc_file_list_free(&files);
+  app_file_list_free(&files);
   cfg_free(&cfg);
   free(in_abs);
   free(out_abs);

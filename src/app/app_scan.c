@@ -1,14 +1,15 @@
 /* Recursive discovery of the regular files of an input directory. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "client/alc_internal.h"
-#include "client/scan.h"
+#include "common/al.h"
+#include "app/app_scan.h"
 
-char *alc_path_normalize(const char *p) {
+char *app_path_normalize(const char *p) {
   size_t n = strlen(p);
   char *out = al_xmalloc(n + 2);
   size_t o = 0;
@@ -33,15 +34,15 @@ char *alc_path_normalize(const char *p) {
 }
 
 typedef struct scan_state {
-  alc_file_list *out;
+  app_file_list *out;
   size_t cap;
   al_err *err;
 } scan_state;
 
 static int add_file(scan_state *st, char *path) {
-  if (st->out->n >= ALC_SCAN_MAX_FILES) {
+  if (st->out->n >= APP_SCAN_MAX_FILES) {
     free(path);
-    return al_err_set(st->err, AL_E_IO, "input directory holds more than %zu files", ALC_SCAN_MAX_FILES);
+    return al_err_set(st->err, AL_E_IO, "input directory holds more than %zu files", APP_SCAN_MAX_FILES);
   }
   if (st->out->n == st->cap) {
     st->cap = st->cap ? st->cap * 2 : 256;
@@ -52,8 +53,8 @@ static int add_file(scan_state *st, char *path) {
 }
 
 static int walk(scan_state *st, const char *dir, int depth) {
-  if (depth > ALC_SCAN_MAX_DEPTH)
-    return al_err_set(st->err, AL_E_IO, "%s: directories nested deeper than %d levels", dir, ALC_SCAN_MAX_DEPTH);
+  if (depth > APP_SCAN_MAX_DEPTH)
+    return al_err_set(st->err, AL_E_IO, "%s: directories nested deeper than %d levels", dir, APP_SCAN_MAX_DEPTH);
   DIR *d = opendir(dir);
   if (!d) {
     al_warn("skipping directory %s: %s", dir, strerror(errno));
@@ -88,9 +89,9 @@ static int walk(scan_state *st, const char *dir, int depth) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-int alc_scan_files(const char *dir, alc_file_list *out, al_err *err) {
+int app_scan_files(const char *dir, app_file_list *out, al_err *err) {
   memset(out, 0, sizeof *out);
-  char *root = alc_path_normalize(dir ? dir : "");
+  char *root = app_path_normalize(dir ? dir : "");
   struct stat sb;
   if (stat(root, &sb) != 0) { /* missing: no files, as the original */
     free(root);
@@ -105,14 +106,14 @@ int alc_scan_files(const char *dir, alc_file_list *out, al_err *err) {
   int rc = walk(&st, root, 0);
   free(root);
   if (rc != 0) {
-    alc_file_list_free(out);
+    app_file_list_free(out);
     return -1;
   }
   if (out->n > 1) qsort(out->v, out->n, sizeof *out->v, cmp_str);
   return 0;
 }
 
-void alc_file_list_free(alc_file_list *l) {
+void app_file_list_free(app_file_list *l) {
   if (!l) return;
   for (size_t i = 0; i < l->n; i++) free(l->v[i]);
   free(l->v);
