@@ -12,33 +12,25 @@
  * rfft, keep the first min(num, n)//2+1 bins (the Nyquist bin of an even min doubled
  * when shrinking, halved when growing), irfft to num samples, scale by num/n. */
 static void resample(const double *x, size_t n, int ch, size_t num, double *y) {
-  med_fft_plan *fw = med_fft_plan_new(n, -1), *bw = med_fft_plan_new(num, +1);
-  double complex *a = al_xmalloc((n > num ? n : num) * sizeof *a);
-  double complex *X = al_xmalloc(n * sizeof *X), *Y = al_xmalloc(num * sizeof *Y);
-  size_t N = n < num ? n : num, nyq = N / 2 + 1;
+  med_rfft_plan *fw = med_rfft_plan_new(n, -1), *bw = med_rfft_plan_new(num, +1);
+  size_t half = num / 2, N = n < num ? n : num, nyq = N / 2 + 1;
+  double complex *X = al_xmalloc((n / 2 + 1) * sizeof *X), *Y = al_xmalloc((half + 1) * sizeof *Y);
+  double ratio = (double)num / (double)n;
   for (int c = 0; c < ch; c++) {
-    for (size_t i = 0; i < n; i++) a[i] = x[i * (size_t)ch + (size_t)c];
-    med_fft_run(fw, a, X);
-    size_t half = num / 2;
-    for (size_t k = 0; k < num; k++) a[k] = 0;
-    for (size_t k = 0; k < nyq && k <= half; k++) a[k] = X[k];
+    med_rfft_forward(fw, x + c, (size_t)ch, X);
+    for (size_t k = 0; k <= half; k++) Y[k] = k < nyq ? X[k] : 0;
     if (N % 2 == 0 && N / 2 <= half) {
-      if (num < n) a[N / 2] *= 2.0;
-      else if (n < num) a[N / 2] *= 0.5;
+      if (num < n) Y[N / 2] *= 2.0;
+      else if (n < num) Y[N / 2] *= 0.5;
     }
-    /* irfft: the imaginary parts of the DC and Nyquist bins are ignored. */
-    a[0] = creal(a[0]);
-    if (num % 2 == 0) a[half] = creal(a[half]);
-    for (size_t k = 1; k < (num + 1) / 2; k++) a[num - k] = conj(a[k]);
-    med_fft_run(bw, a, Y);
-    double scale = (double)num / (double)n;
-    for (size_t i = 0; i < num; i++) y[i * (size_t)ch + (size_t)c] = creal(Y[i]) / (double)num * scale;
+    /* irfft (the imaginary parts of the DC and Nyquist bins are ignored). */
+    med_rfft_inverse(bw, Y, y + c, (size_t)ch);
+    for (size_t i = 0; i < num; i++) y[i * (size_t)ch + (size_t)c] = y[i * (size_t)ch + (size_t)c] / (double)num * ratio;
   }
-  free(a);
   free(X);
   free(Y);
-  med_fft_plan_free(fw);
-  med_fft_plan_free(bw);
+  med_rfft_plan_free(fw);
+  med_rfft_plan_free(bw);
 }
 
 static const char *suffix(const char *path) {
