@@ -138,8 +138,20 @@ int med_audio_spectrogram(const med_audio_cfg *cfg, const double *wave, size_t n
     double k = (double)(1 - (long)nfft + 2 * (long)j);
     win[j] = nfft > 1 ? 0.5 + 0.5 * cos(M_PI * k / (double)(nfft - 1)) : 1.0;
   }
-  med_fft_plan *plan = med_fft_plan_new(nfft, -1);
-  double complex *in = al_xmalloc(nfft * sizeof *in), *out = al_xmalloc(nfft * sizeof *out);
+  /* Each HTK filter is non-zero over a few bins only: [lo[m], hi[m]). Skipping its zero
+   * weights adds exact zeros the dense sum would add, unless a power is infinite or NaN
+   * (0·inf is NaN); such frames take the dense sum. */
+  size_t *lo = al_xmalloc(2 * (nm ? nm : 1) * sizeof *lo), *hi = lo + nm;
+  for (size_t m = 0; m < nm; m++) {
+    const float *w = fb + m * nb;
+    size_t a = 0, b = nb;
+    while (a < nb && w[a] == 0) a++;
+    while (b > a && w[b - 1] == 0) b--;
+    lo[m] = a, hi[m] = b;
+  }
+  med_rfft_plan *plan = med_rfft_plan_new(nfft, -1);
+  double *in = al_xmalloc(nfft * sizeof *in);
+  double complex *out = al_xmalloc(nb * sizeof *out);
   double *power = al_xmalloc(nb * sizeof *power);
   float *s = al_xmalloc((nm * nf > 0 ? nm * nf : 1) * sizeof *s);
   for (size_t f = 0; f < nf; f++) {
@@ -147,21 +159,26 @@ int med_audio_spectrogram(const med_audio_cfg *cfg, const double *wave, size_t n
       size_t i = f * hop + j;
       in[j] = (i < n ? wave[i] : 0.0) * win[j];
     }
-    med_fft_run(plan, in, out);
-    for (size_t k = 0; k < nb; k++) power[k] = creal(out[k]) * creal(out[k]) + cimag(out[k]) * cimag(out[k]);
+    med_rfft_forward(plan, in, 1, out);
+    int finite = 1;
+    for (size_t k = 0; k < nb; k++) {
+      power[k] = creal(out[k]) * creal(out[k]) + cimag(out[k]) * cimag(out[k]);
+      finite &= isfinite(power[k]);
+    }
     for (size_t m = 0; m < nm; m++) {
       double acc = 0;
       const float *w = fb + m * nb;
-      for (size_t k = 0; k < nb; k++) acc += (double)w[k] * power[k];
+      for (size_t k = finite ? lo[m] : 0, e = finite ? hi[m] : nb; k < e; k++) acc += (double)w[k] * power[k];
       s[m * nf + f] = (float)(10.0 * log10(acc > 1e-10 ? acc : 1e-10));
     }
   }
+  free(lo);
   free(fb);
   free(win);
   free(in);
   free(out);
   free(power);
-  med_fft_plan_free(plan);
+  med_rfft_plan_free(plan);
   *spec = s;
   *frames = nf;
   return 0;
