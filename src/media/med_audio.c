@@ -12,33 +12,25 @@
  * rfft, keep the first min(num, n)//2+1 bins (the Nyquist bin of an even min doubled
  * when shrinking, halved when growing), irfft to num samples, scale by num/n. */
 static void resample(const double *x, size_t n, int ch, size_t num, double *y) {
-  med_fft_plan *fw = med_fft_plan_new(n, -1), *bw = med_fft_plan_new(num, +1);
-  double complex *a = al_xmalloc((n > num ? n : num) * sizeof *a);
-  double complex *X = al_xmalloc(n * sizeof *X), *Y = al_xmalloc(num * sizeof *Y);
-  size_t N = n < num ? n : num, nyq = N / 2 + 1;
+  med_rfft_plan *fw = med_rfft_plan_new(n, -1), *bw = med_rfft_plan_new(num, +1);
+  size_t half = num / 2, N = n < num ? n : num, nyq = N / 2 + 1;
+  double complex *X = al_xmalloc((n / 2 + 1) * sizeof *X), *Y = al_xmalloc((half + 1) * sizeof *Y);
+  double ratio = (double)num / (double)n;
   for (int c = 0; c < ch; c++) {
-    for (size_t i = 0; i < n; i++) a[i] = x[i * (size_t)ch + (size_t)c];
-    med_fft_run(fw, a, X);
-    size_t half = num / 2;
-    for (size_t k = 0; k < num; k++) a[k] = 0;
-    for (size_t k = 0; k < nyq && k <= half; k++) a[k] = X[k];
+    med_rfft_forward(fw, x + c, (size_t)ch, X);
+    for (size_t k = 0; k <= half; k++) Y[k] = k < nyq ? X[k] : 0;
     if (N % 2 == 0 && N / 2 <= half) {
-      if (num < n) a[N / 2] *= 2.0;
-      else if (n < num) a[N / 2] *= 0.5;
+      if (num < n) Y[N / 2] *= 2.0;
+      else if (n < num) Y[N / 2] *= 0.5;
     }
-    /* irfft: the imaginary parts of the DC and Nyquist bins are ignored. */
-    a[0] = creal(a[0]);
-    if (num % 2 == 0) a[half] = creal(a[half]);
-    for (size_t k = 1; k < (num + 1) / 2; k++) a[num - k] = conj(a[k]);
-    med_fft_run(bw, a, Y);
-    double scale = (double)num / (double)n;
-    for (size_t i = 0; i < num; i++) y[i * (size_t)ch + (size_t)c] = creal(Y[i]) / (double)num * scale;
+    /* irfft (the imaginary parts of the DC and Nyquist bins are ignored). */
+    med_rfft_inverse(bw, Y, y + c, (size_t)ch);
+    for (size_t i = 0; i < num; i++) y[i * (size_t)ch + (size_t)c] = y[i * (size_t)ch + (size_t)c] / (double)num * ratio;
   }
-  free(a);
   free(X);
   free(Y);
-  med_fft_plan_free(fw);
-  med_fft_plan_free(bw);
+  med_rfft_plan_free(fw);
+  med_rfft_plan_free(bw);
 }
 
 static const char *suffix(const char *path) {
@@ -146,8 +138,20 @@ int med_audio_spectrogram(const med_audio_cfg *cfg, const double *wave, size_t n
     double k = (double)(1 - (long)nfft + 2 * (long)j);
     win[j] = nfft > 1 ? 0.5 + 0.5 * cos(M_PI * k / (double)(nfft - 1)) : 1.0;
   }
-  med_fft_plan *plan = med_fft_plan_new(nfft, -1);
-  double complex *in = al_xmalloc(nfft * sizeof *in), *out = al_xmalloc(nfft * sizeof *out);
+  /* Each HTK filter is non-zero over a few bins only: [lo[m], hi[m]). Skipping its zero
+   * weights adds exact zeros the dense sum would add, unless a power is infinite or NaN
+   * (0·inf is NaN); such frames take the dense sum. */
+  size_t *lo = al_xmalloc(2 * (nm ? nm : 1) * sizeof *lo), *hi = lo + nm;
+  for (size_t m = 0; m < nm; m++) {
+    const float *w = fb + m * nb;
+    size_t a = 0, b = nb;
+    while (a < nb && w[a] == 0) a++;
+    while (b > a && w[b - 1] == 0) b--;
+    lo[m] = a, hi[m] = b;
+  }
+  med_rfft_plan *plan = med_rfft_plan_new(nfft, -1);
+  double *in = al_xmalloc(nfft * sizeof *in);
+  double complex *out = al_xmalloc(nb * sizeof *out);
   double *power = al_xmalloc(nb * sizeof *power);
   float *s = al_xmalloc((nm * nf > 0 ? nm * nf : 1) * sizeof *s);
   for (size_t f = 0; f < nf; f++) {
@@ -155,21 +159,26 @@ int med_audio_spectrogram(const med_audio_cfg *cfg, const double *wave, size_t n
       size_t i = f * hop + j;
       in[j] = (i < n ? wave[i] : 0.0) * win[j];
     }
-    med_fft_run(plan, in, out);
-    for (size_t k = 0; k < nb; k++) power[k] = creal(out[k]) * creal(out[k]) + cimag(out[k]) * cimag(out[k]);
+    med_rfft_forward(plan, in, 1, out);
+    int finite = 1;
+    for (size_t k = 0; k < nb; k++) {
+      power[k] = creal(out[k]) * creal(out[k]) + cimag(out[k]) * cimag(out[k]);
+      finite &= isfinite(power[k]);
+    }
     for (size_t m = 0; m < nm; m++) {
       double acc = 0;
       const float *w = fb + m * nb;
-      for (size_t k = 0; k < nb; k++) acc += (double)w[k] * power[k];
+      for (size_t k = finite ? lo[m] : 0, e = finite ? hi[m] : nb; k < e; k++) acc += (double)w[k] * power[k];
       s[m * nf + f] = (float)(10.0 * log10(acc > 1e-10 ? acc : 1e-10));
     }
   }
+  free(lo);
   free(fb);
   free(win);
   free(in);
   free(out);
   free(power);
-  med_fft_plan_free(plan);
+  med_rfft_plan_free(plan);
   *spec = s;
   *frames = nf;
   return 0;

@@ -14,6 +14,9 @@ static uint8_t to_u8(double v) {
   return (uint8_t)(uint64_t)(int64_t)t;
 }
 
+/* Element i of an array held as doubles or as bytes. */
+static double at(const med_array *a, size_t i) { return a->b ? a->b[i] : a->v[i]; }
+
 int med_image_features(const med_image_cfg *cfg, const med_array *img, const char *name, double **feat,
                        size_t *n_patches, al_err *err) {
   *feat = NULL;
@@ -31,22 +34,26 @@ int med_image_features(const med_image_cfg *cfg, const med_array *img, const cha
     if (H == 0 || W == 0) return al_err_set(err, AL_E_FAILED, "%s: image array has no pixels", name);
     if ((uint64_t)H * W > MED_MAX_PIXELS)
       return al_err_set(err, AL_E_FAILED, "%s: image of %zux%zu pixels exceeds the limit", name, W, H);
-    med_image in = {(uint32_t)W, (uint32_t)H, (uint32_t)C, al_xmalloc(img->n + 1)}, out;
-    for (size_t i = 0; i < img->n; i++) in.px[i] = to_u8(img->v[i]);
+    /* Bytes are resized in place of the astype(uint8) copy they already are. */
+    med_image in = {(uint32_t)W, (uint32_t)H, (uint32_t)C, img->b}, out;
+    if (!img->b) {
+      in.px = al_xmalloc(img->n + 1);
+      for (size_t i = 0; i < img->n; i++) in.px[i] = to_u8(img->v[i]);
+    }
     med_resize_lanczos(&in, (uint32_t)S, (uint32_t)S, &out);
-    med_image_free(&in);
+    if (!img->b) med_image_free(&in);
     px = al_xmalloc(S * S * C * sizeof *px);
     for (size_t i = 0; i < S * S * C; i++) px[i] = (float)out.px[i] / 255.0f;
     med_image_free(&out);
   } else {
     double mx = -INFINITY;
     for (size_t i = 0; i < img->n; i++)
-      if (img->v[i] > mx) mx = img->v[i];
+      if (at(img, i) > mx) mx = at(img, i);
     px = al_xmalloc((img->n ? img->n : 1) * sizeof *px);
     if (mx > 1.0) {
-      for (size_t i = 0; i < img->n; i++) px[i] = (float)img->v[i] / 255.0f;
+      for (size_t i = 0; i < img->n; i++) px[i] = (float)at(img, i) / 255.0f;
     } else {
-      memcpy(px, img->v, img->n * sizeof *px);
+      for (size_t i = 0; i < img->n; i++) px[i] = at(img, i);
     }
   }
   size_t Cout = cfg->channels;
@@ -109,8 +116,6 @@ int med_image_load(const char *path, med_array *out, al_err *err) {
   out->shape[1] = im.w;
   out->shape[2] = 3;
   out->n = (size_t)im.h * im.w * 3;
-  out->v = al_xmalloc(out->n * sizeof *out->v);
-  for (size_t i = 0; i < out->n; i++) out->v[i] = im.px[i];
-  med_image_free(&im);
+  out->b = im.px; /* ownership moves to the array */
   return 0;
 }

@@ -11,6 +11,7 @@
 
 void med_array_free(med_array *a) {
   free(a->v);
+  free(a->b);
   memset(a, 0, sizeof *a);
 }
 

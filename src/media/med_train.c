@@ -390,7 +390,7 @@ int med_train_video(const char *dir, const med_video_cfg *cfg, int64_t max_files
     }
     size_t S = cfg->img.image_size;
     for (size_t j = 0; j < nf && rc == 0; j++) {
-      med_array a = {MED_DT_UINT, 1, 3, {S, S, frames[j].c}, S * S * frames[j].c, NULL};
+      med_array a = {MED_DT_UINT, 1, 3, {S, S, frames[j].c}, S * S * frames[j].c, NULL, NULL};
       a.v = al_xmalloc(a.n * sizeof *a.v);
       for (size_t q = 0; q < a.n; q++) a.v[q] = frames[j].px[q];
       double *f;

@@ -17,7 +17,7 @@ int med_video_encode_file(const med_video_tok *t, const char *path, int32_t **co
   size_t nc = 0;
   int rc = 0;
   for (size_t i = 0; i < nf; i += t->cfg.temporal_stride) {
-    med_array a = {MED_DT_UINT, 1, 3, {S, S, frames[i].c}, S * S * frames[i].c, NULL};
+    med_array a = {MED_DT_UINT, 1, 3, {S, S, frames[i].c}, S * S * frames[i].c, NULL, NULL};
     a.v = al_xmalloc(a.n * sizeof *a.v);
     for (size_t j = 0; j < a.n; j++) a.v[j] = frames[i].px[j];
     double *feat;

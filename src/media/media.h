@@ -56,6 +56,9 @@ typedef struct med_array {
   size_t shape[MED_MAX_DIMS];
   size_t n;                   /* product of shape */
   double *v;                  /* n values in C order, widened to double (owned) */
+  /* Decoded images instead hold their n bytes here and leave v NULL (owned): a
+   * 40 M-pixel RGB image is 120 MB as bytes and would be 960 MB as doubles. */
+  uint8_t *b;
 } med_array;
 
 /* Parses an .npy file image (format 1.0, 2.0 or 3.0; little- or big-endian bool, int,

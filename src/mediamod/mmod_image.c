@@ -18,5 +18,10 @@ int mmod_image_decode(const uint8_t *data, size_t len, const char *name, const m
   else if (len >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0)) id = AV_CODEC_ID_GIF;
   else if (len >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0) id = AV_CODEC_ID_WEBP;
   if (id == AV_CODEC_ID_NONE) return al_err_set(err, AL_E_FAILED, "%s: cannot identify image file", name);
+  /* A decompression bomb announces its canvas in the header: refused before decoding. */
+  uint64_t w, h;
+  if (mmod_image_dims(id, data, len, &w, &h) && w * h > lim->max_pixels)
+    return al_err_set(err, AL_E_FAILED, "%s: image of %llux%llu pixels exceeds the limit of %llu pixels", name,
+                      (unsigned long long)w, (unsigned long long)h, (unsigned long long)lim->max_pixels);
   return mmod_av_image_decode(id, data, len, name, lim, out, err);
 }

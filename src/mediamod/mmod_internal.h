@@ -18,6 +18,11 @@ int mmod_jpeg_decode(const uint8_t *data, size_t len, const char *name, const mm
 int mmod_av_image_decode(int codec_id, const uint8_t *data, size_t len, const char *name, const mmod_limits *lim,
                          mmod_image *out, al_err *err);
 
+/* Width and height announced by the header of a PNG, GIF, BMP, TIFF (first IFD) or
+ * WebP file (codec_id an AVCodecID), read without decoding (mmod_dims.c). Returns 1 and
+ * sets *w, *h when the header holds them, else 0 (the decoder then decides). */
+int mmod_image_dims(int codec_id, const uint8_t *data, size_t len, uint64_t *w, uint64_t *h);
+
 struct AVFrame;
 /* Converts a decoded libav frame to 8-bit RGB as Pillow's convert("RGB") would give it
  * for the same source pixels; formats without a direct rule go through libswscale.

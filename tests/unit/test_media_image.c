@@ -229,7 +229,23 @@ static void test_bad_images(void) {
   static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
                                       0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 2, 0, 0, 0, 0x2b, 0x1d, 0x2b, 0x46};
   CHECK(med_image_decode(png, sizeof png, "huge.png", &im, &err) < 0);
-  CHECK_CONTAINS(err.msg, "huge.png");
+  CHECK_CONTAINS(err.msg, "huge.png: image of 100000x100000 pixels exceeds the limit of 40000000 pixels");
+  /* A 35-byte GIF with a 65535×65535 logical screen (libavcodec allocates the screen
+   * for every frame) and one 1×1 image: refused from the screen descriptor. */
+  static const unsigned char gif[] = {'G', 'I', 'F', '8', '9', 'a', 0xff, 0xff, 0xff, 0xff, 0x80, 0, 0,
+                                      0, 0, 0, 0xff, 0xff, 0xff, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0,
+                                      2, 2, 0x44, 0x01, 0, 0x3b};
+  CHECK(med_image_decode(gif, sizeof gif, "bomb.gif", &im, &err) < 0);
+  CHECK_CONTAINS(err.msg, "bomb.gif: image of 65535x65535 pixels exceeds the limit of 40000000 pixels");
+  /* The same GIF with a 2×2 screen decodes: the header reader refuses sizes, not files. */
+  unsigned char small[sizeof gif];
+  memcpy(small, gif, sizeof gif);
+  small[6] = 2, small[7] = 0, small[8] = 2, small[9] = 0;
+  CHECK_MSG(med_image_decode(small, sizeof small, "small.gif", &im, &err) == 0, "%s", err.msg);
+  if (im.px) {
+    CHECK(im.w == 2 && im.h == 2 && im.px[0] == 0 && im.px[1] == 0 && im.px[2] == 0);
+    med_image_free(&im);
+  }
   /* A truncated JPEG (the first half of a real one) is refused, as Pillow refuses it. */
   char *jp = ts_data_path("image/inputs/jpeg_rgb_32.jpg");
   size_t len;
