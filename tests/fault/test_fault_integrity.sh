@@ -86,12 +86,24 @@ start_worker() { # ID
   PIDS+=($LASTW)
   wait_for "$T/$1.log" "connected to coordinator" || fail "worker $1 did not connect"
 }
+# A job that never ends, or a coordinator that does not stop, fails the scenario with the
+# logs that say why, instead of hanging until ctest's timeout kills the script silently.
 submit() { # OUT [extra flags]: attached external submit; sets RC
   local out="$1"; shift
-  "$BIN" submit-job --external -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" -i "$T/in" -o "$T/$out" -t "$TOK" \
-    "$@" > "$T/$out.submit" 2>&1
+  timeout 300 "$BIN" submit-job --external -c "$T/c.yaml" --coordinator "127.0.0.1:$PORT" -i "$T/in" -o "$T/$out" \
+    -t "$TOK" "$@" > "$T/$out.submit" 2>&1
   RC=$?
+  [ "$RC" = 124 ] && fail "$out: submit-job still attached after 300 s: $(tail -3 "$T/$out.submit" | tr '\n' ' ') | coordinator: $(tail -12 "$T/coord.log" | tr '\n' ' ')"
   return "$RC" # also the exit status of `submit ... &` for `wait`
+}
+stop_coord() { # SIGNAL: signals the coordinator and waits at most 60 s for it to exit
+  kill -"$1" "$CPID" 2>/dev/null
+  for _ in $(seq 600); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$CPID" 2>/dev/null; then
+    fail "coordinator still running 60 s after SIG$1: $(tail -12 "$T/coord.log" | tr '\n' ' ')"
+    kill -9 "$CPID"
+  fi
+  wait "$CPID" 2>/dev/null
 }
 
 start_coord
@@ -152,7 +164,7 @@ check "cancel" "$T/can" cancelled --usable "$T/usable" --partial
 
 # 4. A coordinator stopped with SIGTERM (a planned restart) does not end its workers:
 #    they reconnect with backoff and the next job runs on them.
-kill -TERM "$CPID"; wait "$CPID"
+stop_coord TERM
 sleep 0.5
 CHECKS=$((CHECKS + 1)); kill -0 "$WA" 2>/dev/null && kill -0 "$WB" 2>/dev/null || fail "a worker exited when the coordinator stopped"
 start_coord
@@ -175,7 +187,7 @@ if command -v redis-server > /dev/null; then
     for _ in $(seq 100); do redis-cli -p "$RPORT" PING 2>/dev/null | grep -q PONG && break; sleep 0.05; done
   }
   start_redis
-  kill -TERM "$CPID"; wait "$CPID"
+  stop_coord TERM
   sed -i "s/state_store_type: memory/state_store_type: redis\n  state_store_host: 127.0.0.1\n  state_store_port: $RPORT\n  retention: 3600/" "$T/c.yaml"
   start_coord
   wait_for "$T/coord.log" "worker wb heartbeat registered\|worker wb heartbeat resumed" 300 || fail "workers did not join the Redis-backed coordinator"
@@ -187,7 +199,7 @@ if command -v redis-server > /dev/null; then
     # the workers pause across the restart, so the job is still running however fast
     # this machine is, and the submitter must reconnect to follow it
     kill -STOP "$WA" "$WB"
-    kill -"$sig" "$CPID"; wait "$CPID" 2>/dev/null
+    stop_coord "$sig"
     sleep 0.5
     start_coord
     kill -CONT "$WA" "$WB"
@@ -207,7 +219,7 @@ if command -v redis-server > /dev/null; then
   for _ in $(seq 600); do [ "$(find "$T/$out" -maxdepth 1 -name 'task_*' 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.02; done
   kill -9 "$RPID"; wait "$RPID" 2>/dev/null
   sleep "$(python3 -c "import random; print(round(random.uniform(0.5, 2.0), 2))")"
-  kill -9 "$CPID"; wait "$CPID" 2>/dev/null
+  stop_coord KILL
   start_redis
   start_coord
   wait "$SUB"; RC=$?
@@ -215,7 +227,7 @@ if command -v redis-server > /dev/null; then
   CHECKS=$((CHECKS + 1)); grep -q "recovery: 1 unfinished jobs reloaded" "$T/coord.log" || fail "outage+kill: the job was not reloaded: $(grep recovery "$T/coord.log")"
   check "Redis outage then coordinator SIGKILL" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
   JOB=$(sed -n 's/^Job ID: *//p' "$T/restart_TERM.submit" | head -1)
-  kill -TERM "$CPID"; wait "$CPID"
+  stop_coord TERM
   start_coord
   run "$BIN" job-status --coordinator "127.0.0.1:$PORT" --job-id "$JOB"
   expect_rc 0 "job-status of a job finished before the restart"; expect_out "completed"
