@@ -4,8 +4,12 @@
 # threads (nproc), one document per call, add_special_tokens on both sides, with the ids
 # compared by count and hash.
 #
-#   bash bench/hf_speed.sh [CAP_BYTES] [THREAD_COUNTS]   (defaults 4000000 bytes per
-#                                                         corpus, "1 $(nproc)")
+#   bash bench/hf_speed.sh [CAP_BYTES] [THREAD_COUNTS] [PASSES]
+#     defaults: 4000000 bytes per corpus, "1 $(nproc)", 3 passes
+#
+# Both sides run the same number of passes over the corpus in one process and report the
+# best: both keep a cache of pieces over calls (ours per encoder, the peers' per
+# tokenizer), so a first pass is cold and later ones warm on both sides alike.
 #
 # Needs: build/ built, the full-size tokenizers in bench/work/hf (written by
 # tests/tools/make_hf_refs.sh, whose npm scratch directory also provides the peers'
@@ -17,6 +21,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cap="${1:-4000000}"
 thread_counts="${2:-1 $(nproc)}"
+passes="${3:-3}"
 work="$root/bench/work/hfspeed"
 npm_dir="${AURALITH_NPM_SCRATCH:-/tmp/auralith-hf-npm}"
 mkdir -p "$work"
@@ -47,10 +52,10 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for tok in gpt2 llama3 cl100k o200k; do
   for c in prose code; do
     for th in $thread_counts; do
-      o=$("$root/build/bench/bench_hf" "$root/bench/work/hf/$tok" "$work/$c.txt" 3 "$th")
+      o=$("$root/build/bench/bench_hf" "$root/bench/work/hf/$tok" "$work/$c.txt" "$passes" "$th")
       par=false; [ "$th" -gt 1 ] && par=true
       p=$(NODE_PATH="$npm_dir/node_modules" RAYON_NUM_THREADS="$th" TOKENIZERS_PARALLELISM=$par \
-          node "$root/bench/peers/hf_speed_peer.js" "$root/bench/work/hf/$tok/text" "$work/$c.txt" 1 "$th")
+          node "$root/bench/peers/hf_speed_peer.js" "$root/bench/work/hf/$tok/text" "$work/$c.txt" "$passes" "$th")
       om=$(echo "$o" | val ours_mb_s); pm=$(echo "$p" | val peer_mb_s)
       same=no
       [ "$(echo "$o" | val ours_tokens) $(echo "$o" | val ours_ids_hash)" = "$(echo "$p" | val peer_tokens) $(echo "$p" | val peer_ids_hash)" ] && same=yes
