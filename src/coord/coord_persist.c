@@ -41,15 +41,20 @@ static void make_key(char *key, size_t cap, const char *prefix, const char *id) 
   key[n + m] = 0;
 }
 
+/* Stores the JSON in p->scratch as prefix + id (ttl seconds, 0 = none). */
+static void put_scratch(coord_persist *p, const char *prefix, const char *id, double ttl) {
+  char key[512];
+  make_key(key, sizeof key, prefix, id);
+  store_set(p->st, key, p->scratch.data, p->scratch.len, ttl, NULL, NULL);
+}
+
 /* ---------------------------------------------------------------- records */
 
 static void write_job(coord_persist *p, coord_job *j) {
   al_buf *b = &p->scratch;
   b->len = 0;
   coord_job_to_json(j, b);
-  char key[512];
-  make_key(key, sizeof key, "job:", j->id);
-  store_set(p->st, key, b->data, b->len, 0, NULL, NULL);
+  put_scratch(p, "job:", j->id, 0);
   j->dirty = 0; /* stays on the dirty list until the flush skips it */
 }
 
@@ -60,9 +65,7 @@ static void write_task(coord_persist *p, coord_task *t) {
   al_buf *b = &p->scratch;
   b->len = 0;
   coord_task_to_json(t, b);
-  char key[512];
-  make_key(key, sizeof key, "task:", t->id);
-  store_set(p->st, key, b->data, b->len, 0, NULL, NULL);
+  put_scratch(p, "task:", t->id, 0);
   char want[512];
   want[0] = 0;
   if (t->place == COORD_IN_PENDING) make_key(want, sizeof want, "pending_tasks", "");
@@ -168,16 +171,13 @@ void coord_persist_job_forgotten(coord_persist *p, coord_job *j) {
 /* ---------------------------------------------------------------- workers */
 
 void coord_persist_heartbeat(coord_persist *p, const coord_worker *w, double wall) {
-  char key[512];
   al_buf *b = &p->scratch;
   b->len = 0;
   coord_heartbeat_to_json(w, wall, b);
-  make_key(key, sizeof key, "heartbeat:", w->id);
-  if (b->len) store_set(p->st, key, b->data, b->len, p->heartbeat_ttl, NULL, NULL);
+  if (b->len) put_scratch(p, "heartbeat:", w->id, p->heartbeat_ttl);
   b->len = 0;
   coord_metrics_to_json(w, b);
-  make_key(key, sizeof key, "metrics:", w->id);
-  store_set(p->st, key, b->data, b->len, 0, NULL, NULL);
+  put_scratch(p, "metrics:", w->id, 0);
 }
 
 void coord_persist_worker_gone(coord_persist *p, const coord_worker *w) {
@@ -190,12 +190,10 @@ void coord_persist_worker_gone(coord_persist *p, const coord_worker *w) {
 
 void coord_persist_rewrite_job(coord_persist *p, coord_job *j) {
   al_buf *b = &p->scratch;
-  char key[512];
   for (size_t k = 0; k < j->total_tasks; k++) {
     b->len = 0;
     coord_task_to_json(j->tasks[k], b);
-    make_key(key, sizeof key, "task:", j->tasks[k]->id);
-    store_set(p->st, key, b->data, b->len, 0, NULL, NULL);
+    put_scratch(p, "task:", j->tasks[k]->id, 0);
   }
   write_job(p, j);
   if (coord_job_status_is_final(j->status)) {
