@@ -6,12 +6,14 @@
 # index.json, no staging directory, no temporary file.
 #
 #   FAULT_TRIALS=N  SIGSTOP/SIGCONT trials (default 3; the full series uses 20)
+#   FAULT_CHAOS=N   trials of each combined scenario (1b, 6b; default 1)
 source "$(dirname "$0")/../integration/lib.sh"
 ERR=""
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DATA="${AL_DATA_DIR:?}"
 TOK="$DATA/pipeline/tokenizers"
 TRIALS="${FAULT_TRIALS:-3}"
+CHAOS="${FAULT_CHAOS:-1}"
 T=$(mktemp -d)
 PIDS=()
 MNT=""
@@ -21,6 +23,7 @@ cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
+rnd() { python3 -c "import random; print(round(random.uniform($1, $2), 3))"; }
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq "${3:-200}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 check() { # what OUT STATUS [checker options...]; with the job's record when OUT.submit names it
@@ -115,15 +118,34 @@ start_worker wb; WB=$LASTW
 for trial in $(seq "$TRIALS"); do
   out="stop$trial"
   submit "$out" & SUB=$!
-  sleep "$(python3 -c "import random; print(round(random.uniform(0.05, 0.6), 3))")"
+  sleep "$(rnd 0.05 0.6)"
   victim=$WA; [ $((trial % 2)) -eq 0 ] && victim=$WB
   kill -STOP "$victim"
-  sleep "$(python3 -c "import random; print(round(random.uniform(1.3, 2.5), 3))")"
+  sleep "$(rnd 1.3 2.5)"
   kill -CONT "$victim"
   wait "$SUB"; RC=$?
   CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "trial $trial: submit-job exit $RC: $(tail -3 "$T/$out.submit")"
   sleep 2.5 # the resumed worker finishes its stale attempt; its result is refused, its staging removed
   check "stop/cont trial $trial" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
+done
+
+# 1b. Faults combined at random moments: one worker killed (SIGKILL) and restarted while
+#     the other is paused for 0.3-4 s, so for a while no worker runs at all.
+for trial in $(seq "$CHAOS"); do
+  out="chaos$trial"
+  submit "$out" & SUB=$!
+  sleep "$(rnd 0.05 1.5)"
+  kill -9 "$WA" 2>/dev/null; wait "$WA" 2>/dev/null
+  sleep "$(rnd 0 0.5)"
+  kill -STOP "$WB"
+  sleep "$(rnd 0.3 4)"
+  start_worker wa; WA=$LASTW
+  sleep "$(rnd 0 2)"
+  kill -CONT "$WB"
+  wait "$SUB"; RC=$?
+  CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "chaos trial $trial: submit-job exit $RC: $(tail -3 "$T/$out.submit")"
+  sleep 2.5
+  check "chaos trial $trial" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
 done
 
 # 2. A second run into the same directory is refused; --overwrite replaces it; --resume
@@ -208,6 +230,25 @@ if command -v redis-server > /dev/null; then
     CHECKS=$((CHECKS + 1)); grep -q "reconnected to the coordinator" "$T/$out.submit" || fail "$sig: the submitter did not reconnect"
     check "coordinator $sig mid-job" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
   done
+  # 6b. The coordinator killed twice in one job at random moments while the workers run
+  #     (commits and results in flight), a worker killed and restarted with the first.
+  for trial in $(seq "$CHAOS"); do
+    out="kill2_$trial"
+    submit "$out" --files-per-task 4 & SUB=$!
+    wait_for "$T/$out.submit" "submitted:" 600 || fail "kill2 $trial: the job was not submitted: $(tail -2 "$T/$out.submit")"
+    for k in 1 2; do
+      sleep "$(rnd 0.05 1.2)"
+      stop_coord KILL
+      [ "$k" = 1 ] && { kill -9 "$WA" 2>/dev/null; wait "$WA" 2>/dev/null; }
+      sleep "$(rnd 0 0.8)"
+      start_coord
+      [ "$k" = 1 ] && { start_worker wa; WA=$LASTW; }
+    done
+    wait "$SUB"; RC=$?
+    CHECKS=$((CHECKS + 1)); [ "$RC" -eq 0 ] || fail "coordinator killed twice, trial $trial: submit-job exit $RC: $(tail -3 "$T/$out.submit")"
+    sleep 2
+    check "coordinator killed twice, trial $trial" "$T/$out" completed --usable "$T/usable" --unusable "$T/unusable"
+  done
   # Redis killed mid-job (its append-only file keeps what it acknowledged), then the
   # coordinator killed during the outage: whatever the coordinator had done in memory
   # (commits, even the job's end) was never reported final, so the restarted pair runs
@@ -218,7 +259,7 @@ if command -v redis-server > /dev/null; then
   wait_for "$T/$out.submit" "submitted:" 600 || fail "outage+kill: the job was not submitted: $(tail -2 "$T/$out.submit")"
   for _ in $(seq 600); do [ "$(find "$T/$out" -maxdepth 1 -name 'task_*' 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.02; done
   kill -9 "$RPID"; wait "$RPID" 2>/dev/null
-  sleep "$(python3 -c "import random; print(round(random.uniform(0.5, 2.0), 2))")"
+  sleep "$(rnd 0.5 2.0)"
   stop_coord KILL
   start_redis
   start_coord
