@@ -33,7 +33,7 @@ static const cli_opt OPTS[] = {
     {"dry-run", 0, NULL, "print the plan (files by modality, skipped by reason, tasks, bytes) and submit nothing", NULL, 0},
     {"detach", 0, NULL, "external mode: print the job id and return once the job is submitted", NULL, 0},
     {"overwrite", 0, NULL, "the output directory holds a previous run: remove what its index.json lists, then run", NULL, 0},
-    {"resume", 0, NULL, "the output directory holds a previous run: keep its tasks that still verify, run the rest", NULL, 0},
+    {"resume", 0, NULL, "the output directory holds a previous run, finished or killed: keep its tasks that still verify, run the rest", NULL, 0},
     {"verify-shards", 0, "MODE", "check each result before accepting it: header or sha256 (default: job.verify_shards)", NULL, 0},
     {0}};
 

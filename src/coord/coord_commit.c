@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coord/coord_journal.h"
 #include "coord/coord_outdir.h"
 #include "shard/safetensors.h"
 #include "shard/shard.h"
@@ -40,8 +41,10 @@ typedef struct snap {
   uint32_t attempt;
   int64_t max_seq_len;
   int split, packed; /* job.long_documents split, job.packing greedy */
+  char *long_documents, *packing; /* as configured (NULL = the defaults), for the journal */
   snap_counts claim;
   size_t n_skips;
+  char **skip_reasons; /* n_skips */
   int64_t n_skip_entries; /* skipped files and records, runs expanded (check_accounting) */
   char **files; /* the task's input files */
   size_t n_files;
@@ -64,6 +67,8 @@ static void snap_take(snap *s, const coord_task *t) {
   s->max_seq_len = t->job->config.max_seq_len;
   s->split = t->job->config.long_documents && strcmp(t->job->config.long_documents, "split") == 0;
   s->packed = t->job->config.packing && strcmp(t->job->config.packing, "greedy") == 0;
+  s->long_documents = dupn(t->job->config.long_documents);
+  s->packing = dupn(t->job->config.packing);
   s->files = al_xcalloc(t->n_files + 1, sizeof *s->files);
   for (size_t i = 0; i < t->n_files; i++) s->files[i] = al_xstrdup(t->files[i]);
   s->n_files = t->n_files;
@@ -81,7 +86,11 @@ static void snap_take(snap *s, const coord_task *t) {
     for (size_t k = 0; k < c->n_files; k++) s->used[s->n_used++] = dupn(c->files[k]);
   }
   s->n_shards = r->n_shards;
-  for (size_t i = 0; i < r->n_skips; i++) s->used[s->n_used++] = dupn(r->skips[i].path);
+  s->skip_reasons = al_xcalloc(r->n_skips + 1, sizeof *s->skip_reasons);
+  for (size_t i = 0; i < r->n_skips; i++) {
+    s->used[s->n_used++] = dupn(r->skips[i].path);
+    s->skip_reasons[i] = dupn(r->skips[i].reason);
+  }
 }
 
 static void snap_free(snap *s) {
@@ -89,6 +98,10 @@ static void snap_free(snap *s) {
   free(s->job_id);
   free(s->output_dir);
   free(s->staging_dir);
+  free(s->long_documents);
+  free(s->packing);
+  for (size_t i = 0; i < s->n_skips; i++) free(s->skip_reasons[i]);
+  free(s->skip_reasons);
   for (size_t i = 0; i < s->n_files; i++) free(s->files[i]);
   free(s->files);
   for (size_t i = 0; i < s->n_used; i++) free(s->used[i]);
@@ -341,6 +354,56 @@ static int prune_unlisted(const char *dir, char **bases, size_t n, al_err *err) 
   return rc;
 }
 
+static json_t *str_or_null(const char *v) { return v ? json_string(v) : json_null(); }
+
+/* The commit journal's line for a task just published (coord_journal.h): its shards
+ * under their published paths (paths), their sources, its skipped files, its counts. */
+static void journal_commit(const char *root, const snap *s, char *const *paths) {
+  json_t *line = json_object();
+  char *dir = al_xasprintf("task_%s", s->task_id);
+  json_object_set_new(line, "task_dir", json_string(dir));
+  free(dir);
+  json_object_set_new(line, "max_seq_len", json_integer(s->max_seq_len));
+  json_object_set_new(line, "long_documents", json_string(s->long_documents ? s->long_documents : "truncate"));
+  json_object_set_new(line, "packing", json_string(s->packing ? s->packing : "none"));
+  json_t *shards = json_array();
+  size_t u = 0; /* s->used: each shard's sources in order, then the skipped paths */
+  for (size_t i = 0; i < s->n_shards; i++) {
+    const snap_shard *sh = &s->shards[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(paths[i]));
+    json_object_set_new(o, "sha256", str_or_null(sh->sha256));
+    json_object_set_new(o, "samples", json_integer(sh->samples));
+    json_object_set_new(o, "tokens", json_integer(sh->tokens));
+    json_object_set_new(o, "bytes", json_integer(sh->bytes));
+    json_t *src = json_array();
+    for (size_t k = 0; k < sh->n_sources && u < s->n_used; k++) json_array_append_new(src, str_or_null(s->used[u++]));
+    json_object_set_new(o, "sources", src);
+    json_array_append_new(shards, o);
+  }
+  json_object_set_new(line, "shards", shards);
+  json_t *skipped = json_array();
+  for (size_t i = 0; i < s->n_skips && u < s->n_used; i++, u++) {
+    json_t *o = json_object();
+    json_object_set_new(o, "path", str_or_null(s->used[u]));
+    json_object_set_new(o, "reason", json_string(s->skip_reasons[i] ? s->skip_reasons[i] : ""));
+    json_array_append_new(skipped, o);
+  }
+  json_object_set_new(line, "skipped", skipped);
+  if (s->claim.has_counts) {
+    json_t *c = json_object();
+    json_object_set_new(c, "documents", json_integer(s->claim.documents));
+    json_object_set_new(c, "ids_encoded", json_integer(s->claim.ids_encoded));
+    json_object_set_new(c, "ids_truncated", json_integer(s->claim.ids_truncated));
+    json_object_set_new(c, "padding", json_integer(s->claim.padding));
+    json_object_set_new(line, "counts", c);
+  }
+  if (coord_journal_append(root, s->job_id, line) != 0)
+    al_warn("task %s: not in the commit journal (%s): after a crash --resume runs it again", s->task_id,
+            strerror(errno));
+  json_decref(line);
+}
+
 static int commit_snap(snap *s, int verify_sha256, char ***paths_out, al_err *err) {
   *paths_out = NULL;
   char root[PATH_MAX];
@@ -401,6 +464,7 @@ static int commit_snap(snap *s, int verify_sha256, char ***paths_out, al_err *er
   }
   char **paths = al_xcalloc(s->n_shards + 1, sizeof *paths);
   for (size_t i = 0; i < s->n_shards; i++) paths[i] = al_xasprintf("task_%s/%s", s->task_id, bases[i]);
+  journal_commit(root, s, paths);
   *paths_out = paths;
   goto out;
 fail:

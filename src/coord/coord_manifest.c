@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/al.h"
+#include "coord/coord_journal.h"
 #include "coord/coord_outdir.h"
 #include "shard/index.h"
 
@@ -103,7 +105,14 @@ static void finalize_work(uv_work_t *req) {
   }
   if (realpath(f->output_dir, root)) coord_outdir_clean_job(root, f->owns_output ? NULL : f->job_id, keep_dir, f, &e2);
   f->rc = shard_index_write(f->x, f->status, &f->err);
-  if (f->rc != 0 && realpath(f->output_dir, root)) {
+  if (!realpath(f->output_dir, root)) return;
+  /* written: index.json lists what the journal did; not written: the task directories
+   * the journal names are removed below */
+  coord_journal_remove(root, f->owns_output ? NULL : f->job_id);
+  char *staging = al_xasprintf("%s/%s", root, COORD_STAGING_DIR);
+  rmdir(staging); /* only when empty, as coord_outdir_clean_job */
+  free(staging);
+  if (f->rc != 0) {
     int n = coord_outdir_remove_job_output(root, f->job_id, NULL);
     if (n > 0) al_err_prefix(&f->err, "cannot write the job manifest (the job's %d task directories were removed)", n);
     else al_err_prefix(&f->err, "cannot write the job manifest");

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coord/coord_journal.h"
 #include "coord/coord_outdir.h"
 
 typedef struct prev_shard {
@@ -43,6 +44,7 @@ struct coord_resume {
   char **skip_paths, **skip_reasons;
   size_t n_skips;
   size_t reused;
+  size_t journal_lines, journal_ignored; /* coord_journal_read */
 };
 
 static int cmp_ref(const void *a, const void *b) {
@@ -82,28 +84,11 @@ static int same_field(json_t *doc, const char *k, const char *want, const char *
   return strcmp(prev ? prev : dflt, want ? want : dflt) == 0;
 }
 
-coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const char *long_documents,
-                                const char *packing, int verify_sha256, size_t *n_bad, al_err *err) {
-  *n_bad = 0;
-  coord_resume *r = al_xcalloc(1, sizeof *r);
-  char root[PATH_MAX];
-  if (!realpath(output_dir, root)) return r;
-  char *path = al_xasprintf("%s/%s", root, COORD_MANIFEST_NAME);
-  json_error_t je;
-  json_t *doc = json_load_file(path, 0, &je);
-  if (!doc) {
-    int missing = access(path, F_OK) != 0;
-    if (!missing) al_err_set(err, AL_E_FAILED, "--resume: %s: line %d column %d: %s", path, je.line, je.column, je.text);
-    free(path);
-    if (missing) return r;
-    coord_resume_free(r);
-    return NULL;
-  }
-  free(path);
-  json_t *prev_len = json_object_get(doc, "max_seq_len");
-  int same_len = (!json_is_integer(prev_len) || json_integer_value(prev_len) == max_seq_len) &&
-                 same_field(doc, "long_documents", long_documents, "truncate") &&
-                 same_field(doc, "packing", packing, "none");
+/* Adds the shards, task counts and skipped files doc lists. same_layout 0: every shard
+ * counts as bad (another max_seq_len or row layout). */
+static void add_doc(coord_resume *r, const char *root, json_t *doc, int same_layout, int max_seq_len,
+                    int verify_sha256, size_t *n_bad) {
+  size_t first_group = r->n_groups;
   size_t i;
   json_t *sh;
   json_array_foreach(json_object_get(doc, "shards"), i, sh) {
@@ -123,7 +108,7 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const c
     long gi = group_of(r, dir); /* may move r->groups: index first */
     prev_group *g = &r->groups[gi];
     free(dir);
-    if (!same_len || !shard_ok(root, &s, max_seq_len, verify_sha256)) {
+    if (!same_layout || !shard_ok(root, &s, max_seq_len, verify_sha256)) {
       g->bad = 1;
       (*n_bad)++;
     }
@@ -132,7 +117,7 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const c
   }
   /* the workers' counts of each previous task (index.json task_counts) */
   json_t *tcounts = json_object_get(doc, "task_counts");
-  for (size_t g = 0; g < r->n_groups && json_is_object(tcounts); g++) {
+  for (size_t g = first_group; g < r->n_groups && json_is_object(tcounts); g++) {
     json_t *c = json_object_get(tcounts, r->groups[g].dir);
     if (!json_is_object(c)) continue;
     r->groups[g].has_counts = 1;
@@ -143,8 +128,9 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const c
   }
   json_t *sk;
   json_t *skipped = json_object_get(doc, "skipped");
-  r->skip_paths = al_xcalloc(json_array_size(skipped) + 1, sizeof *r->skip_paths);
-  r->skip_reasons = al_xcalloc(json_array_size(skipped) + 1, sizeof *r->skip_reasons);
+  size_t more = json_array_size(skipped);
+  r->skip_paths = al_xrealloc(r->skip_paths, (r->n_skips + more + 1) * sizeof *r->skip_paths);
+  r->skip_reasons = al_xrealloc(r->skip_reasons, (r->n_skips + more + 1) * sizeof *r->skip_reasons);
   json_array_foreach(skipped, i, sk) {
     char *p = jdup(sk, "path");
     if (!p) continue;
@@ -152,7 +138,39 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const c
     char *why = jdup(sk, "reason");
     r->skip_reasons[r->n_skips++] = why ? why : al_xstrdup("");
   }
-  json_decref(doc);
+}
+
+coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const char *long_documents,
+                                const char *packing, int verify_sha256, size_t *n_bad, al_err *err) {
+  *n_bad = 0;
+  coord_resume *r = al_xcalloc(1, sizeof *r);
+  char root[PATH_MAX];
+  if (!realpath(output_dir, root)) return r;
+  char *path = al_xasprintf("%s/%s", root, COORD_MANIFEST_NAME);
+  json_error_t je;
+  json_t *doc = json_load_file(path, 0, &je);
+  if (!doc && access(path, F_OK) == 0) {
+    al_err_set(err, AL_E_FAILED, "--resume: %s: line %d column %d: %s", path, je.line, je.column, je.text);
+    free(path);
+    coord_resume_free(r);
+    return NULL;
+  }
+  free(path);
+  if (doc) {
+    json_t *prev_len = json_object_get(doc, "max_seq_len");
+    int same_len = (!json_is_integer(prev_len) || json_integer_value(prev_len) == max_seq_len) &&
+                   same_field(doc, "long_documents", long_documents, "truncate") &&
+                   same_field(doc, "packing", packing, "none");
+    add_doc(r, root, doc, same_len, max_seq_len, verify_sha256, n_bad);
+    json_decref(doc);
+  }
+  /* tasks committed by runs that never wrote their index.json (killed mid-job) */
+  json_t *journal = coord_journal_read(root, max_seq_len, long_documents, packing, &r->journal_lines,
+                                       &r->journal_ignored);
+  if (journal) {
+    add_doc(r, root, journal, 1, max_seq_len, verify_sha256, n_bad);
+    json_decref(journal);
+  }
   /* the file index: every source (once per group) and every skipped file */
   size_t cap = r->n_skips;
   for (size_t g = 0; g < r->n_groups; g++)
@@ -246,6 +264,11 @@ int coord_resume_match(coord_resume *r, const char *const *files, size_t n, coor
 }
 
 size_t coord_resume_reused(const coord_resume *r) { return r ? r->reused : 0; }
+
+size_t coord_resume_journal_lines(const coord_resume *r, size_t *ignored) {
+  if (ignored) *ignored = r ? r->journal_ignored : 0;
+  return r ? r->journal_lines : 0;
+}
 
 void coord_resume_free(coord_resume *r) {
   if (!r) return;

@@ -17,8 +17,9 @@
 
 typedef struct coord_resume coord_resume;
 
-/* Loads <output_dir>/index.json and verifies what it lists. A missing manifest gives
- * an empty previous run (nothing to reuse). Returns NULL with err only when the
+/* Loads <output_dir>/index.json and the commit journals of runs that ended without
+ * one (a coordinator killed mid-job), and verifies what they list. Neither gives an
+ * empty previous run (nothing to reuse). Returns NULL with err only when the
  * manifest exists but cannot be parsed. *n_bad counts shards that did not verify
  * (their tasks run again); shards of another max_seq_len or row layout (long_documents,
  * packing; NULL = the defaults) all count as bad. Blocking file-system work. */
@@ -31,6 +32,9 @@ coord_resume *coord_resume_load(const char *output_dir, int max_seq_len, const c
 int coord_resume_match(coord_resume *r, const char *const *files, size_t n, coord_task_result *res);
 /* Tasks reused so far. */
 size_t coord_resume_reused(const coord_resume *r);
+/* Tasks the commit journals of interrupted runs offered (coord_journal.h); *ignored
+ * (may be NULL) gets the lines that were torn, unreadable or of another layout. */
+size_t coord_resume_journal_lines(const coord_resume *r, size_t *ignored);
 void coord_resume_free(coord_resume *r);
 
 #endif

@@ -963,7 +963,11 @@ static void handle_seal(coord_conn *c, const proto_msg *m) {
   al_err err;
   al_err_clear(&err);
   if (j->resume) {
+    size_t ignored, journaled = coord_resume_journal_lines(j->resume, &ignored);
     al_info("job %s: --resume reused %zu of %zu tasks", j->id, coord_resume_reused(j->resume), j->total_tasks);
+    if (journaled || ignored)
+      al_info("job %s: --resume: %zu tasks listed by the commit journal of an interrupted run (%zu lines ignored: "
+              "torn, unreadable or another layout)", j->id, journaled, ignored);
     coord_resume_free(j->resume);
     j->resume = NULL;
   }
