@@ -27,7 +27,7 @@ EOF
 dispatch() { "$1/bench/bench_dispatch" --tasks 100000 --workers 32 --store memory 2>/dev/null |
   awk '$1 == "RESULT" && ($2 == "dispatch_tasks_per_s" || $2 == "dispatch_coord_us_per_task") {print $2, $3}'; }
 conn() { "$1/bench/bench_conn" --connections "$conns" --seconds "$secs" --heartbeat-timeout 5 2>/dev/null |
-  awk '$1 == "RESULT" && ($2 ~ /^conn_(rss_bytes_per_conn|hb_p50_ms|hb_p99_ms|false_dead)$/) {print $2, $3}'; }
+  awk '$1 == "RESULT" && ($2 ~ /^conn_(rss_bytes_per_conn|hb_p50_ms|hb_p99_ms|false_dead|refused)$/) {print $2, $3}'; }
 e2e() {
   rm -rf "$work/out"
   local t0 t1
@@ -48,7 +48,7 @@ done
 median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) {print "-"; exit} print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 printf '| metric | old (median) | new (median) | new better in |\n|---|---|---|---|\n'
 for m in dispatch_tasks_per_s dispatch_coord_us_per_task conn_rss_bytes_per_conn conn_hb_p50_ms conn_hb_p99_ms \
-         conn_false_dead e2e_seconds; do
+         conn_false_dead conn_refused e2e_seconds; do
   o=$(awk -v m="$m" '$1 == "old" && $2 == m {print $3}' "$work/r" | median)
   n=$(awk -v m="$m" '$1 == "new" && $2 == m {print $3}' "$work/r" | median)
   # higher is better only for tasks/s; pairs are taken in order (round i old vs new)

@@ -6,15 +6,25 @@
  * heartbeat once a second, spread evenly over the second, for --seconds.
  *
  * Measured:
- *  - coordinator memory per connection: (VmRSS with N workers heartbeating - VmRSS before
- *    the first connection) / N. Kernel socket buffers are not in RSS.
+ *  - coordinator memory per connection: the cost of one more connection, (VmRSS with N
+ *    workers heartbeating - VmRSS with the first WARM_CONNS of them) / (N - WARM_CONNS)
+ *    (half of N below 2 * WARM_CONNS).
+ *    The warm-up connections join and beat for WARM_S first, so the code the coordinator
+ *    runs for a hello and a heartbeat is resident before the base is read: its file pages
+ *    (100-200 KiB, read in 64 KiB fault-around windows) are a fixed cost that would
+ *    otherwise be charged to the connections, heavily when they are few. RSS before any
+ *    connection (conn_rss_idle_kb) and the anonymous part alone (RssAnon: heap and
+ *    stacks) are reported too. Kernel socket buffers are not in RSS.
  *  - heartbeat handling latency: each heartbeat is followed on the same connection by a
  *    probe (an "ok" message with a request id, which a worker may not send, so the
  *    coordinator answers with an error carrying that id and keeps the connection). The
  *    coordinator handles a connection's frames in order, so the probe's reply arriving
  *    means the heartbeat was handled; the latency is send -> reply.
- *  - false dead-worker detections: "declared dead" errors plus connections the
- *    coordinator closed, while every client kept heartbeating.
+ *  - false dead-worker detections: "declared dead" errors plus welcomed connections the
+ *    coordinator closed, while every client kept heartbeating. A connection closed or
+ *    refused before its welcome is a refusal (conn_refused), not a detection: the bench
+ *    raises the coordinator's max_connections_per_peer (all its connections come from
+ *    127.0.0.x), so any refusal means a limit was reached.
  * --find-max raises the count step by step (fresh coordinator each time, fd limit raised,
  * source addresses 127.0.0.x rotated to get past the ephemeral port range) and reports the
  * largest count held with no false detection.
@@ -44,6 +54,8 @@
 #define PER_SOURCE_ADDR 15000      /* connections per 127.0.0.x source address */
 #define TICK_MS 5                  /* heartbeat scheduler period */
 #define SLOTS (1000 / TICK_MS)     /* one slot per tick: a connection beats when its slot comes */
+#define WARM_CONNS 16              /* connections joined before the RSS base is read */
+#define WARM_S 1.2                 /* their heartbeats before it: over one interval (1 s) */
 
 enum { C_IDLE, C_CONNECTING, C_HELLO, C_READY, C_CLOSED };
 
@@ -62,6 +74,7 @@ typedef struct run {
   uv_timer_t tick;
   conn *conns;
   uint32_t n, next_connect, inflight, ready, failed_connects;
+  uint32_t connect_limit;    /* start_connects opens connections [0, connect_limit) */
   int first_error;           /* uv error of the first failed connect */
   int port;
   pid_t coord_pid;
@@ -76,6 +89,7 @@ typedef struct run {
   size_t n_lat, cap_lat;
   uint64_t probes_late;      /* measured replies that took longer than one heartbeat period */
   uint64_t declared_dead, server_closed, other_errors;
+  uint64_t refused;          /* closed by the coordinator before their welcome */
   long rss_peak_kb;
   int phase;                 /* 0 connect, 1 heartbeat, 2 closing */
   int stopping;
@@ -109,6 +123,9 @@ static void bench_coord_adjust(coord_options *o, void *ud) {
   (void)ud;
   o->port = 0; /* any free port; the child prints it */
   o->max_connections = bc_max_conns + 64;
+  /* every bench connection comes from 127.0.0.x: the per-address guard (256 by default)
+   * would refuse all but the first 256 and the bench would measure the guard, not scale */
+  o->max_conns_per_peer = bc_max_conns + 64;
 }
 static void bench_on_listening(int port, void *ud) {
   (void)ud;
@@ -194,16 +211,23 @@ static void send_msgs(conn *c, const proto_msg *a, const proto_msg *b) {
   loop_conn_end_write(&c->lc);
 }
 
+static void start_connects(run *r);
+
 static void on_closed(loop_conn *lc, const char *why) {
   conn *c = lc->data;
   run *r = c->run;
   (void)why;
   c->handle_open = 0;
   if (c->state != C_CLOSED) { /* closed by the peer or an error, not by conn_close */
-    if (!r->stopping) r->server_closed++;
-    if (c->state == C_READY) r->ready--;
-    if (c->state == C_CONNECTING || c->state == C_HELLO) r->inflight--;
+    if (c->state == C_READY) {
+      if (!r->stopping) r->server_closed++; /* a worker that kept beating lost: false dead */
+      r->ready--;
+    } else {
+      if (!r->stopping) r->refused++; /* never joined: a limit, not a detection */
+      r->inflight--;
+    }
     c->state = C_CLOSED;
+    start_connects(r); /* a refusal frees a connect slot; the phase goes on */
   }
 }
 
@@ -216,7 +240,6 @@ static void conn_close(conn *c) {
   if (c->handle_open) loop_conn_close(&c->lc, NULL);
 }
 
-static void start_connects(run *r);
 
 static void slot_add(run *r, uint32_t idx) {
   uint32_t s = idx % SLOTS;
@@ -264,9 +287,8 @@ static void on_msg(conn *c, const proto_msg *m) {
       if (r->other_errors <= 3) al_warn("bench_conn: error from coordinator: %s", m->u.error.message);
     }
     break;
-  case PROTO_MSG_REFUSE:
-    r->other_errors++;
-    if (r->other_errors <= 3) al_warn("bench_conn: hello refused: %s", m->u.refuse.reason);
+  case PROTO_MSG_REFUSE: /* counted as refused when the coordinator closes the connection */
+    if (r->refused < 3) al_warn("bench_conn: hello refused: %s", m->u.refuse.reason);
     break;
   default:
     break;
@@ -323,7 +345,7 @@ static void on_connect(uv_connect_t *req, int status) {
 /* Opens connections until MAX_INFLIGHT_CONNECTS are in progress or all are started.
  * Stops starting new ones after the first failure (the limit is reached). */
 static void start_connects(run *r) {
-  while (r->phase == 0 && r->next_connect < r->n && r->inflight < MAX_INFLIGHT_CONNECTS && !r->first_error) {
+  while (r->phase == 0 && r->next_connect < r->connect_limit && r->inflight < MAX_INFLIGHT_CONNECTS && !r->first_error) {
     conn *c = &r->conns[r->next_connect];
     c->idx = r->next_connect++;
     c->run = r;
@@ -405,9 +427,11 @@ static double pct(const double *v, size_t n, double p) {
 
 typedef struct outcome {
   uint32_t held;
-  long rss_base_kb, rss_kb;
-  double bytes_per_conn, p50, p99, max_ms, connect_s;
-  uint64_t samples, late, declared_dead, server_closed, other_errors;
+  long rss_idle_kb, rss_base_kb, rss_kb; /* before any connection; with the warm-up ones; with all */
+  uint32_t warm;                         /* connections held when the base was read */
+  long anon_base_kb, anon_kb, file_base_kb, file_kb; /* VmRSS = RssAnon + RssFile + RssShmem */
+  double bytes_per_conn, anon_bytes_per_conn, p50, p99, max_ms, connect_s;
+  uint64_t samples, late, declared_dead, server_closed, refused, other_errors;
   int first_error;
 } outcome;
 
@@ -422,7 +446,7 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
     return -1;
   }
   usleep(200000);
-  out->rss_base_kb = proc_status_kb(r.coord_pid, "VmRSS");
+  out->rss_idle_kb = proc_status_kb(r.coord_pid, "VmRSS");
   uv_loop_t loop;
   uv_loop_init(&loop);
   r.loop = &loop;
@@ -437,10 +461,27 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
   uv_timer_init(&loop, &r.tick);
   r.tick.data = &r;
   uv_timer_start(&r.tick, on_tick, TICK_MS, TICK_MS);
-  start_connects(&r);
+  /* warm-up: a few connections join and beat, then the base is read (half of a tiny run) */
+  r.connect_limit = AL_MIN(WARM_CONNS, n / 2);
+  double deadline = t0 + 120.0 + n / 500.0;
+  if (r.connect_limit) {
+    start_connects(&r);
+    while ((r.next_connect < r.connect_limit && !r.first_error) || r.inflight > 0) {
+      uv_run(&loop, UV_RUN_ONCE);
+      if (al_mono_s() > deadline) break;
+    }
+    double warm_end = al_mono_s() + WARM_S;
+    while (al_mono_s() < warm_end) uv_run(&loop, UV_RUN_ONCE); /* the tick timer wakes it */
+  }
+  out->warm = r.ready;
+  out->rss_base_kb = proc_status_kb(r.coord_pid, "VmRSS");
+  out->anon_base_kb = proc_status_kb(r.coord_pid, "RssAnon");
+  out->file_base_kb = proc_status_kb(r.coord_pid, "RssFile");
   /* connect phase: run until every connection is welcomed or failed (bounded: a slow
    * join path in the coordinator shows up as a timeout, not a hang) */
-  double deadline = t0 + 120.0 + n / 500.0;
+  double tc = al_mono_s();
+  r.connect_limit = n;
+  start_connects(&r);
   while ((r.next_connect < r.n && !r.first_error) || r.inflight > 0) {
     uv_run(&loop, UV_RUN_ONCE);
     if (al_mono_s() > deadline) {
@@ -448,7 +489,7 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
       break;
     }
   }
-  out->connect_s = al_mono_s() - t0;
+  out->connect_s = al_mono_s() - tc;
   out->first_error = r.first_error;
   if (r.first_error)
     al_warn("bench_conn: connections stop at %u: %s", r.ready, uv_strerror(r.first_error));
@@ -465,8 +506,12 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
   while (al_mono_s() < drain_end) uv_run(&loop, UV_RUN_NOWAIT);
   out->held = r.ready;
   out->rss_kb = proc_status_kb(r.coord_pid, "VmRSS");
+  out->anon_kb = proc_status_kb(r.coord_pid, "RssAnon");
+  out->file_kb = proc_status_kb(r.coord_pid, "RssFile");
   if (out->rss_kb > r.rss_peak_kb) r.rss_peak_kb = out->rss_kb;
-  out->bytes_per_conn = r.ready ? (double)(out->rss_kb - out->rss_base_kb) * 1024.0 / r.ready : -1;
+  uint32_t added = r.ready > out->warm ? r.ready - out->warm : 0;
+  out->bytes_per_conn = added ? (double)(out->rss_kb - out->rss_base_kb) * 1024.0 / added : -1;
+  out->anon_bytes_per_conn = added ? (double)(out->anon_kb - out->anon_base_kb) * 1024.0 / added : -1;
   r.stopping = 1;
   uv_timer_stop(&r.tick);
   for (uint32_t i = 0; i < r.next_connect; i++) conn_close(&r.conns[i]);
@@ -485,6 +530,7 @@ static int measure(uint32_t n, double seconds, double hb_timeout, const char *lo
   out->late = r.probes_late;
   out->declared_dead = r.declared_dead;
   out->server_closed = r.server_closed;
+  out->refused = r.refused;
   out->other_errors = r.other_errors;
   free(r.lat);
   free(r.conns);
@@ -554,15 +600,23 @@ int main(int argc, char **argv) {
     printf("RESULT conn_requested %u\n", n);
     printf("RESULT conn_held %u\n", o.held);
     printf("RESULT conn_connect_s %.3f\n", o.connect_s);
+    printf("RESULT conn_rss_idle_kb %ld\n", o.rss_idle_kb);
+    printf("RESULT conn_rss_warm_conns %u\n", o.warm);
     printf("RESULT conn_rss_base_kb %ld\n", o.rss_base_kb);
     printf("RESULT conn_rss_kb %ld\n", o.rss_kb);
     printf("RESULT conn_rss_bytes_per_conn %.0f\n", o.bytes_per_conn);
+    printf("RESULT conn_rss_anon_bytes_per_conn %.0f\n", o.anon_bytes_per_conn);
+    printf("RESULT conn_rss_anon_base_kb %ld\n", o.anon_base_kb);
+    printf("RESULT conn_rss_anon_kb %ld\n", o.anon_kb);
+    printf("RESULT conn_rss_file_base_kb %ld\n", o.file_base_kb);
+    printf("RESULT conn_rss_file_kb %ld\n", o.file_kb);
     printf("RESULT conn_hb_samples %llu\n", (unsigned long long)o.samples);
     printf("RESULT conn_hb_p50_ms %.3f\n", o.p50);
     printf("RESULT conn_hb_p99_ms %.3f\n", o.p99);
     printf("RESULT conn_hb_max_ms %.3f\n", o.max_ms);
     printf("RESULT conn_probes_late %llu\n", (unsigned long long)o.late);
     printf("RESULT conn_false_dead %llu\n", (unsigned long long)(o.declared_dead + o.server_closed));
+    printf("RESULT conn_refused %llu\n", (unsigned long long)o.refused);
     printf("RESULT conn_other_errors %llu\n", (unsigned long long)o.other_errors);
     return 0;
   }
@@ -576,12 +630,14 @@ int main(int argc, char **argv) {
       reason = "coordinator_did_not_start";
       break;
     }
-    fprintf(stderr, "bench_conn: %u requested, %u held, %.0f B/conn, p99 %.2f ms, false dead %llu\n", k, o.held,
-            o.bytes_per_conn, o.p99, (unsigned long long)(o.declared_dead + o.server_closed));
+    fprintf(stderr, "bench_conn: %u requested, %u held, %.0f B/conn, p99 %.2f ms, false dead %llu, refused %llu\n", k,
+            o.held, o.bytes_per_conn, o.p99, (unsigned long long)(o.declared_dead + o.server_closed),
+            (unsigned long long)o.refused);
     if (o.held < k) {
       reason = o.first_error == UV_EMFILE   ? "open-file_limit_(hard_limit_of_this_machine)"
                : o.first_error                ? uv_err_name(o.first_error)
                : o.declared_dead + o.server_closed ? "false_dead-worker_detections"
+               : o.refused                    ? "refused_by_the_coordinator"
                                               : "connect_timeout";
       if (o.declared_dead + o.server_closed == 0 && o.held > best) best = o.held;
       break;

@@ -28,7 +28,7 @@ sec_conn() {
     "$(al_fmt "$(al_value conn conn_hb_samples)") heartbeats measured (send -> reply to a probe queued behind it)"
   al_row "connections: heartbeat handling latency p99, ms" "$(al_fmt "$p99")" "" "" "< 5" "$(al_met "$p99" "<" 5)" ""
   al_row "connections: false dead-worker detections" "${fd:-}" "" "" "0" "$(al_met "$fd" "==" 0)" \
-    "heartbeat every 1 s, heartbeat_timeout 5 s; $(al_value conn conn_held) of $n connections held"
+    "heartbeat every 1 s, heartbeat_timeout 5 s; $(al_value conn conn_held) of $n connections held, $(al_value conn conn_refused) refused before their welcome"
   if [ "$AL_MODE" = full ]; then
     al_run conn_max 900 "$bin" --find-max --seconds 5 --heartbeat-timeout 5 \
       --coordinator-log "$AL_LOGS/conn_max_coordinator.log"

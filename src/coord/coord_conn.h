@@ -5,6 +5,8 @@
 #ifndef AL_COORD_CONN_H
 #define AL_COORD_CONN_H
 
+#include <netinet/in.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "coord/coord_archive.h"
@@ -21,27 +23,29 @@ typedef struct coord_conn coord_conn;
 struct coord_conn {
   loop_conn lc;          /* the framed connection (src/loop); embedded, first */
   coord_server *srv;
-  int hello_done;
-  proto_role role;
   char *peer_id;
   coord_worker *worker;
-  int subscribed;        /* has subscriptions */
   char **subs;           /* subscribed job ids */
   size_t n_subs;
   coord_conn *prev, *next;       /* server's list of connections */
   double hello_deadline;         /* monotonic; while on the hello-wait list */
-  int hello_waiting;
   coord_conn *hw_prev, *hw_next; /* server's hello-wait list, oldest first */
-  /* access control (coord_guard.h) */
-  char addr[64];          /* peer address as text; "local" for in-process streams */
-  int loopback;           /* peer address is loopback (or an in-process stream) */
-  coord_peer *peer;       /* NULL for in-process streams */
-  coord_rights rights;    /* set by the hello */
-  int held;               /* reading stopped: a refusal is being held back */
+  coord_peer *peer;       /* NULL for in-process streams (access control, coord_guard.h) */
   double last_active;     /* monotonic; last frame received */
   char **jobs;            /* ids of the jobs this connection created (owned) */
   size_t n_jobs;
+  /* One allocation per connection of a fleet of thousands: the 4-byte and 1-byte fields
+   * sit together after the 8-byte ones (no padding holes), and addr holds the longest
+   * inet_ntop text, not more (bench/RESULTS.md, "Connections"). */
+  proto_role role;
+  coord_rights rights;    /* set by the hello */
+  int loopback;           /* peer address is loopback (or an in-process stream) */
+  uint8_t hello_done;
+  uint8_t subscribed;     /* has subscriptions */
+  uint8_t hello_waiting;
+  char addr[48];          /* peer address as text; "local" for in-process streams */
 };
+_Static_assert(sizeof ((coord_conn *)0)->addr >= INET6_ADDRSTRLEN, "coord_conn.addr holds any inet_ntop text");
 
 struct coord_server {
   uv_loop_t *loop;

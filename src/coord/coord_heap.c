@@ -1,4 +1,5 @@
 /* Intrusive min-heap: each coord_timer records its slot, so cancel is O(log n). */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "common/al.h"
@@ -6,7 +7,7 @@
 
 static void heap_set(coord_heap *h, size_t i, coord_timer *t) {
   h->v[i] = t;
-  t->idx = i;
+  t->idx = (uint32_t)i; /* i < n <= COORD_HEAP_MAX */
 }
 
 static void heap_up(coord_heap *h, size_t i) {
@@ -38,7 +39,7 @@ static void heap_down(coord_heap *h, size_t i) {
 }
 
 void coord_heap_free(coord_heap *h) {
-  for (size_t i = 0; i < h->n; i++) h->v[i]->idx = (size_t)-1;
+  for (size_t i = 0; i < h->n; i++) h->v[i]->idx = UINT32_MAX;
   free(h->v);
   h->v = NULL;
   h->n = h->cap = 0;
@@ -47,7 +48,7 @@ void coord_heap_free(coord_heap *h) {
 void coord_heap_cancel(coord_heap *h, coord_timer *t) {
   if (!coord_timer_armed(t)) return;
   size_t i = t->idx;
-  t->idx = (size_t)-1;
+  t->idx = UINT32_MAX;
   h->n--;
   if (i == h->n) return;
   coord_timer *last = h->v[h->n];
@@ -58,6 +59,10 @@ void coord_heap_cancel(coord_heap *h, coord_timer *t) {
 
 void coord_heap_arm(coord_heap *h, coord_timer *t, double deadline) {
   coord_heap_cancel(h, t);
+  if (h->n >= COORD_HEAP_MAX) { /* unreachable below the manager's limits; never wrap an index */
+    al_error("coordinator: more than %u deadlines armed at once", (unsigned)COORD_HEAP_MAX);
+    abort();
+  }
   if (h->n == h->cap) {
     h->cap = h->cap ? h->cap * 2 : 64;
     h->v = al_xrealloc(h->v, h->cap * sizeof *h->v);

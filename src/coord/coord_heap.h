@@ -5,13 +5,17 @@
 
 #include "coord/coord_jm.h"
 
+/* Timers armed at once: the index is 32 bits (coord_timer.idx); far above any count of
+ * tasks, jobs and workers the manager's own limits allow. */
+#define COORD_HEAP_MAX (UINT32_MAX - 1u)
+
 typedef struct coord_heap {
   coord_timer **v;
   size_t n, cap;
 } coord_heap;
 
 void coord_heap_free(coord_heap *h);
-/* Arms t at deadline (re-arms if already armed). */
+/* Arms t at deadline (re-arms if already armed). Aborts past COORD_HEAP_MAX armed timers. */
 void coord_heap_arm(coord_heap *h, coord_timer *t, double deadline);
 /* Disarms t; no-op when not armed. */
 void coord_heap_cancel(coord_heap *h, coord_timer *t);
@@ -19,9 +23,9 @@ void coord_heap_cancel(coord_heap *h, coord_timer *t);
 coord_timer *coord_heap_top(const coord_heap *h);
 static inline void coord_timer_init(coord_timer *t, int kind) {
   t->deadline = 0;
-  t->idx = (size_t)-1;
+  t->idx = UINT32_MAX;
   t->kind = kind;
 }
-static inline int coord_timer_armed(const coord_timer *t) { return t->idx != (size_t)-1; }
+static inline int coord_timer_armed(const coord_timer *t) { return t->idx != UINT32_MAX; }
 
 #endif

@@ -68,7 +68,8 @@ int coord_job_status_is_final(coord_job_status s);
 /* One armed deadline, embedded in the object it belongs to (intrusive min-heap). */
 typedef struct coord_timer {
   double deadline; /* monotonic seconds */
-  size_t idx;      /* position in the heap; SIZE_MAX when not armed */
+  uint32_t idx;    /* position in the heap (at most COORD_HEAP_MAX); UINT32_MAX when not armed.
+                    * 32 bits keep the timer in 16 bytes, in every task, job and worker */
   int kind;        /* which owner type (private to the manager) */
 } coord_timer;
 
@@ -207,8 +208,9 @@ struct coord_job {
 struct coord_worker {
   char *id;
   int slots;
-  int connected;
-  int draining;
+  /* flags next to slots: no padding hole in a record every connected worker has */
+  uint8_t connected;
+  uint8_t draining;
   double last_seen;      /* monotonic */
   double cpu, mem;       /* percentages; < 0 = unknown (counts as 50) */
   coord_task_list queued, running;
