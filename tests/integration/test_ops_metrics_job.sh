@@ -21,10 +21,11 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 wait_for() { # FILE PATTERN [TRIES]
   for _ in $(seq "${3:-100}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 check() { CHECKS=$((CHECKS + 1)); eval "$1" || fail "$2"; }
-http() { # PORT PATH: the response, without CRs
+http() { # PORT PATH: the response, without CRs (a server that never closes: 10 s, then what came)
   exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
   printf "GET $2 HTTP/1.1\r\nHost: x\r\n\r\n" >&3
-  tr -d '\r' <&3
+  timeout 10 tr -d '\r' <&3
+  exec 3<&-
   exec 3<&-
 }
 scrape() { http "$1" /metrics > "$2"; }                 # PORT FILE
@@ -127,7 +128,9 @@ check '[ "$(m "$T/c1" process_open_fds)" -gt 3 ]' "no fd count"
 for i in 1 2 3 4 5 6 7 8; do mkdir -p "$T/raw8/$i"; cp -r "$DATA/pipeline/raw/." "$T/raw8/$i/"; done
 submit b "$T/raw8" 1; JB=$JOB
 : > "$T/series"
+scrape_end=$((SECONDS + 120)) # a slow (sanitizer) build scrapes for two minutes at most
 for i in $(seq 2000); do
+  [ "$SECONDS" -lt "$scrape_end" ] || break
   scrape "$MPORT" "$T/cs"; scrape "$WPORT" "$T/ws"
   echo "$(m "$T/cs" auralith_tasks_completed_total) $(m "$T/cs" auralith_tokens_total) $(m "$T/ws" "auralith_worker_tasks_completed_total{worker_id=\"wk1\"}") $(m "$T/cs" "auralith_job_input_bytes_total{job_id=\"$JB\"}")" >> "$T/series"
   [ "$(m "$T/cs" "auralith_jobs{status=\"completed\"}")" = 2 ] && break
@@ -136,6 +139,7 @@ done
 check '[ "$(wc -l < "$T/series")" -ge 2 ]' "fewer than two scrapes during job B"
 check 'awk "{for (k = 1; k <= 3; k++) {if (\$k < p[k]) bad = 1; p[k] = \$k}} END {exit bad}" "$T/series"' "a counter went back: $(cat "$T/series")"
 check 'grep -q " [0-9][0-9]*\$" "$T/series" || [ "$(wc -l < "$T/series")" -lt 3 ]' "no per-job input bytes while job B ran: $(cat "$T/series")"
+wait_job "$JB" || fail "job B did not complete: $OUT"
 for _ in $(seq 100); do [ -f "$T/b/index.json" ] && break; sleep 0.05; done
 scrape "$MPORT" "$T/c2"; scrape "$WPORT" "$T/w2"
 S=$(( $(totals x samples "$T/a/index.json") + $(totals x samples "$T/b/index.json") ))
@@ -149,11 +153,17 @@ check '[ "$BBYTES" -gt "$WBYTES" ] && [ "$(m "$T/w2" "auralith_worker_input_byte
 check '[ "$(m "$T/c2" auralith_store_commands_total)" -gt "$N" ]' "store commands did not move"
 
 # 6. The coordinator goes: the worker's /healthz says so, its metrics still answer.
-kill -TERM "$CPID"; wait "$CPID"
+stop_within() { # PID WHAT: SIGTERM, then at most 60 s for it to exit; sets RC
+  kill -TERM "$1"
+  for _ in $(seq 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then fail "$2 still running 60 s after SIGTERM"; kill -9 "$1"; fi
+  wait "$1"; RC=$?
+}
+stop_within "$CPID" "coordinator"
 for _ in $(seq 100); do run http "$WPORT" /healthz; case "$OUT" in *503*) break;; esac; sleep 0.05; done
 expect_out "503"; expect_out "not connected to the coordinator 127.0.0.1:$CPORT"
 scrape "$WPORT" "$T/w3"
 check '[ "$(m "$T/w3" "auralith_worker_connection_state{state=\"connected\"}")" = 0 ]' "still connected after the coordinator stopped"
-kill -TERM "$W"; wait "$W"; RC=$?
+stop_within "$W" "worker"
 expect_rc 0 "worker stop"
 finish
