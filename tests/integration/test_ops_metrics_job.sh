@@ -17,7 +17,12 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 command -v redis-server >/dev/null || { echo "SKIP: no redis-server"; exit 0; }
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# N distinct free ports: all sockets stay bound until every port is chosen, so two of
+# them can never be the same port.
+free_ports() { python3 -c 'import socket,sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"; }
 wait_for() { # FILE PATTERN [TRIES]
   for _ in $(seq "${3:-100}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 check() { CHECKS=$((CHECKS + 1)); eval "$1" || fail "$2"; }
@@ -26,14 +31,13 @@ http() { # PORT PATH: the response, without CRs (a server that never closes: 10 
   printf "GET $2 HTTP/1.1\r\nHost: x\r\n\r\n" >&3
   timeout 10 tr -d '\r' <&3
   exec 3<&-
-  exec 3<&-
 }
 scrape() { http "$1" /metrics > "$2"; }                 # PORT FILE
 m() { awk -v k="$2" '$1 == k {print $NF}' "$1"; }        # FILE METRIC: its value
 jsonv() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 totals() { python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['totals']; print(t['$2'])" "$3"; }
 
-RPORT=$(free_port); CPORT=$(free_port); MPORT=$(free_port); WPORT=$(free_port)
+read -r RPORT CPORT MPORT WPORT <<<"$(free_ports 4)"
 redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no > "$T/redis.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 100); do redis-cli -p "$RPORT" PING 2>/dev/null | grep -q PONG && break; sleep 0.05; done
 cat > "$T/c.yaml" <<Y
@@ -47,7 +51,8 @@ coordinator:
   heartbeat_timeout: 5
 Y
 "$BIN" coordinator -c "$T/c.yaml" --metrics-port "$MPORT" > "$T/coord.out" 2> "$T/coord.log" & CPID=$!; PIDS+=($CPID)
-wait_for "$T/coord.out" "started successfully" 400 || fail "coordinator did not start: $(cat "$T/coord.log")"
+# nothing below means anything without a coordinator: stop here with its log
+wait_for "$T/coord.out" "started successfully" 400 || { fail "coordinator did not start: $(cat "$T/coord.log")"; finish; }
 
 # 1. Bad metrics flags of the worker.
 run "$BIN" worker -c "$T/c.yaml" --coordinator "127.0.0.1:$CPORT" --worker-id bad --metrics-port 0
@@ -78,8 +83,9 @@ submit() { # NAME INPUT FILES_PER_TASK: detached submit, sets JOB
     --files-per-task "$3" --max-seq-len 64 --detach
   expect_rc 0 "submit $1"; JOB=$(sed -n 's/^Job ID: //p' <<<"$OUT")
 }
-wait_job() { # JOB: until final
-  for _ in $(seq 600); do
+wait_job() { # JOB: until final, at most 120 s
+  local end=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$end" ]; do
     run "$BIN" job-status --coordinator "127.0.0.1:$CPORT" --job-id "$1"
     case "$OUT" in *"Status: completed"*) return 0;; esac; sleep 0.05
   done; return 1
