@@ -53,7 +53,7 @@ int med_kmeans(const double *x, size_t n, uint32_t dim, uint32_t k, uint64_t see
   }
   memcpy(sum, c, (size_t)k * dim * sizeof *sum);
   free(pick);
-  med_codebook cur = {k, dim, c};
+  med_codebook cur = {k, dim, c, NULL}; /* transposed per search: c changes every iteration */
   int it = 0;
   for (; it < 100; it++) {
     med_vq_encode(&cur, x, n, code);

@@ -32,6 +32,8 @@ typedef struct med_codebook {
   uint32_t k;      /* codebook_size */
   uint32_t dim;    /* feature_dim */
   double *c;       /* k × dim, row-major (owned) */
+  double *t;       /* the search's transposed copy (med_vq.c; owned, free()); NULL until
+                    * med_codebook_prepare, then the search transposes per call */
 } med_codebook;
 
 /* Parses the JSON text of a vq_codebook.json. name is used in error messages (the
@@ -42,8 +44,20 @@ int med_codebook_load(const char *path, med_codebook *cb, al_err *err);
 void med_codebook_free(med_codebook *cb);
 
 /* For each of the n rows of x (n × cb->dim), writes the index of the nearest codebook
- * row by squared Euclidean distance in double precision, lowest index on ties. */
+ * row by squared Euclidean distance in double precision, lowest index on ties
+ * (med_vq.c). The codebook is only read: several threads may search one codebook. */
 void med_vq_encode(const med_codebook *cb, const double *x, size_t n, int32_t *codes);
+/* The definition med_vq_encode reproduces bit for bit: one code at a time, scalar. */
+void med_vq_encode_ref(const med_codebook *cb, const double *x, size_t n, int32_t *codes);
+/* med_vq_encode with the instruction set chosen (tests): MED_VQ_GENERIC is the
+ * compiler's baseline vectors, MED_VQ_AUTO uses AVX2 when the CPU has it. */
+enum { MED_VQ_AUTO = 0, MED_VQ_GENERIC = 1 };
+void med_vq_encode_variant(const med_codebook *cb, const double *x, size_t n, int32_t *codes, int variant);
+/* 1 when med_vq_encode uses the AVX2 build of the search on this CPU. */
+int med_vq_has_avx2(void);
+/* (Re)builds cb->t from cb->c (k·dim more doubles); call again after changing cb->c.
+ * Returns 0, or -1 when out of memory (the search then still works, more slowly). */
+int med_codebook_prepare(med_codebook *cb);
 
 /* ---- N-dimensional arrays (.npy files and decoded media) -------------------------- */
 typedef enum { MED_DT_BOOL, MED_DT_INT, MED_DT_UINT, MED_DT_FLOAT } med_dtype_kind;
