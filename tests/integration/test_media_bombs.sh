@@ -7,7 +7,11 @@
 #  - a real 6000x6000 16-bit RGBA PNG, just under the 40 M-pixel limit, is tokenized with
 #    a peak RSS under NEAR_RSS_KB (skipped under ASan, where it takes too long);
 #  - truncated and corrupted copies of every decoder's inputs give exactly the outcome
-#    the decoder's own rules give (a reason naming the file, or a row), never a crash.
+#    the decoder's own rules give (a reason naming the file, or a row), never a crash;
+#    containers too: GIF, Ogg Vorbis, MP4 and Matroska cut to 64 bytes and to 40%, and
+#    with flipped bytes, next to their intact originals;
+#  - a job over all of them completes, and the intact files' rows are in its shards,
+#    equal to what `sample` prints for them.
 source "$(dirname "$0")/lib.sh"
 D="${AL_DATA_DIR:?}/pipeline"
 TOK="$D/tokenizers"
@@ -50,6 +54,20 @@ for i in range(len(d) // 3, len(d), 7): d[i] ^= 0x5A
 open(sys.argv[2], "wb").write(d)' "$D/raw/$f" "$T/in/bad_$f"
 done
 cp "$D/raw/photo.png" "$T/in/"
+# Containers: the first 64 bytes, the first 40% and flipped bytes, and the original.
+for src in image/inputs/gif_32.gif audio/inputs/ogg_vorbis_8k.ogg video/inputs/mp4v_32_12f.mp4 \
+           containers/clip_mp4v.mkv; do
+  f=$(basename "$src")
+  n=$(stat -c %s "$AL_DATA_DIR/$src")
+  cp "$AL_DATA_DIR/$src" "$T/in/$f"
+  head -c 64 "$AL_DATA_DIR/$src" > "$T/in/head_$f"
+  head -c $((n * 2 / 5)) "$AL_DATA_DIR/$src" > "$T/in/cut_$f"
+  python3 -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(d) // 3, len(d), 7): d[i] ^= 0x5A
+open(sys.argv[2], "wb").write(d)' "$AL_DATA_DIR/$src" "$T/in/bad_$f"
+done
 
 # --- sample: one line per file, the reason names the file and the announced size.
 rss_run "$T/sample.jsonl" "$BIN" sample -t "$TOK" --max-seq-len 8 $(find "$T/in" -type f | sort)
@@ -76,6 +94,35 @@ for c in bad_pic.bmp:image bad_scan.tiff:image bad_anim.webp:image cut_audio.wav
          cut_voice_16k.flac:audio bad_voice_16k.flac:audio cut_clip.avi:video bad_clip.avi:video; do
   expect_out '{"file":"'"$T/in/${c%%:*}"'","modality":"'"${c#*:}"'","input_ids":['
 done
+# The pipeline leaves .gif unclassified (as the original does): never decoded, damaged
+# or not (test_media_image feeds every prefix of the GIF to the decoder itself).
+for p in "" head_ cut_ bad_; do
+  expect_out '{"file":"'"$T/in/${p}gif_32.gif"'","skipped":"unclassified"}'
+done
+# Ogg: libsndfile refuses a cut or damaged Vorbis stream. MP4: the index (moov) is at the
+# end, so no prefix opens. Matroska: 64 bytes do not open; the first 40% and the damaged
+# copy decode the frames they hold (the 40% copy: the first two of the four sampled
+# frames, whose codes are the intact file's).
+for c in head_ogg_vorbis_8k.ogg cut_ogg_vorbis_8k.ogg bad_ogg_vorbis_8k.ogg; do
+  expect_out '{"file":"'"$T/in/$c"'","skipped":"'"$T/in/$c"': cannot decode audio: '
+done
+for c in head_mp4v_32_12f.mp4 cut_mp4v_32_12f.mp4 bad_mp4v_32_12f.mp4 head_clip_mp4v.mkv; do
+  expect_out '{"file":"'"$T/in/$c"'","skipped":"'"$T/in/$c"': ValueError: Cannot open video"}'
+done
+for c in ogg_vorbis_8k.ogg:audio mp4v_32_12f.mp4:video clip_mp4v.mkv:video bad_clip_mp4v.mkv:video; do
+  expect_out '{"file":"'"$T/in/${c%%:*}"'","modality":"'"${c#*:}"'","input_ids":['
+done
+"$BIN" sample -t "$TOK" --max-seq-len 1000 "$T/in/clip_mp4v.mkv" "$T/in/cut_clip_mp4v.mkv" > "$T/mkv.jsonl"
+CHECKS=$((CHECKS + 1))
+msg=$(python3 - "$T/mkv.jsonl" <<'P'
+import json, sys
+full, cut = [json.loads(l)["input_ids"] for l in open(sys.argv[1])]
+# <VIDEO> + 4 frames of 16 codes + <VIDEO_END>; the cut file: 2 frames, the same codes.
+ok = len(full) == 66 and len(cut) == 34 and cut[:33] == full[:33] and cut[33] == full[65]
+print("" if ok else f"full {len(full)} ids, cut {len(cut)}: {full} / {cut}")
+P
+)
+[ -z "$msg" ] || fail "cut Matroska: $msg"
 CHECKS=$((CHECKS + 1))
 n=$(wc -l < "$T/sample.jsonl")
 [ "$n" -eq "$(find "$T/in" -type f | wc -l)" ] || fail "sample printed $n lines: $OUT"
@@ -87,7 +134,7 @@ rss_run "$T/job.out" "$BIN" submit-job --embedded -w 2 -c "$T/e.yaml" -i "$T/in"
 OUT=$(cat "$T/job.out")
 expect_rc 0 "job over bombs and damaged files"
 expect_out "Status:   completed"
-expect_out "Samples:  10"
+expect_out "Samples:  15"
 CHECKS=$((CHECKS + 1))
 [ "$RSS_KB" -lt "$BOMB_RSS_KB" ] || fail "job over bombs: peak RSS $RSS_KB KB >= $BOMB_RSS_KB KB"
 CHECKS=$((CHECKS + 1))
@@ -100,12 +147,44 @@ want = {f"{sys.argv[2]}/bomb.{e}": "image of 30000x30000 pixels exceeds the limi
 want[f"{sys.argv[2]}/bomb.webp"] = "image of 16384x16384 pixels exceeds the limit of 40000000 pixels"
 want[f"{sys.argv[2]}/cut_pic.jpg"] = "image file is truncated"
 bad = [f"{p}: {skips.get(p)!r} != {r!r}" for p, r in want.items() if skips.get(p) != r]
-if len(skips) != 15: bad.append(f"{len(skips)} skipped, expected 15: {sorted(skips)}")
-if d["totals"]["samples"] != 10: bad.append(f"totals {d['totals']}")
+want[f"{sys.argv[2]}/gif_32.gif"] = "unclassified"
+want[f"{sys.argv[2]}/cut_mp4v_32_12f.mp4"] = "ValueError: Cannot open video"
+want[f"{sys.argv[2]}/head_clip_mp4v.mkv"] = "ValueError: Cannot open video"
+if len(skips) != 26: bad.append(f"{len(skips)} skipped, expected 26: {sorted(skips)}")
+if d["totals"]["samples"] != 15: bad.append(f"totals {d['totals']}")
 print("; ".join(bad))
 P
 )
 [ -z "$msg" ] || fail "job index.json: $msg"
+# The intact files' rows (and the decodable damaged Matroska's) are in the shards, as
+# `sample` builds them.
+"$BIN" sample -t "$TOK" --max-seq-len 64 "$T/in/photo.png" "$T/in/ogg_vorbis_8k.ogg" "$T/in/mp4v_32_12f.mp4" \
+  "$T/in/clip_mp4v.mkv" "$T/in/cut_clip_mp4v.mkv" > "$T/good.jsonl"
+CHECKS=$((CHECKS + 1))
+msg=$(python3 - "$T/good.jsonl" "$T/out" <<'P'
+import glob, json, struct, sys
+rows = []
+for f in glob.glob(sys.argv[2] + "/*/*.safetensors"):
+    b = open(f, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    def tensor(name, fmt, size):
+        t = h[name]
+        lo, hi = t["data_offsets"]
+        v = struct.unpack(f"<{(hi - lo) // size}{fmt}", b[8 + n + lo:8 + n + hi])
+        w = t["shape"][1]
+        return [list(v[i:i + w]) for i in range(0, len(v), w)]
+    for ids, mask in zip(tensor("input_ids", "i", 4), tensor("attention_mask", "B", 1)):
+        rows.append([i for i, m in zip(ids, mask) if m])
+bad = []
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    if "input_ids" not in s or s["input_ids"] not in rows:
+        bad.append(f"{s['file']}: {s.get('input_ids', s.get('skipped'))} not among the {len(rows)} rows")
+print("; ".join(bad))
+P
+)
+[ -z "$msg" ] || fail "job rows: $msg"
 
 # --- just under the pixel limit: decoded, resized and tokenized within the bound.
 if [ -z "${AL_ASAN:-}" ]; then

@@ -273,6 +273,36 @@ static void test_resize_identity(void) {
   med_image_free(&in);
 }
 
+/* Every prefix of a real GIF (gif_32.gif, 191 bytes): the GIF path is reachable only
+ * through the tokenizer API (the pipeline leaves .gif unclassified, as the original
+ * does), so it is checked here. A prefix that ends inside the header or the screen
+ * descriptor is refused with a reason naming the file; a longer one either decodes to
+ * the full 32x32 size (libavcodec's GIF decoder keeps what it has) or is refused with
+ * the name; never anything else. */
+static void test_truncated_gif(void) {
+  char *path = ts_data_path("image/inputs/gif_32.gif");
+  size_t len;
+  char *data = ts_read_file(path, &len);
+  CHECK(data != NULL && len > 100);
+  size_t refused = 0, decoded = 0;
+  for (size_t cut = 0; data && cut < len; cut++) {
+    med_image im;
+    al_err err = {0};
+    if (med_image_decode((const uint8_t *)data, cut, "cut.gif", &im, &err) == 0) {
+      CHECK_MSG(cut >= 13 && im.w == 32 && im.h == 32, "prefix of %zu bytes decoded to %ux%u", cut, im.w, im.h);
+      decoded++;
+      med_image_free(&im);
+    } else {
+      CHECK_MSG(strncmp(err.msg, "cut.gif: ", 9) == 0, "prefix of %zu bytes: %s", cut, err.msg);
+      refused++;
+    }
+  }
+  fprintf(stderr, "truncated GIF: %zu prefixes refused, %zu decoded\n", refused, decoded);
+  CHECK(refused >= 13);
+  free(data);
+  free(path);
+}
+
 int main(void) {
   load_set();
   RUN(test_codes);
@@ -280,6 +310,7 @@ int main(void) {
   RUN(test_codebook_errors);
   RUN(test_npy_errors);
   RUN(test_bad_images);
+  RUN(test_truncated_gif);
   RUN(test_resize_identity);
   med_set_clear(&SET);
   return TEST_REPORT();
