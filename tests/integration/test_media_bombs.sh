@@ -26,6 +26,9 @@ BOMB_RSS_KB=$((200 * 1024))
 # to RSS; still far below the 0.8-2.7 GB a decoded bomb would take.
 [ -n "${AL_ASAN:-}" ] && BOMB_RSS_KB=$((700 * 1024))
 NEAR_RSS_KB=$((600 * 1024))
+# libvorbis leaks its vorbis_info when libsndfile gives up on a cut or damaged Ogg Vorbis
+# stream (inside the library, no handle of ours; fuzz/lsan.supp, docs/ARCHITECTURE.md).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$AL_SOURCE_DIR/fuzz/lsan.supp"
 NPY_RSS_KB=$((250 * 1024))
 
 # npy FILE DESCR SHAPE [ROWS]: an .npy v1.0 header; with ROWS, that many rows of a
@@ -55,6 +58,7 @@ import resource, subprocess, sys
 with open(sys.argv[1], "wb") as o:
     rc = subprocess.run(sys.argv[2:], stdout=o).returncode
 print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$out" "$@")
+  ERR="(stderr above)"
   RC=${RSS_KB% *}
   RSS_KB=${RSS_KB#* }
 }
