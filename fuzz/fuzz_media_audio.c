@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* A small tokenizer: 4 mels × 2 frames, 2 codes; a rate that forces resampling of
    * most inputs. */
   static double cb[2 * 8] = {0, 0, 0, 0, 0, 0, 0, 0, -50, -50, -50, -50, -50, -50, -50, -50};
-  med_audio_tok t = {{7000, 64, 32, 4, 2, 2, 0}, {2, 8, cb}};
+  med_audio_tok t = {{7000, 64, 32, 4, 2, 2, 0}, {2, 8, cb, NULL}};
   int32_t *codes;
   size_t n;
   al_err err;

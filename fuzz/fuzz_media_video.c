@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size) fwrite(data, 1, size, f);
   fclose(f);
   static double cb[2 * 12];
-  med_video_tok t = {{{4, 2, 2, 3}, 3, 2}, {2, 12, cb}};
+  med_video_tok t = {{{4, 2, 2, 3}, 3, 2}, {2, 12, cb, NULL}};
   int32_t *codes;
   size_t n;
   al_err err;

@@ -46,9 +46,11 @@ int med_audio_load(const med_audio_cfg *cfg, const char *path, double **wave, si
   *n = 0;
   const char *ext = suffix(path);
   if (strcmp(ext, ".npy") == 0) {
-    /* Raw: no resampling, no normalisation, flattened in C order. */
+    /* Raw: no resampling, no normalisation, flattened in C order; refused from the
+     * header beyond the decoded-audio limit (64 MiB of doubles). */
     med_array a;
-    if (med_npy_load(path, &a, err) < 0) return -1;
+    med_npy_opts o = {MED_MAX_AUDIO_SAMPLES, "audio samples", 0};
+    if (med_npy_load_opts(path, &o, &a, err) < 0) return -1;
     *wave = a.v;
     *n = a.n;
     return 0;

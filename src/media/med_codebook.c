@@ -1,4 +1,4 @@
-/* vq_codebook.json loading and nearest-codebook search (original-behaviour.md §15). */
+/* vq_codebook.json loading (original-behaviour.md §15); the search is med_vq.c. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -6,7 +6,8 @@
 
 #include "media/media.h"
 
-/* Codebooks beyond this many doubles are refused: 2^26 doubles = 512 MiB. */
+/* Codebooks beyond this many doubles are refused: 2^26 doubles = 512 MiB, and as much
+ * again for the search's transposed copy (med_vq.c). */
 #define MED_MAX_CODEBOOK_VALUES ((uint64_t)1 << 26)
 
 static int get_dim(json_t *root, const char *key, const char *name, uint32_t *out, al_err *err) {
@@ -68,6 +69,8 @@ int med_codebook_parse(const char *text, size_t len, const char *name, med_codeb
       cb->c[(size_t)i * dim + j] = d;
     }
   }
+  /* Without the transposed copy the search still works, transposing per call. */
+  (void)med_codebook_prepare(cb);
   rc = 0;
 out:
   json_decref(root);
@@ -87,45 +90,6 @@ int med_codebook_load(const char *path, med_codebook *cb, al_err *err) {
 
 void med_codebook_free(med_codebook *cb) {
   free(cb->c);
+  free(cb->t);
   memset(cb, 0, sizeof *cb);
-}
-
-/* The exact squared distance Σ(x−c)² is used instead of the original's expanded
- * ‖x‖²+‖c‖²−2x·c: both are the same real number, and the exact form has no
- * cancellation, so the argmin differs only where the original's own rounding (which
- * depends on its BLAS) decides a near-tie. The running minimum stops accumulating a row
- * once its partial sum exceeds the best so far; partial sums only grow, so this never
- * changes the result. */
-void med_vq_encode(const med_codebook *cb, const double *x, size_t n, int32_t *codes) {
-  const uint32_t dim = cb->dim;
-  for (size_t r = 0; r < n; r++) {
-    const double *xr = x + r * dim;
-    double best = INFINITY;
-    int32_t bi = 0;
-    for (uint32_t k = 0; k < cb->k; k++) {
-      const double *c = cb->c + (size_t)k * dim;
-      double s = 0.0;
-      uint32_t j = 0;
-      /* Blocks of 16 keep the early exit cheap while the inner loop vectorises. */
-      for (; j + 16 <= dim; j += 16) {
-        double b = 0.0;
-        for (uint32_t t = 0; t < 16; t++) {
-          double d = xr[j + t] - c[j + t];
-          b += d * d;
-        }
-        s += b;
-        if (s > best) break;
-      }
-      if (s > best) continue;
-      for (; j < dim; j++) {
-        double d = xr[j] - c[j];
-        s += d * d;
-      }
-      if (s < best) {
-        best = s;
-        bi = (int32_t)k;
-      }
-    }
-    codes[r] = bi;
-  }
 }

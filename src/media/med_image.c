@@ -6,8 +6,7 @@
 
 #include "media/media.h"
 
-/* numpy's astype(uint8) of a double: truncation toward zero, then the low byte. */
-static uint8_t to_u8(double v) {
+uint8_t med_to_u8(double v) {
   if (!(v == v)) return 0;
   double t = trunc(v);
   if (t >= 9.2e18 || t <= -9.2e18) return 0;
@@ -38,7 +37,7 @@ int med_image_features(const med_image_cfg *cfg, const med_array *img, const cha
     med_image in = {(uint32_t)W, (uint32_t)H, (uint32_t)C, img->b}, out;
     if (!img->b) {
       in.px = al_xmalloc(img->n + 1);
-      for (size_t i = 0; i < img->n; i++) in.px[i] = to_u8(img->v[i]);
+      for (size_t i = 0; i < img->n; i++) in.px[i] = med_to_u8(img->v[i]);
     }
     med_resize_lanczos(&in, (uint32_t)S, (uint32_t)S, &out);
     if (!img->b) med_image_free(&in);
@@ -93,10 +92,13 @@ static int ext_is(const char *ext, const char *const *list) {
   return 0;
 }
 
-int med_image_load(const char *path, med_array *out, al_err *err) {
+int med_image_load(const med_image_cfg *cfg, const char *path, med_array *out, al_err *err) {
   memset(out, 0, sizeof *out);
   const char *ext = suffix(path);
-  if (strcmp(ext, ".npy") == 0) return med_npy_load(path, out, err);
+  if (strcmp(ext, ".npy") == 0) {
+    med_npy_opts o = {0, NULL, cfg->image_size};
+    return med_npy_load_opts(path, &o, out, err);
+  }
   /* The original's list plus WebP and GIF, which it names but cannot read. */
   static const char *const decodable[] = {".jpg", ".jpeg", ".png", ".bmp", ".tiff", ".webp", ".gif", NULL};
   if (!ext_is(ext, decodable))

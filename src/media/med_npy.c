@@ -128,7 +128,8 @@ static double decode_one(const uint8_t *p, med_dtype_kind kind, int size, int bi
   return 0;
 }
 
-int med_npy_parse(const void *data, size_t len, const char *name, med_array *out, al_err *err) {
+int med_npy_parse_opts(const void *data, size_t len, const char *name, const med_npy_opts *opts, med_array *out,
+                       al_err *err) {
   memset(out, 0, sizeof *out);
   const uint8_t *b = data;
   if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0) return al_err_set(err, AL_E_FAILED, "%s: not an .npy file (bad magic)", name);
@@ -192,11 +193,25 @@ int med_npy_parse(const void *data, size_t len, const char *name, med_array *out
   snprintf(sz, sizeof sz, "%d", size);
   if (!ok || strcmp(descr + 2, sz) != 0) return al_err_set(err, AL_E_FAILED, "%s: unsupported .npy dtype '%s'", name, descr);
   int big = order == '>';
+  /* An image the tokenizer will resize is used only as numpy's astype(uint8): it is
+   * held as those bytes, one per element, and refused beyond the pixel limit here,
+   * before any value is converted (as the decoders refuse from the header). */
+  int as_bytes = 0;
+  uint64_t max = opts && opts->max_elems ? opts->max_elems : MED_MAX_NPY_ELEMS;
+  const char *unit = opts && opts->unit ? opts->unit : "elements";
+  if (opts && opts->image_size && (out->ndim == 2 || out->ndim == 3) &&
+      (out->shape[0] != opts->image_size || out->shape[1] != opts->image_size)) {
+    size_t H = out->shape[0], W = out->shape[1];
+    if (H && W > MED_MAX_PIXELS / H)
+      return al_err_set(err, AL_E_FAILED, "%s: image of %zux%zu pixels exceeds the limit of %llu pixels", name, W, H,
+                        (unsigned long long)MED_MAX_PIXELS);
+    as_bytes = 1;
+    max = MED_MAX_PIXELS * 4; /* RGBA at the pixel limit; more channels fail later anyway */
+  }
   uint64_t n = 1;
   for (int i = 0; i < out->ndim; i++) {
     n *= out->shape[i];
-    if (n > MED_MAX_NPY_ELEMS) return al_err_set(err, AL_E_FAILED, "%s: .npy array has more than %llu elements", name,
-                                                 (unsigned long long)MED_MAX_NPY_ELEMS);
+    if (n > max) return al_err_set(err, AL_E_FAILED, "%s: .npy array has more than %llu %s", name, (unsigned long long)max, unit);
   }
   off += hlen;
   if (n * (uint64_t)size > len - off)
@@ -205,17 +220,30 @@ int med_npy_parse(const void *data, size_t len, const char *name, med_array *out
   out->kind = kind;
   out->itemsize = size;
   out->n = (size_t)n;
-  out->v = al_xmalloc((n ? n : 1) * sizeof *out->v);
+  if (as_bytes)
+    out->b = al_xmalloc(n ? n : 1);
+  else
+    out->v = al_xmalloc((n ? n : 1) * sizeof *out->v);
   const uint8_t *d = b + off;
   if (!fortran || out->ndim < 2) {
-    for (size_t i = 0; i < n; i++) out->v[i] = decode_one(d + i * (size_t)size, kind, size, big);
+    for (size_t i = 0; i < n; i++) {
+      double v = decode_one(d + i * (size_t)size, kind, size, big);
+      if (as_bytes)
+        out->b[i] = med_to_u8(v);
+      else
+        out->v[i] = v;
+    }
   } else {
     /* Fortran order: the first index varies fastest in the file. */
     size_t idx[MED_MAX_DIMS] = {0};
     for (size_t i = 0; i < n; i++) {
       size_t c = 0;
       for (int k = 0; k < out->ndim; k++) c = c * out->shape[k] + idx[k];
-      out->v[c] = decode_one(d + i * (size_t)size, kind, size, big);
+      double v = decode_one(d + i * (size_t)size, kind, size, big);
+      if (as_bytes)
+        out->b[c] = med_to_u8(v);
+      else
+        out->v[c] = v;
       for (int k = 0; k < out->ndim; k++) {
         if (++idx[k] < out->shape[k]) break;
         idx[k] = 0;
@@ -225,12 +253,18 @@ int med_npy_parse(const void *data, size_t len, const char *name, med_array *out
   return 0;
 }
 
-int med_npy_load(const char *path, med_array *out, al_err *err) {
+int med_npy_parse(const void *data, size_t len, const char *name, med_array *out, al_err *err) {
+  return med_npy_parse_opts(data, len, name, NULL, out, err);
+}
+
+int med_npy_load_opts(const char *path, const med_npy_opts *opts, med_array *out, al_err *err) {
   uint8_t *data;
   size_t len;
   memset(out, 0, sizeof *out);
   if (med_read_file(path, MED_MAX_FILE_BYTES, &data, &len, err) < 0) return -1;
-  int rc = med_npy_parse(data, len, path, out, err);
+  int rc = med_npy_parse_opts(data, len, path, opts, out, err);
   free(data);
   return rc;
 }
+
+int med_npy_load(const char *path, med_array *out, al_err *err) { return med_npy_load_opts(path, NULL, out, err); }

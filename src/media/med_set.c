@@ -114,7 +114,7 @@ int med_image_encode_file(const med_image_tok *t, const char *path, int32_t **co
   *codes = NULL;
   *n = 0;
   med_array a;
-  if (med_image_load(path, &a, err) < 0) return -1;
+  if (med_image_load(&t->cfg, path, &a, err) < 0) return -1;
   double *feat;
   size_t np;
   int rc = med_image_features(&t->cfg, &a, path, &feat, &np, err);

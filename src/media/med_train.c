@@ -53,7 +53,7 @@ int med_kmeans(const double *x, size_t n, uint32_t dim, uint32_t k, uint64_t see
   }
   memcpy(sum, c, (size_t)k * dim * sizeof *sum);
   free(pick);
-  med_codebook cur = {k, dim, c};
+  med_codebook cur = {k, dim, c, NULL}; /* transposed per search: c changes every iteration */
   int it = 0;
   for (; it < 100; it++) {
     med_vq_encode(&cur, x, n, code);
@@ -314,7 +314,8 @@ int med_train_image(const char *dir, const med_image_cfg *cfg, int64_t sample_si
     med_array a;
     double *f;
     size_t np;
-    if ((rc = med_npy_load(files.v[i], &a, err)) < 0) break;
+    med_npy_opts o = {0, NULL, cfg->image_size}; /* resized arrays held as bytes */
+    if ((rc = med_npy_load_opts(files.v[i], &o, &a, err)) < 0) break;
     rc = med_image_features(cfg, &a, files.v[i], &f, &np, err);
     med_array_free(&a);
     if (rc == 0) {

@@ -32,6 +32,8 @@ typedef struct med_codebook {
   uint32_t k;      /* codebook_size */
   uint32_t dim;    /* feature_dim */
   double *c;       /* k × dim, row-major (owned) */
+  double *t;       /* the search's transposed copy (med_vq.c; owned, free()); NULL until
+                    * med_codebook_prepare, then the search transposes per call */
 } med_codebook;
 
 /* Parses the JSON text of a vq_codebook.json. name is used in error messages (the
@@ -42,8 +44,20 @@ int med_codebook_load(const char *path, med_codebook *cb, al_err *err);
 void med_codebook_free(med_codebook *cb);
 
 /* For each of the n rows of x (n × cb->dim), writes the index of the nearest codebook
- * row by squared Euclidean distance in double precision, lowest index on ties. */
+ * row by squared Euclidean distance in double precision, lowest index on ties
+ * (med_vq.c). The codebook is only read: several threads may search one codebook. */
 void med_vq_encode(const med_codebook *cb, const double *x, size_t n, int32_t *codes);
+/* The definition med_vq_encode reproduces bit for bit: one code at a time, scalar. */
+void med_vq_encode_ref(const med_codebook *cb, const double *x, size_t n, int32_t *codes);
+/* med_vq_encode with the instruction set chosen (tests): MED_VQ_GENERIC is the
+ * compiler's baseline vectors, MED_VQ_AUTO uses AVX2 when the CPU has it. */
+enum { MED_VQ_AUTO = 0, MED_VQ_GENERIC = 1 };
+void med_vq_encode_variant(const med_codebook *cb, const double *x, size_t n, int32_t *codes, int variant);
+/* 1 when med_vq_encode uses the AVX2 build of the search on this CPU. */
+int med_vq_has_avx2(void);
+/* (Re)builds cb->t from cb->c (k·dim more doubles); call again after changing cb->c.
+ * Returns 0, or -1 when out of memory (the search then still works, more slowly). */
+int med_codebook_prepare(med_codebook *cb);
 
 /* ---- N-dimensional arrays (.npy files and decoded media) -------------------------- */
 typedef enum { MED_DT_BOOL, MED_DT_INT, MED_DT_UINT, MED_DT_FLOAT } med_dtype_kind;
@@ -67,6 +81,23 @@ typedef struct med_array {
  * Returns 0, or -1 with err saying what in the header or data is wrong. */
 int med_npy_parse(const void *data, size_t len, const char *name, med_array *out, al_err *err);
 int med_npy_load(const char *path, med_array *out, al_err *err);
+/* Limits and representation for one use of an .npy array, applied from the header,
+ * before any value is converted. */
+typedef struct med_npy_opts {
+  uint64_t max_elems; /* refused above this many elements (0: MED_MAX_NPY_ELEMS) */
+  const char *unit;   /* what an element is, for that reason (NULL: "elements") */
+  /* Nonzero: an image array (2 or 3 dims) whose first two dims are not image_size ×
+   * image_size, which the tokenizer resizes from numpy's astype(uint8), is held as
+   * those bytes in b (v NULL), one byte per element instead of eight, and refused
+   * beyond MED_MAX_PIXELS pixels. */
+  uint32_t image_size;
+} med_npy_opts;
+/* med_npy_parse / med_npy_load under opts (NULL: the defaults). */
+int med_npy_parse_opts(const void *data, size_t len, const char *name, const med_npy_opts *opts, med_array *out,
+                       al_err *err);
+int med_npy_load_opts(const char *path, const med_npy_opts *opts, med_array *out, al_err *err);
+/* numpy's astype(uint8) of a double: truncation toward zero, then the low byte. */
+uint8_t med_to_u8(double v);
 void med_array_free(med_array *a);
 
 /* ---- File reading ----------------------------------------------------------------- */
@@ -139,8 +170,10 @@ int med_image_features(const med_image_cfg *cfg, const med_array *img, const cha
                        double **feat, size_t *n_patches, al_err *err);
 /* Loads the array of an image file as the original's _load_image: ".npy" (exactly, case
  * sensitive) through the .npy reader, decodable images (the extension in any case)
- * through med_image_decode, anything else an error. */
-int med_image_load(const char *path, med_array *out, al_err *err);
+ * through med_image_decode, anything else an error. An .npy array that needs resizing
+ * to cfg->image_size is held as bytes (med_npy_opts), so a file costs at most its own
+ * size plus one byte per element. */
+int med_image_load(const med_image_cfg *cfg, const char *path, med_array *out, al_err *err);
 
 /* ---- Audio tokenizer ------------------------------------------------------------------ */
 /* Loads a waveform as the original's _load_audio_raw: ".npy" (exactly) raw, with no

@@ -126,7 +126,7 @@ static void test_preprocessed(void) {
     al_err err = {0};
     double *fa = NULL, *fb = NULL;
     size_t na = 0, nb = 0;
-    int ok = med_image_load(in, &a, &err) == 0 && med_image_features(&SET.image->cfg, &a, in, &fa, &na, &err) == 0;
+    int ok = med_image_load(&SET.image->cfg, in, &a, &err) == 0 && med_image_features(&SET.image->cfg, &a, in, &fa, &na, &err) == 0;
     CHECK_MSG(ok, "%s: %s", file, err.msg);
     CHECK_MSG(med_npy_load(ref, &b, &err) == 0, "%s", err.msg);
     /* The reference is already 32×32 in [0,1]: the feature step leaves it unchanged. */
@@ -273,6 +273,91 @@ static void test_resize_identity(void) {
   med_image_free(&in);
 }
 
+/* The limits and byte form of med_npy_opts: an image array that needs resizing is held
+ * as numpy's astype(uint8) bytes and gives the same features as through doubles; one at
+ * the target size stays doubles; the pixel and audio limits refuse from the header,
+ * before the (absent) data is looked at. */
+static void test_npy_bounded(void) {
+  med_image_cfg cfg = {16, 8, 16, 3};
+  al_err err = {0};
+  static char buf[16384];
+  /* 12x10 RGB float64 with values beyond a byte, negative and fractional. */
+  double px[12 * 10 * 3];
+  for (size_t i = 0; i < 360; i++) px[i] = (double)(i * 37 % 700) - 150.25;
+  size_t n = make_npy(buf, "{'descr': '<f8', 'fortran_order': False, 'shape': (12, 10, 3), }", px, sizeof px);
+  med_npy_opts img = {0, NULL, 16};
+  med_array a, d;
+  CHECK_MSG(med_npy_parse_opts(buf, n, "x.npy", &img, &a, &err) == 0, "%s", err.msg);
+  CHECK(a.b != NULL && a.v == NULL && a.n == 360);
+  CHECK_MSG(med_npy_parse(buf, n, "x.npy", &d, &err) == 0, "%s", err.msg);
+  CHECK(d.v != NULL && d.b == NULL);
+  int same = a.b && d.v;
+  for (size_t i = 0; same && i < 360; i++) same = a.b[i] == med_to_u8(d.v[i]);
+  CHECK(same);
+  double *fa = NULL, *fd = NULL;
+  size_t na = 0, nd = 0;
+  CHECK(med_image_features(&cfg, &a, "x.npy", &fa, &na, &err) == 0);
+  CHECK(med_image_features(&cfg, &d, "x.npy", &fd, &nd, &err) == 0);
+  CHECK(na == 4 && nd == 4 && fa && fd && memcmp(fa, fd, na * 8 * 8 * 3 * sizeof *fa) == 0);
+  free(fa);
+  free(fd);
+  med_array_free(&a);
+  med_array_free(&d);
+  /* At the target size the values are kept as doubles (no resize: [0, 1] floats stay). */
+  static double sq[16 * 16];
+  for (size_t i = 0; i < 256; i++) sq[i] = (double)i / 256.0;
+  n = make_npy(buf, "{'descr': '<f8', 'fortran_order': False, 'shape': (16, 16), }", sq, sizeof sq);
+  CHECK_MSG(med_npy_parse_opts(buf, n, "x.npy", &img, &a, &err) == 0, "%s", err.msg);
+  CHECK(a.v != NULL && a.b == NULL && a.v[255] == 255.0 / 256.0);
+  med_array_free(&a);
+  /* 20000x30000 RGB announced, no data: the pixel limit answers first. */
+  n = make_npy(buf, "{'descr': '|u1', 'fortran_order': False, 'shape': (30000, 20000, 3), }", "", 0);
+  CHECK(med_npy_parse_opts(buf, n, "big.npy", &img, &a, &err) < 0);
+  CHECK_CONTAINS(err.msg, "big.npy: image of 20000x30000 pixels exceeds the limit of 40000000 pixels");
+  /* Audio: the decoded-audio limit of 2^23 samples. */
+  med_npy_opts aud = {MED_MAX_AUDIO_SAMPLES, "audio samples", 0};
+  n = make_npy(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (8388609,), }", "", 0);
+  CHECK(med_npy_parse_opts(buf, n, "long.npy", &aud, &a, &err) < 0);
+  CHECK_CONTAINS(err.msg, "long.npy: .npy array has more than 8388608 audio samples");
+  n = make_npy(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (4096, 2049), }", "", 0);
+  CHECK(med_npy_parse_opts(buf, n, "long.npy", &aud, &a, &err) < 0);
+  CHECK_CONTAINS(err.msg, "more than 8388608 audio samples");
+  /* Within the limit, the usual truncation message. */
+  n = make_npy(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (8388608,), }", "", 0);
+  CHECK(med_npy_parse_opts(buf, n, "ok.npy", &aud, &a, &err) < 0);
+  CHECK_CONTAINS(err.msg, "ok.npy: .npy data truncated");
+}
+
+/* Every prefix of a real GIF (gif_32.gif, 191 bytes): the GIF path is reachable only
+ * through the tokenizer API (the pipeline leaves .gif unclassified, as the original
+ * does), so it is checked here. A prefix that ends inside the header or the screen
+ * descriptor is refused with a reason naming the file; a longer one either decodes to
+ * the full 32x32 size (libavcodec's GIF decoder keeps what it has) or is refused with
+ * the name; never anything else. */
+static void test_truncated_gif(void) {
+  char *path = ts_data_path("image/inputs/gif_32.gif");
+  size_t len;
+  char *data = ts_read_file(path, &len);
+  CHECK(data != NULL && len > 100);
+  size_t refused = 0, decoded = 0;
+  for (size_t cut = 0; data && cut < len; cut++) {
+    med_image im;
+    al_err err = {0};
+    if (med_image_decode((const uint8_t *)data, cut, "cut.gif", &im, &err) == 0) {
+      CHECK_MSG(cut >= 13 && im.w == 32 && im.h == 32, "prefix of %zu bytes decoded to %ux%u", cut, im.w, im.h);
+      decoded++;
+      med_image_free(&im);
+    } else {
+      CHECK_MSG(strncmp(err.msg, "cut.gif: ", 9) == 0, "prefix of %zu bytes: %s", cut, err.msg);
+      refused++;
+    }
+  }
+  fprintf(stderr, "truncated GIF: %zu prefixes refused, %zu decoded\n", refused, decoded);
+  CHECK(refused >= 13);
+  free(data);
+  free(path);
+}
+
 int main(void) {
   load_set();
   RUN(test_codes);
@@ -280,6 +365,8 @@ int main(void) {
   RUN(test_codebook_errors);
   RUN(test_npy_errors);
   RUN(test_bad_images);
+  RUN(test_truncated_gif);
+  RUN(test_npy_bounded);
   RUN(test_resize_identity);
   med_set_clear(&SET);
   return TEST_REPORT();
