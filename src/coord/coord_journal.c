@@ -83,28 +83,49 @@ static void read_file(const char *path, int max_seq_len, const char *long_docume
   fclose(f);
 }
 
+/* Calls fn(path, ud) for every journal under root; returns how many there were. */
+static size_t each_journal(const char *root, void (*fn)(const char *path, void *ud), void *ud) {
+  char *staging = al_xasprintf("%s/%s", root, COORD_STAGING_DIR);
+  DIR *d = opendir(staging);
+  size_t n = 0;
+  if (d) {
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+      if (!is_journal(de->d_name)) continue;
+      char *p = al_xasprintf("%s/%s", staging, de->d_name);
+      fn(p, ud);
+      free(p);
+      n++;
+    }
+    closedir(d);
+  }
+  free(staging);
+  return n;
+}
+
+typedef struct read_ctx {
+  int max_seq_len;
+  const char *long_documents, *packing;
+  json_t *by_dir;
+  size_t *ignored;
+} read_ctx;
+
+static void read_one(const char *path, void *ud) {
+  read_ctx *c = ud;
+  read_file(path, c->max_seq_len, c->long_documents, c->packing, c->by_dir, c->ignored);
+}
+
+static void unlink_one(const char *path, void *ud) {
+  (void)ud;
+  unlink(path);
+}
+
 json_t *coord_journal_read(const char *root, int max_seq_len, const char *long_documents, const char *packing,
                            size_t *lines, size_t *ignored) {
   *lines = *ignored = 0;
-  char *staging = al_xasprintf("%s/%s", root, COORD_STAGING_DIR);
-  DIR *d = opendir(staging);
-  if (!d) {
-    free(staging);
-    return NULL;
-  }
   json_t *by_dir = json_object();
-  int found = 0;
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (!is_journal(de->d_name)) continue;
-    found = 1;
-    char *p = al_xasprintf("%s/%s", staging, de->d_name);
-    read_file(p, max_seq_len, long_documents, packing, by_dir, ignored);
-    free(p);
-  }
-  closedir(d);
-  free(staging);
-  if (!found) {
+  read_ctx ctx = {max_seq_len, long_documents, packing, by_dir, ignored};
+  if (each_journal(root, read_one, &ctx) == 0) {
     json_decref(by_dir);
     return NULL;
   }
@@ -134,17 +155,5 @@ void coord_journal_remove(const char *root, const char *job_id) {
     free(p);
     return;
   }
-  char *staging = al_xasprintf("%s/%s", root, COORD_STAGING_DIR);
-  DIR *d = opendir(staging);
-  if (d) {
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-      if (!is_journal(de->d_name)) continue;
-      char *p = al_xasprintf("%s/%s", staging, de->d_name);
-      unlink(p);
-      free(p);
-    }
-    closedir(d);
-  }
-  free(staging);
+  each_journal(root, unlink_one, NULL);
 }
