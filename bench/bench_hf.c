@@ -54,7 +54,12 @@ static void *encode_docs(void *arg) {
   al_tok_encoder *e = w->e;
   al_err err = {0};
   for (size_t d; (d = atomic_fetch_add(&r->next, 1)) < r->nd;) {
-    if (al_tok_encode(e, r->corpus + r->off[d], r->len[d], true, TOK_NO_LIMIT, &r->out[d], &err) < 0) {
+    /* encoded into this thread's own copy: the length is written for every piece, and
+     * neighbouring documents' lengths share cache lines */
+    al_tok_ids ids = r->out[d];
+    int rc = al_tok_encode(e, r->corpus + r->off[d], r->len[d], true, TOK_NO_LIMIT, &ids, &err);
+    r->out[d] = ids;
+    if (rc < 0) {
       fprintf(stderr, "%s\n", err.msg);
       atomic_store(&r->failed, 1);
       break;

@@ -66,6 +66,13 @@ struct tok_hf {
   tok_hf_added *added;      /* owned */
   size_t n_added;
   bool added_first[2][256]; /* [normalized][b]: an added token starts with byte b */
+  /* [normalized]: bit (b0 << 8 | b1) is set when an added token starts with bytes b0 b1,
+   * added_one when one is a single byte: a cheap test before the tokens are compared
+   * (Llama 3 has 256 added tokens, all starting with '<', a common byte in code). */
+  uint64_t added_pair[2][65536 / 64];
+  bool added_one[2];
+  int added_first_only[2];  /* [normalized]: the first byte of every added token when they
+                              * share one, else -1 */
   /* post-processor (TemplateProcessing single): ids before and after the sequence */
   int32_t *tmpl_pre, *tmpl_post;
   size_t n_tmpl_pre, n_tmpl_post;

@@ -72,30 +72,41 @@ static int32_t unknown_byte(const struct tok_hf *h, unsigned b) {
 
 static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out);
 
+/* The ids of a piece come from the first cache level, else the second, else merging. */
 void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out) {
   if (n == 0) return;
-  if (n > TOK_HF_CACHE_KEY) {
+  if (n > TOK_HF_STORE_KEY) { /* never cached */
     merge_piece(e, p, n, out);
     return;
   }
   uint64_t hv = tok_hash_bytes(p, n);
-  tok_hf_cache_line *set = &e->cache[(hv & (TOK_HF_CACHE_SETS - 1)) * TOK_HF_CACHE_WAYS];
-  for (int w = 0; w < TOK_HF_CACHE_WAYS; w++) {
-    tok_hf_cache_line *c = &set[w];
-    if (c->hash == hv && c->klen == n && tok_key_equal(c->key, (const char *)p, n)) {
-      al_tok_ids_append(out, c->ids, c->nids, 0);
-      if (w > 0) { /* a hit moves one way up, so frequent pieces stay */
-        tok_hf_cache_line t = set[w - 1];
-        set[w - 1] = *c;
-        *c = t;
+  tok_hf_cache_line *set = NULL;
+  if (n <= TOK_HF_CACHE_KEY) {
+    set = &e->cache[(hv & (TOK_HF_CACHE_SETS - 1)) * TOK_HF_CACHE_WAYS];
+    for (int w = 0; w < TOK_HF_CACHE_WAYS; w++) {
+      tok_hf_cache_line *c = &set[w];
+      if (c->hash == hv && c->klen == n && tok_key_equal(c->key, (const char *)p, n)) {
+        al_tok_ids_append(out, c->ids, c->nids, 0);
+        if (w > 0) { /* a hit moves one way up, so frequent pieces stay */
+          tok_hf_cache_line t = set[w - 1];
+          set[w - 1] = *c;
+          *c = t;
+        }
+        return;
       }
-      return;
     }
   }
-  size_t before = out->len;
-  merge_piece(e, p, n, out);
+  size_t before = out->len, stored_n;
+  const int32_t *stored = tok_hf_store_get(&e->store, hv, p, n, &stored_n);
+  if (stored) {
+    al_tok_ids_append(out, stored, stored_n, 0);
+  } else {
+    merge_piece(e, p, n, out);
+    if (out->len > before) tok_hf_store_put(&e->store, hv, p, n, out->v + before, out->len - before);
+    else tok_hf_store_put(&e->store, hv, p, n, NULL, 0); /* out->v may be NULL */
+  }
   size_t got = out->len - before;
-  if (got <= TOK_HF_CACHE_IDS) { /* a new piece enters at the top, the last way leaves */
+  if (set && got <= TOK_HF_CACHE_IDS) { /* a new piece enters at the top, the last way leaves */
     memmove(&set[1], &set[0], (TOK_HF_CACHE_WAYS - 1) * sizeof *set);
     tok_hf_cache_line *c = &set[0];
     c->hash = hv;

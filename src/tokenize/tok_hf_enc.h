@@ -3,12 +3,14 @@
 #define AL_TOKENIZE_TOK_HF_ENC_H
 
 #include "tokenize/tok_hf.h"
+#include "tokenize/tok_hf_store.h"
 
 /* A piece's ids, cached: text repeats its pieces (Zipf), so most never reach the
- * merge loop. Sets of TOK_HF_CACHE_WAYS 64-byte lines (a direct-mapped cache lost a
- * third of Linux Documentation's distinct pieces to collisions on every pass; bench/
+ * merge loop. The first level holds short pieces in sets of TOK_HF_CACHE_WAYS 64-byte
+ * lines (a direct-mapped cache lost a third of Linux Documentation's distinct pieces to collisions on every pass; bench/
  * RESULTS.md, byte-level BPE tokenizers), pieces of up to TOK_HF_CACHE_KEY bytes that
- * give up to TOK_HF_CACHE_IDS ids. */
+ * give up to TOK_HF_CACHE_IDS ids. What misses there is looked up in the second level,
+ * tok_hf_store.h, before it is merged. */
 #define TOK_HF_CACHE_KEY 22
 #define TOK_HF_CACHE_IDS 8
 #define TOK_HF_CACHE_LINES 65536 /* 4 MiB per encoder, as the original kind's word cache */
@@ -31,6 +33,7 @@ typedef struct tok_hf_span {
 
 struct tok_hf_enc {
   tok_hf_cache_line *cache;                 /* TOK_HF_CACHE_LINES, owned */
+  tok_hf_store store;                       /* the second level, owned */
   const struct tok_hf *h;                   /* borrowed */
   tok_pretok_md *md[TOK_HF_MAX_STAGES];     /* one match state per stage */
   al_buf prefixed[TOK_HF_MAX_STAGES];       /* a piece with its prefix space, per stage */

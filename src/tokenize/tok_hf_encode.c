@@ -40,6 +40,7 @@ void tok_hf_enc_free(tok_hf_enc *e) {
   if (!e) return;
   for (int i = 0; i < TOK_HF_MAX_STAGES; i++) tok_pretok_md_free(e->md[i]);
   free_work(e);
+  tok_hf_store_free(&e->store);
   free(e->cache);
   free(e);
 }
@@ -77,6 +78,15 @@ static void run_stage(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al
   }
   bool removed = st->split == TOK_HF_SPLIT_REMOVED; /* Isolated keeps all, inverted or not */
   size_t pos = 0, ms, me;
+  if (k + 1 == h->n_stages && !removed) { /* the common last stage: pieces straight to BPE */
+    while (tok_pretok_next(st->pat, e->md[k], s, n, pos, &ms, &me)) {
+      if (ms > pos) tok_hf_bpe_piece(e, s + pos, ms - pos, out);
+      tok_hf_bpe_piece(e, s + ms, me - ms, out);
+      pos = me;
+    }
+    if (pos < n) tok_hf_bpe_piece(e, s + pos, n - pos, out);
+    return;
+  }
   while (tok_pretok_next(st->pat, e->md[k], s, n, pos, &ms, &me)) {
     if (ms > pos) run_stage(e, k + 1, s + pos, ms - pos, out);
     if (!removed) run_stage(e, k + 1, s + ms, me - ms, out);
@@ -205,8 +215,22 @@ static size_t ws_fwd(const unsigned char *s, size_t n, size_t i) {
 static long find_added(const struct tok_hf *h, const unsigned char *s, size_t n, size_t pos,
                        bool normalized, size_t *ms, size_t *me) {
   const bool *first = h->added_first[normalized];
+  const uint64_t *pair = h->added_pair[normalized];
+  bool one = h->added_one[normalized];
+  int only = h->added_first_only[normalized];
   for (size_t i = pos; i < n; i++) {
-    if (!first[s[i]]) continue;
+    if (only >= 0) { /* one first byte for all (Llama 3, GPT-2: '<'): memchr finds it */
+      const unsigned char *f = memchr(s + i, only, n - i);
+      if (!f) break;
+      i = (size_t)(f - s);
+    } else if (!first[s[i]]) {
+      continue;
+    }
+    if (!one) {
+      if (i + 1 >= n) break;
+      unsigned k = (unsigned)s[i] << 8 | s[i + 1];
+      if (!(pair[k >> 6] >> (k & 63) & 1)) continue;
+    }
     long best = -1;
     size_t best_len = 0;
     for (size_t k = 0; k < h->n_added; k++) {

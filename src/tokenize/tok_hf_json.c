@@ -210,6 +210,7 @@ static char *literal_regex(const char *s) {
 
 static int add_stage(ctx *c, struct tok_hf *h, const char *path, const char *pat, size_t plen,
                      tok_hf_split split, bool invert, bool prefix) {
+  if (!pat && !prefix) return 0; /* cuts nothing, adds nothing (ByteLevel without regex) */
   if (h->n_stages == TOK_HF_MAX_STAGES) return fail(c, path, "too many pre-tokenizer stages", NULL);
   tok_hf_stage *st = &h->stages[h->n_stages];
   memset(st, 0, sizeof *st);

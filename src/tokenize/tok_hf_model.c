@@ -46,8 +46,23 @@ void tok_hf_finish(struct tok_hf *h) {
     const int32_t *v = tok_strmap_get(&h->vocab, &c, 1);
     h->byte_id[b] = v ? *v : -1;
   }
-  for (size_t i = 0; i < h->n_added; i++)
-    h->added_first[h->added[i].normalized][(unsigned char)h->added[i].content[0]] = true;
+  for (size_t i = 0; i < h->n_added; i++) {
+    const tok_hf_added *a = &h->added[i];
+    const unsigned char *c = (const unsigned char *)a->content;
+    h->added_first[a->normalized][c[0]] = true;
+    if (a->len == 1) {
+      h->added_one[a->normalized] = true;
+    } else {
+      unsigned k = (unsigned)c[0] << 8 | c[1];
+      h->added_pair[a->normalized][k >> 6] |= (uint64_t)1 << (k & 63);
+    }
+  }
+  for (int norm = 0; norm < 2; norm++) {
+    int only = -1, count = 0;
+    for (int b = 0; b < 256; b++)
+      if (h->added_first[norm][b]) { only = b; count++; }
+    h->added_first_only[norm] = count == 1 ? only : -1;
+  }
 }
 
 void tok_hf_free(struct tok_hf *h) {

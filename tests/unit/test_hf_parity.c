@@ -134,6 +134,12 @@ static size_t check_refs(const char *refs, const char *tok_root) {
       fprintf(stderr, "\n");
     }
     CHECK_MSG(same, "%s %s special=%d", name, tag, special);
+    /* the same text again with the same encoder: its pieces now come from the caches */
+    al_tok_ids again = {0};
+    CHECK(al_tok_encode(tk[k].e, texts[ti].text, texts[ti].len, special, TOK_NO_LIMIT, &again, &err) == 0);
+    CHECK_MSG(again.len == ids.len && (ids.len == 0 || memcmp(again.v, ids.v, ids.len * sizeof *ids.v) == 0),
+              "%s %s special=%d: a second encode differs", name, tag, special);
+    al_tok_ids_free(&again);
     /* decode(encode(text)) is the text for valid UTF-8 (special tokens decode to their
      * content); texts holding NUL are left out as decode returns a C string */
     if (same && !texts[ti].from_bytes && !special && !memchr(texts[ti].text, 0, texts[ti].len)) {
