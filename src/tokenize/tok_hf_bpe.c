@@ -72,6 +72,18 @@ static int32_t unknown_byte(const struct tok_hf *h, unsigned b) {
 
 static void merge_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out);
 
+/* al_tok_ids_append without a call when there is room: a piece gives one to a few ids. */
+static inline void append_ids(al_tok_ids *out, const int32_t *v, size_t n) {
+  if (n == 0) return;
+  if (n > out->cap - out->len) {
+    al_tok_ids_append(out, v, n, 0);
+    return;
+  }
+  int32_t *d = out->v + out->len;
+  for (size_t i = 0; i < n; i++) d[i] = v[i];
+  out->len += n;
+}
+
 /* The ids of a piece come from the first cache level, else the second, else merging. */
 void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_ids *out) {
   if (n == 0) return;
@@ -86,7 +98,7 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_id
     for (int w = 0; w < TOK_HF_CACHE_WAYS; w++) {
       tok_hf_cache_line *c = &set[w];
       if (c->hash == hv && c->klen == n && tok_key_equal(c->key, (const char *)p, n)) {
-        al_tok_ids_append(out, c->ids, c->nids, 0);
+        append_ids(out, c->ids, c->nids);
         if (w > 0) { /* a hit moves one way up, so frequent pieces stay */
           tok_hf_cache_line t = set[w - 1];
           set[w - 1] = *c;
@@ -99,7 +111,7 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_id
   size_t before = out->len, stored_n;
   const int32_t *stored = tok_hf_store_get(&e->store, hv, p, n, &stored_n);
   if (stored) {
-    al_tok_ids_append(out, stored, stored_n, 0);
+    append_ids(out, stored, stored_n);
   } else {
     merge_piece(e, p, n, out);
     if (out->len > before) tok_hf_store_put(&e->store, hv, p, n, out->v + before, out->len - before);

@@ -92,6 +92,16 @@ void tok_pretok_md_free(tok_pretok_md *m) {
   free(m);
 }
 
+tok_pretok_scan_fn tok_pretok_scanner(const tok_pretok *p) {
+  switch (p->kind) {
+  case TOK_PRETOK_GPT2: return tok_scan_gpt2;
+  case TOK_PRETOK_CL100K: return tok_scan_cl100k;
+  case TOK_PRETOK_O200K: return tok_scan_o200k;
+  case TOK_PRETOK_PCRE2: break;
+  }
+  return NULL;
+}
+
 bool tok_pretok_next(const tok_pretok *p, tok_pretok_md *m, const unsigned char *s, size_t n,
                      size_t pos, size_t *ms, size_t *me) {
   if (pos >= n) return false;

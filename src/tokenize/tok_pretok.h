@@ -51,6 +51,11 @@ void tok_pretok_md_free(tok_pretok_md *md);
 bool tok_pretok_next(const tok_pretok *p, tok_pretok_md *md, const unsigned char *s, size_t n,
                      size_t pos, size_t *ms, size_t *me);
 
+/* The hand-written scanner of a known pattern: the end of the match at pos (its matches
+ * start where the previous one ended and are never empty). NULL for PCRE2. */
+typedef size_t (*tok_pretok_scan_fn)(const unsigned char *s, size_t n, size_t pos);
+tok_pretok_scan_fn tok_pretok_scanner(const tok_pretok *p);
+
 /* Unicode classes the scanners use, per code point (from libutf8proc). */
 enum {
   TOK_PC_L = 1,      /* \p{L} */
