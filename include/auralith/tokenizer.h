@@ -110,7 +110,8 @@ typedef enum {
   TOK_MOD_CODE = 4
 } al_tok_modality;
 
-/* classify_file(Path(path)) of the original (§12). */
+/* classify_file(Path(path)) of the original (§12), except that `.gif` (any case) is an
+ * image here; the original leaves it unclassified. */
 al_tok_modality al_tok_classify(const char *path);
 /* "text", "image", "audio", "video", "code", or NULL for TOK_MOD_NONE. */
 const char *al_tok_modality_name(al_tok_modality m);

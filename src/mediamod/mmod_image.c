@@ -23,5 +23,8 @@ int mmod_image_decode(const uint8_t *data, size_t len, const char *name, const m
   if (mmod_image_dims(id, data, len, &w, &h) && w * h > lim->max_pixels)
     return al_err_set(err, AL_E_FAILED, "%s: image of %llux%llu pixels exceeds the limit of %llu pixels", name,
                       (unsigned long long)w, (unsigned long long)h, (unsigned long long)lim->max_pixels);
+  /* libavcodec would fill the rows a cut GIF lacks; Pillow refuses such a file. */
+  if (id == AV_CODEC_ID_GIF && mmod_gif_truncated(data, len))
+    return al_err_set(err, AL_E_FAILED, "%s: image file is truncated", name);
   return mmod_av_image_decode(id, data, len, name, lim, out, err);
 }

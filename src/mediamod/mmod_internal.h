@@ -23,6 +23,10 @@ int mmod_av_image_decode(int codec_id, const uint8_t *data, size_t len, const ch
  * sets *w, *h when the header holds them, else 0 (the decoder then decides). */
 int mmod_image_dims(int codec_id, const uint8_t *data, size_t len, uint64_t *w, uint64_t *h);
 
+/* 1 when a GIF (data, len) ends before the data sub-blocks of its first image do (cut
+ * inside the header, an extension or the pixel data), else 0 (mmod_gif.c). */
+int mmod_gif_truncated(const uint8_t *data, size_t len);
+
 struct AVFrame;
 /* Converts a decoded libav frame to 8-bit RGB as Pillow's convert("RGB") would give it
  * for the same source pixels; formats without a direct rule go through libswscale.

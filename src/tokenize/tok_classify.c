@@ -1,5 +1,7 @@
 /* classify_file(Path(path)) of the original (utils/file_types.py), with PurePosixPath's
- * name/suffix/parent rules and Python's Unicode lowercasing and IGNORECASE matching. */
+ * name/suffix/parent rules and Python's Unicode lowercasing and IGNORECASE matching.
+ * One deliberate difference: `.gif` is an image here (issue 21 lists it; the decoder
+ * reads it), where the original leaves it unclassified. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +10,7 @@
 
 /* Sorted (strcmp order) so that bsearch works. */
 static const char *const TEXT_EXTS[] = {".csv", ".html", ".json", ".jsonl", ".md", ".rst", ".tsv", ".txt", ".xml"};
-static const char *const IMAGE_EXTS[] = {".bmp", ".jpeg", ".jpg", ".png", ".tiff", ".webp"};
+static const char *const IMAGE_EXTS[] = {".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tiff", ".webp"};
 static const char *const AUDIO_EXTS[] = {".flac", ".m4a", ".mp3", ".ogg", ".wav"};
 static const char *const VIDEO_EXTS[] = {".avi", ".mkv", ".mov", ".mp4", ".webm"};
 static const char *const CODE_EXTS[] = {

@@ -22,13 +22,16 @@ coordinator:
   max_retry_backoff: 0.1
 Y
 
-# 1. Embedded run over the reference input tree.
-run "$BIN" submit-job --embedded -w 2 -c "$T/embedded.yaml" -i "$DATA/pipeline/raw" -o "$T/out1" \
+# 1. Embedded run over the reference input tree (text, code, image, audio and video)
+# plus a GIF, which this build reads as an image (the original leaves it unclassified).
+cp -r "$DATA/pipeline/raw" "$T/raw"
+cp "$DATA/image/inputs/gif_32.gif" "$T/raw/anim.gif"
+run "$BIN" submit-job --embedded -w 2 -c "$T/embedded.yaml" -i "$T/raw" -o "$T/out1" \
     -t "$DATA/pipeline/tokenizers" --max-seq-len 64 --shard-size 8 --files-per-task 10
 expect_rc 0 "embedded run"
 expect_out "Status:   completed"
 expect_out "Tasks:    5/5"
-expect_out "Samples:  33"
+expect_out "Samples:  34"
 # the input read, and its rate over the run's time
 CHECKS=$((CHECKS + 1))
 python3 - "$OUT" <<'PY' || fail "summary Input/Time/Rate lines: $OUT"
@@ -40,7 +43,7 @@ mbs, ids = map(float, re.search(r"^Rate:     ([\d.]+) MB/s, (\d+) ids/s$", o, re
 assert b > 0 and k > 0 and mbs > 0 and ids > 0, (b, k, mbs, ids)
 PY
 CHECKS=$((CHECKS + 1))
-[ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["totals"]["skipped"], d["status"]')" = "(33, 43, 10, 'completed')" ] \
+[ "$(json "$T/out1/index.json" 'd["totals"]["samples"], d["totals"]["files"], d["totals"]["skipped"], d["status"]')" = "(34, 44, 10, 'completed')" ] \
   || fail "index.json totals: $(json "$T/out1/index.json" 'd["totals"], d["status"]')"
 CHECKS=$((CHECKS + 1))
 [ "$(json "$T/out1/index.json" 'd["skip_reasons"]["blank text"], d["skip_reasons"]["unclassified"]')" = "(4, 4)" ] || fail "skip reasons"
@@ -53,6 +56,38 @@ for s in $(json "$T/out1/index.json" '" ".join(x["path"] for x in d["shards"])')
 done
 CHECKS=$((CHECKS + 1))
 [ -z "$(find "$T/out1" -name '*.tmp*')" ] || fail "temporary files left"
+# The GIF's row: modality 1 throughout, <IMG> (4) codes+100000 <IMG_END> (5), the ids
+# `sample` prints for the same file.
+"$BIN" sample -t "$DATA/pipeline/tokenizers" --max-seq-len 64 "$T/raw/anim.gif" > "$T/gif.jsonl"
+CHECKS=$((CHECKS + 1))
+msg=$(python3 - "$T/gif.jsonl" "$T/out1" "$T/raw/anim.gif" <<'PY'
+import json, struct, sys
+s = json.loads(open(sys.argv[1]).read())
+idx = json.load(open(sys.argv[2] + "/index.json"))
+rows = []
+for sh in idx["shards"]:
+    b = open(f"{sys.argv[2]}/{sh['path']}", "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    def tensor(name, fmt, size):
+        lo, hi = h[name]["data_offsets"]
+        v = struct.unpack(f"<{(hi - lo) // size}{fmt}", b[8 + n + lo:8 + n + hi])
+        w = h[name]["shape"][1]
+        return [list(v[i:i + w]) for i in range(0, len(v), w)]
+    for src, ids, att, mod in zip(sh["sources"], tensor("input_ids", "i", 4), tensor("attention_mask", "B", 1),
+                                  tensor("modality_mask", "B", 1)):
+        if src == sys.argv[3]:
+            rows.append(([i for i, a in zip(ids, att) if a], [m for m, a in zip(mod, att) if a]))
+ids = s.get("input_ids", [])
+bad = []
+if s.get("modality") != "image" or len(ids) != 18 or ids[0] != 4 or ids[-1] != 5 \
+        or not all(100000 <= i < 100016 for i in ids[1:-1]) or s["modality_mask"] != [1] * 18:
+    bad.append(f"sample: {s}")
+if rows != [(ids, [1] * len(ids))]: bad.append(f"shard rows for the GIF: {rows}")
+print("; ".join(bad))
+PY
+)
+[ -z "$msg" ] || fail "GIF row: $msg"
 
 # 2. Unusable tokenizers are refused before the job starts (exit 1, naming the
 #    directory); test_ops_failfast.sh covers a worker that cannot load them (failed, 4).

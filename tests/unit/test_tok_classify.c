@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auralith/tokenizer.h"
 #include "common/al.h"
@@ -28,13 +29,28 @@ static json_t *load_rows(const char *rel, size_t *n) {
   return arr;
 }
 
+/* The one documented deviation (docs/ARCHITECTURE.md, "Media tokenizers"): `.gif`, in
+ * any case, is an image here, where the original leaves it unclassified. Decided by
+ * the rows' own suffix (py_suffix, what the original's classify_file looks at), never
+ * by a file name. */
+static bool gif_deviation(json_t *row) {
+  const char *suf = json_string_value(json_object_get(row, "py_suffix"));
+  return suf && strcasecmp(suf, ".gif") == 0;
+}
+
 static void test_classify_cases(void) {
-  size_t n, matched = 0;
+  size_t n, matched = 0, gifs = 0;
   json_t *rows = load_rows("classify.jsonl", &n);
+  json_t *image = json_string("image");
   for (size_t i = 0; i < n; i++) {
     json_t *r = json_array_get(rows, i);
     const char *path = json_string_value(json_object_get(r, "path"));
     json_t *want = json_object_get(r, "modality");
+    if (gif_deviation(r)) {
+      CHECK_MSG(json_is_null(want), "%s: the reference no longer leaves .gif unclassified", path);
+      want = image;
+      gifs++;
+    }
     const char *got = al_tok_modality_name(al_tok_classify(path));
     bool ok = json_is_null(want) ? got == NULL : (got && strcmp(got, json_string_value(want)) == 0);
     matched += ok;
@@ -42,14 +58,21 @@ static void test_classify_cases(void) {
               json_is_null(want) ? "null" : json_string_value(want),
               json_string_value(json_object_get(r, "tag")));
   }
-  fprintf(stderr, "classify.jsonl: %zu/%zu matched\n", matched, n);
+  fprintf(stderr, "classify.jsonl: %zu/%zu matched (%zu .gif rows as images)\n", matched, n, gifs);
   CHECK(n >= 600);
+  CHECK(gifs >= 1);
+  json_decref(image);
   json_decref(rows);
 }
 
 static void test_classify_basics(void) {
   CHECK_EQ_INT(al_tok_classify("a/b/c.PY"), TOK_MOD_CODE);
   CHECK_EQ_INT(al_tok_classify("x.txt"), TOK_MOD_TEXT);
+  CHECK_EQ_INT(al_tok_classify("a/anim.gif"), TOK_MOD_IMAGE);
+  CHECK_EQ_INT(al_tok_classify("ANIM.GIF"), TOK_MOD_IMAGE);
+  CHECK_EQ_INT(al_tok_classify("anim.Gif"), TOK_MOD_IMAGE);
+  CHECK_EQ_INT(al_tok_classify(".gif"), TOK_MOD_NONE);
+  CHECK_EQ_INT(al_tok_classify("anim.gifs"), TOK_MOD_NONE);
   CHECK_EQ_INT(al_tok_classify("photos/x.npy"), TOK_MOD_IMAGE);
   CHECK_EQ_INT(al_tok_classify("music/x.npy"), TOK_MOD_AUDIO);
   CHECK_EQ_INT(al_tok_classify("misc/x.npy"), TOK_MOD_NONE);
