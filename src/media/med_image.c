@@ -100,7 +100,7 @@ int med_image_load(const med_image_cfg *cfg, const char *path, med_array *out, a
     return med_npy_load_opts(path, &o, out, err);
   }
   /* The original loader's list plus WebP (its classifier names it, its loader refuses
-   * it) and GIF (issue 21; the original leaves it unclassified). */
+   * it) and GIF (a supported image format here; the original leaves it unclassified). */
   static const char *const decodable[] = {".jpg", ".jpeg", ".png", ".bmp", ".tiff", ".webp", ".gif", NULL};
   if (!ext_is(ext, decodable))
     return al_err_set(err, AL_E_FAILED, "%s: ValueError: Unsupported image format: %s. Supported: .npy, .jpg, .jpeg, .png, "

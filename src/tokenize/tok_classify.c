@@ -1,7 +1,7 @@
 /* classify_file(Path(path)) of the original (utils/file_types.py), with PurePosixPath's
  * name/suffix/parent rules and Python's Unicode lowercasing and IGNORECASE matching.
- * One deliberate difference: `.gif` is an image here (issue 21 lists it; the decoder
- * reads it), where the original leaves it unclassified. */
+ * One deliberate difference: `.gif` is an image here (a supported image format; the
+ * decoder reads it), where the original leaves it unclassified. */
 #include <stdlib.h>
 #include <string.h>
 
