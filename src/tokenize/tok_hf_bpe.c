@@ -114,8 +114,8 @@ void tok_hf_bpe_piece(tok_hf_enc *e, const unsigned char *p, size_t n, al_tok_id
     append_ids(out, stored, stored_n);
   } else {
     merge_piece(e, p, n, out);
-    if (out->len > before) tok_hf_store_put(&e->store, hv, p, n, out->v + before, out->len - before);
-    else tok_hf_store_put(&e->store, hv, p, n, NULL, 0); /* out->v may be NULL */
+    tok_hf_store_put(&e->store, hv, p, n, out->len > before ? out->v + before : NULL /* v may be NULL */,
+                     out->len - before);
   }
   size_t got = out->len - before;
   if (set && got <= TOK_HF_CACHE_IDS) { /* a new piece enters at the top, the last way leaves */

@@ -7,10 +7,10 @@
 
 /* A piece's ids, cached: text repeats its pieces (Zipf), so most never reach the
  * merge loop. The first level holds short pieces in sets of TOK_HF_CACHE_WAYS 64-byte
- * lines (a direct-mapped cache lost a third of Linux Documentation's distinct pieces to collisions on every pass; bench/
- * RESULTS.md, byte-level BPE tokenizers), pieces of up to TOK_HF_CACHE_KEY bytes that
- * give up to TOK_HF_CACHE_IDS ids. What misses there is looked up in the second level,
- * tok_hf_store.h, before it is merged. */
+ * lines (a direct-mapped cache lost a third of Linux Documentation's distinct pieces
+ * to collisions on every pass; bench/RESULTS.md, byte-level BPE tokenizers), pieces of
+ * up to TOK_HF_CACHE_KEY bytes that give up to TOK_HF_CACHE_IDS ids. What misses there
+ * is looked up in the second level, tok_hf_store.h, before it is merged. */
 #define TOK_HF_CACHE_KEY 22
 #define TOK_HF_CACHE_IDS 8
 #define TOK_HF_CACHE_LINES 65536 /* 4 MiB per encoder, as the original kind's word cache */

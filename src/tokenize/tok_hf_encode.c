@@ -78,21 +78,12 @@ static void run_stage(tok_hf_enc *e, int k, const unsigned char *s, size_t n, al
   }
   bool removed = st->split == TOK_HF_SPLIT_REMOVED; /* Isolated keeps all, inverted or not */
   size_t pos = 0, ms, me;
-  if (k + 1 == h->n_stages && !removed) { /* the common last stage: pieces straight to BPE */
-    tok_pretok_scan_fn scan = tok_pretok_scanner(st->pat);
-    if (scan) {
-      for (size_t p = 0, end; p < n; p = end) {
-        end = scan(s, n, p);
-        tok_hf_bpe_piece(e, s + p, end - p, out);
-      }
-      return;
+  tok_pretok_scan_fn scan = tok_pretok_scanner(st->pat);
+  if (scan && !removed && k + 1 == h->n_stages) { /* the common last stage: pieces straight to BPE */
+    for (size_t p = 0, end; p < n; p = end) {
+      end = scan(s, n, p);
+      tok_hf_bpe_piece(e, s + p, end - p, out);
     }
-    while (tok_pretok_next(st->pat, e->md[k], s, n, pos, &ms, &me)) {
-      if (ms > pos) tok_hf_bpe_piece(e, s + pos, ms - pos, out);
-      tok_hf_bpe_piece(e, s + ms, me - ms, out);
-      pos = me;
-    }
-    if (pos < n) tok_hf_bpe_piece(e, s + pos, n - pos, out);
     return;
   }
   while (tok_pretok_next(st->pat, e->md[k], s, n, pos, &ms, &me)) {
